@@ -1,0 +1,180 @@
+"""Noodrem's entry point: the one place that imports every part and wires them together.
+
+    python app.py                  serve the web chat (and Slack/Teams when configured)
+    python app.py validate [PATH]  check playbooks without starting
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.channels.web import WebChat
+from bot.clock import SystemClock
+from bot.config import Settings, SettingsError
+from bot.engine import Engine
+from bot.messages import Channel
+from bot.notifier import Router
+from bot.organisation import OrganisationError, Organisations, load_organisations
+from bot.playbook import Playbook, PlaybookError, load_playbooks, playbook_files, validate_paths
+from bot.ports import Clock
+from bot.reminders import Reminders
+from bot.scheduler import Wakeups
+from storage import SqlStore, StoreError, create_store
+
+log = logging.getLogger("noodrem")
+
+
+class StartupError(Exception):
+    """Noodrem cannot start; the message is one line that says why."""
+
+
+@dataclass
+class Runtime:
+    """What the running app is made of; tests reach the engine and reminders through it."""
+
+    settings: Settings
+    clock: Clock
+    playbooks: dict[str, Playbook]
+    organisations: Organisations
+    router: Router
+    store: SqlStore | None = None
+    engine: Engine | None = None
+    reminders: Reminders | None = None
+    wakeups: Wakeups | None = None
+
+    def require_store(self) -> SqlStore:
+        if self.store is None:
+            raise RuntimeError("the store is opened when the app starts")
+        return self.store
+
+
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+def build_app(settings: Settings, *, clock: Clock | None = None,
+              start_scheduler: bool = True) -> web.Application:
+    """The aiohttp application with every configured channel; raises ``StartupError``.
+
+    The store opens in the startup hook (it needs the event loop); playbooks and the
+    organisation config are checked here, so a broken file stops the start at once.
+    """
+    try:
+        playbooks = load_playbooks(settings.playbooks_dir)
+        organisations = load_organisations(settings.organisation_file)
+    except (PlaybookError, OrganisationError) as exc:
+        raise StartupError(str(exc)) from None
+    if not settings.on_loopback and settings.web_access_token is None:
+        raise StartupError(
+            f"HOST={settings.host} is not a loopback address: set WEB_ACCESS_TOKEN so the "
+            "web chat is not open to everyone on the network"
+        )
+    runtime = Runtime(settings=settings, clock=clock or SystemClock(), playbooks=playbooks,
+                      organisations=organisations, router=Router())
+    app = web.Application(client_max_size=1024 * 1024)
+    app[RUNTIME] = runtime
+
+    async def handle(inbound):  # type: ignore[no-untyped-def]
+        if runtime.engine is None:
+            raise RuntimeError("engine not started")
+        return await runtime.engine.handle(inbound)
+
+    web_chat = WebChat(handler=handle, store=runtime.require_store, clock=runtime.clock,
+                       tenant_id=organisations.default.id,
+                       access_token=settings.web_access_token)
+    web_chat.install(app)
+    runtime.router.register(Channel.WEB, web_chat.deliver)
+    app.router.add_get("/healthz", _healthz)
+
+    async def start(app: web.Application) -> None:
+        try:
+            runtime.store = await create_store(settings.database_url)
+            await runtime.store.create_schema()
+        except StoreError as exc:
+            raise StartupError(str(exc)) from None
+        runtime.reminders = Reminders(store=runtime.store, clock=runtime.clock,
+                                      playbooks=playbooks, organisations=organisations,
+                                      notifier=runtime.router)
+        runtime.wakeups = Wakeups(runtime.reminders.run_due,
+                                  poll_seconds=settings.reminder_poll_seconds)
+        runtime.engine = Engine(store=runtime.store, clock=runtime.clock, playbooks=playbooks,
+                                organisations=organisations, wake=runtime.wakeups.wake_at)
+        if start_scheduler:
+            runtime.wakeups.start()
+
+    async def stop(app: web.Application) -> None:
+        if runtime.wakeups is not None:
+            runtime.wakeups.stop()
+        if runtime.store is not None:
+            await runtime.store.close()
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+    return app
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+async def serve(settings: Settings) -> None:
+    app = build_app(settings)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise StartupError(f"cannot listen on {settings.host}:{settings.port}: "
+                           f"{exc.strerror}") from None
+    log.info("Noodrem is running on http://%s:%s", settings.host, settings.port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def validate(paths: Sequence[Path]) -> int:
+    targets = list(paths) or [Path("playbooks")]
+    errors = validate_paths(targets)
+    bad = {str(e.path) for e in errors}
+    for error in errors:
+        print(f"error: {error}")
+    for path in playbook_files(targets):
+        if str(path) not in bad:
+            print(f"ok: {path}")
+    return 1 if errors else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="app.py", description="Noodrem incident-response bot")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="run the bot (the default)")
+    check = commands.add_parser("validate", help="check playbooks without starting")
+    check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: playbooks/)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "validate":
+        return validate(args.paths)
+    try:
+        settings = Settings.from_env(os.environ)
+        asyncio.run(serve(settings))
+    except (SettingsError, StartupError) as exc:
+        print(f"Noodrem cannot start: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Noodrem: the engine, its ports and the channel adapters."""

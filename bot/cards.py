@@ -1,0 +1,203 @@
+"""The engine's messages as neutral ``Reply`` objects: questions, step cards, checklists.
+
+Adapters decide how a card looks on their platform; this module decides what is on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from bot.i18n import t
+from bot.messages import Action, ActionName, Button, ButtonStyle, Field, Lang, Reply, ReplyKind
+from bot.organisation import Organisation
+from bot.playbook import FactSpec, FactType, Playbook, StepSpec
+from bot.ports import Fact, FactStatus, Incident, Step, StepStatus
+from bot.timefmt import clock_time, duration
+
+_ORG_CONTACT_FALLBACK = {
+    "bank": (
+        "Je eigen bank: het fraudenummer staat op je bankpas en op de website van de bank",
+        "Your own bank: the fraud line is on your bank card and on the bank's website",
+    ),
+    "it_provider": (
+        "Je IT-dienstverlener (staat nog niet in de Noodrem-configuratie)",
+        "Your IT provider (not yet in the Noodrem configuration)",
+    ),
+}
+
+
+def contact_lines(ids: Sequence[str], *, playbook: Playbook, org: Organisation, lang: Lang) -> str:
+    """One line per contact: name, phone, e-mail, website; organisation contacts first."""
+    lines = []
+    for contact_id in ids:
+        org_contact = org.contacts.get(contact_id)  # type: ignore[call-overload]
+        if org_contact is not None:
+            parts = [org_contact.name, org_contact.phone, org_contact.email, org_contact.url]
+        elif contact_id in playbook.contacts:
+            c = playbook.contacts[contact_id]
+            parts = [c.name.get(lang), c.phone, c.email, c.url]
+        else:
+            nl, en = _ORG_CONTACT_FALLBACK[contact_id]
+            parts = [en if lang == "en" else nl]
+        lines.append(" · ".join(p for p in parts if p))
+    return "\n".join(lines)
+
+
+def fact_question(
+    fact: FactSpec, *, incident: Incident, lang: Lang, number: int, total: int
+) -> Reply:
+    buttons: list[Button] = []
+    if fact.type in (FactType.CHOICE, FactType.YES_NO):
+        labels = option_labels(fact, lang)
+        buttons = [
+            Button(label, Action(ActionName.ANSWER_FACT, incident.id, fact.id, option_id))
+            for option_id, label in labels
+        ]
+    buttons.append(Button(t("dont_know", lang), Action(ActionName.SKIP_FACT, incident.id, fact.id)))
+    text = fact.ask.get(lang)
+    if fact.hint is not None:
+        text += "\n" + fact.hint.get(lang)
+    return Reply(
+        kind=ReplyKind.QUESTION,
+        title=t("question_title", lang, n=number, total=total),
+        text=text,
+        buttons=tuple(buttons),
+        incident_id=incident.id,
+    )
+
+
+def option_labels(fact: FactSpec, lang: Lang) -> list[tuple[str, str]]:
+    """(option id, label) pairs for choice and yes/no facts, in the person's language."""
+    if fact.type is FactType.YES_NO:
+        return [("yes", "Ja" if lang == "nl" else "Yes"), ("no", "Nee" if lang == "nl" else "No")]
+    return [(o.id, o.label.get(lang)) for o in fact.options]
+
+
+def deadline_text(due_at: datetime, *, now: datetime, org: Organisation, lang: Lang) -> str:
+    time = clock_time(due_at, tz=org.tz, now=now, lang=lang)
+    if due_at >= now:
+        return t("deadline_value", lang, time=time, left=duration(due_at - now, lang))
+    return t("deadline_overdue", lang, time=time, late=duration(now - due_at, lang))
+
+
+def step_card(
+    spec: StepSpec,
+    step: Step,
+    *,
+    incident: Incident,
+    playbook: Playbook,
+    org: Organisation,
+    now: datetime,
+    lang: Lang,
+    owner_name: str,
+) -> Reply:
+    fields = [Field(t("why", lang), spec.why.get(lang))]
+    if spec.contacts:
+        fields.append(
+            Field(
+                t("contact", lang),
+                contact_lines(spec.contacts, playbook=playbook, org=org, lang=lang),
+            )
+        )
+    if spec.have_ready:
+        fields.append(
+            Field(
+                t("have_ready", lang), "\n".join(f"• {item.get(lang)}" for item in spec.have_ready)
+            )
+        )
+    fields.append(
+        Field(t("deadline", lang), deadline_text(step.due_at, now=now, org=org, lang=lang))
+    )
+    fields.append(Field(t("owner", lang), owner_name))
+
+    def action(name: ActionName) -> Action:
+        return Action(name, incident.id, spec.id, stamp=step.version)
+
+    return Reply(
+        kind=ReplyKind.STEP,
+        title=t("step_title", lang, n=step.position + 1, title=spec.title.get(lang)),
+        text=spec.do.get(lang),
+        fields=tuple(fields),
+        buttons=(
+            Button(t("btn_done", lang), action(ActionName.STEP_DONE), ButtonStyle.PRIMARY),
+            Button(t("btn_blocked", lang), action(ActionName.STEP_BLOCKED)),
+            Button(t("btn_skip", lang), action(ActionName.STEP_SKIP)),
+            Button(t("btn_help", lang), action(ActionName.STEP_HELP)),
+        ),
+        incident_id=incident.id,
+    )
+
+
+def checklist(
+    *,
+    incident: Incident,
+    playbook: Playbook,
+    steps: Sequence[Step],
+    facts: Mapping[str, Fact],
+    org: Organisation,
+    now: datetime,
+    lang: Lang,
+) -> Reply:
+    """The whole incident at a glance; one card per incident, updated in place."""
+    tz = org.tz
+    lines = [
+        t(
+            "checklist_reported",
+            lang,
+            time=clock_time(incident.reported_at, tz=tz, now=now, lang=lang),
+            who=incident.reporter_name,
+        )
+    ]
+    for step in steps:
+        lines.append(_checklist_line(step, playbook, org=org, now=now, lang=lang))
+    fact_lines = []
+    for spec in playbook.facts:
+        fact = facts.get(spec.id)
+        shown = _fact_display(fact, spec, lang)
+        fact_lines.append(f"{spec.ask.get(lang)} {shown}")
+    missing = any(
+        f is None or f.status is FactStatus.UNKNOWN
+        for f in (facts.get(s.id) for s in playbook.facts)
+    )
+    buttons = [Button(t("btn_status", lang), Action(ActionName.STATUS, incident.id))]
+    if missing:
+        buttons.append(Button(t("fill_facts", lang), Action(ActionName.ANSWER_FACT, incident.id)))
+    return Reply(
+        kind=ReplyKind.CHECKLIST,
+        title=t("checklist_title", lang, incident_id=incident.id, title=playbook.title.get(lang)),
+        text="\n".join(lines),
+        fields=(Field(t("cl_facts", lang), "\n".join(fact_lines)),),
+        buttons=tuple(buttons),
+        incident_id=incident.id,
+        card_key=f"checklist:{incident.id}",
+    )
+
+
+def _fact_display(fact: Fact | None, spec: FactSpec, lang: Lang) -> str:
+    if fact is None or fact.status is FactStatus.UNKNOWN or fact.value is None:
+        return f"({t('unknown_yet', lang)})"
+    if spec.type in (FactType.CHOICE, FactType.YES_NO):
+        return dict(option_labels(spec, lang)).get(fact.value, fact.value)
+    return fact.value
+
+
+def _checklist_line(
+    step: Step, playbook: Playbook, *, org: Organisation, now: datetime, lang: Lang
+) -> str:
+    title = playbook.step(step.step_id).title.get(lang)
+    deadline = deadline_text(step.due_at, now=now, org=org, lang=lang)
+    match step.status:
+        case StepStatus.DONE:
+            time = clock_time(step.done_at or now, tz=org.tz, now=now, lang=lang)
+            return t("cl_done", lang, title=title, time=time, who=step.done_by_name or "?")
+        case StepStatus.SKIPPED:
+            return t("cl_skipped", lang, title=title, reason=step.reason or "")
+        case StepStatus.NOT_APPLICABLE:
+            return t("cl_not_applicable", lang, title=title)
+        case StepStatus.BLOCKED:
+            return t("cl_blocked", lang, title=title, reason=step.reason or "", deadline=deadline)
+        case _ if step.due_at < now:
+            return t("cl_overdue", lang, title=title, deadline=deadline)
+        case _:
+            return t("cl_open", lang, title=title, deadline=deadline)

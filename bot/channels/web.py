@@ -1,0 +1,387 @@
+"""Web chat channel: a thin translator between HTTP JSON and the neutral message types.
+
+The page (``web_static/``) never draws a reply from a POST answer. Every message, the
+person's own included, is written to that person's outbox in the store, and the page draws
+only what it long-polls from there. Replies, reminders written by another process (the
+scheduler) and the history after a reload therefore share one render path, and nothing but
+the wake-up signal for waiting pollers lives in process memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import math
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.messages import Action, Address, Channel, Inbound, Outbound, Reply, user_key
+from bot.ports import Clock, OutboxMessage, Store
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Inbound], Awaitable[Sequence[Reply]]]
+# The app opens its store in a startup hook, after the routes are installed: a zero-argument
+# callable is resolved on every request, so the adapter can be built before the store exists.
+StoreSource = Store | Callable[[], Store]
+
+STATIC_DIR = Path(__file__).with_name("web_static")
+_STATIC_FILES = frozenset({"app.js", "style.css"})
+_STATIC_HEADERS = {
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+}
+_API_HEADERS = {"Cache-Control": "no-store"}
+
+MAX_TEXT = 20_000
+MAX_USER_NAME = 80
+MAX_ID = 200
+MAX_WAIT_SECONDS = 25.0
+RECHECK_SECONDS = 1.0  # another process (the scheduler) may write a mailbox: look again
+PAGE_LIMIT = 200
+HANDLER_FAILED = "Noodrem could not handle that message; nothing was lost, please try again."
+READ_FAILED = "Noodrem could not read your messages just now; retrying."
+TOO_LONG = f"message too long (max {MAX_TEXT:,} characters)"
+LOCALES = ("nl", "en")
+
+
+class _BadRequest(ValueError):
+    """Input the page can fix; the message is shown to the person as is, so keep it plain."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Posted:
+    """A validated POST body."""
+
+    user_id: str
+    user_name: str
+    client_id: str
+    locale: str | None
+    shown: str  # what the history shows as the person's own message
+    text: str | None = None
+    action: Action | None = None
+    form: dict[str, str] = field(default_factory=dict)
+
+
+def reply_to_json(reply: Reply, *, at: datetime) -> dict[str, Any]:
+    """The one JSON rendering of a ``Reply``: what the outbox stores and the page draws.
+
+    The outbox row id is not part of it: the store assigns that on insert, and the poll
+    answer adds it as ``id`` next to the payload.
+    """
+    return {
+        "kind": reply.kind.value,
+        "title": reply.title,
+        "text": reply.text,
+        "fields": [asdict(f) for f in reply.fields],
+        "buttons": [{**asdict(b), "action": b.action.encode()} for b in reply.buttons],
+        "inputs": [{**asdict(i), "submit": i.submit.encode()} for i in reply.inputs],
+        "incident_id": reply.incident_id,
+        "card_key": reply.card_key,
+        "late": reply.late,
+        "at": at.isoformat(),
+    }
+
+
+class WebChat:
+    """The web chat adapter and the ``Notifier`` for ``Channel.WEB``.
+
+    ``store`` is a ``Store`` or a zero-argument callable returning one (see ``StoreSource``).
+    With ``access_token`` set, every ``/api/web/*`` route but ``/api/web/config`` asks for
+    ``Authorization: Bearer <token>``.
+    """
+
+    def __init__(
+        self,
+        *,
+        handler: Handler,
+        store: StoreSource,
+        clock: Clock,
+        tenant_id: str,
+        access_token: str | None = None,
+    ) -> None:
+        self._handler = handler
+        self._store_source = store
+        self._clock = clock
+        self._tenant_id = tenant_id
+        self._token = access_token.encode() if access_token else None
+        self._waiters: dict[str, set[asyncio.Event]] = {}
+        self._closing = False
+
+    def install(self, app: web.Application) -> None:
+        app.router.add_get("/", self._index)
+        app.router.add_get("/static/{file}", self._static)
+        app.router.add_get("/api/web/config", self._config)
+        app.router.add_post("/api/web/messages", self._post_message)
+        app.router.add_get("/api/web/messages", self._get_messages)
+        app.on_shutdown.append(self._on_shutdown)
+
+    async def deliver(self, message: Outbound) -> bool:
+        """Write a proactive message to the person's outbox; their page picks it up."""
+        address = message.address
+        if address.channel != Channel.WEB:
+            return False
+        mailbox = user_key(
+            Channel.WEB, address.tenant_id, address.user_id or address.conversation_id
+        )
+        at = self._clock.now()
+        await self._append(mailbox, [reply_to_json(r, at=at) for r in message.replies], at=at)
+        return True
+
+    # Routes -------------------------------------------------------------------------------
+
+    async def _index(self, request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(STATIC_DIR / "index.html", headers=_STATIC_HEADERS)
+
+    async def _static(self, request: web.Request) -> web.StreamResponse:
+        # Only the two known names: no listing, and nothing a crafted path can reach.
+        name = request.match_info["file"]
+        if name not in _STATIC_FILES:
+            raise web.HTTPNotFound()
+        return web.FileResponse(STATIC_DIR / name, headers=_STATIC_HEADERS)
+
+    async def _config(self, request: web.Request) -> web.Response:
+        return _json({"token_required": self._token is not None})
+
+    async def _post_message(self, request: web.Request) -> web.Response:
+        if (denied := self._deny(request)) is not None:
+            return denied
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "request body must be JSON")
+        try:
+            posted = _parse_post(body)
+        except _BadRequest as exc:
+            return _error(400, str(exc))
+
+        received_at = self._clock.now()
+        inbound = self._inbound(posted, received_at=received_at)
+        mine = {
+            "kind": "user",
+            "text": posted.shown,
+            "user_name": posted.user_name,
+            "client_id": posted.client_id,
+            "action": posted.action.encode() if posted.action else None,
+            "at": received_at.isoformat(),
+        }
+        try:
+            replies = await self._handler(inbound)
+            at = self._clock.now()
+            # Written only after the handler succeeded, in one transaction: a failure leaves
+            # no half conversation behind, and a retry shows the message once.
+            payloads = [mine, *(reply_to_json(r, at=at) for r in replies)]
+            last_id = await self._append(inbound.user_key, payloads, at=at)
+        except Exception:
+            logger.exception("web chat: could not handle message %s", posted.client_id)
+            return _error(500, HANDLER_FAILED)
+        return _json({"last_id": last_id})
+
+    async def _get_messages(self, request: web.Request) -> web.Response:
+        if (denied := self._deny(request)) is not None:
+            return denied
+        try:
+            user_id, after, wait = _parse_poll(request.query)
+        except _BadRequest as exc:
+            return _error(400, str(exc))
+        mailbox = user_key(Channel.WEB, self._tenant_id, user_id)
+        try:
+            rows = await self._wait_for_messages(mailbox, after=after, wait=wait)
+        except Exception:
+            logger.exception("web chat: could not read the outbox")
+            return _error(503, READ_FAILED)
+        return _json(
+            {
+                "messages": [{**row.payload, "id": row.id} for row in rows],
+                "last_id": rows[-1].id if rows else after,
+            }
+        )
+
+    # Internals ----------------------------------------------------------------------------
+
+    def _deny(self, request: web.Request) -> web.Response | None:
+        if self._token is None:
+            return None
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), self._token):
+            return None
+        response = _error(401, "access token required")
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    def _inbound(self, posted: _Posted, *, received_at: datetime) -> Inbound:
+        return Inbound(
+            channel=Channel.WEB,
+            tenant_id=self._tenant_id,
+            user_id=posted.user_id,
+            user_name=posted.user_name,
+            conversation_id=posted.user_id,  # one chat per browser user
+            locale=posted.locale,
+            event_id=posted.client_id,
+            text=posted.text,
+            action=posted.action,
+            form=posted.form,
+            address=Address(
+                channel=Channel.WEB,
+                tenant_id=self._tenant_id,
+                conversation_id=posted.user_id,
+                user_id=posted.user_id,
+            ),
+            received_at=received_at,
+        )
+
+    def _store(self) -> Store:
+        source = self._store_source
+        return source if hasattr(source, "transaction") else source()
+
+    async def _append(
+        self, mailbox: str, payloads: Sequence[dict[str, Any]], *, at: datetime
+    ) -> int:
+        """Write payloads in order in one transaction, wake this mailbox's pollers, and
+        return the id of the last one written (0 if there was nothing to write)."""
+        if not payloads:
+            return 0
+        last_id = 0
+        async with self._store().transaction() as tx:
+            for payload in payloads:
+                last_id = await tx.put_outbox(mailbox=mailbox, payload=payload, at=at)
+        for waiter in self._waiters.get(mailbox, ()):
+            waiter.set()
+        return last_id
+
+    async def _wait_for_messages(
+        self, mailbox: str, *, after: int, wait: float
+    ) -> list[OutboxMessage]:
+        """Long poll: answer as soon as there is something after ``after``, else after ``wait``.
+
+        A write by this process wakes the poller at once; the database is read again about
+        once a second as well, for writes by another process.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        wake = asyncio.Event()
+        waiters = self._waiters.setdefault(mailbox, set())
+        waiters.add(wake)
+        try:
+            while True:
+                wake.clear()  # before the read, so a write after it is not missed
+                async with self._store().transaction() as tx:
+                    rows = await tx.read_outbox(mailbox=mailbox, after_id=after, limit=PAGE_LIMIT)
+                remaining = deadline - loop.time()
+                if rows or remaining <= 0 or self._closing:
+                    return rows
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(min(RECHECK_SECONDS, remaining)):
+                        await wake.wait()
+        finally:
+            waiters.discard(wake)
+            if not waiters and self._waiters.get(mailbox) is waiters:
+                del self._waiters[mailbox]
+
+    async def _on_shutdown(self, app: web.Application) -> None:
+        """Let waiting pollers answer now instead of holding the shutdown for 25 seconds."""
+        self._closing = True
+        for waiter in (w for waiters in self._waiters.values() for w in waiters):
+            waiter.set()
+
+
+# Parsing ------------------------------------------------------------------------------------
+
+
+def _parse_post(body: object) -> _Posted:
+    if not isinstance(body, dict):
+        raise _BadRequest("request body must be a JSON object")
+    user_id = _required_str(body, "user_id", limit=MAX_ID)
+    user_name = _required_str(body, "user_name", limit=MAX_USER_NAME)
+    client_id = _required_str(body, "client_id", limit=MAX_ID)
+    locale = body.get("locale")
+    if locale is not None and locale not in LOCALES:
+        raise _BadRequest('locale must be "nl" or "en"')
+
+    text, raw_action = body.get("text"), body.get("action")
+    if text is not None and raw_action is not None:
+        raise _BadRequest("send either text or action, not both")
+    if text is not None:
+        if not isinstance(text, str):
+            raise _BadRequest("text must be a string")
+        if len(text) > MAX_TEXT:
+            raise _BadRequest(TOO_LONG)
+        if not text.strip():
+            raise _BadRequest("empty message")
+        text = text.strip()
+        return _Posted(user_id, user_name, client_id, locale, text, text=text)
+    if raw_action is None:
+        raise _BadRequest("send text or action")
+    if not isinstance(raw_action, str):
+        raise _BadRequest("action must be a string")
+    try:
+        action = Action.decode(raw_action)
+    except ValueError:
+        raise _BadRequest("unknown action") from None
+    form = _parse_form(body.get("form"))
+    shown = body.get("label")  # the page's words for the press; else the typed values
+    if not isinstance(shown, str) or not shown:
+        shown = "\n".join(v for v in form.values() if v)
+    common = (user_id, user_name, client_id, locale, shown[:MAX_TEXT])
+    return _Posted(*common, action=action, form=form)
+
+
+def _required_str(body: dict[str, Any], key: str, *, limit: int) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise _BadRequest(f"missing {key}")
+    value = value.strip()
+    if len(value) > limit:
+        raise _BadRequest(f"{key} too long (max {limit} characters)")
+    return value
+
+
+def _parse_form(form: object) -> dict[str, str]:
+    if form is None:
+        return {}
+    if not isinstance(form, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in form.items()
+    ):
+        raise _BadRequest("form must map field ids to text")
+    if any(len(v) > MAX_TEXT for v in form.values()):
+        raise _BadRequest(TOO_LONG)
+    return {k: v.strip() for k, v in form.items()}
+
+
+def _parse_poll(query: Any) -> tuple[str, int, float]:
+    user_id = query.get("user_id", "").strip()
+    if not user_id:
+        raise _BadRequest("missing user_id")
+    try:
+        after = int(query.get("after", "0"))
+    except ValueError:
+        raise _BadRequest("after must be a whole number") from None
+    try:
+        wait = float(query.get("wait", "0"))
+    except ValueError:
+        raise _BadRequest("wait must be a number of seconds") from None
+    if after < 0:
+        raise _BadRequest("after must not be negative")
+    if not math.isfinite(wait):
+        raise _BadRequest("wait must be a number of seconds")
+    return user_id, after, min(max(wait, 0.0), MAX_WAIT_SECONDS)
+
+
+def _json(data: dict[str, Any], *, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, headers=_API_HEADERS)
+
+
+def _error(status: int, message: str) -> web.Response:
+    return _json({"error": message}, status=status)

@@ -1,0 +1,56 @@
+"""Process settings, read once from the environment (the contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message is one line a person can act on."""
+
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/noodrem.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 3978
+    database_url: str = DEFAULT_DATABASE_URL
+    playbooks_dir: Path = Path("playbooks")
+    organisation_file: Path | None = None
+    web_access_token: str | None = None
+    reminder_poll_seconds: float = 30.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        port_text = env.get("PORT", "3978")
+        try:
+            port = int(port_text)
+        except ValueError:
+            raise SettingsError(f"PORT must be a number, got {port_text!r}") from None
+        if not 0 <= port <= 65535:
+            raise SettingsError(f"PORT must be between 0 and 65535, got {port}")
+        org_file = env.get("ORGANISATION_FILE")
+        if org_file is None and Path("organisation.yaml").exists():
+            org_file = "organisation.yaml"
+        return cls(
+            host=env.get("HOST", "127.0.0.1"),
+            port=port,
+            database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            playbooks_dir=Path(env.get("PLAYBOOKS_DIR", "playbooks")),
+            organisation_file=Path(org_file) if org_file else None,
+            web_access_token=env.get("WEB_ACCESS_TOKEN") or None,
+        )
+
+    @property
+    def on_loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False

@@ -1,0 +1,234 @@
+"""The engine: one ``Inbound`` in, the replies out, every state change in the store.
+
+One dispatch loop, one transaction per inbound message, one place errors are caught.
+The engine knows no platform: adapters hand it an ``Inbound`` and render what it returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.flows import facts, incidents, steps
+from bot.flows.turn import FlowError, Mode, Turn
+from bot.i18n import t
+from bot.intents import Command, detect_language, match_command, match_playbook
+from bot.messages import (
+    LANGS,
+    Action,
+    ActionName,
+    Inbound,
+    Lang,
+    Reply,
+    ReplyKind,
+    address_to_json,
+)
+from bot.organisation import Organisation, Organisations
+from bot.playbook import Playbook
+from bot.ports import Clock, Conversation, Incident, Store
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 20_000
+_JOIN = re.compile(r"^(?:join|doe\s+mee(?:\s+met)?|meedoen(?:\s+met)?)\s+(\S+(?:\s\S+)?)$", re.I)
+
+
+@dataclass(frozen=True)
+class Engine:
+    store: Store
+    clock: Clock
+    playbooks: Mapping[str, Playbook]
+    organisations: Organisations
+    wake: Callable[[datetime], None] = lambda when: None
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        """Handle one message or click. Never raises: a failure is one honest reply."""
+        org = self.organisations.for_tenant(inbound.channel, inbound.tenant_id)
+        lang = _lang_hint(inbound, org)
+        if org is None:
+            return [Reply(kind=ReplyKind.ERROR, text=t("unknown_org", lang))]
+        try:
+            return await self._handle(inbound, org)
+        except Exception:
+            log.exception("could not handle a %s message", inbound.channel.value)
+            return [Reply(kind=ReplyKind.ERROR, text=t("internal_error", lang))]
+
+    async def _handle(self, inbound: Inbound, org: Organisation) -> list[Reply]:
+        now = self.clock.now()
+        async with self.store.transaction() as tx:
+            if inbound.event_id and not await tx.claim_inbound(
+                channel=inbound.channel.value, event_id=inbound.event_id, at=now
+            ):
+                return []  # a redelivery: it was handled the first time
+            conversation = await tx.get_conversation(inbound.conversation_key) or Conversation(
+                key=inbound.conversation_key, state={"mode": Mode.IDLE.value}
+            )
+            turn = Turn(
+                tx=tx,
+                inbound=inbound,
+                now=now,
+                org=org,
+                playbooks=self.playbooks,
+                conversation=conversation,
+                lang=conversation.state.get("lang") or _lang_hint(inbound, org),
+            )
+            await self._remember_address(turn)
+            try:
+                await self._dispatch(turn)
+            except FlowError as refusal:
+                turn.say(refusal.reply)
+            await tx.save_conversation(turn.conversation)
+        for when in turn.wake_times:
+            self.wake(when)
+        return turn.replies
+
+    async def _remember_address(self, turn: Turn) -> None:
+        """Reminders need to find people later, in the chat they last used."""
+        inbound = turn.inbound
+        if inbound.address is None:
+            return
+        address = address_to_json(inbound.address)
+        await turn.tx.save_address(user_key=inbound.user_key, address=address, at=turn.now)
+        manager = turn.org.manager_for(inbound.channel, inbound.user_id, inbound.user_name)
+        if manager is not None:
+            await turn.tx.save_address(
+                user_key=turn.org.manager_key(manager), address=address, at=turn.now
+            )
+
+    async def _dispatch(self, turn: Turn) -> None:
+        action = turn.inbound.action
+        if action is not None:
+            await self._on_action(turn, action)
+        else:
+            await self._on_text(turn, turn.inbound.text or "")
+
+    async def _on_action(self, turn: Turn, action: Action) -> None:
+        form = turn.inbound.form
+        match action.name:
+            case ActionName.CONFIRM_START:
+                await incidents.start(turn, action.target)
+            case ActionName.DECLINE_START:
+                await incidents.decline_start(turn)
+            case ActionName.ANSWER_FACT if action.target is None:
+                incident = await turn.lock_incident(action.incident_id)
+                await turn.ensure_participant(incident)
+                await facts.ask_next(turn, incident, refill=True)
+            case ActionName.ANSWER_FACT:
+                await facts.answer(turn, action.incident_id, action.target, option=action.value)
+            case ActionName.SKIP_FACT:
+                await facts.skip(turn, action.incident_id, action.target)
+            case ActionName.STEP_DONE:
+                await steps.done(turn, action, form)
+            case ActionName.STEP_BLOCKED | ActionName.STEP_SKIP:
+                await steps.set_aside(turn, action, form.get("reason"))
+            case ActionName.STEP_HELP:
+                await steps.help_for(turn, action)
+            case ActionName.STEP_SHOW:
+                await steps.show_step(turn, action.incident_id, action.target)
+            case ActionName.STATUS:
+                incident = await turn.lock_incident(action.incident_id)
+                await turn.ensure_participant(incident)
+                await steps.show_checklist(turn, incident)
+            case ActionName.PICK_INCIDENT:
+                incident = await turn.lock_incident(action.incident_id)
+                await self._run_command_for(turn, Command(action.target or "status"), incident)
+            case ActionName.CONFIRM_STOP:
+                await incidents.confirm_stop(turn, action.incident_id, form.get("reason"))
+            case ActionName.KEEP_GOING:
+                await incidents.keep_going(turn, action.incident_id)
+
+    async def _on_text(self, turn: Turn, raw: str) -> None:
+        text = raw.strip()
+        if not text:
+            turn.say_text("empty_message", kind=ReplyKind.ERROR)
+            return
+        if len(raw) > MAX_TEXT:
+            turn.say_text(
+                "too_long", kind=ReplyKind.ERROR, length=f"{len(raw):,}", limit=f"{MAX_TEXT:,}"
+            )
+            return
+        command = match_command(text)
+        if command in (Command.HELP, Command.STATUS, Command.STOP, Command.LIST):
+            await self._run_command(turn, command)
+            return
+        if command in (Command.LANGUAGE_NL, Command.LANGUAGE_EN):
+            turn.lang = "nl" if command is Command.LANGUAGE_NL else "en"
+            turn.conversation.state["lang"] = turn.lang
+            turn.say_text("language_set")
+            return
+        joining = _JOIN.match(text)
+        if joining:
+            await incidents.join(turn, incidents.normalise_incident_id(joining.group(1)))
+            return
+        if await self._answer_pending(turn, text, command):
+            return
+        found = match_playbook(text, {p.id: p.triggers for p in self.playbooks.values()})
+        if found is not None:
+            if turn.conversation.state.get("lang") is None:
+                turn.lang = found.lang
+            await incidents.offer_start(turn, found.playbook_id)
+            return
+        turn.say_text("not_understood")
+
+    async def _answer_pending(self, turn: Turn, text: str, command: Command | None) -> bool:
+        """Typed text as the answer to the open question, if there is one."""
+        incident_id = turn.detail("incident_id")
+        match turn.mode:
+            case Mode.CONFIRM_START if command in (Command.YES, Command.NO):
+                if command is Command.YES:
+                    await incidents.start(turn, turn.detail("playbook_id"))
+                else:
+                    await incidents.decline_start(turn)
+            case Mode.FACT if command is Command.SKIP:
+                await facts.skip(turn, incident_id, turn.detail("fact_id"))
+            case Mode.FACT:
+                await facts.answer(turn, incident_id, turn.detail("fact_id"), text=text)
+            case Mode.RECORD:
+                value = "" if text in ("-", "—") or command is Command.SKIP else text
+                action = Action(ActionName.STEP_DONE, incident_id, turn.detail("step_id"))
+                await steps.done(turn, action, {turn.detail("field"): value})
+            case Mode.REASON:
+                action = Action(
+                    ActionName(turn.detail("action")), incident_id, turn.detail("step_id")
+                )
+                await steps.set_aside(turn, action, text)
+            case Mode.CONFIRM_STOP if command in (Command.YES, Command.NO):
+                if command is Command.YES:
+                    await incidents.confirm_stop(turn, incident_id, None)
+                else:
+                    await incidents.keep_going(turn, incident_id)
+            case Mode.STOP_REASON:
+                await incidents.confirm_stop(turn, incident_id, text)
+            case _:
+                return False
+        return True
+
+    async def _run_command(self, turn: Turn, command: Command) -> None:
+        if command is Command.HELP:
+            turn.say_text("help")
+            return
+        incident = await incidents.choose(turn, command.value)
+        if incident is not None:
+            await self._run_command_for(turn, command, incident)
+
+    async def _run_command_for(self, turn: Turn, command: Command, incident: Incident) -> None:
+        await turn.ensure_participant(incident)
+        if command is Command.STOP:
+            await incidents.ask_stop(turn, incident)
+        else:
+            await steps.show_checklist(turn, incident)
+
+
+def _lang_hint(inbound: Inbound, org: Organisation | None) -> Lang:
+    """Language before we know the person's choice: platform locale, the text, the org."""
+    locale = (inbound.locale or "").lower()[:2]
+    for lang in LANGS:
+        if locale == lang:
+            return lang
+    detected = detect_language(inbound.text or "") if inbound.text else None
+    if detected is not None:
+        return detected
+    return org.language if org is not None else "nl"

@@ -1,0 +1,1 @@
+"""What happens in a conversation, one module per concern."""

@@ -1,0 +1,153 @@
+"""The few facts that matter first: asked one by one, each answerable later."""
+
+from __future__ import annotations
+
+from bot import cards
+from bot.answers import AnswerError, Parsed, parse_answer
+from bot.flows import steps
+from bot.flows.turn import Mode, Turn
+from bot.playbook import FactType
+from bot.ports import Fact, FactStatus, Incident
+from bot.messages import Reply, ReplyKind
+
+
+async def ask_next(
+    turn: Turn, incident: Incident, *, refill: bool = False, passed: tuple[str, ...] = ()
+) -> None:
+    """Ask the first fact not yet asked (with ``refill``: not yet known), or go on to steps.
+
+    ``passed`` holds facts skipped again during a refill, so they are not asked twice.
+    """
+    playbook = turn.playbook_of(incident)
+    known = await turn.tx.get_facts(incident.id)
+    pending = [
+        spec
+        for spec in playbook.facts
+        if spec.id not in passed
+        and (spec.id not in known or (refill and known[spec.id].status is FactStatus.UNKNOWN))
+    ]
+    if not pending:
+        turn.set_mode(Mode.IDLE)
+        turn.say_text("no_missing_facts" if refill else "facts_done")
+        await steps.show_next(turn, incident)
+        return
+    spec = pending[0]
+    if not known and not refill:
+        turn.say_text("facts_intro")
+    turn.set_mode(
+        Mode.FACT, incident_id=incident.id, fact_id=spec.id, refill=refill, passed=list(passed)
+    )
+    number = [f.id for f in playbook.facts].index(spec.id) + 1
+    turn.say(
+        cards.fact_question(
+            spec, incident=incident, lang=turn.lang, number=number, total=len(playbook.facts)
+        )
+    )
+
+
+async def answer(
+    turn: Turn,
+    incident_id: str | None,
+    fact_id: str | None,
+    *,
+    text: str | None = None,
+    option: str | None = None,
+) -> None:
+    incident = await turn.lock_incident(incident_id)
+    await turn.ensure_participant(incident)
+    playbook = turn.playbook_of(incident)
+    try:
+        spec = playbook.fact(fact_id or "")
+    except KeyError:
+        raise turn.fail("stale_button") from None
+    labels = cards.option_labels(spec, turn.lang)
+    if option is not None:
+        if option not in dict(labels):
+            raise turn.fail("stale_button")
+        parsed = Parsed(value=option, display=dict(labels)[option])
+    else:
+        try:
+            parsed = parse_answer(
+                spec.type.value,
+                text or "",
+                lang=turn.lang,
+                now=turn.now,
+                tz=turn.org.tz,
+                options=labels,
+            )
+        except AnswerError as exc:
+            turn.say(Reply(kind=ReplyKind.ERROR, text=exc.message, incident_id=incident.id))
+            await _ask_again(turn, incident, spec.id)
+            return
+    await turn.tx.set_fact(
+        Fact(
+            incident_id=incident.id,
+            fact_id=spec.id,
+            status=FactStatus.ANSWERED,
+            value=parsed.value,
+            updated_at=turn.now,
+            updated_by=turn.actor,
+        )
+    )
+    await turn.record(
+        incident.id, "fact_answered", fact=spec.id, value=parsed.value, display=parsed.display
+    )
+    noted = turn.t("answer_noted", value=parsed.display)
+    turn.say(
+        Reply(kind=ReplyKind.TEXT, text="\n".join([noted, *parsed.notes]), incident_id=incident.id)
+    )
+    if spec.type in (FactType.CHOICE, FactType.YES_NO):
+        await steps.apply_conditions(turn, incident)
+    await _continue(turn, incident)
+
+
+async def skip(turn: Turn, incident_id: str | None, fact_id: str | None) -> None:
+    incident = await turn.lock_incident(incident_id)
+    await turn.ensure_participant(incident)
+    playbook = turn.playbook_of(incident)
+    try:
+        spec = playbook.fact(fact_id or "")
+    except KeyError:
+        raise turn.fail("stale_button") from None
+    known = await turn.tx.get_facts(incident.id)
+    if spec.id not in known or known[spec.id].status is FactStatus.UNKNOWN:
+        await turn.tx.set_fact(
+            Fact(
+                incident_id=incident.id,
+                fact_id=spec.id,
+                status=FactStatus.UNKNOWN,
+                value=None,
+                updated_at=turn.now,
+                updated_by=turn.actor,
+            )
+        )
+        await turn.record(incident.id, "fact_unknown", fact=spec.id)
+    turn.say_text("fact_skipped")
+    passed = tuple(turn.detail("passed") or ()) + (spec.id,)
+    await _continue(turn, incident, passed=passed)
+
+
+async def _continue(turn: Turn, incident: Incident, *, passed: tuple[str, ...] = ()) -> None:
+    refill = bool(turn.detail("refill")) and turn.mode is Mode.FACT
+    if turn.mode is Mode.FACT:
+        await ask_next(turn, incident, refill=refill, passed=passed)
+    # An answer given from an old question card while the person was elsewhere in the
+    # conversation must not drag them back into the questions.
+
+
+async def _ask_again(turn: Turn, incident: Incident, fact_id: str) -> None:
+    playbook = turn.playbook_of(incident)
+    spec = playbook.fact(fact_id)
+    turn.set_mode(
+        Mode.FACT,
+        incident_id=incident.id,
+        fact_id=spec.id,
+        refill=bool(turn.detail("refill")),
+        passed=turn.detail("passed") or [],
+    )
+    number = [f.id for f in playbook.facts].index(spec.id) + 1
+    turn.say(
+        cards.fact_question(
+            spec, incident=incident, lang=turn.lang, number=number, total=len(playbook.facts)
+        )
+    )

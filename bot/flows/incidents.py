@@ -1,0 +1,229 @@
+"""Opening, joining, choosing and ending incidents."""
+
+from __future__ import annotations
+
+import secrets
+
+from bot import reminders
+from bot.flows import facts, steps
+from bot.flows.turn import Mode, Turn
+from bot.messages import (
+    Action,
+    ActionName,
+    Address,
+    Button,
+    ButtonStyle,
+    InputRequest,
+    Reply,
+    ReplyKind,
+    address_to_json,
+)
+from bot.playbook import Owner
+from bot.ports import Incident, IncidentStatus, Step, StepStatus
+from bot.timefmt import clock_time
+
+_ID_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
+MANAGERS = "role:managers"
+
+
+def new_incident_id() -> str:
+    return "NR-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(6))
+
+
+def normalise_incident_id(text: str) -> str:
+    """ "nr 4k7q2m", "NR-4K7Q2M" and "4k7q2m" all name the same incident."""
+    core = text.strip().upper().replace(" ", "").replace("-", "")
+    return "NR-" + core.removeprefix("NR")
+
+
+async def offer_start(turn: Turn, playbook_id: str) -> None:
+    playbook = turn.playbooks[playbook_id]
+    turn.set_mode(Mode.CONFIRM_START, playbook_id=playbook_id, trigger=turn.inbound.text)
+    turn.say(
+        Reply(
+            kind=ReplyKind.QUESTION,
+            text=turn.t("confirm_start", title=playbook.title.get(turn.lang)),
+            buttons=(
+                Button(
+                    turn.t("yes_start"),
+                    Action(ActionName.CONFIRM_START, target=playbook_id),
+                    ButtonStyle.PRIMARY,
+                ),
+                Button(turn.t("no_start"), Action(ActionName.DECLINE_START, target=playbook_id)),
+            ),
+        )
+    )
+
+
+async def decline_start(turn: Turn) -> None:
+    turn.set_mode(Mode.IDLE)
+    turn.say_text("start_declined")
+
+
+async def start(turn: Turn, playbook_id: str | None) -> None:
+    """Open the incident and start the clock: deadlines count from this moment."""
+    if playbook_id not in turn.playbooks:
+        raise turn.fail("stale_button")
+    playbook = turn.playbooks[playbook_id]
+    inbound = turn.inbound
+    origin = inbound.address or Address(
+        channel=inbound.channel,
+        tenant_id=inbound.tenant_id,
+        conversation_id=inbound.conversation_id,
+        user_id=inbound.user_id,
+    )
+    incident = Incident(
+        id=new_incident_id(),
+        tenant_id=inbound.tenant_id,
+        playbook_id=playbook.id,
+        lang=turn.lang,
+        status=IncidentStatus.OPEN,
+        reported_at=turn.now,
+        reported_by=turn.actor,
+        reporter_name=turn.actor_name,
+        lead=turn.actor,
+        conversation=address_to_json(origin),
+    )
+    await turn.tx.create_incident(incident)
+    await turn.record(
+        incident.id,
+        "incident_opened",
+        playbook=playbook.id,
+        playbook_version=playbook.version,
+        title=playbook.title.get(turn.lang),
+        organisation=turn.org.name,
+        language=turn.lang,
+        reported_text=turn.detail("trigger") or "",
+    )
+    await turn.add_participant(incident, role="reporter")
+    planned = []
+    for position, spec in enumerate(playbook.steps):
+        owner = {
+            Owner.REPORTER: incident.reported_by,
+            Owner.LEAD: incident.lead,
+            Owner.MANAGER: MANAGERS,
+        }[spec.owner]
+        planned.append(
+            Step(
+                incident_id=incident.id,
+                step_id=spec.id,
+                position=position,
+                status=StepStatus.OPEN,
+                due_at=incident.reported_at + spec.due,
+                owner=owner,
+            )
+        )
+    await turn.tx.add_steps(planned)
+    for step in planned:
+        await reminders.schedule_step(turn, incident, step)
+    await turn.record(
+        incident.id,
+        "steps_planned",
+        steps=[
+            {"step": s.step_id, "due_at": s.due_at.isoformat(), "owner": s.owner} for s in planned
+        ],
+    )
+    turn.say_text(
+        "incident_opened",
+        incident_id=incident.id,
+        time=clock_time(turn.now, tz=turn.org.tz, now=turn.now, lang=turn.lang),
+    )
+    await facts.ask_next(turn, incident)
+
+
+async def join(turn: Turn, incident_id: str) -> None:
+    incident = await turn.tx.get_incident(incident_id, lock=True)
+    if (
+        incident is None
+        or incident.tenant_id != turn.inbound.tenant_id
+        or incident.status is not IncidentStatus.OPEN
+    ):
+        raise turn.fail("join_unknown", incident_id=incident_id)
+    await turn.add_participant(incident, role="colleague")
+    turn.say_text("joined", incident_id=incident.id)
+    await steps.show_checklist(turn, incident)
+
+
+async def choose(turn: Turn, command: str) -> Incident | None:
+    """The incident a typed command is about; asks with buttons when there are several."""
+    incidents = await turn.tx.open_incidents_for(
+        tenant_id=turn.inbound.tenant_id, user_key=turn.actor
+    )
+    if not incidents:
+        turn.say_text("no_incident")
+        return None
+    if len(incidents) == 1:
+        return incidents[0]
+    buttons = tuple(
+        Button(
+            turn.t(
+                "incident_label",
+                incident_id=i.id,
+                title=turn.playbooks[i.playbook_id].title.get(turn.lang),
+                time=clock_time(i.reported_at, tz=turn.org.tz, now=turn.now, lang=turn.lang),
+            ),
+            Action(ActionName.PICK_INCIDENT, i.id, target=command),
+        )
+        for i in incidents
+    )
+    turn.say(Reply(kind=ReplyKind.QUESTION, text=turn.t("pick_incident"), buttons=buttons))
+    return None
+
+
+async def ask_stop(turn: Turn, incident: Incident) -> None:
+    await turn.ensure_participant(incident)
+    turn.set_mode(Mode.CONFIRM_STOP, incident_id=incident.id)
+    turn.say(
+        Reply(
+            kind=ReplyKind.QUESTION,
+            text=turn.t("confirm_stop", incident_id=incident.id),
+            buttons=(
+                Button(
+                    turn.t("yes_stop"),
+                    Action(ActionName.CONFIRM_STOP, incident.id),
+                    ButtonStyle.DANGER,
+                ),
+                Button(turn.t("no_stop"), Action(ActionName.KEEP_GOING, incident.id)),
+            ),
+            incident_id=incident.id,
+        )
+    )
+
+
+async def confirm_stop(turn: Turn, incident_id: str | None, reason: str | None) -> None:
+    """Ends the incident once a reason is known; asks for one first."""
+    incident = await turn.lock_incident(incident_id)
+    await turn.ensure_participant(incident)
+    reason = (reason or "").strip()
+    if not reason:
+        turn.set_mode(Mode.STOP_REASON, incident_id=incident.id)
+        turn.say(
+            Reply(
+                kind=ReplyKind.QUESTION,
+                text=turn.t("ask_stop_reason"),
+                incident_id=incident.id,
+                inputs=(
+                    InputRequest(
+                        "reason",
+                        turn.t("ask_stop_reason"),
+                        Action(ActionName.CONFIRM_STOP, incident.id),
+                    ),
+                ),
+            )
+        )
+        return
+    incident.status = IncidentStatus.CANCELLED
+    incident.closed_at = turn.now
+    incident.close_reason = reason[:500]
+    await turn.tx.update_incident(incident)
+    await turn.tx.cancel_deadlines(incident_id=incident.id)
+    await turn.record(incident.id, "incident_stopped", reason=incident.close_reason)
+    turn.set_mode(Mode.IDLE)
+    turn.say_text("stopped", incident_id=incident.id, reason=incident.close_reason)
+
+
+async def keep_going(turn: Turn, incident_id: str | None) -> None:
+    turn.set_mode(Mode.IDLE)
+    turn.say_text("kept_going")
+    incident = await turn.lock_incident(incident_id)
+    await steps.show_next(turn, incident)

@@ -1,0 +1,331 @@
+"""Working through the steps: Done (with what it records), not possible now, skip, help."""
+
+from __future__ import annotations
+
+from bot import cards, reminders
+from bot.flows.turn import Mode, Turn
+from bot.messages import Action, ActionName, Button, InputRequest, Reply, ReplyKind
+from bot.playbook import RecordSpec, StepSpec
+from bot.ports import FactStatus, Incident, Step, StepStatus
+from bot.timefmt import clock_time, duration
+
+MAX_FIELD = 500  # case numbers and reasons: long enough for any, short enough for a PDF line
+
+
+async def show_next(turn: Turn, incident: Incident) -> None:
+    """The card of the most urgent step this person can act on now."""
+    playbook = turn.playbook_of(incident)
+    all_steps = await turn.tx.get_steps(incident.id)
+    closed = {s.step_id for s in all_steps if s.status.is_closed}
+    ready = [
+        s
+        for s in all_steps
+        if s.status is StepStatus.OPEN
+        and all(dep in closed for dep in playbook.step(s.step_id).after)
+    ]
+    candidates = ready or [s for s in all_steps if s.status is StepStatus.BLOCKED]
+    if candidates:
+        await _show_card(turn, incident, min(candidates, key=lambda s: (s.due_at, s.position)))
+        return
+    if len(closed) == len(all_steps):
+        lines = [turn.t("all_steps_closed")]
+        if playbook.further_reporting:
+            lines.append(
+                turn.t("further_reporting")
+                + ":\n"
+                + cards.contact_lines(
+                    playbook.further_reporting, playbook=playbook, org=turn.org, lang=turn.lang
+                )
+            )
+        if playbook.closing is not None:
+            lines.append(playbook.closing.get(turn.lang))
+        turn.say(Reply(kind=ReplyKind.TEXT, text="\n\n".join(lines), incident_id=incident.id))
+
+
+async def show_step(turn: Turn, incident_id: str | None, step_id: str | None) -> None:
+    incident = await turn.lock_incident(incident_id)
+    await turn.ensure_participant(incident)
+    step = await _open_step(turn, incident, step_id)
+    if step is not None:
+        await _show_card(turn, incident, step)
+
+
+async def _show_card(turn: Turn, incident: Incident, step: Step) -> None:
+    playbook = turn.playbook_of(incident)
+    owner_name = await _person_name(turn, incident, step.owner)
+    turn.say(
+        cards.step_card(
+            playbook.step(step.step_id),
+            step,
+            incident=incident,
+            playbook=playbook,
+            org=turn.org,
+            now=turn.now,
+            lang=turn.lang,
+            owner_name=owner_name,
+        )
+    )
+
+
+async def _person_name(turn: Turn, incident: Incident, user_key: str) -> str:
+    if user_key.startswith("role:"):
+        return ", ".join(m.name for m in turn.org.managers) or incident.reporter_name
+    participants = await turn.tx.get_participants(incident.id)
+    return next((p.name for p in participants if p.user_key == user_key), user_key)
+
+
+async def show_checklist(turn: Turn, incident: Incident) -> None:
+    playbook = turn.playbook_of(incident)
+    all_steps = await turn.tx.get_steps(incident.id)
+    reply = cards.checklist(
+        incident=incident,
+        playbook=playbook,
+        steps=all_steps,
+        facts=await turn.tx.get_facts(incident.id),
+        org=turn.org,
+        now=turn.now,
+        lang=turn.lang,
+    )
+    open_buttons = tuple(
+        Button(
+            "▶ " + playbook.step(s.step_id).title.get(turn.lang),
+            Action(ActionName.STEP_SHOW, incident.id, s.step_id, stamp=s.version),
+        )
+        for s in all_steps
+        if s.status in (StepStatus.OPEN, StepStatus.BLOCKED)
+    )
+    turn.say(
+        Reply(
+            kind=reply.kind,
+            title=reply.title,
+            text=reply.text,
+            fields=reply.fields,
+            buttons=open_buttons + reply.buttons,
+            incident_id=incident.id,
+            card_key=reply.card_key,
+        )
+    )
+
+
+async def _open_step(turn: Turn, incident: Incident, step_id: str | None) -> Step | None:
+    """The step if it can still be acted on; otherwise says plainly why not."""
+    playbook = turn.playbook_of(incident)
+    step = await turn.tx.get_step(incident.id, step_id) if step_id else None
+    if step is None:
+        raise turn.fail("stale_button")
+    if step.status.is_closed:
+        status = turn.t(f"status_{step.status.value}")
+        who = step.done_by_name or "Noodrem"
+        when = clock_time(step.done_at or turn.now, tz=turn.org.tz, now=turn.now, lang=turn.lang)
+        turn.say(
+            Reply(
+                kind=ReplyKind.ERROR,
+                incident_id=incident.id,
+                text=turn.t(
+                    "already_closed",
+                    title=playbook.step(step.step_id).title.get(turn.lang),
+                    status=status,
+                    who=who,
+                    time=when,
+                ),
+            )
+        )
+        return None
+    return step
+
+
+async def done(turn: Turn, action: Action, form: dict[str, str]) -> None:
+    """Mark a step done once everything it records is known; asks for what is missing."""
+    incident = await turn.lock_incident(action.incident_id)
+    await turn.ensure_participant(incident)
+    step = await _open_step(turn, incident, action.target)
+    if step is None:
+        return
+    spec = turn.playbook_of(incident).step(step.step_id)
+    collected: dict[str, str] = {}
+    if turn.mode is Mode.RECORD and turn.detail("step_id") == spec.id:
+        collected.update(turn.detail("records") or {})
+    for record in spec.record:
+        if record.id in form:
+            collected[record.id] = form[record.id].strip()[:MAX_FIELD]
+    for record in spec.record:
+        if record.required and not collected.get(record.id):
+            collected.pop(record.id, None)
+    missing = [r for r in spec.record if r.id not in collected]
+    if missing:
+        _ask_record(turn, incident, spec, step, missing[0], collected)
+        return
+    expected = step.version
+    step.status, step.done_at, step.done_by = StepStatus.DONE, turn.now, turn.actor
+    step.done_by_name = turn.actor_name
+    step.records = {k: v for k, v in collected.items() if v}
+    step.version = expected + 1
+    if not await turn.tx.update_step(step, expected_version=expected):
+        await _open_step(turn, incident, step.step_id)
+        return
+    await turn.tx.cancel_deadlines(incident_id=incident.id, step_id=step.step_id)
+    late = turn.now - step.due_at
+    await turn.record(
+        incident.id,
+        "step_done",
+        step=step.step_id,
+        records=step.records,
+        due_at=step.due_at.isoformat(),
+        on_time=late.total_seconds() <= 0,
+        late_seconds=max(0, round(late.total_seconds())),
+    )
+    timing = (
+        turn.t("on_time")
+        if late.total_seconds() <= 0
+        else turn.t("late_by", late=duration(late, turn.lang))
+    )
+    turn.set_mode(Mode.IDLE)
+    turn.say_text(
+        "step_done",
+        time=clock_time(turn.now, tz=turn.org.tz, now=turn.now, lang=turn.lang),
+        title=spec.title.get(turn.lang),
+        timing=timing,
+    )
+    await show_checklist(turn, incident)
+    await show_next(turn, incident)
+
+
+def _ask_record(
+    turn: Turn,
+    incident: Incident,
+    spec: StepSpec,
+    step: Step,
+    record: RecordSpec,
+    collected: dict[str, str],
+) -> None:
+    turn.set_mode(
+        Mode.RECORD,
+        incident_id=incident.id,
+        step_id=spec.id,
+        field=record.id,
+        records=collected,
+        stamp=step.version,
+    )
+    label = record.label.get(turn.lang)
+    text = turn.t("ask_record", label=label)
+    if not record.required:
+        text += " " + turn.t("record_optional")
+    turn.say(
+        Reply(
+            kind=ReplyKind.QUESTION,
+            text=text,
+            incident_id=incident.id,
+            inputs=(
+                InputRequest(
+                    record.id,
+                    label,
+                    Action(ActionName.STEP_DONE, incident.id, spec.id, stamp=step.version),
+                    required=record.required,
+                ),
+            ),
+        )
+    )
+
+
+async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
+    """ "Not possible right now" (still open, deadline runs) or "skip" (closed); both need
+    a reason, because the evidence file must explain every step that was not done."""
+    skipping = action.name is ActionName.STEP_SKIP
+    incident = await turn.lock_incident(action.incident_id)
+    await turn.ensure_participant(incident)
+    step = await _open_step(turn, incident, action.target)
+    if step is None:
+        return
+    spec = turn.playbook_of(incident).step(step.step_id)
+    reason = (reason or "").strip()[:MAX_FIELD]
+    if not reason:
+        key = "ask_reason_skip" if skipping else "ask_reason_blocked"
+        if turn.mode is Mode.REASON and turn.detail("step_id") == spec.id:
+            turn.say_text("reason_required", kind=ReplyKind.ERROR)
+        turn.set_mode(
+            Mode.REASON,
+            incident_id=incident.id,
+            step_id=spec.id,
+            action=action.name.value,
+            stamp=step.version,
+        )
+        turn.say(
+            Reply(
+                kind=ReplyKind.QUESTION,
+                text=turn.t(key),
+                incident_id=incident.id,
+                inputs=(InputRequest("reason", turn.t(key), action),),
+            )
+        )
+        return
+    expected = step.version
+    step.status = StepStatus.SKIPPED if skipping else StepStatus.BLOCKED
+    step.reason, step.version = reason, expected + 1
+    if skipping:
+        step.done_at, step.done_by, step.done_by_name = turn.now, turn.actor, turn.actor_name
+    if not await turn.tx.update_step(step, expected_version=expected):
+        await _open_step(turn, incident, step.step_id)
+        return
+    if skipping:
+        await turn.tx.cancel_deadlines(incident_id=incident.id, step_id=step.step_id)
+    await turn.record(
+        incident.id,
+        "step_skipped" if skipping else "step_blocked",
+        step=step.step_id,
+        reason=reason,
+    )
+    turn.set_mode(Mode.IDLE)
+    turn.say_text(
+        "step_skipped" if skipping else "step_blocked",
+        title=spec.title.get(turn.lang),
+        reason=reason,
+    )
+    await show_checklist(turn, incident)
+    await show_next(turn, incident)
+
+
+async def help_for(turn: Turn, action: Action) -> None:
+    incident = await turn.lock_incident(action.incident_id)
+    playbook = turn.playbook_of(incident)
+    try:
+        spec = playbook.step(action.target or "")
+    except KeyError:
+        raise turn.fail("stale_button") from None
+    parts = [(spec.help or spec.do).get(turn.lang)]
+    if spec.contacts:
+        parts.append(
+            cards.contact_lines(spec.contacts, playbook=playbook, org=turn.org, lang=turn.lang)
+        )
+    turn.say(
+        Reply(
+            kind=ReplyKind.TEXT,
+            title=spec.title.get(turn.lang),
+            text="\n\n".join(parts),
+            incident_id=incident.id,
+        )
+    )
+
+
+async def apply_conditions(turn: Turn, incident: Incident) -> None:
+    """Steps whose condition on the facts changed become (not) applicable."""
+    playbook = turn.playbook_of(incident)
+    known = await turn.tx.get_facts(incident.id)
+    answers = {
+        fid: (f.value if f.status is FactStatus.ANSWERED else None) for fid, f in known.items()
+    }
+    for step in await turn.tx.get_steps(incident.id):
+        condition = playbook.step(step.step_id).when
+        if condition is None:
+            continue
+        applies = condition.holds(answers)
+        expected = step.version
+        if not applies and step.status in (StepStatus.OPEN, StepStatus.BLOCKED):
+            step.status, step.version = StepStatus.NOT_APPLICABLE, expected + 1
+            await turn.tx.update_step(step, expected_version=expected)
+            await turn.tx.cancel_deadlines(incident_id=incident.id, step_id=step.step_id)
+            await turn.record(incident.id, "step_not_applicable", step=step.step_id)
+        elif applies and step.status is StepStatus.NOT_APPLICABLE:
+            step.status, step.version = StepStatus.OPEN, expected + 1
+            await turn.tx.update_step(step, expected_version=expected)
+            await reminders.schedule_step(turn, incident, step)
+            await turn.record(incident.id, "step_applicable", step=step.step_id)

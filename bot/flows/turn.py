@@ -1,0 +1,140 @@
+"""One turn of a conversation: what came in, what we know, what we will say.
+
+Every flow function takes a ``Turn``. It bundles the open transaction, the clock reading
+for this turn (one "now" per turn, so all events of one click carry the same time), the
+person's organisation and language, and the replies collected so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.i18n import t
+from bot.messages import Inbound, Lang, Reply, ReplyKind
+from bot.organisation import Organisation
+from bot.playbook import Playbook
+from bot.ports import Conversation, Event, Incident, IncidentStatus, Participant, Transaction
+
+SYSTEM_ACTOR = "noodrem"
+
+
+class Mode(StrEnum):
+    """What the next typed message means in this conversation."""
+
+    IDLE = "idle"
+    CONFIRM_START = "confirm_start"
+    FACT = "fact"
+    RECORD = "record"
+    REASON = "reason"
+    CONFIRM_STOP = "confirm_stop"
+    STOP_REASON = "stop_reason"
+
+
+class FlowError(Exception):
+    """Something the person asked cannot be done; ``reply`` says why in their language."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.text)
+        self.reply = reply
+
+
+@dataclass
+class Turn:
+    tx: Transaction
+    inbound: Inbound
+    now: datetime
+    org: Organisation
+    playbooks: Mapping[str, Playbook]
+    conversation: Conversation
+    lang: Lang
+    replies: list[Reply] = field(default_factory=list)
+    wake_times: list[datetime] = field(default_factory=list)
+
+    # Conversation state ----------------------------------------------------------------
+    @property
+    def mode(self) -> Mode:
+        return Mode(self.conversation.state.get("mode", Mode.IDLE))
+
+    def set_mode(self, mode: Mode, **details: Any) -> None:
+        """Replace the pending question; earlier details are dropped on purpose."""
+        self.conversation.state = {"mode": mode.value, "lang": self.lang, **details}
+
+    def detail(self, name: str) -> Any:
+        return self.conversation.state.get(name)
+
+    # Saying things -----------------------------------------------------------------------
+    def t(self, key: str, **values: Any) -> str:
+        return t(key, self.lang, **values)
+
+    def say(self, reply: Reply) -> None:
+        self.replies.append(reply)
+
+    def say_text(self, key: str, *, kind: ReplyKind = ReplyKind.TEXT, **values: Any) -> None:
+        self.replies.append(Reply(kind=kind, text=self.t(key, **values)))
+
+    def fail(self, key: str, **values: Any) -> FlowError:
+        return FlowError(Reply(kind=ReplyKind.ERROR, text=self.t(key, **values)))
+
+    # Recording ---------------------------------------------------------------------------
+    @property
+    def actor(self) -> str:
+        return self.inbound.user_key
+
+    @property
+    def actor_name(self) -> str:
+        return self.inbound.user_name or self.inbound.user_id
+
+    async def record(self, incident_id: str, kind: str, **data: Any) -> Event:
+        """Append one event to the incident's timeline, as the person of this turn."""
+        return await self.tx.append_event(
+            incident_id=incident_id,
+            at=self.now,
+            actor=self.actor,
+            actor_name=self.actor_name,
+            kind=kind,
+            data=data,
+        )
+
+    async def lock_incident(self, incident_id: str | None) -> Incident:
+        """The open incident of this tenant, locked for writing, or a plain refusal."""
+        incident = await self.tx.get_incident(incident_id, lock=True) if incident_id else None
+        if incident is None or incident.tenant_id != self.inbound.tenant_id:
+            raise self.fail("stale_button")
+        if incident.status is not IncidentStatus.OPEN:
+            status = self.t(f"incident_status_{incident.status.value}")
+            raise self.fail("incident_not_open", incident_id=incident.id, status=status)
+        return incident
+
+    def playbook_of(self, incident: Incident) -> Playbook:
+        return self.playbooks[incident.playbook_id]
+
+    async def ensure_participant(self, incident: Incident) -> None:
+        """Join the incident if allowed, or raise why not.
+
+        Allowed: people already in it, the organisation's managers, and anyone writing in
+        the (shared) conversation the incident was opened in.
+        """
+        participants = await self.tx.get_participants(incident.id)
+        if any(p.user_key == self.actor for p in participants):
+            return
+        in_origin = (
+            incident.conversation.get("channel") == self.inbound.channel.value
+            and incident.conversation.get("conversation_id") == self.inbound.conversation_id
+        )
+        is_manager = self.org.manager_for(
+            self.inbound.channel, self.inbound.user_id, self.inbound.user_name
+        )
+        if not (in_origin or is_manager):
+            raise self.fail("not_participant", incident_id=incident.id)
+        await self.add_participant(incident, role="manager" if is_manager else "colleague")
+
+    async def add_participant(self, incident: Incident, *, role: str) -> None:
+        participant = Participant(
+            incident_id=incident.id, user_key=self.actor, name=self.actor_name, joined_at=self.now
+        )
+        if await self.tx.add_participant(participant):
+            await self.record(incident.id, "participant_joined", role=role, name=self.actor_name)

@@ -1,0 +1,223 @@
+"""Every fixed sentence Noodrem says, in Dutch and English, in one place.
+
+Playbook texts come from the playbooks; these are the engine's own words. Keeping them
+together makes a missing translation a test failure rather than a surprise in a crisis.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.messages import Lang
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # key: (nl, en)
+    "confirm_start": (
+        "Zal ik het plan *{title}* starten? Dan open ik een incident en start de klok.",
+        "Start the plan *{title}*? I will open an incident and start the clock.",
+    ),
+    "yes_start": ("Ja, start", "Yes, start"),
+    "no_start": ("Nee", "No"),
+    "start_declined": (
+        "Oké, ik start niets. Typ *help* als je wilt zien wat ik kan.",
+        "OK, nothing started. Type *help* to see what I can do.",
+    ),
+    "incident_opened": (
+        "Incident *{incident_id}* is geopend om {time}. De klok loopt.\n"
+        "Collega's kunnen meedoen door te typen: *doe mee {incident_id}*",
+        "Incident *{incident_id}* opened at {time}. The clock is running.\n"
+        "Colleagues can join by typing: *join {incident_id}*",
+    ),
+    "facts_intro": (
+        "Eerst een paar vragen. Weet je iets nog niet? Kies *Weet ik nog niet*; "
+        "je kunt het later aanvullen.",
+        "First a few questions. Don't know something yet? Choose *Don't know yet*; "
+        "you can fill it in later.",
+    ),
+    "question_title": ("Vraag {n} van {total}", "Question {n} of {total}"),
+    "dont_know": ("Weet ik nog niet", "Don't know yet"),
+    "answer_noted": ("Genoteerd: {value}", "Noted: {value}"),
+    "fact_skipped": ("Oké, dat vullen we later in.", "OK, we'll fill that in later."),
+    "facts_done": (
+        "Dank je. Nu de stappen, de belangrijkste eerst.",
+        "Thank you. Now the steps, most urgent first.",
+    ),
+    "fill_facts": ("Gegevens aanvullen", "Fill in details"),
+    "no_missing_facts": ("Alle gegevens zijn ingevuld.", "All details are filled in."),
+    "step_title": ("Stap {n}: {title}", "Step {n}: {title}"),
+    "why": ("Waarom", "Why"),
+    "contact": ("Bellen / contact", "Call / contact"),
+    "have_ready": ("Houd bij de hand", "Have ready"),
+    "deadline": ("Deadline", "Deadline"),
+    "deadline_value": ("{time} (nog {left})", "{time} ({left} left)"),
+    "deadline_overdue": ("{time} (te laat: {late})", "{time} (overdue by {late})"),
+    "owner": ("Wie", "Who"),
+    "btn_done": ("Gedaan", "Done"),
+    "btn_blocked": ("Lukt nu niet", "Not possible right now"),
+    "btn_skip": ("Overslaan", "Skip"),
+    "btn_help": ("Help", "Help"),
+    "btn_status": ("Overzicht", "Checklist"),
+    "ask_reason_blocked": ("Waarom lukt het nu niet?", "Why is it not possible right now?"),
+    "ask_reason_skip": ("Waarom sla je deze stap over?", "Why are you skipping this step?"),
+    "reason_required": (
+        "Een reden is nodig. Typ kort waarom.",
+        "A reason is needed. Type briefly why.",
+    ),
+    "ask_record": ("Vul in: {label}", "Please enter: {label}"),
+    "record_optional": ("(typ *-* als je het niet hebt)", "(type *-* if you don't have it)"),
+    "step_done": ("Gedaan om {time}: {title} ({timing}).", "Done at {time}: {title} ({timing})."),
+    "on_time": ("op tijd", "on time"),
+    "late_by": ("{late} te laat", "{late} late"),
+    "step_blocked": (
+        "Genoteerd dat *{title}* nu niet lukt: {reason}. De deadline loopt door; "
+        "ik kom erop terug.",
+        "Noted that *{title}* is not possible right now: {reason}. The deadline still runs; "
+        "I'll come back to it.",
+    ),
+    "step_skipped": ("*{title}* overgeslagen: {reason}.", "*{title}* skipped: {reason}."),
+    "already_closed": (
+        "Deze knop is verouderd: *{title}* is al {status} door {who} om {time}.",
+        "This button is out of date: *{title}* was already {status} by {who} at {time}.",
+    ),
+    "status_done": ("afgerond", "done"),
+    "status_skipped": ("overgeslagen", "skipped"),
+    "status_not_applicable": ("niet van toepassing", "not applicable"),
+    "stale_button": (
+        "Deze knop is verouderd. Typ *status* voor het actuele overzicht.",
+        "This button is out of date. Type *status* for the current checklist.",
+    ),
+    "incident_not_open": (
+        "Incident {incident_id} is {status}; er kan niets meer aan veranderen.",
+        "Incident {incident_id} is {status}; nothing can be changed any more.",
+    ),
+    "incident_status_closed": ("gesloten", "closed"),
+    "incident_status_cancelled": ("gestopt", "stopped"),
+    "all_steps_closed": (
+        "Alle stappen zijn afgerond of overgeslagen. Goed gedaan.",
+        "Every step is done or skipped. Well done.",
+    ),
+    "further_reporting": ("Meld het ook bij", "Also report to"),
+    "checklist_title": ("Overzicht {incident_id}: {title}", "Checklist {incident_id}: {title}"),
+    "checklist_reported": ("Gemeld om {time} door {who}", "Reported at {time} by {who}"),
+    "cl_done": ("✅ {title}: gedaan {time} door {who}", "✅ {title}: done {time} by {who}"),
+    "cl_open": ("⏳ {title}: open, deadline {deadline}", "⏳ {title}: open, due {deadline}"),
+    "cl_overdue": (
+        "⚠️ {title}: TE LAAT, deadline was {deadline}",
+        "⚠️ {title}: OVERDUE, was due {deadline}",
+    ),
+    "cl_blocked": (
+        "⏸ {title}: lukt nu niet ({reason}), deadline {deadline}",
+        "⏸ {title}: not possible now ({reason}), due {deadline}",
+    ),
+    "cl_skipped": ("⏭ {title}: overgeslagen ({reason})", "⏭ {title}: skipped ({reason})"),
+    "cl_not_applicable": ("➖ {title}: niet van toepassing", "➖ {title}: not applicable"),
+    "cl_facts": ("Gegevens", "Details"),
+    "unknown_yet": ("nog onbekend", "not known yet"),
+    "help": (
+        "Ik help je stap voor stap als je bedrijf mogelijk een oplichter heeft betaald.\n"
+        "• Vertel wat er is gebeurd, bijv. *volgens mij hebben we een oplichter betaald*\n"
+        "• *status*: het overzicht met deadlines\n"
+        "• *doe mee NR-…*: meewerken aan een incident van een collega\n"
+        "• *stop*: een incident beëindigen (ik vraag eerst of je het zeker weet)\n"
+        "• *english*: switch to English\n"
+        "Alles wat je doet wordt met tijd vastgelegd als bewijs voor bank, politie en "
+        "verzekeraar.",
+        "I help you step by step when your business may have paid a fraudster.\n"
+        "• Tell me what happened, e.g. *I think we paid a fraudster*\n"
+        "• *status*: the checklist with deadlines\n"
+        "• *join NR-…*: work on a colleague's incident\n"
+        "• *stop*: end an incident (I'll ask you to confirm first)\n"
+        "• *nederlands*: schakel naar Nederlands\n"
+        "Everything you do is recorded with its time, as evidence for the bank, the police "
+        "and the insurer.",
+    ),
+    "not_understood": (
+        "Dat begreep ik niet. Typ *help* om te zien wat ik kan, of *status* voor het overzicht.",
+        "I didn't understand that. Type *help* to see what I can do, or *status* for the "
+        "checklist.",
+    ),
+    "empty_message": ("Typ een bericht, of *help*.", "Type a message, or *help*."),
+    "too_long": (
+        "Dat bericht is te lang ({length} tekens; maximaal {limit}). Niets is veranderd. "
+        "Vat het kort samen.",
+        "That message is too long ({length} characters; at most {limit}). Nothing was "
+        "changed. Please summarise it.",
+    ),
+    "no_incident": (
+        "Je hebt geen open incident. Vertel wat er is gebeurd om er een te starten.",
+        "You have no open incident. Tell me what happened to start one.",
+    ),
+    "pick_incident": ("Over welk incident gaat het?", "Which incident do you mean?"),
+    "incident_label": ("{incident_id} ({title}, {time})", "{incident_id} ({title}, {time})"),
+    "confirm_stop": (
+        "Weet je zeker dat je incident *{incident_id}* wilt beëindigen? Open stappen "
+        "worden dan niet meer opgevolgd.",
+        "Are you sure you want to end incident *{incident_id}*? Open steps will no longer "
+        "be followed up.",
+    ),
+    "yes_stop": ("Ja, beëindigen", "Yes, end it"),
+    "no_stop": ("Nee, doorgaan", "No, keep going"),
+    "ask_stop_reason": ("Waarom beëindig je het incident?", "Why are you ending the incident?"),
+    "stopped": (
+        "Incident {incident_id} is beëindigd: {reason}.",
+        "Incident {incident_id} has been ended: {reason}.",
+    ),
+    "kept_going": ("Goed, we gaan door.", "Good, let's carry on."),
+    "joined": (
+        "Je doet nu mee aan incident {incident_id}.",
+        "You are now part of incident {incident_id}.",
+    ),
+    "join_unknown": (
+        "Ik ken geen open incident {incident_id} in jouw organisatie.",
+        "I know no open incident {incident_id} in your organisation.",
+    ),
+    "not_participant": (
+        "Je doet niet mee aan incident {incident_id}. Typ *doe mee {incident_id}* als je "
+        "wilt helpen.",
+        "You are not part of incident {incident_id}. Type *join {incident_id}* if you want "
+        "to help.",
+    ),
+    "language_set": ("Ik praat nu Nederlands met je.", "I'll speak English with you now."),
+    "unknown_org": (
+        "Deze werkruimte is niet gekoppeld aan een organisatie in Noodrem. Vraag je "
+        "IT-beheerder om haar toe te voegen.",
+        "This workspace is not linked to an organisation in Noodrem. Ask your IT "
+        "administrator to add it.",
+    ),
+    "internal_error": (
+        "Er ging iets mis aan mijn kant; er is niets verloren. Probeer het nog eens.",
+        "Something went wrong on my side; nothing was lost. Please try again.",
+    ),
+    "reminder_before": (
+        "⏰ Nog {left}: *{title}* (incident {incident_id}), deadline {time}.",
+        "⏰ {left} left: *{title}* (incident {incident_id}), due {time}.",
+    ),
+    "reminder_due": (
+        "⏰ De deadline van *{title}* (incident {incident_id}) is nu verstreken ({time}).",
+        "⏰ The deadline for *{title}* (incident {incident_id}) has passed ({time}).",
+    ),
+    "escalation": (
+        "🚨 Te laat in incident {incident_id}: *{title}* had om {time} klaar moeten zijn. "
+        "Verantwoordelijk: {owner}. Help je mee?",
+        "🚨 Overdue in incident {incident_id}: *{title}* was due at {time}. "
+        "Responsible: {owner}. Can you help?",
+    ),
+    "escalation_fallback": (
+        "(Bedoeld voor {manager}, die ik nog niet rechtstreeks kan bereiken.)",
+        "(Meant for {manager}, whom I cannot reach directly yet.)",
+    ),
+    "late_marker": (
+        "Dit bericht is later verstuurd dan gepland ({planned}), omdat Noodrem even niet draaide.",
+        "This message is later than planned ({planned}) because Noodrem was not running.",
+    ),
+    "minutes": ("{n} min", "{n} min"),
+    "hours_minutes": ("{h} u {m} min", "{h} h {m} min"),
+    "days_hours": ("{d} d {h} u", "{d} d {h} h"),
+}
+
+
+def t(key: str, lang: Lang | str, **values: Any) -> str:
+    """The text for ``key`` in ``lang`` (Dutch when the language is unknown)."""
+    nl, en = TEXTS[key]
+    template = en if lang == "en" else nl
+    return template.format(**values) if values else template

@@ -1,0 +1,214 @@
+"""The neutral message pair every channel adapter translates to and from.
+
+The engine only ever sees an ``Inbound`` and only ever returns ``Reply`` objects; it never
+learns which platform a message came from beyond the ``channel`` label it needs for
+addressing. Adapters render a ``Reply`` as Block Kit, an Adaptive Card or JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+Lang = Literal["nl", "en"]
+LANGS: tuple[Lang, ...] = ("nl", "en")
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    SLACK = "slack"
+    TEAMS = "teams"
+
+
+class ActionName(StrEnum):
+    """Everything a button can ask for. Values travel inside platform payloads: keep them short."""
+
+    CONFIRM_START = "start.yes"
+    DECLINE_START = "start.no"
+    ANSWER_FACT = "fact.answer"
+    SKIP_FACT = "fact.skip"
+    STEP_DONE = "step.done"
+    STEP_BLOCKED = "step.blocked"
+    STEP_SKIP = "step.skip"
+    STEP_HELP = "step.help"
+    STEP_SHOW = "step.show"
+    PICK_INCIDENT = "incident.pick"
+    CONFIRM_STOP = "stop.yes"
+    KEEP_GOING = "stop.no"
+    STATUS = "status"
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where a person or a conversation can be reached, for proactive messages.
+
+    ``reference`` carries what a platform needs beyond the ids (a Bot Framework
+    conversation reference, say) as plain JSON, so no SDK type is ever stored.
+    """
+
+    channel: Channel
+    tenant_id: str
+    conversation_id: str
+    user_id: str | None = None
+    reference: dict[str, object] | None = None
+
+
+def address_to_json(address: Address) -> dict[str, object]:
+    return {
+        "channel": address.channel.value,
+        "tenant_id": address.tenant_id,
+        "conversation_id": address.conversation_id,
+        "user_id": address.user_id,
+        "reference": address.reference,
+    }
+
+
+def address_from_json(data: dict[str, object]) -> Address:
+    reference = data.get("reference")
+    user_id = data.get("user_id")
+    return Address(
+        channel=Channel(str(data["channel"])),
+        tenant_id=str(data["tenant_id"]),
+        conversation_id=str(data["conversation_id"]),
+        user_id=None if user_id is None else str(user_id),
+        reference=reference if isinstance(reference, dict) else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A button press. ``stamp`` is the version of the thing the button was drawn for,
+    so a press on an old message can be recognised as out of date."""
+
+    name: ActionName
+    incident_id: str | None = None
+    target: str | None = None
+    value: str | None = None
+    stamp: int | None = None
+
+    def encode(self) -> str:
+        """Compact text form for platforms that carry a single string per button."""
+        parts = [
+            self.name.value,
+            self.incident_id or "",
+            self.target or "",
+            self.value or "",
+            "" if self.stamp is None else str(self.stamp),
+        ]
+        return "|".join(p.replace("|", "/") for p in parts)
+
+    @classmethod
+    def decode(cls, raw: str) -> Action:
+        """Inverse of ``encode``; raises ``ValueError`` on anything it did not produce."""
+        parts = raw.split("|")
+        if len(parts) != 5:
+            raise ValueError("not a Noodrem action")
+        name, incident_id, target, value, stamp = parts
+        return cls(
+            name=ActionName(name),
+            incident_id=incident_id or None,
+            target=target or None,
+            value=value or None,
+            stamp=int(stamp) if stamp else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One thing a person did: typed text, or pressed a button (optionally with typed input)."""
+
+    channel: Channel
+    tenant_id: str
+    user_id: str
+    conversation_id: str
+    user_name: str = ""
+    locale: str | None = None
+    event_id: str | None = None
+    text: str | None = None
+    action: Action | None = None
+    form: dict[str, str] = field(default_factory=dict)
+    address: Address | None = None
+    received_at: datetime | None = None
+
+    @property
+    def user_key(self) -> str:
+        return user_key(self.channel, self.tenant_id, self.user_id)
+
+    @property
+    def conversation_key(self) -> str:
+        return f"{self.channel}:{self.tenant_id}:{self.conversation_id}:{self.user_id}"
+
+
+def user_key(channel: Channel | str, tenant_id: str, user_id: str) -> str:
+    """One string that names a person on one platform in one tenant."""
+    return f"{channel}:{tenant_id}:{user_id}"
+
+
+class ReplyKind(StrEnum):
+    TEXT = "text"
+    QUESTION = "question"
+    STEP = "step"
+    CHECKLIST = "checklist"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    ERROR = "error"
+
+
+class ButtonStyle(StrEnum):
+    DEFAULT = "default"
+    PRIMARY = "primary"
+    DANGER = "danger"
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    action: Action
+    style: ButtonStyle = ButtonStyle.DEFAULT
+
+
+@dataclass(frozen=True, slots=True)
+class InputRequest:
+    """Ask for typed input that belongs to a button: a case number, a reason.
+
+    ``field_id`` is the key the adapter puts the typed value under in ``Inbound.form``.
+    Platforms with modals or card inputs show a field; plain text chats just take the
+    next message.
+    """
+
+    field_id: str
+    label: str
+    submit: Action
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A channel-neutral message. ``card_key`` names a card that is updated in place
+    (the checklist of an incident) rather than posted anew, where the platform can."""
+
+    kind: ReplyKind
+    text: str
+    title: str | None = None
+    fields: tuple[Field, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    inputs: tuple[InputRequest, ...] = ()
+    incident_id: str | None = None
+    card_key: str | None = None
+    late: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """A proactive message: replies for someone who did not just write to us."""
+
+    address: Address
+    replies: tuple[Reply, ...]

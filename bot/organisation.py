@@ -1,0 +1,155 @@
+"""Organisation config: who the company is, its time zone, its managers and its contacts.
+
+These facts differ per customer (an MSSP may host many), so they live in one YAML file
+apart from the playbooks, which describe what to do and are the same for everyone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.messages import Channel
+
+
+class OrganisationError(Exception):
+    """The organisation config cannot be used; the message says where and why."""
+
+
+class OrgContact(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    url: str | None = None
+
+
+class Manager(BaseModel):
+    """A person who gets escalations. Each channel names people its own way."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    web: str | None = Field(None, description="Name as typed in the web chat")
+    slack: str | None = Field(None, description="Slack user id, e.g. U0123ABCD")
+    teams: str | None = Field(None, description="Microsoft Entra object id (aadObjectId)")
+
+    @property
+    def slug(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
+
+    def is_user(self, channel: Channel, user_id: str, user_name: str) -> bool:
+        if channel is Channel.WEB:
+            return self.web is not None and self.web.casefold() == user_name.strip().casefold()
+        if channel is Channel.SLACK:
+            return self.slack == user_id
+        return self.teams is not None and self.teams == user_id
+
+
+class Organisation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    timezone: str = "Europe/Amsterdam"
+    language: Literal["nl", "en"] = "nl"
+    slack_team_ids: tuple[str, ...] = ()
+    teams_tenant_ids: tuple[str, ...] = ()
+    managers: tuple[Manager, ...] = ()
+    contacts: dict[Literal["bank", "it_provider"], OrgContact] = {}
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use e.g. Europe/Amsterdam") from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def manager_for(self, channel: Channel, user_id: str, user_name: str) -> Manager | None:
+        return next((m for m in self.managers if m.is_user(channel, user_id, user_name)), None)
+
+    def manager_key(self, manager: Manager) -> str:
+        """The store key under which a manager's last known address is kept."""
+        return f"manager:{self.id}:{manager.slug}"
+
+
+DEFAULT_ORGANISATION = Organisation(id="default", name="Noodrem")
+
+
+class Organisations:
+    """All organisations this installation serves, looked up by platform tenant."""
+
+    def __init__(self, organisations: Sequence[Organisation]) -> None:
+        if not organisations:
+            raise OrganisationError("the organisation config lists no organisation")
+        self._all = tuple(organisations)
+        self._by_id = {o.id: o for o in self._all}
+
+    @property
+    def default(self) -> Organisation:
+        return self._all[0]
+
+    def __iter__(self) -> Iterator[Organisation]:
+        return iter(self._all)
+
+    def get(self, org_id: str) -> Organisation | None:
+        return self._by_id.get(org_id)
+
+    def for_tenant(self, channel: Channel, tenant_id: str) -> Organisation | None:
+        """The organisation a platform tenant (Slack team, Entra tenant) belongs to."""
+        if channel is Channel.WEB:
+            return self._by_id.get(tenant_id)
+        for org in self._all:
+            ids = org.slack_team_ids if channel is Channel.SLACK else org.teams_tenant_ids
+            if tenant_id in ids:
+                return org
+        return None
+
+
+def load_organisations(path: Path | None) -> Organisations:
+    """Read the config; without a file, one default organisation with no managers."""
+    if path is None:
+        return Organisations([DEFAULT_ORGANISATION])
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise OrganisationError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise OrganisationError(f"{path}: not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise OrganisationError(f"{path}{where}: not valid YAML") from None
+    if not isinstance(raw, Mapping) or "organisations" not in raw:
+        raise OrganisationError(f"{path}: expected a mapping with the key 'organisations'")
+    items = raw["organisations"]
+    if not isinstance(items, list):
+        raise OrganisationError(f"{path}: 'organisations' must be a list")
+    organisations = []
+    for index, item in enumerate(items):
+        try:
+            organisations.append(Organisation.model_validate(item))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise OrganisationError(
+                f"{path}: organisations[{index}].{where}: {first['msg']}"
+            ) from None
+    ids = [o.id for o in organisations]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise OrganisationError(f"{path}: duplicate organisation id {', '.join(duplicates)}")
+    return Organisations(organisations)

@@ -1,0 +1,44 @@
+"""Playbooks: YAML files in ``playbooks/`` loaded into frozen, validated models.
+
+A broken playbook is refused with a ``PlaybookError`` naming the file, the line and what
+is wrong; see ``docs/playbooks.md`` for how to write one.
+"""
+
+from __future__ import annotations
+
+from bot.playbook.errors import PlaybookError
+from bot.playbook.loader import load_playbook, load_playbooks, playbook_files, validate_paths
+from bot.playbook.models import (
+    ORG_CONTACT_IDS,
+    Condition,
+    Contact,
+    FactSpec,
+    FactType,
+    LocalText,
+    Option,
+    Owner,
+    Playbook,
+    RecordSpec,
+    StepSpec,
+)
+from bot.playbook.schema import playbook_json_schema
+
+__all__ = [
+    "ORG_CONTACT_IDS",
+    "Condition",
+    "Contact",
+    "FactSpec",
+    "FactType",
+    "LocalText",
+    "Option",
+    "Owner",
+    "Playbook",
+    "PlaybookError",
+    "RecordSpec",
+    "StepSpec",
+    "load_playbook",
+    "load_playbooks",
+    "playbook_files",
+    "playbook_json_schema",
+    "validate_paths",
+]

@@ -1,0 +1,116 @@
+"""Load playbook files, refusing a broken one with its file, line and what is wrong.
+
+This is the boundary where YAML, pydantic and file-system errors become
+``PlaybookError``: nothing else escapes ``load_playbook``, so the app can refuse to start
+with one readable line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.playbook.diagnostics import explain
+from bot.playbook.errors import PlaybookError
+from bot.playbook.models import Playbook
+from bot.playbook.source import Source, read_source
+
+SUFFIXES = (".yaml", ".yml")
+
+
+def load_playbook(path: Path) -> Playbook:
+    """The playbook in ``path``; its ``id`` must equal the file name without suffix, so
+    the file for a playbook id is always the obvious one."""
+    return _load(path)[0]
+
+
+def load_playbooks(directory: Path) -> dict[str, Playbook]:
+    """Every playbook in ``directory`` by id; the first problem found is raised."""
+    playbooks: dict[str, Playbook] = {}
+    for path in _directory_files(directory):
+        playbook, source = _load(path)
+        _check_unique(playbook, source, playbooks)
+        playbooks[playbook.id] = playbook
+    return playbooks
+
+
+def playbook_files(paths: Sequence[Path]) -> list[Path]:
+    """The files ``validate_paths`` checks for ``paths``: each file as given, each
+    directory's playbook files in name order. What cannot be found or read is left out;
+    ``validate_paths`` reports it."""
+    files: list[Path] = []
+    for path in paths:
+        try:
+            files.extend(_directory_files(path) if path.is_dir() else [path])
+        except PlaybookError:
+            continue
+    return [file for file in files if file.exists()]
+
+
+def validate_paths(paths: Sequence[Path]) -> list[PlaybookError]:
+    """Every problem in ``paths`` (files or directories), at most one per file, so one
+    run of ``app.py validate`` shows all the files that need fixing."""
+    errors: list[PlaybookError] = []
+    for path in paths:
+        try:
+            if not path.exists():
+                raise PlaybookError("no such file or directory", path=path)
+            files = _directory_files(path) if path.is_dir() else [path]
+        except PlaybookError as error:
+            errors.append(error)
+            continue
+        seen: dict[str, Playbook] = {}
+        for file in files:
+            try:
+                playbook, source = _load(file)
+                _check_unique(playbook, source, seen)
+                seen[playbook.id] = playbook
+            except PlaybookError as error:
+                errors.append(error)
+    return errors
+
+
+def _load(path: Path) -> tuple[Playbook, Source]:
+    source = read_source(path)
+    try:
+        playbook = Playbook.model_validate(source.data)
+    except ValidationError as error:
+        raise explain(error, source) from None
+    if playbook.id != path.stem:
+        raise PlaybookError(
+            f'id: "{playbook.id}" does not match the file name; '
+            f"use id: {path.stem}, or rename the file to {playbook.id}{path.suffix}",
+            path=path,
+            line=source.line_of(("id",)),
+        )
+    return playbook, source
+
+
+def _check_unique(playbook: Playbook, source: Source, seen: dict[str, Playbook]) -> None:
+    """Two files with one id (``x.yaml`` and ``x.yml``) would shadow each other."""
+    if playbook.id in seen:
+        raise PlaybookError(
+            f'id: "{playbook.id}" is already used by another file in this directory',
+            path=source.path,
+            line=source.line_of(("id",)),
+        )
+
+
+def _directory_files(directory: Path) -> list[Path]:
+    """Playbook files in name order; hidden files (editor backups) are skipped."""
+    if not directory.is_dir():
+        raise PlaybookError("not a directory", path=directory)
+    try:
+        files = sorted(
+            path
+            for path in directory.iterdir()
+            if path.suffix in SUFFIXES and not path.name.startswith(".") and path.is_file()
+        )
+    except OSError as exc:
+        message = f"cannot read the directory: {exc.strerror or exc}"
+        raise PlaybookError(message, path=directory) from None
+    if not files:
+        raise PlaybookError("no playbooks (*.yaml or *.yml) in this directory", path=directory)
+    return files

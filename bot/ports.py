@@ -1,0 +1,249 @@
+"""What the engine needs from the outside world, as protocols and plain records.
+
+The engine imports only this module to talk to storage, the clock and the channels, so
+it runs against a real database in production and in tests alike without knowing which
+one. ``storage`` implements ``Store``; ``app.py`` wires the channels into a ``Notifier``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from bot.messages import Outbound
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class StepStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    BLOCKED = "blocked"  # "not possible right now": still open, deadline still runs
+    SKIPPED = "skipped"
+    NOT_APPLICABLE = "not_applicable"  # its condition on the facts is false
+
+    @property
+    def is_closed(self) -> bool:
+        return self in (StepStatus.DONE, StepStatus.SKIPPED, StepStatus.NOT_APPLICABLE)
+
+
+class FactStatus(StrEnum):
+    ANSWERED = "answered"
+    UNKNOWN = "unknown"  # "don't know yet": may be filled in later
+
+
+class DeadlineKind(StrEnum):
+    REMIND_BEFORE = "remind_before"
+    DUE = "due"
+    ESCALATE = "escalate"
+
+
+class DeadlineStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+@dataclass(slots=True)
+class Incident:
+    id: str
+    tenant_id: str
+    playbook_id: str
+    lang: str
+    status: IncidentStatus
+    reported_at: datetime
+    reported_by: str  # user key
+    reporter_name: str
+    lead: str  # user key of the incident lead
+    conversation: dict[str, Any]  # Address of the conversation it was opened in, as JSON
+    closed_at: datetime | None = None
+    close_reason: str | None = None
+
+
+@dataclass(slots=True)
+class Step:
+    incident_id: str
+    step_id: str
+    position: int
+    status: StepStatus
+    due_at: datetime
+    owner: str  # user key
+    version: int = 0
+    done_at: datetime | None = None
+    done_by: str | None = None  # user key
+    done_by_name: str | None = None
+    reason: str | None = None
+    records: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Fact:
+    incident_id: str
+    fact_id: str
+    status: FactStatus
+    value: str | None
+    updated_at: datetime
+    updated_by: str
+
+
+@dataclass(slots=True)
+class Participant:
+    incident_id: str
+    user_key: str
+    name: str
+    joined_at: datetime
+
+
+@dataclass(slots=True)
+class Event:
+    """One line of the append-only, hash-chained timeline."""
+
+    incident_id: str
+    seq: int
+    at: datetime  # UTC, microseconds
+    actor: str  # user key, or "noodrem" for the system
+    actor_name: str
+    kind: str
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(slots=True)
+class Deadline:
+    id: int
+    incident_id: str
+    step_id: str
+    kind: DeadlineKind
+    due_at: datetime
+    recipient: str  # user key, or "role:manager" / "role:lead"
+    status: DeadlineStatus
+    sent_at: datetime | None = None
+    late: bool = False
+
+
+@dataclass(slots=True)
+class NewDeadline:
+    step_id: str
+    kind: DeadlineKind
+    due_at: datetime
+    recipient: str
+
+
+@dataclass(slots=True)
+class Conversation:
+    """Where one person stands in one chat: what the next typed message means."""
+
+    key: str
+    state: dict[str, Any]
+    version: int = 0
+
+
+@dataclass(slots=True)
+class OutboxMessage:
+    id: int
+    mailbox: str
+    created_at: datetime
+    payload: dict[str, Any]
+
+
+class Transaction(Protocol):
+    """One unit of work. Everything done through it commits together or not at all."""
+
+    # Inbound de-duplication -------------------------------------------------------------
+    async def claim_inbound(self, *, channel: str, event_id: str, at: datetime) -> bool:
+        """Record that a platform event was processed; False if it already was."""
+
+    # Conversations ----------------------------------------------------------------------
+    async def get_conversation(self, key: str) -> Conversation | None: ...
+    async def save_conversation(self, conversation: Conversation) -> None: ...
+
+    # People and addresses ---------------------------------------------------------------
+    async def save_address(self, *, user_key: str, address: dict[str, Any], at: datetime) -> None:
+        """Remember where a person can be reached (last conversation they used)."""
+
+    async def get_address(self, user_key: str) -> dict[str, Any] | None: ...
+
+    # Incidents ----------------------------------------------------------------------------
+    async def create_incident(self, incident: Incident) -> None: ...
+    async def get_incident(self, incident_id: str, *, lock: bool = False) -> Incident | None:
+        """``lock`` serialises writers to one incident (SELECT ... FOR UPDATE)."""
+
+    async def update_incident(self, incident: Incident) -> None: ...
+    async def open_incidents_for(self, *, tenant_id: str, user_key: str) -> list[Incident]:
+        """Open incidents of a tenant that this person takes part in."""
+
+    async def open_incidents(self, *, tenant_id: str | None = None) -> list[Incident]: ...
+
+    # Facts ---------------------------------------------------------------------------------
+    async def set_fact(self, fact: Fact) -> None: ...
+    async def get_facts(self, incident_id: str) -> dict[str, Fact]: ...
+
+    # Steps ---------------------------------------------------------------------------------
+    async def add_steps(self, steps: Sequence[Step]) -> None: ...
+    async def get_steps(self, incident_id: str) -> list[Step]: ...
+    async def get_step(self, incident_id: str, step_id: str) -> Step | None: ...
+    async def update_step(self, step: Step, *, expected_version: int) -> bool:
+        """Write ``step`` (with ``version = expected_version + 1``) only if the stored
+        version is still ``expected_version``. False means someone else got there first."""
+
+    # Participants --------------------------------------------------------------------------
+    async def add_participant(self, participant: Participant) -> bool:
+        """False if the person already takes part."""
+
+    async def get_participants(self, incident_id: str) -> list[Participant]: ...
+
+    # Timeline ------------------------------------------------------------------------------
+    async def append_event(
+        self,
+        *,
+        incident_id: str,
+        at: datetime,
+        actor: str,
+        actor_name: str,
+        kind: str,
+        data: dict[str, Any],
+    ) -> Event:
+        """Append to the hash chain; the caller must hold the incident lock."""
+
+    async def get_events(self, incident_id: str) -> list[Event]: ...
+
+    # Deadlines -----------------------------------------------------------------------------
+    async def add_deadlines(self, incident_id: str, deadlines: Sequence[NewDeadline]) -> None: ...
+    async def cancel_deadlines(self, *, incident_id: str, step_id: str | None = None) -> int: ...
+    async def claim_due_deadlines(
+        self, *, now: datetime, lease_until: datetime, limit: int
+    ) -> list[Deadline]:
+        """Atomically take due rows (pending, or claimed with an expired lease)."""
+
+    async def mark_deadline_sent(self, deadline_id: int, *, at: datetime, late: bool) -> None: ...
+    async def next_deadline_at(self) -> datetime | None: ...
+
+    # Web chat outbox -----------------------------------------------------------------------
+    async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int: ...
+    async def read_outbox(
+        self, *, mailbox: str, after_id: int, limit: int = 200
+    ) -> list[OutboxMessage]: ...
+
+
+class Store(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Aware UTC datetime with microseconds."""
+
+
+class Notifier(Protocol):
+    async def deliver(self, message: Outbound) -> bool:
+        """Send a proactive message; False when the channel cannot reach that address."""

@@ -1,0 +1,246 @@
+"""Deadlines become reminders and escalations.
+
+The deadlines table is the truth; this module plans rows when a step opens and, when
+woken, claims the due ones (so each is sent once, even with two processes), sends them
+through the channels and records that it did. A reminder that fell due while Noodrem was
+down goes out once on start, marked late.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.flows.turn import SYSTEM_ACTOR, Turn
+from bot.i18n import t
+from bot.messages import Outbound, Reply, ReplyKind, address_from_json
+from bot.organisation import Organisation, Organisations
+from bot.playbook import Playbook
+from bot.ports import (
+    Clock,
+    Deadline,
+    DeadlineKind,
+    Incident,
+    IncidentStatus,
+    NewDeadline,
+    Notifier,
+    Step,
+    Store,
+    Transaction,
+)
+from bot.timefmt import clock_time, duration
+
+log = logging.getLogger(__name__)
+
+MANAGERS = "role:managers"
+LEASE = timedelta(minutes=2)
+LATE_AFTER = timedelta(seconds=60)  # a scheduler tick is not "late"; a restart is
+BATCH = 100
+
+
+def plan(step: Step, *, reported_at: datetime) -> list[NewDeadline]:
+    """Before the deadline (5 min for a deadline within the hour, else 30), at it to the
+    owner, and at it an escalation to the managers."""
+    span = step.due_at - reported_at
+    lead_time = timedelta(minutes=5) if span <= timedelta(hours=1) else timedelta(minutes=30)
+    rows = []
+    if span > lead_time * 2:
+        rows.append(
+            NewDeadline(
+                step.step_id, DeadlineKind.REMIND_BEFORE, step.due_at - lead_time, step.owner
+            )
+        )
+    rows.append(NewDeadline(step.step_id, DeadlineKind.DUE, step.due_at, step.owner))
+    rows.append(NewDeadline(step.step_id, DeadlineKind.ESCALATE, step.due_at, MANAGERS))
+    return rows
+
+
+async def schedule_step(turn: Turn, incident: Incident, step: Step) -> None:
+    rows = plan(step, reported_at=incident.reported_at)
+    await turn.tx.add_deadlines(incident.id, rows)
+    turn.wake_times.extend(row.due_at for row in rows)
+
+
+@dataclass(frozen=True, slots=True)
+class _Delivery:
+    deadline: Deadline
+    messages: tuple[Outbound, ...]
+    recipients: tuple[str, ...]
+    late: bool
+
+
+class Reminders:
+    """Sends what is due. Safe to call often and from several processes at once."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        playbooks: Mapping[str, Playbook],
+        organisations: Organisations,
+        notifier: Notifier,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._playbooks = playbooks
+        self._organisations = organisations
+        self._notifier = notifier
+        self._lock = asyncio.Lock()
+
+    async def run_due(self) -> int:
+        """Send every due reminder; returns how many deadlines were handled."""
+        handled = 0
+        async with self._lock:
+            while True:
+                now = self._clock.now()
+                async with self._store.transaction() as tx:
+                    claimed = await tx.claim_due_deadlines(
+                        now=now, lease_until=now + LEASE, limit=BATCH
+                    )
+                for deadline in claimed:
+                    await self._handle(deadline)
+                handled += len(claimed)
+                if len(claimed) < BATCH:
+                    return handled
+
+    async def next_due(self) -> datetime | None:
+        async with self._store.transaction() as tx:
+            return await tx.next_deadline_at()
+
+    async def _handle(self, deadline: Deadline) -> None:
+        now = self._clock.now()
+        async with self._store.transaction() as tx:
+            delivery = await self._prepare(tx, deadline, now)
+        if delivery is None:
+            async with self._store.transaction() as tx:
+                await tx.mark_deadline_sent(deadline.id, at=now, late=False)
+            return
+        # Sending and committing cannot be one transaction: a crash between the two
+        # resends once after the lease runs out, which beats losing a reminder.
+        for message in delivery.messages:
+            try:
+                await self._notifier.deliver(message)
+            except Exception:
+                log.exception("could not deliver a reminder for deadline %s", deadline.id)
+        async with self._store.transaction() as tx:
+            await tx.get_incident(deadline.incident_id, lock=True)
+            await tx.mark_deadline_sent(deadline.id, at=now, late=delivery.late)
+            kind = "escalation_sent" if deadline.kind is DeadlineKind.ESCALATE else "reminder_sent"
+            await tx.append_event(
+                incident_id=deadline.incident_id,
+                at=now,
+                actor=SYSTEM_ACTOR,
+                actor_name="Noodrem",
+                kind=kind,
+                data={
+                    "step": deadline.step_id,
+                    "deadline": deadline.kind.value,
+                    "planned_at": deadline.due_at.isoformat(),
+                    "late": delivery.late,
+                    "recipients": list(delivery.recipients),
+                },
+            )
+
+    async def _prepare(
+        self, tx: Transaction, deadline: Deadline, now: datetime
+    ) -> _Delivery | None:
+        incident = await tx.get_incident(deadline.incident_id)
+        step = await tx.get_step(deadline.incident_id, deadline.step_id)
+        if incident is None or step is None or incident.status is not IncidentStatus.OPEN:
+            return None
+        if step.status.is_closed:
+            return None  # a reminder for a finished step must never arrive
+        org = self._organisation_of(incident)
+        late = now - deadline.due_at > LATE_AFTER
+        reply = self._reply(
+            incident,
+            deadline,
+            step,
+            org=org,
+            now=now,
+            late=late,
+            owner=await _owner_name(tx, incident, step),
+        )
+        origin = address_from_json(incident.conversation)
+        messages: list[Outbound] = []
+        recipients: list[str] = []
+        if deadline.recipient == MANAGERS and org.managers:
+            unreachable = []
+            for manager in org.managers:
+                recipients.append(manager.name)
+                stored = await tx.get_address(org.manager_key(manager))
+                if stored is None:
+                    unreachable.append(manager.name)
+                else:
+                    messages.append(Outbound(address_from_json(stored), (reply,)))
+            if unreachable:
+                note = t("escalation_fallback", incident.lang, manager=", ".join(unreachable))
+                messages.append(Outbound(origin, (_with_note(reply, note),)))
+        else:
+            key = incident.lead if deadline.recipient == MANAGERS else deadline.recipient
+            stored = await tx.get_address(key)
+            recipients.append(key)
+            messages.append(Outbound(address_from_json(stored) if stored else origin, (reply,)))
+        return _Delivery(deadline, tuple(messages), tuple(recipients), late)
+
+    def _organisation_of(self, incident: Incident) -> Organisation:
+        origin = address_from_json(incident.conversation)
+        return (
+            self._organisations.for_tenant(origin.channel, incident.tenant_id)
+            or self._organisations.default
+        )
+
+    def _reply(
+        self,
+        incident: Incident,
+        deadline: Deadline,
+        step: Step,
+        *,
+        org: Organisation,
+        now: datetime,
+        late: bool,
+        owner: str,
+    ) -> Reply:
+        lang = incident.lang
+        title = self._playbooks[incident.playbook_id].step(step.step_id).title.get(lang)
+        time = clock_time(step.due_at, tz=org.tz, now=now, lang=lang)
+        if deadline.kind is DeadlineKind.REMIND_BEFORE:
+            text = t(
+                "reminder_before",
+                lang,
+                left=duration(step.due_at - deadline.due_at, lang),
+                title=title,
+                incident_id=incident.id,
+                time=time,
+            )
+        elif deadline.kind is DeadlineKind.DUE:
+            text = t("reminder_due", lang, title=title, incident_id=incident.id, time=time)
+        else:
+            text = t(
+                "escalation", lang, title=title, incident_id=incident.id, time=time, owner=owner
+            )
+        if late:
+            planned = clock_time(deadline.due_at, tz=org.tz, now=now, lang=lang)
+            text += "\n" + t("late_marker", lang, planned=planned)
+        kind = (
+            ReplyKind.ESCALATION if deadline.kind is DeadlineKind.ESCALATE else ReplyKind.REMINDER
+        )
+        return Reply(kind=kind, text=text, incident_id=incident.id, late=late)
+
+
+async def _owner_name(tx: Transaction, incident: Incident, step: Step) -> str:
+    participants = await tx.get_participants(incident.id)
+    return next((p.name for p in participants if p.user_key == step.owner), incident.reporter_name)
+
+
+def _with_note(reply: Reply, note: str) -> Reply:
+    return Reply(
+        kind=reply.kind,
+        text=f"{reply.text}\n{note}",
+        incident_id=reply.incident_id,
+        late=reply.late,
+    )

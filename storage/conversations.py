@@ -1,0 +1,71 @@
+"""Chat-side state: where each person stands in a chat, where they can be reached, and
+which platform events were already handled."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.ports import Conversation
+from storage.models import AddressRow, ConversationRow, InboundClaimRow
+from storage.sql import insert
+
+
+async def claim_inbound(
+    conn: AsyncConnection, *, channel: str, event_id: str, at: datetime
+) -> bool:
+    """Insert-if-absent on (channel, event_id); True if this call inserted the row.
+
+    ``ON CONFLICT DO NOTHING`` makes a racing second claim wait for the first and then
+    insert nothing, instead of failing; ``RETURNING`` says which of the two happened.
+    """
+    stmt = (
+        insert(conn, InboundClaimRow)
+        .values(channel=channel, event_id=event_id, at=at)
+        .on_conflict_do_nothing(index_elements=[InboundClaimRow.channel, InboundClaimRow.event_id])
+        .returning(InboundClaimRow.event_id)
+    )
+    return (await conn.execute(stmt)).first() is not None
+
+
+async def get_conversation(conn: AsyncConnection, *, key: str) -> Conversation | None:
+    row = (
+        await conn.execute(select(ConversationRow.__table__).where(ConversationRow.key == key))
+    ).first()
+    if row is None:
+        return None
+    return Conversation(key=row.key, state=row.state, version=row.version)
+
+
+async def save_conversation(conn: AsyncConnection, *, conversation: Conversation) -> None:
+    stmt = insert(conn, ConversationRow).values(
+        key=conversation.key, state=conversation.state, version=conversation.version
+    )
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[ConversationRow.key],
+            set_={"state": stmt.excluded.state, "version": stmt.excluded.version},
+        )
+    )
+
+
+async def save_address(
+    conn: AsyncConnection, *, user_key: str, address: dict[str, Any], at: datetime
+) -> None:
+    stmt = insert(conn, AddressRow).values(user_key=user_key, address=address, updated_at=at)
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[AddressRow.user_key],
+            set_={"address": stmt.excluded.address, "updated_at": stmt.excluded.updated_at},
+        )
+    )
+
+
+async def get_address(conn: AsyncConnection, *, user_key: str) -> dict[str, Any] | None:
+    address: dict[str, Any] | None = await conn.scalar(
+        select(AddressRow.address).where(AddressRow.user_key == user_key)
+    )
+    return address

@@ -1,0 +1,198 @@
+"""Opening the database, and the one place that owns a connection and its transaction.
+
+``create_store(url)`` turns ``DATABASE_URL`` into a checked, connected ``SqlStore``; any
+URL the app cannot use becomes one ``StoreError`` whose message names the problem and
+masks the password. ``Database.unit_of_work`` is the only code that begins, commits, rolls
+back and closes: every data-access function runs on the connection it hands out.
+
+SQLite is set up so concurrent writers queue instead of failing: WAL (readers do not block
+the writer), foreign keys on, a busy timeout, and every transaction opened with ``BEGIN
+IMMEDIATE`` (the SQLAlchemy recipe: switch off the driver's own ``BEGIN`` and emit ours).
+With the driver's deferred ``BEGIN``, two transactions that both read and then write
+deadlock on the lock upgrade and one fails with "database is locked".
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from storage.errors import StoreError
+from storage.models import Base
+from storage.store import SqlStore
+
+SQLITE = "sqlite+aiosqlite"
+POSTGRESQL = "postgresql+asyncpg"
+EXAMPLES = (
+    "sqlite+aiosqlite:///./data/noodrem.db or postgresql+asyncpg://user:password@host:5432/dbname"
+)
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+POSTGRESQL_CONNECT_TIMEOUT_S = 10
+MIN_SQLITE = (3, 35, 0)  # UPDATE/INSERT ... RETURNING
+# Any constant: replicas starting together take turns creating the schema.
+SCHEMA_LOCK_KEY = 0x4E6F6F6472656D
+
+
+async def create_store(url: str) -> SqlStore:
+    """Open the database at ``url`` and check it answers; the caller must ``close()`` it.
+
+    Does not create tables: call ``await store.create_schema()`` for that.
+    Raises ``StoreError`` for a URL the app cannot use.
+    """
+    database = Database(_engine_for(url))
+    await database.check()
+    return SqlStore(database)
+
+
+class Database:
+    """Owns the engine: schema creation, units of work, and release."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._name = describe_url(engine.url)
+
+    async def check(self) -> None:
+        """Open one connection now, so a bad URL fails at start and not at the first message."""
+        try:
+            async with self._engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError) as exc:
+            await self._engine.dispose()
+            raise StoreError(
+                f"cannot open database {self._name}: {_reason(exc, self._engine.url)}"
+            ) from exc
+
+    async def create_schema(self) -> None:
+        """Create missing tables and indexes; leaves existing ones alone."""
+        async with self.unit_of_work() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY}
+                )
+            await conn.run_sync(Base.metadata.create_all)
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction: commit if the block succeeds, else roll back.
+
+        Database errors leave as ``StoreError`` (the original stays as ``__cause__`` for
+        the log); any other exception from the block is re-raised unchanged.
+        """
+        conn = self._engine.connect()
+        try:
+            await conn.start()
+        except (SQLAlchemyError, OSError) as exc:  # asyncpg raises OSError when refused
+            raise StoreError(
+                f"cannot reach database {self._name}: {_reason(exc, self._engine.url)}"
+            ) from exc
+        try:
+            async with conn.begin():
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"database error on {self._name}: {_reason(exc, self._engine.url)}"
+            ) from exc
+        finally:
+            await conn.close()
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+
+def describe_url(url: URL) -> str:
+    """The URL for messages and logs, with the password (also one in the query) masked."""
+    query = {k: "***" if "pass" in k.lower() else v for k, v in url.query.items()}
+    shown = url.set(query=query).render_as_string(hide_password=True)
+    return shown.replace("%2A%2A%2A", "***")  # the query's mask comes back URL-encoded
+
+
+def _engine_for(raw_url: str) -> AsyncEngine:
+    try:
+        url = make_url(raw_url)
+    except (ArgumentError, ValueError):
+        # Only a scheme://user:password@... shape tells where the password is; show
+        # nothing of anything else, it may be a pasted secret.
+        shown = re.sub(r"(://[^:/@]*:).*@", r"\1***@", raw_url) if "://" in raw_url else None
+        raise StoreError(
+            f"database URL {shown!r} is not a valid URL; expected e.g. {EXAMPLES}"
+            if shown
+            else f"the database URL is not a URL; expected e.g. {EXAMPLES}"
+        ) from None
+    if url.drivername == SQLITE:
+        return _sqlite_engine(url)
+    if url.drivername == POSTGRESQL:
+        return _create(
+            url,
+            pool_pre_ping=True,
+            connect_args={"timeout": POSTGRESQL_CONNECT_TIMEOUT_S},
+        )
+    raise StoreError(
+        f"database URL {describe_url(url)} uses {url.drivername!r}, which Noodrem cannot "
+        f"use; use {EXAMPLES}"
+    )
+
+
+def _sqlite_engine(url: URL) -> AsyncEngine:
+    if sqlite3.sqlite_version_info < MIN_SQLITE:
+        raise StoreError(
+            f"SQLite {sqlite3.sqlite_version} is too old; Noodrem needs 3.35 or newer "
+            "(or use PostgreSQL)"
+        )
+    if url.database in (None, "", ":memory:") or "memory" in url.query.get("mode", ""):
+        raise StoreError(
+            f"database URL {describe_url(url)} names no SQLite file; incidents must survive "
+            "a restart, so give a path such as sqlite+aiosqlite:///./data/noodrem.db"
+        )
+    parent = Path(url.database).expanduser().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the directory {str(parent)!r} for the SQLite database: "
+            f"{exc.strerror or exc}"
+        ) from None
+    engine = _create(url)
+    event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+    event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _create(url: URL, **kwargs: Any) -> AsyncEngine:
+    try:
+        return create_async_engine(url, **kwargs)
+    except (SQLAlchemyError, ImportError, TypeError, ValueError) as exc:
+        raise StoreError(
+            f"cannot use database URL {describe_url(url)}: {_reason(exc, url)}"
+        ) from None
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The driver must not emit BEGIN itself (it would be a deferred one); _sqlite_on_begin does.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _reason(exc: BaseException, url: URL | None) -> str:
+    """The driver's own words, without SQLAlchemy's boilerplate or any password."""
+    reason = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
+    reason = reason or type(exc).__name__
+    if url is not None and url.password:
+        reason = reason.replace(str(url.password), "***")
+    return reason

@@ -1,0 +1,149 @@
+"""Deadlines: the rows that say when a reminder or escalation is due.
+
+This table, not the scheduler, is the truth. A process that wakes up claims due rows with
+a lease, sends, and marks them sent; if it dies in between, the lease runs out and another
+claim picks the rows up again (so a crash resends once rather than never).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.ports import Deadline, DeadlineKind, DeadlineStatus, NewDeadline
+from storage.errors import StoreError
+from storage.models import DeadlineRow
+from storage.sql import AnyRow, insert
+
+_PENDING = DeadlineStatus.PENDING.value
+_CLAIMED = DeadlineStatus.CLAIMED.value
+_COLUMNS = (
+    DeadlineRow.id,
+    DeadlineRow.incident_id,
+    DeadlineRow.step_id,
+    DeadlineRow.kind,
+    DeadlineRow.due_at,
+    DeadlineRow.recipient,
+    DeadlineRow.status,
+    DeadlineRow.sent_at,
+    DeadlineRow.late,
+)
+
+
+async def add(conn: AsyncConnection, *, incident_id: str, deadlines: Sequence[NewDeadline]) -> None:
+    if deadlines:
+        await conn.execute(
+            insert(conn, DeadlineRow),
+            [
+                {
+                    "incident_id": incident_id,
+                    "step_id": d.step_id,
+                    "kind": d.kind.value,
+                    "due_at": d.due_at,
+                    "recipient": d.recipient,
+                    "status": _PENDING,
+                    "late": False,
+                }
+                for d in deadlines
+            ],
+        )
+
+
+async def cancel(conn: AsyncConnection, *, incident_id: str, step_id: str | None) -> int:
+    """Cancel the incident's (or one step's) deadlines not yet sent; returns how many.
+
+    Claimed rows are cancelled too: a sender that already holds one still sends it (a
+    send cannot be recalled), but an expired lease is never claimed again.
+    """
+    stmt = update(DeadlineRow).where(
+        DeadlineRow.incident_id == incident_id,
+        DeadlineRow.status.in_((_PENDING, _CLAIMED)),
+    )
+    if step_id is not None:
+        stmt = stmt.where(DeadlineRow.step_id == step_id)
+    result = await conn.execute(
+        stmt.values(status=DeadlineStatus.CANCELLED.value, lease_until=None)
+    )
+    return result.rowcount
+
+
+async def claim_due(
+    conn: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int
+) -> list[Deadline]:
+    """Take up to ``limit`` due rows (pending, or claimed with an expired lease), oldest first.
+
+    One statement: ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n)
+    RETURNING``. On PostgreSQL concurrent claimers skip each other's rows instead of
+    waiting or taking the same ones; on SQLite ``SKIP LOCKED`` compiles away and ``BEGIN
+    IMMEDIATE`` runs claimers one after the other.
+    """
+    due = (
+        select(DeadlineRow.id)
+        .where(
+            or_(
+                and_(DeadlineRow.status == _PENDING, DeadlineRow.due_at <= now),
+                and_(DeadlineRow.status == _CLAIMED, DeadlineRow.lease_until < now),
+            )
+        )
+        .order_by(DeadlineRow.due_at, DeadlineRow.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        update(DeadlineRow)
+        .where(DeadlineRow.id.in_(due))
+        .values(status=_CLAIMED, lease_until=lease_until)
+        .returning(*_COLUMNS)
+    )
+    # RETURNING has no defined order; callers send the oldest first.
+    claimed = [_deadline(row) for row in await conn.execute(stmt)]
+    return sorted(claimed, key=lambda d: (d.due_at, d.id))
+
+
+async def mark_sent(conn: AsyncConnection, *, deadline_id: int, at: datetime, late: bool) -> None:
+    """Record the send, whatever the row's state: the message did go out."""
+    result = await conn.execute(
+        update(DeadlineRow)
+        .where(DeadlineRow.id == deadline_id)
+        .values(status=DeadlineStatus.SENT.value, sent_at=at, late=late, lease_until=None)
+    )
+    if result.rowcount != 1:
+        raise StoreError(f"cannot mark deadline {deadline_id} sent: it does not exist")
+
+
+async def next_due_at(conn: AsyncConnection) -> datetime | None:
+    """When the next claim could find work: the earliest pending due time or lease end."""
+    pending = await conn.scalar(
+        select(func.min(DeadlineRow.due_at)).where(DeadlineRow.status == _PENDING)
+    )
+    lease = await conn.scalar(
+        select(func.min(DeadlineRow.lease_until)).where(DeadlineRow.status == _CLAIMED)
+    )
+    times: list[datetime] = [t for t in (pending, lease) if t is not None]
+    return min(times, default=None)
+
+
+async def get_all(conn: AsyncConnection, *, incident_id: str) -> list[Deadline]:
+    stmt = (
+        select(*_COLUMNS)
+        .where(DeadlineRow.incident_id == incident_id)
+        .order_by(DeadlineRow.due_at, DeadlineRow.id)
+    )
+    return [_deadline(row) for row in await conn.execute(stmt)]
+
+
+def _deadline(row: AnyRow) -> Deadline:
+    return Deadline(
+        id=row.id,
+        incident_id=row.incident_id,
+        step_id=row.step_id,
+        kind=DeadlineKind(row.kind),
+        due_at=row.due_at,
+        recipient=row.recipient,
+        status=DeadlineStatus(row.status),
+        sent_at=row.sent_at,
+        late=row.late,
+    )

@@ -1,0 +1,81 @@
+"""The append-only, hash-chained timeline: the evidence an incident leaves behind.
+
+There is deliberately no function here that updates or deletes an event.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import chain
+from bot.ports import Event
+from storage.models import EventRow
+
+
+async def append(
+    conn: AsyncConnection,
+    *,
+    incident_id: str,
+    at: datetime,
+    actor: str,
+    actor_name: str,
+    kind: str,
+    data: dict[str, Any],
+) -> Event:
+    """Link a new event to the last one of the incident and store it.
+
+    The caller holds the incident lock, so no one appends in between; without it, the
+    primary key (incident_id, seq) makes the second writer fail instead of forking the
+    chain. ``data`` is stored as it reads back from JSON (tuples become lists, enums
+    strings), so the returned event equals what ``get_all`` returns later.
+    """
+    last = (
+        await conn.execute(
+            select(EventRow.seq, EventRow.hash)
+            .where(EventRow.incident_id == incident_id)
+            .order_by(EventRow.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    seq, prev_hash = (1, chain.GENESIS) if last is None else (last.seq + 1, last.hash)
+    fields: dict[str, Any] = {
+        "incident_id": incident_id,
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "actor_name": actor_name,
+        "kind": kind,
+        "prev_hash": prev_hash,
+    }
+    # Raises on a naive ``at`` or on data that is not plain JSON, before anything is written.
+    stored = json.loads(chain.canonical_event_bytes(**fields, data=data))["data"]
+    fields["at"] = at.astimezone(UTC)
+    event = Event(**fields, data=stored, hash=chain.event_hash(**fields, data=stored))
+    await conn.execute(insert(EventRow).values(**fields, data=stored, hash=event.hash))
+    return event
+
+
+async def get_all(conn: AsyncConnection, *, incident_id: str) -> list[Event]:
+    """The whole timeline in order."""
+    stmt = (
+        select(EventRow.__table__).where(EventRow.incident_id == incident_id).order_by(EventRow.seq)
+    )
+    return [
+        Event(
+            incident_id=row.incident_id,
+            seq=row.seq,
+            at=row.at,
+            actor=row.actor,
+            actor_name=row.actor_name,
+            kind=row.kind,
+            data=row.data,
+            prev_hash=row.prev_hash,
+            hash=row.hash,
+        )
+        for row in await conn.execute(stmt)
+    ]

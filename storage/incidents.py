@@ -1,0 +1,174 @@
+"""Incidents, the people taking part in them, and the facts they answered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.ports import Fact, FactStatus, Incident, IncidentStatus, Participant
+from storage.errors import StoreError
+from storage.models import FactRow, IncidentRow, ParticipantRow
+from storage.sql import AnyRow, insert
+
+_INCIDENT = IncidentRow.__table__
+
+
+async def create(conn: AsyncConnection, *, incident: Incident) -> None:
+    await conn.execute(insert(conn, IncidentRow).values(**_incident_values(incident)))
+
+
+async def get(conn: AsyncConnection, *, incident_id: str, lock: bool) -> Incident | None:
+    """``lock`` takes the row lock (``FOR UPDATE``) until the transaction ends, so writers
+    to one incident queue. SQLite compiles it away: ``BEGIN IMMEDIATE`` already holds the
+    whole database."""
+    stmt = select(_INCIDENT).where(IncidentRow.id == incident_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    row = (await conn.execute(stmt)).first()
+    return None if row is None else _incident(row)
+
+
+async def update_incident(conn: AsyncConnection, *, incident: Incident) -> None:
+    """Overwrite every field of an existing incident; a missing one is a bug, so it raises."""
+    values = _incident_values(incident)
+    del values["id"]
+    result = await conn.execute(
+        update(IncidentRow).where(IncidentRow.id == incident.id).values(**values)
+    )
+    if result.rowcount != 1:
+        raise StoreError(f"cannot update incident {incident.id!r}: it does not exist")
+
+
+async def open_for(conn: AsyncConnection, *, tenant_id: str, user_key: str) -> list[Incident]:
+    """Open incidents of the tenant this person takes part in, newest first."""
+    stmt = _open(tenant_id).join(ParticipantRow, ParticipantRow.incident_id == IncidentRow.id)
+    stmt = stmt.where(ParticipantRow.user_key == user_key)
+    return [_incident(row) for row in await conn.execute(stmt)]
+
+
+async def open_all(conn: AsyncConnection, *, tenant_id: str | None) -> list[Incident]:
+    """Open incidents (of one tenant, or all), newest first."""
+    return [_incident(row) for row in await conn.execute(_open(tenant_id))]
+
+
+def _open(tenant_id: str | None) -> Select[Any]:
+    stmt = select(_INCIDENT).where(IncidentRow.status == IncidentStatus.OPEN.value)
+    if tenant_id is not None:
+        stmt = stmt.where(IncidentRow.tenant_id == tenant_id)
+    return stmt.order_by(IncidentRow.reported_at.desc(), IncidentRow.id)
+
+
+def _incident_values(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "tenant_id": incident.tenant_id,
+        "playbook_id": incident.playbook_id,
+        "lang": incident.lang,
+        "status": incident.status.value,
+        "reported_at": incident.reported_at,
+        "reported_by": incident.reported_by,
+        "reporter_name": incident.reporter_name,
+        "lead": incident.lead,
+        "conversation": incident.conversation,
+        "closed_at": incident.closed_at,
+        "close_reason": incident.close_reason,
+    }
+
+
+def _incident(row: AnyRow) -> Incident:
+    return Incident(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        playbook_id=row.playbook_id,
+        lang=row.lang,
+        status=IncidentStatus(row.status),
+        reported_at=row.reported_at,
+        reported_by=row.reported_by,
+        reporter_name=row.reporter_name,
+        lead=row.lead,
+        conversation=row.conversation,
+        closed_at=row.closed_at,
+        close_reason=row.close_reason,
+    )
+
+
+# Participants ----------------------------------------------------------------------------
+
+
+async def add_participant(conn: AsyncConnection, *, participant: Participant) -> bool:
+    """False if the person already takes part (their first join time is kept)."""
+    stmt = (
+        insert(conn, ParticipantRow)
+        .values(
+            incident_id=participant.incident_id,
+            user_key=participant.user_key,
+            name=participant.name,
+            joined_at=participant.joined_at,
+        )
+        .on_conflict_do_nothing(
+            index_elements=[ParticipantRow.incident_id, ParticipantRow.user_key]
+        )
+        .returning(ParticipantRow.user_key)
+    )
+    return (await conn.execute(stmt)).first() is not None
+
+
+async def get_participants(conn: AsyncConnection, *, incident_id: str) -> list[Participant]:
+    """In the order they joined."""
+    stmt = (
+        select(ParticipantRow.__table__)
+        .where(ParticipantRow.incident_id == incident_id)
+        .order_by(ParticipantRow.joined_at, ParticipantRow.user_key)
+    )
+    return [
+        Participant(
+            incident_id=row.incident_id,
+            user_key=row.user_key,
+            name=row.name,
+            joined_at=row.joined_at,
+        )
+        for row in await conn.execute(stmt)
+    ]
+
+
+# Facts -------------------------------------------------------------------------------------
+
+
+async def set_fact(conn: AsyncConnection, *, fact: Fact) -> None:
+    """Insert or overwrite the fact's current value (its history lives in the timeline)."""
+    stmt = insert(conn, FactRow).values(
+        incident_id=fact.incident_id,
+        fact_id=fact.fact_id,
+        status=fact.status.value,
+        value=fact.value,
+        updated_at=fact.updated_at,
+        updated_by=fact.updated_by,
+    )
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[FactRow.incident_id, FactRow.fact_id],
+            set_={
+                "status": stmt.excluded.status,
+                "value": stmt.excluded.value,
+                "updated_at": stmt.excluded.updated_at,
+                "updated_by": stmt.excluded.updated_by,
+            },
+        )
+    )
+
+
+async def get_facts(conn: AsyncConnection, *, incident_id: str) -> dict[str, Fact]:
+    stmt = select(FactRow.__table__).where(FactRow.incident_id == incident_id)
+    return {
+        row.fact_id: Fact(
+            incident_id=row.incident_id,
+            fact_id=row.fact_id,
+            status=FactStatus(row.status),
+            value=row.value,
+            updated_at=row.updated_at,
+            updated_by=row.updated_by,
+        )
+        for row in await conn.execute(stmt.order_by(FactRow.fact_id))
+    }

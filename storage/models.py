@@ -1,0 +1,209 @@
+"""The tables, as SQLAlchemy 2 declarative classes.
+
+These classes describe the schema and give the data-access modules typed column names;
+rows are always turned into the plain records of ``bot.ports`` before they leave
+``storage``, so nothing outside it ever sees a SQLAlchemy object. Enum-valued columns are
+plain strings (not database enums) so adding a value never needs a schema migration.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from bot.chain import format_utc, parse_utc
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime with microseconds, on every database.
+
+    PostgreSQL gets ``TIMESTAMP WITH TIME ZONE``. SQLite has no time type, so it gets
+    ``format_utc`` text: fixed width, so ``ORDER BY`` and ``<=`` on the text order by time.
+    Naive datetimes are refused rather than guessed at.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(27))
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        text = format_utc(value)  # raises on a naive datetime
+        return text if dialect.name == "sqlite" else value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return parse_utc(value)
+        return value.astimezone(UTC)
+
+
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    # Named constraints, so a later migration tool can refer to them.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class InboundClaimRow(Base):
+    """A platform event id already handled, so a redelivery is not handled twice."""
+
+    __tablename__ = "inbound_claims"
+
+    channel: Mapped[str] = mapped_column(String, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String, primary_key=True)
+    at: Mapped[datetime]
+
+
+class ConversationRow(Base):
+    __tablename__ = "conversations"
+
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    state: Mapped[dict[str, Any]]
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class AddressRow(Base):
+    __tablename__ = "addresses"
+
+    user_key: Mapped[str] = mapped_column(String, primary_key=True)
+    address: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class IncidentRow(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (Index(None, "status", "tenant_id", "reported_at"),)
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String)
+    playbook_id: Mapped[str] = mapped_column(String)
+    lang: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))
+    reported_at: Mapped[datetime]
+    reported_by: Mapped[str] = mapped_column(String)
+    reporter_name: Mapped[str] = mapped_column(String)
+    lead: Mapped[str] = mapped_column(String)
+    conversation: Mapped[dict[str, Any]]
+    closed_at: Mapped[datetime | None]
+    close_reason: Mapped[str | None] = mapped_column(String)
+
+
+class ParticipantRow(Base):
+    __tablename__ = "participants"
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    user_key: Mapped[str] = mapped_column(String, primary_key=True, index=True)
+    name: Mapped[str] = mapped_column(String)
+    joined_at: Mapped[datetime]
+
+
+class FactRow(Base):
+    __tablename__ = "facts"
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    fact_id: Mapped[str] = mapped_column(String, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str | None] = mapped_column(String)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String)
+
+
+class StepRow(Base):
+    __tablename__ = "steps"
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    step_id: Mapped[str] = mapped_column(String, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime]
+    owner: Mapped[str] = mapped_column(String)
+    version: Mapped[int] = mapped_column(Integer)
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String)
+    done_by_name: Mapped[str | None] = mapped_column(String)
+    reason: Mapped[str | None] = mapped_column(String)
+    records: Mapped[dict[str, Any]]
+
+
+class EventRow(Base):
+    """The append-only timeline; the primary key (incident_id, seq) forbids forks."""
+
+    __tablename__ = "events"
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String)
+    actor_name: Mapped[str] = mapped_column(String)
+    kind: Mapped[str] = mapped_column(String)
+    data: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class DeadlineRow(Base):
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        Index(None, "status", "due_at"),
+        Index(None, "status", "lease_until"),
+        Index(None, "incident_id", "step_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))
+    step_id: Mapped[str] = mapped_column(String)
+    kind: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime]
+    recipient: Mapped[str] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String(16))
+    lease_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    late: Mapped[bool] = mapped_column(Boolean)
+
+
+class OutboxRow(Base):
+    """Web chat messages; the browser polls by mailbox for ids after the last it saw."""
+
+    __tablename__ = "outbox"
+    # AUTOINCREMENT: SQLite never reuses an id, so a reader's "after id" stays valid.
+    __table_args__ = (Index(None, "mailbox", "id"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    mailbox: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]]

@@ -1,0 +1,190 @@
+"""``SqlStore``: ``bot.ports.Store`` on SQLAlchemy.
+
+Every method of ``SqlTransaction`` runs on the one connection its unit of work owns and
+hands the real work to the data-access module of its concept (``incidents``, ``steps``,
+``events``, ...), so this file is only the mapping from the port to those modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.ports import (
+    Conversation,
+    Deadline,
+    Event,
+    Fact,
+    Incident,
+    NewDeadline,
+    OutboxMessage,
+    Participant,
+    Step,
+    Transaction,
+)
+from storage import conversations, events, incidents, outbox
+
+# Aliased: the port's own parameters are called ``steps`` and ``deadlines``.
+from storage import deadlines as deadline_rows
+from storage import steps as step_rows
+
+if TYPE_CHECKING:
+    from storage.db import Database
+
+
+class SqlStore:
+    """Create with ``await storage.create_store(url)``; ``close()`` when done."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """One unit of work: commits when the block ends, rolls back if it raises.
+
+        Database failures surface as ``StoreError``; other exceptions pass unchanged.
+        On SQLite the transaction holds the database's write lock from the start, so keep
+        the block short and do not wait on another transaction inside it.
+        """
+        async with self._database.unit_of_work() as conn:
+            yield SqlTransaction(conn)
+
+    async def create_schema(self) -> None:
+        """Create missing tables and indexes (idempotent; safe with replicas starting)."""
+        await self._database.create_schema()
+
+    async def close(self) -> None:
+        await self._database.close()
+
+
+class SqlTransaction:
+    """``bot.ports.Transaction`` on one connection inside one database transaction."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    # Inbound de-duplication -------------------------------------------------------------
+    async def claim_inbound(self, *, channel: str, event_id: str, at: datetime) -> bool:
+        return await conversations.claim_inbound(
+            self._conn, channel=channel, event_id=event_id, at=at
+        )
+
+    # Conversations ----------------------------------------------------------------------
+    async def get_conversation(self, key: str) -> Conversation | None:
+        return await conversations.get_conversation(self._conn, key=key)
+
+    async def save_conversation(self, conversation: Conversation) -> None:
+        await conversations.save_conversation(self._conn, conversation=conversation)
+
+    # People and addresses ---------------------------------------------------------------
+    async def save_address(self, *, user_key: str, address: dict[str, Any], at: datetime) -> None:
+        await conversations.save_address(self._conn, user_key=user_key, address=address, at=at)
+
+    async def get_address(self, user_key: str) -> dict[str, Any] | None:
+        return await conversations.get_address(self._conn, user_key=user_key)
+
+    # Incidents ----------------------------------------------------------------------------
+    async def create_incident(self, incident: Incident) -> None:
+        await incidents.create(self._conn, incident=incident)
+
+    async def get_incident(self, incident_id: str, *, lock: bool = False) -> Incident | None:
+        return await incidents.get(self._conn, incident_id=incident_id, lock=lock)
+
+    async def update_incident(self, incident: Incident) -> None:
+        await incidents.update_incident(self._conn, incident=incident)
+
+    async def open_incidents_for(self, *, tenant_id: str, user_key: str) -> list[Incident]:
+        return await incidents.open_for(self._conn, tenant_id=tenant_id, user_key=user_key)
+
+    async def open_incidents(self, *, tenant_id: str | None = None) -> list[Incident]:
+        return await incidents.open_all(self._conn, tenant_id=tenant_id)
+
+    # Facts ---------------------------------------------------------------------------------
+    async def set_fact(self, fact: Fact) -> None:
+        await incidents.set_fact(self._conn, fact=fact)
+
+    async def get_facts(self, incident_id: str) -> dict[str, Fact]:
+        return await incidents.get_facts(self._conn, incident_id=incident_id)
+
+    # Steps ---------------------------------------------------------------------------------
+    async def add_steps(self, steps: Sequence[Step]) -> None:
+        await step_rows.add(self._conn, steps=steps)
+
+    async def get_steps(self, incident_id: str) -> list[Step]:
+        return await step_rows.get_all(self._conn, incident_id=incident_id)
+
+    async def get_step(self, incident_id: str, step_id: str) -> Step | None:
+        return await step_rows.get_one(self._conn, incident_id=incident_id, step_id=step_id)
+
+    async def update_step(self, step: Step, *, expected_version: int) -> bool:
+        return await step_rows.update_if_version(
+            self._conn, step=step, expected_version=expected_version
+        )
+
+    # Participants --------------------------------------------------------------------------
+    async def add_participant(self, participant: Participant) -> bool:
+        return await incidents.add_participant(self._conn, participant=participant)
+
+    async def get_participants(self, incident_id: str) -> list[Participant]:
+        return await incidents.get_participants(self._conn, incident_id=incident_id)
+
+    # Timeline ------------------------------------------------------------------------------
+    async def append_event(
+        self,
+        *,
+        incident_id: str,
+        at: datetime,
+        actor: str,
+        actor_name: str,
+        kind: str,
+        data: dict[str, Any],
+    ) -> Event:
+        return await events.append(
+            self._conn,
+            incident_id=incident_id,
+            at=at,
+            actor=actor,
+            actor_name=actor_name,
+            kind=kind,
+            data=data,
+        )
+
+    async def get_events(self, incident_id: str) -> list[Event]:
+        return await events.get_all(self._conn, incident_id=incident_id)
+
+    # Deadlines -----------------------------------------------------------------------------
+    async def add_deadlines(self, incident_id: str, deadlines: Sequence[NewDeadline]) -> None:
+        await deadline_rows.add(self._conn, incident_id=incident_id, deadlines=deadlines)
+
+    async def get_deadlines(self, incident_id: str) -> list[Deadline]:
+        """Not in ``bot.ports.Transaction`` (yet): every deadline of an incident, by due time."""
+        return await deadline_rows.get_all(self._conn, incident_id=incident_id)
+
+    async def cancel_deadlines(self, *, incident_id: str, step_id: str | None = None) -> int:
+        return await deadline_rows.cancel(self._conn, incident_id=incident_id, step_id=step_id)
+
+    async def claim_due_deadlines(
+        self, *, now: datetime, lease_until: datetime, limit: int
+    ) -> list[Deadline]:
+        return await deadline_rows.claim_due(
+            self._conn, now=now, lease_until=lease_until, limit=limit
+        )
+
+    async def mark_deadline_sent(self, deadline_id: int, *, at: datetime, late: bool) -> None:
+        await deadline_rows.mark_sent(self._conn, deadline_id=deadline_id, at=at, late=late)
+
+    async def next_deadline_at(self) -> datetime | None:
+        return await deadline_rows.next_due_at(self._conn)
+
+    # Web chat outbox -----------------------------------------------------------------------
+    async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int:
+        return await outbox.put(self._conn, mailbox=mailbox, payload=payload, at=at)
+
+    async def read_outbox(
+        self, *, mailbox: str, after_id: int, limit: int = 200
+    ) -> list[OutboxMessage]:
+        return await outbox.read(self._conn, mailbox=mailbox, after_id=after_id, limit=limit)

@@ -1,0 +1,54 @@
+"""The real Noodrem app on a real loopback port, for end-to-end tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from app import RUNTIME, Runtime, build_app
+from bot.config import Settings
+from bot.ports import Clock
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class RunningApp:
+    url: str
+    runtime: Runtime
+
+    async def run_reminders(self) -> int:
+        """What the scheduler does when it wakes: send every due reminder now."""
+        assert self.runtime.reminders is not None
+        return await self.runtime.reminders.run_due()
+
+
+@asynccontextmanager
+async def running_app(
+    database_url: str,
+    *,
+    clock: Clock | None = None,
+    env: Mapping[str, str] | None = None,
+    start_scheduler: bool = False,
+) -> AsyncIterator[RunningApp]:
+    """Serve the app on 127.0.0.1 and a free port; yields its URL and runtime.
+
+    The scheduler is off by default so tests decide when reminders run (with a
+    ``ManualClock`` they also decide what time it is).
+    """
+    values = {"DATABASE_URL": database_url, "PLAYBOOKS_DIR": str(ROOT / "playbooks"), **(env or {})}
+    settings = Settings.from_env(values)
+    app = build_app(settings, clock=clock, start_scheduler=start_scheduler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        yield RunningApp(url=f"http://{host}:{port}", runtime=app[RUNTIME])
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,69 @@
+"""Conversation state, addresses, and de-duplication of platform events."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from bot.ports import Conversation
+from storage import SqlStore
+
+T0 = datetime(2026, 11, 21, 19, 35, 51, 123456, tzinfo=UTC)
+
+
+async def test_claim_inbound_once_per_channel_and_event(store: SqlStore) -> None:
+    async with store.transaction() as tx:
+        assert await tx.claim_inbound(channel="slack", event_id="Ev1", at=T0)
+    async with store.transaction() as tx:
+        assert not await tx.claim_inbound(channel="slack", event_id="Ev1", at=T0)
+        assert await tx.claim_inbound(channel="teams", event_id="Ev1", at=T0)
+        assert await tx.claim_inbound(channel="slack", event_id="Ev2", at=T0)
+
+
+async def test_concurrent_claims_exactly_one_wins(store: SqlStore, database_url: str) -> None:
+    # PostgreSQL: both transactions are open when both insert. SQLite: BEGIN IMMEDIATE
+    # queues the second transaction behind the first, so they cannot overlap there.
+    both_open = asyncio.Barrier(2) if database_url.startswith("postgresql") else None
+
+    async def claim() -> bool:
+        async with store.transaction() as tx:
+            if both_open is not None:
+                await both_open.wait()
+            return await tx.claim_inbound(channel="slack", event_id="Ev1", at=T0)
+
+    async with asyncio.timeout(10):
+        results = await asyncio.gather(claim(), claim())
+    assert sorted(results) == [False, True]
+
+
+async def test_conversation_upsert(store: SqlStore) -> None:
+    first = Conversation("slack:T1:C1:U1", {"awaiting": {"fact": "amount"}}, version=1)
+    second = Conversation("slack:T1:C1:U1", {"awaiting": None, "lang": "nl"}, version=2)
+    async with store.transaction() as tx:
+        assert await tx.get_conversation(first.key) is None
+        await tx.save_conversation(first)
+    async with store.transaction() as tx:
+        assert await tx.get_conversation(first.key) == first
+        await tx.save_conversation(second)
+    async with store.transaction() as tx:
+        assert await tx.get_conversation(first.key) == second
+
+
+async def test_address_upsert(store: SqlStore) -> None:
+    async with store.transaction() as tx:
+        assert await tx.get_address("slack:T1:U1") is None
+        await tx.save_address(user_key="slack:T1:U1", address={"conversation_id": "C1"}, at=T0)
+        await tx.save_address(user_key="slack:T1:U2", address={"conversation_id": "D2"}, at=T0)
+    async with store.transaction() as tx:
+        assert await tx.get_address("slack:T1:U1") == {"conversation_id": "C1"}
+        await tx.save_address(
+            user_key="slack:T1:U1",
+            address={"conversation_id": "C9", "reference": {"x": [1]}},
+            at=T0 + timedelta(minutes=1),
+        )
+    async with store.transaction() as tx:
+        assert await tx.get_address("slack:T1:U1") == {
+            "conversation_id": "C9",
+            "reference": {"x": [1]},
+        }
+        assert await tx.get_address("slack:T1:U2") == {"conversation_id": "D2"}

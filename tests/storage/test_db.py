@@ -1,0 +1,167 @@
+"""Opening the database, unit-of-work semantics, and UTC times on both databases."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.ports import Incident
+from storage import SqlStore, StoreError, create_store
+
+T0 = datetime(2026, 11, 21, 19, 35, 51, 123456, tzinfo=UTC)
+
+
+# Opening -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("mysql+aiomysql://noodrem:sekret@db:3306/noodrem", "'mysql+aiomysql'"),
+        ("postgresql://noodrem:sekret@db/noodrem", "postgresql+asyncpg://"),
+        ("sqlite:///./data/noodrem.db", "sqlite+aiosqlite:///"),
+        ("definitely not a url, sekret", "is not a URL"),
+        ("sqlite+aiosqlite://", "names no SQLite file"),
+        ("sqlite+aiosqlite:///:memory:", "names no SQLite file"),
+        ("postgresql+asyncpg://noodrem:sekret@127.0.0.1:1/noodrem", "cannot open database"),
+        ("postgresql+asyncpg://noodrem:sekret@127.0.0.1:1/x?password=sekret", "password=***"),
+    ],
+)
+async def test_unusable_url_is_one_store_error_without_password(url: str, expected: str) -> None:
+    with pytest.raises(StoreError) as caught:
+        await create_store(url)
+    message = str(caught.value)
+    assert expected in message
+    assert "sekret" not in message
+
+
+async def test_unparsable_url_masks_password() -> None:
+    with pytest.raises(StoreError) as caught:
+        await create_store("postgresql+asyncpg://noodrem:sek@ret@db:port/noodrem")
+    assert "sek" not in str(caught.value)
+    assert "noodrem:***@db:port" in str(caught.value)
+
+
+async def test_missing_postgresql_database_says_so() -> None:
+    with pytest.raises(StoreError, match="cannot open database") as caught:
+        await create_store("postgresql+asyncpg://postgres:sekret@127.0.0.1:5432/noodrem_nope")
+    assert "sekret" not in str(caught.value)
+
+
+async def test_sqlite_directory_that_cannot_be_made(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(StoreError, match="cannot create the directory"):
+        await create_store(f"sqlite+aiosqlite:///{tmp_path / 'file' / 'sub' / 'x.db'}")
+
+
+async def test_sqlite_parent_directory_is_created_and_uses_wal(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "nested" / "noodrem.db"
+    store = await create_store(f"sqlite+aiosqlite:///{path}")
+    try:
+        await store.create_schema()
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+async def test_create_schema_is_idempotent_and_keeps_data(
+    store: SqlStore, make_incident: Callable[..., Incident]
+) -> None:
+    async with store.transaction() as tx:
+        await tx.create_incident(make_incident())
+    await store.create_schema()
+    async with store.transaction() as tx:
+        assert await tx.get_incident("inc-1") == make_incident()
+
+
+# Unit of work ------------------------------------------------------------------------------
+
+
+async def test_exception_rolls_back_everything_and_passes_unchanged(
+    store: SqlStore, make_incident: Callable[..., Incident]
+) -> None:
+    class Boom(Exception):
+        pass
+
+    boom = Boom()
+    with pytest.raises(Boom) as caught:
+        async with store.transaction() as tx:
+            await tx.create_incident(make_incident())
+            await tx.append_event(
+                incident_id="inc-1", at=T0, actor="a", actor_name="A", kind="k", data={}
+            )
+            assert await tx.claim_inbound(channel="slack", event_id="Ev1", at=T0)
+            await tx.put_outbox(mailbox="m", payload={"text": "hi"}, at=T0)
+            raise boom
+    assert caught.value is boom
+    async with store.transaction() as tx:
+        assert await tx.get_incident("inc-1") is None
+        assert await tx.claim_inbound(channel="slack", event_id="Ev1", at=T0)
+        assert await tx.read_outbox(mailbox="m", after_id=0) == []
+
+
+async def test_database_error_becomes_store_error_and_rolls_back(
+    store: SqlStore, make_incident: Callable[..., Incident]
+) -> None:
+    with pytest.raises(StoreError, match="database error"):
+        async with store.transaction() as tx:
+            await tx.save_address(user_key="u", address={"a": 1}, at=T0)
+            await tx.create_incident(make_incident())
+            await tx.create_incident(make_incident())  # duplicate primary key
+    async with store.transaction() as tx:
+        assert await tx.get_address("u") is None
+        assert await tx.get_incident("inc-1") is None
+
+
+async def test_foreign_keys_are_enforced(store: SqlStore) -> None:
+    with pytest.raises(StoreError):
+        async with store.transaction() as tx:
+            await tx.append_event(
+                incident_id="no-such", at=T0, actor="a", actor_name="A", kind="k", data={}
+            )
+
+
+# Times -------------------------------------------------------------------------------------
+
+TIMES = [
+    T0,
+    T0.replace(microsecond=0),
+    T0.replace(microsecond=1),
+    T0.replace(microsecond=999_999),
+    datetime(2026, 3, 29, 3, 0, 0, 500_001, tzinfo=timezone(timedelta(hours=2))),
+    datetime(1999, 12, 31, 23, 59, 59, 999_999, tzinfo=timezone(timedelta(hours=-5))),
+]
+
+
+async def test_times_round_trip_as_aware_utc_with_microseconds(
+    store: SqlStore, make_incident: Callable[..., Incident]
+) -> None:
+    async with store.transaction() as tx:
+        for n, at in enumerate(TIMES):
+            await tx.create_incident(
+                make_incident(f"inc-{n}", reported_at=at, closed_at=at + timedelta(microseconds=7))
+            )
+    async with store.transaction() as tx:
+        stored = [await tx.get_incident(f"inc-{n}") for n in range(len(TIMES))]
+        newest_first = [i.reported_at for i in await tx.open_incidents()]
+    assert newest_first == sorted(TIMES, reverse=True)  # SQLite compares the stored text
+    for at, incident in zip(TIMES, stored, strict=True):
+        assert incident is not None
+        assert incident.reported_at == at
+        assert incident.reported_at.tzinfo is UTC
+        assert incident.reported_at.microsecond == at.astimezone(UTC).microsecond
+        assert incident.closed_at == at + timedelta(microseconds=7)
+        assert incident.closed_at.tzinfo is UTC
+
+
+async def test_naive_time_is_refused(
+    store: SqlStore, make_incident: Callable[..., Incident]
+) -> None:
+    with pytest.raises(StoreError, match="naive"):
+        async with store.transaction() as tx:
+            await tx.create_incident(make_incident(reported_at=datetime(2026, 11, 21, 19, 35)))

@@ -1,0 +1,376 @@
+"""The paid-fraudster flow end to end, through the web chat's real HTTP interface."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.chain import GENESIS, event_hash
+from bot.clock import ManualClock
+from bot.ports import Event
+from tests.harness import RunningApp, running_app
+from tests.webclient import WebUser, texts
+
+ORG = str(Path(__file__).parent / "fixtures" / "organisation.yaml")
+START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+async def bot(database_url: str, clock: ManualClock) -> AsyncIterator[RunningApp]:
+    async with running_app(database_url, clock=clock, env={"ORGANISATION_FILE": ORG}) as app:
+        yield app
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def events_of(app: RunningApp, incident_id: str) -> list[Event]:
+    async with app.runtime.require_store().transaction() as tx:
+        return await tx.get_events(incident_id)
+
+
+def incident_id_in(messages: list[dict]) -> str:
+    ids = {m["incident_id"] for m in messages if m.get("incident_id")}
+    assert len(ids) == 1, ids
+    return ids.pop()
+
+
+def assert_chain_intact(events: list[Event]) -> None:
+    previous = GENESIS
+    for seq, event in enumerate(events, start=1):
+        assert event.seq == seq
+        assert event.prev_hash == previous
+        assert event.hash == event_hash(
+            incident_id=event.incident_id,
+            seq=event.seq,
+            at=event.at,
+            actor=event.actor,
+            actor_name=event.actor_name,
+            kind=event.kind,
+            data=event.data,
+            prev_hash=event.prev_hash,
+        )
+        previous = event.hash
+
+
+async def open_incident(
+    user: WebUser, text: str = "volgens mij hebben we een oplichter betaald"
+) -> str:
+    confirm = await user.say(text)
+    assert confirm[-1]["kind"] == "question"
+    opened = await user.press("Ja" if user.locale == "nl" else "Yes")
+    return incident_id_in(opened)
+
+
+async def test_whole_flow_in_dutch(
+    bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock
+) -> None:
+    jan = WebUser(http, bot.url, "Jan Jansen")
+    confirm = await jan.say("ik denk dat we een oplichter hebben betaald")
+    assert "oplichter" in texts(confirm).lower() and "starten" in texts(confirm)
+    opened = await jan.press("Ja")
+    incident = incident_id_in(opened)
+    assert f"Incident *{incident}* is geopend om 10:00" in texts(opened)
+    assert "Vraag 1 van 6" in texts(opened)
+
+    noted = await jan.say("€ 12.500,00")
+    assert "12.500" in texts(noted) and "Vraag 2 van 6" in texts(noted)
+    await jan.say("vandaag 09:15")
+    foreign = await jan.say("DE89 3704 0044 0532 0130 00")
+    assert "buitenlandse" in texts(foreign)
+    await jan.say("Fraud Holding GmbH")
+    await jan.say("2")  # the second way the request came in
+    first_step = await jan.press("Ja")  # mailbox may be hacked
+    card = first_step[-1]
+    assert card["kind"] == "step"
+    assert "Rabobank fraudelijn" in texts([card]) and "088-722 67 67" in texts([card])
+    assert "10:15 (nog 15 min)" in texts([card])
+    assert [b["label"] for b in card["buttons"]] == ["Gedaan", "Lukt nu niet", "Overslaan", "Help"]
+
+    clock.advance(timedelta(minutes=7))
+    asked = await jan.press("Gedaan")
+    assert asked[-1]["inputs"], "the bank step asks for the case number"
+    done = await jan.submit("RABO-2026-4711")
+    assert "Gedaan om 10:07" in texts(done) and "op tijd" in texts(done)
+    assert any(m["card_key"] == f"checklist:{incident}" for m in done)
+
+    for _ in range(6):
+        card = jan.history[-1]
+        assert card["kind"] == "step", texts([card])
+        clock.advance(timedelta(minutes=1))
+        reply = await jan.press("Gedaan")
+        while reply and reply[-1]["inputs"]:
+            reply = await jan.submit("-" if "optional" in str(reply[-1]) else "REF-123")
+    said = texts(jan.history[-3:])
+    assert "Alle stappen zijn afgerond" in said
+    assert "Fraudehelpdesk" in said and "cert@ncsc.nl" in said
+
+    events = await events_of(bot, incident)
+    assert_chain_intact(events)
+    kinds = [e.kind for e in events]
+    assert kinds[:2] == ["incident_opened", "participant_joined"]
+    assert kinds.count("fact_answered") == 6
+    assert kinds.count("step_done") == 7
+    bank = next(e for e in events if e.kind == "step_done" and e.data["step"] == "call-bank")
+    assert bank.data["records"] == {"bank_case_number": "RABO-2026-4711"}
+    assert bank.data["on_time"] is True
+    assert bank.at == START + timedelta(minutes=7)
+    assert bank.actor_name == "Jan Jansen"
+
+
+async def test_english_flow_with_unknown_facts_and_a_condition(
+    bot: RunningApp, http: aiohttp.ClientSession
+) -> None:
+    ann = WebUser(http, bot.url, "Ann", locale="en")
+    confirm = await ann.say("I think we paid a fraudster")
+    assert "Start the plan" in texts(confirm)
+    await ann.press("Yes")
+    for _ in range(5):
+        await ann.press("Don't know yet")
+    steps = await ann.press("No")  # no mailbox hacked: recipients need no warning
+    assert steps[-1]["kind"] == "step" and steps[-1]["title"].startswith("Step 1")
+    checklist = await ann.say("status")
+    said = texts(checklist)
+    assert "not applicable" in said and "not known yet" in said
+    filled = await ann.press("Fill in details")
+    assert "Question 1 of 6" in texts(filled)
+    wrong = await ann.say("minus twelve")
+    assert wrong[0]["kind"] == "error" and "Question 1 of 6" in texts(wrong)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "i thnik we payed a fraudstr",
+        "volgens mij hebbe we een oplichtr betaalt",
+        "we hebben een nepfactuur betaald",
+    ],
+)
+async def test_typo_ridden_reports_are_recognised(
+    bot: RunningApp, http: aiohttp.ClientSession, typed: str
+) -> None:
+    user = WebUser(http, bot.url, "Typist")
+    confirm = await user.say(typed)
+    assert confirm[-1]["kind"] == "question"
+    assert any(b["action"].startswith("start.yes") for b in confirm[-1]["buttons"])
+
+
+async def test_invalid_iban_is_said_back_and_nothing_is_stored(
+    bot: RunningApp, http: aiohttp.ClientSession
+) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    incident = await open_incident(jan)
+    await jan.press("Weet ik nog niet")
+    await jan.press("Weet ik nog niet")
+    wrong = await jan.say("NL91 ABNA 0417 1643 01")
+    assert wrong[0]["kind"] == "error" and "IBAN" in wrong[0]["text"]
+    events = await events_of(bot, incident)
+    assert not [e for e in events if e.kind == "fact_answered"]
+
+
+async def test_restart_in_the_middle_loses_nothing(
+    database_url: str, clock: ManualClock, http: aiohttp.ClientSession
+) -> None:
+    env = {"ORGANISATION_FILE": ORG}
+    async with running_app(database_url, clock=clock, env=env) as first:
+        jan = WebUser(http, first.url, "Jan")
+        incident = await open_incident(jan)
+        await jan.say("€ 5.000")
+    async with running_app(database_url, clock=clock, env=env) as second:
+        jan.base_url = second.url
+        noted = await jan.say("vandaag 09:30")  # answers the question asked before the restart
+        assert "Vraag 3 van 6" in texts(noted)
+        old_button = await jan.press("Weet ik nog niet")  # on the question of before
+        assert "Vraag 4 van 6" in texts(old_button)
+        events = await events_of(second, incident)
+    assert [e.data.get("fact") for e in events if e.kind == "fact_answered"] == [
+        "amount",
+        "paid_at",
+    ]
+    assert_chain_intact(events)
+
+
+async def test_reminders_and_escalation_with_a_controllable_clock(
+    bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock
+) -> None:
+    mira = WebUser(http, bot.url, "Mira Manager")
+    await mira.say("help")  # now Noodrem knows where to reach her
+    jan = WebUser(http, bot.url, "Jan")
+    incident = await open_incident(jan)
+
+    clock.advance(timedelta(minutes=10))
+    assert await bot.run_reminders() == 1
+    before = await jan.inbox()
+    assert len(before) == 1 and before[0]["kind"] == "reminder"
+    assert "Nog 5 min" in before[0]["text"] and not before[0]["late"]
+
+    clock.advance(timedelta(minutes=5))
+    await bot.run_reminders()
+    due = await jan.inbox()
+    assert [m["kind"] for m in due] == ["reminder", "escalation", "reminder"] or any(
+        "verstreken" in m["text"] for m in due
+    )
+    escalations = await mira.inbox()
+    assert len(escalations) == 1 and escalations[0]["kind"] == "escalation"
+    assert "Jan" in escalations[0]["text"]
+    # Otto never talked to Noodrem: his copy goes to the incident's chat and says so.
+    assert any("Otto Offline" in m["text"] for m in due)
+    assert await bot.run_reminders() == 0, "each reminder is sent once"
+
+    events = await events_of(bot, incident)
+    assert [e.kind for e in events].count("escalation_sent") == 1
+    assert_chain_intact(events)
+
+
+async def test_reminders_of_a_finished_step_never_arrive(
+    bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock
+) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    await open_incident(jan)
+    for _ in range(5):
+        await jan.press("Weet ik nog niet")
+    await jan.press("Nee")
+    await jan.press("Gedaan")
+    await jan.submit("CASE-1")
+    clock.advance(timedelta(minutes=16))
+    await bot.run_reminders()
+    late = texts(await jan.inbox())
+    assert "bank" not in late.lower(), late
+
+
+async def test_reminders_due_while_down_are_sent_once_and_marked_late(
+    database_url: str, clock: ManualClock, http: aiohttp.ClientSession
+) -> None:
+    env = {"ORGANISATION_FILE": ORG}
+    async with running_app(database_url, clock=clock, env=env) as first:
+        jan = WebUser(http, first.url, "Jan")
+        await open_incident(jan)
+    clock.advance(timedelta(minutes=20))
+    async with running_app(database_url, clock=clock, env=env) as second:
+        jan.base_url = second.url
+        sent = await second.run_reminders()
+        assert sent >= 3
+        arrived = await jan.inbox()
+        assert arrived and all(m["late"] for m in arrived)
+        assert "later verstuurd dan gepland" in arrived[0]["text"]
+        assert await second.run_reminders() == 0
+
+
+async def test_duplicate_inbound_ids_change_nothing(
+    bot: RunningApp, http: aiohttp.ClientSession
+) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    await jan.say("ik denk dat we een oplichter hebben betaald")
+    first = await jan.press("Ja", client_id="same-id")
+    again = await jan.press("Ja", client_id="same-id")
+    incident = incident_id_in(first)
+    assert again == []
+    async with bot.runtime.require_store().transaction() as tx:
+        incidents = await tx.open_incidents(tenant_id="acme")
+    assert [i.id for i in incidents] == [incident]
+
+
+async def test_two_people_pressing_done_at_once_record_one_completion(
+    bot: RunningApp, http: aiohttp.ClientSession
+) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    incident = await open_incident(jan)
+    piet = WebUser(http, bot.url, "Piet")
+    joined = await piet.say(f"doe mee {incident.lower()}")
+    assert "Je doet nu mee" in texts(joined)
+    await piet.press("▶ Bewaar het bewijs")  # both look at the evidence step
+    await jan.say("status")
+    await jan.press("▶ Bewaar het bewijs")
+    form = {"evidence_location": "map Fraude op de server"}
+    replies = await asyncio.gather(jan.press("Gedaan", form=form),
+                                   piet.press("Gedaan", form=form))
+    said = texts(replies[0] + replies[1])
+    assert said.count("Gedaan om") == 1
+    assert "verouderd" in said
+    events = await events_of(bot, incident)
+    assert [e.data["step"] for e in events if e.kind == "step_done"] == ["preserve-evidence"]
+
+
+async def test_long_empty_unknown_and_stale_input(
+    bot: RunningApp, http: aiohttp.ClientSession
+) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    huge = await jan.say("x" * 20_000)
+    assert huge and huge[-1]["kind"] == "text"
+    url = f"{bot.url}/api/web/messages"
+    base = {"user_id": jan.user_id, "user_name": "Jan", "client_id": "c1"}
+    async with http.post(url, json={**base, "text": "x" * 20_001}) as response:
+        assert response.status == 400
+    async with http.post(url, json={**base, "text": "   "}) as response:
+        assert response.status == 400
+    async with http.post(url, json={**base, "action": "nonsense"}) as response:
+        assert response.status == 400
+    stale = await jan._post({"action": "step.done|NR-ZZZZZZ|call-bank||0"}, client_id=None)
+    assert "verouderd" in texts(stale)
+
+    incident = await open_incident(jan)
+    for _ in range(5):
+        await jan.press("Weet ik nog niet")
+    await jan.press("Nee")
+    old_done = jan.button("Gedaan")
+    await jan.press("Gedaan")
+    await jan.submit("CASE-9")
+    again = await jan._post({"action": old_done}, client_id=None)
+    assert "al afgerond door Jan" in texts(again)
+    events = await events_of(bot, incident)
+    assert [e.kind for e in events].count("step_done") == 1
+
+
+async def test_two_incidents_the_bot_asks_which(
+    bot: RunningApp, http: aiohttp.ClientSession
+) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    first = await open_incident(jan)
+    await jan.say("nederlands")
+    second = await open_incident(jan, "we hebben een nepfactuur betaald")
+    assert first != second
+    asked = await jan.say("status")
+    assert "Over welk incident" in texts(asked)
+    assert {b["action"].split("|")[1] for b in asked[-1]["buttons"]} == {first, second}
+    checklist = await jan.press(second)
+    assert checklist[-1]["card_key"] == f"checklist:{second}"
+
+
+async def test_stop_needs_confirmation_and_a_reason(
+    bot: RunningApp, http: aiohttp.ClientSession
+) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    incident = await open_incident(jan)
+    asked = await jan.say("stop")
+    assert "zeker" in texts(asked)
+    kept = await jan.press("Nee, doorgaan")
+    assert "gaan door" in texts(kept)
+    await jan.say("stop")
+    await jan.press("Ja, beëindigen")
+    stopped = await jan.say("vals alarm, de betaling was echt")
+    assert f"Incident {incident} is beëindigd" in texts(stopped)
+    events = await events_of(bot, incident)
+    assert events[-1].kind == "incident_stopped"
+    assert events[-1].data == {"reason": "vals alarm, de betaling was echt"}
+    assert "geen open incident" in texts(await jan.say("status"))
+
+
+async def test_help_and_not_understood(bot: RunningApp, http: aiohttp.ClientSession) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    assert "stap voor stap" in texts(await jan.say("help"))
+    assert "begreep ik niet" in texts(await jan.say("de printer doet het niet"))
+    english = WebUser(http, bot.url, "Eve", locale="en")
+    assert "step by step" in texts(await english.say("help"))

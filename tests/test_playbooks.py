@@ -1,0 +1,364 @@
+"""Playbooks: the shipped ones load, broken ones are refused with the right line and words.
+
+Each file in ``playbooks_broken/`` is wrong in one way and says so in its first two lines:
+``# expect: <part of the message>`` and ``# line: <line number or none>``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from bot.playbook import (
+    ORG_CONTACT_IDS,
+    Condition,
+    FactSpec,
+    FactType,
+    LocalText,
+    Owner,
+    Playbook,
+    PlaybookError,
+    StepSpec,
+    load_playbook,
+    load_playbooks,
+    playbook_files,
+    playbook_json_schema,
+    validate_paths,
+)
+from bot.playbook.duration import format_duration, parse_duration
+from bot.playbook.schema import render_json_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAYBOOKS = ROOT / "playbooks"
+PAID_FRAUDSTER = PLAYBOOKS / "paid-fraudster.yaml"
+BROKEN = Path(__file__).resolve().parent / "playbooks_broken"
+BROKEN_FILES = sorted(BROKEN.glob("*.yaml"))
+
+
+def expectation(path: Path) -> tuple[str, int | None]:
+    """The ``# expect:`` and ``# line:`` header of a broken file (read as bytes: one of
+    them is deliberately not UTF-8 further down)."""
+    first, second, _ = path.read_bytes().split(b"\n", 2)
+    expect = first.decode().removeprefix("# expect: ")
+    line = second.decode().removeprefix("# line: ")
+    return expect, None if line == "none" else int(line)
+
+
+def refusal(path: Path) -> PlaybookError:
+    with pytest.raises(PlaybookError) as info:
+        load_playbook(path)
+    return info.value
+
+
+def yes_no(fact_id: str = "hacked") -> FactSpec:
+    return FactSpec.model_validate(
+        {"id": fact_id, "type": "yes_no", "ask": {"nl": "Gehackt?", "en": "Hacked?"}}
+    )
+
+
+def step(**overrides: object) -> StepSpec:
+    text = {"nl": "Tekst", "en": "Text"}
+    return StepSpec.model_validate(
+        {"id": "call-bank", "title": text, "do": text, "why": text, "due": "15m", **overrides}
+    )
+
+
+# --- the broken corpus ---------------------------------------------------------------
+
+
+def test_corpus_covers_enough_mistakes() -> None:
+    assert len(BROKEN_FILES) >= 24
+
+
+@pytest.mark.parametrize("path", BROKEN_FILES, ids=[path.stem for path in BROKEN_FILES])
+def test_broken_playbook_is_refused_with_file_line_and_reason(path: Path) -> None:
+    expect, line = expectation(path)
+    error = refusal(path)
+    assert expect in error.message
+    assert error.path == path
+    assert error.line == line
+    prefix = f"{path}:{line}: " if line is not None else f"{path}: "
+    assert str(error) == prefix + error.message
+
+
+def test_broken_playbook_messages_are_all_different() -> None:
+    messages = [refusal(path).message for path in BROKEN_FILES]
+    assert len(set(messages)) == len(messages)
+
+
+def test_error_message_names_the_step_and_the_accepted_form() -> None:
+    error = refusal(BROKEN / "bad-duration.yaml")
+    assert str(error) == (
+        f"{BROKEN / 'bad-duration.yaml'}:16: steps[1] (call-bank).due: "
+        '"1 uur" is not a duration; use e.g. 15m, 1h, 1h30m, 72h or 2d'
+    )
+
+
+def test_unreadable_file_is_a_playbook_error(tmp_path: Path) -> None:
+    error = refusal(tmp_path / "missing.yaml")
+    assert error.message.startswith("cannot read the file")
+    assert error.line is None
+
+
+# --- the shipped playbooks -----------------------------------------------------------
+
+
+def test_shipped_playbooks_load() -> None:
+    playbooks = load_playbooks(PLAYBOOKS)
+    assert "paid-fraudster" in playbooks
+    assert validate_paths([PLAYBOOKS]) == []
+
+
+def test_paid_fraudster_has_the_agreed_facts_and_steps() -> None:
+    playbook = load_playbook(PAID_FRAUDSTER)
+    assert [(fact.id, fact.type) for fact in playbook.facts] == [
+        ("amount", FactType.MONEY),
+        ("paid_at", FactType.DATETIME),
+        ("beneficiary_iban", FactType.IBAN),
+        ("beneficiary_name", FactType.TEXT),
+        ("request_channel", FactType.CHOICE),
+        ("mailbox_compromised", FactType.YES_NO),
+    ]
+    assert playbook.fact("request_channel").option_ids() == (
+        "director_mail",
+        "changed_invoice",
+        "supplier_new_bank",
+        "phone_or_video",
+        "other",
+    )
+    minutes = timedelta(minutes=1)
+    assert [(s.id, s.due, s.owner, s.contacts) for s in playbook.steps] == [
+        ("call-bank", 15 * minutes, Owner.REPORTER, ("bank",)),
+        ("preserve-evidence", 30 * minutes, Owner.REPORTER, ()),
+        ("police-report", 60 * minutes, Owner.REPORTER, ("police",)),
+        ("alert-it", 60 * minutes, Owner.REPORTER, ("it_provider",)),
+        ("reset-passwords", 60 * minutes, Owner.REPORTER, ()),
+        ("notify-recipients", 60 * minutes, Owner.REPORTER, ()),
+        ("ap-assessment", timedelta(hours=72), Owner.LEAD, ("ap",)),
+    ]
+    records = {s.id: [(r.id, r.required) for r in s.record] for s in playbook.steps}
+    assert records["call-bank"] == [("bank_case_number", True)]
+    assert records["police-report"] == [("police_report_number", True)]
+    assert [r[0] for r in records["alert-it"]] == ["it_ticket_number"]
+    assert records["ap-assessment"] == [("ap_decision", True), ("ap_notification_number", False)]
+    assert playbook.step("reset-passwords").after == ("preserve-evidence",)
+    assert playbook.step("notify-recipients").when == Condition(
+        fact="mailbox_compromised", equals="yes"
+    )
+    assert set(playbook.contacts) == {"police", "fraudehelpdesk", "ncsc", "ap"}
+    assert playbook.contacts["police"].phone == "0900-8844"
+    assert playbook.contacts["ncsc"].email == "cert@ncsc.nl"
+    assert playbook.further_reporting == ("fraudehelpdesk", "ncsc")
+    assert playbook.closing is not None
+
+
+def test_paid_fraudster_triggers_include_the_common_phrasings() -> None:
+    triggers = load_playbook(PAID_FRAUDSTER).triggers
+    nl = {"oplichter betaald", "nepfactuur betaald", "ander rekeningnummer", "ceo fraude"}
+    en = {"paid a fraudster", "paid a fake invoice", "wired money to a scammer"}
+    assert nl <= set(triggers["nl"])
+    assert en | {"changed bank details"} <= set(triggers["en"])
+
+
+def test_a_dumped_playbook_validates_again() -> None:
+    playbook = load_playbook(PAID_FRAUDSTER)
+    dumped = playbook.model_dump(mode="json", by_alias=True)
+    assert dumped["steps"][0]["due"] == "15m"
+    assert Playbook.model_validate(dumped) == playbook
+
+
+# --- the schema ----------------------------------------------------------------------
+
+
+def test_committed_schema_is_up_to_date() -> None:
+    committed = (PLAYBOOKS / "schema.json").read_text(encoding="utf-8")
+    assert committed == render_json_schema(), (
+        "playbooks/schema.json is stale: run python -m bot.playbook > playbooks/schema.json"
+    )
+
+
+def test_schema_describes_the_yaml_form() -> None:
+    schema = playbook_json_schema()
+    step_schema = schema["definitions"]["StepSpec"]["properties"]
+    assert step_schema["due"]["type"] == "string"
+    assert "in" in schema["definitions"]["Condition"]["properties"]
+    assert "in_" not in schema["definitions"]["Condition"]["properties"]
+
+
+def test_shipped_playbooks_match_the_schema() -> None:
+    """With jsonschema installed the committed schema itself is checked; without it the
+    models it is generated from check the same file."""
+    schema = json.loads((PLAYBOOKS / "schema.json").read_text(encoding="utf-8"))
+    files = [yaml.safe_load(path.read_bytes()) for path in playbook_files([PLAYBOOKS])]
+    try:
+        import jsonschema
+    except ImportError:
+        for data in files:
+            Playbook.model_validate(data)
+        return
+    jsonschema.Draft7Validator.check_schema(schema)
+    for data in files:
+        jsonschema.Draft7Validator(schema).validate(data)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "bad-duration",
+        "unknown-step-key",
+        "missing-nl",
+        "condition-both",
+        "choice-without-options",
+        "options-on-text",
+        "triggers-missing-en",
+    ],
+)
+def test_schema_rejects_what_an_editor_can_see(name: str) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft7Validator(playbook_json_schema())
+    data = yaml.safe_load((BROKEN / f"{name}.yaml").read_text(encoding="utf-8"))
+    assert list(validator.iter_errors(data))
+
+
+# --- durations -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15m", timedelta(minutes=15)),
+        ("1h", timedelta(hours=1)),
+        ("1h30m", timedelta(minutes=90)),
+        ("72h", timedelta(hours=72)),
+        ("2d", timedelta(days=2)),
+        ("1d12h", timedelta(hours=36)),
+    ],
+)
+def test_parse_duration(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+    assert parse_duration(format_duration(expected)) == expected
+
+
+@pytest.mark.parametrize("text", ["", "1 uur", "90s", "1.5h", "m", "15", "-1h", "30m1h", "1H"])
+def test_parse_duration_refuses_other_forms(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a duration; use e"):
+        parse_duration(text)
+
+
+def test_due_must_be_positive_and_at_most_thirty_days() -> None:
+    assert step(due="30d").due == timedelta(days=30)
+    assert step(due=timedelta(minutes=5)).due == timedelta(minutes=5)
+    for bad in ("30d1m", "0m", 15):
+        with pytest.raises(ValidationError):
+            step(due=bad)
+
+
+# --- model behaviour -----------------------------------------------------------------
+
+
+def test_condition_holds_when_the_answer_is_unknown_or_matches() -> None:
+    equals = Condition(fact="hacked", equals="yes")
+    assert equals.holds({})
+    assert equals.holds({"hacked": None})
+    assert equals.holds({"hacked": "yes", "other": "no"})
+    assert not equals.holds({"hacked": "no"})
+    within = Condition.model_validate({"fact": "channel", "in": ["mail", "phone"]})
+    assert within.in_ == ("mail", "phone")
+    assert within.holds({"channel": "phone"})
+    assert not within.holds({"channel": "other"})
+    assert Condition(fact="channel", in_=("mail",)).values == ("mail",)
+
+
+def test_condition_needs_exactly_one_test() -> None:
+    with pytest.raises(ValidationError, match="not both"):
+        Condition.model_validate({"fact": "x", "equals": "a", "in": ["b"]})
+    with pytest.raises(ValidationError, match="one answer"):
+        Condition(fact="x")
+
+
+def test_option_ids_by_fact_type() -> None:
+    assert yes_no().option_ids() == ("yes", "no")
+    text = FactSpec(id="name", type=FactType.TEXT, ask=LocalText(nl="Naam?", en="Name?"))
+    assert text.option_ids() == ()
+
+
+def test_local_text_falls_back_to_dutch() -> None:
+    text = LocalText(nl="  Bel de bank\n", en="Call the bank")
+    assert text.nl == "Bel de bank"
+    assert text.get("en") == text.get("en-GB") == "Call the bank"
+    assert text.get("nl") == text.get("de") == "Bel de bank"
+
+
+def test_lookup_by_id_and_frozen_models() -> None:
+    playbook = load_playbook(PAID_FRAUDSTER)
+    assert playbook.step("call-bank").contacts[0] in ORG_CONTACT_IDS
+    assert playbook.fact("amount").type is FactType.MONEY
+    with pytest.raises(KeyError):
+        playbook.step("nope")
+    with pytest.raises(KeyError):
+        playbook.fact("nope")
+    with pytest.raises(ValidationError):
+        playbook.steps[0].due = timedelta(hours=2)  # type: ignore[misc]
+
+
+def test_playbook_error_text_leaves_out_what_is_unknown() -> None:
+    assert str(PlaybookError("broken", path=Path("a.yaml"), line=3)) == "a.yaml:3: broken"
+    assert str(PlaybookError("broken", path=Path("a.yaml"))) == "a.yaml: broken"
+    assert str(PlaybookError("broken")) == "broken"
+
+
+# --- directories ---------------------------------------------------------------------
+
+
+def test_validate_paths_reports_every_broken_file(tmp_path: Path) -> None:
+    shutil.copy(PAID_FRAUDSTER, tmp_path)
+    for name in ("bad-duration", "cycle-two"):
+        shutil.copy(BROKEN / f"{name}.yaml", tmp_path)
+    (tmp_path / "notes.txt").write_text("not a playbook")
+    missing = tmp_path / "missing.yaml"
+
+    errors = validate_paths([tmp_path, missing])
+
+    assert [error.path for error in errors] == [
+        tmp_path / "bad-duration.yaml",
+        tmp_path / "cycle-two.yaml",
+        missing,
+    ]
+    assert errors[-1].message == "no such file or directory"
+    assert playbook_files([tmp_path, missing]) == [
+        tmp_path / "bad-duration.yaml",
+        tmp_path / "cycle-two.yaml",
+        tmp_path / "paid-fraudster.yaml",
+    ]
+    with pytest.raises(PlaybookError, match="not a duration"):
+        load_playbooks(tmp_path)
+
+
+def test_validate_paths_accepts_single_files() -> None:
+    assert validate_paths([PAID_FRAUDSTER]) == []
+    [error] = validate_paths([BROKEN / "cycle-three.yaml"])
+    assert "circle" in error.message
+
+
+def test_empty_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(PlaybookError, match="no playbooks"):
+        load_playbooks(tmp_path)
+    [error] = validate_paths([tmp_path])
+    assert error.path == tmp_path
+
+
+def test_one_id_in_two_files_is_an_error(tmp_path: Path) -> None:
+    shutil.copy(PAID_FRAUDSTER, tmp_path / "paid-fraudster.yaml")
+    shutil.copy(PAID_FRAUDSTER, tmp_path / "paid-fraudster.yml")
+    with pytest.raises(PlaybookError, match="already used by another file") as info:
+        load_playbooks(tmp_path)
+    assert info.value.path == tmp_path / "paid-fraudster.yml"
+    assert info.value.line is not None
+    [error] = validate_paths([tmp_path])
+    assert error.path == tmp_path / "paid-fraudster.yml"

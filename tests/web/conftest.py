@@ -1,0 +1,174 @@
+"""A real web chat on a loopback port, with a small scripted handler instead of the engine.
+
+The handler answers like the engine does in shape (a question with buttons, a step card
+with an input, an updated checklist), so the adapter and the page are tested on the kinds of
+replies they will really get, without depending on a playbook.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.channels.web import WebChat
+from bot.clock import SystemClock
+from bot.messages import (
+    Action,
+    ActionName,
+    Button,
+    ButtonStyle,
+    Field,
+    Inbound,
+    InputRequest,
+    Reply,
+    ReplyKind,
+)
+from bot.ports import Store
+
+TENANT = "test-tenant"
+INCIDENT = "inc-1"
+CONFIRM = Action(ActionName.CONFIRM_START, incident_id=INCIDENT)
+DECLINE = Action(ActionName.DECLINE_START, incident_id=INCIDENT)
+DONE = Action(ActionName.STEP_DONE, incident_id=INCIDENT, target="call-bank", stamp=1)
+HELP = Action(ActionName.STEP_HELP, incident_id=INCIDENT, target="call-bank", stamp=1)
+
+
+class HandlerFailed(RuntimeError):
+    """What the scripted handler raises for the text "boom"."""
+
+
+@dataclass
+class FakeHandler:
+    """Records every ``Inbound`` and answers from a tiny script."""
+
+    inbounds: list[Inbound] = field(default_factory=list)
+
+    async def __call__(self, inbound: Inbound) -> list[Reply]:
+        self.inbounds.append(inbound)
+        if inbound.text == "boom":
+            raise HandlerFailed("scripted failure")
+        if inbound.action is None:
+            return [
+                Reply(
+                    kind=ReplyKind.QUESTION,
+                    title="Mogelijk een oplichter betaald",
+                    text="Klopt het dat jullie een oplichter hebben betaald?\n<b>niet vet</b>",
+                    buttons=(
+                        Button("Ja", CONFIRM, ButtonStyle.PRIMARY),
+                        Button("Nee", DECLINE, ButtonStyle.DANGER),
+                    ),
+                    incident_id=INCIDENT,
+                )
+            ]
+        if inbound.action.name is ActionName.CONFIRM_START:
+            return [checklist(done=False), step_card()]
+        if inbound.action.name is ActionName.STEP_DONE:
+            number = inbound.form.get("bank_case_number", "")
+            return [
+                Reply(kind=ReplyKind.TEXT, text=f"Genoteerd: {number}", incident_id=INCIDENT),
+                checklist(done=True),
+            ]
+        return [Reply(kind=ReplyKind.TEXT, text="Hulp: bel je bank.", incident_id=INCIDENT)]
+
+
+def step_card() -> Reply:
+    return Reply(
+        kind=ReplyKind.STEP,
+        title="Stap 1: bel je bank",
+        text="Bel *nu* de fraudelijn van je bank: 0900-8844.\nMeer op https://example.org/fraude.",
+        fields=(Field("Deadline", "12:15"), Field("IBAN", "NL91 ABNA 0417 1643 00")),
+        buttons=(Button("Gedaan", DONE, ButtonStyle.PRIMARY), Button("Hulp", HELP)),
+        inputs=(InputRequest("bank_case_number", "Zaaknummer van de bank", DONE),),
+        incident_id=INCIDENT,
+    )
+
+
+def checklist(*, done: bool) -> Reply:
+    mark = "✅" if done else "⬜"
+    return Reply(
+        kind=ReplyKind.CHECKLIST,
+        title="Checklist",
+        text=f"{mark} Bank gebeld\n⬜ Aangifte bij de politie",
+        incident_id=INCIDENT,
+        card_key=f"checklist:{INCIDENT}",
+    )
+
+
+@dataclass
+class ChatServer:
+    base_url: str
+    chat: WebChat
+    handler: FakeHandler
+    http: aiohttp.ClientSession
+    store: Store
+
+    def new_user(self) -> str:
+        """A user id of its own per test, so tests never read each other's mailbox."""
+        return f"user-{uuid.uuid4()}"
+
+    async def post(
+        self, body: object, *, token: str | None = None
+    ) -> tuple[int, dict[str, object]]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with self.http.post(
+            f"{self.base_url}/api/web/messages", json=body, headers=headers
+        ) as res:
+            return res.status, await res.json()
+
+    async def poll(
+        self, user_id: str, *, after: int = 0, wait: float = 0, token: str | None = None
+    ) -> tuple[int, dict[str, object]]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        params = {"user_id": user_id, "after": str(after), "wait": str(wait)}
+        async with self.http.get(
+            f"{self.base_url}/api/web/messages", params=params, headers=headers
+        ) as res:
+            return res.status, await res.json()
+
+
+StartChat = Callable[..., Awaitable[ChatServer]]
+
+
+@pytest.fixture
+async def start_chat(store: Store) -> AsyncIterator[StartChat]:
+    """Start the adapter on 127.0.0.1 with a free port; ``access_token`` as the app would."""
+    runners: list[web.AppRunner] = []
+    sessions: list[aiohttp.ClientSession] = []
+
+    async def start(*, access_token: str | None = None) -> ChatServer:
+        handler = FakeHandler()
+        # The store is given lazily, as app.py does when it opens the store on startup.
+        chat = WebChat(
+            handler=handler,
+            store=lambda: store,
+            clock=SystemClock(),
+            tenant_id=TENANT,
+            access_token=access_token,
+        )
+        app = web.Application()
+        chat.install(app)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        runners.append(runner)
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        http = aiohttp.ClientSession()
+        sessions.append(http)
+        return ChatServer(f"http://{host}:{port}", chat, handler, http, store)
+
+    yield start
+    for http in sessions:
+        await http.close()
+    for runner in runners:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def server(start_chat: StartChat) -> ChatServer:
+    return await start_chat()
