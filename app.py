@@ -17,6 +17,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.channels import slack, teams
+from bot.channels.base import ChannelFactory
 from bot.channels.web import WebChat
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError
@@ -58,6 +60,8 @@ class Runtime:
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
+# Each returns None unless its platform is configured in the environment.
+PLATFORMS: tuple[ChannelFactory, ...] = (slack.from_settings, teams.from_settings)
 
 
 def build_app(settings: Settings, *, clock: Clock | None = None,
@@ -92,6 +96,15 @@ def build_app(settings: Settings, *, clock: Clock | None = None,
                        access_token=settings.web_access_token)
     web_chat.install(app)
     runtime.router.register(Channel.WEB, web_chat.deliver)
+    for factory in PLATFORMS:
+        try:
+            platform = factory(settings.env, handler=handle, store=runtime.require_store,
+                               clock=runtime.clock, host=settings.host)
+        except SettingsError as exc:
+            raise StartupError(str(exc)) from None
+        if platform is not None:
+            platform.install(app)
+            runtime.router.register(platform.channel, platform.deliver)
     app.router.add_get("/healthz", _healthz)
 
     async def start(app: web.Application) -> None:

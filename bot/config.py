@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -24,6 +24,8 @@ class Settings:
     organisation_file: Path | None = None
     web_access_token: str | None = None
     reminder_poll_seconds: float = 30.0
+    env: dict[str, str] = field(default_factory=dict)
+    """The whole environment, for the platform channels to read their own settings."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -44,6 +46,7 @@ class Settings:
             playbooks_dir=Path(env.get("PLAYBOOKS_DIR", "playbooks")),
             organisation_file=Path(org_file) if org_file else None,
             web_access_token=env.get("WEB_ACCESS_TOKEN") or None,
+            env=dict(env),
         )
 
     @property

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.flows import facts, incidents, steps
+from bot.flows import facts, incidents, overview, steps
 from bot.flows.turn import FlowError, Mode, Turn
 from bot.i18n import t
 from bot.intents import Command, detect_language, match_command, match_playbook
@@ -132,6 +132,8 @@ class Engine:
                 incident = await turn.lock_incident(action.incident_id)
                 await turn.ensure_participant(incident)
                 await steps.show_checklist(turn, incident)
+            case ActionName.LIST:
+                await overview.list_incidents(turn, page=_page(action.value))
             case ActionName.PICK_INCIDENT:
                 incident = await turn.lock_incident(action.incident_id)
                 await self._run_command_for(turn, Command(action.target or "status"), incident)
@@ -151,7 +153,10 @@ class Engine:
             )
             return
         command = match_command(text)
-        if command in (Command.HELP, Command.STATUS, Command.STOP, Command.LIST):
+        if command is Command.LIST:
+            await overview.list_incidents(turn)
+            return
+        if command in (Command.HELP, Command.STATUS, Command.STOP):
             await self._run_command(turn, command)
             return
         if command in (Command.LANGUAGE_NL, Command.LANGUAGE_EN):
@@ -220,6 +225,10 @@ class Engine:
             await incidents.ask_stop(turn, incident)
         else:
             await steps.show_checklist(turn, incident)
+
+
+def _page(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
 
 
 def _lang_hint(inbound: Inbound, org: Organisation | None) -> Lang:

@@ -38,6 +38,7 @@ class ActionName(StrEnum):
     CONFIRM_STOP = "stop.yes"
     KEEP_GOING = "stop.no"
     STATUS = "status"
+    LIST = "list"
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +192,15 @@ class Field:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file to hand over in the conversation (the evidence PDF)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A channel-neutral message. ``card_key`` names a card that is updated in place
     (the checklist of an incident) rather than posted anew, where the platform can."""
@@ -204,6 +214,7 @@ class Reply:
     incident_id: str | None = None
     card_key: str | None = None
     late: bool = False
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -228,6 +228,13 @@ class Transaction(Protocol):
     async def mark_deadline_sent(self, deadline_id: int, *, at: datetime, late: bool) -> None: ...
     async def next_deadline_at(self) -> datetime | None: ...
 
+    # Posted messages ---------------------------------------------------------------------
+    async def save_message_ref(self, *, key: str, ref: dict[str, Any], at: datetime) -> None:
+        """Remember where a card was posted (Slack channel+ts, Teams activity id), so an
+        adapter can update it in place; ``key`` is the adapter's own (platform + card_key)."""
+
+    async def get_message_ref(self, key: str) -> dict[str, Any] | None: ...
+
     # Web chat outbox -----------------------------------------------------------------------
     async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int: ...
     async def read_outbox(

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.flows.turn import SYSTEM_ACTOR, Turn
+from bot.flows.turn import MANAGERS, SYSTEM_ACTOR, Turn
 from bot.i18n import t
 from bot.messages import Outbound, Reply, ReplyKind, address_from_json
 from bot.organisation import Organisation, Organisations
@@ -35,7 +35,6 @@ from bot.timefmt import clock_time, duration
 
 log = logging.getLogger(__name__)
 
-MANAGERS = "role:managers"
 LEASE = timedelta(minutes=2)
 LATE_AFTER = timedelta(seconds=60)  # a scheduler tick is not "late"; a restart is
 BATCH = 100

@@ -1,5 +1,5 @@
-"""Chat-side state: where each person stands in a chat, where they can be reached, and
-which platform events were already handled."""
+"""Chat-side state: where each person stands in a chat, where they can be reached, where
+cards were posted, and which platform events were already handled."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ports import Conversation
-from storage.models import AddressRow, ConversationRow, InboundClaimRow
+from storage.models import AddressRow, ConversationRow, InboundClaimRow, MessageRefRow
 from storage.sql import insert
 
 
@@ -69,3 +69,22 @@ async def get_address(conn: AsyncConnection, *, user_key: str) -> dict[str, Any]
         select(AddressRow.address).where(AddressRow.user_key == user_key)
     )
     return address
+
+
+async def save_message_ref(
+    conn: AsyncConnection, *, key: str, ref: dict[str, Any], at: datetime
+) -> None:
+    stmt = insert(conn, MessageRefRow).values(key=key, ref=ref, updated_at=at)
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[MessageRefRow.key],
+            set_={"ref": stmt.excluded.ref, "updated_at": stmt.excluded.updated_at},
+        )
+    )
+
+
+async def get_message_ref(conn: AsyncConnection, *, key: str) -> dict[str, Any] | None:
+    ref: dict[str, Any] | None = await conn.scalar(
+        select(MessageRefRow.ref).where(MessageRefRow.key == key)
+    )
+    return ref

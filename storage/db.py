@@ -63,13 +63,11 @@ class Database:
     async def check(self) -> None:
         """Open one connection now, so a bad URL fails at start and not at the first message."""
         try:
-            async with self._engine.connect() as conn:
+            async with self.unit_of_work() as conn:
                 await conn.execute(text("SELECT 1"))
-        except (SQLAlchemyError, OSError) as exc:
+        except StoreError:
             await self._engine.dispose()
-            raise StoreError(
-                f"cannot open database {self._name}: {_reason(exc, self._engine.url)}"
-            ) from exc
+            raise
 
     async def create_schema(self) -> None:
         """Create missing tables and indexes; leaves existing ones alone."""
@@ -90,9 +88,10 @@ class Database:
         conn = self._engine.connect()
         try:
             await conn.start()
-        except (SQLAlchemyError, OSError) as exc:  # asyncpg raises OSError when refused
+        # asyncpg raises OSError when refused, TypeError for an unknown URL query option.
+        except (SQLAlchemyError, OSError, TypeError, ValueError) as exc:
             raise StoreError(
-                f"cannot reach database {self._name}: {_reason(exc, self._engine.url)}"
+                f"cannot open database {self._name}: {_reason(exc, self._engine.url)}"
             ) from exc
         try:
             async with conn.begin():

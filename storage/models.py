@@ -105,6 +105,16 @@ class AddressRow(Base):
     updated_at: Mapped[datetime]
 
 
+class MessageRefRow(Base):
+    """Where an adapter posted a card, so it can update it in place later."""
+
+    __tablename__ = "message_refs"
+
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    ref: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
 class IncidentRow(Base):
     __tablename__ = "incidents"
     __table_args__ = (Index(None, "status", "tenant_id", "reported_at"),)

@@ -24,6 +24,7 @@ from bot.ports import (
     OutboxMessage,
     Participant,
     Step,
+    Store,
     Transaction,
 )
 from storage import conversations, events, incidents, outbox
@@ -43,7 +44,7 @@ class SqlStore:
         self._database = database
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    async def transaction(self) -> AsyncIterator[SqlTransaction]:
         """One unit of work: commits when the block ends, rolls back if it raises.
 
         Database failures surface as ``StoreError``; other exceptions pass unchanged.
@@ -180,6 +181,13 @@ class SqlTransaction:
     async def next_deadline_at(self) -> datetime | None:
         return await deadline_rows.next_due_at(self._conn)
 
+    # Posted messages ---------------------------------------------------------------------
+    async def save_message_ref(self, *, key: str, ref: dict[str, Any], at: datetime) -> None:
+        await conversations.save_message_ref(self._conn, key=key, ref=ref, at=at)
+
+    async def get_message_ref(self, key: str) -> dict[str, Any] | None:
+        return await conversations.get_message_ref(self._conn, key=key)
+
     # Web chat outbox -----------------------------------------------------------------------
     async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int:
         return await outbox.put(self._conn, mailbox=mailbox, payload=payload, at=at)
@@ -188,3 +196,8 @@ class SqlTransaction:
         self, *, mailbox: str, after_id: int, limit: int = 200
     ) -> list[OutboxMessage]:
         return await outbox.read(self._conn, mailbox=mailbox, after_id=after_id, limit=limit)
+
+
+if TYPE_CHECKING:  # mypy proves here that these implement the ports
+    _store: type[Store] = SqlStore
+    _transaction: type[Transaction] = SqlTransaction

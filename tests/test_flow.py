@@ -374,3 +374,19 @@ async def test_help_and_not_understood(bot: RunningApp, http: aiohttp.ClientSess
     assert "begreep ik niet" in texts(await jan.say("de printer doet het niet"))
     english = WebUser(http, bot.url, "Eve", locale="en")
     assert "step by step" in texts(await english.say("help"))
+
+async def test_list_shows_a_manager_every_open_incident(bot: RunningApp,
+                                                        http: aiohttp.ClientSession) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    first = await open_incident(jan)
+    piet = WebUser(http, bot.url, "Piet")
+    second = await open_incident(piet, "we hebben een nepfactuur betaald")
+    mine = texts(await jan.say("lijst"))
+    assert first in mine and second not in mine
+    mira = WebUser(http, bot.url, "Mira Manager")
+    everything = await mira.say("list")
+    said = texts(everything)
+    assert first in said and second in said and "Eerstvolgende deadline: 10:15" in said
+    assert "0 stappen klaar, 7 open, 0 te laat" in said
+    checklist = await mira.press(second)
+    assert checklist[-1]["card_key"] == f"checklist:{second}"

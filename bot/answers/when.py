@@ -150,7 +150,6 @@ class _Reading:
     part: str | None = None
     part_word: str = ""
     exact: datetime | None = None
-    explicit_date: bool = False
 
 
 def parse_datetime(text: str, *, lang: Lang, now: datetime, tz: ZoneInfo) -> Parsed:
@@ -194,7 +193,6 @@ def _read_days(rest: str, reading: _Reading, *, now_local: datetime, lang: Lang)
         match = pattern.search(rest)
         if match and reading.day is None:
             reading.day = _explicit_date(match, today=today, lang=lang)
-            reading.explicit_date = True
             rest = _cut(rest, match)
     for match in _RELATIVE.finditer(rest):
         word = " ".join(match.group("day").split()).removeprefix("the ")

@@ -14,7 +14,7 @@ import contextlib
 import hmac
 import logging
 import math
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,15 +22,11 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.channels.base import Handler, StoreGetter
 from bot.messages import Action, Address, Channel, Inbound, Outbound, Reply, user_key
-from bot.ports import Clock, OutboxMessage, Store
+from bot.ports import Clock, OutboxMessage
 
 logger = logging.getLogger(__name__)
-
-Handler = Callable[[Inbound], Awaitable[Sequence[Reply]]]
-# The app opens its store in a startup hook, after the routes are installed: a zero-argument
-# callable is resolved on every request, so the adapter can be built before the store exists.
-StoreSource = Store | Callable[[], Store]
 
 STATIC_DIR = Path(__file__).with_name("web_static")
 _STATIC_FILES = frozenset({"app.js", "style.css"})
@@ -98,26 +94,30 @@ def reply_to_json(reply: Reply, *, at: datetime) -> dict[str, Any]:
 class WebChat:
     """The web chat adapter and the ``Notifier`` for ``Channel.WEB``.
 
-    ``store`` is a ``Store`` or a zero-argument callable returning one (see ``StoreSource``).
+    ``store`` is a zero-argument callable returning the store, asked on every request: the
+    app opens its store in a startup hook, after the routes are installed.
     With ``access_token`` set, every ``/api/web/*`` route but ``/api/web/config`` asks for
     ``Authorization: Bearer <token>``.
     """
+
+    channel = Channel.WEB
 
     def __init__(
         self,
         *,
         handler: Handler,
-        store: StoreSource,
+        store: StoreGetter,
         clock: Clock,
         tenant_id: str,
         access_token: str | None = None,
     ) -> None:
         self._handler = handler
-        self._store_source = store
+        self._store = store
         self._clock = clock
         self._tenant_id = tenant_id
         self._token = access_token.encode() if access_token else None
         self._waiters: dict[str, set[asyncio.Event]] = {}
+        self._write_lock = asyncio.Lock()
         self._closing = False
 
     def install(self, app: web.Application) -> None:
@@ -242,19 +242,20 @@ class WebChat:
             received_at=received_at,
         )
 
-    def _store(self) -> Store:
-        source = self._store_source
-        return source if hasattr(source, "transaction") else source()
-
     async def _append(
         self, mailbox: str, payloads: Sequence[dict[str, Any]], *, at: datetime
     ) -> int:
         """Write payloads in order in one transaction, wake this mailbox's pollers, and
-        return the id of the last one written (0 if there was nothing to write)."""
+        return the id of the last one written (0 if there was nothing to write).
+
+        Pollers read "everything after id N", so ids must become visible in order. On
+        PostgreSQL two overlapping transactions can commit out of id order and a poller
+        would skip the lower id: the lock keeps this process's writes one at a time.
+        """
         if not payloads:
             return 0
         last_id = 0
-        async with self._store().transaction() as tx:
+        async with self._write_lock, self._store().transaction() as tx:
             for payload in payloads:
                 last_id = await tx.put_outbox(mailbox=mailbox, payload=payload, at=at)
         for waiter in self._waiters.get(mailbox, ()):

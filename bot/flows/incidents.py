@@ -6,7 +6,7 @@ import secrets
 
 from bot import reminders
 from bot.flows import facts, steps
-from bot.flows.turn import Mode, Turn
+from bot.flows.turn import MANAGERS, Mode, Turn
 from bot.messages import (
     Action,
     ActionName,
@@ -23,7 +23,11 @@ from bot.ports import Incident, IncidentStatus, Step, StepStatus
 from bot.timefmt import clock_time
 
 _ID_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
-MANAGERS = "role:managers"
+# What a channel may hand over as first evidence, e.g. Slack's "Report as fraud" shortcut on
+# the suspicious message: its text, author, time and permalink.
+EVIDENCE_KEYS = frozenset({"evidence_text", "evidence_author", "evidence_time",
+                           "evidence_permalink"})
+MAX_EVIDENCE = 4_000
 
 
 def new_incident_id() -> str:
@@ -38,7 +42,10 @@ def normalise_incident_id(text: str) -> str:
 
 async def offer_start(turn: Turn, playbook_id: str) -> None:
     playbook = turn.playbooks[playbook_id]
-    turn.set_mode(Mode.CONFIRM_START, playbook_id=playbook_id, trigger=turn.inbound.text)
+    evidence = {key: value[:MAX_EVIDENCE] for key, value in turn.inbound.form.items()
+                if key in EVIDENCE_KEYS}
+    turn.set_mode(Mode.CONFIRM_START, playbook_id=playbook_id, trigger=turn.inbound.text,
+                  evidence=evidence)
     turn.say(
         Reply(
             kind=ReplyKind.QUESTION,
@@ -96,6 +103,9 @@ async def start(turn: Turn, playbook_id: str | None) -> None:
         reported_text=turn.detail("trigger") or "",
     )
     await turn.add_participant(incident, role="reporter")
+    evidence = turn.detail("evidence")
+    if evidence:
+        await turn.record(incident.id, "evidence_added", **evidence)
     planned = []
     for position, spec in enumerate(playbook.steps):
         owner = {

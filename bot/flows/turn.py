@@ -20,6 +20,7 @@ from bot.playbook import Playbook
 from bot.ports import Conversation, Event, Incident, IncidentStatus, Participant, Transaction
 
 SYSTEM_ACTOR = "noodrem"
+MANAGERS = "role:managers"  # a recipient that means: every manager of the organisation
 
 
 class Mode(StrEnum):

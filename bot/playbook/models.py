@@ -103,7 +103,7 @@ class FactType(StrEnum):
 
 class Owner(StrEnum):
     """Who a step's reminders go to: the person who reported the incident, the incident
-    lead, or the manager on call."""
+    lead, or the incident's manager."""
 
     REPORTER = "reporter"
     LEAD = "lead"
@@ -324,7 +324,8 @@ class Playbook(BaseModel):
             fact = known.get(step.when.fact)
             if fact is None:
                 raise rule_error(
-                    f'"when" names fact "{step.when.fact}", which is not among the facts',
+                    f'"when" names fact "{step.when.fact}", which is not among the facts'
+                    f" ({', '.join(known) or 'there are none'})",
                     "steps",
                     index,
                     "when",

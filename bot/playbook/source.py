@@ -26,7 +26,8 @@ _HINTS = {
     "mapping values are not allowed here": (
         "check the indentation, and put text that contains ': ' in quotes"
     ),
-    "<block end>": "check the indentation: keys of one mapping must line up",
+    "<block end>": "check the indentation: keys or list items at one level must line up",
+    "could not find expected ':'": "is a colon missing, or text not indented under its key?",
     "quoted scalar": "check that every quote is closed",
     "cannot start any token": "check for a stray character",
 }
@@ -84,7 +85,14 @@ def read_source(path: Path) -> Source:
             path=path,
             line=raw[: exc.start].count(b"\n") + 1,
         ) from None
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise PlaybookError(
+            f"control character U+{exc.character:04X} is not allowed in YAML; remove it",
+            path=path,
+            line=text.count("\n", 0, exc.position) + 1,
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -115,12 +123,18 @@ def _index(
     """Record the line of every key and item below ``node``. PyYAML keeps the last of two
     equal keys without a word, so a doubled key is refused here instead."""
     if isinstance(node, MappingNode):
-        seen: set[object] = set()
+        seen: set[str] = set()
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node) if isinstance(key_node, ScalarNode) else None
             line = key_node.start_mark.line + 1
-            if not isinstance(key, str | int | bool | float):
+            if not isinstance(key_node, ScalarNode):
                 raise PlaybookError("a key must be a plain word", path=source.path, line=line)
+            key = loader.construct_object(key_node)
+            if not isinstance(key, str):
+                raise PlaybookError(
+                    f"key {key_node.value} is read as {key!r}, not as a word; put it in quotes",
+                    path=source.path,
+                    line=line,
+                )
             if key in seen:
                 where = source.describe(loc)
                 raise PlaybookError(
@@ -129,8 +143,8 @@ def _index(
                     line=line,
                 )
             seen.add(key)
-            lines[(*loc, str(key))] = line
-            _index(value_node, (*loc, str(key)), lines, loader, source)
+            lines[(*loc, key)] = line
+            _index(value_node, (*loc, key), lines, loader, source)
     elif isinstance(node, SequenceNode):
         for position, item in enumerate(node.value):
             lines[(*loc, position)] = item.start_mark.line + 1

@@ -67,3 +67,15 @@ async def test_address_upsert(store: SqlStore) -> None:
             "reference": {"x": [1]},
         }
         assert await tx.get_address("slack:T1:U2") == {"conversation_id": "D2"}
+
+
+async def test_message_ref_upsert(store: SqlStore) -> None:
+    key = "slack:checklist:inc-1"
+    async with store.transaction() as tx:
+        assert await tx.get_message_ref(key) is None
+        await tx.save_message_ref(key=key, ref={"channel": "C1", "ts": "1.1"}, at=T0)
+    async with store.transaction() as tx:
+        assert await tx.get_message_ref(key) == {"channel": "C1", "ts": "1.1"}
+        await tx.save_message_ref(key=key, ref={"channel": "C1", "ts": "2.2"}, at=T0)
+    async with store.transaction() as tx:
+        assert await tx.get_message_ref(key) == {"channel": "C1", "ts": "2.2"}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -29,6 +31,7 @@ T0 = datetime(2026, 11, 21, 19, 35, 51, 123456, tzinfo=UTC)
         ("sqlite+aiosqlite:///:memory:", "names no SQLite file"),
         ("postgresql+asyncpg://noodrem:sekret@127.0.0.1:1/noodrem", "cannot open database"),
         ("postgresql+asyncpg://noodrem:sekret@127.0.0.1:1/x?password=sekret", "password=***"),
+        ("postgresql+asyncpg://noodrem:sekret@127.0.0.1/x?sslmode=require", "'sslmode'"),
     ],
 )
 async def test_unusable_url_is_one_store_error_without_password(url: str, expected: str) -> None:
@@ -50,6 +53,17 @@ async def test_missing_postgresql_database_says_so() -> None:
     with pytest.raises(StoreError, match="cannot open database") as caught:
         await create_store("postgresql+asyncpg://postgres:sekret@127.0.0.1:5432/noodrem_nope")
     assert "sekret" not in str(caught.value)
+
+
+async def test_sqlite_path_that_is_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match=r"cannot open database .*: unable to open"):
+        await create_store(f"sqlite+aiosqlite:///{tmp_path}")
+    # aiosqlite stops the worker of a failed connect without waiting for it
+    # (omnilib/aiosqlite#389); let it finish while this loop runs, or it reports
+    # "Event loop is closed" from its thread after the test.
+    for thread in threading.enumerate():
+        if "_connection_worker_thread" in thread.name:
+            await asyncio.to_thread(thread.join, 5)
 
 
 async def test_sqlite_directory_that_cannot_be_made(tmp_path: Path) -> None:

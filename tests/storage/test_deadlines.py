@@ -155,7 +155,8 @@ async def test_concurrent_claimers_get_disjoint_sets_covering_all(
         first, second = await asyncio.gather(claimer(), claimer())
     async with store.transaction() as tx:
         all_ids = {d.id for d in await tx.get_deadlines(incident)}
-    assert len(first) >= 60 and len(second) >= 60
+    if both_hold_rows is not None:  # SQLite's lock is not fair: one claimer may take all
+        assert len(first) >= 60 and len(second) >= 60
     assert not set(first) & set(second)
     assert len(first) + len(second) == 200
     assert set(first) | set(second) == all_ids

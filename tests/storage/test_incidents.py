@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ T0 = datetime(2026, 11, 21, 19, 35, 51, 123456, tzinfo=UTC)
 MakeIncident = Callable[..., Incident]
 
 
-def step(step_id: str, position: int, **changes: object) -> Step:
+def step(step_id: str, position: int, **changes: Any) -> Step:
     base = Step(
         incident_id="inc-1",
         step_id=step_id,

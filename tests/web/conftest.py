@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 import pytest
@@ -111,9 +112,7 @@ class ChatServer:
         """A user id of its own per test, so tests never read each other's mailbox."""
         return f"user-{uuid.uuid4()}"
 
-    async def post(
-        self, body: object, *, token: str | None = None
-    ) -> tuple[int, dict[str, object]]:
+    async def post(self, body: object, *, token: str | None = None) -> tuple[int, dict[str, Any]]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         async with self.http.post(
             f"{self.base_url}/api/web/messages", json=body, headers=headers
@@ -122,7 +121,7 @@ class ChatServer:
 
     async def poll(
         self, user_id: str, *, after: int = 0, wait: float = 0, token: str | None = None
-    ) -> tuple[int, dict[str, object]]:
+    ) -> tuple[int, dict[str, Any]]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         params = {"user_id": user_id, "after": str(after), "wait": str(wait)}
         async with self.http.get(

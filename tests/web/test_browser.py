@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
+from bot.clock import ManualClock
 from bot.messages import Address, Channel, Outbound, Reply, ReplyKind
+from tests.harness import running_app
 from tests.web.conftest import TENANT, ChatServer, StartChat
 
 pytestmark = pytest.mark.browser
@@ -31,25 +34,41 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path("/tmp/noodrem-screens")
+ORGANISATION = str(Path(__file__).parent.parent / "fixtures" / "organisation.yaml")
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+def chromium() -> str:
+    """Debian's chromium; a skip on a developer machine without it, a failure under CI."""
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is missing: install Debian's chromium package"
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
+    return str(CHROMIUM)
+
+
+@pytest.fixture
+async def browser(chromium: str) -> AsyncIterator[Browser]:
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield browser
         await browser.close()
 
 
-async def open_page(browser: Browser, url: str, *, locale: str = "nl-NL") -> Page:
-    context = await browser.new_context(locale=locale, viewport={"width": 420, "height": 860})
+async def open_page(
+    browser: Browser, url: str, *, locale: str = "nl-NL", errors: list[str] | None = None
+) -> Page:
+    """A fresh context (no saved name or token); script errors and CSP reports go to ``errors``."""
+    # The engine writes times in the organisation's zone; so does a browser in the Netherlands.
+    context = await browser.new_context(
+        locale=locale, timezone_id="Europe/Amsterdam", viewport={"width": 420, "height": 860}
+    )
     page = await context.new_page()
     page.set_default_timeout(10_000)
+    if errors is not None:
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     await page.goto(url)
     return page
 
@@ -60,7 +79,8 @@ def screenshot(name: str) -> str:
 
 
 async def test_conversation_in_the_browser(browser: Browser, server: ChatServer) -> None:
-    page = await open_page(browser, server.base_url)
+    errors: list[str] = []
+    page = await open_page(browser, server.base_url, errors=errors)
     await expect(page.get_by_text("Hulp bij fraude – stap voor stap")).to_be_visible()
 
     await page.get_by_label("Wat is je naam?").fill("Anna de Vries")
@@ -120,6 +140,34 @@ async def test_conversation_in_the_browser(browser: Browser, server: ChatServer)
     await expect(page.get_by_role("heading", name="Checklist")).to_have_count(1)
     await expect(page.get_by_role("button", name=re.compile("Anna de Vries"))).to_be_visible()
     assert len(server.handler.inbounds) == 3  # a reload sends nothing
+    assert errors == []
+
+
+async def test_connection_lost_and_recovered(browser: Browser, server: ChatServer) -> None:
+    page = await open_page(browser, server.base_url)
+    await page.get_by_label("Wat is je naam?").fill("Anna")
+    await page.get_by_role("button", name="Verder").click()
+    await page.get_by_role("textbox", name="Bericht").fill("hallo")
+    await page.get_by_role("button", name="Verstuur").click()
+    await expect(page.get_by_role("button", name="Ja")).to_be_visible()
+    user = server.handler.inbounds[0].user_id
+    address = Address(Channel.WEB, TENANT, conversation_id=user, user_id=user)
+
+    async def cut(route: Route) -> None:
+        await route.abort("connectionreset")
+
+    await page.route("**/api/web/messages?*", cut)
+    reminder = Reply(kind=ReplyKind.REMINDER, text="Eerste herinnering")
+    await server.chat.deliver(Outbound(address=address, replies=(reminder,)))  # ends the poll
+    status = page.get_by_role("status")
+    await expect(status).to_have_text("Verbinding verbroken, opnieuw proberen…")
+
+    await page.unroute("**/api/web/messages?*", cut)
+    await expect(status).to_be_hidden()
+    await expect(page.get_by_role("log").get_by_text("Eerste herinnering")).to_be_visible()
+    later = Reply(kind=ReplyKind.REMINDER, text="Tweede herinnering")
+    await server.chat.deliver(Outbound(address=address, replies=(later,)))
+    await expect(page.get_by_role("log").get_by_text("Tweede herinnering")).to_be_visible()
 
 
 async def test_access_token_and_english(browser: Browser, start_chat: StartChat) -> None:
@@ -145,3 +193,61 @@ async def test_access_token_and_english(browser: Browser, start_chat: StartChat)
     await page.get_by_role("button", name="Continue").click()
     await expect(page.get_by_role("button", name="Sam Jansen · change name")).to_be_visible()
     await expect(page.get_by_role("log").get_by_text("we paid a fake invoice")).to_be_visible()
+
+
+async def test_first_steps_of_the_real_flow(browser: Browser, database_url: str) -> None:
+    """The real app and playbook: report, confirm, answer the questions, call the bank."""
+    clock = ManualClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))  # 10:00 in Amsterdam
+    env = {"ORGANISATION_FILE": ORGANISATION}
+    async with running_app(database_url, clock=clock, env=env) as app:
+        errors: list[str] = []
+        page = await open_page(browser, app.url, errors=errors)
+        await page.get_by_label("Wat is je naam?").fill("Jan Jansen")
+        await page.get_by_role("button", name="Verder").click()
+        message = page.get_by_role("textbox", name="Bericht")
+        log = page.get_by_role("log")
+
+        async def say(text: str) -> None:
+            await message.fill(text)
+            await message.press("Enter")
+
+        async def question(n: int) -> None:
+            await expect(page.get_by_role("heading", name=f"Vraag {n} van 6")).to_be_visible()
+
+        await say("volgens mij hebben we een oplichter betaald")
+        await expect(log.get_by_text("Zal ik het plan")).to_be_visible()
+        await page.get_by_role("button", name="Ja, start").click()
+        opened = re.compile(r"Incident \S+ is geopend om 10:00")
+        await expect(log.get_by_text(opened)).to_be_visible()
+
+        await question(1)
+        await say("€ 12.500")
+        await expect(log.get_by_text("Genoteerd: € 12.500,00")).to_be_visible()
+        await question(2)
+        await page.get_by_role("button", name="Weet ik nog niet").last.click()
+        await question(3)
+        await say("NL91 ABNA 0417 1643 00")
+        await question(4)
+        await page.get_by_role("button", name="Weet ik nog niet").last.click()
+        await question(5)
+        await page.get_by_role("button", name="Factuur met een ander rekeningnummer").click()
+        await question(6)
+        await page.get_by_role("button", name="Ja", exact=True).last.click()
+
+        step = page.get_by_role("heading", name=re.compile("^Stap 1: Bel je bank"))
+        await expect(step).to_be_visible()
+        bank = page.get_by_role("link", name="088-722 67 67")
+        await expect(bank).to_have_attribute("href", "tel:0887226767")
+        await page.get_by_role("button", name="Gedaan").last.click()
+        case_number = page.get_by_label("Dossiernummer van de bank")
+        await case_number.fill("RABO-2026-4711")
+        await page.screenshot(path=screenshot("real-flow-phone.png"))
+        await page.get_by_role("button", name="Opslaan").click()
+        await expect(log.get_by_text(re.compile("Gedaan om 10:00: .*op tijd"))).to_be_visible()
+        await expect(page.get_by_role("heading", name="Stap 2", exact=False)).to_be_visible()
+        await page.screenshot(path=screenshot("real-flow-step-2.png"))
+
+        await page.reload()
+        await expect(step).to_be_visible()
+        await expect(log.get_by_text("RABO-2026-4711")).to_have_count(1)
+        assert errors == []

@@ -447,6 +447,7 @@
         setStatus(T.offline);
         await sleep(delay);
         delay = Math.min(delay * 2, 15000);
+        wait = 0; // answer at once when the connection is back, so the notice goes away
       }
     }
   }

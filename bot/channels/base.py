@@ -1,0 +1,37 @@
+"""What every platform channel offers the app, so ``app.py`` wires them all the same way.
+
+A channel module (``slack``, ``teams``) exposes ``from_settings(...)``, which returns
+``None`` when the platform is not configured, raises ``SettingsError`` (one line a person
+can act on) when it is configured wrongly, and otherwise a ``PlatformChannel``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+from aiohttp import web
+
+from bot.messages import Channel, Inbound, Outbound, Reply
+from bot.ports import Clock, Store
+
+Handler = Callable[[Inbound], Awaitable[Sequence[Reply]]]
+"""The engine as a channel sees it: one inbound in, replies out."""
+
+StoreGetter = Callable[[], Store]
+"""The store opens in the app's startup hook, after the routes exist: ask for it late."""
+
+
+class PlatformChannel(Protocol):
+    channel: Channel
+
+    def install(self, app: web.Application) -> None:
+        """Add the platform's routes (and startup/cleanup hooks) to the app."""
+
+    async def deliver(self, message: Outbound) -> bool:
+        """Send a proactive message (reminder, escalation); False if it cannot."""
+
+
+class ChannelFactory(Protocol):
+    def __call__(self, env: dict[str, str], *, handler: Handler, store: StoreGetter,
+                 clock: Clock, host: str) -> PlatformChannel | None: ...

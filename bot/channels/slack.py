@@ -1,0 +1,240 @@
+"""Slack channel: Bolt's ``AsyncApp`` on the shared aiohttp server, or over Socket Mode.
+
+HTTP mode serves events, the slash command, buttons, modals and the shortcut at one
+Request URL, ``POST /slack/events``; Bolt checks every request's signature (401 for a
+missing, wrong or more than five minutes old one) before a listener sees it. With
+``SLACK_APP_TOKEN`` set the app connects out to Slack over a websocket instead (Socket
+Mode), for a business without a public URL, and serves no Slack route at all.
+
+Settings: ``SLACK_BOT_TOKEN`` (xoxb-), ``SLACK_SIGNING_SECRET`` (HTTP mode),
+``SLACK_APP_TOKEN`` (xapp-, Socket Mode), ``SLACK_API_URL`` (default Slack's own). See
+``docs/slack.md`` and ``slack/manifest.yml``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.channels.base import Handler, StoreGetter
+from bot.channels.slack_blocks import ACTION_PREFIX, FORM_CALLBACK_ID
+from bot.channels.slack_inbound import is_dm
+from bot.channels.slack_listeners import Listeners
+from bot.channels.slack_send import Cards, Sender
+from bot.channels.slack_web import Failed, SlackWeb
+from bot.config import SettingsError
+from bot.messages import Channel, Outbound
+from bot.ports import Clock
+
+log = logging.getLogger(__name__)
+
+ROUTE = "/slack/events"
+COMMAND = "/noodrem"
+SHORTCUT_CALLBACK_ID = "noodrem_report"
+DEFAULT_API_URL = "https://slack.com/api/"
+CONNECT_SECONDS = 30.0  # Socket Mode: longer than this at start means something is wrong
+DRAIN_SECONDS = 10.0  # on shutdown, let acknowledged requests finish before the store closes
+
+
+class SlackMode(StrEnum):
+    HTTP = "http"  # Slack posts to our Request URL
+    SOCKET = "socket"  # we hold a websocket to Slack
+
+
+@dataclass(frozen=True, slots=True)
+class SlackSettings:
+    bot_token: str
+    signing_secret: str = ""
+    app_token: str = ""
+    api_url: str = DEFAULT_API_URL
+
+    def __repr__(self) -> str:  # tokens and the secret must never reach a log line
+        return f"SlackSettings(mode={self.mode.value!r}, api_url={self.api_url!r})"
+
+    @property
+    def mode(self) -> SlackMode:
+        return SlackMode.SOCKET if self.app_token else SlackMode.HTTP
+
+
+def read_settings(env: Mapping[str, str]) -> SlackSettings | None:
+    """The Slack settings, None when Slack is off; ``SettingsError`` says what is wrong.
+
+    Messages name variables and the expected shape, never a value: a secret pasted into
+    the wrong variable must not end up in a log.
+    """
+    bot_token = env.get("SLACK_BOT_TOKEN", "").strip()
+    secret = env.get("SLACK_SIGNING_SECRET", "").strip()
+    app_token = env.get("SLACK_APP_TOKEN", "").strip()
+    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
+    if not bot_token:
+        if secret or app_token:
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is missing while other SLACK_* settings are set: copy the "
+                "Bot User OAuth Token (xoxb-...) from the Slack app's OAuth & Permissions page"
+            )
+        return None
+    if not bot_token.startswith("xoxb-"):
+        raise SettingsError(
+            "SLACK_BOT_TOKEN must be the Bot User OAuth Token, which starts with xoxb- "
+            "(OAuth & Permissions page of the Slack app)"
+        )
+    if app_token and not app_token.startswith("xapp-"):
+        raise SettingsError(
+            "SLACK_APP_TOKEN must be an app-level token with the connections:write scope, "
+            "which starts with xapp- (Basic Information page of the Slack app)"
+        )
+    if not app_token and not secret:
+        raise SettingsError(
+            "SLACK_SIGNING_SECRET is required to check requests to /slack/events (Basic "
+            "Information page of the Slack app); or set SLACK_APP_TOKEN for Socket Mode"
+        )
+    parts = urlsplit(api_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError("SLACK_API_URL must be an http(s) URL such as https://slack.com/api/")
+    if not api_url.endswith("/"):
+        api_url += "/"
+    return SlackSettings(bot_token, secret, app_token, api_url)
+
+
+def from_settings(
+    env: Mapping[str, str], *, handler: Handler, store: StoreGetter, clock: Clock, host: str
+) -> SlackChannel | None:
+    """The ``ChannelFactory`` for Slack (see ``bot.channels.base``).
+
+    ``host`` does not matter here: every Slack request is signed or comes over our own
+    websocket, so the Slack route is safe on any interface.
+    """
+    settings = read_settings(env)
+    if settings is None:
+        return None
+    where = ROUTE if settings.mode is SlackMode.HTTP else "Socket Mode"
+    log.info("Slack: %s, Web API at %s", where, settings.api_url)
+    return SlackChannel(settings, handler=handler, store=store, clock=clock)
+
+
+class SlackChannel:
+    """The Slack adapter and the ``deliver`` route for ``Channel.SLACK`` addresses."""
+
+    channel = Channel.SLACK
+
+    def __init__(
+        self, settings: SlackSettings, *, handler: Handler, store: StoreGetter, clock: Clock
+    ) -> None:
+        self._settings = settings
+        self._client = AsyncWebClient(
+            token=settings.bot_token,
+            base_url=settings.api_url,
+            logger=logging.getLogger("noodrem.slack.web"),
+        )
+        self._web = SlackWeb(self._client)
+        self._sender = Sender(self._web, store=store, clock=clock)
+        self._listeners = Listeners(
+            handler=handler, web=self._web, sender=self._sender, clock=clock
+        )
+        self._bolt = AsyncApp(
+            client=self._client,
+            signing_secret=settings.signing_secret,
+            name="noodrem",
+            logger=logging.getLogger("noodrem.slack.bolt"),
+            request_verification_enabled=settings.mode is SlackMode.HTTP,
+        )
+        self._socket: AsyncSocketModeHandler | None = None
+        self._register()
+
+    def _register(self) -> None:
+        """Every Slack request Noodrem answers, in one place (and in ``slack/manifest.yml``)."""
+        bolt, listeners = self._bolt, self._listeners
+        bolt.event("message")(listeners.on_message)
+        bolt.event("app_mention")(listeners.on_mention)
+        bolt.event("app_home_opened")(listeners.on_home)
+        bolt.command(COMMAND)(listeners.on_command)
+        bolt.message_shortcut(SHORTCUT_CALLBACK_ID)(listeners.on_shortcut)
+        bolt.action(re.compile(f"^{re.escape(ACTION_PREFIX)}"))(listeners.on_action)
+        bolt.view_submission(FORM_CALLBACK_ID)(listeners.on_submit)
+
+    def install(self, app: web.Application) -> None:
+        if self._settings.mode is SlackMode.HTTP:
+            app.router.add_post(ROUTE, self._http)
+        app.on_startup.append(self._start)
+        app.on_cleanup.append(self._stop)
+
+    async def deliver(self, message: Outbound) -> bool:
+        """A reminder or escalation: to the person's DM when that is where they talk to
+        us (and ``user_id`` is known), else into the conversation of the address."""
+        address = message.address
+        if address.channel is not Channel.SLACK:
+            return False
+        target: str | Failed = address.conversation_id
+        if address.user_id and is_dm(address.conversation_id):
+            target = await self._web.open_dm(address.user_id)
+        if isinstance(target, Failed):
+            return False
+        return await self._sender.send(
+            message.replies, team=address.tenant_id, channel=target, locale=None, cards=Cards.UPDATE
+        )
+
+    async def _http(self, request: web.Request) -> web.Response:
+        bolt_response = await self._bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    async def _start(self, app: web.Application) -> None:
+        # One connection pool for every Web API call (the client opens one per call otherwise).
+        self._client.session = aiohttp.ClientSession()
+        if self._settings.mode is SlackMode.SOCKET:
+            await self._connect_socket()
+
+    async def _connect_socket(self) -> None:
+        """Connect before the app counts as started, so a wrong app token or an unreachable
+        Slack stops the start with one line instead of retrying quietly for ever."""
+        try:
+            opened = await self._client.apps_connections_open(app_token=self._settings.app_token)
+        except SlackApiError as exc:
+            error = exc.response.get("error") or "unknown_error"
+            raise SettingsError(
+                f"Slack refused Socket Mode ({error}): check SLACK_APP_TOKEN and that Socket "
+                "Mode is enabled for the app"
+            ) from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise SettingsError(
+                f"cannot reach the Slack Web API at {self._settings.api_url} ({type(exc).__name__})"
+            ) from None
+        self._socket = AsyncSocketModeHandler(
+            self._bolt,
+            app_token=self._settings.app_token,
+            web_client=self._client,
+            logger=logging.getLogger("noodrem.slack.socket"),
+        )
+        self._socket.client.wss_uri = str(opened["url"])  # use the URL we just got
+        try:
+            async with asyncio.timeout(CONNECT_SECONDS):
+                await self._socket.connect_async()
+        except TimeoutError:
+            await self._socket.close_async()
+            self._socket = None
+            raise SettingsError(
+                f"cannot open the Slack Socket Mode connection within {CONNECT_SECONDS:.0f} s"
+            ) from None
+        log.info("Slack: Socket Mode connected")
+
+    async def _stop(self, app: web.Application) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(DRAIN_SECONDS):
+                await self._listeners.idle()
+        if self._client.session is not None:
+            await self._client.session.close()

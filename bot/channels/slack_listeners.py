@@ -1,0 +1,339 @@
+"""What Noodrem does with each kind of Slack request, after it has been acknowledged.
+
+Every listener acks first (Bolt answers Slack's HTTP request, or the Socket Mode envelope,
+as soon as ``ack()`` is called), then builds one ``Inbound``, hands it to the engine and
+renders the replies. Nothing here knows a playbook or an incident: that is the engine's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+
+from bot.channels.base import Handler
+from bot.channels.slack_blocks import (
+    FORM_ACTION_PREFIX,
+    FormContext,
+    decode_form_request,
+    form_modal,
+    form_values,
+    home_view,
+    missing_errors,
+)
+from bot.channels.slack_inbound import (
+    START_TRIGGERS,
+    click_event_id,
+    command_text,
+    event_team,
+    evidence_form,
+    interaction_team,
+    plain_text,
+)
+from bot.channels.slack_send import Cards, Sender
+from bot.channels.slack_web import Failed, Person, SlackWeb, slack_time
+from bot.messages import Action, ActionName, Address, Channel, Inbound, InputRequest, Reply
+from bot.ports import Clock
+
+log = logging.getLogger(__name__)
+
+Body = dict[str, Any]
+
+
+class Listeners:
+    """The Bolt listeners; ``SlackChannel`` registers each once, in one place."""
+
+    def __init__(self, *, handler: Handler, web: SlackWeb, sender: Sender, clock: Clock) -> None:
+        self._handler = handler
+        self._web = web
+        self._sender = sender
+        self._clock = clock
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def idle(self) -> None:
+        """Wait until no listener is working (acknowledged requests still being handled)."""
+        await self._idle.wait()
+
+    # Events API ----------------------------------------------------------------------------
+
+    async def on_message(self, body: Body, context: AsyncBoltContext) -> None:
+        """``message.im``: the person typed in their direct messages with the app."""
+        event = body.get("event") or {}
+        if event.get("subtype") or event.get("bot_id") or event.get("channel_type") != "im":
+            return  # edits, deletions, joins, other bots: nothing a person said to us
+        async with self._working("a direct message"):
+            await self._typed(
+                body, plain_text(event.get("text") or "", bot_user_id=context.bot_user_id)
+            )
+
+    async def on_mention(self, body: Body, context: AsyncBoltContext) -> None:
+        """``app_mention``: "@Noodrem ..." in a channel; the replies go to that channel."""
+        event = body.get("event") or {}
+        async with self._working("a mention"):
+            await self._typed(
+                body, plain_text(event.get("text") or "", bot_user_id=context.bot_user_id)
+            )
+
+    async def on_home(self, body: Body) -> None:
+        """``app_home_opened``: publish the open incidents this person may see."""
+        event = body.get("event") or {}
+        if event.get("tab") != "home":
+            return
+        async with self._working("the Home tab"):
+            user = str(event["user"])
+            conversation = event.get("channel") or await self._web.open_dm(user)
+            if isinstance(conversation, Failed):
+                return
+            inbound, person = await self._inbound(
+                team=event_team(body),
+                user=user,
+                conversation=str(conversation),
+                event_id=str(body.get("event_id") or ""),
+                action=Action(ActionName.LIST),
+            )
+            replies = await self._handler(inbound)
+            await self._web.publish_home(user, home_view(replies, locale=person.locale))
+
+    # Slash command and shortcut ------------------------------------------------------------
+
+    async def on_command(self, ack: AsyncAck, body: Body) -> None:
+        """``/noodrem [status|list|help|stop|export|what happened]`` in any conversation."""
+        await ack()
+        async with self._working("/noodrem"):
+            inbound, person = await self._inbound(
+                team=str(body.get("team_id") or ""),
+                user=str(body["user_id"]),
+                conversation=str(body["channel_id"]),
+                event_id=f"command:{body.get('trigger_id', '')}",
+                text=command_text(str(body.get("text") or "")),
+            )
+            await self._run(
+                inbound,
+                person,
+                cards=Cards.REPOST,
+                trigger_id=body.get("trigger_id"),
+                response_url=body.get("response_url"),
+            )
+
+    async def on_shortcut(self, ack: AsyncAck, body: Body) -> None:
+        """The "Report as fraud" shortcut on a message: start in the reporter's DM, with the
+        message (text, author, time, permalink) as the first evidence."""
+        await ack()
+        async with self._working("the Report as fraud shortcut"):
+            user = str(body["user"]["id"])
+            dm = await self._web.open_dm(user)
+            if isinstance(dm, Failed):
+                return
+            message: Body = body.get("message") or {}
+            ts = str(body.get("message_ts") or message.get("ts") or "")
+            channel = str((body.get("channel") or {}).get("id") or "")
+            author = message.get("user")
+            author_name = (await self._web.person(str(author))).name if author else ""
+            when = slack_time(ts)
+            reporter = await self._web.person(user)
+            form = evidence_form(
+                message,
+                author=author_name or str(message.get("username") or message.get("bot_id") or ""),
+                time=when.isoformat() if when else "",
+                permalink=await self._web.permalink(channel, ts) if channel and ts else None,
+            )
+            inbound, person = await self._inbound(
+                team=interaction_team(body),
+                user=user,
+                conversation=dm,
+                event_id=f"{ts}:{body.get('action_ts', '')}:{user}",
+                text=START_TRIGGERS["en" if reporter.locale == "en" else "nl"],
+                form=form,
+            )
+            await self._run(inbound, person, cards=Cards.REPOST)
+
+    # Interactivity -------------------------------------------------------------------------
+
+    async def on_action(self, ack: AsyncAck, body: Body) -> None:
+        """A button: an engine action, or "Fill in", which only opens the input modal."""
+        await ack()
+        async with self._working("a button"):
+            action: Body = (body.get("actions") or [{}])[0]
+            user = str(body["user"]["id"])
+            container: Body = body.get("container") or {}
+            conversation = (
+                container.get("channel_id")
+                or (body.get("channel") or {}).get("id")
+                or await self._web.open_dm(user)  # a button on the Home tab: answer in the DM
+            )
+            if isinstance(conversation, Failed):
+                return
+            action_id, raw = str(action.get("action_id", "")), str(action.get("value", ""))
+            trigger_id = str(body.get("trigger_id") or "")
+            if action_id.startswith(FORM_ACTION_PREFIX):
+                await self._fill_in(
+                    raw, user=user, conversation=conversation, trigger_id=trigger_id
+                )
+                return
+            try:
+                pressed = Action.decode(raw)
+            except ValueError:
+                log.warning("slack: ignored a button with an unknown value (%s)", action_id)
+                return
+            inbound, person = await self._inbound(
+                team=interaction_team(body),
+                user=user,
+                conversation=str(conversation),
+                event_id=click_event_id(body, action),
+                action=pressed,
+            )
+            await self._run(
+                inbound,
+                person,
+                cards=Cards.UPDATE,
+                trigger_id=trigger_id,
+                response_url=body.get("response_url"),
+            )
+
+    async def _fill_in(self, raw: str, *, user: str, conversation: str, trigger_id: str) -> None:
+        try:
+            request = decode_form_request(raw)
+        except ValueError:
+            log.warning("slack: ignored a Fill in button with an unknown value")
+            return
+        person = await self._web.person(user)
+        view = form_modal((request,), text="", conversation_id=conversation, locale=person.locale)
+        await self._web.open_modal(trigger_id, view)
+
+    async def on_submit(self, ack: AsyncAck, body: Body) -> None:
+        """The input modal was submitted: check required fields, then one engine action.
+
+        Empty required fields are refused in the acknowledgement itself (the modal stays
+        open with the message under the field); the engine never sees them.
+        """
+        view: Body = body.get("view") or {}
+        try:
+            context = FormContext.decode(str(view.get("private_metadata", "")))
+        except ValueError:
+            await ack()
+            log.warning("slack: a submitted modal without Noodrem metadata was ignored")
+            return
+        values = form_values(view, context)
+        errors = missing_errors(values, context)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        async with self._working("a form"):
+            inbound, person = await self._inbound(
+                team=interaction_team(body),
+                user=str(body["user"]["id"]),
+                conversation=context.conversation_id,
+                event_id=f"{view.get('id', '')}:submit",
+                action=context.submit,
+                form=values,
+            )
+            await self._run(inbound, person, cards=Cards.UPDATE)
+
+    # Shared --------------------------------------------------------------------------------
+
+    async def _typed(self, body: Body, text: str) -> None:
+        event = body.get("event") or {}
+        inbound, person = await self._inbound(
+            team=event_team(body),
+            user=str(event["user"]),
+            conversation=str(event["channel"]),
+            event_id=str(body.get("event_id") or ""),
+            text=text,
+        )
+        await self._run(inbound, person, cards=Cards.REPOST)
+
+    async def _inbound(
+        self,
+        *,
+        team: str,
+        user: str,
+        conversation: str,
+        event_id: str,
+        text: str | None = None,
+        action: Action | None = None,
+        form: dict[str, str] | None = None,
+    ) -> tuple[Inbound, Person]:
+        person = await self._web.person(user)
+        inbound = Inbound(
+            channel=Channel.SLACK,
+            tenant_id=team,
+            user_id=user,
+            user_name=person.name,
+            conversation_id=conversation,
+            locale=person.locale,
+            event_id=event_id or None,
+            text=text,
+            action=action,
+            form=form or {},
+            address=Address(
+                channel=Channel.SLACK, tenant_id=team, conversation_id=conversation, user_id=user
+            ),
+            received_at=self._clock.now(),
+        )
+        return inbound, person
+
+    async def _run(
+        self,
+        inbound: Inbound,
+        person: Person,
+        *,
+        cards: Cards,
+        trigger_id: str | None = None,
+        response_url: str | None = None,
+    ) -> None:
+        """Engine, then (within Slack's 3 s for the trigger) the modal, then the replies."""
+        replies: Sequence[Reply] = await self._handler(inbound)
+        if trigger_id:
+            replies = await self._open_form(
+                replies, trigger_id=trigger_id, inbound=inbound, person=person
+            )
+        await self._sender.send(
+            replies,
+            team=inbound.tenant_id,
+            channel=inbound.conversation_id,
+            locale=person.locale,
+            cards=cards,
+            response_url=response_url,
+        )
+
+    async def _open_form(
+        self, replies: Sequence[Reply], *, trigger_id: str, inbound: Inbound, person: Person
+    ) -> Sequence[Reply]:
+        """Ask for typed input in a modal; the reply that asked is then not posted. If the
+        modal cannot open, the reply is posted with its "Fill in" button instead."""
+        asking = next((r for r in replies if r.inputs), None)
+        if asking is None:
+            return replies
+        requests: Sequence[InputRequest] = asking.inputs
+        view = form_modal(
+            requests,
+            text=asking.text,
+            conversation_id=inbound.conversation_id,
+            locale=person.locale,
+        )
+        if await self._web.open_modal(trigger_id, view) is not None:
+            return replies
+        return [r for r in replies if r is not asking]
+
+    @contextlib.asynccontextmanager
+    async def _working(self, what: str) -> AsyncIterator[None]:
+        """Counts work in progress (the app waits for it on shutdown) and logs, rather than
+        raises, whatever goes wrong: Slack got its acknowledgement long ago."""
+        self._busy += 1
+        self._idle.clear()
+        try:
+            yield
+        except Exception:
+            log.exception("slack: could not handle %s", what)
+        finally:
+            self._busy -= 1
+            if self._busy == 0:
+                self._idle.set()

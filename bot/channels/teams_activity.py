@@ -1,0 +1,108 @@
+"""Bot Framework activities as Noodrem's neutral ``Inbound`` and ``Address``.
+
+Only reading happens here; sending lives in ``teams``. Some fields are read from the raw
+JSON body rather than the parsed ``Activity``: botbuilder-schema 4.17 maps
+``conversation.tenantId`` to the key ``tenantID`` and so loses it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.channels.teams_cards import Submit
+from bot.messages import Address, Channel, Inbound
+
+EMULATOR_CHANNEL = "emulator"
+EMULATOR_TENANT = "emulator"
+"""The Bot Framework Emulator names no tenant; local tests map this one in the organisation file."""
+
+_THREAD_MARK = ";messageid="
+
+
+def tenant_of(body: dict[str, Any]) -> str:
+    """The Entra tenant: ``channelData.tenant.id``, else ``conversation.tenantId``."""
+    channel_data = body.get("channelData")
+    if isinstance(channel_data, dict):
+        tenant = channel_data.get("tenant")
+        if isinstance(tenant, dict) and isinstance(tenant.get("id"), str) and tenant["id"]:
+            return str(tenant["id"])
+    conversation = body.get("conversation")
+    if isinstance(conversation, dict) and isinstance(conversation.get("tenantId"), str):
+        return str(conversation["tenantId"])
+    return EMULATOR_TENANT if body.get("channelId") == EMULATOR_CHANNEL else ""
+
+
+def user_id_of(activity: Activity) -> str:
+    """The person's Entra object id (what the organisation file names managers by)."""
+    person = activity.from_property
+    if person is None:
+        return ""
+    return str(person.aad_object_id or person.id or "")
+
+
+def conversation_scope(conversation_id: str) -> str:
+    """A channel thread (``19:…@thread.tacv2;messageid=…``) as its channel, so an incident
+    opened in one thread is followed in the whole channel."""
+    return conversation_id.split(_THREAD_MARK, 1)[0]
+
+
+def address_of(activity: Activity, *, tenant_id: str) -> Address:
+    """Where this person can be reached again, with the conversation reference as JSON."""
+    reference = TurnContext.get_conversation_reference(activity).serialize()
+    return Address(
+        channel=Channel.TEAMS,
+        tenant_id=tenant_id,
+        conversation_id=conversation_scope(activity.conversation.id),
+        user_id=user_id_of(activity),
+        reference=reference,
+    )
+
+
+def _without_mention(activity: Activity) -> str:
+    """The text with the bot's ``<at>name</at>`` removed (channels require the @mention)."""
+    try:
+        return TurnContext.remove_recipient_mention(activity) or ""
+    except (KeyError, TypeError):  # a mention entity without "mentioned": keep the text
+        return activity.text or ""
+
+
+def is_personal(activity: Activity) -> bool:
+    return activity.conversation is not None and (
+        activity.conversation.conversation_type in (None, "personal")
+    )
+
+
+def is_install(activity: Activity) -> bool:
+    """The bot was added to a conversation (``conversationUpdate`` naming the bot among the
+    members added, or ``installationUpdate`` with action ``add``)."""
+    if activity.type == ActivityTypes.installation_update:
+        return (activity.action or "").lower() == "add"
+    if activity.type != ActivityTypes.conversation_update or activity.recipient is None:
+        return False
+    return any(member.id == activity.recipient.id for member in activity.members_added or ())
+
+
+def to_inbound(
+    activity: Activity, *, tenant_id: str, submit: Submit | None, received_at: datetime
+) -> Inbound:
+    """A message activity: typed text without the bot's @mention, or a card submit."""
+    text = None if submit is not None else _without_mention(activity).strip()
+    person = activity.from_property
+    return Inbound(
+        channel=Channel.TEAMS,
+        tenant_id=tenant_id,
+        user_id=user_id_of(activity),
+        user_name=(person.name if person is not None else None) or "",
+        conversation_id=conversation_scope(activity.conversation.id),
+        locale=activity.locale,
+        event_id=activity.id,
+        text=text,
+        action=submit.action if submit is not None else None,
+        form=submit.form if submit is not None else {},
+        address=address_of(activity, tenant_id=tenant_id),
+        received_at=received_at,
+    )

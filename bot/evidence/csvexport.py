@@ -1,0 +1,63 @@
+"""The timeline as CSV for spreadsheets: one row per event.
+
+Written for Excel as people open it by double-clicking: UTF-8 with a byte-order mark (or
+"ë" turns into "Ã«"), and ";" between fields in Dutch, because Excel with Dutch regional
+settings expects that and would otherwise put a whole row in one cell. A cell that
+starts like a formula (=, +, -, @) gets a leading apostrophe, so a reason typed in the
+chat can never run as a formula on the reader's machine.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from bot.chain import format_utc
+from bot.evidence.texts import say
+from bot.evidence.timeline import Timeline
+from bot.messages import Lang
+
+BOM = "\ufeff"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def delimiter(lang: Lang) -> str:
+    return "," if lang == "en" else ";"
+
+
+def safe(text: str) -> str:
+    """``text`` that a spreadsheet shows as text, never evaluates."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def render_csv(timeline: Timeline) -> bytes:
+    lang = timeline.lang
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter(lang), lineterminator="\r\n")
+    writer.writerow(
+        [
+            "seq",
+            f"{say('col_local', lang)} ({timeline.tz.key})",
+            say("col_utc", lang),
+            say("col_who", lang),
+            "kind",
+            say("col_what", lang),
+            "data",
+            "hash",
+        ]
+    )
+    for line in timeline.events:
+        writer.writerow(
+            [
+                line.seq,
+                line.local,
+                format_utc(line.at),
+                safe(line.actor_name),
+                line.kind,
+                safe(line.text),
+                json.dumps(line.data, ensure_ascii=False, sort_keys=True),
+                line.hash,
+            ]
+        )
+    return (BOM + out.getvalue()).encode("utf-8")

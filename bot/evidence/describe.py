@@ -1,0 +1,206 @@
+"""What each event means, in plain words, in the language of the evidence file.
+
+Facts are said again from their stored ``value`` where the language matters (an option's
+label, an amount's separators), so an English export of a Dutch incident reads English;
+where the value cannot be read, the ``display`` recorded at the time is shown instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.answers.money import format_money
+from bot.chain import parse_utc
+from bot.evidence.ap import ApAssessment, ap_decision
+from bot.evidence.texts import has, local_long, say, span
+from bot.messages import Lang
+from bot.playbook import FactSpec, FactType, Playbook
+from bot.ports import Event
+from bot.timefmt import clock_time
+
+MANAGERS = "role:managers"
+MAX_OTHER = 300
+"""Characters of raw data shown for an event kind this version does not know."""
+
+
+def fact_label(spec: FactSpec, lang: Lang) -> str:
+    """A short label ("Bedrag") for known facts; the question itself for others."""
+    key = f"fact.{spec.id}"
+    return say(key, lang) if has(key) else spec.ask.get(lang)
+
+
+def fact_value(spec: FactSpec, data: dict[str, Any], *, lang: Lang, tz: ZoneInfo) -> str:
+    value = str(data.get("value") or "")
+    display = str(data.get("display") or value)
+    if spec.type is FactType.YES_NO and value in ("yes", "no"):
+        return say(value, lang)
+    if spec.type is FactType.CHOICE:
+        return next((o.label.get(lang) for o in spec.options if o.id == value), display)
+    if spec.type is FactType.MONEY:
+        amount, _, currency = value.partition(" ")
+        try:
+            return format_money(Decimal(amount), currency, lang)
+        except InvalidOperation:
+            return display
+    if spec.type is FactType.DATETIME and ":" in display:  # no ":" means "time unknown"
+        try:
+            return local_long(parse_utc(value), tz=tz, lang=lang)
+        except ValueError:
+            return display
+    return display
+
+
+def role_text(role: Any, lang: Lang) -> str:
+    """ "melder", "collega", "manager"; an unknown role as recorded."""
+    key = f"role.{role}"
+    return say(key, lang) if has(key) else str(role or "")
+
+
+class Describer:
+    """Turns one event into a sentence; ``names`` (actor key → name) grows as it reads."""
+
+    def __init__(
+        self, *, playbook: Playbook, tz: ZoneInfo, lang: Lang, reported_at: datetime
+    ) -> None:
+        self.playbook = playbook
+        self.tz = tz
+        self.lang = lang
+        self.reported_at = reported_at
+        self.names: dict[str, str] = {}
+        self.titles = {s.id: s.title.get(lang) for s in playbook.steps}
+        self.facts = {f.id: f for f in playbook.facts}
+        self.record_labels = {r.id: r.label.get(lang) for s in playbook.steps for r in s.record}
+        self._by_kind: dict[str, Callable[[dict[str, Any], Event], str]] = {
+            "incident_opened": self._incident_opened,
+            "participant_joined": self._participant_joined,
+            "steps_planned": self._steps_planned,
+            "fact_answered": self._fact_answered,
+            "fact_unknown": self._fact_unknown,
+            "step_done": self._step_done,
+            "step_blocked": self._step_blocked,
+            "step_skipped": self._step_skipped,
+            "step_not_applicable": self._step_not_applicable,
+            "step_applicable": self._step_applicable,
+            "reminder_sent": self._reminder_sent,
+            "escalation_sent": self._escalation_sent,
+            "incident_stopped": self._incident_stopped,
+            "ap_assessed": self._ap_assessed,
+        }
+
+    def __call__(self, event: Event) -> str:
+        describe = self._by_kind.get(event.kind)
+        if describe is None:  # a kind added after this version: say it raw, never fail
+            raw = json.dumps(event.data, ensure_ascii=False, sort_keys=True)
+            return say("ev.other", self.lang, kind=event.kind, data=raw[:MAX_OTHER])
+        return describe(event.data, event)
+
+    def recipients(self, value: Any) -> str:
+        people = value if isinstance(value, list) else []
+        return ", ".join(
+            say("managers", self.lang) if p == MANAGERS else self.names.get(str(p), str(p))
+            for p in people
+        )
+
+    def _title(self, data: dict[str, Any]) -> str:
+        step = str(data.get("step", ""))
+        return self.titles.get(step, step)
+
+    def _clock(self, when: datetime) -> str:
+        return clock_time(when, tz=self.tz, now=self.reported_at, lang=self.lang)
+
+    # One method per event kind --------------------------------------------------------
+    def _incident_opened(self, data: dict[str, Any], event: Event) -> str:
+        title = str(data.get("title") or self.playbook.title.get(self.lang))
+        text = say("ev.incident_opened", self.lang, title=title)
+        if data.get("reported_text"):
+            text += " " + say("ev.reported_text", self.lang, text=data["reported_text"])
+        return text
+
+    def _participant_joined(self, data: dict[str, Any], event: Event) -> str:
+        name = str(data.get("name") or event.actor_name)
+        role = role_text(data.get("role"), self.lang)
+        return say("ev.participant_joined", self.lang, name=name, role=role)
+
+    def _steps_planned(self, data: dict[str, Any], event: Event) -> str:
+        steps = data.get("steps")
+        planned = steps if isinstance(steps, list) else []
+        dues = [parse_utc(s["due_at"]) for s in planned if isinstance(s, dict) and "due_at" in s]
+        first = self._clock(min(dues)) if dues else "—"
+        return say("ev.steps_planned", self.lang, n=len(planned), time=first)
+
+    def _fact(self, data: dict[str, Any]) -> tuple[str, FactSpec | None]:
+        spec = self.facts.get(str(data.get("fact")))
+        label = fact_label(spec, self.lang) if spec else str(data.get("fact"))
+        return label, spec
+
+    def _fact_answered(self, data: dict[str, Any], event: Event) -> str:
+        label, spec = self._fact(data)
+        value = (
+            fact_value(spec, data, lang=self.lang, tz=self.tz)
+            if spec
+            else str(data.get("display") or data.get("value"))
+        )
+        return say("ev.fact_answered", self.lang, label=label, value=value)
+
+    def _fact_unknown(self, data: dict[str, Any], event: Event) -> str:
+        return say("ev.fact_unknown", self.lang, label=self._fact(data)[0])
+
+    def _step_done(self, data: dict[str, Any], event: Event) -> str:
+        if data.get("on_time") is False:
+            late = span(timedelta(seconds=int(data.get("late_seconds") or 0)), self.lang)
+            timing = say("state.late", self.lang, late=late)
+        else:
+            timing = say("state.on_time", self.lang)
+        text = say("ev.step_done", self.lang, title=self._title(data), timing=timing)
+        records = data.get("records")
+        for key, value in (records if isinstance(records, dict) else {}).items():
+            text += f" {self.record_labels.get(key, key)}: {value}."
+        return text
+
+    def _step_blocked(self, data: dict[str, Any], event: Event) -> str:
+        return say("ev.step_blocked", self.lang, title=self._title(data), reason=data.get("reason"))
+
+    def _step_skipped(self, data: dict[str, Any], event: Event) -> str:
+        return say("ev.step_skipped", self.lang, title=self._title(data), reason=data.get("reason"))
+
+    def _step_not_applicable(self, data: dict[str, Any], event: Event) -> str:
+        return say("ev.step_not_applicable", self.lang, title=self._title(data))
+
+    def _step_applicable(self, data: dict[str, Any], event: Event) -> str:
+        return say("ev.step_applicable", self.lang, title=self._title(data))
+
+    def _reminder_sent(self, data: dict[str, Any], event: Event) -> str:
+        which = "remind_before" if data.get("deadline") == "remind_before" else "due"
+        text = say(
+            f"ev.reminder_sent.{which}",
+            self.lang,
+            title=self._title(data),
+            to=self.recipients(data.get("recipients")),
+        )
+        return text + self._late(data)
+
+    def _escalation_sent(self, data: dict[str, Any], event: Event) -> str:
+        text = say(
+            "ev.escalation_sent",
+            self.lang,
+            title=self._title(data),
+            to=self.recipients(data.get("recipients")),
+        )
+        return text + self._late(data)
+
+    def _late(self, data: dict[str, Any]) -> str:
+        if data.get("late") is not True or not isinstance(data.get("planned_at"), str):
+            return ""
+        return say("ev.sent_late", self.lang, planned=self._clock(parse_utc(data["planned_at"])))
+
+    def _incident_stopped(self, data: dict[str, Any], event: Event) -> str:
+        return say("ev.incident_stopped", self.lang, reason=data.get("reason"))
+
+    def _ap_assessed(self, data: dict[str, Any], event: Event) -> str:
+        decision = ap_decision(ApAssessment.from_event(event), tz=self.tz, lang=self.lang)
+        return say("ev.ap_assessed", self.lang, decision=decision)

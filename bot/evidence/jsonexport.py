@@ -1,0 +1,76 @@
+"""The evidence file for machines: every event with every field its hash covers.
+
+A program (``verify``, or anyone's own script) rebuilds each event's canonical bytes from
+these fields and recomputes the chain; ``docs/evidence.md`` describes how, and
+``docs/evidence-schema.json`` the shape. The ``incident`` and ``chain`` blocks are a
+convenience read from the events; only the events themselves are covered by the hashes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from bot.chain import GENESIS, format_utc
+from bot.evidence.timeline import Timeline
+from bot.ports import Event
+
+FORMAT = "noodrem-evidence"
+FORMAT_VERSION = 1
+CANONICAL_FORM = (
+    "sha256 over the UTF-8 JSON of {incident_id, seq, at, actor, actor_name, kind, data, "
+    "prev_hash} with sorted keys, no whitespace, non-ASCII kept, at as "
+    "YYYY-MM-DDTHH:MM:SS.ffffffZ"
+)
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    """One event as exported: the hashed fields, with its time in the canonical form."""
+    return {
+        "incident_id": event.incident_id,
+        "seq": event.seq,
+        "at": format_utc(event.at),
+        "actor": event.actor,
+        "actor_name": event.actor_name,
+        "kind": event.kind,
+        "data": event.data,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
+
+
+def render_json(events: Sequence[Event], *, timeline: Timeline) -> bytes:
+    """UTF-8 JSON, one event per line, so a diff or ``grep`` of two exports stays readable."""
+    opened = events[0]
+    summary = timeline.summary
+    head = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "generated_at": format_utc(timeline.generated_at),
+        "incident": {
+            "id": timeline.incident_id,
+            "organisation": summary.organisation,
+            "playbook": opened.data.get("playbook"),
+            "playbook_version": opened.data.get("playbook_version"),
+            "title": summary.title,
+            "language": opened.data.get("language"),
+            "reported_at": format_utc(summary.reported_at),
+            "reported_by": summary.reported_by,
+            "stopped_at": None if summary.stopped_at is None else format_utc(summary.stopped_at),
+            "time_zone": timeline.tz.key,
+        },
+        "chain": {
+            "algorithm": "sha256",
+            "canonical_form": CANONICAL_FORM,
+            "genesis": GENESIS,
+            "event_count": len(events),
+            "final_hash": events[-1].hash,
+        },
+    }
+    text = json.dumps(head, ensure_ascii=False, indent=2)
+    lines = ",\n".join(
+        "    " + json.dumps(event_json(event), ensure_ascii=False, allow_nan=False)
+        for event in events
+    )
+    return (text[:-2] + ',\n  "events": [\n' + lines + "\n  ]\n}\n").encode("utf-8")

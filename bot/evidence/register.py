@@ -1,0 +1,145 @@
+"""The breach register (datalekregister) that Art. 33(5) GDPR requires of every organisation.
+
+Every incident goes in, whether it was reported to the AP or not: what happened, when,
+which data about whom, the consequences, the measures taken and the decision with its
+reason. It is read from the ``ap_assessed`` events through the same view model as the
+evidence file; an incident not assessed yet says so, which is itself worth seeing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.evidence.ap import ap_decision, risk_text
+from bot.evidence.csvexport import BOM, delimiter, safe
+from bot.evidence.pdfbase import SANS, EvidencePdf
+from bot.evidence.texts import local_long, say
+from bot.evidence.timeline import Row, StepState, Timeline
+from bot.messages import Lang
+
+WHAT_FACTS = ("amount", "beneficiary_iban", "beneficiary_name", "request_channel")
+COLUMNS = (  # (text key of the label, Entry attribute)
+    ("incident_id", "incident_id"),
+    ("organisation", "organisation"),
+    ("reg_what", "what"),
+    ("reg_when", "when"),
+    ("reg_data", "data"),
+    ("reg_people", "people"),
+    ("reg_consequences", "consequences"),
+    ("reg_measures", "measures"),
+    ("reg_decision", "decision"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One incident in the register, every field already in the register's language."""
+
+    incident_id: str
+    organisation: str
+    reported_at: datetime
+    what: str
+    when: str
+    data: str
+    people: str
+    consequences: str
+    measures: str
+    decision: str
+
+    def rows(self, lang: Lang) -> tuple[Row, ...]:
+        return tuple(Row(say(key, lang), str(getattr(self, name))) for key, name in COLUMNS)
+
+
+def register_entry(timeline: Timeline) -> Entry:
+    lang = timeline.lang
+    summary = timeline.summary
+    facts = {row.key: row for row in summary.facts}
+    what = "; ".join(
+        [summary.title] + [f"{facts[k].label}: {facts[k].value}" for k in WHAT_FACTS if k in facts]
+    )
+    reported = local_long(summary.reported_at, tz=timeline.tz, lang=lang)
+    paid = facts["paid_at"].value if "paid_at" in facts else "—"
+    done = [s.title for s in timeline.steps if s.state in (StepState.ON_TIME, StepState.LATE)]
+    steps = say("reg_steps_done", lang, steps=", ".join(done)) if done else ""
+    ap = summary.ap
+    decision = ap_decision(ap, tz=timeline.tz, lang=lang)
+    if ap is None:
+        return Entry(
+            incident_id=timeline.incident_id,
+            organisation=summary.organisation,
+            reported_at=summary.reported_at,
+            what=what,
+            when=say("reg_when_value", lang, reported=reported, paid=paid),
+            data="—",
+            people="—",
+            consequences="—",
+            measures=steps or "—",
+            decision=decision,
+        )
+    personal = say(ap.personal_data if ap.personal_data in ("yes", "no") else "unknown", lang)
+    inform = say("reg_inform_yes" if ap.inform_people else "reg_inform_no", lang)
+    people = ap.people + (f" (~{ap.approx_count})" if ap.approx_count else "")
+    return Entry(
+        incident_id=timeline.incident_id,
+        organisation=summary.organisation,
+        reported_at=summary.reported_at,
+        what=what,
+        when=say("reg_when_value", lang, reported=reported, paid=paid),
+        data=f"{say('ap_personal_data', lang)}: {personal}. {ap.data_kinds}".strip(),
+        people=people or "—",
+        consequences=f"{risk_text(ap, lang)}; {inform}",
+        measures=" ".join(part for part in (ap.measures, steps) if part) or "—",
+        decision=f"{decision}. {ap.reason}".strip() if ap.reason else decision,
+    )
+
+
+def render_register_csv(entries: Sequence[Entry], *, lang: Lang) -> bytes:
+    """UTF-8 with BOM, ";" in Dutch: the same spreadsheet rules as the timeline CSV."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter(lang), lineterminator="\r\n")
+    writer.writerow([say("reported_at", lang) + " (UTC)", *(say(key, lang) for key, _ in COLUMNS)])
+    for entry in entries:
+        at = entry.reported_at.strftime("%Y-%m-%d %H:%M:%SZ")
+        writer.writerow([at, *(safe(row.value) for row in entry.rows(lang))])
+    return (BOM + out.getvalue()).encode("utf-8")
+
+
+def render_register_pdf(
+    entries: Sequence[Entry],
+    *,
+    lang: Lang,
+    generated_at: datetime,
+    tz: ZoneInfo,
+    font_dir: Path | None = None,
+) -> bytes:
+    """Landscape A4, one block per incident, oldest first."""
+    generated = local_long(generated_at, tz=tz, lang=lang)
+    pdf = EvidencePdf(
+        header_text=say("register_title", lang),
+        footer_text=lambda page: say(
+            "footer_register", lang, time=generated, page=page, pages="{nb}"
+        ),
+        title=say("register_title", lang),
+        created_at=generated_at,
+        font_dir=font_dir,
+        orientation="landscape",
+    )
+    pdf.add_page()
+    pdf.set_font(SANS, "B", 15)
+    pdf.cell(0, 8, say("register_title", lang))
+    pdf.ln(9)
+    pdf.paragraph(say("register_generated", lang, time=generated))
+    pdf.ln(3)
+    if not entries:
+        pdf.paragraph(say("register_empty", lang))
+    for entry in entries:
+        pdf.heading(f"{entry.incident_id} · {local_long(entry.reported_at, tz=tz, lang=lang)}")
+        pdf.rows(entry.rows(lang))
+    return bytes(pdf.output())
+

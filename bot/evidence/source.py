@@ -1,0 +1,70 @@
+"""Reading one incident's evidence through the store port, for the CLI and the chat alike.
+
+Only two things are read besides the events: the incident row's tenant and conversation
+(set once when the incident opens) to find its organisation and so its time zone, and
+nothing else; every fact, step and result comes from the events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.evidence import EvidenceError
+from bot.evidence.timeline import Timeline, build_timeline
+from bot.messages import Lang, address_from_json
+from bot.organisation import Organisation, Organisations
+from bot.playbook import Playbook
+from bot.ports import Event, Incident, Transaction
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """An incident's events and the view model built from them."""
+
+    events: list[Event]
+    timeline: Timeline
+
+
+class UnknownIncident(EvidenceError):
+    """No incident with that id: the one error a person fixes by retyping."""
+
+
+def organisation_of(incident: Incident, organisations: Organisations) -> Organisation:
+    """The organisation an incident was opened in; the default when its tenant is gone."""
+    origin = address_from_json(incident.conversation)
+    return organisations.for_tenant(origin.channel, incident.tenant_id) or organisations.default
+
+
+async def read_evidence(
+    tx: Transaction,
+    incident_id: str,
+    *,
+    organisations: Organisations,
+    playbooks: Mapping[str, Playbook],
+    generated_at: datetime,
+    lang: Lang | None = None,
+) -> Evidence:
+    """Raises ``UnknownIncident``, or ``EvidenceError`` when its playbook is not installed."""
+    incident = await tx.get_incident(incident_id)
+    events = await tx.get_events(incident_id) if incident is not None else []
+    if incident is None or not events:
+        raise UnknownIncident(f"there is no incident {incident_id}")
+    playbook_id = str(events[0].data.get("playbook") or incident.playbook_id)
+    playbook = playbooks.get(playbook_id)
+    if playbook is None:
+        raise EvidenceError(
+            f"incident {incident_id} follows playbook {playbook_id!r}, which is not installed "
+            "here: point PLAYBOOKS_DIR at the folder that has it"
+        )
+    organisation = organisation_of(incident, organisations)
+    timeline = build_timeline(
+        events,
+        playbook=playbook,
+        organisation=organisation.name,
+        tz=organisation.tz,
+        generated_at=generated_at,
+        lang=lang,
+    )
+    return Evidence(events=events, timeline=timeline)

@@ -1,0 +1,304 @@
+"""Slack as the app sees it: signed requests shaped like Slack's, and a person clicking.
+
+Payload shapes follow Slack's documentation and Bolt's own tests: the Events API envelope
+(``event_callback``) around ``message`` (``channel_type: im``), ``app_mention`` and
+``app_home_opened``; slash commands as form fields; ``block_actions``, ``view_submission``
+and ``message_action`` as a form field ``payload`` holding JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+
+from tests.slack.fake_slack import BOT_USER, Call, FakeSlack, SlackUserRecord
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TEAM = "T0ACME"
+APP_ID = "A0NOODREM"
+_clicks = itertools.count(1)
+
+
+def signature(secret: str, timestamp: str, body: str) -> str:
+    """Slack's request signature: HMAC-SHA256 over ``v0:{timestamp}:{body}``."""
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def signed_headers(
+    body: str, *, content_type: str, secret: str = SIGNING_SECRET, age: float = 0.0
+) -> dict[str, str]:
+    timestamp = str(int(time.time() - age))
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature(secret, timestamp, body),
+    }
+
+
+def event_body(event: dict[str, Any], *, team: str = TEAM, event_id: str | None = None) -> str:
+    return json.dumps(
+        {
+            "token": "legacy-verification-token",
+            "team_id": team,
+            "api_app_id": APP_ID,
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {"team_id": team, "user_id": BOT_USER, "is_bot": True, "is_enterprise_install": False}
+            ],
+            "is_ext_shared_channel": False,
+        }
+    )
+
+
+def interaction_body(payload: dict[str, Any]) -> str:
+    return urlencode({"payload": json.dumps(payload)})
+
+
+@dataclass
+class SignedSlack:
+    """Sends requests to the app's ``/slack/events`` the way Slack does."""
+
+    http: aiohttp.ClientSession
+    url: str  # the app's base URL
+
+    async def post(
+        self, body: str, *, content_type: str, headers: dict[str, str] | None = None
+    ) -> tuple[int, str]:
+        sent = headers if headers is not None else signed_headers(body, content_type=content_type)
+        async with self.http.post(f"{self.url}/slack/events", data=body, headers=sent) as response:
+            return response.status, await response.text()
+
+    async def event(self, body: str, *, retry: int | None = None) -> int:
+        headers = signed_headers(body, content_type="application/json")
+        if retry is not None:
+            headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        status, _ = await self.post(body, content_type="application/json", headers=headers)
+        return status
+
+    async def interaction(self, payload: dict[str, Any]) -> tuple[int, str]:
+        return await self.post(
+            interaction_body(payload), content_type="application/x-www-form-urlencoded"
+        )
+
+
+def texts(calls: list[Call]) -> str:
+    """Everything the bot showed in these calls (messages, updates, modals, Home), as one
+    string to search in."""
+    parts: list[str] = []
+    for call in calls:
+        blocks = call.args.get("blocks") or (call.args.get("view") or {}).get("blocks") or []
+        parts.append(str(call.args.get("text") or ""))
+        parts.extend(block_texts(blocks))
+    return "\n".join(parts)
+
+
+def block_texts(blocks: list[dict[str, Any]]) -> list[str]:
+    parts = []
+    for block in blocks:
+        for key in ("text", "label"):
+            if isinstance(block.get(key), dict):
+                parts.append(block[key]["text"])
+        parts.extend(f["text"] for f in block.get("fields", []))
+        parts.extend(e["text"]["text"] for e in block.get("elements", []) if "text" in e and isinstance(e["text"], dict))
+        parts.extend(e["text"] for e in block.get("elements", []) if e.get("type") == "mrkdwn")
+    return parts
+
+
+def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+@dataclass
+class SlackUser:
+    """One person in Slack, talking to the app in their DM (or a channel) and clicking."""
+
+    slack: SignedSlack
+    fake: FakeSlack
+    user_id: str
+    name: str
+    locale: str = "nl-NL"
+    team: str = TEAM
+    modals: list[Call] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.fake.users[self.user_id] = SlackUserRecord(self.name, self.locale)
+
+    @property
+    def dm(self) -> str:
+        return f"D{self.user_id}"  # what the fake's conversations.open answers
+
+    async def say(self, text: str, *, event_id: str | None = None) -> list[Call]:
+        event = {
+            "type": "message",
+            "channel": self.dm,
+            "user": self.user_id,
+            "text": text,
+            "ts": f"{time.time():.6f}",
+            "event_ts": f"{time.time():.6f}",
+            "channel_type": "im",
+            "client_msg_id": str(uuid.uuid4()),
+        }
+        return await self.send_event(event_body(event, team=self.team, event_id=event_id))
+
+    async def mention(self, channel: str, text: str) -> list[Call]:
+        event = {
+            "type": "app_mention",
+            "user": self.user_id,
+            "text": f"<@{BOT_USER}> {text}",
+            "ts": f"{time.time():.6f}",
+            "channel": channel,
+            "event_ts": f"{time.time():.6f}",
+        }
+        return await self.send_event(event_body(event, team=self.team))
+
+    async def send_event(self, body: str, *, retry: int | None = None) -> list[Call]:
+        mark = len(self.fake.calls)
+        assert await self.slack.event(body, retry=retry) == 200
+        await self.fake.settle(mark)
+        return self._seen(mark)
+
+    async def command(self, text: str = "", *, channel: str | None = None) -> list[Call]:
+        n = next(_clicks)
+        fields = {
+            "token": "legacy-verification-token",
+            "team_id": self.team,
+            "team_domain": "acme",
+            "channel_id": channel or self.dm,
+            "channel_name": "directmessage" if channel is None else "financien",
+            "user_id": self.user_id,
+            "user_name": self.name.lower(),
+            "command": "/noodrem",
+            "text": text,
+            "api_app_id": APP_ID,
+            "is_enterprise_install": "false",
+            "response_url": f"{self.fake.base_url}/response/command-{n}",
+            "trigger_id": f"{n}.{self.user_id}.trigger",
+        }
+        mark = len(self.fake.calls)
+        status, _ = await self.slack.post(
+            urlencode(fields), content_type="application/x-www-form-urlencoded"
+        )
+        assert status == 200
+        await self.fake.settle(mark)
+        return self._seen(mark)
+
+    def find_button(self, label: str, *, channel: str | None = None) -> tuple[Any, dict[str, Any]]:
+        """The newest message in ``channel`` (default: the DM) with a button ``label``…"""
+        where = channel or self.dm
+        for message in reversed(list(self.fake.messages.values())):
+            if message.channel != where:
+                continue
+            for button in buttons(message.blocks):
+                if button["text"]["text"].startswith(label):
+                    return message, button
+        seen = [b["text"]["text"] for m in self.fake.messages.values() for b in buttons(m.blocks)]
+        raise AssertionError(f"no button {label!r} in {where}; buttons seen: {seen}")
+
+    def click_payload(self, label: str, *, channel: str | None = None) -> dict[str, Any]:
+        message, button = self.find_button(label, channel=channel)
+        n = next(_clicks)
+        return {
+            "type": "block_actions",
+            "user": {"id": self.user_id, "username": self.name, "name": self.name, "team_id": self.team},
+            "api_app_id": APP_ID,
+            "token": "legacy-verification-token",
+            "container": {
+                "type": "message",
+                "message_ts": message.ts,
+                "channel_id": message.channel,
+                "is_ephemeral": False,
+            },
+            "trigger_id": f"{n}.{self.user_id}.trigger",
+            "team": {"id": self.team, "domain": "acme"},
+            "channel": {"id": message.channel, "name": "directmessage"},
+            "message": {"type": "message", "ts": message.ts, "blocks": message.blocks},
+            "response_url": f"{self.fake.base_url}/response/click-{n}",
+            "actions": [
+                {
+                    "action_id": button["action_id"],
+                    "block_id": "b",
+                    "text": button["text"],
+                    "value": button["value"],
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+
+    async def press(self, label: str, *, channel: str | None = None) -> list[Call]:
+        return await self.send_click(self.click_payload(label, channel=channel))
+
+    async def send_click(self, payload: dict[str, Any], *, expect_output: bool = True) -> list[Call]:
+        mark = len(self.fake.calls)
+        status, _ = await self.slack.interaction(payload)
+        assert status == 200
+        if expect_output:
+            await self.fake.settle(mark)
+        else:
+            await self.fake.quiet()
+        return self._seen(mark)
+
+    def last_modal(self) -> Call:
+        mine = [c for c in self.fake.calls_of("views.open") if f".{self.user_id}." in c.args["trigger_id"]]
+        assert mine, "no modal was opened for this user"
+        return mine[-1]
+
+    async def submit(self, *values: str) -> tuple[dict[str, Any], list[Call]]:
+        """Type ``values`` into the newest modal's inputs, in order, and submit it.
+
+        Returns the acknowledgement body (``response_action`` when refused) and what the
+        bot did after it.
+        """
+        opened = self.last_modal()
+        view = opened.args["view"]
+        inputs = [b for b in view["blocks"] if b["type"] == "input"]
+        state = {
+            b["block_id"]: {
+                b["element"]["action_id"]: {"type": "plain_text_input", "value": value or None}
+            }
+            for b, value in zip(inputs, values, strict=True)
+        }
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.team, "domain": "acme"},
+            "user": {"id": self.user_id, "username": self.name, "name": self.name, "team_id": self.team},
+            "api_app_id": APP_ID,
+            "token": "legacy-verification-token",
+            "trigger_id": f"{next(_clicks)}.{self.user_id}.trigger",
+            "view": {
+                **view,
+                "id": f"V{opened.args['trigger_id'].split('.')[0]}",
+                "team_id": self.team,
+                "state": {"values": state},
+                "hash": "1596530361.3wRYuk3R",
+                "app_id": APP_ID,
+                "bot_id": "B0NOODREM",
+            },
+            "response_urls": [],
+            "is_enterprise_install": False,
+        }
+        mark = len(self.fake.calls)
+        status, text = await self.slack.interaction(payload)
+        assert status == 200
+        ack = json.loads(text) if text else {}
+        if ack:
+            await self.fake.quiet()
+        else:
+            await self.fake.settle(mark)
+        return ack, self._seen(mark)
+
+    def _seen(self, mark: int) -> list[Call]:
+        return self.fake.outputs(mark)

@@ -1,0 +1,225 @@
+"""A fake Slack Web API on loopback that answers what Noodrem calls and records every call.
+
+Modelled on Bolt's own test server: canned JSON per method, a log of calls, plus just
+enough state (posted messages by channel and ts, opened modals) for a test to press the
+buttons the bot drew and submit the modals it opened. ``files.getUploadURLExternal`` hands
+out an ``upload_url`` that points back here, as the real one does to files.slack.com.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+BOT_TOKEN = "xoxb-1234-test-bot-token"
+APP_TOKEN = "xapp-1-A111-test-app-token"
+BOT_USER = "UBOTNOODREM"
+OUTPUT_METHODS = frozenset(
+    {"chat.postMessage", "chat.update", "views.open", "views.publish", "response_url"}
+)
+_JSON_ARGS = ("blocks", "view", "files")
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    at: float  # the event loop's clock when the call arrived
+    token: str = ""
+    result: dict[str, Any] = field(default_factory=dict)  # what the fake answered
+
+
+@dataclass
+class Message:
+    """A message as the fake knows it now: updated in place by ``chat.update``."""
+
+    channel: str
+    ts: str
+    blocks: list[dict[str, Any]]
+    text: str
+    updates: int = 0
+
+
+@dataclass
+class SlackUserRecord:
+    name: str
+    locale: str = "nl-NL"
+
+
+@dataclass
+class FakeSlack:
+    users: dict[str, SlackUserRecord] = field(default_factory=dict)
+    not_member: set[str] = field(default_factory=set)  # channels the bot may not post in
+    socket_url: str | None = None
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[tuple[str, str], Message] = field(default_factory=dict)
+    base_url: str = ""
+    _runner: web.AppRunner | None = None
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.base_url = f"http://{host}:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # Looking at what happened ----------------------------------------------------------
+
+    def calls_of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def outputs(self, since: int = 0) -> list[Call]:
+        return [c for c in self.calls[since:] if c.method in OUTPUT_METHODS]
+
+    async def wait_for(self, check: Callable[[], bool], *, timeout: float = 10.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not check():
+                self._changed.clear()
+                if check():
+                    return
+                await self._changed.wait()
+
+    async def settle(self, since: int, *, quiet: float = 0.25, timeout: float = 10.0) -> None:
+        """Wait for the bot's answer to something sent when ``len(calls)`` was ``since``:
+        a first visible output, then no further call for ``quiet`` seconds."""
+        await self.wait_for(lambda: bool(self.outputs(since)), timeout=timeout)
+        await self.quiet(quiet)
+
+    async def quiet(self, seconds: float = 0.4) -> None:
+        """Wait until no call has arrived for ``seconds`` (for things that must not happen)."""
+        while True:
+            count = len(self.calls)
+            await asyncio.sleep(seconds)
+            if len(self.calls) == count:
+                return
+
+    # The API ----------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await _arguments(request)
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        call = Call(method, args, asyncio.get_running_loop().time(), token)
+        expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
+        answer = getattr(self, "_" + method.replace(".", "_"), None)
+        if token != expected:
+            call.result = {"ok": False, "error": "invalid_auth"}
+        elif answer is None:
+            call.result = {"ok": False, "error": "unknown_method"}
+        else:
+            call.result = answer(args)
+        self._record(call)
+        return web.json_response(call.result)
+
+    def _record(self, call: Call) -> None:
+        self.calls.append(call)
+        self._changed.set()
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://acme.slack.com/",
+            "team": "Bakkerij Acme",
+            "user": "noodrem",
+            "team_id": "T0ACME",
+            "user_id": BOT_USER,
+            "bot_id": "B0NOODREM",
+        }
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = str(args.get("user"))
+        record = self.users.get(user_id)
+        if record is None:
+            return {"ok": False, "error": "user_not_found"}
+        user = {"id": user_id, "name": record.name.lower().replace(" ", "."), "real_name": record.name}
+        if str(args.get("include_locale")).lower() in ("true", "1"):
+            user["locale"] = record.locale
+        return {"ok": True, "user": {**user, "profile": {"display_name": record.name}}}
+
+    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "channel": {"id": f"D{args['users']}"}}
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args["channel"])
+        if channel in self.not_member:
+            return {"ok": False, "error": "not_in_channel"}
+        ts = f"1780000000.{next(self._ts):06d}"
+        self.messages[(channel, ts)] = Message(channel, ts, args.get("blocks") or [], args["text"])
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        key = (str(args["channel"]), str(args["ts"]))
+        message = self.messages.get(key)
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        message.blocks, message.text = args.get("blocks") or [], args["text"]
+        message.updates += 1
+        return {"ok": True, "channel": key[0], "ts": key[1]}
+
+    def _chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        ts = str(args["message_ts"]).replace(".", "")
+        return {"ok": True, "permalink": f"https://acme.slack.com/archives/{args['channel']}/p{ts}"}
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "view": {**args["view"], "id": f"V{next(self._ts):06d}"}}
+
+    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "view": {**args["view"], "id": f"V{next(self._ts):06d}"}}
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if self.socket_url is None:
+            return {"ok": False, "error": "not_allowed_token_type"}
+        return {"ok": True, "url": self.socket_url}
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._ts):06d}"
+        return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in args["files"]]}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        data = await request.read()
+        self._record(Call("upload", {"file_id": request.match_info["file_id"], "size": len(data)}, 0))
+        return web.Response(text="OK - uploaded")
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self._record(Call("response_url", {"key": request.match_info["key"], **body}, 0))
+        return web.Response(text="ok")
+
+
+async def _arguments(request: web.Request) -> dict[str, Any]:
+    """slack_sdk sends JSON to some methods and form fields (or a query) to others."""
+    args: dict[str, Any] = dict(request.query)
+    if request.can_read_body:
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        else:
+            args.update(parse_qsl(await request.text()))
+    for key in _JSON_ARGS:
+        if isinstance(args.get(key), str):
+            args[key] = json.loads(args[key])
+    return args

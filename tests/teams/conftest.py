@@ -1,0 +1,69 @@
+"""Fixtures for the Teams tests: the real app with Teams on (``TEAMS_LOCAL=1``, loopback),
+a fake Bot Connector that records what the bot sends, and people who talk to the bot.
+
+``database_url`` (from ``tests/conftest.py``) runs every test on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.clock import ManualClock
+from tests.harness import RunningApp, running_app
+from tests.teams.fakes import Conversation, FakeConnector, TeamsUser, personal_chat
+
+ORG = str(Path(__file__).with_name("organisation.yaml"))
+START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
+LOCAL = {"ORGANISATION_FILE": ORG, "TEAMS_LOCAL": "1"}
+MIRA = "0b7e6c2a-1d4f-4e8a-b3c9-5a6d7e8f9a01"  # a manager in organisation.yaml
+
+People = Callable[..., TeamsUser]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    fake = FakeConnector()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def bot(database_url: str, clock: ManualClock) -> AsyncIterator[RunningApp]:
+    async with running_app(database_url, clock=clock, env=LOCAL) as app:
+        yield app
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+def person(bot: RunningApp, connector: FakeConnector, http: aiohttp.ClientSession) -> People:
+    """``person("Jan")``: someone in their own personal chat with the bot (Dutch Teams);
+    pass ``conversation=`` to put them in a channel, ``locale="en-US"`` for English."""
+
+    def make(name: str, *, conversation: Conversation | None = None, **options: Any) -> TeamsUser:
+        return TeamsUser(
+            http,
+            bot_url=bot.url,
+            connector=connector,
+            name=name,
+            conversation=conversation or personal_chat(),
+            **options,
+        )
+
+    return make

@@ -1,0 +1,169 @@
+"""The Teams adapter with a scripted handler instead of the engine: the edges of translating
+(attachments, foreign card data, broken requests, failures) without needing a playbook."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.channels.teams import TeamsChannel, TeamsSettings
+from bot.clock import ManualClock
+from bot.messages import (
+    Action,
+    ActionName,
+    Address,
+    Attachment,
+    Button,
+    Channel,
+    Inbound,
+    Outbound,
+    Reply,
+    ReplyKind,
+)
+from storage import SqlStore
+from tests.teams.conftest import START
+from tests.teams.fakes import FakeConnector, TeamsUser, personal_chat, texts
+
+CHECKLIST = Reply(
+    kind=ReplyKind.CHECKLIST,
+    title="Overzicht",
+    text="⏳ Bank bellen",
+    buttons=(Button("Overzicht", Action(ActionName.STATUS, "NR-AAAAAA")),),
+    card_key="checklist:NR-AAAAAA",
+)
+
+
+@dataclass
+class Script:
+    """Answers every inbound with ``replies``, or raises ``failure``; remembers inbounds."""
+
+    replies: list[Reply] = field(default_factory=list)
+    failure: Exception | None = None
+    seen: list[Inbound] = field(default_factory=list)
+
+    async def __call__(self, inbound: Inbound) -> Sequence[Reply]:
+        self.seen.append(inbound)
+        if self.failure is not None:
+            raise self.failure
+        return self.replies
+
+
+@dataclass
+class Adapter:
+    url: str
+    channel: TeamsChannel
+    script: Script
+
+
+@pytest.fixture
+async def adapter(store: SqlStore) -> AsyncIterator[Adapter]:
+    script = Script()
+    channel = TeamsChannel(
+        TeamsSettings(), handler=script, store=lambda: store, clock=ManualClock(START)
+    )
+    app = web.Application()
+    channel.install(app)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    yield Adapter(f"http://{host}:{port}", channel, script)
+    await runner.cleanup()
+
+
+@pytest.fixture
+def jan(adapter: Adapter, connector: FakeConnector, http: aiohttp.ClientSession) -> TeamsUser:
+    return TeamsUser(
+        http, bot_url=adapter.url, connector=connector, name="Jan", conversation=personal_chat()
+    )
+
+
+async def test_an_attachment_is_named_until_files_can_be_sent(
+    adapter: Adapter, jan: TeamsUser
+) -> None:
+    pdf = Attachment(filename="NR-AAAAAA-bewijs.pdf", content_type="application/pdf", data=b"%")
+    adapter.script.replies = [Reply(kind=ReplyKind.TEXT, text="Het bewijs:", attachment=pdf)]
+    sent = await jan.say("bewijs")
+    assert [s.body["text"] for s in sent] == [
+        "Het bewijs:",
+        "📎 NR-AAAAAA-bewijs.pdf (dit bestand kan ik in Teams nog niet meesturen)",
+    ]
+
+
+async def test_card_data_that_is_not_ours_never_reaches_the_engine(
+    adapter: Adapter, jan: TeamsUser
+) -> None:
+    for value in ({"other-bot": "x"}, {"noodrem": "not|an|action"}, "text"):
+        sent = await jan.click("1700000000099", value)  # type: ignore[arg-type]
+        assert "ken ik niet" in texts(sent)
+    assert adapter.script.seen == []
+
+
+async def test_a_card_whose_message_is_gone_is_posted_again(
+    adapter: Adapter, jan: TeamsUser, connector: FakeConnector
+) -> None:
+    adapter.script.replies = [CHECKLIST]
+    first = await jan.say("status")
+    card_id, data = jan.buttons("Overzicht")[0]
+    del connector.messages[card_id]  # someone deleted it in Teams, then used an old copy
+    again = await jan.click(card_id, data)
+    assert [s.kind for s in again] == ["reply"] and again[0].activity_id != first[0].activity_id
+    updated = await jan.press("Overzicht")
+    assert [(s.kind, s.activity_id) for s in updated] == [("update", again[0].activity_id)]
+
+
+async def test_a_failing_handler_is_a_500_without_a_traceback(
+    adapter: Adapter, jan: TeamsUser, http: aiohttp.ClientSession
+) -> None:
+    adapter.script.failure = RuntimeError("secret internals")
+    async with http.post(f"{adapter.url}/api/messages", json=jan.activity(text="x")) as response:
+        assert response.status == 500
+        body = await response.text()
+    assert "Traceback" not in body and "secret internals" not in body
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status"),
+    [
+        (b"hello", "text/plain", 415),
+        (b"{not json", "application/json", 400),
+        (b"[1, 2]", "application/json", 400),
+        (b'{"text": "no type"}', "application/json", 400),
+        (b'{"type": "message", "conversation": "not an object"}', "application/json", 400),
+    ],
+)
+async def test_malformed_requests_are_refused_plainly(
+    adapter: Adapter, http: aiohttp.ClientSession, data: bytes, content_type: str, status: int
+) -> None:
+    headers = {"Content-Type": content_type}
+    async with http.post(f"{adapter.url}/api/messages", data=data, headers=headers) as response:
+        assert response.status == status
+        assert "error" in await response.json()
+    assert adapter.script.seen == []
+
+
+async def test_deliver_says_when_it_cannot_send(adapter: Adapter, jan: TeamsUser) -> None:
+    reply = (Reply(kind=ReplyKind.REMINDER, text="⏰ Nog 5 min"),)
+    bare = Address(channel=Channel.TEAMS, tenant_id="t", conversation_id="c", user_id="u")
+    assert await adapter.channel.deliver(Outbound(bare, reply)) is False
+    reference = {**jan.activity(), "serviceUrl": f"{adapter.url}/"}  # answers 404 to /v3/…
+    refused = Address(
+        channel=Channel.TEAMS,
+        tenant_id="t",
+        conversation_id="c",
+        reference={
+            "bot": reference["recipient"],
+            "user": reference["from"],
+            "conversation": reference["conversation"],
+            "channelId": "msteams",
+            "serviceUrl": reference["serviceUrl"],
+        },
+    )
+    assert await adapter.channel.deliver(Outbound(refused, reply)) is False
+    web_address = Address(channel=Channel.WEB, tenant_id="t", conversation_id="c")
+    assert await adapter.channel.deliver(Outbound(web_address, reply)) is False

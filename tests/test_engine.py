@@ -1,0 +1,59 @@
+"""Engine behaviour that no single channel shows: inbound shapes only some adapters send."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.messages import Action, ActionName, Address, Channel, Inbound, ReplyKind
+from tests.harness import RunningApp, running_app
+
+ORG = str(Path(__file__).parent / "fixtures" / "organisation.yaml")
+
+
+@pytest.fixture
+async def bot(database_url: str) -> AsyncIterator[RunningApp]:
+    clock = ManualClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+    async with running_app(database_url, clock=clock, env={"ORGANISATION_FILE": ORG}) as app:
+        yield app
+
+
+def inbound(**overrides: object) -> Inbound:
+    values: dict[str, object] = {
+        "channel": Channel.WEB, "tenant_id": "acme", "user_id": "u1", "user_name": "Jan",
+        "conversation_id": "u1",
+        "address": Address(Channel.WEB, "acme", "u1", "u1"),
+    }
+    values.update(overrides)
+    return Inbound(**values)  # type: ignore[arg-type]
+
+
+async def test_first_evidence_from_a_shortcut_is_recorded(bot: RunningApp) -> None:
+    engine = bot.runtime.engine
+    assert engine is not None
+    evidence = {"evidence_text": "Graag vandaag nog € 48.000 overmaken. Groet, Directeur",
+                "evidence_author": "directeur@acme-bv.example", "evidence_time": "09:12",
+                "evidence_permalink": "https://acme.slack.com/archives/C1/p1"}
+    offered = await engine.handle(inbound(text="ik denk dat we een oplichter hebben betaald",
+                                          form=evidence))
+    assert offered[-1].kind is ReplyKind.QUESTION
+    opened = await engine.handle(inbound(action=Action(ActionName.CONFIRM_START,
+                                                       target="paid-fraudster")))
+    incident_id = next(r.incident_id for r in opened if r.incident_id)
+    async with bot.runtime.require_store().transaction() as tx:
+        events = await tx.get_events(incident_id)
+    recorded = [e for e in events if e.kind == "evidence_added"]
+    assert len(recorded) == 1 and recorded[0].data == evidence
+
+
+async def test_a_workspace_of_no_organisation_gets_a_plain_answer(bot: RunningApp) -> None:
+    engine = bot.runtime.engine
+    assert engine is not None
+    replies = await engine.handle(inbound(channel=Channel.SLACK, tenant_id="T-UNKNOWN",
+                                          text="I think we paid a fraudster"))
+    assert [r.kind for r in replies] == [ReplyKind.ERROR]
+    assert "not linked to an organisation" in replies[0].text

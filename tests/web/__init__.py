@@ -1,0 +1,1 @@
+"""Tests of the web chat adapter and page."""
