@@ -1,7 +1,10 @@
 """Noodrem's entry point: the one place that imports every part and wires them together.
 
-    python app.py                  serve the web chat (and Slack/Teams when configured)
-    python app.py validate [PATH]  check playbooks without starting
+python app.py                  serve the web chat (and Slack/Teams when configured)
+python app.py validate [PATH]  check playbooks without starting
+python app.py export INCIDENT --format pdf|json|csv [-o FILE] [--lang nl|en]
+python app.py verify FILE.json  check that an exported timeline is unaltered
+python app.py register --format csv|pdf [-o FILE]  the breach register (Art. 33(5) GDPR)
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from bot.channels.web import WebChat
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError
 from bot.engine import Engine
+from bot.evidence import cli as evidence_cli
 from bot.messages import Channel
 from bot.notifier import Router
 from bot.organisation import OrganisationError, Organisations, load_organisations
@@ -64,8 +68,9 @@ RUNTIME = web.AppKey("runtime", Runtime)
 PLATFORMS: tuple[ChannelFactory, ...] = (slack.from_settings, teams.from_settings)
 
 
-def build_app(settings: Settings, *, clock: Clock | None = None,
-              start_scheduler: bool = True) -> web.Application:
+def build_app(
+    settings: Settings, *, clock: Clock | None = None, start_scheduler: bool = True
+) -> web.Application:
     """The aiohttp application with every configured channel; raises ``StartupError``.
 
     The store opens in the startup hook (it needs the event loop); playbooks and the
@@ -81,8 +86,13 @@ def build_app(settings: Settings, *, clock: Clock | None = None,
             f"HOST={settings.host} is not a loopback address: set WEB_ACCESS_TOKEN so the "
             "web chat is not open to everyone on the network"
         )
-    runtime = Runtime(settings=settings, clock=clock or SystemClock(), playbooks=playbooks,
-                      organisations=organisations, router=Router())
+    runtime = Runtime(
+        settings=settings,
+        clock=clock or SystemClock(),
+        playbooks=playbooks,
+        organisations=organisations,
+        router=Router(),
+    )
     app = web.Application(client_max_size=1024 * 1024)
     app[RUNTIME] = runtime
 
@@ -91,15 +101,24 @@ def build_app(settings: Settings, *, clock: Clock | None = None,
             raise RuntimeError("engine not started")
         return await runtime.engine.handle(inbound)
 
-    web_chat = WebChat(handler=handle, store=runtime.require_store, clock=runtime.clock,
-                       tenant_id=organisations.default.id,
-                       access_token=settings.web_access_token)
+    web_chat = WebChat(
+        handler=handle,
+        store=runtime.require_store,
+        clock=runtime.clock,
+        tenant_id=organisations.default.id,
+        access_token=settings.web_access_token,
+    )
     web_chat.install(app)
     runtime.router.register(Channel.WEB, web_chat.deliver)
     for factory in PLATFORMS:
         try:
-            platform = factory(settings.env, handler=handle, store=runtime.require_store,
-                               clock=runtime.clock, host=settings.host)
+            platform = factory(
+                settings.env,
+                handler=handle,
+                store=runtime.require_store,
+                clock=runtime.clock,
+                host=settings.host,
+            )
         except SettingsError as exc:
             raise StartupError(str(exc)) from None
         if platform is not None:
@@ -113,13 +132,23 @@ def build_app(settings: Settings, *, clock: Clock | None = None,
             await runtime.store.create_schema()
         except StoreError as exc:
             raise StartupError(str(exc)) from None
-        runtime.reminders = Reminders(store=runtime.store, clock=runtime.clock,
-                                      playbooks=playbooks, organisations=organisations,
-                                      notifier=runtime.router)
-        runtime.wakeups = Wakeups(runtime.reminders.run_due,
-                                  poll_seconds=settings.reminder_poll_seconds)
-        runtime.engine = Engine(store=runtime.store, clock=runtime.clock, playbooks=playbooks,
-                                organisations=organisations, wake=runtime.wakeups.wake_at)
+        runtime.reminders = Reminders(
+            store=runtime.store,
+            clock=runtime.clock,
+            playbooks=playbooks,
+            organisations=organisations,
+            notifier=runtime.router,
+        )
+        runtime.wakeups = Wakeups(
+            runtime.reminders.run_due, poll_seconds=settings.reminder_poll_seconds
+        )
+        runtime.engine = Engine(
+            store=runtime.store,
+            clock=runtime.clock,
+            playbooks=playbooks,
+            organisations=organisations,
+            wake=runtime.wakeups.wake_at,
+        )
         if start_scheduler:
             runtime.wakeups.start()
 
@@ -147,8 +176,9 @@ async def serve(settings: Settings) -> None:
         await site.start()
     except OSError as exc:
         await runner.cleanup()
-        raise StartupError(f"cannot listen on {settings.host}:{settings.port}: "
-                           f"{exc.strerror}") from None
+        raise StartupError(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}"
+        ) from None
     log.info("Noodrem is running on http://%s:%s", settings.host, settings.port)
     try:
         await asyncio.Event().wait()
@@ -174,10 +204,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("serve", help="run the bot (the default)")
     check = commands.add_parser("validate", help="check playbooks without starting")
     check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: playbooks/)")
+    export = commands.add_parser("export", help="write an incident's evidence file")
+    export.add_argument("incident", help="incident id, e.g. NR-4K7Q2M")
+    export.add_argument("--format", choices=["pdf", "json", "csv"], default="pdf")
+    export.add_argument(
+        "-o", "--output", type=Path, help="file to write (default: INCIDENT.FORMAT; - for stdout)"
+    )
+    export.add_argument("--lang", choices=["nl", "en"], help="default: the incident's language")
+    verify = commands.add_parser("verify", help="check that a JSON export is unaltered")
+    verify.add_argument("file", type=Path)
+    register = commands.add_parser("register", help="write the breach register (Art. 33(5))")
+    register.add_argument("--format", choices=["csv", "pdf"], default="csv")
+    register.add_argument(
+        "-o", "--output", type=Path, help="file to write (default: datalekregister.FORMAT)"
+    )
+    register.add_argument("--lang", choices=["nl", "en"], help="default: the organisation's")
+    register.add_argument("--org", help="only this organisation's incidents (its id)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if args.command == "validate":
         return validate(args.paths)
+    if args.command == "export":
+        return evidence_cli.export_main(
+            os.environ, incident_id=args.incident, fmt=args.format, out=args.output, lang=args.lang
+        )
+    if args.command == "verify":
+        return evidence_cli.verify_command(args.file)
+    if args.command == "register":
+        return evidence_cli.register_main(
+            os.environ, fmt=args.format, out=args.output, lang=args.lang, org_id=args.org
+        )
     try:
         settings = Settings.from_env(os.environ)
         asyncio.run(serve(settings))

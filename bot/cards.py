@@ -11,7 +11,7 @@ from datetime import datetime
 from bot.i18n import t
 from bot.messages import Action, ActionName, Button, ButtonStyle, Field, Lang, Reply, ReplyKind
 from bot.organisation import Organisation
-from bot.playbook import FactSpec, FactType, Playbook, StepSpec
+from bot.playbook import FactSpec, FactType, Playbook, RecordSpec, StepSpec
 from bot.ports import Fact, FactStatus, Incident, Step, StepStatus
 from bot.timefmt import clock_time, duration
 
@@ -67,7 +67,7 @@ def fact_question(
     )
 
 
-def option_labels(fact: FactSpec, lang: Lang) -> list[tuple[str, str]]:
+def option_labels(fact: FactSpec | RecordSpec, lang: Lang) -> list[tuple[str, str]]:
     """(option id, label) pairs for choice and yes/no facts, in the person's language."""
     if fact.type is FactType.YES_NO:
         return [("yes", "Ja" if lang == "nl" else "Yes"), ("no", "Nee" if lang == "nl" else "No")]

@@ -63,9 +63,9 @@ class Engine:
                 channel=inbound.channel.value, event_id=inbound.event_id, at=now
             ):
                 return []  # a redelivery: it was handled the first time
-            conversation = await tx.get_conversation(inbound.conversation_key) or Conversation(
-                key=inbound.conversation_key, state={"mode": Mode.IDLE.value}
-            )
+            conversation = await tx.get_conversation(
+                inbound.conversation_key, lock=True
+            ) or Conversation(key=inbound.conversation_key, state={"mode": Mode.IDLE.value})
             turn = Turn(
                 tx=tx,
                 inbound=inbound,
@@ -170,7 +170,11 @@ class Engine:
             return
         if await self._answer_pending(turn, text, command):
             return
-        found = match_playbook(text, {p.id: p.triggers for p in self.playbooks.values()})
+        triggers = {
+            p.id: {str(lang): phrases for lang, phrases in p.triggers.items()}
+            for p in self.playbooks.values()
+        }
+        found = match_playbook(text, triggers)
         if found is not None:
             if turn.conversation.state.get("lang") is None:
                 turn.lang = found.lang

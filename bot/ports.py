@@ -164,7 +164,8 @@ class Transaction(Protocol):
         """Record that a platform event was processed; False if it already was."""
 
     # Conversations ----------------------------------------------------------------------
-    async def get_conversation(self, key: str) -> Conversation | None: ...
+    async def get_conversation(self, key: str, *, lock: bool = False) -> Conversation | None:
+        """With ``lock``: created idle if absent, and locked until the transaction ends."""
     async def save_conversation(self, conversation: Conversation) -> None: ...
 
     # People and addresses ---------------------------------------------------------------
@@ -227,6 +228,7 @@ class Transaction(Protocol):
 
     async def mark_deadline_sent(self, deadline_id: int, *, at: datetime, late: bool) -> None: ...
     async def next_deadline_at(self) -> datetime | None: ...
+    async def get_deadlines(self, incident_id: str) -> list[Deadline]: ...
 
     # Posted messages ---------------------------------------------------------------------
     async def save_message_ref(self, *, key: str, ref: dict[str, Any], at: datetime) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -40,25 +40,29 @@ LATE_AFTER = timedelta(seconds=60)  # a scheduler tick is not "late"; a restart 
 BATCH = 100
 
 
-def plan(step: Step, *, reported_at: datetime) -> list[NewDeadline]:
-    """Before the deadline (5 min for a deadline within the hour, else 30), at it to the
-    owner, and at it an escalation to the managers."""
+def plan(
+    step: Step, *, reported_at: datetime, lead_times: Sequence[timedelta] = ()
+) -> list[NewDeadline]:
+    """Reminders before the deadline (the playbook's lead times, else 5 min for a deadline
+    within the hour and 30 min for a later one), one at it to the owner, and an
+    escalation at it to the managers."""
     span = step.due_at - reported_at
-    lead_time = timedelta(minutes=5) if span <= timedelta(hours=1) else timedelta(minutes=30)
-    rows = []
-    if span > lead_time * 2:
-        rows.append(
-            NewDeadline(
-                step.step_id, DeadlineKind.REMIND_BEFORE, step.due_at - lead_time, step.owner
-            )
-        )
+    if not lead_times:
+        default = timedelta(minutes=5) if span <= timedelta(hours=1) else timedelta(minutes=30)
+        lead_times = (default,) if span > default * 2 else ()
+    rows = [
+        NewDeadline(step.step_id, DeadlineKind.REMIND_BEFORE, step.due_at - lead, step.owner)
+        for lead in sorted(lead_times, reverse=True)
+        if lead < span
+    ]
     rows.append(NewDeadline(step.step_id, DeadlineKind.DUE, step.due_at, step.owner))
     rows.append(NewDeadline(step.step_id, DeadlineKind.ESCALATE, step.due_at, MANAGERS))
     return rows
 
 
 async def schedule_step(turn: Turn, incident: Incident, step: Step) -> None:
-    rows = plan(step, reported_at=incident.reported_at)
+    spec = turn.playbook_of(incident).step(step.step_id)
+    rows = plan(step, reported_at=incident.reported_at, lead_times=spec.remind_before)
     await turn.tx.add_deadlines(incident.id, rows)
     turn.wake_times.extend(row.due_at for row in rows)
 

@@ -31,10 +31,21 @@ async def claim_inbound(
     return (await conn.execute(stmt)).first() is not None
 
 
-async def get_conversation(conn: AsyncConnection, *, key: str) -> Conversation | None:
-    row = (
-        await conn.execute(select(ConversationRow.__table__).where(ConversationRow.key == key))
-    ).first()
+async def get_conversation(
+    conn: AsyncConnection, *, key: str, lock: bool = False
+) -> Conversation | None:
+    """With ``lock``, the row (created idle if absent) is locked until the transaction
+    ends, so two messages of one person at once are handled one after the other instead
+    of the second overwriting the first one's state."""
+    query = select(ConversationRow.__table__).where(ConversationRow.key == key)
+    if lock:
+        await conn.execute(
+            insert(conn, ConversationRow)
+            .values(key=key, state={"mode": "idle"}, version=0)
+            .on_conflict_do_nothing(index_elements=[ConversationRow.key])
+        )
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
     if row is None:
         return None
     return Conversation(key=row.key, state=row.state, version=row.version)

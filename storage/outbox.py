@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ports import OutboxMessage
@@ -13,7 +13,15 @@ from storage.models import OutboxRow
 
 
 async def put(conn: AsyncConnection, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int:
-    """Store a message; returns its id, larger than every id stored before it."""
+    """Store a message; returns its id, larger than every id stored before it.
+
+    Readers ask for "everything after id N", so ids of one mailbox must become visible in
+    id order. On PostgreSQL two transactions could commit their ids out of order and a
+    reader would skip the lower one for good; a per-mailbox transaction lock makes the
+    second writer take its id only after the first has committed.
+    """
+    if conn.dialect.name == "postgresql":
+        await conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(mailbox))))
     stmt = (
         insert(OutboxRow)
         .values(mailbox=mailbox, payload=payload, created_at=at)

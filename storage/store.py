@@ -75,8 +75,8 @@ class SqlTransaction:
         )
 
     # Conversations ----------------------------------------------------------------------
-    async def get_conversation(self, key: str) -> Conversation | None:
-        return await conversations.get_conversation(self._conn, key=key)
+    async def get_conversation(self, key: str, *, lock: bool = False) -> Conversation | None:
+        return await conversations.get_conversation(self._conn, key=key, lock=lock)
 
     async def save_conversation(self, conversation: Conversation) -> None:
         await conversations.save_conversation(self._conn, conversation=conversation)

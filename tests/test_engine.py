@@ -24,7 +24,10 @@ async def bot(database_url: str) -> AsyncIterator[RunningApp]:
 
 def inbound(**overrides: object) -> Inbound:
     values: dict[str, object] = {
-        "channel": Channel.WEB, "tenant_id": "acme", "user_id": "u1", "user_name": "Jan",
+        "channel": Channel.WEB,
+        "tenant_id": "acme",
+        "user_id": "u1",
+        "user_name": "Jan",
         "conversation_id": "u1",
         "address": Address(Channel.WEB, "acme", "u1", "u1"),
     }
@@ -35,14 +38,19 @@ def inbound(**overrides: object) -> Inbound:
 async def test_first_evidence_from_a_shortcut_is_recorded(bot: RunningApp) -> None:
     engine = bot.runtime.engine
     assert engine is not None
-    evidence = {"evidence_text": "Graag vandaag nog € 48.000 overmaken. Groet, Directeur",
-                "evidence_author": "directeur@acme-bv.example", "evidence_time": "09:12",
-                "evidence_permalink": "https://acme.slack.com/archives/C1/p1"}
-    offered = await engine.handle(inbound(text="ik denk dat we een oplichter hebben betaald",
-                                          form=evidence))
+    evidence = {
+        "evidence_text": "Graag vandaag nog € 48.000 overmaken. Groet, Directeur",
+        "evidence_author": "directeur@acme-bv.example",
+        "evidence_time": "09:12",
+        "evidence_permalink": "https://acme.slack.com/archives/C1/p1",
+    }
+    offered = await engine.handle(
+        inbound(text="ik denk dat we een oplichter hebben betaald", form=evidence)
+    )
     assert offered[-1].kind is ReplyKind.QUESTION
-    opened = await engine.handle(inbound(action=Action(ActionName.CONFIRM_START,
-                                                       target="paid-fraudster")))
+    opened = await engine.handle(
+        inbound(action=Action(ActionName.CONFIRM_START, target="paid-fraudster"))
+    )
     incident_id = next(r.incident_id for r in opened if r.incident_id)
     async with bot.runtime.require_store().transaction() as tx:
         events = await tx.get_events(incident_id)
@@ -53,7 +61,8 @@ async def test_first_evidence_from_a_shortcut_is_recorded(bot: RunningApp) -> No
 async def test_a_workspace_of_no_organisation_gets_a_plain_answer(bot: RunningApp) -> None:
     engine = bot.runtime.engine
     assert engine is not None
-    replies = await engine.handle(inbound(channel=Channel.SLACK, tenant_id="T-UNKNOWN",
-                                          text="I think we paid a fraudster"))
+    replies = await engine.handle(
+        inbound(channel=Channel.SLACK, tenant_id="T-UNKNOWN", text="I think we paid a fraudster")
+    )
     assert [r.kind for r in replies] == [ReplyKind.ERROR]
     assert "not linked to an organisation" in replies[0].text

@@ -107,13 +107,26 @@ async def test_whole_flow_in_dutch(
     assert "Gedaan om 10:07" in texts(done) and "op tijd" in texts(done)
     assert any(m["card_key"] == f"checklist:{incident}" for m in done)
 
-    for _ in range(6):
+    for _ in range(5):
         card = jan.history[-1]
         assert card["kind"] == "step", texts([card])
         clock.advance(timedelta(minutes=1))
         reply = await jan.press("Gedaan")
         while reply and reply[-1]["inputs"]:
-            reply = await jan.submit("-" if "optional" in str(reply[-1]) else "REF-123")
+            reply = await jan.submit("REF-123")
+
+    assert jan.history[-1]["title"].startswith("Stap 7")
+    await jan.press("Gedaan")  # the 72-hour assessment, asked one answer at a time
+    await jan.press("Ja")  # personal data could have been seen
+    await jan.submit("namen, e-mailadressen, IBAN's")
+    await jan.submit("klanten")
+    await jan.submit("ongeveer 300")
+    await jan.press("Een risico")
+    await jan.press("Ja")  # notify the AP
+    await jan.submit("AP-2026-000123")
+    await jan.submit("vandaag 10:10")
+    await jan.press("Nee")  # no need to tell the people themselves
+    await jan.submit("wachtwoorden gewijzigd, MFA aan")
     said = texts(jan.history[-3:])
     assert "Alle stappen zijn afgerond" in said
     assert "Fraudehelpdesk" in said and "cert@ncsc.nl" in said
@@ -124,6 +137,15 @@ async def test_whole_flow_in_dutch(
     assert kinds[:2] == ["incident_opened", "participant_joined"]
     assert kinds.count("fact_answered") == 6
     assert kinds.count("step_done") == 7
+    assessed = next(e for e in events if e.kind == "ap_assessed")
+    assert assessed.data == {
+        "late": False, "personal_data": "yes", "data_kinds": "namen, e-mailadressen, IBAN's",
+        "people": "klanten", "approx_count": "ongeveer 300", "risk": "risk", "notify_ap": True,
+        "ap_notification_number": "AP-2026-000123",
+        "notified_at": "2026-11-20T09:10:00.000000Z", "reason": None,
+        "inform_people": False, "measures": "wachtwoorden gewijzigd, MFA aan",
+        "delay_reason": None,
+    }
     bank = next(e for e in events if e.kind == "step_done" and e.data["step"] == "call-bank")
     assert bank.data["records"] == {"bank_case_number": "RABO-2026-4711"}
     assert bank.data["on_time"] is True
@@ -295,8 +317,7 @@ async def test_two_people_pressing_done_at_once_record_one_completion(
     await jan.say("status")
     await jan.press("▶ Bewaar het bewijs")
     form = {"evidence_location": "map Fraude op de server"}
-    replies = await asyncio.gather(jan.press("Gedaan", form=form),
-                                   piet.press("Gedaan", form=form))
+    replies = await asyncio.gather(jan.press("Gedaan", form=form), piet.press("Gedaan", form=form))
     said = texts(replies[0] + replies[1])
     assert said.count("Gedaan om") == 1
     assert "verouderd" in said
@@ -375,8 +396,10 @@ async def test_help_and_not_understood(bot: RunningApp, http: aiohttp.ClientSess
     english = WebUser(http, bot.url, "Eve", locale="en")
     assert "step by step" in texts(await english.say("help"))
 
-async def test_list_shows_a_manager_every_open_incident(bot: RunningApp,
-                                                        http: aiohttp.ClientSession) -> None:
+
+async def test_list_shows_a_manager_every_open_incident(
+    bot: RunningApp, http: aiohttp.ClientSession
+) -> None:
     jan = WebUser(http, bot.url, "Jan")
     first = await open_incident(jan)
     piet = WebUser(http, bot.url, "Piet")
@@ -390,3 +413,36 @@ async def test_list_shows_a_manager_every_open_incident(bot: RunningApp,
     assert "0 stappen klaar, 7 open, 0 te laat" in said
     checklist = await mira.press(second)
     assert checklist[-1]["card_key"] == f"checklist:{second}"
+
+
+async def test_ap_assessment_reminds_at_48_24_and_4_hours_left(
+        bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    incident = await open_incident(jan)
+    async with bot.runtime.require_store().transaction() as tx:
+        deadlines = await tx.get_deadlines(incident)
+    before_ap = sorted(d.due_at - START for d in deadlines
+                       if d.step_id == "ap-assessment" and d.kind.value == "remind_before")
+    assert before_ap == [timedelta(hours=24), timedelta(hours=48), timedelta(hours=68)]
+
+
+async def test_a_late_assessment_records_why(bot: RunningApp, http: aiohttp.ClientSession,
+                                             clock: ManualClock) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    incident = await open_incident(jan)
+    clock.advance(timedelta(hours=73))
+    await jan.say("status")
+    await jan.press("▶ Beoordeel")
+    await jan.press("Gedaan")
+    await jan.press("Nee")  # no personal data
+    await jan.press("Nee")  # so no notification
+    await jan.submit("alleen een betaling, geen mailbox")
+    await jan.press("Nee")
+    asked = await jan.submit("betaling teruggevraagd")
+    assert "reden van de vertraging" in texts(asked)
+    done = await jan.submit("de directeur was op reis")
+    assert "te laat" in texts(done)
+    events = await events_of(bot, incident)
+    assessed = next(e for e in events if e.kind == "ap_assessed").data
+    assert assessed["late"] is True and assessed["delay_reason"] == "de directeur was op reis"
+    assert assessed["notify_ap"] is False and assessed["data_kinds"] is None

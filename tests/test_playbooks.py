@@ -146,7 +146,7 @@ def test_paid_fraudster_has_the_agreed_facts_and_steps() -> None:
     assert records["call-bank"] == [("bank_case_number", True)]
     assert records["police-report"] == [("police_report_number", True)]
     assert [r[0] for r in records["alert-it"]] == ["it_ticket_number"]
-    assert records["ap-assessment"] == [("ap_decision", True), ("ap_notification_number", False)]
+    assert records["ap-assessment"][0] == ("personal_data", True)
     assert playbook.step("reset-passwords").after == ("preserve-evidence",)
     assert playbook.step("notify-recipients").when == Condition(
         fact="mailbox_compromised", equals="yes"

@@ -72,8 +72,9 @@ class WebUser:
         self._last_id = body["last_id"]
         return [m for m in messages if m["kind"] != "user"]
 
-    async def _post(self, body: dict[str, Any], *, client_id: str | None = None
-                    ) -> list[dict[str, Any]]:
+    async def _post(
+        self, body: dict[str, Any], *, client_id: str | None = None
+    ) -> list[dict[str, Any]]:
         payload = {
             "user_id": self.user_id,
             "user_name": self.name,

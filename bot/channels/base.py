@@ -33,5 +33,6 @@ class PlatformChannel(Protocol):
 
 
 class ChannelFactory(Protocol):
-    def __call__(self, env: dict[str, str], *, handler: Handler, store: StoreGetter,
-                 clock: Clock, host: str) -> PlatformChannel | None: ...
+    def __call__(
+        self, env: dict[str, str], *, handler: Handler, store: StoreGetter, clock: Clock, host: str
+    ) -> PlatformChannel | None: ...

@@ -195,7 +195,11 @@ class SlackChannel:
         # One connection pool for every Web API call (the client opens one per call otherwise).
         self._client.session = aiohttp.ClientSession()
         if self._settings.mode is SlackMode.SOCKET:
-            await self._connect_socket()
+            try:
+                await self._connect_socket()
+            except SettingsError:
+                await self._client.session.close()  # the start fails: no cleanup hook runs
+                raise
 
     async def _connect_socket(self) -> None:
         """Connect before the app counts as started, so a wrong app token or an unreachable

@@ -21,7 +21,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from types import SimpleNamespace
-from typing import Any
 
 from aiohttp import web
 from botbuilder.core import TurnContext
@@ -145,7 +144,6 @@ class TeamsChannel:
         self._handler = handler
         self._store = store
         self._clock = clock
-        self._cards = _CardPlaces(store, clock)
         config = SimpleNamespace(
             APP_ID=settings.app_id,
             APP_PASSWORD=settings.app_password,
@@ -281,7 +279,10 @@ class TeamsChannel:
     async def _place_card(self, context: TurnContext, reply: Reply, *, repost: bool) -> None:
         """Post a keyed card once per conversation, then replace it where it stands."""
         key = f"teams:{context.activity.conversation.id}:{reply.card_key}"
-        place = None if repost else await self._cards.get(key)
+        place = None
+        if not repost:
+            async with self._store().transaction() as tx:
+                place = await tx.get_message_ref(key)
         activity = _activity(reply)
         if place is not None:
             activity.id = str(place["activity_id"])
@@ -296,34 +297,10 @@ class TeamsChannel:
             activity = _activity(reply)
         sent = await context.send_activity(activity)
         if sent is not None and sent.id:
-            await self._cards.save(key, {"activity_id": sent.id})
-
-
-class _CardPlaces:
-    """Where each updatable card was posted, so its next version replaces it.
-
-    TEMPORARY fallback: until ``storage`` implements ``save_message_ref`` and
-    ``get_message_ref`` (ports, issue 4), places are kept in this process only and a
-    restart posts the card anew. Delete ``_memory`` and the ``getattr`` checks then.
-    """
-
-    def __init__(self, store: StoreGetter, clock: Clock) -> None:
-        self._store = store
-        self._clock = clock
-        self._memory: dict[str, dict[str, Any]] = {}
-
-    async def get(self, key: str) -> dict[str, Any] | None:
-        async with self._store().transaction() as tx:
-            if getattr(tx, "get_message_ref", None) is None:
-                return self._memory.get(key)
-            return await tx.get_message_ref(key)
-
-    async def save(self, key: str, ref: dict[str, Any]) -> None:
-        async with self._store().transaction() as tx:
-            if getattr(tx, "save_message_ref", None) is None:
-                self._memory[key] = ref
-                return
-            await tx.save_message_ref(key=key, ref=ref, at=self._clock.now())
+            async with self._store().transaction() as tx:
+                await tx.save_message_ref(
+                    key=key, ref={"activity_id": sent.id}, at=self._clock.now()
+                )
 
 
 def _activity(reply: Reply) -> Activity:

@@ -34,9 +34,11 @@ class ApAssessment:
     notify_ap: bool
     ap_notification_number: str | None
     notified_at: datetime | None
-    reason: str  # why not notified, or why late
+    reason: str  # why not notified
     inform_people: bool
     measures: str
+    late: bool  # assessed after the 72-hour deadline
+    delay_reason: str
 
     @classmethod
     def from_event(cls, event: Event) -> ApAssessment:
@@ -66,6 +68,8 @@ class ApAssessment:
             reason=text("reason"),
             inform_people=data.get("inform_people") is True,
             measures=text("measures"),
+            late=data.get("late") is True,
+            delay_reason=text("delay_reason"),
         )
 
 

@@ -19,7 +19,7 @@ from bot.chain import parse_utc
 from bot.evidence.ap import ApAssessment, ap_decision
 from bot.evidence.texts import has, local_long, say, span
 from bot.messages import Lang
-from bot.playbook import FactSpec, FactType, Playbook
+from bot.playbook import FactSpec, FactType, Playbook, RecordSpec
 from bot.ports import Event
 from bot.timefmt import clock_time
 
@@ -34,9 +34,10 @@ def fact_label(spec: FactSpec, lang: Lang) -> str:
     return say(key, lang) if has(key) else spec.ask.get(lang)
 
 
-def fact_value(spec: FactSpec, data: dict[str, Any], *, lang: Lang, tz: ZoneInfo) -> str:
-    value = str(data.get("value") or "")
-    display = str(data.get("display") or value)
+def answer_text(
+    spec: FactSpec | RecordSpec, value: str, display: str, *, lang: Lang, tz: ZoneInfo
+) -> str:
+    """A fact's or record's answer said in ``lang``; ``display`` when it cannot be read."""
     if spec.type is FactType.YES_NO and value in ("yes", "no"):
         return say(value, lang)
     if spec.type is FactType.CHOICE:
@@ -74,7 +75,8 @@ class Describer:
         self.names: dict[str, str] = {}
         self.titles = {s.id: s.title.get(lang) for s in playbook.steps}
         self.facts = {f.id: f for f in playbook.facts}
-        self.record_labels = {r.id: r.label.get(lang) for s in playbook.steps for r in s.record}
+        self.records = {r.id: r for s in playbook.steps for r in s.record}
+        self.assessments = {s.id for s in playbook.steps if s.breach_assessment}
         self._by_kind: dict[str, Callable[[dict[str, Any], Event], str]] = {
             "incident_opened": self._incident_opened,
             "participant_joined": self._participant_joined,
@@ -115,8 +117,7 @@ class Describer:
 
     # One method per event kind --------------------------------------------------------
     def _incident_opened(self, data: dict[str, Any], event: Event) -> str:
-        title = str(data.get("title") or self.playbook.title.get(self.lang))
-        text = say("ev.incident_opened", self.lang, title=title)
+        text = say("ev.incident_opened", self.lang, title=self.playbook.title.get(self.lang))
         if data.get("reported_text"):
             text += " " + say("ev.reported_text", self.lang, text=data["reported_text"])
         return text
@@ -140,12 +141,11 @@ class Describer:
 
     def _fact_answered(self, data: dict[str, Any], event: Event) -> str:
         label, spec = self._fact(data)
-        value = (
-            fact_value(spec, data, lang=self.lang, tz=self.tz)
-            if spec
-            else str(data.get("display") or data.get("value"))
-        )
-        return say("ev.fact_answered", self.lang, label=label, value=value)
+        value = str(data.get("value") or "")
+        display = str(data.get("display") or value)
+        if spec is not None:
+            display = answer_text(spec, value, display, lang=self.lang, tz=self.tz)
+        return say("ev.fact_answered", self.lang, label=label, value=display)
 
     def _fact_unknown(self, data: dict[str, Any], event: Event) -> str:
         return say("ev.fact_unknown", self.lang, label=self._fact(data)[0])
@@ -157,10 +157,21 @@ class Describer:
         else:
             timing = say("state.on_time", self.lang)
         text = say("ev.step_done", self.lang, title=self._title(data), timing=timing)
+        if data.get("step") in self.assessments:  # the ap_assessed event after it says it
+            return text
         records = data.get("records")
         for key, value in (records if isinstance(records, dict) else {}).items():
-            text += f" {self.record_labels.get(key, key)}: {value}."
+            label, answer = self.record(str(key), str(value))
+            text += f" {label}: {answer}."
         return text
+
+    def record(self, record_id: str, value: str) -> tuple[str, str]:
+        """A recorded value with its label, both in the file's language."""
+        spec = self.records.get(record_id)
+        if spec is None:
+            return record_id, value
+        answer = answer_text(spec, value, value, lang=self.lang, tz=self.tz)
+        return spec.label.get(self.lang).rstrip("?"), answer
 
     def _step_blocked(self, data: dict[str, Any], event: Event) -> str:
         return say("ev.step_blocked", self.lang, title=self._title(data), reason=data.get("reason"))

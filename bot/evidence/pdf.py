@@ -12,13 +12,15 @@ from pathlib import Path
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from bot.evidence.picture import draw_first_hours
 from bot.evidence.pdfbase import GREY, MONO, SANS, EvidencePdf
+from bot.evidence.picture import draw_first_hours
 from bot.evidence.texts import say
 from bot.evidence.timeline import Row, StepLine, StepState, Timeline
 from bot.messages import Lang
 
 HEADINGS = FontFace(emphasis="BOLD", fill_color=(225, 225, 225))
+TITLE = FontFace(emphasis="BOLD")
+DETAILS = FontFace(size_pt=7.5, color=(60, 60, 60))
 RESULT_FILL = {
     StepState.ON_TIME: (210, 237, 210),
     StepState.LATE: (246, 205, 205),
@@ -28,8 +30,10 @@ RESULT_FILL = {
     StepState.SKIPPED: (228, 228, 228),
     StepState.NOT_APPLICABLE: (245, 245, 245),
 }
-# Timeline columns, in mm: seq, local time, UTC, who, what happened (180 in all).
-EVENT_COLUMNS = (9.0, 34.0, 29.0, 27.0, 81.0)
+# The widest text of the fixed timeline columns: seq, local time, UTC; then "who" in mm.
+EVENT_SAMPLES = ("99999", "28-10-2026 02:59:59 CEST", "2026-10-28 00:59:59Z")
+WHO_WIDTH = 27.0
+PAD = 0.8
 EVENT_SIZE = 7.0
 EVENT_LINE = 3.1
 
@@ -84,7 +88,7 @@ def _summary(pdf: EvidencePdf, timeline: Timeline) -> None:
     pdf.heading(say("sec_ap", lang))
     pdf.rows(summary.ap_rows)
     pdf.heading(say("sec_people", lang))
-    pdf.rows((Row(say("sec_people", lang), "\n".join(summary.people) or "—"),))
+    pdf.rows((Row(say("col_who", lang), "\n".join(summary.people) or "—"),))
     pdf.heading(say("sec_verify", lang))
     pdf.rows(
         (
@@ -96,6 +100,8 @@ def _summary(pdf: EvidencePdf, timeline: Timeline) -> None:
 
 
 def _checklist(pdf: EvidencePdf, timeline: Timeline) -> None:
+    """One row per step; what was recorded, reasons and reminders in a second row under
+    the title, so the title stands out and the details get the width of three columns."""
     lang = timeline.lang
     pdf.heading(say("sec_checklist", lang))
     pdf.set_font(SANS, "", 8)
@@ -111,20 +117,28 @@ def _checklist(pdf: EvidencePdf, timeline: Timeline) -> None:
         for key in ("#", "col_step", "col_deadline", "col_done", "col_result"):
             head.cell(key if key == "#" else say(key, lang))
         for step in timeline.steps:
+            details = _details(step, lang)
+            span = 2 if details else 1
+            bold = step.state in (StepState.LATE, StepState.OVERDUE)
             row = table.row()
-            row.cell(str(step.number))
-            row.cell(_step_text(step, lang))
+            row.cell(str(step.number), rowspan=span)
+            row.cell(step.title, style=TITLE)
             row.cell(step.deadline)
             row.cell(step.done or "—")
-            fill = RESULT_FILL[step.state]
-            bold = step.state in (StepState.LATE, StepState.OVERDUE)
-            row.cell(step.result, style=FontFace(emphasis="BOLD" if bold else None, fill_color=fill))
+            row.cell(
+                step.result,
+                rowspan=span,
+                style=FontFace(
+                    emphasis="BOLD" if bold else None, fill_color=RESULT_FILL[step.state]
+                ),
+            )
+            if details:
+                table.row().cell(details, colspan=3, style=DETAILS)
 
 
-def _step_text(step: StepLine, lang: Lang) -> str:
-    """The title, then what was recorded, why it was set aside, and what happened to it."""
-    lines = [step.title]
-    lines += [f"{record.label}: {record.value}" for record in step.records]
+def _details(step: StepLine, lang: Lang) -> str:
+    """What was recorded, why it was set aside, and what happened to it."""
+    lines = [f"{record.label}: {record.value}" for record in step.records]
     if step.reason:
         lines.append(say("reason", lang, reason=step.reason))
     lines += [f"· {note}" for note in step.notes]
@@ -135,12 +149,15 @@ def _events(pdf: EvidencePdf, timeline: Timeline) -> None:
     """Every event, drawn line by line with ``text``: fast enough for 10,000 events."""
     lang = timeline.lang
     pdf.heading(say("sec_timeline", lang))
-    headers = ("#", say("col_local", lang), say("col_utc", lang), say("col_who", lang))
-    headers += (say("col_what", lang),)
-    x_positions = [pdf.l_margin]
-    for width in EVENT_COLUMNS[:-1]:
-        x_positions.append(x_positions[-1] + width)
+    headers = [say(key, lang) for key in ("col_local", "col_utc", "col_who", "col_what")]
+    headers.insert(0, "#")
     right = pdf.w - pdf.r_margin
+    pdf.set_font(SANS, "", EVENT_SIZE)
+    widths = [pdf.width_of(sample) + 3 * PAD for sample in EVENT_SAMPLES] + [WHO_WIDTH]
+    widths.append(right - pdf.l_margin - sum(widths))
+    x_positions = [pdf.l_margin]
+    for width in widths[:-1]:
+        x_positions.append(x_positions[-1] + width)
     bottom = pdf.page_break_trigger
 
     def header_row() -> None:
@@ -149,14 +166,14 @@ def _events(pdf: EvidencePdf, timeline: Timeline) -> None:
         pdf.rect(pdf.l_margin, y, right - pdf.l_margin, EVENT_LINE + 2, style="F")
         pdf.set_font(SANS, "B", EVENT_SIZE)
         for x, text in zip(x_positions, headers, strict=True):
-            pdf.text(x + 0.8, y + EVENT_LINE, text)
+            pdf.text(x + PAD, y + EVENT_LINE, text)
         pdf.set_y(y + EVENT_LINE + 2.5)
         pdf.set_font(SANS, "", EVENT_SIZE)
 
     header_row()
     pdf.set_draw_color(215, 215, 215)
     pdf.set_line_width(0.1)
-    inner = [width - 1.6 for width in EVENT_COLUMNS]
+    inner = [width - 2 * PAD for width in widths]
     for line in timeline.events:
         cells = (
             [str(line.seq)],
@@ -173,7 +190,7 @@ def _events(pdf: EvidencePdf, timeline: Timeline) -> None:
             y = pdf.get_y()
         for x, cell in zip(x_positions, cells, strict=True):
             for number, text in enumerate(cell, start=1):
-                pdf.text(x + 0.8, y + number * EVENT_LINE - 0.6, text)
+                pdf.text(x + PAD, y + number * EVENT_LINE - 0.6, text)
         pdf.line(pdf.l_margin, y + height, right, y + height)
         pdf.set_y(y + height + 0.3)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -109,7 +110,7 @@ class EvidencePdf(FPDF):
     def paragraph(self, text: str, *, size: float = 8.5, color: Sequence[int] = BLACK) -> None:
         self.set_font(SANS, "", size)
         self.set_text_color(*color)
-        self.multi_cell(0, size * 0.45, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, size * 0.45, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(*BLACK)
 
     def rows(self, rows: Sequence[Row], *, mono_values: bool = False) -> None:
@@ -135,7 +136,9 @@ class EvidencePdf(FPDF):
         key = (self.font_family + self.font_style, self.font_size_pt, text)
         width = self._widths.get(key)
         if width is None:
-            cw = self.current_font.cw
+            cw: Any = getattr(self.current_font, "cw", None)
+            if cw is None:  # not a TrueType font: take fpdf2's own, slower, route
+                return float(self.get_string_width(text))
             width = sum(cw[ord(c)] for c in text) * self.font_size_pt * 0.001 / self.k
             if len(self._widths) < 200_000:
                 self._widths[key] = width

@@ -17,7 +17,7 @@ from bot.evidence.timeline import StepLine, StepState, Timeline
 HORIZON = timedelta(hours=6)
 """Steps due later than this (the 72-hour AP step) run off the right edge with a note."""
 TICKS = (5, 10, 15, 30, 60, 120, 180)  # minutes between grid lines; at most 8 of them
-ROW = 7.5
+ROW = 7.0
 LABEL_WIDTH = 58.0
 GREEN = (30, 130, 50)
 RED = (200, 35, 35)
@@ -29,7 +29,7 @@ Color = tuple[int, int, int]
 def draw_first_hours(pdf: EvidencePdf, timeline: Timeline) -> None:
     lang = timeline.lang
     steps = timeline.steps
-    needed = 24 + len(steps) * ROW + 22
+    needed = 40 + len(steps) * ROW  # heading, intro, axis labels, caption, legend
     if pdf.get_y() + needed > pdf.page_break_trigger:
         pdf.add_page()
     pdf.heading(say("sec_picture", lang))
@@ -110,7 +110,7 @@ class _Axis:
         if self.beyond(step.due_at):
             self._arrow(self.x1, centre, BAND)
             note = say("beyond", self.lang, span=span(step.due_at - self.start, self.lang))
-            self._label(self.x1 - 1.5 - pdf.width_of(note), centre - 2.6, note, GREY)
+            self._label(self.x1 + 3.5, centre, note, GREY)
         else:
             pdf.set_draw_color(0, 0, 0)
             pdf.set_line_width(0.5)
@@ -133,7 +133,8 @@ class _Axis:
             pdf.set_fill_color(255, 255, 255)
             pdf.set_line_width(0.5)
             pdf.rect(x - 1.3, centre - 1.3, 2.6, 2.6, style="DF")
-            self._label(x + 2.2, centre, say("state.open", self.lang), ORANGE)
+            if not self.beyond(step.due_at):  # there the note on the deadline is in the way
+                self._label(x + 2.2, centre, say("state.open", self.lang), ORANGE)
             return
         if step.done_at is None:
             return
@@ -144,14 +145,15 @@ class _Axis:
         if state is StepState.ON_TIME:
             pdf.set_fill_color(*GREEN)
             pdf.circle(x, centre, 1.4, style="F")
-            self._label(x + 2.2, centre, text, GREEN)
+            self._label(max(x, due) + 2.2, centre, text, GREEN)  # clear of the deadline mark
         elif state is StepState.LATE:
             pdf.set_draw_color(*RED)
             pdf.set_line_width(0.9)
             pdf.line(due, centre, x, centre)
             pdf.set_fill_color(*RED)
-            pdf.polygon([(x, centre - 1.7), (x - 1.6, centre + 1.3), (x + 1.6, centre + 1.3)],
-                        style="F")
+            pdf.polygon(
+                [(x, centre - 1.7), (x - 1.6, centre + 1.3), (x + 1.6, centre + 1.3)], style="F"
+            )
             self._label(x + 2.2, centre, "+" + text, RED)
         else:  # skipped
             pdf.set_draw_color(*GREY)
@@ -164,8 +166,10 @@ class _Axis:
         pdf = self.pdf
         pdf.set_font(SANS, "", 6.5)
         right = pdf.w - pdf.r_margin
-        if x + pdf.width_of(text) > right:
-            x = right - pdf.width_of(text)
+        width = pdf.width_of(text)
+        x = min(x, right - width)
+        pdf.set_fill_color(255, 255, 255)  # grid lines must not cross the words
+        pdf.rect(x - 0.5, centre - 1.5, width + 1, 3, style="F")
         pdf.set_text_color(*color)
         pdf.text(x, centre + 0.9, text)
         pdf.set_text_color(0, 0, 0)

@@ -95,7 +95,7 @@ def register_entry(timeline: Timeline) -> Entry:
         people=people or "—",
         consequences=f"{risk_text(ap, lang)}; {inform}",
         measures=" ".join(part for part in (ap.measures, steps) if part) or "—",
-        decision=f"{decision}. {ap.reason}".strip() if ap.reason else decision,
+        decision=". ".join(part for part in (decision, ap.reason, ap.delay_reason) if part),
     )
 
 
@@ -142,4 +142,3 @@ def render_register_pdf(
         pdf.heading(f"{entry.incident_id} · {local_long(entry.reported_at, tz=tz, lang=lang)}")
         pdf.rows(entry.rows(lang))
     return bytes(pdf.output())
-

@@ -67,6 +67,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "ap_not_notified": ("niet gemeld bij de AP", "not reported to the AP"),
     "ap_reason": ("Reden", "Reason"),
+    "ap_delay_reason": ("Reden van de vertraging", "Reason for the delay"),
     "ap_personal_data": ("Persoonsgegevens betrokken", "Personal data involved"),
     "ap_data_kinds": ("Soorten gegevens", "Kinds of data"),
     "ap_people": ("Van wie", "About whom"),

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.chain import parse_utc
 from bot.evidence import EvidenceError
 from bot.evidence.ap import ApAssessment, ap_decision, risk_text
-from bot.evidence.describe import Describer, fact_label, fact_value, role_text
+from bot.evidence.describe import Describer, answer_text, fact_label, role_text
 from bot.evidence.texts import local_long, local_stamp, say, span, utc_stamp
 from bot.messages import Lang
 from bot.playbook import Playbook
@@ -272,13 +272,14 @@ class _Builder:
             result = say(f"state.{state.value}", lang)
         if state is StepState.BLOCKED and late_by is not None:
             result += "; " + say("state.overdue", lang, late=span(late_by, lang))
-        try:
-            spec = self.playbook.step(step.step_id)
-        except KeyError:
-            title, labels = step.step_id, {}
+        title = self.describe.titles.get(step.step_id, step.step_id)
+        if step.step_id in self.describe.assessments:  # its answers: in the AP section
+            decision = ap_decision(self.ap, tz=self.tz, lang=lang)
+            records: tuple[Row, ...] = (Row(say("ap_decision", lang), decision),)
         else:
-            title = spec.title.get(lang)
-            labels = {r.id: r.label.get(lang) for r in spec.record}
+            records = tuple(
+                Row(*self.describe.record(key, value), key) for key, value in step.records.items()
+            )
         notes = step.notes
         if len(notes) > MAX_NOTES:
             notes = [*notes[: MAX_NOTES - 1], say("notes_more", lang, n=len(notes) - MAX_NOTES + 1)]
@@ -296,7 +297,7 @@ class _Builder:
             result=result,
             done_at=step.done_at,
             late_by=late_by,
-            records=tuple(Row(labels.get(k, k), v, k) for k, v in step.records.items()),
+            records=records if step.state in (StepState.ON_TIME, StepState.LATE) else (),
             reason=step.reason if state in (StepState.SKIPPED, StepState.BLOCKED) else None,
             notes=tuple(notes),
         )
@@ -304,7 +305,7 @@ class _Builder:
     def summary(self, events: Sequence[Event], *, organisation: str) -> Summary:
         lang = self.lang
         opened = events[0]
-        title = str(opened.data.get("title") or self.playbook.title.get(lang))
+        title = self.playbook.title.get(lang)  # recorded in the incident's language only
         org = str(opened.data.get("organisation") or organisation)
         if self.stopped_at is None:
             status = say("status_open", lang)
@@ -331,14 +332,19 @@ class _Builder:
             elif event.kind == "fact_unknown":
                 value = say("not_known_yet", lang)
             else:
-                value = fact_value(spec, event.data, lang=lang, tz=self.tz)
+                value = str(event.data.get("value") or "")
+                display = str(event.data.get("display") or value)
+                value = answer_text(spec, value, display, lang=lang, tz=self.tz)
             facts.append(Row(fact_label(spec, lang), value, spec.id))
         done: dict[str, str] = {}
         for step in self.steps.values():
             done.update(step.records)
         records = [
-            Row(record.label.get(lang), done.get(record.id) or say("not_recorded", lang), record.id)
+            Row(*self.describe.record(record.id, done[record.id]), record.id)
+            if done.get(record.id)
+            else Row(record.label.get(lang).rstrip("?"), say("not_recorded", lang), record.id)
             for spec in self.playbook.steps
+            if not spec.breach_assessment  # those answers have their own section
             for record in spec.record
         ]
         return Summary(
@@ -365,6 +371,7 @@ def _ap_rows(ap: ApAssessment | None, *, tz: ZoneInfo, lang: Lang) -> tuple[Row,
     rows = [
         decision,
         Row(say("ap_reason", lang), ap.reason),
+        Row(say("ap_delay_reason", lang), ap.delay_reason),
         Row(say("ap_personal_data", lang), answer.get(ap.personal_data, say("unknown", lang))),
         Row(say("ap_data_kinds", lang), ap.data_kinds),
         Row(say("ap_people", lang), ap.people),

@@ -99,7 +99,8 @@ def verify_document(document: Any) -> Verdict:
     if verdict is not None:
         return verdict
     last = events[-1]
-    chain = document.get("chain") if isinstance(document.get("chain"), dict) else {}
+    block = document.get("chain")
+    chain = block if isinstance(block, dict) else {}
     stated_hash = chain.get("final_hash", last.hash)
     stated_count = chain.get("event_count", len(events))
     if stated_hash != last.hash or stated_count != len(events):
@@ -171,36 +172,62 @@ def _classify(
     skipped_over = following is not None and following.prev_hash == expected_prev
     if not event.valid:
         if skipped_over and following is not None and following.prev_hash != event.hash:
-            return _bad(events, event, Problem.INSERTED, "is not part of the chain: the event "
-                        "after it links to the one before it")
-        return _bad(events, event, Problem.CHANGED, "was changed after it was recorded: its "
-                    "fields no longer give its hash")
+            return _bad(
+                events,
+                event,
+                Problem.INSERTED,
+                "is not part of the chain: the event after it links to the one before it",
+            )
+        return _bad(
+            events,
+            event,
+            Problem.CHANGED,
+            "was changed after it was recorded: its fields no longer give its hash",
+        )
     copy = next((e for e in earlier if e.hash == event.hash), None)
     if copy is not None:
-        return _bad(events, event, Problem.INSERTED, f"is a copy of event {copy.seq} at "
-                    f"position {copy.position}")
+        return _bad(
+            events,
+            event,
+            Problem.INSERTED,
+            f"is a copy of event {copy.seq} at position {copy.position}",
+        )
     seqs = Counter(e.seq for e in events)
     if seqs[event.seq] > 1:
         linked = {e.prev_hash for e in events}
         twin = next(e for e in events if e.seq == event.seq and e is not event)
         inserted = twin if twin.position < event.position and twin.hash not in linked else event
-        return _bad(events, inserted, Problem.INSERTED, f"was inserted: event {event.seq} "
-                    "appears twice and no event links to this one")
+        return _bad(
+            events,
+            inserted,
+            Problem.INSERTED,
+            f"was inserted: event {event.seq} appears twice and no event links to this one",
+        )
     if event.seq == expected_seq:
         if not earlier:
-            return _bad(events, event, Problem.CHANGED, "was changed: it does not start the "
-                        "chain")
-        return _bad(events, earlier[-1], Problem.CHANGED, f"was changed and given a new hash: "
-                    f"event {event.seq} no longer links to it")
+            return _bad(events, event, Problem.CHANGED, "was changed: it does not start the chain")
+        return _bad(
+            events,
+            earlier[-1],
+            Problem.CHANGED,
+            f"was changed and given a new hash: event {event.seq} no longer links to it",
+        )
     if event.seq > expected_seq:
         found = next((e for e in events if e.seq == expected_seq), None)
         if found is not None:
-            return _bad(events, event, Problem.REORDERED, f"is out of order: event "
-                        f"{expected_seq} belongs here but is at position {found.position}")
-        missing = f"{expected_seq}" if event.seq - 1 == expected_seq else (
-            f"{expected_seq} to {event.seq - 1}")
-        return _bad(events, event, Problem.REMOVED, f"follows a gap: event {missing} was "
-                    "removed")
+            return _bad(
+                events,
+                event,
+                Problem.REORDERED,
+                f"is out of order: event "
+                f"{expected_seq} belongs here but is at position {found.position}",
+            )
+        missing = (
+            f"{expected_seq}"
+            if event.seq - 1 == expected_seq
+            else (f"{expected_seq} to {event.seq - 1}")
+        )
+        return _bad(events, event, Problem.REMOVED, f"follows a gap: event {missing} was removed")
     return _bad(events, event, Problem.INSERTED, "does not belong in the chain here")
 
 

@@ -6,9 +6,9 @@ from bot import cards
 from bot.answers import AnswerError, Parsed, parse_answer
 from bot.flows import steps
 from bot.flows.turn import Mode, Turn
+from bot.messages import Reply, ReplyKind
 from bot.playbook import FactType
 from bot.ports import Fact, FactStatus, Incident
-from bot.messages import Reply, ReplyKind
 
 
 async def ask_next(
@@ -123,7 +123,7 @@ async def skip(turn: Turn, incident_id: str | None, fact_id: str | None) -> None
         )
         await turn.record(incident.id, "fact_unknown", fact=spec.id)
     turn.say_text("fact_skipped")
-    passed = tuple(turn.detail("passed") or ()) + (spec.id,)
+    passed = (*(turn.detail("passed") or ()), spec.id)
     await _continue(turn, incident, passed=passed)
 
 

@@ -25,8 +25,9 @@ from bot.timefmt import clock_time
 _ID_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
 # What a channel may hand over as first evidence, e.g. Slack's "Report as fraud" shortcut on
 # the suspicious message: its text, author, time and permalink.
-EVIDENCE_KEYS = frozenset({"evidence_text", "evidence_author", "evidence_time",
-                           "evidence_permalink"})
+EVIDENCE_KEYS = frozenset(
+    {"evidence_text", "evidence_author", "evidence_time", "evidence_permalink"}
+)
 MAX_EVIDENCE = 4_000
 
 
@@ -42,10 +43,14 @@ def normalise_incident_id(text: str) -> str:
 
 async def offer_start(turn: Turn, playbook_id: str) -> None:
     playbook = turn.playbooks[playbook_id]
-    evidence = {key: value[:MAX_EVIDENCE] for key, value in turn.inbound.form.items()
-                if key in EVIDENCE_KEYS}
-    turn.set_mode(Mode.CONFIRM_START, playbook_id=playbook_id, trigger=turn.inbound.text,
-                  evidence=evidence)
+    evidence = {
+        key: value[:MAX_EVIDENCE]
+        for key, value in turn.inbound.form.items()
+        if key in EVIDENCE_KEYS
+    }
+    turn.set_mode(
+        Mode.CONFIRM_START, playbook_id=playbook_id, trigger=turn.inbound.text, evidence=evidence
+    )
     turn.say(
         Reply(
             kind=ReplyKind.QUESTION,
@@ -69,7 +74,7 @@ async def decline_start(turn: Turn) -> None:
 
 async def start(turn: Turn, playbook_id: str | None) -> None:
     """Open the incident and start the clock: deadlines count from this moment."""
-    if playbook_id not in turn.playbooks:
+    if playbook_id is None or playbook_id not in turn.playbooks:
         raise turn.fail("stale_button")
     playbook = turn.playbooks[playbook_id]
     inbound = turn.inbound

@@ -16,27 +16,31 @@ async def list_incidents(turn: Turn, *, page: int = 0) -> None:
     if turn.org.manager_for(inbound.channel, inbound.user_id, inbound.user_name):
         incidents = await turn.tx.open_incidents(tenant_id=inbound.tenant_id)
     else:
-        incidents = await turn.tx.open_incidents_for(tenant_id=inbound.tenant_id,
-                                                     user_key=turn.actor)
+        incidents = await turn.tx.open_incidents_for(
+            tenant_id=inbound.tenant_id, user_key=turn.actor
+        )
     if not incidents:
         turn.say_text("list_empty")
         return
     pages = (len(incidents) + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(max(page, 0), pages - 1)
-    shown = incidents[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    shown = incidents[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     lines, buttons = [], []
     for incident in shown:
         lines.append(await _line(turn, incident))
-        buttons.append(Button(incident.id, Action(ActionName.PICK_INCIDENT, incident.id,
-                                                  target="status")))
+        buttons.append(
+            Button(incident.id, Action(ActionName.PICK_INCIDENT, incident.id, target="status"))
+        )
     if page + 1 < pages:
         buttons.append(Button(turn.t("list_more"), Action(ActionName.LIST, value=str(page + 1))))
-    turn.say(Reply(
-        kind=ReplyKind.TEXT,
-        title=turn.t("list_title", count=len(incidents), page=page + 1, pages=pages),
-        text="\n\n".join(lines),
-        buttons=tuple(buttons),
-    ))
+    turn.say(
+        Reply(
+            kind=ReplyKind.TEXT,
+            title=turn.t("list_title", count=len(incidents), page=page + 1, pages=pages),
+            text="\n\n".join(lines),
+            buttons=tuple(buttons),
+        )
+    )
 
 
 async def _line(turn: Turn, incident: Incident) -> str:

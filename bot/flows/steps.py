@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from bot import cards, reminders
+from bot.flows import records
 from bot.flows.turn import Mode, Turn
 from bot.messages import Action, ActionName, Button, InputRequest, Reply, ReplyKind
-from bot.playbook import RecordSpec, StepSpec
+from bot.playbook import StepSpec
 from bot.ports import FactStatus, Incident, Step, StepStatus
 from bot.timefmt import clock_time, duration
-
-MAX_FIELD = 500  # case numbers and reasons: long enough for any, short enough for a PDF line
 
 
 async def show_next(turn: Turn, incident: Incident) -> None:
@@ -142,43 +141,54 @@ async def done(turn: Turn, action: Action, form: dict[str, str]) -> None:
     if step is None:
         return
     spec = turn.playbook_of(incident).step(step.step_id)
+    late = turn.now > step.due_at
     collected: dict[str, str] = {}
     if turn.mode is Mode.RECORD and turn.detail("step_id") == spec.id:
         collected.update(turn.detail("records") or {})
-    for record in spec.record:
-        if record.id in form:
-            collected[record.id] = form[record.id].strip()[:MAX_FIELD]
-    for record in spec.record:
-        if record.required and not collected.get(record.id):
-            collected.pop(record.id, None)
-    missing = [r for r in spec.record if r.id not in collected]
+    answers = dict(form)
+    if action.value and "=" in action.value:  # a choice button: "record_id=option_id"
+        record_id, _, option_id = action.value.partition("=")
+        answers[record_id] = option_id
+    for record in (*spec.record, records.DELAY_REASON):
+        if record.id in answers:
+            value = records.accept(turn, record, answers[record.id])
+            if value is not None:
+                collected[record.id] = value
+    missing = records.pending(spec, step, collected, late=late)
     if missing:
-        _ask_record(turn, incident, spec, step, missing[0], collected)
+        records.ask(turn, incident, spec, step, missing[0], collected)
         return
+    await _complete(turn, incident, spec, step, records.applicable_values(spec, collected))
+
+
+async def _complete(
+    turn: Turn, incident: Incident, spec: StepSpec, step: Step, values: dict[str, str]
+) -> None:
     expected = step.version
     step.status, step.done_at, step.done_by = StepStatus.DONE, turn.now, turn.actor
     step.done_by_name = turn.actor_name
-    step.records = {k: v for k, v in collected.items() if v}
+    step.records = {k: v for k, v in values.items() if v}
     step.version = expected + 1
     if not await turn.tx.update_step(step, expected_version=expected):
         await _open_step(turn, incident, step.step_id)
         return
     await turn.tx.cancel_deadlines(incident_id=incident.id, step_id=step.step_id)
     late = turn.now - step.due_at
+    on_time = late.total_seconds() <= 0
     await turn.record(
         incident.id,
         "step_done",
         step=step.step_id,
         records=step.records,
         due_at=step.due_at.isoformat(),
-        on_time=late.total_seconds() <= 0,
+        on_time=on_time,
         late_seconds=max(0, round(late.total_seconds())),
     )
-    timing = (
-        turn.t("on_time")
-        if late.total_seconds() <= 0
-        else turn.t("late_by", late=duration(late, turn.lang))
-    )
+    if spec.breach_assessment:
+        await turn.record(
+            incident.id, "ap_assessed", **records.assessment_data(spec, values, late=not on_time)
+        )
+    timing = turn.t("on_time") if on_time else turn.t("late_by", late=duration(late, turn.lang))
     turn.set_mode(Mode.IDLE)
     turn.say_text(
         "step_done",
@@ -188,43 +198,6 @@ async def done(turn: Turn, action: Action, form: dict[str, str]) -> None:
     )
     await show_checklist(turn, incident)
     await show_next(turn, incident)
-
-
-def _ask_record(
-    turn: Turn,
-    incident: Incident,
-    spec: StepSpec,
-    step: Step,
-    record: RecordSpec,
-    collected: dict[str, str],
-) -> None:
-    turn.set_mode(
-        Mode.RECORD,
-        incident_id=incident.id,
-        step_id=spec.id,
-        field=record.id,
-        records=collected,
-        stamp=step.version,
-    )
-    label = record.label.get(turn.lang)
-    text = turn.t("ask_record", label=label)
-    if not record.required:
-        text += " " + turn.t("record_optional")
-    turn.say(
-        Reply(
-            kind=ReplyKind.QUESTION,
-            text=text,
-            incident_id=incident.id,
-            inputs=(
-                InputRequest(
-                    record.id,
-                    label,
-                    Action(ActionName.STEP_DONE, incident.id, spec.id, stamp=step.version),
-                    required=record.required,
-                ),
-            ),
-        )
-    )
 
 
 async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
@@ -237,7 +210,7 @@ async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
     if step is None:
         return
     spec = turn.playbook_of(incident).step(step.step_id)
-    reason = (reason or "").strip()[:MAX_FIELD]
+    reason = (reason or "").strip()[: records.MAX_FIELD]
     if not reason:
         key = "ask_reason_skip" if skipping else "ask_reason_blocked"
         if turn.mode is Mode.REASON and turn.detail("step_id") == spec.id:

@@ -15,10 +15,9 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.playbook.errors import PlaybookError
+from bot.playbook.errors import RULE_ERROR, PlaybookError
 from bot.playbook.models import (
     EMAIL_PATTERN,
-    RULE_ERROR,
     SLUG_PATTERN,
     STEP_SLUG_PATTERN,
     URL_PATTERN,

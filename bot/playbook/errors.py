@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic_core import PydanticCustomError
+
+#: Error type of a broken cross-reference rule; its context carries ``at``, the location
+#: of the offending item below the model that raised it, so the loader can name its line.
+RULE_ERROR = "playbook_rule"
+
+
+def rule_error(message: str, *at: str | int) -> PydanticCustomError:
+    """A broken playbook rule found at ``at``, relative to the model being validated."""
+    return PydanticCustomError(RULE_ERROR, "{message}", {"message": message, "at": at})
+
 
 class PlaybookError(Exception):
     """A playbook that cannot be used, told to the person editing the YAML file.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -23,27 +23,16 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
+from bot.playbook import rules
 from bot.playbook.duration import DURATION_EXAMPLES, Duration
-
-#: Contacts every organisation configures itself (its own bank, its own IT provider);
-#: a playbook may name them without defining them.
-ORG_CONTACT_IDS: frozenset[str] = frozenset({"bank", "it_provider"})
-
-#: Error type of a broken cross-reference rule; its context carries ``at``, the location
-#: of the offending item below the model that raised it, so the loader can name its line.
-RULE_ERROR = "playbook_rule"
+from bot.playbook.errors import rule_error
+from bot.playbook.rules import ORG_CONTACT_IDS
 
 SLUG_PATTERN = r"^[a-z][a-z0-9_]*$"
 STEP_SLUG_PATTERN = r"^[a-z][a-z0-9-]*$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 URL_PATTERN = r"^https?://\S+$"
-
-
-def rule_error(message: str, *at: str | int) -> PydanticCustomError:
-    """A broken playbook rule found at ``at``, relative to the model being validated."""
-    return PydanticCustomError(RULE_ERROR, "{message}", {"message": message, "at": at})
 
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
@@ -119,8 +108,60 @@ class Option(BaseModel):
     label: LocalText
 
 
-class FactSpec(BaseModel):
-    """A fact asked up front. The answers go on the first page of the evidence file."""
+class _Test(BaseModel):
+    """A test on one answer: equal to a value, or one of several."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        validate_by_name=True,
+        json_schema_extra={"oneOf": [{"required": ["equals"]}, {"required": ["in"]}]},
+    )
+
+    equals: Text | None = None
+    in_: tuple[Text, ...] | None = Field(None, alias="in", min_length=1)
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The answers for which the condition holds."""
+        if self.equals is not None:
+            return (self.equals,)
+        return self.in_ or ()
+
+    def _holds_for(self, answer: str | None) -> bool:
+        return answer is None or answer in self.values
+
+    @model_validator(mode="after")
+    def _exactly_one_test(self) -> Self:
+        if self.equals is not None and self.in_ is not None:
+            raise rule_error('give either "equals" or "in", not both')
+        if self.equals is None and self.in_ is None:
+            raise rule_error('give "equals" (one answer) or "in" (a list of answers)')
+        return self
+
+
+class Condition(_Test):
+    """Show a step only for some answers to a fact. While the fact is unanswered the step
+    is shown: showing a step too many is safer than hiding one."""
+
+    fact: Slug
+
+    def holds(self, answers: Mapping[str, str | None]) -> bool:
+        """Whether the step applies, given the answers so far (None: not known yet)."""
+        return self._holds_for(answers.get(self.fact))
+
+
+class RecordCondition(_Test):
+    """Ask a record only for some answers to an earlier record of the same step."""
+
+    record: Slug
+
+    def holds(self, answers: Mapping[str, str | None]) -> bool:
+        return self._holds_for(answers.get(self.record) or None)
+
+
+class _Answered(BaseModel):
+    """What facts and records share: a type, and options for a choice."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -132,16 +173,16 @@ class FactSpec(BaseModel):
         },
     )
 
+    _noun: ClassVar[str] = "answer"
+
     id: Slug
     type: FactType
-    ask: LocalText
-    hint: LocalText | None = None
     options: tuple[Option, ...] = Field(
         (), description='The answers to choose from; only, and always, for type "choice".'
     )
 
     def option_ids(self) -> tuple[str, ...]:
-        """The answers a condition on this fact may name; () when any answer goes."""
+        """The answers a condition may name; () when any answer goes."""
         if self.type is FactType.YES_NO:
             return ("yes", "no")
         return tuple(option.id for option in self.options)
@@ -149,10 +190,11 @@ class FactSpec(BaseModel):
     @model_validator(mode="after")
     def _options_match_type(self) -> Self:
         if self.type is FactType.CHOICE and not self.options:
-            raise rule_error('a "choice" fact needs "options" to choose from')
+            raise rule_error(f'a "choice" {self._noun} needs "options" to choose from')
         if self.type is not FactType.CHOICE and self.options:
             raise rule_error(
-                f'only a "choice" fact has options; this fact is "{self.type}"', "options"
+                f'only a "choice" {self._noun} has options; this {self._noun} is "{self.type}"',
+                "options",
             )
         duplicate = _first_duplicate(option.id for option in self.options)
         if duplicate is not None:
@@ -161,50 +203,26 @@ class FactSpec(BaseModel):
         return self
 
 
-class RecordSpec(BaseModel):
-    """Something to write down when a step is done, such as a case number."""
+class FactSpec(_Answered):
+    """A fact asked up front. The answers go on the first page of the evidence file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    _noun: ClassVar[str] = "fact"
+    type: FactType
+    ask: LocalText
+    hint: LocalText | None = None
 
-    id: Slug
+
+class RecordSpec(_Answered):
+    """Something to write down when a step is done: a case number, or one answer of a
+    guided assessment (typed, with options, asked only when an earlier answer says so)."""
+
+    _noun: ClassVar[str] = "record"
     label: LocalText
     required: bool = True
-
-
-class Condition(BaseModel):
-    """Show a step only for some answers to a fact. While the fact is unanswered the step
-    is shown: showing a step too many is safer than hiding one."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        validate_by_name=True,
-        json_schema_extra={"oneOf": [{"required": ["equals"]}, {"required": ["in"]}]},
+    type: FactType = FactType.TEXT
+    when: RecordCondition | None = Field(
+        None, description="Ask only for some answers to an earlier record of this step."
     )
-
-    fact: Slug
-    equals: Text | None = None
-    in_: tuple[Text, ...] | None = Field(None, alias="in", min_length=1)
-
-    @property
-    def values(self) -> tuple[str, ...]:
-        """The answers for which the condition holds."""
-        if self.equals is not None:
-            return (self.equals,)
-        return self.in_ or ()
-
-    def holds(self, answers: Mapping[str, str | None]) -> bool:
-        """Whether the step applies, given the answers so far (None: not known yet)."""
-        answer = answers.get(self.fact)
-        return answer is None or answer in self.values
-
-    @model_validator(mode="after")
-    def _exactly_one_test(self) -> Self:
-        if self.equals is not None and self.in_ is not None:
-            raise rule_error('give either "equals" or "in", not both')
-        if self.equals is None and self.in_ is None:
-            raise rule_error('give "equals" (one answer) or "in" (a list of answers)')
-        return self
 
 
 class Contact(BaseModel):
@@ -239,6 +257,16 @@ class StepSpec(BaseModel):
     when: Condition | None = None
     after: tuple[StepSlug, ...] = Field(
         (), description="Step ids that must be closed before this step is offered."
+    )
+    remind_before: tuple[Duration, ...] = Field(
+        (),
+        description="Remind the owner this long before the deadline, e.g. [48h, 24h, 4h] "
+        "(default: 5m for a deadline within the hour, else 30m).",
+    )
+    breach_assessment: bool = Field(
+        False,
+        description="The records are the data-breach assessment (GDPR art. 33): they go into "
+        "the breach register, and completing it late asks for the reason of the delay.",
     )
 
     @model_validator(mode="after")
@@ -311,81 +339,5 @@ class Playbook(BaseModel):
                     "contacts",
                     contact_id,
                 )
-        for index, step in enumerate(self.steps):
-            self._check_step(index, step)
-        self._check_contacts(self.further_reporting, "further_reporting")
-        self._check_no_cycle()
+        rules.check_references(self)
         return self
-
-    def _check_step(self, index: int, step: StepSpec) -> None:
-        self._check_contacts(step.contacts, "steps", index, "contacts")
-        if step.when is not None:
-            known = {fact.id: fact for fact in self.facts}
-            fact = known.get(step.when.fact)
-            if fact is None:
-                raise rule_error(
-                    f'"when" names fact "{step.when.fact}", which is not among the facts'
-                    f" ({', '.join(known) or 'there are none'})",
-                    "steps",
-                    index,
-                    "when",
-                    "fact",
-                )
-            allowed = fact.option_ids()
-            key = "equals" if step.when.equals is not None else "in"
-            for value in step.when.values:
-                if allowed and value not in allowed:
-                    raise rule_error(
-                        f'"{value}" is not an answer of fact "{fact.id}"; '
-                        f"use one of: {', '.join(allowed)}",
-                        "steps",
-                        index,
-                        "when",
-                        key,
-                    )
-        step_ids = {other.id for other in self.steps}
-        for position, other in enumerate(step.after):
-            at = ("steps", index, "after", position)
-            if other == step.id:
-                raise rule_error(f'step "{step.id}" cannot wait for itself', *at)
-            if other not in step_ids:
-                raise rule_error(f'"after" names step "{other}", which does not exist', *at)
-
-    def _check_contacts(self, ids: tuple[str, ...], *at: str | int) -> None:
-        for position, contact_id in enumerate(ids):
-            if contact_id not in self.contacts and contact_id not in ORG_CONTACT_IDS:
-                known = ", ".join(sorted({*self.contacts, *ORG_CONTACT_IDS}))
-                raise rule_error(
-                    f'unknown contact "{contact_id}"; use one of: {known}', *at, position
-                )
-
-    def _check_no_cycle(self) -> None:
-        """Steps waiting for each other in a circle would never be offered."""
-        index = {step.id: position for position, step in enumerate(self.steps)}
-        waits_for = {step.id: step.after for step in self.steps}
-        done: set[str] = set()
-
-        def visit(step_id: str, trail: list[str]) -> list[str] | None:
-            if step_id in trail:
-                return [*trail[trail.index(step_id) :], step_id]
-            if step_id in done:
-                return None
-            for other in waits_for[step_id]:
-                cycle = visit(other, [*trail, step_id])
-                if cycle is not None:
-                    return cycle
-            done.add(step_id)
-            return None
-
-        for step in self.steps:
-            cycle = visit(step.id, [])
-            if cycle is not None:
-                start = min(cycle[:-1], key=index.__getitem__)
-                turn = cycle.index(start)
-                ordered = [*cycle[turn:-1], *cycle[:turn], start]
-                raise rule_error(
-                    f"steps wait for each other in a circle: {' -> '.join(ordered)}",
-                    "steps",
-                    index[start],
-                    "after",
-                )

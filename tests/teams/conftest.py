@@ -6,9 +6,7 @@ a fake Bot Connector that records what the bot sends, and people who talk to the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -16,14 +14,15 @@ import pytest
 
 from bot.clock import ManualClock
 from tests.harness import RunningApp, running_app
-from tests.teams.fakes import Conversation, FakeConnector, TeamsUser, personal_chat
-
-ORG = str(Path(__file__).with_name("organisation.yaml"))
-START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
-LOCAL = {"ORGANISATION_FILE": ORG, "TEAMS_LOCAL": "1"}
-MIRA = "0b7e6c2a-1d4f-4e8a-b3c9-5a6d7e8f9a01"  # a manager in organisation.yaml
-
-People = Callable[..., TeamsUser]
+from tests.teams.fakes import (
+    LOCAL,
+    START,
+    Conversation,
+    FakeConnector,
+    People,
+    TeamsUser,
+    personal_chat,
+)
 
 
 @pytest.fixture

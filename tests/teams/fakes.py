@@ -15,13 +15,20 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-TENANT = "5f1c2a8e-3b7d-4c9a-9e2f-0a1b2c3d4e5f"
+ORG = str(Path(__file__).with_name("organisation.yaml"))
+LOCAL = {"ORGANISATION_FILE": ORG, "TEAMS_LOCAL": "1"}  # Teams on, unauthenticated, loopback
+START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
+TENANT = "5f1c2a8e-3b7d-4c9a-9e2f-0a1b2c3d4e5f"  # the Entra tenant of "acme" in ORG
+MIRA = "0b7e6c2a-1d4f-4e8a-b3c9-5a6d7e8f9a01"  # a manager's aadObjectId in ORG
 BOT_ID = "28:6b3a9c1e-7d2f-4a8b-9c0d-1e2f3a4b5c6d"
 BOT_NAME = "Noodrem"
 CARD = "application/vnd.microsoft.card.adaptive"
@@ -248,3 +255,7 @@ class TeamsUser:
         ) as response:
             assert response.status == 200, await response.text()
         return self.connector.calls[before:]
+
+
+People = Callable[..., TeamsUser]
+"""The ``person`` fixture: ``person("Jan", conversation=..., locale=...)``."""

@@ -25,8 +25,7 @@ from bot.messages import (
     ReplyKind,
 )
 from storage import SqlStore
-from tests.teams.conftest import START
-from tests.teams.fakes import FakeConnector, TeamsUser, personal_chat, texts
+from tests.teams.fakes import START, FakeConnector, TeamsUser, personal_chat, texts
 
 CHECKLIST = Reply(
     kind=ReplyKind.CHECKLIST,

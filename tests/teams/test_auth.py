@@ -14,8 +14,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.messages import Channel, user_key
 from tests.harness import RunningApp, running_app
-from tests.teams.conftest import ORG
-from tests.teams.fakes import TENANT, FakeConnector, TeamsUser, personal_chat
+from tests.teams.fakes import ORG, TENANT, FakeConnector, TeamsUser, personal_chat
 
 APP_ID = "3c9b1f5e-2a7d-4e6f-8b1a-9d0c2e4f6a8b"
 SECRET = "not-a-real-secret~but-never-log-it"

@@ -5,18 +5,24 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import aiohttp
+
 from bot.clock import ManualClock
 from bot.messages import Channel, user_key
 from bot.ports import Event
-from tests.harness import RunningApp
-from tests.teams.conftest import MIRA, START, People
+from tests.harness import RunningApp, running_app
 from tests.teams.fakes import (
+    LOCAL,
+    MIRA,
+    START,
     TENANT,
     FakeConnector,
+    People,
     Sent,
     TeamsUser,
     cards,
     channel_thread,
+    personal_chat,
     texts,
 )
 
@@ -100,15 +106,29 @@ async def test_whole_flow_in_dutch_in_a_personal_chat(
     assert "Gedaan om 10:07" in texts(done) and "op tijd" in texts(done)
     assert f"Overzicht {incident}" in texts(done)
 
-    for _ in range(6):
+    for _ in range(5):
         clock.advance(timedelta(minutes=1))
-        last = await finish_step(jan)
+        await finish_step(jan)
+    assert "Stap 7" in texts(jan.connector.in_conversation(jan.conversation.id)[-1:])
+    await jan.press("Gedaan")  # the 72-hour assessment, asked one answer at a time
+    await jan.press("Ja")  # personal data could have been seen
+    for answer in ("namen, e-mailadressen, IBAN's", "klanten", "ongeveer 300"):
+        await jan.submit(answer)
+    await jan.press("Een risico")
+    await jan.press("Ja")  # notify the AP
+    await jan.submit("AP-2026-000123")
+    await jan.submit("vandaag 10:10")
+    await jan.press("Nee")  # no need to tell the people themselves
+    last = await jan.submit("wachtwoorden gewijzigd, MFA aan")
     assert "Alle stappen zijn afgerond" in texts(last)
     assert "Fraudehelpdesk" in texts(last) and "cert@ncsc.nl" in texts(last)
 
     events = await events_of(bot, incident)
     kinds = [e.kind for e in events]
     assert kinds.count("fact_answered") == 6 and kinds.count("step_done") == 7
+    assessed = next(e for e in events if e.kind == "ap_assessed")
+    assert assessed.data["ap_notification_number"] == "AP-2026-000123"
+    assert assessed.data["data_kinds"] == "namen, e-mailadressen, IBAN's"
     bank = next(e for e in events if e.kind == "step_done" and e.data["step"] == "call-bank")
     assert bank.data["records"] == {"bank_case_number": "RABO-2026-4711"}
     assert bank.at == START + timedelta(minutes=7) and bank.actor_name == "Jan Jansen"
@@ -163,6 +183,22 @@ async def test_the_checklist_is_updated_in_place(person: People, connector: Fake
     assert [s.kind for s in typed] == ["reply"]
     third = await finish_step(jan)
     assert [s.activity_id for s in third if s.kind == "update"] == [typed[0].activity_id]
+
+
+async def test_where_the_checklist_stands_survives_a_restart(
+    database_url: str, clock: ManualClock, connector: FakeConnector, http: aiohttp.ClientSession
+) -> None:
+    async with running_app(database_url, clock=clock, env=LOCAL) as first:
+        jan = TeamsUser(
+            http, bot_url=first.url, connector=connector, name="Jan", conversation=personal_chat()
+        )
+        await open_incident(jan)
+        await skip_facts(jan)
+        posted = [s for s in await finish_step(jan) if "Overzicht" in texts([s])]
+    async with running_app(database_url, clock=clock, env=LOCAL) as second:
+        jan.bot_url = second.url
+        after = [s for s in await finish_step(jan) if "Overzicht" in texts([s])]
+    assert [(s.kind, s.activity_id) for s in after] == [("update", posted[0].activity_id)]
 
 
 async def test_a_stale_card_says_it_is_out_of_date(bot: RunningApp, person: People) -> None:

@@ -14,7 +14,7 @@ from bot.channels.teams import AppType, TeamsSettings, read_settings
 from bot.channels.teams_package import PackageError, build_package, command
 from bot.config import Settings, SettingsError
 from tests.harness import ROOT
-from tests.teams.conftest import ORG
+from tests.teams.fakes import ORG
 
 APP_ID = "3c9b1f5e-2a7d-4e6f-8b1a-9d0c2e4f6a8b"
 TENANT_ID = "5f1c2a8e-3b7d-4c9a-9e2f-0a1b2c3d4e5f"

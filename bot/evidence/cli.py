@@ -1,0 +1,291 @@
+"""The evidence commands behind ``python app.py export | verify | register``.
+
+Like ``app.py`` this layer wires things together (it opens the store), so the rest of the
+package stays free of ``storage``. Every failure a person can cause ends as one line on
+stderr and an exit code, never a traceback:
+
+    0  done (verify: intact)
+    1  the answer is no: unknown incident (export), altered file (verify)
+    2  cannot run: bad configuration, no database, unreadable file, missing fonts
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.clock import SystemClock
+from bot.config import Settings, SettingsError
+from bot.evidence import EvidenceError
+from bot.evidence.csvexport import render_csv
+from bot.evidence.jsonexport import render_json
+from bot.evidence.pdf import render_pdf
+from bot.evidence.register import (
+    Entry,
+    register_entry,
+    render_register_csv,
+    render_register_pdf,
+)
+from bot.evidence.source import Evidence, UnknownIncident, organisation_of, read_evidence
+from bot.evidence.verify import load_export, verify_document
+from bot.flows.incidents import normalise_incident_id
+from bot.messages import Lang
+from bot.organisation import OrganisationError, Organisations, load_organisations
+from bot.playbook import Playbook, PlaybookError, load_playbooks
+from storage import SqlStore, StoreError, create_store
+from storage.models import IncidentRow
+from storage.store import SqlTransaction
+
+STDOUT = Path("-")
+
+
+class Format(StrEnum):
+    PDF = "pdf"
+    JSON = "json"
+    CSV = "csv"
+
+
+def render(evidence: Evidence, fmt: Format, *, font_dir: Path | None = None) -> bytes:
+    """The file's bytes; the chat's "export" can call this with what ``read_evidence`` gave."""
+    if fmt is Format.PDF:
+        return render_pdf(evidence.timeline, font_dir=font_dir)
+    if fmt is Format.JSON:
+        return render_json(evidence.events, timeline=evidence.timeline)
+    return render_csv(evidence.timeline)
+
+
+async def export_command(
+    *,
+    database_url: str,
+    organisations: Organisations,
+    playbooks: Mapping[str, Playbook],
+    incident_id: str,
+    fmt: Format,
+    out: Path | None,
+    lang: Lang | None = None,
+    now: datetime | None = None,
+    font_dir: Path | None = None,
+) -> int:
+    incident_id = normalise_incident_id(incident_id)
+    generated_at = now or SystemClock().now()
+    try:
+        store = await _open(database_url)
+        try:
+            async with store.transaction() as tx:
+                evidence = await read_evidence(
+                    tx,
+                    incident_id,
+                    organisations=organisations,
+                    playbooks=playbooks,
+                    generated_at=generated_at,
+                    lang=lang,
+                )
+        finally:
+            await store.close()
+        data = render(evidence, fmt, font_dir=font_dir)
+        path = _write(out or Path(f"{incident_id}.{fmt.value}"), data)
+    except UnknownIncident as exc:
+        return _fail(str(exc), 1)
+    except (EvidenceError, StoreError) as exc:
+        return _fail(str(exc), 2)
+    events = evidence.events
+    _status(f"{path}: {len(events)} events, final hash {events[-1].hash}", to_stderr=out == STDOUT)
+    return 0
+
+
+def verify_command(path: Path) -> int:
+    try:
+        verdict = verify_document(load_export(path))
+    except EvidenceError as exc:
+        return _fail(f"{path}: {exc}" if not str(exc).startswith(str(path)) else str(exc), 2)
+    print(verdict.message)
+    if verdict.intact:
+        print(
+            "Compare this final hash with the one on the PDF or in Noodrem: a chain proves "
+            "itself consistent, not that nobody rebuilt it from scratch."
+        )
+        return 0
+    return 1
+
+
+async def register_command(
+    *,
+    database_url: str,
+    organisations: Organisations,
+    playbooks: Mapping[str, Playbook],
+    fmt: Format,
+    out: Path | None,
+    lang: Lang | None = None,
+    org_id: str | None = None,
+    now: datetime | None = None,
+    font_dir: Path | None = None,
+) -> int:
+    """Every incident (of one organisation with ``org_id``) into the breach register."""
+    if fmt is Format.JSON:
+        return _fail("the register is written as csv or pdf", 2)
+    organisation = organisations.get(org_id) if org_id else organisations.default
+    if organisation is None:
+        return _fail(f"no organisation {org_id!r} in the organisation config", 2)
+    language: Lang = lang or organisation.language
+    generated_at = now or SystemClock().now()
+    entries: list[Entry] = []
+    try:
+        store = await _open(database_url)
+        try:
+            async with store.transaction() as tx:
+                ids = await _incident_ids(tx)
+            for incident_id in ids:
+                async with store.transaction() as tx:
+                    incident = await tx.get_incident(incident_id)
+                    if incident is None or (
+                        org_id and organisation_of(incident, organisations).id != org_id
+                    ):
+                        continue
+                    evidence = await read_evidence(
+                        tx,
+                        incident_id,
+                        organisations=organisations,
+                        playbooks=playbooks,
+                        generated_at=generated_at,
+                        lang=language,
+                    )
+                entries.append(register_entry(evidence.timeline))
+        finally:
+            await store.close()
+        if fmt is Format.CSV:
+            data = render_register_csv(entries, lang=language)
+        else:
+            data = render_register_pdf(
+                entries,
+                lang=language,
+                generated_at=generated_at,
+                tz=organisation.tz,
+                font_dir=font_dir,
+            )
+        name = "datalekregister" if language == "nl" else "breach-register"
+        path = _write(out or Path(f"{name}.{fmt.value}"), data)
+    except (EvidenceError, StoreError) as exc:
+        return _fail(str(exc), 2)
+    _status(f"{path}: {len(entries)} incidents", to_stderr=out == STDOUT)
+    return 0
+
+
+def export_main(
+    env: Mapping[str, str], *, incident_id: str, fmt: str, out: Path | None, lang: Lang | None
+) -> int:
+    """``app.py export``: reads the configuration from ``env`` like the server does."""
+    loaded = _configuration(env)
+    if isinstance(loaded, int):
+        return loaded
+    settings, organisations, playbooks = loaded
+    return asyncio.run(
+        export_command(
+            database_url=settings.database_url,
+            organisations=organisations,
+            playbooks=playbooks,
+            incident_id=incident_id,
+            fmt=Format(fmt),
+            out=out,
+            lang=lang,
+        )
+    )
+
+
+def register_main(
+    env: Mapping[str, str], *, fmt: str, out: Path | None, lang: Lang | None, org_id: str | None
+) -> int:
+    """``app.py register``: reads the configuration from ``env`` like the server does."""
+    loaded = _configuration(env)
+    if isinstance(loaded, int):
+        return loaded
+    settings, organisations, playbooks = loaded
+    return asyncio.run(
+        register_command(
+            database_url=settings.database_url,
+            organisations=organisations,
+            playbooks=playbooks,
+            fmt=Format(fmt),
+            out=out,
+            lang=lang,
+            org_id=org_id,
+        )
+    )
+
+
+def _configuration(
+    env: Mapping[str, str],
+) -> tuple[Settings, Organisations, dict[str, Playbook]] | int:
+    try:
+        settings = Settings.from_env(env)
+        return (
+            settings,
+            load_organisations(settings.organisation_file),
+            load_playbooks(settings.playbooks_dir),
+        )
+    except (SettingsError, OrganisationError, PlaybookError) as exc:
+        return _fail(str(exc), 2)
+
+
+async def _open(database_url: str) -> SqlStore:
+    _refuse_missing_sqlite(database_url)
+    return await create_store(database_url)
+
+
+def _refuse_missing_sqlite(database_url: str) -> None:
+    """Opening a SQLite file that does not exist would create an empty one: a typo in
+    DATABASE_URL would then read as "no such incident" instead of "no such database"."""
+    try:
+        url = make_url(database_url)
+    except (ArgumentError, ValueError):
+        return  # create_store says what is wrong with it
+    if (
+        url.drivername.startswith("sqlite")
+        and url.database
+        and not Path(url.database).expanduser().is_file()
+    ):
+        raise StoreError(
+            f"there is no database at {url.database}: run this where Noodrem runs, "
+            "or set DATABASE_URL"
+        )
+
+
+async def _incident_ids(tx: SqlTransaction) -> list[str]:
+    """Every incident, open or closed, oldest first.
+
+    The ``Transaction`` port only lists open incidents and the register needs all of
+    them; until the port has a method for this, the ids are read here, in the one layer
+    of this package that knows it talks to ``storage``.
+    """
+    rows = await tx._conn.execute(
+        select(IncidentRow.id).order_by(IncidentRow.reported_at, IncidentRow.id)
+    )
+    return [row.id for row in rows]
+
+
+def _write(path: Path, data: bytes) -> Path:
+    if path == STDOUT:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return path
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise EvidenceError(f"cannot write {path}: {exc.strerror}") from None
+    return path
+
+
+def _status(line: str, *, to_stderr: bool) -> None:
+    print(line, file=sys.stderr if to_stderr else sys.stdout)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code

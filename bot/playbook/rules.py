@@ -1,0 +1,137 @@
+"""Rules that span several parts of a playbook: ids that must exist, answers a condition
+may name, steps that must not wait for each other in a circle."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.playbook.errors import rule_error
+
+if TYPE_CHECKING:
+    from bot.playbook.models import Playbook, StepSpec
+
+#: Contacts every organisation configures itself (its own bank, its own IT provider);
+#: a playbook may name them without defining them.
+ORG_CONTACT_IDS: frozenset[str] = frozenset({"bank", "it_provider"})
+
+
+def check_references(playbook: Playbook) -> None:
+    for index, step in enumerate(playbook.steps):
+        _check_step(playbook, index, step)
+        _check_records(index, step)
+    _check_contacts(playbook, playbook.further_reporting, "further_reporting")
+    _check_no_cycle(playbook)
+
+
+def _check_step(playbook: Playbook, index: int, step: StepSpec) -> None:
+    _check_contacts(playbook, step.contacts, "steps", index, "contacts")
+    if step.when is not None:
+        known = {fact.id: fact for fact in playbook.facts}
+        fact = known.get(step.when.fact)
+        if fact is None:
+            raise rule_error(
+                f'"when" names fact "{step.when.fact}", which is not among the facts'
+                f" ({', '.join(known) or 'there are none'})",
+                "steps",
+                index,
+                "when",
+                "fact",
+            )
+        _check_values(
+            step.when.values,
+            fact.option_ids(),
+            f'fact "{fact.id}"',
+            "steps",
+            index,
+            "when",
+            "equals" if step.when.equals else "in",
+        )
+    step_ids = {other.id for other in playbook.steps}
+    for position, other in enumerate(step.after):
+        at = ("steps", index, "after", position)
+        if other == step.id:
+            raise rule_error(f'step "{step.id}" cannot wait for itself', *at)
+        if other not in step_ids:
+            raise rule_error(f'"after" names step "{other}", which does not exist', *at)
+    for position, lead in enumerate(step.remind_before):
+        if lead >= step.due:
+            raise rule_error(
+                f"a reminder {lead} before the deadline would come before the report "
+                f"(the deadline is {step.due} after it)",
+                "steps",
+                index,
+                "remind_before",
+                position,
+            )
+
+
+def _check_records(index: int, step: StepSpec) -> None:
+    """A record's condition names an earlier record of the same step, by one of its answers."""
+    earlier: dict[str, tuple[str, ...]] = {}
+    for position, record in enumerate(step.record):
+        if record.when is not None:
+            at = ("steps", index, "record", position, "when")
+            if record.when.record not in earlier:
+                raise rule_error(
+                    f'"when" names record "{record.when.record}", which is not an earlier '
+                    f"record of this step ({', '.join(earlier) or 'there are none'})",
+                    *at,
+                    "record",
+                )
+            _check_values(
+                record.when.values,
+                earlier[record.when.record],
+                f'record "{record.when.record}"',
+                *at,
+                "equals" if record.when.equals else "in",
+            )
+        earlier[record.id] = record.option_ids()
+
+
+def _check_values(
+    values: tuple[str, ...], allowed: tuple[str, ...], what: str, *at: str | int
+) -> None:
+    for value in values:
+        if allowed and value not in allowed:
+            raise rule_error(
+                f'"{value}" is not an answer of {what}; use one of: {", ".join(allowed)}', *at
+            )
+
+
+def _check_contacts(playbook: Playbook, ids: tuple[str, ...], *at: str | int) -> None:
+    for position, contact_id in enumerate(ids):
+        if contact_id not in playbook.contacts and contact_id not in ORG_CONTACT_IDS:
+            known = ", ".join(sorted({*playbook.contacts, *ORG_CONTACT_IDS}))
+            raise rule_error(f'unknown contact "{contact_id}"; use one of: {known}', *at, position)
+
+
+def _check_no_cycle(playbook: Playbook) -> None:
+    """Steps waiting for each other in a circle would never be offered."""
+    index = {step.id: position for position, step in enumerate(playbook.steps)}
+    waits_for = {step.id: step.after for step in playbook.steps}
+    done: set[str] = set()
+
+    def visit(step_id: str, trail: list[str]) -> list[str] | None:
+        if step_id in trail:
+            return [*trail[trail.index(step_id) :], step_id]
+        if step_id in done:
+            return None
+        for other in waits_for[step_id]:
+            cycle = visit(other, [*trail, step_id])
+            if cycle is not None:
+                return cycle
+        done.add(step_id)
+        return None
+
+    for step in playbook.steps:
+        cycle = visit(step.id, [])
+        if cycle is not None:
+            start = min(cycle[:-1], key=index.__getitem__)
+            turn = cycle.index(start)
+            ordered = [*cycle[turn:-1], *cycle[:turn], start]
+            raise rule_error(
+                f"steps wait for each other in a circle: {' -> '.join(ordered)}",
+                "steps",
+                index[start],
+                "after",
+            )

@@ -1,0 +1,250 @@
+"""Every way into Noodrem from Slack, and the requests it must refuse or recognise again."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.harness import RunningApp
+from tests.slack.conftest import MakePerson, events_of, open_incident_ids
+from tests.slack.driver import (
+    TEAM,
+    SignedSlack,
+    event_body,
+    interaction_body,
+    signed_headers,
+    texts,
+)
+from tests.slack.fake_slack import FakeSlack
+
+START_NL = "ik denk dat we een oplichter hebben betaald"
+
+
+def dm_message(user: str, text: str) -> dict[str, str]:
+    return {
+        "type": "message",
+        "channel": f"D{user}",
+        "user": user,
+        "text": text,
+        "ts": f"{time.time():.6f}",
+        "channel_type": "im",
+    }
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param(lambda body: {"Content-Type": "application/json"}, id="unsigned"),
+        pytest.param(
+            lambda body: signed_headers(body, content_type="application/json", secret="wrong"),
+            id="forged",
+        ),
+        pytest.param(
+            lambda body: signed_headers(body, content_type="application/json", age=301),
+            id="stale",
+        ),
+        pytest.param(
+            lambda body: signed_headers(body + " ", content_type="application/json"),
+            id="body-changed",
+        ),
+    ],
+)
+async def test_requests_without_a_valid_signature_get_401_and_change_nothing(
+    bot: RunningApp, slack: SignedSlack, fake: FakeSlack, headers: Callable[[str], dict[str, str]]
+) -> None:
+    body = event_body(dm_message("U0JAN", START_NL), event_id="Ev0REFUSED")
+    status, _ = await slack.post(body, content_type="application/json", headers=headers(body))
+    assert status == 401
+    await fake.quiet()
+    assert fake.calls == []
+    async with bot.runtime.require_store().transaction() as tx:
+        assert await tx.get_conversation(f"slack:{TEAM}:DU0JAN:U0JAN") is None
+        assert await tx.get_address(f"slack:{TEAM}:U0JAN") is None
+    assert await slack.event(body) == 200, "the refused request claimed nothing"
+    await fake.wait_for(lambda: bool(fake.calls_of("chat.postMessage")))
+
+
+async def test_a_redelivered_event_is_handled_once(
+    bot: RunningApp, person: MakePerson, fake: FakeSlack
+) -> None:
+    jan = person("U0JAN", "Jan Jansen")
+    body = event_body(dm_message(jan.user_id, START_NL))
+    first = await jan.send_event(body, retry=1)  # a retry may be the first delivery to arrive
+    assert "starten" in texts(first)
+    mark = len(fake.calls)
+    assert await jan.slack.event(body, retry=2) == 200
+    await fake.quiet()
+    assert fake.outputs(mark) == []
+
+    await jan.press("Ja")
+    answer = event_body(dm_message(jan.user_id, "€ 5.000"))
+    await jan.send_event(answer)
+    for retry in (1, 2, 3):
+        assert await jan.slack.event(answer, retry=retry) == 200
+    await fake.quiet()
+    [incident] = await open_incident_ids(bot)
+    facts = [e for e in await events_of(bot, incident) if e.kind == "fact_answered"]
+    assert len(facts) == 1
+
+
+async def test_a_user_from_another_workspace_is_told_it_is_not_linked(
+    bot: RunningApp, person: MakePerson
+) -> None:
+    stranger = person("U0STRANGER", "Sam", team="T0ELSEWHERE", locale="en-US")
+    said = await stranger.say("I think we paid a fraudster")
+    assert "not linked to an organisation" in texts(said)
+    assert await open_incident_ids(bot) == []
+
+
+async def test_mention_in_a_channel_starts_there(bot: RunningApp, person: MakePerson) -> None:
+    jan = person("U0JAN", "Jan Jansen")
+    asked = await jan.mention("C0FINANCE", START_NL)
+    assert asked[0].args["channel"] == "C0FINANCE" and "starten" in texts(asked)
+    opened = await jan.press("Ja", channel="C0FINANCE")
+    assert {c.args["channel"] for c in opened} == {"C0FINANCE"}
+    [incident] = await open_incident_ids(bot)
+    piet = person("U0PIET", "Piet")
+    joined = await piet.mention("C0FINANCE", f"doe mee {incident}")
+    assert "Je doet nu mee" in texts(joined)
+
+
+async def test_slash_commands(bot: RunningApp, person: MakePerson, fake: FakeSlack) -> None:
+    jan = person("U0JAN", "Jan Jansen")
+    assert "geen open incident" in texts(await jan.command(""))
+    assert "stap voor stap" in texts(await jan.command("help"))
+    assert "geen open incidenten" in texts(await jan.command("list"))
+    asked = await jan.command(START_NL, channel="C0FINANCE")
+    assert asked[0].args["channel"] == "C0FINANCE"
+    await jan.press("Ja", channel="C0FINANCE")
+    [incident] = await open_incident_ids(bot)
+    status = await jan.command("status", channel="C0FINANCE")
+    assert f"Overzicht {incident}" in texts(status)
+    assert incident in texts(await jan.command("list"))
+    assert "zeker" in texts(await jan.command("stop", channel="C0FINANCE"))
+
+
+async def test_slash_command_where_the_app_is_not_a_member_answers_privately(
+    bot: RunningApp, person: MakePerson, fake: FakeSlack
+) -> None:
+    fake.not_member.add("C0PRIVATE")
+    jan = person("U0JAN", "Jan Jansen")
+    answered = await jan.command("help", channel="C0PRIVATE")
+    refused, private = answered
+    assert refused.method == "chat.postMessage" and refused.result["error"] == "not_in_channel"
+    assert private.method == "response_url" and private.args["response_type"] == "ephemeral"
+    assert "stap voor stap" in texts([private])
+
+
+async def test_report_as_fraud_shortcut_starts_in_a_dm_with_the_message_as_evidence(
+    bot: RunningApp, person: MakePerson, fake: FakeSlack, slack: SignedSlack
+) -> None:
+    jan = person("U0JAN", "Jan Jansen")
+    person("U0FAKE", "Leverancier BV")
+    payload = {
+        "type": "message_action",
+        "token": "legacy-verification-token",
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": TEAM, "domain": "acme"},
+        "user": {"id": jan.user_id, "name": "jan"},
+        "channel": {"id": "C0INVOICES", "name": "facturen"},
+        "callback_id": "noodrem_report",
+        "trigger_id": "99.U0JAN.trigger",
+        "message_ts": "1763629200.000300",
+        "message": {
+            "type": "message",
+            "text": "Ons rekeningnummer is gewijzigd: &lt;NL91 ABNA 0417 1643 00&gt;",
+            "user": "U0FAKE",
+            "ts": "1763629200.000300",
+            "team": TEAM,
+        },
+        "response_url": f"{fake.base_url}/response/shortcut",
+    }
+    mark = len(fake.calls)
+    status, _ = await slack.interaction(payload)
+    assert status == 200
+    await fake.settle(mark)
+    asked = fake.outputs(mark)
+    assert asked[0].args["channel"] == jan.dm and "starten" in texts(asked)
+    assert fake.calls_of("chat.getPermalink")[0].args == {
+        "channel": "C0INVOICES",
+        "message_ts": "1763629200.000300",
+    }
+    await jan.press("Ja")
+    [incident] = await open_incident_ids(bot)
+    evidence = next(e for e in await events_of(bot, incident) if e.kind == "evidence_added")
+    assert evidence.data == {
+        "evidence_text": "Ons rekeningnummer is gewijzigd: <NL91 ABNA 0417 1643 00>",
+        "evidence_author": "Leverancier BV",
+        "evidence_time": "2025-11-20T09:00:00.000300+00:00",
+        "evidence_permalink": "https://acme.slack.com/archives/C0INVOICES/p1763629200000300",
+    }
+    redelivered = await jan.send_click(payload, expect_output=False)
+    assert redelivered == []
+
+
+async def test_home_tab_lists_open_incidents(
+    bot: RunningApp, person: MakePerson, fake: FakeSlack, slack: SignedSlack
+) -> None:
+    async def open_home(user: str) -> dict[str, object]:
+        event = {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home",
+                 "event_ts": f"{time.time():.6f}"}
+        mark = len(fake.calls)
+        assert await slack.event(event_body(event)) == 200
+        await fake.settle(mark)
+        [published] = fake.outputs(mark)
+        assert published.method == "views.publish" and published.args["user_id"] == user
+        return published.args["view"]
+
+    jan = person("U0JAN", "Jan Jansen")
+    empty = await open_home(jan.user_id)
+    assert empty["type"] == "home" and "geen open incidenten" in json.dumps(empty)
+    await jan.say(START_NL)
+    await jan.press("Ja")
+    [incident] = await open_incident_ids(bot)
+
+    person("U0MIRA", "Mira Manager")
+    person("U0PIET", "Piet")
+    assert incident in json.dumps(await open_home("U0MIRA"), ensure_ascii=False)  # a manager
+    assert incident not in json.dumps(await open_home("U0PIET"), ensure_ascii=False)
+    home = await open_home(jan.user_id)
+    assert "Eerstvolgende deadline" in json.dumps(home, ensure_ascii=False)
+
+    # A button on the Home tab answers in the DM.
+    button = next(
+        e for b in home["blocks"] if b["type"] == "actions"  # type: ignore[index]
+        for e in b["elements"] if e["text"]["text"] == incident
+    )
+    click = {
+        "type": "block_actions",
+        "user": {"id": jan.user_id, "username": "jan", "team_id": TEAM},
+        "api_app_id": "A0NOODREM",
+        "container": {"type": "view", "view_id": "V0HOME"},
+        "trigger_id": "7.U0JAN.trigger",
+        "team": {"id": TEAM, "domain": "acme"},
+        "view": {"id": "V0HOME", "type": "home"},
+        "actions": [{"action_id": button["action_id"], "block_id": "b", "value": button["value"],
+                     "type": "button", "action_ts": f"{time.time():.6f}"}],
+    }
+    shown = await jan.send_click(click)
+    assert fake.calls_of("conversations.open")[-1].args["users"] == jan.user_id
+    assert {c.args["channel"] for c in shown} == {jan.dm}
+    assert f"Overzicht {incident}" in texts(shown)
+
+
+async def test_url_verification_and_other_requests_bolt_answers(
+    bot: RunningApp, slack: SignedSlack
+) -> None:
+    body = json.dumps({"token": "x", "challenge": "c-123", "type": "url_verification"})
+    status, text = await slack.post(body, content_type="application/json")
+    assert status == 200 and json.loads(text) == {"challenge": "c-123"}
+    unknown = interaction_body({"type": "block_actions", "user": {"id": "U1"}, "team": {"id": TEAM},
+                                "actions": [{"action_id": "elsewhere", "action_ts": "1.2"}]})
+    status, _ = await slack.post(unknown, content_type="application/x-www-form-urlencoded")
+    assert status == 404
+    form = urlencode({"command": "/other", "team_id": TEAM, "user_id": "U1", "channel_id": "C1"})
+    status, _ = await slack.post(form, content_type="application/x-www-form-urlencoded")
+    assert status == 404
