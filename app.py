@@ -148,6 +148,7 @@ def build_app(
             playbooks=playbooks,
             organisations=organisations,
             wake=runtime.wakeups.wake_at,
+            notifier=runtime.router,
         )
         if start_scheduler:
             runtime.wakeups.start()

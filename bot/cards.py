@@ -124,6 +124,7 @@ def step_card(
             Button(t("btn_blocked", lang), action(ActionName.STEP_BLOCKED)),
             Button(t("btn_skip", lang), action(ActionName.STEP_SKIP)),
             Button(t("btn_help", lang), action(ActionName.STEP_HELP)),
+            Button(t("btn_assign", lang), action(ActionName.STEP_ASSIGN)),
         ),
         incident_id=incident.id,
     )
@@ -160,9 +161,24 @@ def checklist(
         f is None or f.status is FactStatus.UNKNOWN
         for f in (facts.get(s.id) for s in playbook.facts)
     )
-    buttons = [Button(t("btn_status", lang), Action(ActionName.STATUS, incident.id))]
+    buttons = [
+        Button(
+            "▶ " + playbook.step(s.step_id).title.get(lang),
+            Action(ActionName.STEP_SHOW, incident.id, s.step_id, stamp=s.version),
+        )
+        for s in steps
+        if s.status in (StepStatus.OPEN, StepStatus.BLOCKED)
+    ]
+    buttons.append(Button(t("btn_status", lang), Action(ActionName.STATUS, incident.id)))
     if missing:
         buttons.append(Button(t("fill_facts", lang), Action(ActionName.ANSWER_FACT, incident.id)))
+    for key, name in (
+        ("btn_timeline", ActionName.TIMELINE),
+        ("btn_take_lead", ActionName.TAKE_LEAD),
+        ("btn_hand_over_lead", ActionName.HAND_OVER_LEAD),
+        ("btn_close", ActionName.CLOSE),
+    ):
+        buttons.append(Button(t(key, lang), Action(name, incident.id)))
     return Reply(
         kind=ReplyKind.CHECKLIST,
         title=t("checklist_title", lang, incident_id=incident.id, title=playbook.title.get(lang)),

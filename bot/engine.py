@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.flows import facts, incidents, overview, steps
+from bot.flows import facts, incidents, manage, overview, steps
 from bot.flows.turn import FlowError, Mode, Turn
 from bot.i18n import t
 from bot.intents import Command, detect_language, match_command, match_playbook
@@ -28,11 +28,16 @@ from bot.messages import (
 )
 from bot.organisation import Organisation, Organisations
 from bot.playbook import Playbook
-from bot.ports import Clock, Conversation, Incident, Store
+from bot.ports import Clock, Conversation, Incident, Notifier, Store
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 20_000
+_REOPEN = re.compile(r"^(?:reopen|heropen(?:en)?)\s+(\S+(?:\s\S+)?)$", re.I)
+_CLOSE = re.compile(r"^(?:close|sluit|sluiten)(?:\s+(?:het\s+)?incident)?$", re.I)
+_TYPING_MODES = frozenset(
+    {Mode.RECORD, Mode.REASON, Mode.STOP_REASON, Mode.SNOOZE, Mode.CLOSE_REASON, Mode.ASSIGN}
+)
 _JOIN = re.compile(r"^(?:join|doe\s+mee(?:\s+met)?|meedoen(?:\s+met)?)\s+(\S+(?:\s\S+)?)$", re.I)
 
 
@@ -43,6 +48,7 @@ class Engine:
     playbooks: Mapping[str, Playbook]
     organisations: Organisations
     wake: Callable[[datetime], None] = lambda when: None
+    notifier: Notifier | None = None
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one message or click. Never raises: a failure is one honest reply."""
@@ -83,7 +89,18 @@ class Engine:
             await tx.save_conversation(turn.conversation)
         for when in turn.wake_times:
             self.wake(when)
+        await self._send_outbound(turn)
         return turn.replies
+
+    async def _send_outbound(self, turn: Turn) -> None:
+        """Messages for other people go out only once what they announce is committed."""
+        for message in turn.outbound:
+            if self.notifier is None:
+                break
+            try:
+                await self.notifier.deliver(message)
+            except Exception:
+                log.exception("could not deliver a message to %s", message.address.channel)
 
     async def _remember_address(self, turn: Turn) -> None:
         """Reminders need to find people later, in the chat they last used."""
@@ -134,11 +151,30 @@ class Engine:
                 await steps.show_checklist(turn, incident)
             case ActionName.LIST:
                 await overview.list_incidents(turn, page=_page(action.value))
+            case ActionName.PICK_INCIDENT if action.target == "close":
+                await manage.close(turn, action.incident_id, None)
             case ActionName.PICK_INCIDENT:
                 incident = await turn.lock_incident(action.incident_id)
-                await self._run_command_for(turn, Command(action.target or "status"), incident)
+                command = Command.STOP if action.target == Command.STOP.value else Command.STATUS
+                await self._run_command_for(turn, command, incident)
             case ActionName.CONFIRM_STOP:
                 await incidents.confirm_stop(turn, action.incident_id, form.get("reason"))
+            case ActionName.STEP_ASSIGN | ActionName.HAND_OVER_LEAD:
+                target = "lead" if action.name is ActionName.HAND_OVER_LEAD else action.target
+                if form.get("person", "").strip() or turn.inbound.mentions:
+                    await manage.assign(turn, action.incident_id, target, form.get("person", ""))
+                else:
+                    await manage.ask_assignee(turn, action.incident_id, target)
+            case ActionName.TAKE_LEAD:
+                await manage.take_lead(turn, action.incident_id)
+            case ActionName.SNOOZE:
+                await manage.snooze(turn, action, form)
+            case ActionName.CLOSE:
+                await manage.close(turn, action.incident_id, form.get("reason"))
+            case ActionName.REOPEN:
+                await manage.reopen(turn, action.incident_id)
+            case ActionName.TIMELINE:
+                await overview.show_timeline(turn, action.incident_id)
             case ActionName.KEEP_GOING:
                 await incidents.keep_going(turn, action.incident_id)
 
@@ -167,6 +203,15 @@ class Engine:
         joining = _JOIN.match(text)
         if joining:
             await incidents.join(turn, incidents.normalise_incident_id(joining.group(1)))
+            return
+        reopening = _REOPEN.match(text)
+        if reopening:
+            await manage.reopen(turn, incidents.normalise_incident_id(reopening.group(1)))
+            return
+        if _CLOSE.match(text) and turn.mode not in _TYPING_MODES:
+            incident = await incidents.choose(turn, "close")
+            if incident is not None:
+                await manage.close(turn, incident.id, None)
             return
         if await self._answer_pending(turn, text, command):
             return
@@ -211,6 +256,18 @@ class Engine:
                     await incidents.keep_going(turn, incident_id)
             case Mode.STOP_REASON:
                 await incidents.confirm_stop(turn, incident_id, text)
+            case Mode.ASSIGN:
+                await manage.assign(turn, incident_id, turn.detail("target"), text)
+            case Mode.SNOOZE:
+                form = {turn.detail("field"): text}
+                if turn.detail("until"):
+                    form["until"] = turn.detail("until")
+                action = Action(
+                    ActionName.SNOOZE, incident_id, turn.detail("step_id"), turn.detail("choice")
+                )
+                await manage.snooze(turn, action, form)
+            case Mode.CLOSE_REASON:
+                await manage.close(turn, incident_id, text)
             case _:
                 return False
         return True

@@ -223,6 +223,80 @@ TEXTS: dict[str, tuple[str, str]] = {
     "list_next": ("Eerstvolgende deadline: {deadline}", "Next deadline: {deadline}"),
     "list_final": ("Laatste deadline: {deadline}", "Final deadline: {deadline}"),
     "left": ("nog {left}", "{left} left"),
+    "btn_assign": ("Toewijzen", "Assign"),
+    "btn_open_step": ("Open stap", "Open step"),
+    "btn_snooze_15m": ("Later: 15 min", "Snooze 15 min"),
+    "btn_snooze_1h": ("Later: 1 uur", "Snooze 1 h"),
+    "btn_snooze_until": ("Later: tot…", "Snooze until…"),
+    "btn_take_lead": ("Leiding overnemen", "Take the lead"),
+    "btn_hand_over_lead": ("Leiding overdragen", "Hand over the lead"),
+    "btn_close": ("Incident sluiten", "Close incident"),
+    "btn_reopen": ("Heropenen", "Reopen"),
+    "btn_timeline": ("Tijdlijn", "Timeline"),
+    "ask_assignee": (
+        "Aan wie? Noem de persoon (@naam) of typ de naam van iemand die meedoet, of *mij*.",
+        "To whom? Mention the person (@name) or type the name of someone taking part, or *me*.",
+    ),
+    "person": ("Persoon", "Person"),
+    "unknown_person": (
+        'Ik ken niemand die "{name}" heet in incident {incident_id}. Laat diegene eerst '
+        "meedoen (*doe mee {incident_id}*), of noem de persoon met @.",
+        'I know no one called "{name}" in incident {incident_id}. Have them join first '
+        "(*join {incident_id}*), or mention them with @.",
+    ),
+    "step_assigned": ("*{title}* is toegewezen aan {name}.", "*{title}* is assigned to {name}."),
+    "you_were_assigned": (
+        "{by} heeft je een stap toegewezen in incident {incident_id}: *{title}*.",
+        "{by} assigned you a step in incident {incident_id}: *{title}*.",
+    ),
+    "assigned_to_named": (
+        "{by} heeft *{title}* (incident {incident_id}) toegewezen aan {name}. Ik kan "
+        "{name} nog niet rechtstreeks bereiken: wil iemand het doorgeven?",
+        "{by} assigned *{title}* (incident {incident_id}) to {name}. I cannot reach {name} "
+        "directly yet: could someone pass it on?",
+    ),
+    "already_lead": ("{name} heeft de leiding al.", "{name} already leads this incident."),
+    "lead_changed": (
+        "{name} heeft nu de leiding over incident {incident_id}.",
+        "{name} now leads incident {incident_id}.",
+    ),
+    "only_lead_or_manager": (
+        "Dat kan alleen de leider van het incident of een manager.",
+        "Only the incident lead or a manager can do that.",
+    ),
+    "snooze_not_yours": (
+        "Je kunt alleen je eigen herinneringen uitstellen; deze zijn voor iemand anders.",
+        "You can only snooze your own reminders; these are for someone else.",
+    ),
+    "ask_snooze_until": ("Tot hoe laat? (bijv. 14:30)", "Until when? (e.g. 14:30)"),
+    "snooze_until_invalid": ("Typ een tijd als 14:30.", "Type a time like 14:30."),
+    "ask_snooze_reason": (
+        "Waarom stel je de herinneringen uit?",
+        "Why are you snoozing the reminders?",
+    ),
+    "snoozed": (
+        "Herinneringen uitgesteld tot {until} ({reason}). De deadline blijft {due}.",
+        "Reminders snoozed until {until} ({reason}). The deadline stays {due}.",
+    ),
+    "close_needs_manager": (
+        "Er staan nog {count} stappen open. Rond ze af of sla ze over met een reden; alleen "
+        "een manager kan het incident nu al sluiten.",
+        "{count} steps are still open. Finish them or skip them with a reason; only a "
+        "manager can close the incident now.",
+    ),
+    "ask_close_reason": (
+        "Er staan nog {count} stappen open. Waarom sluit je het incident toch?",
+        "{count} steps are still open. Why close the incident anyway?",
+    ),
+    "reason": ("Reden", "Reason"),
+    "closed": ("Incident {incident_id} is gesloten.", "Incident {incident_id} is closed."),
+    "already_open": ("Incident {incident_id} is al open.", "Incident {incident_id} is open."),
+    "reopened": ("Incident {incident_id} is heropend.", "Incident {incident_id} is reopened."),
+    "timeline_title": ("Tijdlijn {incident_id}", "Timeline {incident_id}"),
+    "timeline_more": (
+        "({count} eerdere gebeurtenissen staan in het dossier: typ *export*)",
+        "({count} earlier events are in the evidence file: type *export*)",
+    ),
     "minutes": ("{n} min", "{n} min"),
     "hours_minutes": ("{h} u {m} min", "{h} h {m} min"),
     "days_hours": ("{d} d {h} u", "{d} d {h} h"),

@@ -39,6 +39,13 @@ class ActionName(StrEnum):
     KEEP_GOING = "stop.no"
     STATUS = "status"
     LIST = "list"
+    TIMELINE = "timeline"
+    STEP_ASSIGN = "step.assign"
+    SNOOZE = "snooze"
+    TAKE_LEAD = "lead.take"
+    HAND_OVER_LEAD = "lead.give"
+    CLOSE = "close"
+    REOPEN = "reopen"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +124,14 @@ class Action:
 
 
 @dataclass(frozen=True, slots=True)
+class Mention:
+    """A person named in a message (Slack ``<@U…>``, a Teams mention entity)."""
+
+    user_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Inbound:
     """One thing a person did: typed text, or pressed a button (optionally with typed input)."""
 
@@ -130,6 +145,7 @@ class Inbound:
     text: str | None = None
     action: Action | None = None
     form: dict[str, str] = field(default_factory=dict)
+    mentions: tuple[Mention, ...] = ()
     address: Address | None = None
     received_at: datetime | None = None
 

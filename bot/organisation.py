@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import time as time_of_day
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +18,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.messages import Channel
+from bot.playbook.duration import Duration
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class OrganisationError(Exception):
@@ -53,6 +59,36 @@ class Manager(BaseModel):
         return self.teams is not None and self.teams == user_id
 
 
+class ReminderPolicy(BaseModel):
+    """When step owners are reminded and overdue steps escalate. A fraud does not wait for
+    office hours: these ignore quiet hours; only the morning digest respects them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    before_short: Duration = Field(
+        timedelta(minutes=5), description="Before a deadline within the hour"
+    )
+    before_long: Duration = Field(timedelta(minutes=30), description="Before a later deadline")
+    managers_after: Duration = Field(
+        timedelta(minutes=15),
+        description="Overdue: the lead is told at the deadline, all managers this much later",
+    )
+    repeat_every: Duration = Field(
+        timedelta(hours=1), description="Then repeat this often while still overdue"
+    )
+    repeat_max: int = Field(3, ge=0, le=24)
+
+
+class Digest(BaseModel):
+    """One message per working morning to each manager: open incidents and what is due."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    time: time_of_day = time_of_day(8, 30)
+    days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+
+
 class Organisation(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -64,6 +100,8 @@ class Organisation(BaseModel):
     teams_tenant_ids: tuple[str, ...] = ()
     managers: tuple[Manager, ...] = ()
     contacts: dict[Literal["bank", "it_provider"], OrgContact] = {}
+    reminders: ReminderPolicy = ReminderPolicy()
+    digest: Digest = Digest()
 
     @field_validator("timezone")
     @classmethod

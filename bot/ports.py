@@ -166,6 +166,7 @@ class Transaction(Protocol):
     # Conversations ----------------------------------------------------------------------
     async def get_conversation(self, key: str, *, lock: bool = False) -> Conversation | None:
         """With ``lock``: created idle if absent, and locked until the transaction ends."""
+
     async def save_conversation(self, conversation: Conversation) -> None: ...
 
     # People and addresses ---------------------------------------------------------------
@@ -220,7 +221,14 @@ class Transaction(Protocol):
 
     # Deadlines -----------------------------------------------------------------------------
     async def add_deadlines(self, incident_id: str, deadlines: Sequence[NewDeadline]) -> None: ...
-    async def cancel_deadlines(self, *, incident_id: str, step_id: str | None = None) -> int: ...
+    async def cancel_deadlines(
+        self, *, incident_id: str, step_id: str | None = None, recipient: str | None = None
+    ) -> int: ...
+    async def snooze_deadlines(
+        self, *, incident_id: str, step_id: str, recipients: Sequence[str], until: datetime
+    ) -> int:
+        """Postpone pending reminders of a step; the step's own deadline does not move."""
+
     async def claim_due_deadlines(
         self, *, now: datetime, lease_until: datetime, limit: int
     ) -> list[Deadline]:

@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.flows.turn import MANAGERS, SYSTEM_ACTOR, Turn
+from bot.flows.turn import LEAD, MANAGERS, SYSTEM_ACTOR, Turn
 from bot.i18n import t
-from bot.messages import Outbound, Reply, ReplyKind, address_from_json
-from bot.organisation import Organisation, Organisations
+from bot.messages import Action, ActionName, Button, Outbound, Reply, ReplyKind, address_from_json
+from bot.organisation import Organisation, Organisations, ReminderPolicy
 from bot.playbook import Playbook
 from bot.ports import (
     Clock,
@@ -41,28 +41,59 @@ BATCH = 100
 
 
 def plan(
-    step: Step, *, reported_at: datetime, lead_times: Sequence[timedelta] = ()
+    step: Step,
+    *,
+    reported_at: datetime,
+    policy: ReminderPolicy,
+    lead_times: Sequence[timedelta] = (),
 ) -> list[NewDeadline]:
-    """Reminders before the deadline (the playbook's lead times, else 5 min for a deadline
-    within the hour and 30 min for a later one), one at it to the owner, and an
-    escalation at it to the managers."""
+    """Every reminder and escalation of one step, from the organisation's policy.
+
+    The owner is reminded before the deadline (the step's own lead times, else the
+    policy's short or long one) and at it; an overdue step escalates to the incident lead
+    at once, to all managers a little later, then again at intervals, a limited number
+    of times.
+    """
     span = step.due_at - reported_at
     if not lead_times:
-        default = timedelta(minutes=5) if span <= timedelta(hours=1) else timedelta(minutes=30)
-        lead_times = (default,) if span > default * 2 else ()
+        lead = policy.before_short if span <= timedelta(hours=1) else policy.before_long
+        lead_times = (lead,) if span > lead * 2 else ()
     rows = [
         NewDeadline(step.step_id, DeadlineKind.REMIND_BEFORE, step.due_at - lead, step.owner)
         for lead in sorted(lead_times, reverse=True)
         if lead < span
     ]
     rows.append(NewDeadline(step.step_id, DeadlineKind.DUE, step.due_at, step.owner))
-    rows.append(NewDeadline(step.step_id, DeadlineKind.ESCALATE, step.due_at, MANAGERS))
+    rows.append(NewDeadline(step.step_id, DeadlineKind.ESCALATE, step.due_at, LEAD))
+    managers_at = step.due_at + policy.managers_after
+    rows.extend(
+        NewDeadline(
+            step.step_id,
+            DeadlineKind.ESCALATE,
+            managers_at + policy.repeat_every * repeat,
+            MANAGERS,
+        )
+        for repeat in range(policy.repeat_max + 1)
+    )
     return rows
 
 
-async def schedule_step(turn: Turn, incident: Incident, step: Step) -> None:
+async def schedule_step(
+    turn: Turn, incident: Incident, step: Step, *, owner_only: bool = False, from_now: bool = False
+) -> None:
+    """Plan a step's reminders. ``owner_only``: just the owner's future ones (the step
+    was assigned to someone else); ``from_now``: only those still ahead (reopened)."""
     spec = turn.playbook_of(incident).step(step.step_id)
-    rows = plan(step, reported_at=incident.reported_at, lead_times=spec.remind_before)
+    rows = plan(
+        step,
+        reported_at=incident.reported_at,
+        policy=turn.org.reminders,
+        lead_times=spec.remind_before,
+    )
+    if owner_only:
+        rows = [r for r in rows if r.recipient == step.owner]
+    if owner_only or from_now:
+        rows = [r for r in rows if r.due_at > turn.now]
     await turn.tx.add_deadlines(incident.id, rows)
     turn.wake_times.extend(row.due_at for row in rows)
 
@@ -184,7 +215,7 @@ class Reminders:
                 note = t("escalation_fallback", incident.lang, manager=", ".join(unreachable))
                 messages.append(Outbound(origin, (_with_note(reply, note),)))
         else:
-            key = incident.lead if deadline.recipient == MANAGERS else deadline.recipient
+            key = incident.lead if deadline.recipient in (MANAGERS, LEAD) else deadline.recipient
             stored = await tx.get_address(key)
             recipients.append(key)
             messages.append(Outbound(address_from_json(stored) if stored else origin, (reply,)))
@@ -232,7 +263,17 @@ class Reminders:
         kind = (
             ReplyKind.ESCALATION if deadline.kind is DeadlineKind.ESCALATE else ReplyKind.REMINDER
         )
-        return Reply(kind=kind, text=text, incident_id=incident.id, late=late)
+
+        def action(name: ActionName, value: str | None = None) -> Action:
+            return Action(name, incident.id, step.step_id, value, stamp=step.version)
+
+        buttons = (
+            Button(t("btn_open_step", lang), action(ActionName.STEP_SHOW)),
+            Button(t("btn_snooze_15m", lang), action(ActionName.SNOOZE, "15m")),
+            Button(t("btn_snooze_1h", lang), action(ActionName.SNOOZE, "1h")),
+            Button(t("btn_snooze_until", lang), action(ActionName.SNOOZE, "until")),
+        )
+        return Reply(kind=kind, text=text, incident_id=incident.id, late=late, buttons=buttons)
 
 
 async def _owner_name(tx: Transaction, incident: Incident, step: Step) -> str:

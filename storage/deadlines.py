@@ -52,7 +52,9 @@ async def add(conn: AsyncConnection, *, incident_id: str, deadlines: Sequence[Ne
         )
 
 
-async def cancel(conn: AsyncConnection, *, incident_id: str, step_id: str | None) -> int:
+async def cancel(
+    conn: AsyncConnection, *, incident_id: str, step_id: str | None, recipient: str | None = None
+) -> int:
     """Cancel the incident's (or one step's) deadlines not yet sent; returns how many.
 
     Claimed rows are cancelled too: a sender that already holds one still sends it (a
@@ -64,8 +66,34 @@ async def cancel(conn: AsyncConnection, *, incident_id: str, step_id: str | None
     )
     if step_id is not None:
         stmt = stmt.where(DeadlineRow.step_id == step_id)
+    if recipient is not None:
+        stmt = stmt.where(DeadlineRow.recipient == recipient)
     result = await conn.execute(
         stmt.values(status=DeadlineStatus.CANCELLED.value, lease_until=None)
+    )
+    return result.rowcount
+
+
+async def snooze(
+    conn: AsyncConnection,
+    *,
+    incident_id: str,
+    step_id: str,
+    recipients: Sequence[str],
+    until: datetime,
+) -> int:
+    """Move a step's pending reminders for ``recipients`` that fall before ``until`` to
+    ``until``. The step's own deadline is not a row here, so a snooze never moves it."""
+    result = await conn.execute(
+        update(DeadlineRow)
+        .where(
+            DeadlineRow.incident_id == incident_id,
+            DeadlineRow.step_id == step_id,
+            DeadlineRow.status == _PENDING,
+            DeadlineRow.recipient.in_(recipients),
+            DeadlineRow.due_at < until,
+        )
+        .values(due_at=until)
     )
     return result.rowcount
 

@@ -165,8 +165,23 @@ class SqlTransaction:
         """Not in ``bot.ports.Transaction`` (yet): every deadline of an incident, by due time."""
         return await deadline_rows.get_all(self._conn, incident_id=incident_id)
 
-    async def cancel_deadlines(self, *, incident_id: str, step_id: str | None = None) -> int:
-        return await deadline_rows.cancel(self._conn, incident_id=incident_id, step_id=step_id)
+    async def cancel_deadlines(
+        self, *, incident_id: str, step_id: str | None = None, recipient: str | None = None
+    ) -> int:
+        return await deadline_rows.cancel(
+            self._conn, incident_id=incident_id, step_id=step_id, recipient=recipient
+        )
+
+    async def snooze_deadlines(
+        self, *, incident_id: str, step_id: str, recipients: Sequence[str], until: datetime
+    ) -> int:
+        return await deadline_rows.snooze(
+            self._conn,
+            incident_id=incident_id,
+            step_id=step_id,
+            recipients=recipients,
+            until=until,
+        )
 
     async def claim_due_deadlines(
         self, *, now: datetime, lease_until: datetime, limit: int

@@ -98,7 +98,13 @@ async def test_whole_flow_in_dutch(
     assert card["kind"] == "step"
     assert "Rabobank fraudelijn" in texts([card]) and "088-722 67 67" in texts([card])
     assert "10:15 (nog 15 min)" in texts([card])
-    assert [b["label"] for b in card["buttons"]] == ["Gedaan", "Lukt nu niet", "Overslaan", "Help"]
+    assert [b["label"] for b in card["buttons"]] == [
+        "Gedaan",
+        "Lukt nu niet",
+        "Overslaan",
+        "Help",
+        "Toewijzen",
+    ]
 
     clock.advance(timedelta(minutes=7))
     asked = await jan.press("Gedaan")
@@ -139,11 +145,18 @@ async def test_whole_flow_in_dutch(
     assert kinds.count("step_done") == 7
     assessed = next(e for e in events if e.kind == "ap_assessed")
     assert assessed.data == {
-        "late": False, "personal_data": "yes", "data_kinds": "namen, e-mailadressen, IBAN's",
-        "people": "klanten", "approx_count": "ongeveer 300", "risk": "risk", "notify_ap": True,
+        "late": False,
+        "personal_data": "yes",
+        "data_kinds": "namen, e-mailadressen, IBAN's",
+        "people": "klanten",
+        "approx_count": "ongeveer 300",
+        "risk": "risk",
+        "notify_ap": True,
         "ap_notification_number": "AP-2026-000123",
-        "notified_at": "2026-11-20T09:10:00.000000Z", "reason": None,
-        "inform_people": False, "measures": "wachtwoorden gewijzigd, MFA aan",
+        "notified_at": "2026-11-20T09:10:00.000000Z",
+        "reason": None,
+        "inform_people": False,
+        "measures": "wachtwoorden gewijzigd, MFA aan",
         "delay_reason": None,
     }
     bank = next(e for e in events if e.kind == "step_done" and e.data["step"] == "call-bank")
@@ -225,7 +238,7 @@ async def test_restart_in_the_middle_loses_nothing(
     assert_chain_intact(events)
 
 
-async def test_reminders_and_escalation_with_a_controllable_clock(
+async def test_default_policy_owner_reminders_then_lead_then_managers_capped(
     bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock
 ) -> None:
     mira = WebUser(http, bot.url, "Mira Manager")
@@ -233,28 +246,165 @@ async def test_reminders_and_escalation_with_a_controllable_clock(
     jan = WebUser(http, bot.url, "Jan")
     incident = await open_incident(jan)
 
-    clock.advance(timedelta(minutes=10))
-    assert await bot.run_reminders() == 1
+    clock.advance(timedelta(minutes=10))  # 5 minutes before the bank deadline
+    await bot.run_reminders()
     before = await jan.inbox()
-    assert len(before) == 1 and before[0]["kind"] == "reminder"
+    assert [m["kind"] for m in before] == ["reminder"]
     assert "Nog 5 min" in before[0]["text"] and not before[0]["late"]
 
-    clock.advance(timedelta(minutes=5))
+    clock.advance(timedelta(minutes=5))  # the deadline: the owner, and the lead (also Jan)
     await bot.run_reminders()
     due = await jan.inbox()
-    assert [m["kind"] for m in due] == ["reminder", "escalation", "reminder"] or any(
-        "verstreken" in m["text"] for m in due
-    )
-    escalations = await mira.inbox()
-    assert len(escalations) == 1 and escalations[0]["kind"] == "escalation"
-    assert "Jan" in escalations[0]["text"]
+    assert sorted(m["kind"] for m in due) == ["escalation", "reminder"]
+    assert await mira.inbox() == [], "managers only after a further 15 minutes"
+
+    clock.advance(timedelta(minutes=15))
+    await bot.run_reminders()
+    to_mira = await mira.inbox()
+    assert [m["kind"] for m in to_mira] == ["escalation"] and "Jan" in to_mira[0]["text"]
     # Otto never talked to Noodrem: his copy goes to the incident's chat and says so.
-    assert any("Otto Offline" in m["text"] for m in due)
+    assert any("Otto Offline" in m["text"] for m in await jan.inbox())
+
+    for _ in range(5):  # repeated every hour while overdue, at most 3 times
+        clock.advance(timedelta(hours=1))
+        await bot.run_reminders()
+    repeats = [m for m in await mira.inbox() if "Bel je bank" in m["text"]]
+    assert len(repeats) == 3
     assert await bot.run_reminders() == 0, "each reminder is sent once"
 
     events = await events_of(bot, incident)
-    assert [e.kind for e in events].count("escalation_sent") == 1
+    bank = [e for e in events if e.kind == "escalation_sent" and e.data["step"] == "call-bank"]
+    assert len(bank) == 1 + 4  # the lead once, the managers once plus three repeats
     assert_chain_intact(events)
+
+
+async def test_done_one_second_before_the_deadline_cancels_its_reminders(
+    bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock
+) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    await open_incident(jan)
+    await jan.say("status")
+    await jan.press("▶ Bel je bank")
+    clock.advance(timedelta(minutes=15) - timedelta(seconds=1))
+    await jan.press("Gedaan", form={"bank_case_number": "C-1"})
+    clock.advance(timedelta(seconds=1))
+    await bot.run_reminders()
+    clock.advance(timedelta(hours=5))
+    await bot.run_reminders()
+    arrived = [m for m in await jan.inbox() if m["kind"] in ("reminder", "escalation")]
+    assert not [m for m in arrived if "Bel je bank" in m["text"]]
+
+
+async def test_snooze_needs_a_reason_and_never_moves_the_deadline(
+    bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock
+) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    incident = await open_incident(jan)
+    clock.advance(timedelta(minutes=10))
+    await bot.run_reminders()
+    await jan.inbox()
+    asked = await jan.press("Later: 15 min")
+    assert asked[-1]["inputs"][0]["field_id"] == "reason"
+    url = f"{bot.url}/api/web/messages"
+    action = asked[-1]["inputs"][0]["submit"]
+    async with http.post(
+        url,
+        json={
+            "user_id": jan.user_id,
+            "user_name": "Jan",
+            "client_id": "x",
+            "action": action,
+            "form": {"reason": ""},
+        },
+    ) as response:
+        assert response.status == 200
+    still = await jan.inbox()
+    assert still[-1]["inputs"], "an empty reason is asked again"
+    done = await jan.submit("ik bel de bank al, in de wacht")
+    assert "uitgesteld tot 10:25" in texts(done) and "deadline blijft 10:15" in texts(done)
+    clock.advance(timedelta(minutes=5))  # 10:15: the owner's reminder waits until 10:25
+    await bot.run_reminders()
+    assert not [m for m in await jan.inbox() if m["kind"] == "reminder"]
+    clock.advance(timedelta(minutes=10))
+    await bot.run_reminders()
+    assert [m for m in await jan.inbox() if m["kind"] == "reminder"]
+    async with bot.runtime.require_store().transaction() as tx:
+        step = await tx.get_step(incident, "call-bank")
+    assert step is not None and step.due_at == START + timedelta(minutes=15)
+    snoozed = [e for e in await events_of(bot, incident) if e.kind == "reminder_snoozed"]
+    assert snoozed[0].data["reason"] == "ik bel de bank al, in de wacht"
+
+
+async def test_assigning_a_step_moves_its_reminders(
+    bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock
+) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    incident = await open_incident(jan)
+    piet = WebUser(http, bot.url, "Piet de Vries")
+    await piet.say(f"doe mee {incident}")
+    await jan.say("status")
+    await jan.press("▶ Doe aangifte")
+    await jan.press("Toewijzen")
+    assigned = await jan.say("piet")
+    assert "toegewezen aan Piet de Vries" in texts(assigned)
+    card = await piet.inbox()
+    assert "Jan heeft je een stap toegewezen" in texts(card) and card[-1]["kind"] == "step"
+    clock.advance(timedelta(minutes=55))
+    await bot.run_reminders()
+    assert any("aangifte" in m["text"].lower() for m in await piet.inbox())
+    assert not any(
+        "aangifte" in m["text"].lower() for m in await jan.inbox() if m["kind"] == "reminder"
+    )
+    events = await events_of(bot, incident)
+    moved = next(e for e in events if e.kind == "step_assigned")
+    assert moved.data["step"] == "police-report" and moved.data["to_name"] == "Piet de Vries"
+
+
+async def test_a_non_manager_cannot_steer_others(
+    bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock
+) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    incident = await open_incident(jan)
+    piet = WebUser(http, bot.url, "Piet")
+    await piet.say(f"doe mee {incident}")
+    await piet.press("▶ Bel je bank")
+    refused = await piet.press("Toewijzen")
+    assert "Dat kan alleen de leider van het incident of een manager" in texts(refused)
+    refused = await piet.press("Incident sluiten")
+    assert "alleen een manager kan het incident nu al sluiten" in texts(refused)
+    clock.advance(timedelta(minutes=10))
+    await bot.run_reminders()
+    await jan.inbox()
+    stolen = jan.button("Later: 15 min")
+    refused = await piet._post({"action": stolen})
+    assert "alleen je eigen herinneringen" in texts(refused)
+    kinds = [e.kind for e in await events_of(bot, incident)]
+    assert "reminder_snoozed" not in kinds and "incident_closed" not in kinds
+
+
+async def test_lead_close_and_reopen_are_recorded(
+    bot: RunningApp, http: aiohttp.ClientSession
+) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    incident = await open_incident(jan)
+    mira = WebUser(http, bot.url, "Mira Manager")
+    await mira.say("list")
+    await mira.press(incident)
+    taken = await mira.press("Leiding overnemen")
+    assert "Mira Manager heeft nu de leiding" in texts(taken)
+    asked = await mira.press("Incident sluiten")
+    assert "Waarom sluit je" in texts(asked)
+    closed = await mira.submit("dubbele melding, zie NR-elders")
+    assert f"Incident {incident} is gesloten" in texts(closed)
+    reopened = await mira.press("Heropenen")
+    assert f"Incident {incident} is heropend" in texts(reopened)
+    events = await events_of(bot, incident)
+    steering = ("lead_changed", "incident_closed", "incident_reopened")
+    assert [e.kind for e in events if e.kind in steering] == list(steering)
+    closing = next(e for e in events if e.kind == "incident_closed")
+    assert closing.data["forced"] is True and closing.data["reason"].startswith("dubbele")
+    timeline = await mira.press("Tijdlijn")
+    assert "Tijdlijn" in texts(timeline)
 
 
 async def test_reminders_of_a_finished_step_never_arrive(
@@ -416,18 +566,23 @@ async def test_list_shows_a_manager_every_open_incident(
 
 
 async def test_ap_assessment_reminds_at_48_24_and_4_hours_left(
-        bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock) -> None:
+    bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock
+) -> None:
     jan = WebUser(http, bot.url, "Jan")
     incident = await open_incident(jan)
     async with bot.runtime.require_store().transaction() as tx:
         deadlines = await tx.get_deadlines(incident)
-    before_ap = sorted(d.due_at - START for d in deadlines
-                       if d.step_id == "ap-assessment" and d.kind.value == "remind_before")
+    before_ap = sorted(
+        d.due_at - START
+        for d in deadlines
+        if d.step_id == "ap-assessment" and d.kind.value == "remind_before"
+    )
     assert before_ap == [timedelta(hours=24), timedelta(hours=48), timedelta(hours=68)]
 
 
-async def test_a_late_assessment_records_why(bot: RunningApp, http: aiohttp.ClientSession,
-                                             clock: ManualClock) -> None:
+async def test_a_late_assessment_records_why(
+    bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock
+) -> None:
     jan = WebUser(http, bot.url, "Jan")
     incident = await open_incident(jan)
     clock.advance(timedelta(hours=73))

@@ -43,6 +43,7 @@ from bot.ports import Clock
 log = logging.getLogger(__name__)
 
 Body = dict[str, Any]
+SUBMIT_BUDGET = 2.0  # seconds of Slack's 3 for the engine to answer a submitted modal
 
 
 class Listeners:
@@ -211,7 +212,11 @@ class Listeners:
         """The input modal was submitted: check required fields, then one engine action.
 
         Empty required fields are refused in the acknowledgement itself (the modal stays
-        open with the message under the field); the engine never sees them.
+        open with the message under the field); the engine never sees them. When the engine
+        answers within ``SUBMIT_BUDGET`` with the next question to type (the data breach
+        assessment asks several in a row), the acknowledgement turns the modal into that
+        question (``response_action: update``); otherwise it closes the modal and the
+        question arrives as a message with its "Fill in" button.
         """
         view: Body = body.get("view") or {}
         try:
@@ -225,17 +230,44 @@ class Listeners:
         if errors:
             await ack(response_action="errors", errors=errors)
             return
-        await ack()
+        closed = False
         async with self._working("a form"):
             inbound, person = await self._inbound(
                 team=interaction_team(body),
                 user=str(body["user"]["id"]),
                 conversation=context.conversation_id,
-                event_id=f"{view.get('id', '')}:submit",
+                # The view id stays when a modal is updated in place; its hash does not.
+                event_id=f"{view.get('id', '')}:{view.get('hash', '')}",
                 action=context.submit,
                 form=values,
             )
-            await self._run(inbound, person, cards=Cards.UPDATE)
+            answer = asyncio.ensure_future(self._handler(inbound))
+            done, _ = await asyncio.wait({answer}, timeout=SUBMIT_BUDGET)
+            replies = answer.result() if done else None
+            asking = next((r for r in replies or () if r.inputs), None)
+            if replies is None or asking is None:
+                await ack()
+                closed = True
+                replies = await answer
+            else:
+                next_view = form_modal(
+                    asking.inputs,
+                    text=asking.text,
+                    conversation_id=context.conversation_id,
+                    locale=person.locale,
+                )
+                await ack(response_action="update", view=next_view)
+                closed = True
+                replies = [r for r in replies if r is not asking]
+            await self._sender.send(
+                replies,
+                team=inbound.tenant_id,
+                channel=inbound.conversation_id,
+                locale=person.locale,
+                cards=Cards.UPDATE,
+            )
+        if not closed:
+            await ack()  # it failed before the engine answered (logged): close the modal
 
     # Shared --------------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ therefore printed too, to compare with the PDF or with Noodrem's own database.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -166,68 +165,43 @@ def _walk(events: list[_Event]) -> Verdict | None:
 def _classify(
     events: list[_Event], index: int, *, expected_prev: str, expected_seq: int
 ) -> Verdict:
+    """Why the event at ``index`` does not fit where it is. The checks run from the most
+    specific evidence to the least: its own hash, a copy, a repeated ``seq``, a broken
+    link with the right ``seq``, then a ``seq`` that belongs elsewhere or is missing."""
     event = events[index]
     following = events[index + 1] if index + 1 < len(events) else None
-    earlier = events[:index]
-    skipped_over = following is not None and following.prev_hash == expected_prev
     if not event.valid:
-        if skipped_over and following is not None and following.prev_hash != event.hash:
-            return _bad(
-                events,
-                event,
-                Problem.INSERTED,
-                "is not part of the chain: the event after it links to the one before it",
-            )
-        return _bad(
-            events,
-            event,
-            Problem.CHANGED,
-            "was changed after it was recorded: its fields no longer give its hash",
-        )
-    copy = next((e for e in earlier if e.hash == event.hash), None)
-    if copy is not None:
-        return _bad(
-            events,
-            event,
-            Problem.INSERTED,
-            f"is a copy of event {copy.seq} at position {copy.position}",
-        )
-    seqs = Counter(e.seq for e in events)
-    if seqs[event.seq] > 1:
+        if following is not None and following.prev_hash == expected_prev != event.hash:
+            why = "is not part of the chain: the event after it links to the one before it"
+            return _bad(events, event, Problem.INSERTED, why)
+        why = "was changed after it was recorded: its fields no longer give its hash"
+        return _bad(events, event, Problem.CHANGED, why)
+    original = next((e for e in events[:index] if e.hash == event.hash), None)
+    if original is not None:
+        why = f"is a copy of event {original.seq} at position {original.position}"
+        return _bad(events, event, Problem.INSERTED, why)
+    twin = next((e for e in events if e.seq == event.seq and e is not event), None)
+    if twin is not None:  # of two events claiming one place, nothing links to the added one
         linked = {e.prev_hash for e in events}
-        twin = next(e for e in events if e.seq == event.seq and e is not event)
-        inserted = twin if twin.position < event.position and twin.hash not in linked else event
-        return _bad(
-            events,
-            inserted,
-            Problem.INSERTED,
-            f"was inserted: event {event.seq} appears twice and no event links to this one",
-        )
+        added = twin if twin.position < event.position and twin.hash not in linked else event
+        why = f"was inserted: there are two events {event.seq} and nothing links to this one"
+        return _bad(events, added, Problem.INSERTED, why)
     if event.seq == expected_seq:
-        if not earlier:
+        if index == 0:
             return _bad(events, event, Problem.CHANGED, "was changed: it does not start the chain")
-        return _bad(
-            events,
-            earlier[-1],
-            Problem.CHANGED,
-            f"was changed and given a new hash: event {event.seq} no longer links to it",
-        )
+        why = f"was changed and given a new hash: event {event.seq} no longer links to it"
+        return _bad(events, events[index - 1], Problem.CHANGED, why)
+    found = next((e for e in events if e.seq == expected_seq), None)
+    if found is not None:
+        why = f"is out of order: event {expected_seq} belongs here but is at position "
+        return _bad(events, event, Problem.REORDERED, why + str(found.position))
     if event.seq > expected_seq:
-        found = next((e for e in events if e.seq == expected_seq), None)
-        if found is not None:
-            return _bad(
-                events,
-                event,
-                Problem.REORDERED,
-                f"is out of order: event "
-                f"{expected_seq} belongs here but is at position {found.position}",
-            )
         missing = (
-            f"{expected_seq}"
+            f"event {expected_seq} was"
             if event.seq - 1 == expected_seq
-            else (f"{expected_seq} to {event.seq - 1}")
+            else f"events {expected_seq} to {event.seq - 1} were"
         )
-        return _bad(events, event, Problem.REMOVED, f"follows a gap: event {missing} was removed")
+        return _bad(events, event, Problem.REMOVED, f"follows a gap: {missing} removed")
     return _bad(events, event, Problem.INSERTED, "does not belong in the chain here")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.evidence.describe import Describer
 from bot.flows.turn import Turn
 from bot.messages import Action, ActionName, Button, Reply, ReplyKind
 from bot.ports import Incident, Step, StepStatus
@@ -67,3 +68,39 @@ def _deadline(turn: Turn, incident: Incident, step: Step) -> str:
     title = turn.playbook_of(incident).step(step.step_id).title.get(turn.lang)
     time = clock_time(step.due_at, tz=turn.org.tz, now=turn.now, lang=turn.lang)
     return f"{time}, {turn.t('left', left=duration(step.due_at - turn.now, turn.lang))}: {title}"
+
+
+TIMELINE_LINES = 30  # a chat message, not the evidence file: the latest events only
+
+
+async def show_timeline(turn: Turn, incident_id: str | None) -> None:
+    """The latest events in plain words; closed incidents can be looked back on too."""
+    incident = await turn.tx.get_incident(incident_id) if incident_id else None
+    if incident is None or incident.tenant_id != turn.inbound.tenant_id:
+        raise turn.fail("stale_button")
+    people = await turn.tx.get_participants(incident.id)
+    if not turn.is_manager and all(p.user_key != turn.actor for p in people):
+        raise turn.fail("not_participant", incident_id=incident.id)
+    describe = Describer(
+        playbook=turn.playbook_of(incident),
+        tz=turn.org.tz,
+        lang=turn.lang,
+        reported_at=incident.reported_at,
+    )
+    events = await turn.tx.get_events(incident.id)
+    lines = [
+        f"{clock_time(e.at, tz=turn.org.tz, now=turn.now, lang=turn.lang)} "
+        f"{e.actor_name}: {describe(e)}"
+        for e in events
+    ]
+    shown = lines[-TIMELINE_LINES:]
+    if len(lines) > len(shown):
+        shown.insert(0, turn.t("timeline_more", count=len(lines) - len(shown)))
+    turn.say(
+        Reply(
+            kind=ReplyKind.TEXT,
+            incident_id=incident.id,
+            text="\n".join(shown),
+            title=turn.t("timeline_title", incident_id=incident.id),
+        )
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import cards, reminders
 from bot.flows import records
 from bot.flows.turn import Mode, Turn
-from bot.messages import Action, ActionName, Button, InputRequest, Reply, ReplyKind
+from bot.messages import Action, ActionName, InputRequest, Reply, ReplyKind
 from bot.playbook import StepSpec
 from bot.ports import FactStatus, Incident, Step, StepStatus
 from bot.timefmt import clock_time, duration
@@ -44,25 +44,28 @@ async def show_next(turn: Turn, incident: Incident) -> None:
 async def show_step(turn: Turn, incident_id: str | None, step_id: str | None) -> None:
     incident = await turn.lock_incident(incident_id)
     await turn.ensure_participant(incident)
-    step = await _open_step(turn, incident, step_id)
+    step = await open_step(turn, incident, step_id)
     if step is not None:
         await _show_card(turn, incident, step)
 
 
 async def _show_card(turn: Turn, incident: Incident, step: Step) -> None:
-    playbook = turn.playbook_of(incident)
-    owner_name = await _person_name(turn, incident, step.owner)
     turn.say(
-        cards.step_card(
-            playbook.step(step.step_id),
-            step,
-            incident=incident,
-            playbook=playbook,
-            org=turn.org,
-            now=turn.now,
-            lang=turn.lang,
-            owner_name=owner_name,
-        )
+        card_for(turn, incident, step, owner_name=await _person_name(turn, incident, step.owner))
+    )
+
+
+def card_for(turn: Turn, incident: Incident, step: Step, *, owner_name: str) -> Reply:
+    playbook = turn.playbook_of(incident)
+    return cards.step_card(
+        playbook.step(step.step_id),
+        step,
+        incident=incident,
+        playbook=playbook,
+        org=turn.org,
+        now=turn.now,
+        lang=turn.lang,
+        owner_name=owner_name,
     )
 
 
@@ -74,39 +77,20 @@ async def _person_name(turn: Turn, incident: Incident, user_key: str) -> str:
 
 
 async def show_checklist(turn: Turn, incident: Incident) -> None:
-    playbook = turn.playbook_of(incident)
-    all_steps = await turn.tx.get_steps(incident.id)
-    reply = cards.checklist(
-        incident=incident,
-        playbook=playbook,
-        steps=all_steps,
-        facts=await turn.tx.get_facts(incident.id),
-        org=turn.org,
-        now=turn.now,
-        lang=turn.lang,
-    )
-    open_buttons = tuple(
-        Button(
-            "▶ " + playbook.step(s.step_id).title.get(turn.lang),
-            Action(ActionName.STEP_SHOW, incident.id, s.step_id, stamp=s.version),
-        )
-        for s in all_steps
-        if s.status in (StepStatus.OPEN, StepStatus.BLOCKED)
-    )
     turn.say(
-        Reply(
-            kind=reply.kind,
-            title=reply.title,
-            text=reply.text,
-            fields=reply.fields,
-            buttons=open_buttons + reply.buttons,
-            incident_id=incident.id,
-            card_key=reply.card_key,
+        cards.checklist(
+            incident=incident,
+            playbook=turn.playbook_of(incident),
+            steps=await turn.tx.get_steps(incident.id),
+            facts=await turn.tx.get_facts(incident.id),
+            org=turn.org,
+            now=turn.now,
+            lang=turn.lang,
         )
     )
 
 
-async def _open_step(turn: Turn, incident: Incident, step_id: str | None) -> Step | None:
+async def open_step(turn: Turn, incident: Incident, step_id: str | None) -> Step | None:
     """The step if it can still be acted on; otherwise says plainly why not."""
     playbook = turn.playbook_of(incident)
     step = await turn.tx.get_step(incident.id, step_id) if step_id else None
@@ -137,7 +121,7 @@ async def done(turn: Turn, action: Action, form: dict[str, str]) -> None:
     """Mark a step done once everything it records is known; asks for what is missing."""
     incident = await turn.lock_incident(action.incident_id)
     await turn.ensure_participant(incident)
-    step = await _open_step(turn, incident, action.target)
+    step = await open_step(turn, incident, action.target)
     if step is None:
         return
     spec = turn.playbook_of(incident).step(step.step_id)
@@ -170,7 +154,7 @@ async def _complete(
     step.records = {k: v for k, v in values.items() if v}
     step.version = expected + 1
     if not await turn.tx.update_step(step, expected_version=expected):
-        await _open_step(turn, incident, step.step_id)
+        await open_step(turn, incident, step.step_id)
         return
     await turn.tx.cancel_deadlines(incident_id=incident.id, step_id=step.step_id)
     late = turn.now - step.due_at
@@ -206,7 +190,7 @@ async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
     skipping = action.name is ActionName.STEP_SKIP
     incident = await turn.lock_incident(action.incident_id)
     await turn.ensure_participant(incident)
-    step = await _open_step(turn, incident, action.target)
+    step = await open_step(turn, incident, action.target)
     if step is None:
         return
     spec = turn.playbook_of(incident).step(step.step_id)
@@ -237,7 +221,7 @@ async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
     if skipping:
         step.done_at, step.done_by, step.done_by_name = turn.now, turn.actor, turn.actor_name
     if not await turn.tx.update_step(step, expected_version=expected):
-        await _open_step(turn, incident, step.step_id)
+        await open_step(turn, incident, step.step_id)
         return
     if skipping:
         await turn.tx.cancel_deadlines(incident_id=incident.id, step_id=step.step_id)

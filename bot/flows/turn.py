@@ -14,13 +14,14 @@ from enum import StrEnum
 from typing import Any
 
 from bot.i18n import t
-from bot.messages import Inbound, Lang, Reply, ReplyKind
+from bot.messages import Inbound, Lang, Outbound, Reply, ReplyKind
 from bot.organisation import Organisation
 from bot.playbook import Playbook
 from bot.ports import Conversation, Event, Incident, IncidentStatus, Participant, Transaction
 
 SYSTEM_ACTOR = "noodrem"
 MANAGERS = "role:managers"  # a recipient that means: every manager of the organisation
+LEAD = "role:lead"  # a recipient that means: whoever leads the incident when it is sent
 
 
 class Mode(StrEnum):
@@ -33,6 +34,9 @@ class Mode(StrEnum):
     REASON = "reason"
     CONFIRM_STOP = "confirm_stop"
     STOP_REASON = "stop_reason"
+    ASSIGN = "assign"
+    SNOOZE = "snooze"
+    CLOSE_REASON = "close_reason"
 
 
 class FlowError(Exception):
@@ -54,6 +58,8 @@ class Turn:
     lang: Lang
     replies: list[Reply] = field(default_factory=list)
     wake_times: list[datetime] = field(default_factory=list)
+    outbound: list[Outbound] = field(default_factory=list)
+    """Messages for other people (an assigned step's card), sent after the commit."""
 
     # Conversation state ----------------------------------------------------------------
     @property
@@ -81,6 +87,11 @@ class Turn:
         return FlowError(Reply(kind=ReplyKind.ERROR, text=self.t(key, **values)))
 
     # Recording ---------------------------------------------------------------------------
+    @property
+    def is_manager(self) -> bool:
+        inbound = self.inbound
+        return self.org.manager_for(inbound.channel, inbound.user_id, inbound.user_name) is not None
+
     @property
     def actor(self) -> str:
         return self.inbound.user_key

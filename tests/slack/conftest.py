@@ -17,7 +17,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.ports import Event
 from tests.harness import RunningApp, running_app
-from tests.slack.driver import SIGNING_SECRET, SignedSlack, SlackUser
+from tests.slack.driver import SIGNING_SECRET, TEAM, SignedSlack, SlackUser
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack
 
 ORG = str(Path(__file__).with_name("organisation.yaml"))
@@ -69,10 +69,10 @@ MakePerson = Callable[..., SlackUser]
 
 @pytest.fixture
 def person(slack: SignedSlack, fake: FakeSlack) -> MakePerson:
-    """``person("U0JAN", "Jan Jansen", locale="nl-NL", team=...)``"""
+    """``person("U0JAN", "Jan Jansen", locale="en-GB", team="T0OTHER")``"""
 
-    def make(user_id: str, name: str, **options: str) -> SlackUser:
-        return SlackUser(slack, fake, user_id, name, **options)
+    def make(user_id: str, name: str, *, locale: str = "nl-NL", team: str = TEAM) -> SlackUser:
+        return SlackUser(slack, fake, user_id, name, locale=locale, team=team)
 
     return make
 

@@ -14,7 +14,7 @@ import itertools
 import json
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,7 +56,12 @@ def event_body(event: dict[str, Any], *, team: str = TEAM, event_id: str | None 
             "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
             "event_time": int(time.time()),
             "authorizations": [
-                {"team_id": team, "user_id": BOT_USER, "is_bot": True, "is_enterprise_install": False}
+                {
+                    "team_id": team,
+                    "user_id": BOT_USER,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
             ],
             "is_ext_shared_channel": False,
         }
@@ -112,7 +117,11 @@ def block_texts(blocks: list[dict[str, Any]]) -> list[str]:
             if isinstance(block.get(key), dict):
                 parts.append(block[key]["text"])
         parts.extend(f["text"] for f in block.get("fields", []))
-        parts.extend(e["text"]["text"] for e in block.get("elements", []) if "text" in e and isinstance(e["text"], dict))
+        parts.extend(
+            e["text"]["text"]
+            for e in block.get("elements", [])
+            if "text" in e and isinstance(e["text"], dict)
+        )
         parts.extend(e["text"] for e in block.get("elements", []) if e.get("type") == "mrkdwn")
     return parts
 
@@ -131,7 +140,7 @@ class SlackUser:
     name: str
     locale: str = "nl-NL"
     team: str = TEAM
-    modals: list[Call] = field(default_factory=list)
+    modal: dict[str, Any] | None = None  # the modal open for this person now, as Slack has it
 
     def __post_init__(self) -> None:
         self.fake.users[self.user_id] = SlackUserRecord(self.name, self.locale)
@@ -212,7 +221,12 @@ class SlackUser:
         n = next(_clicks)
         return {
             "type": "block_actions",
-            "user": {"id": self.user_id, "username": self.name, "name": self.name, "team_id": self.team},
+            "user": {
+                "id": self.user_id,
+                "username": self.name,
+                "name": self.name,
+                "team_id": self.team,
+            },
             "api_app_id": APP_ID,
             "token": "legacy-verification-token",
             "container": {
@@ -241,7 +255,9 @@ class SlackUser:
     async def press(self, label: str, *, channel: str | None = None) -> list[Call]:
         return await self.send_click(self.click_payload(label, channel=channel))
 
-    async def send_click(self, payload: dict[str, Any], *, expect_output: bool = True) -> list[Call]:
+    async def send_click(
+        self, payload: dict[str, Any], *, expect_output: bool = True
+    ) -> list[Call]:
         mark = len(self.fake.calls)
         status, _ = await self.slack.interaction(payload)
         assert status == 200
@@ -251,42 +267,36 @@ class SlackUser:
             await self.fake.quiet()
         return self._seen(mark)
 
-    def last_modal(self) -> Call:
-        mine = [c for c in self.fake.calls_of("views.open") if f".{self.user_id}." in c.args["trigger_id"]]
-        assert mine, "no modal was opened for this user"
-        return mine[-1]
+    def modal_inputs(self) -> list[dict[str, Any]]:
+        assert self.modal is not None, "no modal is open for this user"
+        return [b for b in self.modal["blocks"] if b["type"] == "input"]
 
     async def submit(self, *values: str) -> tuple[dict[str, Any], list[Call]]:
-        """Type ``values`` into the newest modal's inputs, in order, and submit it.
+        """Type ``values`` into the open modal's inputs, in order, and submit it.
 
-        Returns the acknowledgement body (``response_action`` when refused) and what the
-        bot did after it.
+        Returns the acknowledgement (``response_action`` when the modal stays open: with
+        errors, or updated to the next question) and what the bot did after it.
         """
-        opened = self.last_modal()
-        view = opened.args["view"]
-        inputs = [b for b in view["blocks"] if b["type"] == "input"]
+        assert self.modal is not None, "no modal is open for this user"
         state = {
             b["block_id"]: {
                 b["element"]["action_id"]: {"type": "plain_text_input", "value": value or None}
             }
-            for b, value in zip(inputs, values, strict=True)
+            for b, value in zip(self.modal_inputs(), values, strict=True)
         }
         payload = {
             "type": "view_submission",
             "team": {"id": self.team, "domain": "acme"},
-            "user": {"id": self.user_id, "username": self.name, "name": self.name, "team_id": self.team},
+            "user": {
+                "id": self.user_id,
+                "username": self.name,
+                "name": self.name,
+                "team_id": self.team,
+            },
             "api_app_id": APP_ID,
             "token": "legacy-verification-token",
             "trigger_id": f"{next(_clicks)}.{self.user_id}.trigger",
-            "view": {
-                **view,
-                "id": f"V{opened.args['trigger_id'].split('.')[0]}",
-                "team_id": self.team,
-                "state": {"values": state},
-                "hash": "1596530361.3wRYuk3R",
-                "app_id": APP_ID,
-                "bot_id": "B0NOODREM",
-            },
+            "view": {**self.modal, "state": {"values": state}},
             "response_urls": [],
             "is_enterprise_install": False,
         }
@@ -294,11 +304,30 @@ class SlackUser:
         status, text = await self.slack.interaction(payload)
         assert status == 200
         ack = json.loads(text) if text else {}
+        if ack.get("response_action") == "update":
+            self.modal = self._as_shown(ack["view"], view_id=self.modal["id"])
+        elif not ack:
+            self.modal = None
         if ack:
             await self.fake.quiet()
         else:
             await self.fake.settle(mark)
         return ack, self._seen(mark)
 
+    def _as_shown(self, view: dict[str, Any], *, view_id: str) -> dict[str, Any]:
+        """A view the way Slack hands it back: with its id, and a new hash per version."""
+        return {
+            **view,
+            "id": view_id,
+            "team_id": self.team,
+            "hash": f"{time.time():.6f}.{uuid.uuid4().hex[:8]}",
+            "app_id": APP_ID,
+            "bot_id": "B0NOODREM",
+        }
+
     def _seen(self, mark: int) -> list[Call]:
-        return self.fake.outputs(mark)
+        seen = self.fake.outputs(mark)
+        for call in seen:
+            if call.method == "views.open" and f".{self.user_id}." in call.args["trigger_id"]:
+                self.modal = self._as_shown(call.args["view"], view_id=call.result["view"]["id"])
+        return seen

@@ -93,18 +93,18 @@ class FakeSlack:
     def outputs(self, since: int = 0) -> list[Call]:
         return [c for c in self.calls[since:] if c.method in OUTPUT_METHODS]
 
-    async def wait_for(self, check: Callable[[], bool], *, timeout: float = 10.0) -> None:
-        async with asyncio.timeout(timeout):
+    async def wait_for(self, check: Callable[[], bool], *, within: float = 10.0) -> None:
+        async with asyncio.timeout(within):
             while not check():
                 self._changed.clear()
                 if check():
                     return
                 await self._changed.wait()
 
-    async def settle(self, since: int, *, quiet: float = 0.25, timeout: float = 10.0) -> None:
+    async def settle(self, since: int, *, quiet: float = 0.25, within: float = 10.0) -> None:
         """Wait for the bot's answer to something sent when ``len(calls)`` was ``since``:
         a first visible output, then no further call for ``quiet`` seconds."""
-        await self.wait_for(lambda: bool(self.outputs(since)), timeout=timeout)
+        await self.wait_for(lambda: bool(self.outputs(since)), within=within)
         await self.quiet(quiet)
 
     async def quiet(self, seconds: float = 0.4) -> None:
@@ -153,7 +153,11 @@ class FakeSlack:
         record = self.users.get(user_id)
         if record is None:
             return {"ok": False, "error": "user_not_found"}
-        user = {"id": user_id, "name": record.name.lower().replace(" ", "."), "real_name": record.name}
+        user = {
+            "id": user_id,
+            "name": record.name.lower().replace(" ", "."),
+            "real_name": record.name,
+        }
         if str(args.get("include_locale")).lower() in ("true", "1"):
             user["locale"] = record.locale
         return {"ok": True, "user": {**user, "profile": {"display_name": record.name}}}
@@ -198,11 +202,16 @@ class FakeSlack:
         return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
 
     def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in args["files"]]}
+        return {
+            "ok": True,
+            "files": [{"id": f["id"], "title": f.get("title")} for f in args["files"]],
+        }
 
     async def _upload(self, request: web.Request) -> web.Response:
         data = await request.read()
-        self._record(Call("upload", {"file_id": request.match_info["file_id"], "size": len(data)}, 0))
+        self._record(
+            Call("upload", {"file_id": request.match_info["file_id"], "size": len(data)}, 0)
+        )
         return web.Response(text="OK - uploaded")
 
     async def _response_url(self, request: web.Request) -> web.Response:

@@ -27,8 +27,11 @@ def test_a_step_card() -> None:
         kind=ReplyKind.STEP,
         title="Stap 1: Bel je bank",
         text="Bel *nu* de fraudelijn <b>niet vet</b> & meer",
-        fields=(Field("Waarom", "Lang verhaal\nover twee regels"), Field("Deadline", "10:15"),
-                Field("Wie", "Jan")),
+        fields=(
+            Field("Waarom", "Lang verhaal\nover twee regels"),
+            Field("Deadline", "10:15"),
+            Field("Wie", "Jan"),
+        ),
         buttons=(Button("Gedaan", DONE, ButtonStyle.PRIMARY), Button("Help", DONE)),
     )
     header, text, why, short, actions = blocks.reply_blocks(reply)
@@ -60,7 +63,9 @@ def test_limits() -> None:
     assert "".join(b["text"]["text"] for b in sections).count("regel") == 400
     actions = [b for b in rendered if b["type"] == "actions"]
     assert [len(a["elements"]) for a in actions] == [25, 5]
-    assert all(len(e["text"]["text"]) <= blocks.MAX_BUTTON_TEXT for a in actions for e in a["elements"])
+    assert all(
+        len(e["text"]["text"]) <= blocks.MAX_BUTTON_TEXT for a in actions for e in a["elements"]
+    )
     assert len({e["action_id"] for a in actions for e in a["elements"]}) == 30
 
     huge = Reply(kind=ReplyKind.TEXT, text="\n".join("z" * 2999 for _ in range(60)))
@@ -88,7 +93,9 @@ def test_inputs_become_a_fill_in_button_and_a_modal() -> None:
     modal = blocks.form_modal((request,), text="Vul in", conversation_id="D1", locale="en")
     assert modal["callback_id"] == blocks.FORM_CALLBACK_ID
     context = blocks.FormContext.decode(modal["private_metadata"])
-    assert context == blocks.FormContext(DONE, ("bank_case_number",), ("bank_case_number",), "D1", "en")
+    assert context == blocks.FormContext(
+        DONE, ("bank_case_number",), ("bank_case_number",), "D1", "en"
+    )
     view = {"state": {"values": {"bank_case_number": {"value": {"value": "  R-1 "}}}}}
     assert blocks.form_values(view, context) == {"bank_case_number": "R-1"}
     assert blocks.missing_errors({"bank_case_number": ""}, context) == {
@@ -105,7 +112,9 @@ def test_foreign_values_are_refused(raw: str) -> None:
 
 
 def test_plain_text_from_slack_markup() -> None:
-    raw = "<@UBOT> status &amp; <https://x.example/a|de link> <mailto:a@b.nl|a@b.nl> <#C1|fin> <@U2>"
+    raw = (
+        "<@UBOT> status &amp; <https://x.example/a|de link> <mailto:a@b.nl|a@b.nl> <#C1|fin> <@U2>"
+    )
     assert plain_text(raw, bot_user_id="UBOT") == "status & de link a@b.nl #fin <@U2>"
     assert plain_text("&lt;b&gt;") == "<b>"
 

@@ -42,7 +42,9 @@ async def test_to_a_dm_the_dm_is_opened_first(channel: slack.SlackChannel, fake:
 
 async def test_to_a_channel_it_posts_there(channel: slack.SlackChannel, fake: FakeSlack) -> None:
     assert await channel.deliver(Outbound(address("C0FINANCE"), (NOTE,)))
-    assert [(c.method, c.args["channel"]) for c in fake.calls] == [("chat.postMessage", "C0FINANCE")]
+    assert [(c.method, c.args["channel"]) for c in fake.calls] == [
+        ("chat.postMessage", "C0FINANCE")
+    ]
 
 
 async def test_failures_are_reported_not_raised(
@@ -59,7 +61,9 @@ async def test_failures_are_reported_not_raised(
 async def test_cards_are_updated_in_place_and_files_uploaded(
     channel: slack.SlackChannel, fake: FakeSlack
 ) -> None:
-    card = Reply(kind=ReplyKind.CHECKLIST, title="Overzicht NR-1", text="⏳", card_key="checklist:NR-1")
+    card = Reply(
+        kind=ReplyKind.CHECKLIST, title="Overzicht NR-1", text="⏳", card_key="checklist:NR-1"
+    )
     assert await channel.deliver(Outbound(address("C0FIN"), (card,)))
     assert await channel.deliver(Outbound(address("C0FIN"), (card,)))
     assert [c.method for c in fake.calls] == ["chat.postMessage", "chat.update"]

@@ -25,24 +25,11 @@ def checklist_posts(fake: FakeSlack) -> list[Call]:
     ]
 
 
-async def finish_step(user: SlackUser, done: str) -> list[Call]:
-    """Press Done, then fill in whatever the step records: modals straight after the click,
-    and a "Fill in" button for a second field asked after a submitted modal."""
-    seen = await user.press(done)
-    while True:
-        if any(c.method == "views.open" for c in seen):
-            inputs = [b for b in user.last_modal().args["view"]["blocks"] if b["type"] == "input"]
-            _, seen = await user.submit(*("" if b["optional"] else "REF-123" for b in inputs))
-            continue
-        fill_in = [
-            b["text"]["text"]
-            for c in seen
-            for b in buttons(c.args.get("blocks") or [])
-            if b["action_id"].startswith("noodrem:form:")
-        ]
-        if not fill_in:
-            return seen
-        seen = await user.press(fill_in[-1])
+async def finish_step(user: SlackUser, done: str) -> None:
+    """Press Done and type "REF-123" into every field the step then asks for."""
+    await user.press(done)
+    while user.modal is not None:
+        await user.submit(*("REF-123" for _ in user.modal_inputs()))
 
 
 async def test_whole_flow_in_dutch_by_direct_message(
@@ -86,10 +73,29 @@ async def test_whole_flow_in_dutch_by_direct_message(
     assert "Gedaan om 10:07" in said and "op tijd" in said
     assert len(checklist_posts(fake)) == 1
 
-    for _ in range(6):
+    for _ in range(5):
         clock.advance(timedelta(minutes=1))
         await finish_step(jan, "Gedaan")
-    assert "Alle stappen zijn afgerond" in texts(fake.outputs())
+
+    # The 72-hour data breach assessment: buttons in messages, typed answers in one modal
+    # that moves on to the next question until a button question comes.
+    assert "Stap 7" in texts(fake.outputs()[-1:])
+    await jan.press("Gedaan")
+    await jan.press("Ja")  # personal data could have been seen
+    ack, _ = await jan.submit("namen, e-mailadressen, IBAN's")
+    assert ack["response_action"] == "update"
+    await jan.submit("klanten")
+    ack, _ = await jan.submit("ongeveer 300")
+    assert ack == {} and jan.modal is None
+    await jan.press("Een risico")
+    await jan.press("Ja")  # notify the AP
+    await jan.submit("AP-2026-000123")
+    await jan.submit("vandaag 10:10")
+    await jan.press("Nee")  # no need to tell the people themselves
+    _, last = await jan.submit("wachtwoorden gewijzigd, MFA aan")
+    said = texts(last)
+    assert "Alle stappen zijn afgerond" in said
+    assert "Fraudehelpdesk" in said and "cert@ncsc.nl" in said
 
     posted = checklist_posts(fake)
     assert len(posted) == 1, "the checklist is posted once and then updated in place"
@@ -103,6 +109,9 @@ async def test_whole_flow_in_dutch_by_direct_message(
     kinds = [e.kind for e in events]
     assert kinds[:2] == ["incident_opened", "participant_joined"]
     assert kinds.count("fact_answered") == 6 and kinds.count("step_done") == 7
+    assessed = next(e for e in events if e.kind == "ap_assessed")
+    assert assessed.data["ap_notification_number"] == "AP-2026-000123"
+    assert assessed.data["measures"] == "wachtwoorden gewijzigd, MFA aan"
     bank = next(e for e in events if e.kind == "step_done" and e.data["step"] == "call-bank")
     assert bank.data["records"] == {"bank_case_number": "RABO-2026-4711"}
     assert bank.actor == "slack:T0ACME:U0JAN" and bank.actor_name == "Jan Jansen"
@@ -122,7 +131,10 @@ async def test_english_flow_follows_the_slack_locale_and_can_switch(
     asked = await ann.press("Done")
     assert [c.method for c in asked] == ["views.open"]
     ack, after = await ann.submit("   ")
-    assert ack == {"response_action": "errors", "errors": {"bank_case_number": "Please fill this in."}}
+    assert ack == {
+        "response_action": "errors",
+        "errors": {"bank_case_number": "Please fill this in."},
+    }
     assert after == [], "an empty required field never reaches the engine"
     _, done = await ann.submit("BANK-1")
     assert "Done at 10:00" in texts(done)
@@ -130,9 +142,9 @@ async def test_english_flow_follows_the_slack_locale_and_can_switch(
     assert len(first) == 1 and headers_of(first[0])[0].startswith("Checklist NR-")
 
     asked = await ann.press("Not possible right now")
-    assert [b["label"]["text"] for b in asked[0].args["view"]["blocks"] if b["type"] == "input"] == [
-        "Why is it not possible right now?"
-    ]
+    assert [
+        b["label"]["text"] for b in asked[0].args["view"]["blocks"] if b["type"] == "input"
+    ] == ["Why is it not possible right now?"]
     _, blocked = await ann.submit("waiting for the IT provider")
     assert [c.method for c in blocked][:2] == ["chat.postMessage", "chat.update"]
     assert "waiting for the IT provider" in texts(blocked)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -189,9 +190,14 @@ async def test_report_as_fraud_shortcut_starts_in_a_dm_with_the_message_as_evide
 async def test_home_tab_lists_open_incidents(
     bot: RunningApp, person: MakePerson, fake: FakeSlack, slack: SignedSlack
 ) -> None:
-    async def open_home(user: str) -> dict[str, object]:
-        event = {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home",
-                 "event_ts": f"{time.time():.6f}"}
+    async def open_home(user: str) -> dict[str, Any]:
+        event = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": f"D{user}",
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        }
         mark = len(fake.calls)
         assert await slack.event(event_body(event)) == 200
         await fake.settle(mark)
@@ -215,8 +221,11 @@ async def test_home_tab_lists_open_incidents(
 
     # A button on the Home tab answers in the DM.
     button = next(
-        e for b in home["blocks"] if b["type"] == "actions"  # type: ignore[index]
-        for e in b["elements"] if e["text"]["text"] == incident
+        e
+        for b in home["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == incident
     )
     click = {
         "type": "block_actions",
@@ -226,8 +235,15 @@ async def test_home_tab_lists_open_incidents(
         "trigger_id": "7.U0JAN.trigger",
         "team": {"id": TEAM, "domain": "acme"},
         "view": {"id": "V0HOME", "type": "home"},
-        "actions": [{"action_id": button["action_id"], "block_id": "b", "value": button["value"],
-                     "type": "button", "action_ts": f"{time.time():.6f}"}],
+        "actions": [
+            {
+                "action_id": button["action_id"],
+                "block_id": "b",
+                "value": button["value"],
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
     }
     shown = await jan.send_click(click)
     assert fake.calls_of("conversations.open")[-1].args["users"] == jan.user_id
@@ -241,8 +257,14 @@ async def test_url_verification_and_other_requests_bolt_answers(
     body = json.dumps({"token": "x", "challenge": "c-123", "type": "url_verification"})
     status, text = await slack.post(body, content_type="application/json")
     assert status == 200 and json.loads(text) == {"challenge": "c-123"}
-    unknown = interaction_body({"type": "block_actions", "user": {"id": "U1"}, "team": {"id": TEAM},
-                                "actions": [{"action_id": "elsewhere", "action_ts": "1.2"}]})
+    unknown = interaction_body(
+        {
+            "type": "block_actions",
+            "user": {"id": "U1"},
+            "team": {"id": TEAM},
+            "actions": [{"action_id": "elsewhere", "action_ts": "1.2"}],
+        }
+    )
     status, _ = await slack.post(unknown, content_type="application/x-www-form-urlencoded")
     assert status == 404
     form = urlencode({"command": "/other", "team_id": TEAM, "user_id": "U1", "channel_id": "C1"})

@@ -60,8 +60,11 @@ def test_wrong_settings_say_what_to_fix(env: dict[str, str], message: str) -> No
 
 def test_http_and_socket_mode_settings() -> None:
     http = slack.read_settings(
-        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": SECRET,
-         "SLACK_API_URL": "http://127.0.0.1:9/api"}
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": "http://127.0.0.1:9/api",
+        }
     )
     assert http is not None and http.mode is slack.SlackMode.HTTP
     assert http.api_url == "http://127.0.0.1:9/api/"

@@ -99,24 +99,44 @@ async def test_socket_mode_round_trip(
         [question] = fake.calls_of("chat.postMessage")
         assert question.args["channel"] == "DU0JAN" and "starten" in question.args["text"]
 
-        yes = next(e for e in question.args["blocks"][-1]["elements"] if e["text"]["text"] == "Ja, start")
+        yes = next(
+            e for e in question.args["blocks"][-1]["elements"] if e["text"]["text"] == "Ja, start"
+        )
         click = {
             "type": "block_actions",
             "user": {"id": "U0JAN", "username": "jan", "team_id": TEAM},
-            "container": {"type": "message", "message_ts": question.result["ts"],
-                          "channel_id": "DU0JAN", "is_ephemeral": False},
+            "container": {
+                "type": "message",
+                "message_ts": question.result["ts"],
+                "channel_id": "DU0JAN",
+                "is_ephemeral": False,
+            },
             "trigger_id": "1.U0JAN.trigger",
             "team": {"id": TEAM, "domain": "acme"},
             "channel": {"id": "DU0JAN", "name": "directmessage"},
-            "actions": [{"action_id": yes["action_id"], "block_id": "b", "value": yes["value"],
-                         "type": "button", "action_ts": f"{time.time():.6f}"}],
+            "actions": [
+                {
+                    "action_id": yes["action_id"],
+                    "block_id": "b",
+                    "value": yes["value"],
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
         }
-        envelope = {"envelope_id": "e-2", "type": "interactive", "accepts_response_payload": True,
-                    "payload": click}
+        envelope = {
+            "envelope_id": "e-2",
+            "type": "interactive",
+            "accepts_response_payload": True,
+            "payload": click,
+        }
         assert (await socket_server.push(envelope))["envelope_id"] == "e-2"
         await fake.wait_for(lambda: "is geopend" in str(fake.calls_of("chat.postMessage")))
 
-        async with aiohttp.ClientSession() as http, http.post(f"{app.url}/slack/events") as response:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(f"{app.url}/slack/events") as response,
+        ):
             assert response.status == 404, "Socket Mode serves no Slack route"
 
 

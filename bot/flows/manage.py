@@ -1,0 +1,339 @@
+"""The levers of whoever steers an incident: assign steps, lead, snooze, close, reopen.
+
+Managers (from the organisation config) may do all of it in any incident of their
+organisation; the incident lead may assign and hand over; everyone may snooze only the
+reminders addressed to them. Every change is an event, so the evidence file shows it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from bot import reminders
+from bot.flows import steps
+from bot.flows.turn import LEAD, MANAGERS, Mode, Turn
+from bot.messages import (
+    Action,
+    ActionName,
+    Button,
+    InputRequest,
+    Outbound,
+    Reply,
+    ReplyKind,
+    address_from_json,
+    user_key,
+)
+from bot.ports import Incident, IncidentStatus, Participant, Step
+from bot.timefmt import clock_time
+
+SNOOZES = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1)}
+_CLOCK = re.compile(r"^(?:tot\s+|until\s+)?(\d{1,2})[:.](\d{2})$", re.I)
+_ME = {"me", "mij", "ik", "myself", "mezelf", "i"}
+
+
+def _require_steering(turn: Turn, incident: Incident) -> None:
+    if not (turn.is_manager or incident.lead == turn.actor):
+        raise turn.fail("only_lead_or_manager")
+
+
+# Assigning a step, or the lead ---------------------------------------------------------
+
+
+async def ask_assignee(turn: Turn, incident_id: str | None, target: str | None) -> None:
+    """``target`` is a step id, or "lead" to hand over the incident lead."""
+    incident = await turn.lock_incident(incident_id)
+    _require_steering(turn, incident)
+    if target != "lead" and await steps.open_step(turn, incident, target) is None:
+        return
+    turn.set_mode(Mode.ASSIGN, incident_id=incident.id, target=target)
+    turn.say(
+        Reply(
+            kind=ReplyKind.QUESTION,
+            incident_id=incident.id,
+            text=turn.t("ask_assignee"),
+            inputs=(
+                InputRequest(
+                    "person",
+                    turn.t("person"),
+                    Action(
+                        ActionName.STEP_ASSIGN if target != "lead" else ActionName.HAND_OVER_LEAD,
+                        incident.id,
+                        target,
+                    ),
+                ),
+            ),
+        )
+    )
+
+
+async def assign(turn: Turn, incident_id: str | None, target: str | None, named: str) -> None:
+    incident = await turn.lock_incident(incident_id)
+    _require_steering(turn, incident)
+    person = await _resolve_person(turn, incident, named)
+    if person is None:
+        turn.set_mode(Mode.ASSIGN, incident_id=incident.id, target=target)
+        raise turn.fail("unknown_person", name=named.strip(), incident_id=incident.id)
+    key, name = person
+    await _join(turn, incident, key, name)
+    if target == "lead":
+        await set_lead(turn, incident, key, name)
+        return
+    step = await steps.open_step(turn, incident, target)
+    if step is None:
+        return
+    previous = step.owner
+    expected = step.version
+    step.owner, step.version = key, expected + 1
+    if not await turn.tx.update_step(step, expected_version=expected):
+        await steps.open_step(turn, incident, step.step_id)
+        return
+    # The reminders follow the step: the old owner's stop, the new owner's start.
+    await turn.tx.cancel_deadlines(
+        incident_id=incident.id, step_id=step.step_id, recipient=previous
+    )
+    await reminders.schedule_step(turn, incident, step, owner_only=True)
+    await turn.record(
+        incident.id, "step_assigned", step=step.step_id, previous=previous, to=key, to_name=name
+    )
+    turn.set_mode(Mode.IDLE)
+    title = turn.playbook_of(incident).step(step.step_id).title.get(turn.lang)
+    turn.say_text("step_assigned", title=title, name=name)
+    await _send_card(turn, incident, step, key, name)
+
+
+async def _send_card(turn: Turn, incident: Incident, step: Step, key: str, name: str) -> None:
+    """The new owner gets the step card in their own chat, or in the incident's chat."""
+    stored = await turn.tx.get_address(key)
+    address = address_from_json(stored or incident.conversation)
+    playbook = turn.playbook_of(incident)
+    lang = incident.lang
+    intro = Reply(
+        kind=ReplyKind.TEXT,
+        incident_id=incident.id,
+        text=turn.t(
+            "you_were_assigned" if stored else "assigned_to_named",
+            name=name,
+            by=turn.actor_name,
+            incident_id=incident.id,
+            title=playbook.step(step.step_id).title.get(lang),
+        ),
+    )
+    card = steps.card_for(turn, incident, step, owner_name=name)
+    turn.outbound.append(Outbound(address, (intro, card)))
+
+
+async def take_lead(turn: Turn, incident_id: str | None) -> None:
+    incident = await turn.lock_incident(incident_id)
+    await turn.ensure_participant(incident)
+    await set_lead(turn, incident, turn.actor, turn.actor_name)
+
+
+async def set_lead(turn: Turn, incident: Incident, key: str, name: str) -> None:
+    if incident.lead == key:
+        turn.say_text("already_lead", name=name)
+        return
+    previous, incident.lead = incident.lead, key
+    await turn.tx.update_incident(incident)
+    await turn.record(incident.id, "lead_changed", previous=previous, to=key, to_name=name)
+    turn.set_mode(Mode.IDLE)
+    turn.say_text("lead_changed", name=name, incident_id=incident.id)
+
+
+async def _resolve_person(turn: Turn, incident: Incident, named: str) -> tuple[str, str] | None:
+    """A mention names someone on the platform; a typed name must be in the incident."""
+    inbound = turn.inbound
+    if inbound.mentions:
+        mention = inbound.mentions[0]
+        return user_key(inbound.channel, inbound.tenant_id, mention.user_id), mention.name
+    wanted = named.strip().lstrip("@").strip().casefold()
+    if wanted in _ME:
+        return turn.actor, turn.actor_name
+    people = await turn.tx.get_participants(incident.id)
+    exact = [p for p in people if p.name.casefold() == wanted]
+    starting = [p for p in people if wanted and p.name.casefold().startswith(wanted)]
+    found = exact or (starting if len(starting) == 1 else [])
+    return (found[0].user_key, found[0].name) if found else None
+
+
+async def _join(turn: Turn, incident: Incident, key: str, name: str) -> None:
+    person = Participant(incident_id=incident.id, user_key=key, name=name, joined_at=turn.now)
+    if await turn.tx.add_participant(person):
+        await turn.record(incident.id, "participant_joined", role="assignee", name=name, person=key)
+
+
+# Snoozing reminders ----------------------------------------------------------------------
+
+
+async def snooze(turn: Turn, action: Action, form: dict[str, str]) -> None:
+    """Postpone one's own reminders of a step, with a reason; never the deadline itself."""
+    incident = await turn.lock_incident(action.incident_id)
+    await turn.ensure_participant(incident)
+    step = await steps.open_step(turn, incident, action.target)
+    if step is None:
+        return
+    recipients = _own_reminders(turn, incident, step)
+    if not recipients:
+        raise turn.fail("snooze_not_yours")
+    choice = action.value if action.value in (*SNOOZES, "until") else "15m"
+    until_text = form.get("until") or turn.detail("until") or ""
+    until = turn.now + SNOOZES[choice] if choice in SNOOZES else _clock_time(turn, until_text)
+    reason = (form.get("reason") or "").strip()[:500]
+    if until is None or not reason:
+        _ask_snooze(turn, incident, step, choice, until, typed_until=bool(until_text))
+        return
+    moved = await turn.tx.snooze_deadlines(
+        incident_id=incident.id, step_id=step.step_id, recipients=recipients, until=until
+    )
+    turn.wake_times.append(until)
+    await turn.record(
+        incident.id,
+        "reminder_snoozed",
+        step=step.step_id,
+        until=until.isoformat(),
+        reason=reason,
+        recipients=recipients,
+        reminders=moved,
+    )
+    turn.set_mode(Mode.IDLE)
+    tz, lang = turn.org.tz, turn.lang
+    turn.say_text(
+        "snoozed",
+        until=clock_time(until, tz=tz, now=turn.now, lang=lang),
+        due=clock_time(step.due_at, tz=tz, now=turn.now, lang=lang),
+        reason=reason,
+    )
+
+
+def _own_reminders(turn: Turn, incident: Incident, step: Step) -> list[str]:
+    if turn.is_manager:
+        return sorted({step.owner, LEAD, MANAGERS})
+    mine = [step.owner] if step.owner == turn.actor else []
+    if incident.lead == turn.actor:
+        mine.append(LEAD)
+    return mine
+
+
+def _ask_snooze(
+    turn: Turn,
+    incident: Incident,
+    step: Step,
+    choice: str,
+    until: datetime | None,
+    *,
+    typed_until: bool,
+) -> None:
+    submit = Action(ActionName.SNOOZE, incident.id, step.step_id, choice, stamp=step.version)
+    if until is None:
+        if typed_until:
+            turn.say_text("snooze_until_invalid", kind=ReplyKind.ERROR)
+        turn.set_mode(
+            Mode.SNOOZE, incident_id=incident.id, step_id=step.step_id, choice=choice, field="until"
+        )
+        turn.say(
+            Reply(
+                kind=ReplyKind.QUESTION,
+                text=turn.t("ask_snooze_until"),
+                incident_id=incident.id,
+                inputs=(InputRequest("until", turn.t("ask_snooze_until"), submit),),
+            )
+        )
+        return
+    turn.set_mode(
+        Mode.SNOOZE,
+        incident_id=incident.id,
+        step_id=step.step_id,
+        choice=choice,
+        field="reason",
+        until=None if choice in SNOOZES else until.isoformat(),
+    )
+    turn.say(
+        Reply(
+            kind=ReplyKind.QUESTION,
+            text=turn.t("ask_snooze_reason"),
+            incident_id=incident.id,
+            inputs=(InputRequest("reason", turn.t("ask_snooze_reason"), submit),),
+        )
+    )
+
+
+def _clock_time(turn: Turn, text: str) -> datetime | None:
+    """ "14:30" (or an ISO time saved earlier) as the next such moment, in the org's zone."""
+    try:
+        parsed = datetime.fromisoformat(text)
+        return parsed if parsed.tzinfo and parsed > turn.now else None
+    except ValueError:
+        pass
+    match = _CLOCK.match(text.strip())
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        return None
+    local = turn.now.astimezone(turn.org.tz)
+    when = local.replace(hour=int(match[1]), minute=int(match[2]), second=0, microsecond=0)
+    if when <= local:
+        when += timedelta(days=1)
+    return when
+
+
+# Closing and reopening -------------------------------------------------------------------
+
+
+async def close(turn: Turn, incident_id: str | None, reason: str | None) -> None:
+    """Close when every step is closed; with steps open only a manager may, with a reason."""
+    incident = await turn.lock_incident(incident_id)
+    await turn.ensure_participant(incident)
+    still_open = [s.step_id for s in await turn.tx.get_steps(incident.id) if not s.status.is_closed]
+    reason = (reason or "").strip()[:500]
+    if still_open and not turn.is_manager:
+        raise turn.fail("close_needs_manager", count=len(still_open))
+    if still_open and not reason:
+        turn.set_mode(Mode.CLOSE_REASON, incident_id=incident.id)
+        submit = Action(ActionName.CLOSE, incident.id)
+        turn.say(
+            Reply(
+                kind=ReplyKind.QUESTION,
+                incident_id=incident.id,
+                text=turn.t("ask_close_reason", count=len(still_open)),
+                inputs=(InputRequest("reason", turn.t("reason"), submit),),
+            )
+        )
+        return
+    incident.status, incident.closed_at = IncidentStatus.CLOSED, turn.now
+    incident.close_reason = reason or None
+    await turn.tx.update_incident(incident)
+    await turn.tx.cancel_deadlines(incident_id=incident.id)
+    await turn.record(
+        incident.id,
+        "incident_closed",
+        forced=bool(still_open),
+        reason=reason,
+        open_steps=still_open,
+    )
+    turn.set_mode(Mode.IDLE)
+    turn.say(
+        Reply(
+            kind=ReplyKind.TEXT,
+            incident_id=incident.id,
+            text=turn.t("closed", incident_id=incident.id),
+            buttons=(Button(turn.t("btn_reopen"), Action(ActionName.REOPEN, incident.id)),),
+        )
+    )
+
+
+async def reopen(turn: Turn, incident_id: str | None) -> None:
+    incident = await turn.tx.get_incident(incident_id, lock=True) if incident_id else None
+    if incident is None or incident.tenant_id != turn.inbound.tenant_id:
+        raise turn.fail("join_unknown", incident_id=incident_id or "?")
+    if incident.status is IncidentStatus.OPEN:
+        turn.say_text("already_open", incident_id=incident.id)
+        return
+    participants = await turn.tx.get_participants(incident.id)
+    if not (turn.is_manager or any(p.user_key == turn.actor for p in participants)):
+        raise turn.fail("not_participant", incident_id=incident.id)
+    incident.status, incident.closed_at, incident.close_reason = IncidentStatus.OPEN, None, None
+    await turn.tx.update_incident(incident)
+    for step in await turn.tx.get_steps(incident.id):
+        if not step.status.is_closed:
+            await reminders.schedule_step(turn, incident, step, from_now=True)
+    await turn.record(incident.id, "incident_reopened")
+    turn.say_text("reopened", incident_id=incident.id)
+    await steps.show_checklist(turn, incident)
