@@ -25,6 +25,7 @@ from bot.channels.base import ChannelFactory
 from bot.channels.web import WebChat
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError
+from bot.digest import Digests
 from bot.engine import Engine
 from bot.evidence import cli as evidence_cli
 from bot.messages import Channel
@@ -55,7 +56,18 @@ class Runtime:
     store: SqlStore | None = None
     engine: Engine | None = None
     reminders: Reminders | None = None
+    digests: Digests | None = None
     wakeups: Wakeups | None = None
+
+    async def tick(self) -> None:
+        """What the scheduler runs when it wakes: due reminders, then due digests."""
+        if self.reminders is None or self.digests is None or self.wakeups is None:
+            return
+        await self.reminders.run_due()
+        await self.digests.run_due()
+        next_digest = self.digests.next_at()
+        if next_digest is not None:
+            self.wakeups.wake_at(next_digest)
 
     def require_store(self) -> SqlStore:
         if self.store is None:
@@ -139,9 +151,14 @@ def build_app(
             organisations=organisations,
             notifier=runtime.router,
         )
-        runtime.wakeups = Wakeups(
-            runtime.reminders.run_due, poll_seconds=settings.reminder_poll_seconds
+        runtime.digests = Digests(
+            store=runtime.store,
+            clock=runtime.clock,
+            playbooks=playbooks,
+            organisations=organisations,
+            notifier=runtime.router,
         )
+        runtime.wakeups = Wakeups(runtime.tick, poll_seconds=settings.reminder_poll_seconds)
         runtime.engine = Engine(
             store=runtime.store,
             clock=runtime.clock,

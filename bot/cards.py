@@ -217,3 +217,37 @@ def _checklist_line(
             return t("cl_overdue", lang, title=title, deadline=deadline)
         case _:
             return t("cl_open", lang, title=title, deadline=deadline)
+
+
+def incident_summary(
+    *,
+    incident: Incident,
+    playbook: Playbook,
+    steps: Sequence[Step],
+    org: Organisation,
+    now: datetime,
+    lang: Lang,
+) -> str:
+    """A few lines a manager steers by: who reported when, progress, the next deadline
+    and the data-breach (AP) deadline."""
+    waiting = [s for s in steps if s.status in (StepStatus.OPEN, StepStatus.BLOCKED)]
+    overdue = [s for s in waiting if s.due_at < now]
+    done = sum(1 for s in steps if s.status.is_closed)
+    reported = clock_time(incident.reported_at, tz=org.tz, now=now, lang=lang)
+    lines = [
+        f"*{incident.id}* {playbook.title.get(lang)}",
+        t("checklist_reported", lang, time=reported, who=incident.reporter_name),
+        t("list_counts", lang, done=done, open=len(waiting), overdue=len(overdue)),
+    ]
+
+    def deadline(step: Step) -> str:
+        title = playbook.step(step.step_id).title.get(lang)
+        return f"{deadline_text(step.due_at, now=now, org=org, lang=lang)}: {title}"
+
+    upcoming = sorted((s for s in waiting if s.due_at >= now), key=lambda s: s.due_at)
+    if upcoming:
+        lines.append(t("list_next", lang, deadline=deadline(upcoming[0])))
+    breach = [s for s in waiting if playbook.step(s.step_id).breach_assessment]
+    if breach and (not upcoming or breach[0] is not upcoming[0]):
+        lines.append(t("list_ap", lang, deadline=deadline(breach[0])))
+    return "\n".join(lines)

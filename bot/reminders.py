@@ -8,7 +8,6 @@ down goes out once on start, marked late.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -123,61 +122,82 @@ class Reminders:
         self._playbooks = playbooks
         self._organisations = organisations
         self._notifier = notifier
-        self._lock = asyncio.Lock()
+        self._running = False
+        self._again = False
 
     async def run_due(self) -> int:
-        """Send every due reminder; returns how many deadlines were handled."""
+        """Send every due reminder; returns how many deadlines were handled.
+
+        A wake-up while a run is going on only asks that run for one more pass, so a
+        burst of wake-ups does not queue a burst of runs behind each other.
+        """
+        if self._running:
+            self._again = True
+            return 0
+        self._running = True
         handled = 0
-        async with self._lock:
+        try:
             while True:
+                self._again = False
                 now = self._clock.now()
                 async with self._store.transaction() as tx:
                     claimed = await tx.claim_due_deadlines(
                         now=now, lease_until=now + LEASE, limit=BATCH
                     )
-                for deadline in claimed:
-                    await self._handle(deadline)
+                if claimed:
+                    await self._handle(claimed)
                 handled += len(claimed)
-                if len(claimed) < BATCH:
+                if len(claimed) < BATCH and not self._again:
                     return handled
+        finally:
+            self._running = False
 
     async def next_due(self) -> datetime | None:
         async with self._store.transaction() as tx:
             return await tx.next_deadline_at()
 
-    async def _handle(self, deadline: Deadline) -> None:
+    async def _handle(self, claimed: list[Deadline]) -> None:
+        """Prepare a claimed batch in one transaction, send, then record it in one more."""
         now = self._clock.now()
         async with self._store.transaction() as tx:
-            delivery = await self._prepare(tx, deadline, now)
-        if delivery is None:
-            async with self._store.transaction() as tx:
-                await tx.mark_deadline_sent(deadline.id, at=now, late=False)
-            return
+            deliveries = [(d, await self._prepare(tx, d, now)) for d in claimed]
         # Sending and committing cannot be one transaction: a crash between the two
-        # resends once after the lease runs out, which beats losing a reminder.
-        for message in delivery.messages:
-            try:
-                await self._notifier.deliver(message)
-            except Exception:
-                log.exception("could not deliver a reminder for deadline %s", deadline.id)
+        # resends the batch once after the lease runs out, which beats losing a reminder.
+        for deadline, delivery in deliveries:
+            for message in delivery.messages if delivery else ():
+                try:
+                    await self._notifier.deliver(message)
+                except Exception:
+                    log.exception("could not deliver a reminder for deadline %s", deadline.id)
         async with self._store.transaction() as tx:
-            await tx.get_incident(deadline.incident_id, lock=True)
-            await tx.mark_deadline_sent(deadline.id, at=now, late=delivery.late)
-            kind = "escalation_sent" if deadline.kind is DeadlineKind.ESCALATE else "reminder_sent"
-            await tx.append_event(
-                incident_id=deadline.incident_id,
-                at=now,
-                actor=SYSTEM_ACTOR,
-                actor_name="Noodrem",
-                kind=kind,
-                data={
-                    "step": deadline.step_id,
-                    "deadline": deadline.kind.value,
-                    "planned_at": deadline.due_at.isoformat(),
-                    "late": delivery.late,
-                    "recipients": list(delivery.recipients),
-                },
-            )
+            # Lock in a fixed order, so two processes recording batches never deadlock.
+            for incident_id in sorted({d.incident_id for d in claimed}):
+                await tx.get_incident(incident_id, lock=True)
+            for deadline, delivery in deliveries:
+                await tx.mark_deadline_sent(
+                    deadline.id, at=now, late=bool(delivery and delivery.late)
+                )
+                if delivery is not None:
+                    await self._record(tx, deadline, delivery, now)
+
+    async def _record(
+        self, tx: Transaction, deadline: Deadline, delivery: _Delivery, now: datetime
+    ) -> None:
+        kind = "escalation_sent" if deadline.kind is DeadlineKind.ESCALATE else "reminder_sent"
+        await tx.append_event(
+            incident_id=deadline.incident_id,
+            at=now,
+            actor=SYSTEM_ACTOR,
+            actor_name="Noodrem",
+            kind=kind,
+            data={
+                "step": deadline.step_id,
+                "deadline": deadline.kind.value,
+                "planned_at": deadline.due_at.isoformat(),
+                "late": delivery.late,
+                "recipients": list(delivery.recipients),
+            },
+        )
 
     async def _prepare(
         self, tx: Transaction, deadline: Deadline, now: datetime

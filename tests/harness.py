@@ -26,6 +26,10 @@ class RunningApp:
         assert self.runtime.reminders is not None
         return await self.runtime.reminders.run_due()
 
+    async def run_digests(self) -> int:
+        assert self.runtime.digests is not None
+        return await self.runtime.digests.run_due()
+
 
 @asynccontextmanager
 async def running_app(

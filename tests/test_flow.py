@@ -559,7 +559,7 @@ async def test_list_shows_a_manager_every_open_incident(
     mira = WebUser(http, bot.url, "Mira Manager")
     everything = await mira.say("list")
     said = texts(everything)
-    assert first in said and second in said and "Eerstvolgende deadline: 10:15" in said
+    assert first in said and second in said and "Eerstvolgende deadline: 10:15 (nog 15 min)" in said and "AP-deadline" in said
     assert "0 stappen klaar, 7 open, 0 te laat" in said
     checklist = await mira.press(second)
     assert checklist[-1]["card_key"] == f"checklist:{second}"

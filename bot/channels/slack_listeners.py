@@ -77,6 +77,8 @@ class Listeners:
     async def on_mention(self, body: Body, context: AsyncBoltContext) -> None:
         """``app_mention``: "@Noodrem ..." in a channel; the replies go to that channel."""
         event = body.get("event") or {}
+        if event.get("bot_id"):
+            return  # another app mentioning us is not a person asking for help
         async with self._working("a mention"):
             await self._typed(
                 body, plain_text(event.get("text") or "", bot_user_id=context.bot_user_id)
@@ -100,7 +102,8 @@ class Listeners:
                 action=Action(ActionName.LIST),
             )
             replies = await self._handler(inbound)
-            await self._web.publish_home(user, home_view(replies, locale=person.locale))
+            if replies:  # none for a redelivered event: the view published first stays
+                await self._web.publish_home(user, home_view(replies, locale=person.locale))
 
     # Slash command and shortcut ------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.chain import parse_utc
+from bot.evidence.model import Row
 from bot.evidence.texts import local_long, say
 from bot.messages import Lang
 from bot.ports import Event
@@ -85,3 +86,39 @@ def ap_decision(ap: ApAssessment | None, *, tz: ZoneInfo, lang: Lang) -> str:
 
 def risk_text(ap: ApAssessment, lang: Lang) -> str:
     return say(f"risk.{ap.risk}", lang) if ap.risk in RISKS else ap.risk
+
+
+def inform_text(ap: ApAssessment, lang: Lang) -> str:
+    return say("ap_inform_yes" if ap.inform_people else "ap_inform_no", lang)
+
+
+def personal_data_text(ap: ApAssessment, lang: Lang) -> str:
+    """ "ja — namen, IBAN's — van klanten (ongeveer 250)": the what and whom in one line."""
+    answer = ap.personal_data if ap.personal_data in ("yes", "no") else "unknown"
+    parts = [say(answer, lang)]
+    if ap.data_kinds:
+        parts.append(ap.data_kinds)
+    if ap.people:
+        count = f" ({ap.approx_count})" if ap.approx_count else ""
+        parts.append(say("ap_of_whom", lang, people=ap.people) + count)
+    return " — ".join(parts)
+
+
+def ap_rows(ap: ApAssessment | None, *, tz: ZoneInfo, lang: Lang) -> tuple[Row, ...]:
+    """The assessment as summary rows; one row saying so when there is none yet."""
+    decision = Row(say("ap_decision", lang), ap_decision(ap, tz=tz, lang=lang))
+    if ap is None:
+        return (decision,)
+    rows = [
+        decision,
+        Row(say("ap_reason", lang), ap.reason),
+        Row(say("ap_delay_reason", lang), ap.delay_reason),
+        Row(say("ap_personal_data", lang), personal_data_text(ap, lang)),
+        Row(say("ap_risk", lang), f"{risk_text(ap, lang)}; {inform_text(ap, lang)}"),
+        Row(say("ap_measures", lang), ap.measures),
+        Row(
+            say("ap_assessed_by", lang),
+            say("ap_by", lang, time=local_long(ap.at, tz=tz, lang=lang), name=ap.by),
+        ),
+    ]
+    return tuple(row for row in rows if row.value)

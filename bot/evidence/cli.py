@@ -174,7 +174,8 @@ async def register_command(
         path = _write(out or Path(f"{name}.{fmt.value}"), data)
     except (EvidenceError, StoreError) as exc:
         return _fail(str(exc), 2)
-    _status(f"{path}: {len(entries)} incidents", to_stderr=out == STDOUT)
+    noun = "incident" if len(entries) == 1 else "incidents"
+    _status(f"{path}: {len(entries)} {noun}", to_stderr=out == STDOUT)
     return 0
 
 

@@ -14,8 +14,8 @@ import io
 import json
 
 from bot.chain import format_utc
+from bot.evidence.model import Timeline
 from bot.evidence.texts import say
-from bot.evidence.timeline import Timeline
 from bot.messages import Lang
 
 BOM = "\ufeff"

@@ -24,8 +24,9 @@ from bot.ports import Event
 from bot.timefmt import clock_time
 
 MANAGERS = "role:managers"
-MAX_OTHER = 300
-"""Characters of raw data shown for an event kind this version does not know."""
+MAX_QUOTE = 300
+"""Characters shown of a quoted text (a report, a saved message) or of unknown data; the
+JSON export keeps all of it."""
 
 
 def fact_label(spec: FactSpec, lang: Lang) -> str:
@@ -91,6 +92,12 @@ class Describer:
             "reminder_sent": self._reminder_sent,
             "escalation_sent": self._escalation_sent,
             "incident_stopped": self._incident_stopped,
+            "incident_closed": self._incident_closed,
+            "incident_reopened": self._incident_reopened,
+            "step_assigned": self._step_assigned,
+            "lead_changed": self._lead_changed,
+            "reminder_snoozed": self._reminder_snoozed,
+            "evidence_added": self._evidence_added,
             "ap_assessed": self._ap_assessed,
         }
 
@@ -98,7 +105,7 @@ class Describer:
         describe = self._by_kind.get(event.kind)
         if describe is None:  # a kind added after this version: say it raw, never fail
             raw = json.dumps(event.data, ensure_ascii=False, sort_keys=True)
-            return say("ev.other", self.lang, kind=event.kind, data=raw[:MAX_OTHER])
+            return say("ev.other", self.lang, kind=event.kind, data=quote(raw))
         return describe(event.data, event)
 
     def recipients(self, value: Any) -> str:
@@ -119,7 +126,7 @@ class Describer:
     def _incident_opened(self, data: dict[str, Any], event: Event) -> str:
         text = say("ev.incident_opened", self.lang, title=self.playbook.title.get(self.lang))
         if data.get("reported_text"):
-            text += " " + say("ev.reported_text", self.lang, text=data["reported_text"])
+            text += " " + say("ev.reported_text", self.lang, text=quote(data["reported_text"]))
         return text
 
     def _participant_joined(self, data: dict[str, Any], event: Event) -> str:
@@ -212,6 +219,52 @@ class Describer:
     def _incident_stopped(self, data: dict[str, Any], event: Event) -> str:
         return say("ev.incident_stopped", self.lang, reason=data.get("reason"))
 
+    def _incident_closed(self, data: dict[str, Any], event: Event) -> str:
+        text = say("ev.incident_closed", self.lang)
+        still_open = data.get("open_steps")
+        if data.get("forced") and isinstance(still_open, list):
+            reason = data.get("reason") or "—"
+            text += say("ev.closed_open_steps", self.lang, n=len(still_open), reason=reason)
+        return text
+
+    def _incident_reopened(self, data: dict[str, Any], event: Event) -> str:
+        return say("ev.incident_reopened", self.lang)
+
+    def _step_assigned(self, data: dict[str, Any], event: Event) -> str:
+        name = data.get("to_name") or data.get("to")
+        return say("ev.step_assigned", self.lang, title=self._title(data), name=name)
+
+    def _lead_changed(self, data: dict[str, Any], event: Event) -> str:
+        return say("ev.lead_changed", self.lang, name=data.get("to_name") or data.get("to"))
+
+    def _reminder_snoozed(self, data: dict[str, Any], event: Event) -> str:
+        try:
+            until = self._clock(parse_utc(str(data.get("until"))))
+        except ValueError:
+            until = str(data.get("until"))
+        return say(
+            "ev.reminder_snoozed",
+            self.lang,
+            until=until,
+            title=self._title(data),
+            reason=data.get("reason") or "—",
+        )
+
+    def _evidence_added(self, data: dict[str, Any], event: Event) -> str:
+        text = say(
+            "ev.evidence_added",
+            self.lang,
+            author=data.get("evidence_author") or "?",
+            time=data.get("evidence_time") or "?",
+            text=quote(str(data.get("evidence_text") or "")),
+        )
+        link = data.get("evidence_permalink")
+        return f"{text} {link}" if link else text
+
     def _ap_assessed(self, data: dict[str, Any], event: Event) -> str:
         decision = ap_decision(ApAssessment.from_event(event), tz=self.tz, lang=self.lang)
         return say("ev.ap_assessed", self.lang, decision=decision)
+
+
+def quote(text: str) -> str:
+    return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1] + "…"

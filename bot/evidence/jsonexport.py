@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.chain import GENESIS, format_utc
-from bot.evidence.timeline import Timeline
+from bot.evidence.model import Timeline
 from bot.ports import Event
 
 FORMAT = "noodrem-evidence"
@@ -57,7 +57,7 @@ def render_json(events: Sequence[Event], *, timeline: Timeline) -> bytes:
             "language": opened.data.get("language"),
             "reported_at": format_utc(summary.reported_at),
             "reported_by": summary.reported_by,
-            "stopped_at": None if summary.stopped_at is None else format_utc(summary.stopped_at),
+            "closed_at": None if summary.closed_at is None else format_utc(summary.closed_at),
             "time_zone": timeline.tz.key,
         },
         "chain": {

@@ -12,10 +12,10 @@ from pathlib import Path
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
+from bot.evidence.model import Row, StepLine, StepState, Timeline
 from bot.evidence.pdfbase import GREY, MONO, SANS, EvidencePdf
 from bot.evidence.picture import draw_first_hours
 from bot.evidence.texts import say
-from bot.evidence.timeline import Row, StepLine, StepState, Timeline
 from bot.messages import Lang
 
 HEADINGS = FontFace(emphasis="BOLD", fill_color=(225, 225, 225))
@@ -72,13 +72,13 @@ def render_pdf(timeline: Timeline, *, font_dir: Path | None = None) -> bytes:
 def _summary(pdf: EvidencePdf, timeline: Timeline) -> None:
     lang = timeline.lang
     summary = timeline.summary
-    pdf.set_font(SANS, "B", 16)
-    pdf.multi_cell(0, 8, summary.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(SANS, "B", 15)
+    pdf.multi_cell(0, 7, summary.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(SANS, "", 10)
     pdf.set_text_color(*GREY)
-    pdf.cell(0, 6, say("doc_title", lang, incident_id=timeline.incident_id))
+    pdf.cell(0, 5, say("doc_title", lang, incident_id=timeline.incident_id))
     pdf.set_text_color(0, 0, 0)
-    pdf.ln(9)
+    pdf.ln(7)
     pdf.heading(say("sec_incident", lang))
     pdf.rows(summary.incident)
     pdf.heading(say("sec_facts", lang))
@@ -87,8 +87,6 @@ def _summary(pdf: EvidencePdf, timeline: Timeline) -> None:
     pdf.rows(summary.records)
     pdf.heading(say("sec_ap", lang))
     pdf.rows(summary.ap_rows)
-    pdf.heading(say("sec_people", lang))
-    pdf.rows((Row(say("col_who", lang), "\n".join(summary.people) or "—"),))
     pdf.heading(say("sec_verify", lang))
     pdf.rows(
         (

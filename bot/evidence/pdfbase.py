@@ -8,6 +8,7 @@ drawn with ``text`` and our own word wrap, measured from the font's width table.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from bot.evidence import EvidenceError
-from bot.evidence.timeline import Row
+from bot.evidence.model import Row
 
 FONT_DIRS = (
     Path("/usr/share/fonts/truetype/dejavu"),  # Debian, Ubuntu: fonts-dejavu-core
@@ -66,6 +67,8 @@ class EvidencePdf(FPDF):
         orientation: str = "portrait",
     ) -> None:
         super().__init__(orientation=orientation, unit="mm", format="A4")
+        # fontTools logs every font subset at INFO: pages of noise per export in the log.
+        logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
         fonts = find_fonts(font_dir)
         for style, name in FONT_FILES.items():
             self.add_font(SANS, style, str(fonts / name))
@@ -98,7 +101,7 @@ class EvidencePdf(FPDF):
         self.set_text_color(*BLACK)
 
     # Text --------------------------------------------------------------------------------
-    def heading(self, text: str, *, size: float = 12) -> None:
+    def heading(self, text: str, *, size: float = 11.5) -> None:
         """A section title; starts a new page when fewer than 30 mm are left."""
         if self.get_y() > self.page_break_trigger - 30:
             self.add_page()
@@ -115,21 +118,21 @@ class EvidencePdf(FPDF):
 
     def rows(self, rows: Sequence[Row], *, mono_values: bool = False) -> None:
         """Label | value rows across the page; long values wrap within their column."""
-        self.set_font(SANS, "", 9)
-        value_style = FontFace(family=MONO, size_pt=8) if mono_values else None
+        self.set_font(SANS, "", 8.5)
+        value_style = FontFace(family=MONO, size_pt=7.5) if mono_values else None
         with self.table(
             col_widths=(32, 68),
             first_row_as_headings=False,
             text_align="LEFT",
             borders_layout="HORIZONTAL_LINES",
-            line_height=4.4,
-            padding=(1.2, 1.5, 1.2, 1.5),
+            line_height=4.0,
+            padding=(0.9, 1.5, 0.9, 1.5),
         ) as table:
             for item in rows:
                 row = table.row()
                 row.cell(item.label, style=LABEL)
                 row.cell(item.value or "—", style=value_style)
-        self.ln(3)
+        self.ln(2)
 
     def width_of(self, text: str) -> float:
         """``get_string_width`` for the current font, ~5x faster: per-word cache."""

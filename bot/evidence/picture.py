@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.evidence.model import StepLine, StepState, Timeline
 from bot.evidence.pdfbase import GREY, SANS, EvidencePdf
 from bot.evidence.texts import local_stamp, say, span
-from bot.evidence.timeline import StepLine, StepState, Timeline
 
 HORIZON = timedelta(hours=6)
 """Steps due later than this (the 72-hour AP step) run off the right edge with a note."""
@@ -82,7 +82,7 @@ class _Axis:
             pdf.text(x - pdf.width_of(label) / 2, self.top - 2, label)
         pdf.set_text_color(0, 0, 0)
         until = self.timeline.until
-        if self.timeline.summary.stopped_at is None and not self.beyond(until):
+        if self.timeline.summary.closed_at is None and not self.beyond(until):
             x = self.x(until)
             pdf.set_draw_color(*ORANGE)
             pdf.set_dash_pattern(dash=0.8, gap=0.8)
@@ -110,7 +110,8 @@ class _Axis:
         if self.beyond(step.due_at):
             self._arrow(self.x1, centre, BAND)
             note = say("beyond", self.lang, span=span(step.due_at - self.start, self.lang))
-            self._label(self.x1 + 3.5, centre, note, GREY)
+            pdf.set_font(SANS, "", 6.5)
+            self._label(self.x1 - 1 - pdf.width_of(note), centre - 2.8, note, GREY)  # above
         else:
             pdf.set_draw_color(0, 0, 0)
             pdf.set_line_width(0.5)
@@ -129,19 +130,20 @@ class _Axis:
                 pdf.set_dash_pattern(dash=1, gap=0.7)
                 pdf.line(due, centre, x, centre)
                 pdf.set_dash_pattern()
-            pdf.set_draw_color(*ORANGE)
-            pdf.set_fill_color(255, 255, 255)
-            pdf.set_line_width(0.5)
-            pdf.rect(x - 1.3, centre - 1.3, 2.6, 2.6, style="DF")
-            if not self.beyond(step.due_at):  # there the note on the deadline is in the way
-                self._label(x + 2.2, centre, say("state.open", self.lang), ORANGE)
+            if self.beyond(until):  # still open after the last hour the picture shows
+                self._arrow(x, centre, ORANGE)
+                x += 2.5
+            else:
+                pdf.set_draw_color(*ORANGE)
+                pdf.set_fill_color(255, 255, 255)
+                pdf.set_line_width(0.5)
+                pdf.rect(x - 1.3, centre - 1.3, 2.6, 2.6, style="DF")
+            self._label(x + 2.2, centre, say("state.open", self.lang), ORANGE)
             return
         if step.done_at is None:
             return
-        x = self.x(step.done_at)
+        x = self.x(step.done_at)  # at the right edge when later than the picture shows
         text = step.result
-        if self.beyond(step.done_at):
-            text += " " + local_stamp(step.done_at, tz=self.timeline.tz)[:16]
         if state is StepState.ON_TIME:
             pdf.set_fill_color(*GREEN)
             pdf.circle(x, centre, 1.4, style="F")
@@ -160,7 +162,7 @@ class _Axis:
             pdf.set_line_width(0.5)
             pdf.line(x - 1.2, centre - 1.2, x + 1.2, centre + 1.2)
             pdf.line(x - 1.2, centre + 1.2, x + 1.2, centre - 1.2)
-            self._label(x + 2.2, centre, text, GREY)
+            self._label(max(x, due) + 2.2, centre, text, GREY)
 
     def _label(self, x: float, centre: float, text: str, color: Color) -> None:
         pdf = self.pdf

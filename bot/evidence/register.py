@@ -16,11 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.evidence.ap import ap_decision, risk_text
+from bot.evidence.ap import ap_decision, inform_text, risk_text
 from bot.evidence.csvexport import BOM, delimiter, safe
+from bot.evidence.model import Row, StepState, Timeline
 from bot.evidence.pdfbase import SANS, EvidencePdf
 from bot.evidence.texts import local_long, say
-from bot.evidence.timeline import Row, StepState, Timeline
 from bot.messages import Lang
 
 WHAT_FACTS = ("amount", "beneficiary_iban", "beneficiary_name", "request_channel")
@@ -83,18 +83,19 @@ def register_entry(timeline: Timeline) -> Entry:
             decision=decision,
         )
     personal = say(ap.personal_data if ap.personal_data in ("yes", "no") else "unknown", lang)
-    inform = say("reg_inform_yes" if ap.inform_people else "reg_inform_no", lang)
-    people = ap.people + (f" (~{ap.approx_count})" if ap.approx_count else "")
+    people = ap.people + (f" ({ap.approx_count})" if ap.approx_count else "")
     return Entry(
         incident_id=timeline.incident_id,
         organisation=summary.organisation,
         reported_at=summary.reported_at,
         what=what,
         when=say("reg_when_value", lang, reported=reported, paid=paid),
-        data=f"{say('ap_personal_data', lang)}: {personal}. {ap.data_kinds}".strip(),
+        data=" — ".join(
+            p for p in (f"{say('ap_personal_data', lang)}: {personal}", ap.data_kinds) if p
+        ),
         people=people or "—",
-        consequences=f"{risk_text(ap, lang)}; {inform}",
-        measures=" ".join(part for part in (ap.measures, steps) if part) or "—",
+        consequences=f"{risk_text(ap, lang)}; {inform_text(ap, lang)}",
+        measures=". ".join(part for part in (ap.measures, steps) if part) or "—",
         decision=". ".join(part for part in (decision, ap.reason, ap.delay_reason) if part),
     )
 

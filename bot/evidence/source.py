@@ -1,8 +1,8 @@
 """Reading one incident's evidence through the store port, for the CLI and the chat alike.
 
-Only two things are read besides the events: the incident row's tenant and conversation
-(set once when the incident opens) to find its organisation and so its time zone, and
-nothing else; every fact, step and result comes from the events.
+Besides the events only the incident row's tenant and conversation are read (both set
+once, when the incident opens) to find its organisation and so its time zone; every fact,
+step and result comes from the events.
 """
 
 from __future__ import annotations

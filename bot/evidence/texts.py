@@ -38,7 +38,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reported_by": ("Gemeld door", "Reported by"),
     "status": ("Status", "Status"),
     "status_open": ("loopt nog", "still open"),
-    "status_stopped": ("beëindigd op {time}: {reason}", "stopped at {time}: {reason}"),
+    "status_stopped": ("beëindigd op {time}", "stopped at {time}"),
+    "status_closed": ("gesloten op {time}", "closed at {time}"),
     "events_count": ("Gebeurtenissen", "Events"),
     "final_hash": ("Eindhash (SHA-256)", "Final hash (SHA-256)"),
     "fact.amount": ("Bedrag", "Amount"),
@@ -57,6 +58,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "role.reporter": ("melder", "reporter"),
     "role.colleague": ("collega", "colleague"),
     "role.manager": ("manager", "manager"),
+    "role.assignee": ("uitvoerder van een stap", "assignee of a step"),
     "managers": ("managers", "managers"),
     # AP assessment --------------------------------------------------------------------
     "ap_not_assessed": ("nog niet beoordeeld", "not assessed yet"),
@@ -69,11 +71,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ap_reason": ("Reden", "Reason"),
     "ap_delay_reason": ("Reden van de vertraging", "Reason for the delay"),
     "ap_personal_data": ("Persoonsgegevens betrokken", "Personal data involved"),
-    "ap_data_kinds": ("Soorten gegevens", "Kinds of data"),
-    "ap_people": ("Van wie", "About whom"),
-    "ap_count": ("Aantal mensen (ongeveer)", "Number of people (roughly)"),
-    "ap_risk": ("Risico voor hen", "Risk for them"),
-    "ap_inform": ("Betrokkenen informeren (art. 34)", "Inform the people (Art. 34)"),
+    "ap_of_whom": ("van {people}", "about {people}"),
+    "ap_risk": ("Risico voor betrokkenen", "Risk for the people"),
+    "ap_inform_yes": ("zij worden geïnformeerd (art. 34)", "they are told (Art. 34)"),
+    "ap_inform_no": ("zij worden niet geïnformeerd", "they are not told"),
     "ap_measures": ("Maatregelen", "Measures"),
     "ap_assessed_by": ("Beoordeeld", "Assessed"),
     "ap_by": ("{time} door {name}", "{time} by {name}"),
@@ -99,6 +100,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "note.escalation": ("{time} escalatie aan {to}", "{time} escalated to {to}"),
     "note.not_applicable": ("{time} niet van toepassing", "{time} not applicable"),
     "note.applicable": ("{time} weer van toepassing", "{time} applicable again"),
+    "note.assigned": ("{time} toegewezen aan {name}", "{time} assigned to {name}"),
+    "note.snoozed": (
+        "{time} herinneringen uitgesteld tot {until}: {reason}",
+        "{time} reminders put off until {until}: {reason}",
+    ),
     "notes_more": ("… en nog {n}: zie de tijdlijn", "… and {n} more: see the timeline"),
     # Picture --------------------------------------------------------------------------
     "picture_intro": (
@@ -169,6 +175,22 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Incident beëindigd. Reden: {reason}",
         "Incident stopped. Reason: {reason}",
     ),
+    "ev.step_assigned": ("Toegewezen: {title}, aan {name}.", "Assigned: {title}, to {name}."),
+    "ev.lead_changed": ("{name} heeft nu de leiding.", "{name} now leads the incident."),
+    "ev.reminder_snoozed": (
+        "Herinneringen uitgesteld tot {until}: {title}. Reden: {reason}",
+        "Reminders put off until {until}: {title}. Reason: {reason}",
+    ),
+    "ev.incident_closed": ("Incident gesloten.", "Incident closed."),
+    "ev.closed_open_steps": (
+        " Met {n} stappen nog open. Reden: {reason}",
+        " With {n} steps still open. Reason: {reason}",
+    ),
+    "ev.incident_reopened": ("Incident heropend.", "Incident reopened."),
+    "ev.evidence_added": (
+        "Bewijs vastgelegd: bericht van {author} ({time}): “{text}”",
+        "Evidence saved: message from {author} ({time}): “{text}”",
+    ),
     "ev.ap_assessed": (
         "AP-beoordeling vastgelegd: {decision}",
         "AP assessment recorded: {decision}",
@@ -190,8 +212,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "reported to Noodrem {reported}; paid {paid}",
     ),
     "reg_steps_done": ("Stappen gedaan: {steps}", "Steps done: {steps}"),
-    "reg_inform_yes": ("betrokkenen worden geïnformeerd", "the people concerned are told"),
-    "reg_inform_no": ("betrokkenen worden niet geïnformeerd", "the people concerned are not told"),
     "footer_register": (
         "Datalekregister · gemaakt {time} · pagina {page} van {pages}",
         "Breach register · generated {time} · page {page} of {pages}",

@@ -1,10 +1,10 @@
 """Events → the evidence file's view model, in one pass and without any database.
 
-The ``Timeline`` is what every renderer draws. It is built only from the recorded events,
-the playbook's texts and the organisation's time zone: the steps come from the
-``steps_planned`` event, facts from ``fact_answered``, results from ``step_done`` (with the
-``on_time`` and ``late_seconds`` recorded at that moment), so a later change to a step or
-fact row can never change what the file says happened.
+The ``Timeline`` is built only from the recorded events, the playbook's texts and the
+organisation's time zone: the steps come from the ``steps_planned`` event, facts from
+``fact_answered``, results from ``step_done`` (with the ``on_time`` and ``late_seconds``
+recorded at that moment), so a later change to a step or fact row can never change what
+the file says happened.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.chain import parse_utc
 from bot.evidence import EvidenceError
-from bot.evidence.ap import ApAssessment, ap_decision, risk_text
+from bot.evidence.ap import ApAssessment, ap_decision, ap_rows
 from bot.evidence.describe import Describer, answer_text, fact_label, role_text
+from bot.evidence.model import EventLine, Row, StepLine, StepState, Summary, Timeline
 from bot.evidence.texts import local_long, local_stamp, say, span, utc_stamp
 from bot.messages import Lang
 from bot.playbook import Playbook
@@ -28,89 +28,7 @@ from bot.timefmt import clock_time
 
 MAX_NOTES = 8
 """Per step in the checklist; the full timeline has every one."""
-
-
-class StepState(StrEnum):
-    ON_TIME = "on_time"
-    LATE = "late"
-    OPEN = "open"
-    OVERDUE = "overdue"  # open, and its deadline has passed
-    BLOCKED = "blocked"  # "not possible now": still open, deadline still runs
-    SKIPPED = "skipped"
-    NOT_APPLICABLE = "not_applicable"
-
-    @property
-    def is_open(self) -> bool:
-        return self in (StepState.OPEN, StepState.OVERDUE, StepState.BLOCKED)
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """A labelled value; ``key`` is the fact or record id it came from, if any."""
-
-    label: str
-    value: str
-    key: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class StepLine:
-    number: int
-    step_id: str
-    title: str
-    due_at: datetime
-    state: StepState
-    deadline: str  # as shown: "10:15 (+15 min)"
-    done: str  # "10:07 door Jan", or "" while open
-    result: str  # "op tijd", "12 min te laat", "overgeslagen", ...
-    done_at: datetime | None = None  # when done or skipped
-    late_by: timedelta | None = None  # late, or open past the deadline
-    records: tuple[Row, ...] = ()
-    reason: str | None = None
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class EventLine:
-    seq: int
-    at: datetime
-    local: str
-    utc: str
-    actor: str
-    actor_name: str
-    kind: str
-    text: str
-    data: dict[str, Any]
-    hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    organisation: str
-    title: str
-    reported_at: datetime
-    reported_by: str
-    stopped_at: datetime | None
-    incident: tuple[Row, ...]
-    facts: tuple[Row, ...]
-    records: tuple[Row, ...]
-    ap: ApAssessment | None
-    ap_rows: tuple[Row, ...]
-    people: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Timeline:
-    incident_id: str
-    lang: Lang
-    tz: ZoneInfo
-    generated_at: datetime
-    generated: str  # generated_at as shown on every page
-    until: datetime  # "now" for open steps: when the incident stopped, else generated_at
-    summary: Summary
-    steps: tuple[StepLine, ...]
-    events: tuple[EventLine, ...]
-    final_hash: str
+ENDINGS = {"incident_stopped": "status_stopped", "incident_closed": "status_closed"}
 
 
 @dataclass
@@ -125,6 +43,15 @@ class _Step:
     records: dict[str, str] = field(default_factory=dict)
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ending:
+    """How the incident last ended (stopped or closed); a reopening clears it."""
+
+    text_key: str
+    at: datetime
+    reason: str
 
 
 def build_timeline(
@@ -149,7 +76,7 @@ def build_timeline(
     builder = _Builder(playbook=playbook, tz=tz, lang=language, reported_at=opened.at)
     for event in events:
         builder.add(event)
-    until = builder.stopped_at or generated_at
+    until = builder.ending.at if builder.ending else generated_at
     return Timeline(
         incident_id=opened.incident_id,
         lang=language,
@@ -157,7 +84,7 @@ def build_timeline(
         generated_at=generated_at,
         generated=local_long(generated_at, tz=tz, lang=language),
         until=until,
-        summary=builder.summary(events, organisation=organisation),
+        summary=builder.summary(opened, organisation=organisation),
         steps=tuple(builder.step_line(step, until=until) for step in builder.steps.values()),
         events=tuple(builder.lines),
         final_hash=events[-1].hash,
@@ -179,14 +106,15 @@ class _Builder:
         self.facts: dict[str, Event] = {}
         self.people: list[str] = []
         self.ap: ApAssessment | None = None
-        self.stopped_at: datetime | None = None
-        self.stop_reason = ""
+        self.ending: _Ending | None = None
         self.lines: list[EventLine] = []
 
     def add(self, event: Event) -> None:
         data = event.data
         kind = event.kind
         self.describe.names.setdefault(event.actor, event.actor_name)
+        if isinstance(data.get("to"), str) and isinstance(data.get("to_name"), str):
+            self.describe.names[data["to"]] = data["to_name"]  # assigned, or now leading
         step = self.steps.get(str(data.get("step", "")))
         when = self._clock(event.at)
         if kind == "steps_planned":
@@ -199,8 +127,10 @@ class _Builder:
             self.facts[str(data.get("fact"))] = event
         elif kind == "ap_assessed":
             self.ap = ApAssessment.from_event(event)
-        elif kind == "incident_stopped":
-            self.stopped_at, self.stop_reason = event.at, str(data.get("reason", ""))
+        elif kind in ENDINGS:
+            self.ending = _Ending(ENDINGS[kind], event.at, str(data.get("reason") or ""))
+        elif kind == "incident_reopened":
+            self.ending = None
         elif step is not None:
             self._step_event(step, event, when)
         self.lines.append(
@@ -228,32 +158,49 @@ class _Builder:
     def _step_event(self, step: _Step, event: Event, when: str) -> None:
         data = event.data
         kind = event.kind
+        lang = self.lang
         if kind == "step_done":
-            late = int(data.get("late_seconds") or 0)
+            records = data.get("records")
             step.state = StepState.LATE if data.get("on_time") is False else StepState.ON_TIME
-            step.done_at, step.done_by, step.late_seconds = event.at, event.actor_name, late
-            step.records = {str(k): str(v) for k, v in (data.get("records") or {}).items()}
+            step.done_at, step.done_by = event.at, event.actor_name
+            step.late_seconds = int(data.get("late_seconds") or 0)
+            step.records = {
+                str(k): str(v) for k, v in (records if isinstance(records, dict) else {}).items()
+            }
         elif kind == "step_skipped":
             step.state, step.reason = StepState.SKIPPED, str(data.get("reason", ""))
             step.done_at, step.done_by = event.at, event.actor_name
         elif kind == "step_blocked":
             step.state, step.reason = StepState.BLOCKED, str(data.get("reason", ""))
-            step.notes.append(say("note.blocked", self.lang, time=when, reason=step.reason))
+            step.notes.append(say("note.blocked", lang, time=when, reason=step.reason))
         elif kind == "step_not_applicable":
             step.state = StepState.NOT_APPLICABLE
-            step.notes.append(say("note.not_applicable", self.lang, time=when))
+            step.notes.append(say("note.not_applicable", lang, time=when))
         elif kind == "step_applicable":
             step.state = StepState.OPEN
-            step.notes.append(say("note.applicable", self.lang, time=when))
+            step.notes.append(say("note.applicable", lang, time=when))
         elif kind == "reminder_sent":
-            step.notes.append(say("note.reminder", self.lang, time=when))
+            step.notes.append(say("note.reminder", lang, time=when))
         elif kind == "escalation_sent":
             to = self.describe.recipients(data.get("recipients"))
-            step.notes.append(say("note.escalation", self.lang, time=when, to=to))
+            step.notes.append(say("note.escalation", lang, time=when, to=to))
+        elif kind == "step_assigned":
+            name = str(data.get("to_name") or data.get("to") or "")
+            step.notes.append(say("note.assigned", lang, time=when, name=name))
+        elif kind == "reminder_snoozed":
+            until = self._when(data.get("until"))
+            reason = str(data.get("reason") or "")
+            step.notes.append(say("note.snoozed", lang, time=when, until=until, reason=reason))
 
     def _clock(self, when: datetime) -> str:
         """ "10:07" on the day of the report, else with the date."""
         return clock_time(when, tz=self.tz, now=self.reported_at, lang=self.lang)
+
+    def _when(self, value: Any) -> str:
+        try:
+            return self._clock(parse_utc(value)) if isinstance(value, str) else "—"
+        except ValueError:
+            return str(value)
 
     def step_line(self, step: _Step, *, until: datetime) -> StepLine:
         lang = self.lang
@@ -272,10 +219,9 @@ class _Builder:
             result = say(f"state.{state.value}", lang)
         if state is StepState.BLOCKED and late_by is not None:
             result += "; " + say("state.overdue", lang, late=span(late_by, lang))
-        title = self.describe.titles.get(step.step_id, step.step_id)
+        records: tuple[Row, ...] = ()
         if step.step_id in self.describe.assessments:  # its answers: in the AP section
-            decision = ap_decision(self.ap, tz=self.tz, lang=lang)
-            records: tuple[Row, ...] = (Row(say("ap_decision", lang), decision),)
+            records = (Row(say("ap_decision", lang), ap_decision(self.ap, tz=self.tz, lang=lang)),)
         else:
             records = tuple(
                 Row(*self.describe.record(key, value), key) for key, value in step.records.items()
@@ -283,17 +229,17 @@ class _Builder:
         notes = step.notes
         if len(notes) > MAX_NOTES:
             notes = [*notes[: MAX_NOTES - 1], say("notes_more", lang, n=len(notes) - MAX_NOTES + 1)]
-        due = self._clock(step.due_at)
+        done = ""
+        if step.done_at is not None:
+            done = say("done_by", lang, time=self._clock(step.done_at), name=step.done_by or "")
         return StepLine(
             number=step.number,
             step_id=step.step_id,
-            title=title,
+            title=self.describe.titles.get(step.step_id, step.step_id),
             due_at=step.due_at,
             state=state,
-            deadline=f"{due} (+{span(step.due_at - self.reported_at, lang)})",
-            done=""
-            if step.done_at is None
-            else say("done_by", lang, time=self._clock(step.done_at), name=step.done_by or ""),
+            deadline=f"{self._clock(step.due_at)} (+{span(step.due_at - self.reported_at, lang)})",
+            done=done,
             result=result,
             done_at=step.done_at,
             late_by=late_by,
@@ -302,20 +248,15 @@ class _Builder:
             notes=tuple(notes),
         )
 
-    def summary(self, events: Sequence[Event], *, organisation: str) -> Summary:
+    def summary(self, opened: Event, *, organisation: str) -> Summary:
         lang = self.lang
-        opened = events[0]
         title = self.playbook.title.get(lang)  # recorded in the incident's language only
         org = str(opened.data.get("organisation") or organisation)
-        if self.stopped_at is None:
-            status = say("status_open", lang)
-        else:
-            status = say(
-                "status_stopped",
-                lang,
-                time=local_long(self.stopped_at, tz=self.tz, lang=lang),
-                reason=self.stop_reason,
-            )
+        status = say("status_open", lang)
+        if self.ending is not None:
+            time = local_long(self.ending.at, tz=self.tz, lang=lang)
+            status = say(self.ending.text_key, lang, time=time)
+            status += f": {self.ending.reason}" if self.ending.reason else ""
         incident = (
             Row(say("organisation", lang), org),
             Row(say("incident_id", lang), opened.incident_id),
@@ -323,8 +264,25 @@ class _Builder:
             Row(say("reported_at", lang), local_long(opened.at, tz=self.tz, lang=lang)),
             Row(say("reported_by", lang), opened.actor_name),
             Row(say("status", lang), status),
+            Row(say("sec_people", lang), "\n".join(self.people) or "—"),
         )
-        facts = []
+        return Summary(
+            organisation=org,
+            title=title,
+            reported_at=opened.at,
+            reported_by=opened.actor_name,
+            closed_at=self.ending.at if self.ending else None,
+            incident=incident,
+            facts=self._facts(),
+            records=self._records(),
+            ap=self.ap,
+            ap_rows=ap_rows(self.ap, tz=self.tz, lang=lang),
+        )
+
+    def _facts(self) -> tuple[Row, ...]:
+        """Every fact of the playbook, with its latest answer, or why there is none."""
+        lang = self.lang
+        rows = []
         for spec in self.playbook.facts:
             event = self.facts.get(spec.id)
             if event is None:
@@ -335,53 +293,20 @@ class _Builder:
                 value = str(event.data.get("value") or "")
                 display = str(event.data.get("display") or value)
                 value = answer_text(spec, value, display, lang=lang, tz=self.tz)
-            facts.append(Row(fact_label(spec, lang), value, spec.id))
+            rows.append(Row(fact_label(spec, lang), value, spec.id))
+        return tuple(rows)
+
+    def _records(self) -> tuple[Row, ...]:
+        """Every number a step records (case numbers, tickets), or "not recorded"."""
         done: dict[str, str] = {}
         for step in self.steps.values():
             done.update(step.records)
-        records = [
+        missing = say("not_recorded", self.lang)
+        return tuple(
             Row(*self.describe.record(record.id, done[record.id]), record.id)
             if done.get(record.id)
-            else Row(record.label.get(lang).rstrip("?"), say("not_recorded", lang), record.id)
+            else Row(record.label.get(self.lang).rstrip("?"), missing, record.id)
             for spec in self.playbook.steps
             if not spec.breach_assessment  # those answers have their own section
             for record in spec.record
-        ]
-        return Summary(
-            organisation=org,
-            title=title,
-            reported_at=opened.at,
-            reported_by=opened.actor_name,
-            stopped_at=self.stopped_at,
-            incident=incident,
-            facts=tuple(facts),
-            records=tuple(records),
-            ap=self.ap,
-            ap_rows=_ap_rows(self.ap, tz=self.tz, lang=lang),
-            people=tuple(self.people),
         )
-
-
-def _ap_rows(ap: ApAssessment | None, *, tz: ZoneInfo, lang: Lang) -> tuple[Row, ...]:
-    """The AP assessment as summary rows; one row saying so when there is none yet."""
-    decision = Row(say("ap_decision", lang), ap_decision(ap, tz=tz, lang=lang))
-    if ap is None:
-        return (decision,)
-    answer = {"yes": say("yes", lang), "no": say("no", lang)}
-    rows = [
-        decision,
-        Row(say("ap_reason", lang), ap.reason),
-        Row(say("ap_delay_reason", lang), ap.delay_reason),
-        Row(say("ap_personal_data", lang), answer.get(ap.personal_data, say("unknown", lang))),
-        Row(say("ap_data_kinds", lang), ap.data_kinds),
-        Row(say("ap_people", lang), ap.people),
-        Row(say("ap_count", lang), ap.approx_count),
-        Row(say("ap_risk", lang), risk_text(ap, lang)),
-        Row(say("ap_inform", lang), say("yes" if ap.inform_people else "no", lang)),
-        Row(say("ap_measures", lang), ap.measures),
-        Row(
-            say("ap_assessed_by", lang),
-            say("ap_by", lang, time=local_long(ap.at, tz=tz, lang=lang), name=ap.by),
-        ),
-    ]
-    return tuple(row for row in rows if row.value)

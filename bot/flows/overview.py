@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from bot import cards
 from bot.evidence.describe import Describer
 from bot.flows.turn import Turn
 from bot.messages import Action, ActionName, Button, Reply, ReplyKind
-from bot.ports import Incident, Step, StepStatus
-from bot.timefmt import clock_time, duration
+from bot.ports import Incident
+from bot.timefmt import clock_time
 
 PAGE_SIZE = 10  # keeps one page inside Slack's 50-block message and Teams' card limits
 
@@ -45,29 +46,14 @@ async def list_incidents(turn: Turn, *, page: int = 0) -> None:
 
 
 async def _line(turn: Turn, incident: Incident) -> str:
-    steps = await turn.tx.get_steps(incident.id)
-    done = sum(1 for s in steps if s.status.is_closed)
-    waiting = [s for s in steps if s.status in (StepStatus.OPEN, StepStatus.BLOCKED)]
-    overdue = [s for s in waiting if s.due_at < turn.now]
-    title = turn.playbook_of(incident).title.get(turn.lang)
-    reported = clock_time(incident.reported_at, tz=turn.org.tz, now=turn.now, lang=turn.lang)
-    parts = [
-        f"*{incident.id}* {title}",
-        turn.t("checklist_reported", time=reported, who=incident.reporter_name),
-        turn.t("list_counts", done=done, open=len(waiting), overdue=len(overdue)),
-    ]
-    upcoming = sorted((s for s in waiting if s.due_at >= turn.now), key=lambda s: s.due_at)
-    if upcoming:
-        parts.append(turn.t("list_next", deadline=_deadline(turn, incident, upcoming[0])))
-        if len(upcoming) > 1:
-            parts.append(turn.t("list_final", deadline=_deadline(turn, incident, upcoming[-1])))
-    return "\n".join(parts)
-
-
-def _deadline(turn: Turn, incident: Incident, step: Step) -> str:
-    title = turn.playbook_of(incident).step(step.step_id).title.get(turn.lang)
-    time = clock_time(step.due_at, tz=turn.org.tz, now=turn.now, lang=turn.lang)
-    return f"{time}, {turn.t('left', left=duration(step.due_at - turn.now, turn.lang))}: {title}"
+    return cards.incident_summary(
+        incident=incident,
+        playbook=turn.playbook_of(incident),
+        steps=await turn.tx.get_steps(incident.id),
+        org=turn.org,
+        now=turn.now,
+        lang=turn.lang,
+    )
 
 
 TIMELINE_LINES = 30  # a chat message, not the evidence file: the latest events only

@@ -139,7 +139,8 @@ async def test_register_lists_every_incident_assessed_or_not(
     assert rows[0]["Besluit"] == (
         "niet gemeld bij de AP. alleen zakelijke contactgegevens, geen risico"
     )
-    assert rows[0]["Van wie"] == "klanten (~ongeveer 250)"
+    assert rows[0]["Van wie"] == "klanten (ongeveer 250)"
+    assert rows[0]["Gevolgen"] == "risico; zij worden niet geïnformeerd"
     assert "wachtwoorden gewijzigd" in rows[0]["Genomen maatregelen"]
     assert rows[1]["Besluit"] == "nog niet beoordeeld" and rows[1]["Welke gegevens"] == "—"
     assert "€ 12.500,00" in rows[1]["Wat er gebeurde"]

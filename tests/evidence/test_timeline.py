@@ -12,8 +12,9 @@ import pytest
 
 from bot.evidence import EvidenceError
 from bot.evidence.csvexport import render_csv
+from bot.evidence.model import StepState, Timeline
 from bot.evidence.pdf import render_pdf
-from bot.evidence.timeline import StepState, Timeline, build_timeline
+from bot.evidence.timeline import build_timeline
 from bot.messages import Lang
 from tests.evidence.chains import T0, Item, assessed, incident_items, link, playbook
 from tests.evidence.conftest import pdf_pages
@@ -70,8 +71,10 @@ def test_a_recorded_assessment_fills_the_ap_section() -> None:
     timeline = timeline_of(incident_items(extra=[assessed(notify=True)]), hours=30)
     rows = {r.label: r.value for r in timeline.summary.ap_rows}
     assert rows["Besluit"] == "gemeld bij de AP op za 21 nov 2026 09:30, meldnummer AP-2026-0042"
-    assert rows["Risico voor hen"] == "risico"
-    assert rows["Aantal mensen (ongeveer)"] == "ongeveer 250"
+    assert rows["Risico voor betrokkenen"] == "risico; zij worden niet geïnformeerd"
+    assert rows["Persoonsgegevens betrokken"] == (
+        "ja — namen, e-mailadressen, IBAN's — van klanten (ongeveer 250)"
+    )
     assert rows["Beoordeeld"] == "za 21 nov 2026 06:00 door Jan"
     assert timeline.events[-1].text.startswith("AP-beoordeling vastgelegd: gemeld bij de AP")
 
@@ -80,6 +83,48 @@ def test_an_event_kind_from_a_later_version_is_shown_raw() -> None:
     later = (timedelta(minutes=20), "Jan", "evidence_uploaded", {"file": "mail.eml"})
     timeline = timeline_of(incident_items(extra=[later]))
     assert timeline.events[-1].text == 'evidence_uploaded: {"file": "mail.eml"}'
+
+
+def test_assigning_snoozing_closing_and_reopening_are_told() -> None:
+    minute = timedelta(minutes=1)
+    later: list[Item] = [
+        (20 * minute, "Jan", "step_assigned", {
+            "step": "police-report", "previous": "web:acme:jan", "to": "web:acme:piet",
+            "to_name": "Piet",
+        }),
+        (21 * minute, "Piet", "reminder_snoozed", {
+            "step": "police-report", "until": (T0 + 50 * minute).isoformat(),
+            "reason": "wacht op de bank", "recipients": ["web:acme:piet"], "reminders": 2,
+        }),
+        (22 * minute, "Jan", "lead_changed", {"previous": "web:acme:jan", "to": "web:acme:mira",
+                                              "to_name": "Mira"}),
+        (23 * minute, "Jan", "evidence_added", {
+            "evidence_text": "Nieuw rekeningnummer: DE89...", "evidence_author": "CFO",
+            "evidence_time": "2026-11-19 16:02", "evidence_permalink": "https://x.example/p1",
+        }),
+        (30 * minute, "Mira", "incident_closed", {
+            "forced": True, "reason": "bank heeft het geld terug", "open_steps": ["alert-it"],
+        }),
+    ]  # fmt: skip
+    closed = timeline_of(incident_items(extra=later))
+    texts = [line.text for line in closed.events[-5:]]
+    assert texts == [
+        "Toegewezen: Doe aangifte bij de politie, aan Piet.",
+        "Herinneringen uitgesteld tot 10:50: Doe aangifte bij de politie. Reden: wacht op de bank",
+        "Mira heeft nu de leiding.",
+        "Bewijs vastgelegd: bericht van CFO (2026-11-19 16:02): “Nieuw rekeningnummer: DE89...”"
+        " https://x.example/p1",
+        "Incident gesloten. Met 1 stappen nog open. Reden: bank heeft het geld terug",
+    ]
+    status = {row.label: row.value for row in closed.summary.incident}["Status"]
+    assert status == "gesloten op vr 20 nov 2026 10:30: bank heeft het geld terug"
+    police = next(s for s in closed.steps if s.step_id == "police-report")
+    assert police.notes[:1] == ("10:20 toegewezen aan Piet",)
+    assert closed.until == T0 + 30 * minute  # open steps stop counting when it closed
+    reopened = timeline_of(
+        incident_items(extra=[*later, (40 * minute, "Mira", "incident_reopened", {})])
+    )
+    assert reopened.summary.closed_at is None and reopened.until == reopened.generated_at
 
 
 def test_events_that_are_not_an_incident_are_refused() -> None:

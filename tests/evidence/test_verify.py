@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -165,3 +167,19 @@ def test_verify_through_app_py(
     assert "NOT intact (changed): event 7 (step_done" in capsys.readouterr().out
     assert app_main(["verify", str(tmp_path / "missing.json")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_the_hand_check_in_the_docs_agrees(tmp_path: Path, raw: bytes) -> None:
+    """docs/evidence.md shows how to verify without Noodrem; that code must work."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "evidence.md").read_text("utf-8")
+    code = docs.split("Python without Noodrem:\n\n```python\n", 1)[1].split("```", 1)[0]
+    script = tmp_path / "check.py"
+    script.write_text(code, encoding="utf-8")
+    good = tmp_path / "good.json"
+    good.write_bytes(raw)
+    done = subprocess.run([sys.executable, str(script), str(good)], capture_output=True, text=True)
+    assert done.stdout == f"intact, final hash {json.loads(raw)['chain']['final_hash']}\n"
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(raw.replace(b"RABO-1", b"RABO-2"))
+    done = subprocess.run([sys.executable, str(script), str(bad)], capture_output=True, text=True)
+    assert done.returncode != 0 and "event 7 changed" in done.stderr

@@ -55,7 +55,7 @@ async def test_whole_flow_in_dutch_by_direct_message(
     assert "Rabobank fraudelijn" in texts([card]) and "088-722 67 67" in texts([card])
     assert "10:15 (nog 15 min)" in texts([card])
     labels = [b["text"]["text"] for b in buttons(card.args["blocks"])]
-    assert labels == ["Gedaan", "Lukt nu niet", "Overslaan", "Help"]
+    assert labels[:4] == ["Gedaan", "Lukt nu niet", "Overslaan", "Help"]
     assert next(b for b in buttons(card.args["blocks"]) if b["text"]["text"] == "Gedaan")[
         "value"
     ].startswith(f"step.done|{incident}|call-bank|")

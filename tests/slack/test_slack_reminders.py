@@ -32,17 +32,27 @@ async def test_reminders_and_escalations_arrive_as_direct_messages(
     assert "Nog 5 min" in texts([reminder]) and "later verstuurd" not in texts([reminder])
 
     mark = len(fake.calls)
-    clock.advance(timedelta(minutes=5))
+    clock.advance(timedelta(minutes=5))  # the deadline: the owner, and the lead (also Jan)
+    await bot.run_reminders()
+    due = fake.outputs(mark)
+    assert {c.args["channel"] for c in due} == {jan.dm}
+    assert "verstreken" in texts(due)
+
+    mark = len(fake.calls)
+    clock.advance(timedelta(minutes=15))  # then the managers
     await bot.run_reminders()
     sent = fake.outputs(mark)
     to_mira = [c for c in sent if c.args["channel"] == mira.dm]
-    assert len(to_mira) == 1 and "Te laat in incident" in texts(to_mira)
+    assert len(to_mira) == 1 and "Jan Jansen" in texts(to_mira)
     to_jan = texts([c for c in sent if c.args["channel"] == jan.dm])
-    assert "verstreken" in to_jan
     assert "Otto Offline" in to_jan, "Otto never wrote to Noodrem: his copy goes to the incident"
     assert await bot.run_reminders() == 0, "each reminder is sent once"
-    kinds = [e.kind for e in await events_of(bot, incident)]
-    assert kinds.count("escalation_sent") == 1
+    escalated = [
+        e
+        for e in await events_of(bot, incident)
+        if e.kind == "escalation_sent" and e.data["step"] == "call-bank"
+    ]
+    assert len(escalated) == 2  # the lead, then the managers
 
 
 async def test_an_incident_opened_in_a_channel_is_reminded_in_the_reporters_dm(

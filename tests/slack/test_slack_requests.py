@@ -198,11 +198,16 @@ async def test_home_tab_lists_open_incidents(
             "tab": "home",
             "event_ts": f"{time.time():.6f}",
         }
+        body = event_body(event)
         mark = len(fake.calls)
-        assert await slack.event(event_body(event)) == 200
+        assert await slack.event(body) == 200
         await fake.settle(mark)
         [published] = fake.outputs(mark)
         assert published.method == "views.publish" and published.args["user_id"] == user
+        mark = len(fake.calls)
+        assert await slack.event(body, retry=1) == 200
+        await fake.quiet()
+        assert fake.outputs(mark) == [], "a redelivery leaves the published view alone"
         return published.args["view"]
 
     jan = person("U0JAN", "Jan Jansen")

@@ -1,0 +1,376 @@
+"""How fast Noodrem answers Slack, next to a bare Bolt app that only acks and posts "ok".
+
+    .venv/bin/python bench/slack_latency.py [--rate 100] [--seconds 10] [--database-url URL]
+
+Everything runs on loopback: a fake Slack Web API in this process, and each app under test
+as its own process (``python app.py`` for Noodrem, this file with ``--serve-bare`` for the
+bare Bolt app), both pointed at the fake with ``SLACK_API_URL``. Signed ``message.im``
+events go to each app's ``/slack/events`` at a steady rate; for every event we time
+
+- the HTTP response (Slack wants it within 3 s), and
+- the bot's first Web API call about it (its ``chat.postMessage`` into that DM), as the fake
+  Web API sees it.
+
+Each event comes from its own DM channel, so every answer can be matched to its event.
+Both apps are measured in the same run, one after the other, after a short warm-up each;
+the table shows p50 and p99 and Noodrem's figures divided by the bare app's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parent.parent
+BOT_TOKEN = "xoxb-bench-token"
+SECRET = "bench-signing-secret"
+TEAM = "T0BENCH"
+TEXT = "ik denk dat we een oplichter hebben betaald"
+MAX_EVENTS = 20_000
+WARM_UP = 30
+DRAIN_SECONDS = 15.0
+REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=10)
+ORGANISATION = f"""organisations:
+  - id: bench
+    name: Bench B.V.
+    slack_team_ids: [{TEAM}]
+"""
+
+
+# The fake Slack Web API ----------------------------------------------------------------------
+
+
+@dataclass
+class FakeWebApi:
+    """Answers what both apps call and notes when each DM got its first post."""
+
+    first_post: dict[str, float] = field(default_factory=dict)
+    posted: asyncio.Event = field(default_factory=asyncio.Event)
+    url: str = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if method == "chat.postMessage":
+            body = await request.json()
+            self.first_post.setdefault(str(body["channel"]), time.perf_counter())
+            self.posted.set()
+            return web.json_response({"ok": True, "channel": body["channel"], "ts": "1.000001"})
+        if method == "auth.test":
+            return web.json_response(
+                {"ok": True, "team_id": TEAM, "user_id": "UBENCHBOT", "bot_id": "BBENCH"}
+            )
+        if method == "users.info":
+            user = request.query.get("user", "")  # slack_sdk sends users.info as a GET
+            profile = {"display_name": f"Bench {user}"}
+            answer = {"id": user, "name": str(user), "locale": "nl-NL", "profile": profile}
+            return web.json_response({"ok": True, "user": answer})
+        return web.json_response({"ok": True})
+
+
+@contextlib.asynccontextmanager
+async def serve_fake() -> AsyncIterator[FakeWebApi]:
+    fake = FakeWebApi()
+    app = web.Application()
+    app.router.add_route("*", "/api/{method}", fake.handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    fake.url = f"http://{host}:{port}/api/"
+    try:
+        yield fake
+    finally:
+        await runner.cleanup()
+
+
+# The apps under test ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def app_process(
+    name: str, command: Sequence[str], env: dict[str, str], port: int, log: Path
+) -> AsyncIterator[str]:
+    """Start one app as its own process and wait for its /healthz."""
+    with log.open("w") as out:
+        process = await asyncio.create_subprocess_exec(
+            *command, cwd=ROOT, env=env, stdout=out, stderr=out
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(300):
+                if process.returncode is not None:
+                    raise SystemExit(f"{name} stopped at start; see {log}")
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with http.get(f"{url}/healthz") as response:
+                        if response.status == 200:
+                            break
+                await asyncio.sleep(0.1)
+            else:
+                raise SystemExit(f"{name} did not start within 30 s; see {log}")
+        yield url
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), 10)
+            except TimeoutError:
+                process.kill()
+
+
+def serve_bare(port: int, api_url: str) -> None:
+    """The baseline: Bolt on aiohttp the way Noodrem mounts it, acking and posting "ok"."""
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=api_url)
+    bolt = AsyncApp(client=client, signing_secret=SECRET, name="bare")
+
+    @bolt.event("message")
+    async def answer(body: dict[str, object], client: AsyncWebClient) -> None:
+        event = body["event"]
+        assert isinstance(event, dict)
+        await client.chat_postMessage(channel=event["channel"], text="ok")
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    async def start(app: web.Application) -> None:
+        client.session = aiohttp.ClientSession()  # one pool, as Noodrem has
+
+    async def stop(app: web.Application) -> None:
+        if client.session is not None:
+            await client.session.close()
+
+    app = web.Application()
+    app.router.add_post("/slack/events", events)
+    app.router.add_get("/healthz", healthz)
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+
+
+# Load ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    sent: int = 0
+    response: list[float] = field(default_factory=list)  # seconds
+    first_call: list[float] = field(default_factory=list)
+    failed: int = 0
+    unanswered: int = 0
+
+
+def signed(body: str) -> dict[str, str]:
+    timestamp = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
+    return {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": "v0=" + digest.hexdigest(),
+    }
+
+
+def message_event(channel: str, user: str) -> str:
+    event = {
+        "type": "message",
+        "channel": channel,
+        "user": user,
+        "text": TEXT,
+        "ts": f"{time.time():.6f}",
+        "channel_type": "im",
+    }
+    return json.dumps(
+        {
+            "team_id": TEAM,
+            "api_app_id": "A0BENCH",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{uuid.uuid4().hex[:12].upper()}",
+            "event_time": int(time.time()),
+        }
+    )
+
+
+async def fire(
+    http: aiohttp.ClientSession,
+    url: str,
+    fake: FakeWebApi,
+    *,
+    name: str,
+    rate: float,
+    count: int,
+    users: int,
+) -> Result:
+    """``count`` events at ``rate`` per second; each from its own DM channel."""
+    result = Result(name)
+    sent_at: dict[str, float] = {}
+    run = uuid.uuid4().hex[:6].upper()
+
+    async def one(i: int) -> None:
+        channel = f"D{run}{i:06d}"
+        body = message_event(channel, f"U0BENCH{i % users:03d}")
+        sent_at[channel] = start = time.perf_counter()
+        try:
+            async with http.post(f"{url}/slack/events", data=body, headers=signed(body)) as r:
+                await r.read()
+                ok = r.status == 200
+        except (aiohttp.ClientError, TimeoutError):
+            ok = False
+        if ok:
+            result.response.append(time.perf_counter() - start)
+        else:
+            result.failed += 1
+
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    tasks = []
+    for i in range(count):
+        delay = began + i / rate - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i)))
+    await asyncio.gather(*tasks)
+    result.sent = count
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(DRAIN_SECONDS):
+            while any(c not in fake.first_post for c in sent_at):
+                fake.posted.clear()
+                await fake.posted.wait()
+    for channel, start in sent_at.items():
+        if channel in fake.first_post:
+            result.first_call.append(fake.first_post[channel] - start)
+        else:
+            result.unanswered += 1
+    return result
+
+
+async def measure(name: str, url: str, fake: FakeWebApi, *, rate: float, count: int) -> Result:
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector, timeout=REQUEST_TIMEOUT) as http:
+        await fire(http, url, fake, name=name, rate=rate, count=WARM_UP, users=10)
+        return await fire(http, url, fake, name=name, rate=rate, count=count, users=10)
+
+
+# Report ------------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: int) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def report(bare: Result, noodrem: Result, *, rate: float, seconds: float, database: str) -> None:
+    def ms(value: float) -> str:
+        return f"{value * 1000:8.1f}"
+
+    print(f"\n{rate:g} events/s for {seconds:g} s per app; Noodrem's store: {database}\n")
+    print(f"{'':28}{'bare Bolt':>12}{'Noodrem':>12}{'ratio':>8}")
+    rows = [
+        ("HTTP response p50 (ms)", bare.response, noodrem.response, 50),
+        ("HTTP response p99 (ms)", bare.response, noodrem.response, 99),
+        ("first Web API call p50 (ms)", bare.first_call, noodrem.first_call, 50),
+        ("first Web API call p99 (ms)", bare.first_call, noodrem.first_call, 99),
+    ]
+    for label, base, ours, q in rows:
+        b, n = percentile(base, q), percentile(ours, q)
+        print(f"{label:28}{ms(b):>12}{ms(n):>12}{n / b:8.2f}")
+    for r in (bare, noodrem):
+        print(
+            f"{r.name}: {r.sent} sent, {len(r.response)} answered 200, {r.failed} failed, "
+            f"{r.unanswered} without a post after {DRAIN_SECONDS:g} s"
+        )
+
+
+async def main(args: argparse.Namespace) -> None:
+    count = min(int(args.rate * args.seconds), MAX_EVENTS)
+    with tempfile.TemporaryDirectory(prefix="noodrem-bench-") as tmp:
+        folder = Path(tmp)
+        organisation = folder / "organisation.yaml"
+        organisation.write_text(ORGANISATION, encoding="utf-8")
+        database = args.database_url or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+        async with serve_fake() as fake:
+            base_env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+            slack_env = {
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": fake.url,
+            }
+            port = free_port()
+            bare_command = [sys.executable, __file__, "--serve-bare", str(port), fake.url]
+            async with app_process(
+                "bare Bolt", bare_command, base_env, port, folder / "bare.log"
+            ) as url:
+                bare = await measure("bare Bolt", url, fake, rate=args.rate, count=count)
+            port = free_port()
+            env = {
+                **base_env,
+                **slack_env,
+                "HOST": "127.0.0.1",
+                "PORT": str(port),
+                "DATABASE_URL": database,
+                "ORGANISATION_FILE": str(organisation),
+                "PLAYBOOKS_DIR": str(ROOT / "playbooks"),
+            }
+            noodrem_command = [sys.executable, str(ROOT / "app.py")]
+            async with app_process(
+                "Noodrem", noodrem_command, env, port, folder / "noodrem.log"
+            ) as url:
+                noodrem = await measure("Noodrem", url, fake, rate=args.rate, count=count)
+    kind = database.split(":", 1)[0]
+    report(bare, noodrem, rate=args.rate, seconds=count / args.rate, database=kind)
+
+
+def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=100.0, help="events per second")
+    parser.add_argument("--seconds", type=float, default=10.0, help="how long, per app")
+    parser.add_argument("--database-url", help="Noodrem's store (default: a fresh SQLite file)")
+    parser.add_argument(
+        "--serve-bare", nargs=2, metavar=("PORT", "API_URL"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args(argv)
+    if not 0 < args.rate <= 1000 or not 0 < args.seconds <= 120:
+        parser.error("keep it bounded: 0 < --rate <= 1000 and 0 < --seconds <= 120")
+    return args
+
+
+if __name__ == "__main__":
+    arguments = parse()
+    if arguments.serve_bare:
+        serve_bare(int(arguments.serve_bare[0]), arguments.serve_bare[1])
+    else:
+        asyncio.run(main(arguments))

@@ -1,0 +1,141 @@
+"""The morning digest: on working days, one message per manager with the open incidents
+and what falls due today. Unlike reminders it respects office hours, and it says nothing
+when nothing is open.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+from bot import cards
+from bot.i18n import t
+from bot.messages import Outbound, Reply, ReplyKind, address_from_json
+from bot.organisation import WEEKDAYS, Organisation, Organisations
+from bot.playbook import Playbook
+from bot.ports import Clock, Notifier, StepStatus, Store, Transaction
+from bot.timefmt import clock_time
+
+log = logging.getLogger(__name__)
+
+CLAIM_CHANNEL = "digest"  # the inbound claim table makes each day's digest go out once
+
+
+def digest_moment(day: datetime, org: Organisation) -> datetime | None:
+    """The digest time on the organisation's local date of ``day``, in UTC, or None when
+    that is no digest day. Built from the local wall clock, so it stays 08:30 across a
+    daylight-saving change."""
+    local = day.astimezone(org.tz)
+    if not org.digest.enabled or WEEKDAYS[local.weekday()] not in org.digest.days:
+        return None
+    moment = datetime.combine(local.date(), org.digest.time, tzinfo=org.tz)
+    return moment.astimezone(UTC)
+
+
+def next_digest_at(after: datetime, org: Organisation) -> datetime | None:
+    """The first digest moment strictly after ``after``."""
+    if not org.managers:
+        return None
+    for days in range(8):
+        moment = digest_moment(after + timedelta(days=days), org)
+        if moment is not None and moment > after:
+            return moment
+    return None
+
+
+class Digests:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        playbooks: Mapping[str, Playbook],
+        organisations: Organisations,
+        notifier: Notifier,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._playbooks = playbooks
+        self._organisations = organisations
+        self._notifier = notifier
+
+    def next_at(self) -> datetime | None:
+        now = self._clock.now()
+        moments = [m for org in self._organisations if (m := next_digest_at(now, org))]
+        return min(moments, default=None)
+
+    async def run_due(self) -> int:
+        """Send today's digests that are due and not yet sent; returns messages sent."""
+        sent = 0
+        for org in self._organisations:
+            messages = await self._claim(org)
+            for message in messages:
+                try:
+                    sent += bool(await self._notifier.deliver(message))
+                except Exception:
+                    log.exception("could not deliver the digest of %s", org.id)
+        return sent
+
+    async def _claim(self, org: Organisation) -> list[Outbound]:
+        now = self._clock.now()
+        moment = digest_moment(now, org)
+        if moment is None or now < moment or not org.managers:
+            return []
+        day = now.astimezone(org.tz).date().isoformat()
+        async with self._store.transaction() as tx:
+            # Claimed before sending: a crash in between loses one digest rather than
+            # sending it twice from two processes.
+            if not await tx.claim_inbound(
+                channel=CLAIM_CHANNEL, event_id=f"{org.id}:{day}", at=now
+            ):
+                return []
+            reply = await self._digest(tx, org, now)
+            if reply is None:
+                return []
+            messages = []
+            for manager in org.managers:
+                stored = await tx.get_address(org.manager_key(manager))
+                if stored is None:
+                    log.info("digest: no chat known yet for manager %s", manager.slug)
+                    continue
+                messages.append(Outbound(address_from_json(stored), (reply,)))
+            return messages
+
+    async def _digest(self, tx: Transaction, org: Organisation, now: datetime) -> Reply | None:
+        tenants = {org.id, *org.slack_team_ids, *org.teams_tenant_ids}
+        incidents = [i for i in await tx.open_incidents() if i.tenant_id in tenants]
+        if not incidents:
+            return None
+        lang = org.language
+        today = now.astimezone(org.tz).date()
+        parts = []
+        for incident in incidents:
+            playbook = self._playbooks[incident.playbook_id]
+            steps = await tx.get_steps(incident.id)
+            lines = [
+                cards.incident_summary(
+                    incident=incident, playbook=playbook, steps=steps, org=org, now=now, lang=lang
+                )
+            ]
+            due_today = [
+                s
+                for s in steps
+                if s.status in (StepStatus.OPEN, StepStatus.BLOCKED)
+                and s.due_at.astimezone(org.tz).date() <= today
+            ]
+            lines.extend(
+                t(
+                    "digest_due",
+                    lang,
+                    title=playbook.step(s.step_id).title.get(lang),
+                    time=clock_time(s.due_at, tz=org.tz, now=now, lang=lang),
+                )
+                for s in sorted(due_today, key=lambda s: s.due_at)
+            )
+            parts.append("\n".join(lines))
+        return Reply(
+            kind=ReplyKind.TEXT,
+            text="\n\n".join(parts),
+            title=t("digest_title", lang, count=len(incidents)),
+        )

@@ -1,0 +1,100 @@
+"""The evidence file's view model: plain, typed, frozen records every renderer draws.
+
+``timeline.build_timeline`` fills them from an incident's events; the PDF, the CSV, the
+JSON metadata and the breach register only read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from bot.messages import Lang
+
+if TYPE_CHECKING:  # ap.py builds Rows, so it imports this module, not the other way round
+    from bot.evidence.ap import ApAssessment
+
+
+class StepState(StrEnum):
+    ON_TIME = "on_time"
+    LATE = "late"
+    OPEN = "open"
+    OVERDUE = "overdue"  # open, and its deadline has passed
+    BLOCKED = "blocked"  # "not possible now": still open, deadline still runs
+    SKIPPED = "skipped"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (StepState.OPEN, StepState.OVERDUE, StepState.BLOCKED)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A labelled value; ``key`` is the fact or record id it came from, if any."""
+
+    label: str
+    value: str
+    key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StepLine:
+    number: int
+    step_id: str
+    title: str
+    due_at: datetime
+    state: StepState
+    deadline: str  # as shown: "10:15 (+15 min)"
+    done: str  # "10:07 door Jan", or "" while open
+    result: str  # "op tijd", "12 min te laat", "overgeslagen", ...
+    done_at: datetime | None = None  # when done or skipped
+    late_by: timedelta | None = None  # late, or open past the deadline
+    records: tuple[Row, ...] = ()
+    reason: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EventLine:
+    seq: int
+    at: datetime
+    local: str
+    utc: str
+    actor: str
+    actor_name: str
+    kind: str
+    text: str
+    data: dict[str, Any]
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    organisation: str
+    title: str
+    reported_at: datetime
+    reported_by: str
+    closed_at: datetime | None  # stopped or closed; None while open
+    incident: tuple[Row, ...]
+    facts: tuple[Row, ...]
+    records: tuple[Row, ...]
+    ap: ApAssessment | None
+    ap_rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    incident_id: str
+    lang: Lang
+    tz: ZoneInfo
+    generated_at: datetime
+    generated: str  # generated_at as shown on every page
+    until: datetime  # "now" for open steps: when the incident was closed, else generated_at
+    summary: Summary
+    steps: tuple[StepLine, ...]
+    events: tuple[EventLine, ...]
+    final_hash: str
