@@ -22,13 +22,14 @@ from aiohttp import web
 
 from bot.channels import slack, teams
 from bot.channels.base import ChannelFactory
+from bot.channels.downloads import Downloads
 from bot.channels.web import WebChat
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError
 from bot.digest import Digests
 from bot.engine import Engine
 from bot.evidence import cli as evidence_cli
-from bot.messages import Channel
+from bot.messages import Attachment, Channel
 from bot.notifier import Router
 from bot.organisation import OrganisationError, Organisations, load_organisations
 from bot.playbook import Playbook, PlaybookError, load_playbooks, playbook_files, validate_paths
@@ -57,6 +58,7 @@ class Runtime:
     engine: Engine | None = None
     reminders: Reminders | None = None
     digests: Digests | None = None
+    downloads: Downloads | None = None
     wakeups: Wakeups | None = None
 
     async def tick(self) -> None:
@@ -113,12 +115,28 @@ def build_app(
             raise RuntimeError("engine not started")
         return await runtime.engine.handle(inbound)
 
+    downloads = Downloads(
+        store=runtime.require_store,
+        clock=runtime.clock,
+        secret=settings.secret,
+        base_url=settings.public_url,
+    )
+    downloads.install(app)
+    runtime.downloads = downloads
+
+    async def publish(attachment: Attachment, owner: str) -> str:
+        return await downloads.publish(attachment, owner=owner)
+
+    async def publish_link(attachment: Attachment, owner: str) -> str:
+        return await downloads.publish(attachment, owner=owner, absolute=True)
+
     web_chat = WebChat(
         handler=handle,
         store=runtime.require_store,
         clock=runtime.clock,
         tenant_id=organisations.default.id,
         access_token=settings.web_access_token,
+        publish=publish,
     )
     web_chat.install(app)
     runtime.router.register(Channel.WEB, web_chat.deliver)
@@ -130,6 +148,7 @@ def build_app(
                 store=runtime.require_store,
                 clock=runtime.clock,
                 host=settings.host,
+                publish_link=publish_link,
             )
         except SettingsError as exc:
             raise StartupError(str(exc)) from None

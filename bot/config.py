@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +23,13 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     playbooks_dir: Path = Path("playbooks")
     organisation_file: Path | None = None
-    web_access_token: str | None = None
+    web_access_token: str | None = field(default=None, repr=False)
     reminder_poll_seconds: float = 30.0
-    env: dict[str, str] = field(default_factory=dict)
+    public_url: str = ""
+    """How other apps reach this server (download links in Teams): PUBLIC_URL."""
+    secret: bytes = field(default=b"", repr=False)
+    """Signs download links: NOODREM_SECRET; random per start when unset."""
+    env: dict[str, str] = field(default_factory=dict, repr=False)
     """The whole environment, for the platform channels to read their own settings."""
 
     @classmethod
@@ -46,6 +51,8 @@ class Settings:
             playbooks_dir=Path(env.get("PLAYBOOKS_DIR", "playbooks")),
             organisation_file=Path(org_file) if org_file else None,
             web_access_token=env.get("WEB_ACCESS_TOKEN") or None,
+            public_url=env.get("PUBLIC_URL") or f"http://{env.get('HOST', '127.0.0.1')}:{port}",
+            secret=(env.get("NOODREM_SECRET") or secrets.token_hex(32)).encode(),
             env=dict(env),
         )
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.flows import facts, incidents, manage, overview, steps
+from bot.flows import export, facts, incidents, manage, overview, steps
 from bot.flows.turn import FlowError, Mode, Turn
 from bot.i18n import t
 from bot.intents import Command, detect_language, match_command, match_playbook
@@ -33,6 +33,7 @@ from bot.ports import Clock, Conversation, Incident, Notifier, Store
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 20_000
+_EXPORT = re.compile(r"^(?:export|exporteer|dossier)\s+(\S+(?:\s\S+)?)$", re.I)
 _REOPEN = re.compile(r"^(?:reopen|heropen(?:en)?)\s+(\S+(?:\s\S+)?)$", re.I)
 _CLOSE = re.compile(r"^(?:close|sluit|sluiten)(?:\s+(?:het\s+)?incident)?$", re.I)
 _TYPING_MODES = frozenset(
@@ -54,8 +55,9 @@ class Engine:
         """Handle one message or click. Never raises: a failure is one honest reply."""
         org = self.organisations.for_tenant(inbound.channel, inbound.tenant_id)
         lang = _lang_hint(inbound, org)
+        presence = inbound.action is not None and inbound.action.name is ActionName.PRESENCE
         if org is None:
-            return [Reply(kind=ReplyKind.ERROR, text=t("unknown_org", lang))]
+            return [] if presence else [Reply(kind=ReplyKind.ERROR, text=t("unknown_org", lang))]
         try:
             return await self._handle(inbound, org)
         except Exception:
@@ -103,17 +105,21 @@ class Engine:
                 log.exception("could not deliver a message to %s", message.address.channel)
 
     async def _remember_address(self, turn: Turn) -> None:
-        """Reminders need to find people later, in the chat they last used."""
+        """Reminders need to find people later: privately where the channel says how,
+        otherwise in the first chat they used (a channel, until they write privately)."""
         inbound = turn.inbound
-        if inbound.address is None:
-            return
-        address = address_to_json(inbound.address)
-        await turn.tx.save_address(user_key=inbound.user_key, address=address, at=turn.now)
+        keys = [inbound.user_key]
         manager = turn.org.manager_for(inbound.channel, inbound.user_id, inbound.user_name)
         if manager is not None:
-            await turn.tx.save_address(
-                user_key=turn.org.manager_key(manager), address=address, at=turn.now
-            )
+            keys.append(turn.org.manager_key(manager))
+        for key in keys:
+            if inbound.personal_address is not None:
+                address = inbound.personal_address
+            elif inbound.address is not None and await turn.tx.get_address(key) is None:
+                address = inbound.address
+            else:
+                continue
+            await turn.tx.save_address(user_key=key, address=address_to_json(address), at=turn.now)
 
     async def _dispatch(self, turn: Turn) -> None:
         action = turn.inbound.action
@@ -125,8 +131,10 @@ class Engine:
     async def _on_action(self, turn: Turn, action: Action) -> None:
         form = turn.inbound.form
         match action.name:
+            case ActionName.PRESENCE:
+                pass  # the person is here (installed the app): their address is now known
             case ActionName.CONFIRM_START:
-                await incidents.start(turn, action.target)
+                await incidents.confirm_start(turn, action.target)
             case ActionName.DECLINE_START:
                 await incidents.decline_start(turn)
             case ActionName.ANSWER_FACT if action.target is None:
@@ -151,11 +159,14 @@ class Engine:
                 await steps.show_checklist(turn, incident)
             case ActionName.LIST:
                 await overview.list_incidents(turn, page=_page(action.value))
+            case ActionName.PICK_INCIDENT if action.target == Command.EXPORT.value:
+                await export.export_by_id(turn, action.incident_id or "")
             case ActionName.PICK_INCIDENT if action.target == "close":
                 await manage.close(turn, action.incident_id, None)
             case ActionName.PICK_INCIDENT:
                 incident = await turn.lock_incident(action.incident_id)
-                command = Command.STOP if action.target == Command.STOP.value else Command.STATUS
+                commands = {c.value: c for c in (Command.STOP, Command.EXPORT)}
+                command = commands.get(action.target or "", Command.STATUS)
                 await self._run_command_for(turn, command, incident)
             case ActionName.CONFIRM_STOP:
                 await incidents.confirm_stop(turn, action.incident_id, form.get("reason"))
@@ -192,7 +203,7 @@ class Engine:
         if command is Command.LIST:
             await overview.list_incidents(turn)
             return
-        if command in (Command.HELP, Command.STATUS, Command.STOP):
+        if command in (Command.HELP, Command.STATUS, Command.STOP, Command.EXPORT):
             await self._run_command(turn, command)
             return
         if command in (Command.LANGUAGE_NL, Command.LANGUAGE_EN):
@@ -203,6 +214,10 @@ class Engine:
         joining = _JOIN.match(text)
         if joining:
             await incidents.join(turn, incidents.normalise_incident_id(joining.group(1)))
+            return
+        exporting = _EXPORT.match(text)
+        if exporting:
+            await export.export_by_id(turn, incidents.normalise_incident_id(exporting.group(1)))
             return
         reopening = _REOPEN.match(text)
         if reopening:
@@ -284,6 +299,8 @@ class Engine:
         await turn.ensure_participant(incident)
         if command is Command.STOP:
             await incidents.ask_stop(turn, incident)
+        elif command is Command.EXPORT:
+            await export.export(turn, incident)
         else:
             await steps.show_checklist(turn, incident)
 

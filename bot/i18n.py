@@ -18,6 +18,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "yes_start": ("Ja, start", "Yes, start"),
     "no_start": ("Nee", "No"),
+    "already_started": (
+        "Dit is al gestart: incident *{incident_id}*. Typ *status* voor het overzicht.",
+        "This has already started: incident *{incident_id}*. Type *status* for the checklist.",
+    ),
     "start_declined": (
         "Oké, ik start niets. Typ *help* als je wilt zien wat ik kan.",
         "OK, nothing started. Type *help* to see what I can do.",
@@ -232,6 +236,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "btn_close": ("Incident sluiten", "Close incident"),
     "btn_reopen": ("Heropenen", "Reopen"),
     "btn_timeline": ("Tijdlijn", "Timeline"),
+    "btn_export": ("Dossier (PDF)", "Evidence file (PDF)"),
     "ask_assignee": (
         "Aan wie? Noem de persoon (@naam) of typ de naam van iemand die meedoet, of *mij*.",
         "To whom? Mention the person (@name) or type the name of someone taking part, or *me*.",
@@ -301,6 +306,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Good morning: {count} open incident(s)",
     ),
     "digest_due": ("• vandaag: {title}, deadline {time}", "• today: {title}, due {time}"),
+    "exported": (
+        "Het dossier van incident {incident_id}, voor bank, politie en verzekeraar. "
+        "Vingerafdruk van de tijdlijn: {hash}…",
+        "The evidence file of incident {incident_id}, for the bank, the police and the "
+        "insurer. Fingerprint of the timeline: {hash}…",
+    ),
     "minutes": ("{n} min", "{n} min"),
     "hours_minutes": ("{h} u {m} min", "{h} h {m} min"),
     "days_hours": ("{d} d {h} u", "{d} d {h} h"),

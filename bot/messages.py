@@ -46,6 +46,7 @@ class ActionName(StrEnum):
     HAND_OVER_LEAD = "lead.give"
     CLOSE = "close"
     REOPEN = "reopen"
+    PRESENCE = "presence"  # not a button: a channel saying "this person is here"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,10 @@ class Inbound:
     form: dict[str, str] = field(default_factory=dict)
     mentions: tuple[Mention, ...] = ()
     address: Address | None = None
+    """Where this message came from: replies and the incident's own chat go there."""
+    personal_address: Address | None = None
+    """Where to reach this person privately, when the channel knows (a DM, a personal
+    chat); reminders and escalations go there."""
     received_at: datetime | None = None
 
     @property

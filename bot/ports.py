@@ -156,6 +156,17 @@ class OutboxMessage:
     payload: dict[str, Any]
 
 
+@dataclass(slots=True)
+class StoredFile:
+    id: str
+    filename: str
+    content_type: str
+    data: bytes
+    owner: str  # user key of the person it was made for
+    created_at: datetime
+    expires_at: datetime
+
+
 class Transaction(Protocol):
     """One unit of work. Everything done through it commits together or not at all."""
 
@@ -244,6 +255,14 @@ class Transaction(Protocol):
         adapter can update it in place; ``key`` is the adapter's own (platform + card_key)."""
 
     async def get_message_ref(self, key: str) -> dict[str, Any] | None: ...
+
+    # Files behind download links ---------------------------------------------------------
+    async def put_file(self, file: StoredFile) -> None: ...
+    async def get_file(self, file_id: str, *, now: datetime) -> StoredFile | None:
+        """The file if it exists and has not expired."""
+
+    async def incidents(self, *, tenant_ids: Sequence[str] | None = None) -> list[Incident]:
+        """Every incident, open or not (the breach register lists them all), oldest first."""
 
     # Web chat outbox -----------------------------------------------------------------------
     async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int: ...

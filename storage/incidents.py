@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, select, update
@@ -51,6 +52,15 @@ async def open_for(conn: AsyncConnection, *, tenant_id: str, user_key: str) -> l
 async def open_all(conn: AsyncConnection, *, tenant_id: str | None) -> list[Incident]:
     """Open incidents (of one tenant, or all), newest first."""
     return [_incident(row) for row in await conn.execute(_open(tenant_id))]
+
+
+async def every(conn: AsyncConnection, *, tenant_ids: Sequence[str] | None) -> list[Incident]:
+    """All incidents whatever their status (of some tenants, or all), oldest first."""
+    stmt = select(_INCIDENT)
+    if tenant_ids is not None:
+        stmt = stmt.where(IncidentRow.tenant_id.in_(tenant_ids))
+    stmt = stmt.order_by(IncidentRow.reported_at, IncidentRow.id)
+    return [_incident(row) for row in await conn.execute(stmt)]
 
 
 def _open(tenant_id: str | None) -> Select[Any]:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
 )
@@ -113,6 +114,22 @@ class MessageRefRow(Base):
     key: Mapped[str] = mapped_column(String, primary_key=True)
     ref: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
+
+
+class FileRow(Base):
+    """A file handed out by a signed, expiring link (the evidence PDF where a chat cannot
+    carry the file itself). Kept in the store so any replica can serve the link."""
+
+    __tablename__ = "files"
+    __table_args__ = (Index(None, "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filename: Mapped[str] = mapped_column(String)
+    content_type: Mapped[str] = mapped_column(String)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    owner: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class IncidentRow(Base):

@@ -25,9 +25,10 @@ from bot.ports import (
     Participant,
     Step,
     Store,
+    StoredFile,
     Transaction,
 )
-from storage import conversations, events, incidents, outbox
+from storage import conversations, events, files, incidents, outbox
 
 # Aliased: the port's own parameters are called ``steps`` and ``deadlines``.
 from storage import deadlines as deadline_rows
@@ -197,6 +198,15 @@ class SqlTransaction:
         return await deadline_rows.next_due_at(self._conn)
 
     # Posted messages ---------------------------------------------------------------------
+    async def put_file(self, file: StoredFile) -> None:
+        await files.put(self._conn, file=file)
+
+    async def get_file(self, file_id: str, *, now: datetime) -> StoredFile | None:
+        return await files.get(self._conn, file_id=file_id, now=now)
+
+    async def incidents(self, *, tenant_ids: Sequence[str] | None = None) -> list[Incident]:
+        return await incidents.every(self._conn, tenant_ids=tenant_ids)
+
     async def save_message_ref(self, *, key: str, ref: dict[str, Any], at: datetime) -> None:
         await conversations.save_message_ref(self._conn, key=key, ref=ref, at=at)
 

@@ -441,6 +441,19 @@ async def test_reminders_due_while_down_are_sent_once_and_marked_late(
         assert await second.run_reminders() == 0
 
 
+async def test_a_second_click_on_start_opens_no_second_incident(
+        bot: RunningApp, http: aiohttp.ClientSession) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    await jan.say("ik denk dat we een oplichter hebben betaald")
+    start = jan.button("Ja")
+    first, second = await asyncio.gather(jan._post({"action": start}),
+                                         jan._post({"action": start}))
+    said = texts(first + second)
+    assert said.count("is geopend") == 1 and "al gestart" in said
+    async with bot.runtime.require_store().transaction() as tx:
+        assert len(await tx.open_incidents(tenant_id="acme")) == 1
+
+
 async def test_duplicate_inbound_ids_change_nothing(
     bot: RunningApp, http: aiohttp.ClientSession
 ) -> None:
@@ -510,7 +523,9 @@ async def test_two_incidents_the_bot_asks_which(
 ) -> None:
     jan = WebUser(http, bot.url, "Jan")
     first = await open_incident(jan)
-    await jan.say("nederlands")
+    for _ in range(5):
+        await jan.press("Weet ik nog niet")
+    await jan.press("Nee")
     second = await open_incident(jan, "we hebben een nepfactuur betaald")
     assert first != second
     asked = await jan.say("status")

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.messages import Channel, Inbound, Outbound, Reply
+from bot.messages import Attachment, Channel, Inbound, Outbound, Reply
 from bot.ports import Clock, Store
 
 Handler = Callable[[Inbound], Awaitable[Sequence[Reply]]]
@@ -32,7 +32,18 @@ class PlatformChannel(Protocol):
         """Send a proactive message (reminder, escalation); False if it cannot."""
 
 
+PublishLink = Callable[[Attachment, str], Awaitable[str]]
+"""Store a file for a person (user key); the absolute, signed, expiring link to it."""
+
+
 class ChannelFactory(Protocol):
     def __call__(
-        self, env: dict[str, str], *, handler: Handler, store: StoreGetter, clock: Clock, host: str
+        self,
+        env: dict[str, str],
+        *,
+        handler: Handler,
+        store: StoreGetter,
+        clock: Clock,
+        host: str,
+        publish_link: PublishLink | None = None,
     ) -> PlatformChannel | None: ...

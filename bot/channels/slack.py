@@ -30,7 +30,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.base import Handler, StoreGetter
+from bot.channels.base import Handler, PublishLink, StoreGetter
 from bot.channels.slack_blocks import ACTION_PREFIX, FORM_CALLBACK_ID
 from bot.channels.slack_inbound import is_dm
 from bot.channels.slack_listeners import Listeners
@@ -111,7 +111,13 @@ def read_settings(env: Mapping[str, str]) -> SlackSettings | None:
 
 
 def from_settings(
-    env: Mapping[str, str], *, handler: Handler, store: StoreGetter, clock: Clock, host: str
+    env: Mapping[str, str],
+    *,
+    handler: Handler,
+    store: StoreGetter,
+    clock: Clock,
+    host: str,
+    publish_link: PublishLink | None = None,
 ) -> SlackChannel | None:
     """The ``ChannelFactory`` for Slack (see ``bot.channels.base``).
 
@@ -173,13 +179,15 @@ class SlackChannel:
         app.on_cleanup.append(self._stop)
 
     async def deliver(self, message: Outbound) -> bool:
-        """A reminder or escalation: to the person's DM when that is where they talk to
-        us (and ``user_id`` is known), else into the conversation of the address."""
+        """A reminder or escalation: to the person's DM (opened by user id when the address
+        names the person rather than a DM), else into the conversation of the address."""
         address = message.address
         if address.channel is not Channel.SLACK:
             return False
         target: str | Failed = address.conversation_id
-        if address.user_id and is_dm(address.conversation_id):
+        if address.user_id and (
+            is_dm(address.conversation_id) or address.conversation_id == address.user_id
+        ):
             target = await self._web.open_dm(address.user_id)
         if isinstance(target, Failed):
             return False

@@ -33,6 +33,7 @@ from bot.channels.slack_inbound import (
     event_team,
     evidence_form,
     interaction_team,
+    is_dm,
     plain_text,
 )
 from bot.channels.slack_send import Cards, Sender
@@ -310,6 +311,13 @@ class Listeners:
             form=form or {},
             address=Address(
                 channel=Channel.SLACK, tenant_id=team, conversation_id=conversation, user_id=user
+            ),
+            # Reminders are DMs: the DM itself, or the user id to open one with.
+            personal_address=Address(
+                channel=Channel.SLACK,
+                tenant_id=team,
+                conversation_id=conversation if is_dm(conversation) else user,
+                user_id=user,
             ),
             received_at=self._clock.now(),
         )

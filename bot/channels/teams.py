@@ -32,7 +32,7 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationR
 from botframework.connector.models import ErrorResponseException
 
 from bot.channels import teams_activity, teams_cards
-from bot.channels.base import Handler, StoreGetter
+from bot.channels.base import Handler, PublishLink, StoreGetter
 from bot.config import SettingsError
 from bot.messages import Channel, Outbound, Reply, address_to_json, user_key
 from bot.ports import Clock
@@ -115,7 +115,13 @@ def read_settings(env: Mapping[str, str], *, host: str) -> TeamsSettings | None:
 
 
 def from_settings(
-    env: Mapping[str, str], *, handler: Handler, store: StoreGetter, clock: Clock, host: str
+    env: Mapping[str, str],
+    *,
+    handler: Handler,
+    store: StoreGetter,
+    clock: Clock,
+    host: str,
+    publish_link: PublishLink | None = None,
 ) -> TeamsChannel | None:
     """The ``ChannelFactory`` for Teams (see ``bot.channels.base``)."""
     settings = read_settings(env, host=host)

@@ -14,7 +14,7 @@ import contextlib
 import hmac
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.channels.base import Handler, StoreGetter
-from bot.messages import Action, Address, Channel, Inbound, Outbound, Reply, user_key
+from bot.messages import Action, Address, Attachment, Channel, Inbound, Outbound, Reply, user_key
 from bot.ports import Clock, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class _Posted:
     form: dict[str, str] = field(default_factory=dict)
 
 
-def reply_to_json(reply: Reply, *, at: datetime) -> dict[str, Any]:
+def reply_to_json(reply: Reply, *, at: datetime, link: str | None = None) -> dict[str, Any]:
     """The one JSON rendering of a ``Reply``: what the outbox stores and the page draws.
 
     The outbox row id is not part of it: the store assigns that on insert, and the poll
@@ -87,8 +87,17 @@ def reply_to_json(reply: Reply, *, at: datetime) -> dict[str, Any]:
         "incident_id": reply.incident_id,
         "card_key": reply.card_key,
         "late": reply.late,
+        "attachment": (
+            {"filename": reply.attachment.filename, "url": link}
+            if reply.attachment is not None and link is not None
+            else None
+        ),
         "at": at.isoformat(),
     }
+
+
+Publish = Callable[[Attachment, str], Awaitable[str]]
+"""Store a file for a person (user key) and return the page-relative link to it."""
 
 
 class WebChat:
@@ -110,8 +119,10 @@ class WebChat:
         clock: Clock,
         tenant_id: str,
         access_token: str | None = None,
+        publish: Publish | None = None,
     ) -> None:
         self._handler = handler
+        self._publish = publish
         self._store = store
         self._clock = clock
         self._tenant_id = tenant_id
@@ -119,6 +130,12 @@ class WebChat:
         self._waiters: dict[str, set[asyncio.Event]] = {}
         self._write_lock = asyncio.Lock()
         self._closing = False
+
+    async def _link(self, reply: Reply, inbound: Inbound) -> str | None:
+        """A file goes to the page as a signed link: the outbox keeps JSON, not PDFs."""
+        if reply.attachment is None or self._publish is None:
+            return None
+        return await self._publish(reply.attachment, inbound.user_key)
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/", self._index)
@@ -182,7 +199,9 @@ class WebChat:
             at = self._clock.now()
             # Written only after the handler succeeded, in one transaction: a failure leaves
             # no half conversation behind, and a retry shows the message once.
-            payloads = [mine, *(reply_to_json(r, at=at) for r in replies)]
+            payloads = [mine]
+            for reply in replies:
+                payloads.append(reply_to_json(reply, at=at, link=await self._link(reply, inbound)))
             last_id = await self._append(inbound.user_key, payloads, at=at)
         except Exception:
             logger.exception("web chat: could not handle message %s", posted.client_id)
@@ -222,6 +241,12 @@ class WebChat:
         return response
 
     def _inbound(self, posted: _Posted, *, received_at: datetime) -> Inbound:
+        own_chat = Address(
+            channel=Channel.WEB,
+            tenant_id=self._tenant_id,
+            conversation_id=posted.user_id,
+            user_id=posted.user_id,
+        )
         return Inbound(
             channel=Channel.WEB,
             tenant_id=self._tenant_id,
@@ -233,12 +258,8 @@ class WebChat:
             text=posted.text,
             action=posted.action,
             form=posted.form,
-            address=Address(
-                channel=Channel.WEB,
-                tenant_id=self._tenant_id,
-                conversation_id=posted.user_id,
-                user_id=posted.user_id,
-            ),
+            address=own_chat,
+            personal_address=own_chat,  # the web chat is always a person's own chat
             received_at=received_at,
         )
 

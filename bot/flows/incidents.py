@@ -67,6 +67,24 @@ async def offer_start(turn: Turn, playbook_id: str) -> None:
     )
 
 
+async def confirm_start(turn: Turn, playbook_id: str | None) -> None:
+    """Start only what is still waiting for this confirmation: a second click on the same
+    "yes" (or a click on an old one) must not open a second incident."""
+    if turn.mode is Mode.CONFIRM_START and turn.detail("playbook_id") == playbook_id:
+        await start(turn, playbook_id)
+        return
+    started = [
+        i
+        for i in await turn.tx.open_incidents_for(
+            tenant_id=turn.inbound.tenant_id, user_key=turn.actor
+        )
+        if i.playbook_id == playbook_id and i.reported_by == turn.actor
+    ]
+    if started:
+        raise turn.fail("already_started", incident_id=started[0].id)
+    raise turn.fail("stale_button")
+
+
 async def decline_start(turn: Turn) -> None:
     turn.set_mode(Mode.IDLE)
     turn.say_text("start_declined")
@@ -160,10 +178,17 @@ async def join(turn: Turn, incident_id: str) -> None:
 
 
 async def choose(turn: Turn, command: str) -> Incident | None:
-    """The incident a typed command is about; asks with buttons when there are several."""
-    incidents = await turn.tx.open_incidents_for(
-        tenant_id=turn.inbound.tenant_id, user_key=turn.actor
-    )
+    """The incident a typed command is about: one the person takes part in, or one opened
+    in this very chat (a channel); asks with buttons when there are several."""
+    inbound = turn.inbound
+    mine = await turn.tx.open_incidents_for(tenant_id=inbound.tenant_id, user_key=turn.actor)
+    here = [
+        i
+        for i in await turn.tx.open_incidents(tenant_id=inbound.tenant_id)
+        if i.conversation.get("channel") == inbound.channel.value
+        and i.conversation.get("conversation_id") == inbound.conversation_id
+    ]
+    incidents = mine + [i for i in here if i.id not in {m.id for m in mine}]
     if not incidents:
         turn.say_text("no_incident")
         return None

@@ -314,7 +314,12 @@ async def close(turn: Turn, incident_id: str | None, reason: str | None) -> None
             kind=ReplyKind.TEXT,
             incident_id=incident.id,
             text=turn.t("closed", incident_id=incident.id),
-            buttons=(Button(turn.t("btn_reopen"), Action(ActionName.REOPEN, incident.id)),),
+            buttons=(
+                Button(turn.t("btn_reopen"), Action(ActionName.REOPEN, incident.id)),
+                Button(
+                    turn.t("btn_export"), Action(ActionName.PICK_INCIDENT, incident.id, "export")
+                ),
+            ),
         )
     )
 

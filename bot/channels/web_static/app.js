@@ -282,6 +282,12 @@
       article.append(body);
     }
     if (Array.isArray(m.fields) && m.fields.length) article.append(drawFields(m.fields));
+    if (m.attachment && typeof m.attachment.url === 'string' && m.attachment.url.startsWith('/files/')) {
+      const link = el('a', 'attachment', `📄 ${m.attachment.filename}`);
+      link.href = m.attachment.url;
+      link.setAttribute('download', m.attachment.filename);
+      article.append(link);
+    }
     if (Array.isArray(m.buttons) && m.buttons.length) article.append(drawButtons(m.buttons));
     if (Array.isArray(m.inputs)) {
       m.inputs.forEach((input, i) => article.append(drawInput(input, `in-${m.id}-${i}`)));

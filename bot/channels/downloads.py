@@ -1,0 +1,100 @@
+"""Files by signed, expiring link, for chats that cannot carry the file itself.
+
+The evidence PDF goes into Slack as a file and into a Teams personal chat by file consent;
+everywhere else (the web chat, Teams channels) the person gets a link. The link names a
+stored copy and carries an HMAC over its id and expiry, so it cannot be guessed or
+extended; it is handed only to the person who asked (a participant or a manager).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+
+from bot.channels.base import StoreGetter
+from bot.messages import Attachment
+from bot.ports import Clock, StoredFile
+
+ROUTE = "/files/{file_id}"
+DEFAULT_TTL = timedelta(hours=24)
+
+
+class Downloads:
+    def __init__(
+        self,
+        *,
+        store: StoreGetter,
+        clock: Clock,
+        secret: bytes,
+        base_url: str,
+        ttl: timedelta = DEFAULT_TTL,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._secret = secret
+        self._base_url = base_url.rstrip("/")
+        self._ttl = ttl
+
+    def install(self, app: web.Application) -> None:
+        app.router.add_get(ROUTE, self._serve)
+
+    async def publish(self, attachment: Attachment, *, owner: str, absolute: bool = False) -> str:
+        """Store a copy and return its link, valid for the time-to-live: relative for the
+        web chat (served from the same place), absolute for a message in another app."""
+        now = self._clock.now()
+        stored = StoredFile(
+            id=secrets.token_urlsafe(18),
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+            data=attachment.data,
+            owner=owner,
+            created_at=now,
+            expires_at=now + self._ttl,
+        )
+        async with self._store().transaction() as tx:
+            await tx.put_file(stored)
+        expires = int(stored.expires_at.timestamp())
+        path = f"/files/{stored.id}?expires={expires}&sig={self._sign(stored.id, expires)}"
+        return f"{self._base_url}{path}" if absolute else path
+
+    def _sign(self, file_id: str, expires: int) -> str:
+        message = f"{file_id}:{expires}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+
+    async def _serve(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        try:
+            expires = int(request.query.get("expires", ""))
+        except ValueError:
+            return _refuse(403, "This download link is not valid.")
+        given = request.query.get("sig", "")
+        if not hmac.compare_digest(given, self._sign(file_id, expires)):
+            return _refuse(403, "This download link is not valid.")
+        now = self._clock.now()
+        if datetime.fromtimestamp(expires, UTC) <= now:
+            return _refuse(
+                410, "This download link has expired; type 'export' in the chat for a new one."
+            )
+        async with self._store().transaction() as tx:
+            stored = await tx.get_file(file_id, now=now)
+        if stored is None:
+            return _refuse(
+                404, "This file is no longer available; type 'export' in the chat for a new one."
+            )
+        return web.Response(
+            body=stored.data,
+            content_type=stored.content_type,
+            headers={
+                "Content-Disposition": f'attachment; filename="{stored.filename}"',
+                "Cache-Control": "private, no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+
+def _refuse(status: int, message: str) -> web.Response:
+    return web.Response(status=status, text=message, content_type="text/plain")

@@ -1,0 +1,59 @@
+"""The evidence file, handed over in the conversation ("export")."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.evidence.cli import Format, render
+from bot.evidence.source import read_evidence
+from bot.flows.turn import Turn
+from bot.messages import Attachment, Reply, ReplyKind
+from bot.organisation import Organisations
+from bot.ports import Incident
+
+
+async def export(turn: Turn, incident: Incident) -> None:
+    """Only the people in the incident and the organisation's managers may take it out
+    (the caller checks; ``export_by_id`` for closed incidents)."""
+    evidence = await read_evidence(
+        turn.tx,
+        incident.id,
+        organisations=Organisations([turn.org]),
+        playbooks=turn.playbooks,
+        generated_at=turn.now,
+        lang=turn.lang,
+    )
+    # Drawing a long timeline takes a moment: off the event loop, so other chats go on.
+    data = await asyncio.to_thread(render, evidence, Format.PDF)
+    final_hash = evidence.events[-1].hash if evidence.events else ""
+    await turn.record(
+        incident.id,
+        "evidence_exported",
+        format="pdf",
+        final_hash=final_hash,
+        events=len(evidence.events),
+    )
+    stamp = turn.now.astimezone(turn.org.tz).strftime("%Y%m%d-%H%M")
+    turn.say(
+        Reply(
+            kind=ReplyKind.TEXT,
+            incident_id=incident.id,
+            text=turn.t("exported", incident_id=incident.id, hash=final_hash[:16]),
+            attachment=Attachment(
+                filename=f"noodrem-{incident.id}-{stamp}.pdf",
+                content_type="application/pdf",
+                data=data,
+            ),
+        )
+    )
+
+
+async def export_by_id(turn: Turn, incident_id: str) -> None:
+    """Closed incidents too: the file is most wanted once the incident is over."""
+    incident = await turn.tx.get_incident(incident_id)
+    if incident is None or incident.tenant_id != turn.inbound.tenant_id:
+        raise turn.fail("join_unknown", incident_id=incident_id)
+    people = await turn.tx.get_participants(incident.id)
+    if not turn.is_manager and all(p.user_key != turn.actor for p in people):
+        raise turn.fail("not_participant", incident_id=incident.id)
+    await export(turn, incident)
