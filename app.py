@@ -137,6 +137,7 @@ def build_app(
         tenant_id=organisations.default.id,
         access_token=settings.web_access_token,
         publish=publish,
+        time_zone=organisations.default.timezone,
     )
     web_chat.install(app)
     runtime.router.register(Channel.WEB, web_chat.deliver)

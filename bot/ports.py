@@ -16,6 +16,11 @@ from typing import Any, Protocol
 
 from bot.messages import Outbound
 
+MANAGERS = "role:managers"
+"""A deadline recipient that means: every manager of the organisation."""
+LEAD = "role:lead"
+"""A deadline recipient that means: whoever leads the incident when it is sent."""
+
 
 class IncidentStatus(StrEnum):
     OPEN = "open"
@@ -125,7 +130,7 @@ class Deadline:
     step_id: str
     kind: DeadlineKind
     due_at: datetime
-    recipient: str  # user key, or "role:manager" / "role:lead"
+    recipient: str  # a user key, MANAGERS or LEAD
     status: DeadlineStatus
     sent_at: datetime | None = None
     late: bool = False

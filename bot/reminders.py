@@ -13,12 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.flows.turn import LEAD, MANAGERS, SYSTEM_ACTOR, Turn
+from bot.flows.turn import SYSTEM_ACTOR, Turn
 from bot.i18n import t
 from bot.messages import Action, ActionName, Button, Outbound, Reply, ReplyKind, address_from_json
 from bot.organisation import Organisation, Organisations, ReminderPolicy
 from bot.playbook import Playbook
 from bot.ports import (
+    LEAD,
+    MANAGERS,
     Clock,
     Deadline,
     DeadlineKind,

@@ -42,12 +42,15 @@ MIN_SQLITE = (3, 35, 0)  # UPDATE/INSERT ... RETURNING
 SCHEMA_LOCK_KEY = 0x4E6F6F6472656D
 
 
-async def create_store(url: str) -> SqlStore:
+async def create_store(url: str, *, must_exist: bool = False) -> SqlStore:
     """Open the database at ``url`` and check it answers; the caller must ``close()`` it.
 
     Does not create tables: call ``await store.create_schema()`` for that.
-    Raises ``StoreError`` for a URL the app cannot use.
+    Raises ``StoreError`` for a URL the app cannot use. ``must_exist`` (for tools that
+    only read) refuses a SQLite file that is not there instead of creating an empty one.
     """
+    if must_exist:
+        _require_sqlite_file(url)
     database = Database(_engine_for(url))
     await database.check()
     return SqlStore(database)
@@ -105,6 +108,22 @@ class Database:
 
     async def close(self) -> None:
         await self._engine.dispose()
+
+
+def _require_sqlite_file(raw_url: str) -> None:
+    try:
+        url = make_url(raw_url)
+    except (ArgumentError, ValueError):
+        return  # _engine_for says what is wrong with it
+    if (
+        url.drivername.startswith("sqlite")
+        and url.database
+        and not (Path(url.database).expanduser().is_file())
+    ):
+        raise StoreError(
+            f"there is no database at {url.database}: run this where Noodrem runs, "
+            "or set DATABASE_URL"
+        )
 
 
 def describe_url(url: URL) -> str:

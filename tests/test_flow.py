@@ -616,3 +616,31 @@ async def test_a_late_assessment_records_why(
     assessed = next(e for e in events if e.kind == "ap_assessed").data
     assert assessed["late"] is True and assessed["delay_reason"] == "de directeur was op reis"
     assert assessed["notify_ap"] is False and assessed["data_kinds"] is None
+
+
+async def test_export_hands_over_the_pdf_by_a_signed_expiring_link(
+        bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    incident = await open_incident(jan)
+    await jan.say("€ 12.500")
+    exported = await jan.say("export")
+    attachment = exported[-1]["attachment"]
+    assert attachment["filename"].startswith(f"noodrem-{incident}-")
+    async with http.get(bot.url + attachment["url"]) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "application/pdf"
+        assert (await response.read()).startswith(b"%PDF")
+    forged = attachment["url"].replace("sig=", "sig=0")
+    async with http.get(bot.url + forged) as response:
+        assert response.status == 403
+    clock.advance(timedelta(hours=25))
+    async with http.get(bot.url + attachment["url"]) as response:
+        assert response.status == 410
+    events = await events_of(bot, incident)
+    recorded = next(e for e in events if e.kind == "evidence_exported")
+    assert recorded.data["final_hash"] == events[events.index(recorded) - 1].hash
+
+    stranger = WebUser(http, bot.url, "Buitenstaander")
+    refused = await stranger.say(f"export {incident}")
+    assert "Je doet niet mee" in texts(refused)
+    assert not any(m.get("attachment") for m in refused)

@@ -120,7 +120,9 @@ class WebChat:
         tenant_id: str,
         access_token: str | None = None,
         publish: Publish | None = None,
+        time_zone: str = "Europe/Amsterdam",
     ) -> None:
+        self._time_zone = time_zone
         self._handler = handler
         self._publish = publish
         self._store = store
@@ -170,7 +172,7 @@ class WebChat:
         return web.FileResponse(STATIC_DIR / name, headers=_STATIC_HEADERS)
 
     async def _config(self, request: web.Request) -> web.Response:
-        return _json({"token_required": self._token is not None})
+        return _json({"token_required": self._token is not None, "time_zone": self._time_zone})
 
     async def _post_message(self, request: web.Request) -> web.Response:
         if (denied := self._deny(request)) is not None:

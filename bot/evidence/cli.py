@@ -18,10 +18,6 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError
 from bot.evidence import EvidenceError
@@ -41,8 +37,6 @@ from bot.messages import Lang
 from bot.organisation import OrganisationError, Organisations, load_organisations
 from bot.playbook import Playbook, PlaybookError, load_playbooks
 from storage import SqlStore, StoreError, create_store
-from storage.models import IncidentRow
-from storage.store import SqlTransaction
 
 STDOUT = Path("-")
 
@@ -141,7 +135,7 @@ async def register_command(
         store = await _open(database_url)
         try:
             async with store.transaction() as tx:
-                ids = await _incident_ids(tx)
+                ids = [incident.id for incident in await tx.incidents()]
             for incident_id in ids:
                 async with store.transaction() as tx:
                     incident = await tx.get_incident(incident_id)
@@ -236,39 +230,8 @@ def _configuration(
 
 
 async def _open(database_url: str) -> SqlStore:
-    _refuse_missing_sqlite(database_url)
-    return await create_store(database_url)
-
-
-def _refuse_missing_sqlite(database_url: str) -> None:
-    """Opening a SQLite file that does not exist would create an empty one: a typo in
-    DATABASE_URL would then read as "no such incident" instead of "no such database"."""
-    try:
-        url = make_url(database_url)
-    except (ArgumentError, ValueError):
-        return  # create_store says what is wrong with it
-    if (
-        url.drivername.startswith("sqlite")
-        and url.database
-        and not Path(url.database).expanduser().is_file()
-    ):
-        raise StoreError(
-            f"there is no database at {url.database}: run this where Noodrem runs, "
-            "or set DATABASE_URL"
-        )
-
-
-async def _incident_ids(tx: SqlTransaction) -> list[str]:
-    """Every incident, open or closed, oldest first.
-
-    The ``Transaction`` port only lists open incidents and the register needs all of
-    them; until the port has a method for this, the ids are read here, in the one layer
-    of this package that knows it talks to ``storage``.
-    """
-    rows = await tx._conn.execute(
-        select(IncidentRow.id).order_by(IncidentRow.reported_at, IncidentRow.id)
-    )
-    return [row.id for row in rows]
+    # A typo in DATABASE_URL must read as "no such database", not "no such incident".
+    return await create_store(database_url, must_exist=True)
 
 
 def _write(path: Path, data: bytes) -> Path:

@@ -20,10 +20,9 @@ from bot.evidence.ap import ApAssessment, ap_decision
 from bot.evidence.texts import has, local_long, say, span
 from bot.messages import Lang
 from bot.playbook import FactSpec, FactType, Playbook, RecordSpec
-from bot.ports import Event
+from bot.ports import MANAGERS, Event
 from bot.timefmt import clock_time
 
-MANAGERS = "role:managers"
 MAX_QUOTE = 300
 """Characters shown of a quoted text (a report, a saved message) or of unknown data; the
 JSON export keeps all of it."""

@@ -6,7 +6,7 @@ import secrets
 
 from bot import reminders
 from bot.flows import facts, steps
-from bot.flows.turn import MANAGERS, Mode, Turn
+from bot.flows.turn import Mode, Turn
 from bot.messages import (
     Action,
     ActionName,
@@ -19,7 +19,7 @@ from bot.messages import (
     address_to_json,
 )
 from bot.playbook import Owner
-from bot.ports import Incident, IncidentStatus, Step, StepStatus
+from bot.ports import MANAGERS, Incident, IncidentStatus, Step, StepStatus
 from bot.timefmt import clock_time
 
 _ID_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from bot import reminders
 from bot.flows import steps
-from bot.flows.turn import LEAD, MANAGERS, Mode, Turn
+from bot.flows.turn import Mode, Turn
 from bot.messages import (
     Action,
     ActionName,
@@ -24,7 +24,7 @@ from bot.messages import (
     address_from_json,
     user_key,
 )
-from bot.ports import Incident, IncidentStatus, Participant, Step
+from bot.ports import LEAD, MANAGERS, Incident, IncidentStatus, Participant, Step
 from bot.timefmt import clock_time
 
 SNOOZES = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1)}

@@ -17,11 +17,16 @@ from bot.i18n import t
 from bot.messages import Inbound, Lang, Outbound, Reply, ReplyKind
 from bot.organisation import Organisation
 from bot.playbook import Playbook
-from bot.ports import Conversation, Event, Incident, IncidentStatus, Participant, Transaction
+from bot.ports import (
+    Conversation,
+    Event,
+    Incident,
+    IncidentStatus,
+    Participant,
+    Transaction,
+)
 
 SYSTEM_ACTOR = "noodrem"
-MANAGERS = "role:managers"  # a recipient that means: every manager of the organisation
-LEAD = "role:lead"  # a recipient that means: whoever leads the incident when it is sent
 
 
 class Mode(StrEnum):

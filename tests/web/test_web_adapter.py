@@ -192,7 +192,10 @@ async def test_access_token_is_required_when_set(start_chat: StartChat) -> None:
     denied = {"error": "access token required"}
 
     async with server.http.get(f"{server.base_url}/api/web/config") as res:
-        assert (res.status, await res.json()) == (200, {"token_required": True})
+        assert (res.status, await res.json()) == (
+            200,
+            {"token_required": True, "time_zone": "Europe/Amsterdam"},
+        )
     assert await server.post(text_body(user, "hoi")) == (401, denied)
     assert await server.post(text_body(user, "hoi"), token="wrong") == (401, denied)
     assert await server.poll(user) == (401, denied)
@@ -206,7 +209,10 @@ async def test_access_token_is_required_when_set(start_chat: StartChat) -> None:
 
 async def test_no_token_configured(server: ChatServer) -> None:
     async with server.http.get(f"{server.base_url}/api/web/config") as res:
-        assert (res.status, await res.json()) == (200, {"token_required": False})
+        assert (res.status, await res.json()) == (
+            200,
+            {"token_required": False, "time_zone": "Europe/Amsterdam"},
+        )
 
 
 async def test_long_poll_wakes_when_deliver_writes(server: ChatServer) -> None:

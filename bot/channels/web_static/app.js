@@ -105,6 +105,7 @@
     name: saved.get('name'),
     userId: saved.get('userId'),
     tokenRequired: false,
+    timeZone: null, // the organisation's, from /api/web/config
     lastId: 0,
     polling: false,
     loadedOnce: false,
@@ -240,7 +241,16 @@
   function timeOf(iso) {
     const when = new Date(iso);
     if (Number.isNaN(when.getTime())) return null;
-    const t = el('time', 'when', when.toLocaleTimeString(LANG, { hour: '2-digit', minute: '2-digit' }));
+    // The organisation's clock, like the deadlines in the messages: one time for everyone.
+    const options = { hour: '2-digit', minute: '2-digit' };
+    if (state.timeZone) options.timeZone = state.timeZone;
+    let shown;
+    try {
+      shown = when.toLocaleTimeString(LANG, options);
+    } catch (_) {
+      shown = when.toLocaleTimeString(LANG, { hour: '2-digit', minute: '2-digit' });
+    }
+    const t = el('time', 'when', shown);
     t.dateTime = when.toISOString();
     return t;
   }
@@ -625,6 +635,7 @@
         const res = await api('GET', '/api/web/config');
         if (!res.ok || !res.data) throw new Error(`HTTP ${res.status}`);
         state.tokenRequired = Boolean(res.data.token_required);
+        if (typeof res.data.time_zone === 'string') state.timeZone = res.data.time_zone;
         break;
       } catch {
         setStatus(T.offline);
