@@ -262,6 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # A line per scheduler tick says nothing; its warnings and errors still come through.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     if args.command == "validate":
         return validate(args.paths)
     if args.command == "export":

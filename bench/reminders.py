@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -24,14 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.clock import SystemClock  # noqa: E402
-from bot.messages import Address, Channel, Outbound, address_to_json  # noqa: E402
-from bot.organisation import Organisations, load_organisations  # noqa: E402
-from bot.playbook import load_playbooks  # noqa: E402
-from bot.ports import DeadlineKind, Incident, IncidentStatus, NewDeadline, Step, StepStatus  # noqa: E402
-from bot.reminders import Reminders  # noqa: E402
-from bot.scheduler import Wakeups  # noqa: E402
-from storage import SqlStore, create_store  # noqa: E402
+from bot.clock import SystemClock
+from bot.messages import Address, Channel, Outbound, address_to_json
+from bot.organisation import Organisations, load_organisations
+from bot.playbook import load_playbooks
+from bot.ports import DeadlineKind, Incident, IncidentStatus, NewDeadline, Step, StepStatus
+from bot.reminders import Reminders
+from bot.scheduler import Wakeups
+from storage import SqlStore, create_store
 
 ROOT = Path(__file__).resolve().parent.parent
 INCIDENTS = 100
@@ -40,11 +41,15 @@ INCIDENTS = 100
 class Recorder:
     """A notifier that notes when each reminder arrived."""
 
-    def __init__(self) -> None:
+    def __init__(self, expected: int) -> None:
         self.arrived: list[float] = []
+        self.expected = expected
+        self.all_in = asyncio.Event()
 
     async def deliver(self, message: Outbound) -> bool:
         self.arrived.append(time.time())
+        if len(self.arrived) >= self.expected:
+            self.all_in.set()
         return True
 
 
@@ -105,7 +110,7 @@ async def fill(
 async def measure_noodrem(
     store: SqlStore, organisations: Organisations, due_times: list[datetime], window: float
 ) -> list[float]:
-    recorder = Recorder()
+    recorder = Recorder(len(due_times))
     reminders = Reminders(
         store=store,
         clock=SystemClock(),
@@ -117,9 +122,8 @@ async def measure_noodrem(
     wakeups.start()
     for when in due_times:  # what the engine does when it plans a deadline
         wakeups.wake_at(when)
-    deadline = time.time() + window + 10
-    while len(recorder.arrived) < len(due_times) and time.time() < deadline:
-        await asyncio.sleep(0.2)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(recorder.all_in.wait(), timeout=window + 15)
     wakeups.stop()
     arrived = sorted(recorder.arrived)
     return [a - d.timestamp() for a, d in zip(arrived, due_times, strict=False)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from bot.evidence.describe import answer_text, fact_label
 from bot.i18n import t
 from bot.messages import Action, ActionName, Button, ButtonStyle, Field, Lang, Reply, ReplyKind
 from bot.organisation import Organisation
@@ -155,8 +156,7 @@ def checklist(
     fact_lines = []
     for spec in playbook.facts:
         fact = facts.get(spec.id)
-        shown = _fact_display(fact, spec, lang)
-        fact_lines.append(f"{spec.ask.get(lang)} {shown}")
+        fact_lines.append(f"{fact_label(spec, lang)}: {_fact_display(fact, spec, org, lang)}")
     missing = any(
         f is None or f.status is FactStatus.UNKNOWN
         for f in (facts.get(s.id) for s in playbook.facts)
@@ -190,12 +190,11 @@ def checklist(
     )
 
 
-def _fact_display(fact: Fact | None, spec: FactSpec, lang: Lang) -> str:
+def _fact_display(fact: Fact | None, spec: FactSpec, org: Organisation, lang: Lang) -> str:
+    """Said the way the evidence file says it: "€ 24.750,00", "za 21 nov 2026 09:40"."""
     if fact is None or fact.status is FactStatus.UNKNOWN or fact.value is None:
         return f"({t('unknown_yet', lang)})"
-    if spec.type in (FactType.CHOICE, FactType.YES_NO):
-        return dict(option_labels(spec, lang)).get(fact.value, fact.value)
-    return fact.value
+    return answer_text(spec, fact.value, fact.value, lang=lang, tz=org.tz)
 
 
 def _checklist_line(

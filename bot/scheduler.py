@@ -8,6 +8,7 @@ wake-up for a deadline this process just planned.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -20,11 +21,19 @@ class Wakeups:
         self._poll_seconds = poll_seconds
         self._scheduler = AsyncIOScheduler(timezone=UTC)
 
+    async def _pass(self) -> None:
+        try:
+            await self._run()
+        except asyncio.CancelledError:
+            # Shutdown cancels a pass mid-way; what it had claimed is claimed again once
+            # the lease runs out, so there is nothing to report.
+            return
+
     def start(self) -> None:
         """Start polling; the first run is now, so what fell due while down goes out."""
         self._scheduler.start()
         self._scheduler.add_job(
-            self._run,
+            self._pass,
             "interval",
             seconds=self._poll_seconds,
             id="poll",
@@ -38,7 +47,7 @@ class Wakeups:
         if not self._scheduler.running:
             return
         self._scheduler.add_job(
-            self._run,
+            self._pass,
             "date",
             run_date=when,
             id=f"wake:{when.isoformat()}",

@@ -3,7 +3,7 @@ it says; nothing when nothing is open, never twice a day, never at the weekend."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -19,16 +19,19 @@ ORG_FILE = Path(__file__).parent / "fixtures" / "organisation.yaml"
 ORG = load_organisations(ORG_FILE).default
 
 
-@pytest.mark.parametrize(("after", "expected"), [
-    # Tuesday 07:00 in Amsterdam: today at 08:30 CET
-    (datetime(2026, 11, 24, 6, 0, tzinfo=UTC), datetime(2026, 11, 24, 7, 30, tzinfo=UTC)),
-    # Friday after the digest: Monday, skipping the weekend
-    (datetime(2026, 11, 20, 8, 0, tzinfo=UTC), datetime(2026, 11, 23, 7, 30, tzinfo=UTC)),
-    # Clocks go forward on Sunday 28 March 2027: Monday's 08:30 is 06:30 UTC, not 07:30
-    (datetime(2027, 3, 26, 8, 0, tzinfo=UTC), datetime(2027, 3, 29, 6, 30, tzinfo=UTC)),
-    # Clocks go back on Sunday 25 October 2026: Monday's 08:30 is 07:30 UTC, not 06:30
-    (datetime(2026, 10, 23, 7, 0, tzinfo=UTC), datetime(2026, 10, 26, 7, 30, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        # Tuesday 07:00 in Amsterdam: today at 08:30 CET
+        (datetime(2026, 11, 24, 6, 0, tzinfo=UTC), datetime(2026, 11, 24, 7, 30, tzinfo=UTC)),
+        # Friday after the digest: Monday, skipping the weekend
+        (datetime(2026, 11, 20, 8, 0, tzinfo=UTC), datetime(2026, 11, 23, 7, 30, tzinfo=UTC)),
+        # Clocks go forward on Sunday 28 March 2027: Monday's 08:30 is 06:30 UTC, not 07:30
+        (datetime(2027, 3, 26, 8, 0, tzinfo=UTC), datetime(2027, 3, 29, 6, 30, tzinfo=UTC)),
+        # Clocks go back on Sunday 25 October 2026: Monday's 08:30 is 07:30 UTC, not 06:30
+        (datetime(2026, 10, 23, 7, 0, tzinfo=UTC), datetime(2026, 10, 26, 7, 30, tzinfo=UTC)),
+    ],
+)
 def test_next_digest_keeps_the_local_wall_clock(after: datetime, expected: datetime) -> None:
     assert next_digest_at(after, ORG) == expected
 
@@ -36,8 +39,10 @@ def test_next_digest_keeps_the_local_wall_clock(after: datetime, expected: datet
 async def test_digest_goes_to_managers_once_on_working_mornings(database_url: str) -> None:
     clock = ManualClock(datetime(2027, 3, 26, 9, 0, tzinfo=UTC))  # Friday, before DST
     env = {"ORGANISATION_FILE": str(ORG_FILE)}
-    async with running_app(database_url, clock=clock, env=env) as bot, \
-            aiohttp.ClientSession() as http:
+    async with (
+        running_app(database_url, clock=clock, env=env) as bot,
+        aiohttp.ClientSession() as http,
+    ):
         mira = WebUser(http, bot.url, "Mira Manager")
         await mira.say("help")
         assert await bot.run_digests() == 0, "the digest time passed before anything was open"

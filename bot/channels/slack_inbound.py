@@ -13,9 +13,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-_LINK = re.compile(r"<((?:https?|mailto|tel):[^|>]+)(?:\|([^>]*))?>")
-_CHANNEL = re.compile(r"<#[CG][A-Z0-9]+\|([^>]*)>")
+_MARKUP = re.compile(r"<([^<>]*)>|&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+_USER = re.compile(r"^@([UW][A-Z0-9]+)$")
+_RAW_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^<>]*))?>")
+_LINK_SCHEMES = ("http:", "https:", "mailto:", "tel:")
 _SPACES = re.compile(r"[ \t]{2,}")
 
 START_TRIGGERS = {
@@ -30,20 +32,59 @@ def is_dm(conversation_id: str) -> bool:
     return conversation_id.startswith("D")
 
 
-def plain_text(raw: str, *, bot_user_id: str | None = None) -> str:
+def mentioned(text: str, *, bot_user_id: str | None = None) -> dict[str, str]:
+    """The people ``<@U…>`` / ``<@U…|label>`` name in a text, the app itself left out.
+
+    User id to the label Slack sent along ("" when none: Slack stopped sending them), in
+    the order they first appear. Works on message markup and on typed modal input alike,
+    since ``<`` and ``>`` typed by a person arrive escaped in messages and so never look
+    like a mention.
+    """
+    found: dict[str, str] = {}
+    for match in _RAW_MENTION.finditer(text):
+        user_id = match.group(1)
+        if user_id != bot_user_id and user_id not in found:
+            found[user_id] = match.group(2) or ""
+    return found
+
+
+def plain_text(
+    raw: str, *, bot_user_id: str | None = None, names: Mapping[str, str] | None = None
+) -> str:
     """Slack's message markup to the words the person typed.
 
     Mentions of the app (``bot_user_id``) are dropped, so ``@Noodrem status`` is
-    ``status``; links become their label; ``&amp;``, ``&lt;`` and ``&gt;`` become the
-    characters they stand for.
+    ``status``; other people become ``@Name`` (from ``names``, else the label in the
+    markup, else the user id); links become their label; ``&amp;``, ``&lt;`` and ``&gt;``
+    become the characters they stand for. One pass, so nothing a name or a label contains
+    is read as markup again.
     """
-    text = raw
-    if bot_user_id:
-        text = _MENTION.sub(lambda m: "" if m.group(1) == bot_user_id else m.group(0), text)
-    text = _LINK.sub(lambda m: m.group(2) or m.group(1).removeprefix("mailto:"), text)
-    text = _CHANNEL.sub(lambda m: f"#{m.group(1)}", text)
-    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    return _SPACES.sub(" ", text).strip()
+    known = names or {}
+
+    def render(match: re.Match[str]) -> str:
+        if match.group(2):
+            return _ENTITIES[match.group(2)]
+        target, _, label = match.group(1).partition("|")
+        user = _USER.match(target)
+        if user:
+            user_id = user.group(1)
+            return "" if user_id == bot_user_id else f"@{known.get(user_id) or label or user_id}"
+        if target.startswith("#"):
+            return f"#{label or target[1:]}"
+        if target.startswith("!"):  # @here, @channel, a user group: <!subteam^S1|@team>
+            return label or f"@{target[1:].split('^')[0]}"
+        if target.startswith(_LINK_SCHEMES):
+            return label or target.removeprefix("mailto:").removeprefix("tel:")
+        return match.group(0)
+
+    return _SPACES.sub(" ", _MARKUP.sub(render, raw)).strip()
+
+
+def with_names(typed: str, names: Mapping[str, str]) -> str:
+    """Typed modal input (not markup: nothing escaped) with each ``<@U…>`` as ``@Name``."""
+    return _RAW_MENTION.sub(
+        lambda m: f"@{names.get(m.group(1)) or m.group(2) or m.group(1)}", typed
+    ).strip()
 
 
 def event_team(body: Mapping[str, Any]) -> str:
@@ -84,10 +125,12 @@ def evidence_form(
     author: str,
     time: str,
     permalink: str | None,
+    names: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The reported message as the incident's first evidence (see ``Inbound.form``)."""
+    """The reported message as the incident's first evidence (see ``Inbound.form``);
+    ``names`` turns the people it mentions into ``@Name``, as Slack showed them."""
     form = {
-        "evidence_text": plain_text(str(message.get("text") or "")),
+        "evidence_text": plain_text(str(message.get("text") or ""), names=names),
         "evidence_author": author,
         "evidence_time": time,
     }

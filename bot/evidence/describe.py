@@ -48,6 +48,8 @@ def answer_text(
             return format_money(Decimal(amount), currency, lang)
         except InvalidOperation:
             return display
+    if spec.type is FactType.IBAN and value.isalnum():
+        return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
     if spec.type is FactType.DATETIME and ":" in display:  # no ":" means "time unknown"
         try:
             return local_long(parse_utc(value), tz=tz, lang=lang)
