@@ -192,7 +192,12 @@ class SlackChannel:
         if isinstance(target, Failed):
             return False
         return await self._sender.send(
-            message.replies, team=address.tenant_id, channel=target, locale=None, cards=Cards.UPDATE
+            message.replies,
+            team=address.tenant_id,
+            channel=target,
+            user=address.user_id,
+            locale=None,
+            cards=Cards.UPDATE,
         )
 
     async def _http(self, request: web.Request) -> web.Response:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.messages import Action, Button, ButtonStyle, Field, InputRequest, Reply
+from bot.messages import Action, ActionName, Button, ButtonStyle, Field, InputRequest, Reply
 
 Block = dict[str, Any]
 
@@ -21,7 +21,10 @@ ACTION_PREFIX = "noodrem:"
 FORM_ACTION_PREFIX = "noodrem:form:"
 """A button that only opens the input modal (no engine call until the modal is submitted)."""
 FORM_CALLBACK_ID = "noodrem:form"
-VALUE_FIELD = "value"  # the action_id of the text input inside each input block
+VALUE_FIELD = "value"  # the action_id of the input element inside each input block
+PERSON_ACTIONS = frozenset({ActionName.STEP_ASSIGN, ActionName.HAND_OVER_LEAD})
+"""Inputs submitted with these name a person: Slack's user picker instead of a text field,
+since a mention cannot be typed into a plain text input."""
 
 MAX_MESSAGE_BLOCKS = 50  # chat.postMessage / chat.update
 MAX_VIEW_BLOCKS = 100  # modals and the Home tab
@@ -41,6 +44,10 @@ _REQUIRED = {"nl": "Vul dit in.", "en": "Please fill this in."}
 _SHORTENED = {
     "nl": "(Ingekort: niet alles past in één Slack-bericht.)",
     "en": "(Shortened: not everything fits in one Slack message.)",
+}
+_FILE_IN_DM = {
+    "nl": "Het bestand staat in je privégesprek met Noodrem (het bevat persoonsgegevens).",
+    "en": "The file is in your direct messages with Noodrem (it holds personal data).",
 }
 _HOME_SHORTENED = {
     "nl": "Niet alles past hier. Typ *list* in een bericht aan Noodrem voor het hele overzicht.",
@@ -66,6 +73,11 @@ def fallback_text(reply: Reply) -> str:
 
 def lang_of(locale: str | None) -> str:
     return "en" if (locale or "").lower().startswith("en") else "nl"
+
+
+def file_in_dm_text(locale: str | None) -> str:
+    """Said in a channel where a file was asked for, instead of sharing it there."""
+    return _FILE_IN_DM[lang_of(locale)]
 
 
 # Messages -----------------------------------------------------------------------------------
@@ -254,13 +266,14 @@ def form_modal(
     )
     blocks: list[Block] = _sections(escape(text))[:1] if text else []
     for request in wanted:
+        kind = "users_select" if request.submit.name in PERSON_ACTIONS else "plain_text_input"
         blocks.append(
             {
                 "type": "input",
                 "block_id": request.field_id,
                 "optional": not request.required,
                 "label": {"type": "plain_text", "text": clip(request.label, MAX_LABEL)},
-                "element": {"type": "plain_text_input", "action_id": VALUE_FIELD},
+                "element": {"type": kind, "action_id": VALUE_FIELD},
             }
         )
     return {
@@ -274,12 +287,20 @@ def form_modal(
 
 
 def form_values(view: dict[str, Any], context: FormContext) -> dict[str, str]:
-    """The typed values of a submitted modal, by field id, stripped ("" when left empty)."""
+    """The values of a submitted modal, by field id, stripped ("" when left empty).
+
+    A person picked in a user picker comes back as the mention ``<@U…>``, so it reaches
+    the engine the way a typed mention does.
+    """
     state = view.get("state", {}).get("values", {})
     values = {}
     for field_id in context.fields:
-        raw = state.get(field_id, {}).get(VALUE_FIELD, {}).get("value")
-        values[field_id] = raw.strip() if isinstance(raw, str) else ""
+        element = state.get(field_id, {}).get(VALUE_FIELD, {})
+        picked, typed = element.get("selected_user"), element.get("value")
+        if isinstance(picked, str) and picked:
+            values[field_id] = f"<@{picked}>"
+        else:
+            values[field_id] = typed.strip() if isinstance(typed, str) else ""
     return values
 
 

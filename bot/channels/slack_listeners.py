@@ -34,11 +34,22 @@ from bot.channels.slack_inbound import (
     evidence_form,
     interaction_team,
     is_dm,
+    mentioned,
     plain_text,
+    with_names,
 )
 from bot.channels.slack_send import Cards, Sender
 from bot.channels.slack_web import Failed, Person, SlackWeb, slack_time
-from bot.messages import Action, ActionName, Address, Channel, Inbound, InputRequest, Reply
+from bot.messages import (
+    Action,
+    ActionName,
+    Address,
+    Channel,
+    Inbound,
+    InputRequest,
+    Mention,
+    Reply,
+)
 from bot.ports import Clock
 
 log = logging.getLogger(__name__)
@@ -71,9 +82,7 @@ class Listeners:
         if event.get("subtype") or event.get("bot_id") or event.get("channel_type") != "im":
             return  # edits, deletions, joins, other bots: nothing a person said to us
         async with self._working("a direct message"):
-            await self._typed(
-                body, plain_text(event.get("text") or "", bot_user_id=context.bot_user_id)
-            )
+            await self._typed(body, bot_user_id=context.bot_user_id)
 
     async def on_mention(self, body: Body, context: AsyncBoltContext) -> None:
         """``app_mention``: "@Noodrem ..." in a channel; the replies go to that channel."""
@@ -81,9 +90,7 @@ class Listeners:
         if event.get("bot_id"):
             return  # another app mentioning us is not a person asking for help
         async with self._working("a mention"):
-            await self._typed(
-                body, plain_text(event.get("text") or "", bot_user_id=context.bot_user_id)
-            )
+            await self._typed(body, bot_user_id=context.bot_user_id)
 
     async def on_home(self, body: Body) -> None:
         """``app_home_opened``: publish the open incidents this person may see."""
@@ -95,16 +102,25 @@ class Listeners:
             conversation = event.get("channel") or await self._web.open_dm(user)
             if isinstance(conversation, Failed):
                 return
-            inbound, person = await self._inbound(
+            await self._publish_home(
                 team=event_team(body),
                 user=user,
                 conversation=str(conversation),
                 event_id=str(body.get("event_id") or ""),
                 action=Action(ActionName.LIST),
             )
-            replies = await self._handler(inbound)
-            if replies:  # none for a redelivered event: the view published first stays
-                await self._web.publish_home(user, home_view(replies, locale=person.locale))
+
+    async def _publish_home(
+        self, *, team: str, user: str, conversation: str, event_id: str, action: Action
+    ) -> None:
+        """The engine's list (first page, or the page a Home button asked for) as the Home
+        tab; its count of open incidents is in the title."""
+        inbound, person = await self._inbound(
+            team=team, user=user, conversation=conversation, event_id=event_id, action=action
+        )
+        replies = await self._handler(inbound)
+        if replies:  # none for a redelivered event: the view published first stays
+            await self._web.publish_home(user, home_view(replies, locale=person.locale))
 
     # Slash command and shortcut ------------------------------------------------------------
 
@@ -143,11 +159,13 @@ class Listeners:
             author_name = (await self._web.person(str(author))).name if author else ""
             when = slack_time(ts)
             reporter = await self._web.person(user)
+            named = await self._names(mentioned(str(message.get("text") or "")))
             form = evidence_form(
                 message,
                 author=author_name or str(message.get("username") or message.get("bot_id") or ""),
                 time=when.isoformat() if when else "",
                 permalink=await self._web.permalink(channel, ts) if channel and ts else None,
+                names={m.user_id: m.name for m in named},
             )
             inbound, person = await self._inbound(
                 team=interaction_team(body),
@@ -187,6 +205,15 @@ class Listeners:
             except ValueError:
                 log.warning("slack: ignored a button with an unknown value (%s)", action_id)
                 return
+            if pressed.name is ActionName.LIST and (body.get("view") or {}).get("type") == "home":
+                await self._publish_home(  # "Next page" on the Home tab turns the Home's page
+                    team=interaction_team(body),
+                    user=user,
+                    conversation=str(conversation),
+                    event_id=click_event_id(body, action),
+                    action=pressed,
+                )
+                return
             inbound, person = await self._inbound(
                 team=interaction_team(body),
                 user=user,
@@ -212,7 +239,7 @@ class Listeners:
         view = form_modal((request,), text="", conversation_id=conversation, locale=person.locale)
         await self._web.open_modal(trigger_id, view)
 
-    async def on_submit(self, ack: AsyncAck, body: Body) -> None:
+    async def on_submit(self, ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
         """The input modal was submitted: check required fields, then one engine action.
 
         Empty required fields are refused in the acknowledgement itself (the modal stays
@@ -222,31 +249,40 @@ class Listeners:
         question (``response_action: update``); otherwise it closes the modal and the
         question arrives as a message with its "Fill in" button.
         """
+        budget_ends = asyncio.get_running_loop().time() + SUBMIT_BUDGET
         view: Body = body.get("view") or {}
         try:
-            context = FormContext.decode(str(view.get("private_metadata", "")))
+            form = FormContext.decode(str(view.get("private_metadata", "")))
         except ValueError:
             await ack()
             log.warning("slack: a submitted modal without Noodrem metadata was ignored")
             return
-        values = form_values(view, context)
-        errors = missing_errors(values, context)
+        values = form_values(view, form)
+        errors = missing_errors(values, form)
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         closed = False
         async with self._working("a form"):
+            team, user = interaction_team(body), str(body["user"]["id"])
+            found: dict[str, str] = {}
+            for value in values.values():  # a picked person, or a mention typed as <@U…>
+                found |= mentioned(value, bot_user_id=context.bot_user_id)
+            people = await self._people(team, found, sender=user)
+            names = {m.user_id: m.name for m in people}
             inbound, person = await self._inbound(
-                team=interaction_team(body),
-                user=str(body["user"]["id"]),
-                conversation=context.conversation_id,
+                team=team,
+                user=user,
+                conversation=form.conversation_id,
                 # The view id stays when a modal is updated in place; its hash does not.
                 event_id=f"{view.get('id', '')}:{view.get('hash', '')}",
-                action=context.submit,
-                form=values,
+                action=form.submit,
+                form={key: with_names(value, names) for key, value in values.items()},
+                mentions=people,
             )
             answer = asyncio.ensure_future(self._handler(inbound))
-            done, _ = await asyncio.wait({answer}, timeout=SUBMIT_BUDGET)
+            wait = max(budget_ends - asyncio.get_running_loop().time(), 0.0)
+            done, _ = await asyncio.wait({answer}, timeout=wait)
             replies = answer.result() if done else None
             asking = next((r for r in replies or () if r.inputs), None)
             if replies is None or asking is None:
@@ -257,7 +293,7 @@ class Listeners:
                 next_view = form_modal(
                     asking.inputs,
                     text=asking.text,
-                    conversation_id=context.conversation_id,
+                    conversation_id=form.conversation_id,
                     locale=person.locale,
                 )
                 await ack(response_action="update", view=next_view)
@@ -267,6 +303,7 @@ class Listeners:
                 replies,
                 team=inbound.tenant_id,
                 channel=inbound.conversation_id,
+                user=user,
                 locale=person.locale,
                 cards=Cards.UPDATE,
             )
@@ -275,16 +312,52 @@ class Listeners:
 
     # Shared --------------------------------------------------------------------------------
 
-    async def _typed(self, body: Body, text: str) -> None:
+    async def _typed(self, body: Body, *, bot_user_id: str | None) -> None:
         event = body.get("event") or {}
+        team, user, raw = event_team(body), str(event["user"]), str(event.get("text") or "")
+        people = await self._people(team, mentioned(raw, bot_user_id=bot_user_id), sender=user)
+        names = {m.user_id: m.name for m in people}
         inbound, person = await self._inbound(
-            team=event_team(body),
-            user=str(event["user"]),
+            team=team,
+            user=user,
             conversation=str(event["channel"]),
             event_id=str(body.get("event_id") or ""),
-            text=text,
+            text=plain_text(raw, bot_user_id=bot_user_id, names=names),
+            mentions=people,
         )
         await self._run(inbound, person, cards=Cards.REPOST)
+
+    async def _names(self, found: dict[str, str]) -> tuple[Mention, ...]:
+        """Display names (users.info, cached) for mentioned user ids; the label Slack sent
+        along, else the id, when the lookup fails."""
+        named = []
+        for user_id, label in found.items():
+            name = (await self._web.person(user_id)).name
+            named.append(Mention(user_id, label if name == user_id and label else name))
+        return tuple(named)
+
+    async def _people(
+        self, team: str, found: dict[str, str], *, sender: str
+    ) -> tuple[Mention, ...]:
+        """The people a message names, each announced to the engine as reachable.
+
+        In Slack anyone in the workspace can be reached by a DM opened with their user id,
+        whether or not they ever wrote to Noodrem: a ``PRESENCE`` per mentioned person lets
+        the engine remember that, so a step assigned to them (and its reminders) reaches
+        them in private instead of asking the room to pass it on.
+        """
+        people = await self._names(found)
+        for mention in people:
+            if mention.user_id != sender:  # the sender's own inbound says where they are
+                presence, _ = await self._inbound(
+                    team=team,
+                    user=mention.user_id,
+                    conversation=mention.user_id,
+                    event_id="",
+                    action=Action(ActionName.PRESENCE),
+                )
+                await self._handler(presence)
+        return people
 
     async def _inbound(
         self,
@@ -296,6 +369,7 @@ class Listeners:
         text: str | None = None,
         action: Action | None = None,
         form: dict[str, str] | None = None,
+        mentions: tuple[Mention, ...] = (),
     ) -> tuple[Inbound, Person]:
         person = await self._web.person(user)
         inbound = Inbound(
@@ -309,6 +383,7 @@ class Listeners:
             text=text,
             action=action,
             form=form or {},
+            mentions=mentions,
             address=Address(
                 channel=Channel.SLACK, tenant_id=team, conversation_id=conversation, user_id=user
             ),
@@ -342,6 +417,7 @@ class Listeners:
             replies,
             team=inbound.tenant_id,
             channel=inbound.conversation_id,
+            user=inbound.user_id,
             locale=person.locale,
             cards=cards,
             response_url=response_url,

@@ -12,9 +12,10 @@ from enum import StrEnum
 from typing import Any
 
 from bot.channels.base import StoreGetter
-from bot.channels.slack_blocks import fallback_text, reply_blocks
+from bot.channels.slack_blocks import fallback_text, file_in_dm_text, reply_blocks
+from bot.channels.slack_inbound import is_dm
 from bot.channels.slack_web import Failed, SlackWeb
-from bot.messages import Reply
+from bot.messages import Reply, ReplyKind
 from bot.ports import Clock
 
 log = logging.getLogger(__name__)
@@ -47,17 +48,31 @@ class Sender:
         *,
         team: str,
         channel: str,
+        user: str | None,
         locale: str | None,
         cards: Cards,
         response_url: str | None = None,
     ) -> bool:
         """Post (or update) every reply in order; False if any did not arrive.
 
-        ``response_url`` (from a slash command or a click) is the way to answer someone
-        in a conversation the app cannot post in: the replies then arrive for them only.
+        ``user`` is the person the replies are for: a file among them goes to their direct
+        messages unless ``channel`` already is one. ``response_url`` (from a slash command
+        or a click) is the way to answer someone in a conversation the app cannot post in:
+        the replies then arrive for them only.
         """
         delivered = True
         for reply in replies:
+            if reply.attachment is not None and not is_dm(channel):
+                arrived = await self._send_privately(
+                    reply,
+                    team=team,
+                    channel=channel,
+                    user=user,
+                    locale=locale,
+                    response_url=response_url,
+                )
+                delivered = delivered and arrived
+                continue
             arrived = await self._send_one(
                 reply,
                 team=team,
@@ -107,6 +122,36 @@ class Sender:
         if reply.attachment is not None:
             return await self._web.upload(channel, reply.attachment) is None
         return True
+
+    async def _send_privately(
+        self,
+        reply: Reply,
+        *,
+        team: str,
+        channel: str,
+        user: str | None,
+        locale: str | None,
+        response_url: str | None,
+    ) -> bool:
+        """A file (the evidence: names, account numbers, amounts) is only for the people
+        entitled to it, and a channel may hold others, guests from other companies even:
+        the reply and its file go to the person's DM, the channel learns only where."""
+        dm = await self._web.open_dm(user) if user else Failed("no_user")
+        if isinstance(dm, Failed):
+            return False
+        sent = await self._send_one(
+            reply, team=team, channel=dm, locale=locale, cards=Cards.REPOST, response_url=None
+        )
+        note = Reply(kind=ReplyKind.TEXT, text=file_in_dm_text(locale))
+        noted = await self._send_one(
+            note,
+            team=team,
+            channel=channel,
+            locale=locale,
+            cards=Cards.REPOST,
+            response_url=response_url,
+        )
+        return sent and noted
 
     # A store failure here costs at most a card posted anew: never the replies themselves.
 

@@ -7,6 +7,9 @@ JSON body rather than the parsed ``Activity``: botbuilder-schema 4.17 maps
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,13 +17,28 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.channels.teams_cards import Submit
-from bot.messages import Address, Channel, Inbound
+from bot.messages import Action, ActionName, Address, Channel, Inbound, Mention
 
 EMULATOR_CHANNEL = "emulator"
 EMULATOR_TENANT = "emulator"
 """The Bot Framework Emulator names no tenant; local tests map this one in the organisation file."""
 
 _THREAD_MARK = ";messageid="
+_AT_TAG = re.compile(r"<at>(.*?)</at>", re.IGNORECASE)
+_INSTALL_ACTIONS = ("add", "add-upgrade")  # an upgrade re-adds; botbuilder treats it so too
+
+
+@dataclass(frozen=True, slots=True)
+class Mentioned:
+    """A person @mentioned in a message, as the entity names them.
+
+    Teams gives a mention only the person's Teams id (``29:…``) and display name; the Entra
+    object id Noodrem knows people by is looked up by ``teams`` (a connector call).
+    """
+
+    id: str
+    name: str
+    aad_object_id: str | None = None
 
 
 def tenant_of(body: dict[str, Any]) -> str:
@@ -63,11 +81,36 @@ def address_of(activity: Activity, *, tenant_id: str) -> Address:
 
 
 def _without_mention(activity: Activity) -> str:
-    """The text with the bot's ``<at>name</at>`` removed (channels require the @mention)."""
+    """The text with the bot's ``<at>name</at>`` removed (channels require the @mention),
+    and anyone else's as ``@name``, as a person would type it."""
     try:
-        return TurnContext.remove_recipient_mention(activity) or ""
+        text = TurnContext.remove_recipient_mention(activity) or ""
     except (KeyError, TypeError):  # a mention entity without "mentioned": keep the text
-        return activity.text or ""
+        text = activity.text or ""
+    return _AT_TAG.sub(r"@\1", text)
+
+
+def mentioned(activity: Activity) -> list[Mentioned]:
+    """The people @mentioned in a message, in order, without the bot itself."""
+    bot_id = activity.recipient.id if activity.recipient is not None else None
+    found: list[Mentioned] = []
+    for entity in activity.entities or ():
+        if (entity.type or "").lower() != "mention":
+            continue
+        person = (entity.additional_properties or {}).get("mentioned")
+        if not isinstance(person, dict) or not isinstance(person.get("id"), str):
+            continue
+        if person["id"] == bot_id or any(m.id == person["id"] for m in found):
+            continue
+        aad = person.get("aadObjectId")
+        found.append(
+            Mentioned(
+                id=person["id"],
+                name=str(person.get("name") or ""),
+                aad_object_id=aad if isinstance(aad, str) and aad else None,
+            )
+        )
+    return found
 
 
 def is_personal(activity: Activity) -> bool:
@@ -78,20 +121,60 @@ def is_personal(activity: Activity) -> bool:
 
 def is_install(activity: Activity) -> bool:
     """The bot was added to a conversation (``conversationUpdate`` naming the bot among the
-    members added, or ``installationUpdate`` with action ``add``)."""
+    members added, or ``installationUpdate`` with action ``add``/``add-upgrade``)."""
     if activity.type == ActivityTypes.installation_update:
-        return (activity.action or "").lower() == "add"
+        return (activity.action or "").lower() in _INSTALL_ACTIONS
     if activity.type != ActivityTypes.conversation_update or activity.recipient is None:
         return False
     return any(member.id == activity.recipient.id for member in activity.members_added or ())
 
 
 def to_inbound(
-    activity: Activity, *, tenant_id: str, submit: Submit | None, received_at: datetime
+    activity: Activity,
+    *,
+    tenant_id: str,
+    submit: Submit | None,
+    received_at: datetime,
+    mentions: Sequence[Mention] = (),
 ) -> Inbound:
     """A message activity: typed text without the bot's @mention, or a card submit."""
     text = None if submit is not None else _without_mention(activity).strip()
+    return _inbound(
+        activity,
+        tenant_id=tenant_id,
+        received_at=received_at,
+        text=text,
+        action=submit.action if submit is not None else None,
+        form=submit.form if submit is not None else {},
+        mentions=tuple(mentions),
+    )
+
+
+def presence(activity: Activity, *, tenant_id: str, received_at: datetime) -> Inbound:
+    """Someone installed the bot: the engine learns where to reach them, and says nothing.
+
+    A manager who installs Noodrem but never writes to it still gets escalations privately.
+    """
+    return _inbound(
+        activity, tenant_id=tenant_id, received_at=received_at, action=Action(ActionName.PRESENCE)
+    )
+
+
+def _inbound(
+    activity: Activity,
+    *,
+    tenant_id: str,
+    received_at: datetime,
+    text: str | None = None,
+    action: Action | None = None,
+    form: dict[str, str] | None = None,
+    mentions: tuple[Mention, ...] = (),
+) -> Inbound:
+    """Replies go where the activity came from; reminders go to the personal chat, so only
+    a personal chat is offered as the person's own address. From a channel the engine
+    keeps the personal chat it knows (or the first chat it saw)."""
     person = activity.from_property
+    address = address_of(activity, tenant_id=tenant_id)
     return Inbound(
         channel=Channel.TEAMS,
         tenant_id=tenant_id,
@@ -101,8 +184,10 @@ def to_inbound(
         locale=activity.locale,
         event_id=activity.id,
         text=text,
-        action=submit.action if submit is not None else None,
-        form=submit.form if submit is not None else {},
-        address=address_of(activity, tenant_id=tenant_id),
+        action=action,
+        form=form or {},
+        mentions=mentions,
+        address=address,
+        personal_address=address if is_personal(activity) else None,
         received_at=received_at,
     )

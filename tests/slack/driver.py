@@ -130,6 +130,48 @@ def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
 
 
+def element_state(element: dict[str, Any], value: str) -> dict[str, Any]:
+    """What Slack reports for one input after the person typed (or picked) ``value``: a
+    user picker holds the picked user's id."""
+    if element["type"] == "users_select":
+        return {"type": "users_select", "selected_user": value or None}
+    return {"type": "plain_text_input", "value": value or None}
+
+
+MAX_MESSAGE_BLOCKS, MAX_HOME_BLOCKS, MAX_TEXT = 50, 100, 3000
+
+
+def slack_limit_problems(call: Call) -> list[str]:
+    """What Slack would refuse in a ``chat.postMessage`` / ``chat.update`` /
+    ``views.publish`` call: too many blocks, texts over their limits, too many buttons."""
+    view = call.args.get("view")
+    blocks: list[dict[str, Any]] = view["blocks"] if view else call.args.get("blocks") or []
+    limit = MAX_HOME_BLOCKS if view else MAX_MESSAGE_BLOCKS
+    problems = [f"{len(blocks)} blocks > {limit}"] if len(blocks) > limit else []
+    if len(str(call.args.get("text") or "")) > 40_000:
+        problems.append("message text > 40,000")
+    for n, block in enumerate(blocks):
+        text = (block.get("text") or {}).get("text", "")
+        if len(text) > (150 if block["type"] == "header" else MAX_TEXT):
+            problems.append(f"block {n} ({block['type']}): text of {len(text)}")
+        if len(block.get("fields", [])) > 10 or any(
+            len(f["text"]) > 2000 for f in block.get("fields", [])
+        ):
+            problems.append(f"block {n}: fields over the limit")
+        elements = block.get("elements", [])
+        if len(elements) > (25 if block["type"] == "actions" else 10):
+            problems.append(f"block {n} ({block['type']}): {len(elements)} elements")
+        for element in elements:
+            label = element.get("text")
+            if isinstance(label, dict) and len(label["text"]) > 75:
+                problems.append(f"block {n}: button text of {len(label['text'])}")
+            if isinstance(label, str) and len(label) > MAX_TEXT:
+                problems.append(f"block {n}: context text of {len(label)}")
+            if len(element.get("value", "")) > 2000:
+                problems.append(f"block {n}: button value over 2,000")
+    return problems
+
+
 @dataclass
 class SlackUser:
     """One person in Slack, talking to the app in their DM (or a channel) and clicking."""
@@ -141,6 +183,7 @@ class SlackUser:
     locale: str = "nl-NL"
     team: str = TEAM
     modal: dict[str, Any] | None = None  # the modal open for this person now, as Slack has it
+    home: dict[str, Any] | None = None  # this person's Home tab, as last published
 
     def __post_init__(self) -> None:
         self.fake.users[self.user_id] = SlackUserRecord(self.name, self.locale)
@@ -172,6 +215,43 @@ class SlackUser:
             "event_ts": f"{time.time():.6f}",
         }
         return await self.send_event(event_body(event, team=self.team))
+
+    async def open_home(self) -> list[Call]:
+        """Open the app's Home tab (``app_home_opened``)."""
+        event = {
+            "type": "app_home_opened",
+            "user": self.user_id,
+            "channel": self.dm,
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        }
+        return await self.send_event(event_body(event, team=self.team))
+
+    def home_click_payload(self, label: str) -> dict[str, Any]:
+        """A click on a button of the Home tab: it carries the view, not a message."""
+        assert self.home is not None, "the Home tab was never published for this user"
+        button = next(b for b in buttons(self.home["blocks"]) if b["text"]["text"] == label)
+        return {
+            "type": "block_actions",
+            "user": {"id": self.user_id, "username": self.name, "team_id": self.team},
+            "api_app_id": APP_ID,
+            "container": {"type": "view", "view_id": self.home["id"]},
+            "trigger_id": f"{next(_clicks)}.{self.user_id}.trigger",
+            "team": {"id": self.team, "domain": "acme"},
+            "view": {"id": self.home["id"], "type": "home"},
+            "actions": [
+                {
+                    "action_id": button["action_id"],
+                    "block_id": "b",
+                    "value": button["value"],
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+
+    async def press_on_home(self, label: str) -> list[Call]:
+        return await self.send_click(self.home_click_payload(label))
 
     async def send_event(self, body: str, *, retry: int | None = None) -> list[Call]:
         mark = len(self.fake.calls)
@@ -279,9 +359,7 @@ class SlackUser:
         """
         assert self.modal is not None, "no modal is open for this user"
         state = {
-            b["block_id"]: {
-                b["element"]["action_id"]: {"type": "plain_text_input", "value": value or None}
-            }
+            b["block_id"]: {b["element"]["action_id"]: element_state(b["element"], value)}
             for b, value in zip(self.modal_inputs(), values, strict=True)
         }
         payload = {
@@ -330,4 +408,6 @@ class SlackUser:
         for call in seen:
             if call.method == "views.open" and f".{self.user_id}." in call.args["trigger_id"]:
                 self.modal = self._as_shown(call.args["view"], view_id=call.result["view"]["id"])
+            if call.method == "views.publish" and call.args["user_id"] == self.user_id:
+                self.home = call.result["view"]
         return seen

@@ -209,9 +209,8 @@ class FakeSlack:
 
     async def _upload(self, request: web.Request) -> web.Response:
         data = await request.read()
-        self._record(
-            Call("upload", {"file_id": request.match_info["file_id"], "size": len(data)}, 0)
-        )
+        args = {"file_id": request.match_info["file_id"], "size": len(data), "data": data}
+        self._record(Call("upload", args, 0))
         return web.Response(text="OK - uploaded")
 
     async def _response_url(self, request: web.Request) -> web.Response:

@@ -1,0 +1,117 @@
+"""The process as a person starts it: `python app.py`, its errors, and a kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.webclient import WebUser, texts
+
+ROOT = Path(__file__).resolve().parent.parent
+BROKEN = ROOT / "tests" / "playbooks_broken"
+
+
+def run_app(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "app.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_validate_reports_each_broken_file_without_a_traceback() -> None:
+    result = run_app("validate", str(BROKEN / "bad-duration.yaml"), "playbooks")
+    assert result.returncode == 1
+    assert "bad-duration.yaml:" in result.stdout and "is not a duration" in result.stdout
+    assert "ok: playbooks/paid-fraudster.yaml" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"PORT": "abc"}, "PORT must be a number"),
+        ({"HOST": "0.0.0.0"}, "set WEB_ACCESS_TOKEN"),
+        ({"ORGANISATION_FILE": "/nonexistent/organisation.yaml"}, "cannot read"),
+        ({"PLAYBOOKS_DIR": str(BROKEN)}, "playbooks_broken"),
+        ({"DATABASE_URL": "mysql://nobody@127.0.0.1/x"}, "which Noodrem cannot use"),
+    ],
+)
+def test_a_wrong_setting_stops_the_start_with_one_line(env: dict[str, str], said: str) -> None:
+    result = run_app(env={"PORT": str(free_port()), **env})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Noodrem cannot start:"), result.stderr
+    assert said in lines[0]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server_env(database_url: str) -> Iterator[dict[str, str]]:
+    yield {
+        "DATABASE_URL": database_url,
+        "PORT": str(free_port()),
+        "ORGANISATION_FILE": str(ROOT / "tests" / "fixtures" / "organisation.yaml"),
+    }
+
+
+def start(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", int(env["PORT"])), timeout=0.5):
+                return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError("Noodrem did not start")
+
+
+async def test_kill_9_in_the_middle_loses_nothing(server_env: dict[str, str]) -> None:
+    url = f"http://127.0.0.1:{server_env['PORT']}"
+    process = start(server_env)
+    try:
+        async with aiohttp.ClientSession() as http:
+            jan = WebUser(http, url, "Jan")
+            await jan.say("ik denk dat we een oplichter hebben betaald")
+            opened = await jan.press("Ja")
+            incident = next(m["incident_id"] for m in opened if m.get("incident_id"))
+            await jan.say("€ 8.000")
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+
+            process = start(server_env)
+            history = WebUser(http, url, "Jan", user_id=jan.user_id)
+            await history.inbox()
+            assert "Genoteerd: € 8.000,00" in texts(history.history), "the history is kept"
+            noted = await history.say("gisteren 16:00")  # answers the question before the kill
+            assert "Vraag 3 van 6" in texts(noted)
+            status = await history.say("status")
+            assert incident in texts(status) and "€ 8.000,00" in texts(status)
+    finally:
+        process.kill()
+        process.wait(timeout=10)
