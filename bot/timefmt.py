@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 from bot.i18n import t
 from bot.messages import Lang
 
-_DAYS = {
+DAY_NAMES: dict[Lang, tuple[str, ...]] = {
     "nl": ("ma", "di", "wo", "do", "vr", "za", "zo"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
 }
-_MONTHS = {
+MONTH_NAMES: dict[Lang, tuple[str, ...]] = {
     "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
@@ -23,9 +23,9 @@ def clock_time(when: datetime, *, tz: ZoneInfo, now: datetime, lang: Lang | str)
     local = when.astimezone(tz)
     if local.date() == now.astimezone(tz).date():
         return local.strftime("%H:%M")
-    code = "en" if lang == "en" else "nl"
-    day = _DAYS[code][local.weekday()]
-    month = _MONTHS[code][local.month - 1]
+    code: Lang = "en" if lang == "en" else "nl"
+    day = DAY_NAMES[code][local.weekday()]
+    month = MONTH_NAMES[code][local.month - 1]
     return f"{day} {local.day} {month} {local:%H:%M}"
 
 

@@ -15,12 +15,13 @@ from datetime import datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from bot.answers.base import AnswerError, FactType, Parsed, fail
+from bot.answers.base import AnswerError, Parsed, fail
 from bot.answers.choice import parse_choice, yes_no_options
 from bot.answers.iban import parse_iban
 from bot.answers.money import format_money, parse_money
 from bot.answers.when import format_moment, parse_datetime
 from bot.messages import Lang
+from bot.playbook.models import FactType
 
 __all__ = [
     "FACT_TYPES",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Final
 
 from bot.answers.texts import say
@@ -13,15 +12,6 @@ from bot.messages import Lang
 MAX_STRUCTURED_CHARS: Final = 200
 """Longer input cannot be an amount, a time, an IBAN or a choice: rejected before any regex
 runs, so a pasted e-mail costs nothing."""
-
-
-class FactType(StrEnum):
-    TEXT = "text"
-    MONEY = "money"
-    DATETIME = "datetime"
-    IBAN = "iban"
-    CHOICE = "choice"
-    YES_NO = "yes_no"
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from bot.answers.base import Parsed, fail, fold, structured_input
 from bot.answers.texts import say
 from bot.messages import Lang
+from bot.timefmt import DAY_NAMES, MONTH_NAMES
 
 FUTURE_GRACE: Final = timedelta(minutes=5)
 MAX_AGE: Final = timedelta(days=365)
@@ -66,15 +67,6 @@ _DAYPARTS: Final = {
 }
 _LATER_PARTS: Final = frozenset({"middag", "afternoon", "middags", "avond", "evening", "avonds"})
 _NIGHT_PARTS: Final = frozenset({"night", "nacht", "nachts"})
-
-DAY_NAMES: Final[dict[Lang, tuple[str, ...]]] = {
-    "nl": ("ma", "di", "wo", "do", "vr", "za", "zo"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-MONTH_NAMES: Final[dict[Lang, tuple[str, ...]]] = {
-    "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-}
 
 
 def _alternatives(words: Iterable[str]) -> str:

@@ -14,16 +14,13 @@ Emulator) is only served on a loopback address.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from types import SimpleNamespace
 
 from aiohttp import web
-from botbuilder.core import TurnContext
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
@@ -31,87 +28,17 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationReference
 from botframework.connector.models import ErrorResponseException
 
-from bot.channels import teams_activity, teams_cards
+from bot.channels import teams_activity, teams_cards, teams_files
 from bot.channels.base import Handler, PublishLink, StoreGetter
-from bot.config import SettingsError
-from bot.messages import Channel, Outbound, Reply, address_to_json, user_key
+from bot.channels.teams_settings import TeamsSettings, read_settings
+from bot.messages import Attachment as File
+from bot.messages import Channel, Mention, Outbound, Reply, user_key
 from bot.ports import Clock
 
 log = logging.getLogger(__name__)
 
 ROUTE = "/api/messages"
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _FAILED = "Noodrem could not handle this activity; see the server log."
-
-
-class AppType(StrEnum):
-    """How the Azure Bot's identity was created (the "Type of App" in the Azure portal)."""
-
-    SINGLE_TENANT = "SingleTenant"
-    MULTI_TENANT = "MultiTenant"
-    USER_ASSIGNED_MSI = "UserAssignedMSI"
-
-
-@dataclass(frozen=True, slots=True)
-class TeamsSettings:
-    """An empty ``app_id`` means unauthenticated local mode (Emulator, loopback only)."""
-
-    app_id: str = ""
-    app_password: str = ""
-    app_tenant_id: str = ""
-    app_type: AppType = AppType.MULTI_TENANT
-
-    def __repr__(self) -> str:  # the password must never reach a log line
-        return f"TeamsSettings(app_id={self.app_id!r}, app_type={self.app_type.value!r})"
-
-    @property
-    def authenticated(self) -> bool:
-        return bool(self.app_id)
-
-
-def read_settings(env: Mapping[str, str], *, host: str) -> TeamsSettings | None:
-    """The Teams settings, None when Teams is off; ``SettingsError`` says what is wrong.
-
-    Messages name variables, never their values: a password pasted into the wrong
-    variable must not end up in a log.
-    """
-    app_id = env.get("MICROSOFT_APP_ID", "").strip()
-    password = env.get("MICROSOFT_APP_PASSWORD", "")
-    tenant_id = env.get("MICROSOFT_APP_TENANT_ID", "").strip()
-    raw_type = env.get("MICROSOFT_APP_TYPE", "").strip()
-    local = env.get("TEAMS_LOCAL", "").strip()
-    if local not in ("", "0", "1"):
-        raise SettingsError("TEAMS_LOCAL must be 1 (Bot Framework Emulator on loopback) or 0")
-    if not app_id:
-        if password or tenant_id or raw_type:
-            raise SettingsError(
-                "MICROSOFT_APP_ID is empty but other MICROSOFT_APP_* settings are set: "
-                "set the bot's app id too, or unset them"
-            )
-        if local != "1":
-            return None
-        if not _is_loopback(host):
-            raise SettingsError(
-                f"TEAMS_LOCAL=1 serves Teams without authentication, which would post replies "
-                f"to any serviceUrl a caller names: only allowed with HOST on loopback, not "
-                f"{host!r}; set MICROSOFT_APP_ID to serve Teams there"
-            )
-        return TeamsSettings()
-    if not _GUID.match(app_id):
-        raise SettingsError("MICROSOFT_APP_ID must be the bot's Microsoft App ID (a GUID)")
-    app_type = {t.value.lower(): t for t in AppType}.get(raw_type.lower())
-    if app_type is None:
-        raise SettingsError(
-            "MICROSOFT_APP_TYPE must be SingleTenant, MultiTenant or UserAssignedMSI "
-            "(the type of app chosen when the Azure Bot was created)"
-        )
-    if app_type is not AppType.USER_ASSIGNED_MSI and not password:
-        raise SettingsError(f"MICROSOFT_APP_PASSWORD is required with {app_type.value}")
-    if app_type is not AppType.MULTI_TENANT and not tenant_id:
-        raise SettingsError(f"MICROSOFT_APP_TENANT_ID is required with {app_type.value}")
-    if tenant_id and not _GUID.match(tenant_id):
-        raise SettingsError("MICROSOFT_APP_TENANT_ID must be a Microsoft Entra tenant id (a GUID)")
-    return TeamsSettings(app_id, password, tenant_id, app_type)
 
 
 def from_settings(
@@ -135,7 +62,9 @@ def from_settings(
             "for the Bot Framework Emulator",
             ROUTE,
         )
-    return TeamsChannel(settings, handler=handler, store=store, clock=clock)
+    return TeamsChannel(
+        settings, handler=handler, store=store, clock=clock, publish_link=publish_link
+    )
 
 
 class TeamsChannel:
@@ -144,12 +73,19 @@ class TeamsChannel:
     channel = Channel.TEAMS
 
     def __init__(
-        self, settings: TeamsSettings, *, handler: Handler, store: StoreGetter, clock: Clock
+        self,
+        settings: TeamsSettings,
+        *,
+        handler: Handler,
+        store: StoreGetter,
+        clock: Clock,
+        publish_link: PublishLink | None = None,
     ) -> None:
         self._settings = settings
         self._handler = handler
         self._store = store
         self._clock = clock
+        self._publish_link = publish_link
         config = SimpleNamespace(
             APP_ID=settings.app_id,
             APP_PASSWORD=settings.app_password,
@@ -176,7 +112,7 @@ class TeamsChannel:
 
         async def send(context: TurnContext) -> None:
             context.activity.id = None  # a new message, not a reply to the continuation
-            await self._send(context, message.replies, repost=False)
+            await self._send(context, message.replies, repost=False, tenant_id=address.tenant_id)
 
         try:
             await self._adapter.continue_conversation(
@@ -227,9 +163,17 @@ class TeamsChannel:
             return
         if activity.type == ActivityTypes.message:
             await self._on_message(context, tenant_id=tenant_id)
+        elif activity.type == ActivityTypes.invoke and activity.name == teams_files.INVOKE_NAME:
+            await self._on_file_consent(context, tenant_id=tenant_id)
         elif teams_activity.is_install(activity) and teams_activity.is_personal(activity):
-            await self._remember(activity, tenant_id=tenant_id)
-        # Typing, reactions, members joining a team and invokes need no answer.
+            # Installed in a personal chat: the engine remembers where to reach this
+            # person (a manager's escalations, an assigned step) and answers nothing.
+            await self._handler(
+                teams_activity.presence(
+                    activity, tenant_id=tenant_id, received_at=self._clock.now()
+                )
+            )
+        # Typing, reactions, members joining a team and other invokes need no answer.
 
     async def _on_message(self, context: TurnContext, *, tenant_id: str) -> None:
         activity = context.activity
@@ -247,40 +191,123 @@ class TeamsChannel:
                 )
                 return
         inbound = teams_activity.to_inbound(
-            activity, tenant_id=tenant_id, submit=submit, received_at=self._clock.now()
+            activity,
+            tenant_id=tenant_id,
+            submit=submit,
+            received_at=self._clock.now(),
+            mentions=await self._mentions(context) if submit is None else (),
         )
         replies = await self._handler(inbound)
         # Typed text (say "status") shows the checklist anew below; a click updates it.
-        await self._send(context, replies, repost=submit is None)
+        await self._send(context, replies, repost=submit is None, tenant_id=tenant_id)
 
-    async def _remember(self, activity: Activity, *, tenant_id: str) -> None:
-        """The bot was installed for someone: remember their personal chat for reminders.
+    async def _mentions(self, context: TurnContext) -> list[Mention]:
+        """People @mentioned besides the bot, named by Entra object id where Teams tells.
 
-        Only the person's own key is written; a manager installing the bot is known under
-        the manager key only once they write (that mapping is the engine's).
+        A mention carries only the Teams id (``29:…``), while Noodrem knows people by
+        their object id: one Bot Connector call per mentioned person looks it up, so an
+        assigned step reaches the personal chat that person uses. If the lookup fails
+        (someone outside the team, the Emulator) the Teams id stands in.
         """
-        address = teams_activity.address_of(activity, tenant_id=tenant_id)
-        if not address.user_id:
+        found = []
+        for person in teams_activity.mentioned(context.activity):
+            aad_object_id = person.aad_object_id
+            if aad_object_id is None:
+                try:
+                    member = await TeamsInfo.get_member(context, person.id)
+                    aad_object_id = member.aad_object_id or None
+                except Exception as exc:  # not a member, or no roster here
+                    log.info("Teams: could not look up a mentioned person (%s)", _describe(exc))
+            found.append(Mention(user_id=aad_object_id or person.id, name=person.name))
+        return found
+
+    async def _on_file_consent(self, context: TurnContext, *, tenant_id: str) -> None:
+        """*Allow* or *Decline* on a file consent card: upload the file, or say it was not.
+
+        The invoke is answered 200 whatever happens next: every outcome gets a message of
+        its own, and an error status would only make Teams show a vague failure on the card.
+        """
+        await context.send_activity(
+            Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200))
+        )
+        activity = context.activity
+        lang = teams_cards.language(activity.locale)
+        consent = teams_files.read_consent(activity.value)
+        if consent is None:
+            await context.send_activity(_text(teams_cards.adapter_text("unknown_button", lang)))
             return
-        async with self._store().transaction() as tx:
-            await tx.save_address(
-                user_key=user_key(Channel.TEAMS, tenant_id, address.user_id),
-                address=address_to_json(address),
-                at=self._clock.now(),
+        await self._remove_card(context)
+        if not consent.accepted:
+            await context.send_activity(
+                _text(teams_files.text("declined", lang, filename=consent.filename))
             )
+            return
+        now = self._clock.now()
+        async with self._store().transaction() as tx:
+            stored = await tx.get_file(consent.file_id, now=now)
+        owner = user_key(Channel.TEAMS, tenant_id, teams_activity.user_id_of(activity))
+        if stored is None or stored.owner != owner:  # expired, or not made for this person
+            await context.send_activity(_text(teams_files.text("gone", lang)))
+            return
+        if not await teams_files.upload(consent.upload_url, stored.data):
+            await context.send_activity(
+                _text(
+                    teams_files.upload_failed_text(
+                        consent, filename=stored.filename, now=now, lang=lang
+                    )
+                )
+            )
+            return
+        done = _text(teams_files.text("uploaded", lang, filename=consent.name or stored.filename))
+        done.attachments = [Attachment().deserialize(teams_files.info_card(consent))]
+        await context.send_activity(done)
+
+    async def _remove_card(self, context: TurnContext) -> None:
+        """Take the answered consent card away, so the file is not offered twice."""
+        card_id = context.activity.reply_to_id
+        if not card_id:
+            return
+        try:
+            await context.delete_activity(card_id)
+        except ErrorResponseException as exc:  # already gone
+            log.info("Teams: a consent card could not be removed (%s)", _describe(exc))
 
     # Outbound -----------------------------------------------------------------------------
 
-    async def _send(self, context: TurnContext, replies: Sequence[Reply], *, repost: bool) -> None:
-        lang = teams_cards.language(context.activity.locale)
+    async def _send(
+        self, context: TurnContext, replies: Sequence[Reply], *, repost: bool, tenant_id: str
+    ) -> None:
         for reply in replies:
             if reply.card_key is not None:
                 await self._place_card(context, reply, repost=repost)
             else:
                 await context.send_activity(_activity(reply))
             if reply.attachment is not None:
-                note = teams_cards.attachment_note(reply.attachment, lang)
-                await context.send_activity(_text(note))
+                await self._send_file(context, reply.attachment, tenant_id=tenant_id)
+
+    async def _send_file(self, context: TurnContext, file: File, *, tenant_id: str) -> None:
+        """A personal chat gets a file consent card, any other chat a signed, expiring link;
+        either way the file is stored for the person of this conversation only."""
+        activity = context.activity
+        lang = teams_cards.language(activity.locale)
+        if self._publish_link is None:  # the app did not give this channel a file store
+            await context.send_activity(
+                _text(teams_files.text("not_sent", lang, filename=file.filename))
+            )
+            return
+        owner = user_key(Channel.TEAMS, tenant_id, teams_activity.user_id_of(activity))
+        link = await self._publish_link(file, owner)
+        if teams_activity.is_personal(activity):
+            card = teams_files.consent_card(file, link=link, lang=lang)
+            offer = Activity(
+                type=ActivityTypes.message, attachments=[Attachment().deserialize(card)]
+            )
+            await context.send_activity(offer)
+        else:
+            now = self._clock.now()
+            await context.send_activity(
+                _text(teams_files.link_text(file, link=link, now=now, lang=lang))
+            )
 
     async def _place_card(self, context: TurnContext, reply: Reply, *, repost: bool) -> None:
         """Post a keyed card once per conversation, then replace it where it stands."""
@@ -334,12 +361,3 @@ def _describe(exc: Exception) -> str:
 
 def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -8,6 +8,10 @@ notification as "sent a card", and a reminder must say what it is about. Anythin
 title, fields, buttons or inputs becomes an Adaptive Card whose buttons are
 ``Action.Submit`` carrying ``{"noodrem": Action.encode()}``; Teams merges the values of the
 card's inputs into that object, which ``read_submit`` turns back into an action and a form.
+
+Teams shows six actions in a row and folds any further ones into an overflow menu, where
+nobody finds "Next page" of a list. A card with more buttons than that gets them in rows
+of six (``ActionSet`` elements) instead, all visible.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.messages import Action, Attachment, ButtonStyle, Lang, Reply, ReplyKind
+from bot.messages import Action, ButtonStyle, Lang, Reply, ReplyKind
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.5"
@@ -24,6 +28,7 @@ ACTION_KEY = "noodrem"
 REQUIRED_KEY = "noodrem.required"  # {field_id: label} of the inputs a submit needs filled in
 SUBMIT_TITLE = "OK"  # the same word in Dutch and English; the input's label says what it is
 MAX_INPUT = 500  # what the engine keeps of a typed record or reason
+MAX_ACTIONS = 6  # what Teams shows in one row of actions
 
 _BOLD = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])")
 _STYLES = {ButtonStyle.PRIMARY: "positive", ButtonStyle.DANGER: "destructive"}
@@ -35,10 +40,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "unknown_button": (
         "Deze knop ken ik niet (meer). Typ *status* voor het actuele overzicht.",
         "I don't know this button (any more). Type *status* for the current checklist.",
-    ),
-    "attachment": (
-        "📎 {filename} (dit bestand kan ik in Teams nog niet meesturen)",
-        "📎 {filename} (I cannot attach this file in Teams yet)",
     ),
 }
 
@@ -84,11 +85,6 @@ def adapter_text(key: str, lang: Lang, **values: str) -> str:
     return markdown((en if lang == "en" else nl).format(**values))
 
 
-def attachment_note(attachment: Attachment, lang: Lang) -> str:
-    """Stands in for a file until the FileConsentCard upload exists: at least its name."""
-    return adapter_text("attachment", lang, filename=attachment.filename)
-
-
 def needs_card(reply: Reply) -> bool:
     return bool(reply.title or reply.fields or reply.buttons or reply.inputs or reply.card_key)
 
@@ -104,9 +100,10 @@ def message_text(reply: Reply) -> str:
 
 
 def summary(reply: Reply) -> str:
-    """What a notification shows for a card (otherwise just "sent a card")."""
+    """What a notification shows for a card (otherwise just "sent a card"): plain text,
+    so a reminder's notification says what it is about."""
     first_line = reply.text.strip().split("\n", 1)[0]
-    return (reply.title or first_line)[:200]
+    return _BOLD.sub(r"\1", reply.title or first_line)[:200]
 
 
 def card(reply: Reply) -> dict[str, Any]:
@@ -166,7 +163,12 @@ def card(reply: Reply) -> dict[str, Any]:
         "msteams": {"width": "Full"},
         "body": body,
     }
-    if actions:
+    if len(actions) > MAX_ACTIONS:
+        body.extend(
+            {"type": "ActionSet", "actions": actions[start : start + MAX_ACTIONS]}
+            for start in range(0, len(actions), MAX_ACTIONS)
+        )
+    elif actions:
         content["actions"] = actions
     return content
 

@@ -7,7 +7,7 @@ from bot.answers import AnswerError, Parsed, parse_answer
 from bot.flows import steps
 from bot.flows.turn import Mode, Turn
 from bot.messages import Reply, ReplyKind
-from bot.playbook import FactType
+from bot.playbook import FactSpec, FactType
 from bot.ports import Fact, FactStatus, Incident
 
 
@@ -53,13 +53,7 @@ async def answer(
     text: str | None = None,
     option: str | None = None,
 ) -> None:
-    incident = await turn.lock_incident(incident_id)
-    await turn.ensure_participant(incident)
-    playbook = turn.playbook_of(incident)
-    try:
-        spec = playbook.fact(fact_id or "")
-    except KeyError:
-        raise turn.fail("stale_button") from None
+    incident, spec = await _fact_of(turn, incident_id, fact_id)
     labels = cards.option_labels(spec, turn.lang)
     if option is not None:
         if option not in dict(labels):
@@ -101,14 +95,20 @@ async def answer(
     await _continue(turn, incident)
 
 
-async def skip(turn: Turn, incident_id: str | None, fact_id: str | None) -> None:
+async def _fact_of(
+    turn: Turn, incident_id: str | None, fact_id: str | None
+) -> tuple[Incident, FactSpec]:
+    """The incident, locked, and the fact a button or answer is about (or a refusal)."""
     incident = await turn.lock_incident(incident_id)
     await turn.ensure_participant(incident)
-    playbook = turn.playbook_of(incident)
     try:
-        spec = playbook.fact(fact_id or "")
+        return incident, turn.playbook_of(incident).fact(fact_id or "")
     except KeyError:
         raise turn.fail("stale_button") from None
+
+
+async def skip(turn: Turn, incident_id: str | None, fact_id: str | None) -> None:
+    incident, spec = await _fact_of(turn, incident_id, fact_id)
     known = await turn.tx.get_facts(incident.id)
     if spec.id not in known or known[spec.id].status is FactStatus.UNKNOWN:
         await turn.tx.set_fact(

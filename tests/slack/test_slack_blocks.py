@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.channels import slack_blocks as blocks
-from bot.channels.slack_inbound import click_event_id, plain_text
+from bot.channels.slack_inbound import click_event_id, mentioned, plain_text, with_names
 from bot.messages import (
     Action,
     ActionName,
@@ -113,10 +113,38 @@ def test_foreign_values_are_refused(raw: str) -> None:
 
 def test_plain_text_from_slack_markup() -> None:
     raw = (
-        "<@UBOT> status &amp; <https://x.example/a|de link> <mailto:a@b.nl|a@b.nl> <#C1|fin> <@U2>"
+        "<@UBOT> status &amp; <https://x.example/a|de link> <mailto:a@b.nl|a@b.nl> <#C1|fin> "
+        "<@U2> <!here>"
     )
-    assert plain_text(raw, bot_user_id="UBOT") == "status & de link a@b.nl #fin <@U2>"
+    assert plain_text(raw, bot_user_id="UBOT") == "status & de link a@b.nl #fin @U2 @here"
     assert plain_text("&lt;b&gt;") == "<b>"
+    assert plain_text("&lt;@U2&gt;") == "<@U2>", "typed, not a mention: Slack escaped it"
+
+
+def test_mentions_become_names() -> None:
+    raw = "<@UBOT> geef dit aan <@U0PIET> en <@U0ANN|ann>, <@U0PIET> weet het"
+    assert mentioned(raw, bot_user_id="UBOT") == {"U0PIET": "", "U0ANN": "ann"}
+    names = {"U0PIET": "Piet de Vries"}
+    assert (
+        plain_text(raw, bot_user_id="UBOT", names=names)
+        == "geef dit aan @Piet de Vries en @ann, @Piet de Vries weet het"
+    )
+    typed = "  <@U0PIET> & <b>  "  # a modal's input: raw text, nothing escaped
+    assert mentioned(typed) == {"U0PIET": ""}
+    assert with_names(typed, names) == "@Piet de Vries & <b>"
+    assert mentioned("Piet") == {}
+
+
+def test_person_inputs_are_a_user_picker() -> None:
+    assign = Action(ActionName.STEP_ASSIGN, "NR-ABC234", "police-report")
+    request = InputRequest("person", "Persoon", assign)
+    modal = blocks.form_modal((request,), text="Aan wie?", conversation_id="D1", locale="nl")
+    [picker] = [b["element"] for b in modal["blocks"] if b["type"] == "input"]
+    assert picker == {"type": "users_select", "action_id": blocks.VALUE_FIELD}
+    context = blocks.FormContext.decode(modal["private_metadata"])
+    picked = {"state": {"values": {"person": {"value": {"selected_user": "U0PIET"}}}}}
+    assert blocks.form_values(picked, context) == {"person": "<@U0PIET>"}
+    assert blocks.form_values({"state": {"values": {}}}, context) == {"person": ""}
 
 
 def test_click_ids_are_stable_per_delivery_and_differ_per_click() -> None:

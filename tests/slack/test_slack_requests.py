@@ -15,6 +15,7 @@ from tests.slack.conftest import MakePerson, events_of, open_incident_ids
 from tests.slack.driver import (
     TEAM,
     SignedSlack,
+    SlackUser,
     event_body,
     interaction_body,
     signed_headers,
@@ -190,67 +191,37 @@ async def test_report_as_fraud_shortcut_starts_in_a_dm_with_the_message_as_evide
 async def test_home_tab_lists_open_incidents(
     bot: RunningApp, person: MakePerson, fake: FakeSlack, slack: SignedSlack
 ) -> None:
-    async def open_home(user: str) -> dict[str, Any]:
+    async def open_home(user: SlackUser) -> dict[str, Any]:
         event = {
             "type": "app_home_opened",
-            "user": user,
-            "channel": f"D{user}",
+            "user": user.user_id,
+            "channel": user.dm,
             "tab": "home",
             "event_ts": f"{time.time():.6f}",
         }
         body = event_body(event)
-        mark = len(fake.calls)
-        assert await slack.event(body) == 200
-        await fake.settle(mark)
-        [published] = fake.outputs(mark)
-        assert published.method == "views.publish" and published.args["user_id"] == user
+        [published] = await user.send_event(body)
+        assert published.method == "views.publish" and published.args["user_id"] == user.user_id
         mark = len(fake.calls)
         assert await slack.event(body, retry=1) == 200
         await fake.quiet()
         assert fake.outputs(mark) == [], "a redelivery leaves the published view alone"
-        return published.args["view"]
+        return dict(published.args["view"])
 
     jan = person("U0JAN", "Jan Jansen")
-    empty = await open_home(jan.user_id)
+    empty = await open_home(jan)
     assert empty["type"] == "home" and "geen open incidenten" in json.dumps(empty)
     await jan.say(START_NL)
     await jan.press("Ja")
     [incident] = await open_incident_ids(bot)
 
-    person("U0MIRA", "Mira Manager")
-    person("U0PIET", "Piet")
-    assert incident in json.dumps(await open_home("U0MIRA"), ensure_ascii=False)  # a manager
-    assert incident not in json.dumps(await open_home("U0PIET"), ensure_ascii=False)
-    home = await open_home(jan.user_id)
+    mira, piet = person("U0MIRA", "Mira Manager"), person("U0PIET", "Piet")
+    assert incident in json.dumps(await open_home(mira), ensure_ascii=False)  # a manager
+    assert incident not in json.dumps(await open_home(piet), ensure_ascii=False)
+    home = await open_home(jan)
     assert "Eerstvolgende deadline" in json.dumps(home, ensure_ascii=False)
 
-    # A button on the Home tab answers in the DM.
-    button = next(
-        e
-        for b in home["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["text"]["text"] == incident
-    )
-    click = {
-        "type": "block_actions",
-        "user": {"id": jan.user_id, "username": "jan", "team_id": TEAM},
-        "api_app_id": "A0NOODREM",
-        "container": {"type": "view", "view_id": "V0HOME"},
-        "trigger_id": "7.U0JAN.trigger",
-        "team": {"id": TEAM, "domain": "acme"},
-        "view": {"id": "V0HOME", "type": "home"},
-        "actions": [
-            {
-                "action_id": button["action_id"],
-                "block_id": "b",
-                "value": button["value"],
-                "type": "button",
-                "action_ts": f"{time.time():.6f}",
-            }
-        ],
-    }
-    shown = await jan.send_click(click)
+    shown = await jan.press_on_home(incident)  # a button on the Home tab answers in the DM
     assert fake.calls_of("conversations.open")[-1].args["users"] == jan.user_id
     assert {c.args["channel"] for c in shown} == {jan.dm}
     assert f"Overzicht {incident}" in texts(shown)
