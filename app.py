@@ -5,6 +5,7 @@ python app.py validate [PATH]  check playbooks without starting
 python app.py export INCIDENT --format pdf|json|csv [-o FILE] [--lang nl|en]
 python app.py verify FILE.json  check that an exported timeline is unaltered
 python app.py register --format csv|pdf [-o FILE]  the breach register (Art. 33(5) GDPR)
+    python app.py teams-package [-o FILE]  zip the Teams app for upload
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.channels import slack, teams
+from bot.channels import slack, teams, teams_package
 from bot.channels.base import ChannelFactory
 from bot.channels.downloads import Downloads
 from bot.channels.web import WebChat
@@ -258,6 +259,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     register.add_argument("--lang", choices=["nl", "en"], help="default: the organisation's")
     register.add_argument("--org", help="only this organisation's incidents (its id)")
+    package = commands.add_parser("teams-package", help="zip the Teams app for upload")
+    package.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path(teams_package.DEFAULT_NAME),
+        help=f"zip file, or a folder to write {teams_package.DEFAULT_NAME} into",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -276,6 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return evidence_cli.register_main(
             os.environ, fmt=args.format, out=args.output, lang=args.lang, org_id=args.org
         )
+    if args.command == "teams-package":
+        return teams_package.command(args.output, os.environ)
     try:
         settings = Settings.from_env(os.environ)
         asyncio.run(serve(settings))

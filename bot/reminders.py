@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.flows.turn import SYSTEM_ACTOR, Turn
@@ -304,9 +304,4 @@ async def _owner_name(tx: Transaction, incident: Incident, step: Step) -> str:
 
 
 def _with_note(reply: Reply, note: str) -> Reply:
-    return Reply(
-        kind=reply.kind,
-        text=f"{reply.text}\n{note}",
-        incident_id=reply.incident_id,
-        late=reply.late,
-    )
+    return replace(reply, text=f"{reply.text}\n{note}")

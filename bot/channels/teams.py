@@ -9,7 +9,12 @@ The endpoint is ``POST /api/messages`` on the shared aiohttp app. With ``MICROSO
 set, each request must carry a valid Bot Framework token, checked before anything is read
 into the store. Without an app id the SDK checks nothing and would post replies to any
 ``serviceUrl`` a caller names, so that mode (``TEAMS_LOCAL=1``, for the Bot Framework
-Emulator) is only served on a loopback address.
+Emulator) is only served on a loopback address (``teams_settings`` enforces it).
+
+Besides messages and card submits the adapter handles two more activities: an install in
+a personal chat tells the engine where that person can be reached (so a manager who
+installed Noodrem but never wrote gets escalations privately), and a ``fileConsent/invoke``
+uploads the evidence file the person allowed (``teams_files``).
 """
 
 from __future__ import annotations

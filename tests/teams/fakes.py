@@ -1,9 +1,11 @@
 """A local fake Bot Connector and Teams users who post activities as Teams sends them.
 
-The connector is a real aiohttp server on loopback that implements the three Bot
-Connector calls Noodrem makes (send, reply, update) and records each one. It also keeps
-what a Teams client would show: every message by id in its latest version, so a test can
-press a button on the card as it looks now, or on an old copy of it.
+The connector is a real aiohttp server on loopback that implements the Bot Connector
+calls Noodrem makes (send, reply, update, delete, look up a member) and records each one.
+It also keeps what a Teams client would show: every message by id in its latest version,
+so a test can press a button on the card as it looks now, or on an old copy of it. And it
+stands in for OneDrive: ``upload_url()`` names a place the bot may PUT a file to, as
+Teams' ``uploadInfo.uploadUrl`` does after a person allowed a file consent card.
 
 Activity shapes follow the Teams documentation: ``channelId: msteams``, ``from`` with an
 ``aadObjectId``, ``conversation`` with ``conversationType`` and ``tenantId``,
@@ -32,33 +34,51 @@ MIRA = "0b7e6c2a-1d4f-4e8a-b3c9-5a6d7e8f9a01"  # a manager's aadObjectId in ORG
 BOT_ID = "28:6b3a9c1e-7d2f-4a8b-9c0d-1e2f3a4b5c6d"
 BOT_NAME = "Noodrem"
 CARD = "application/vnd.microsoft.card.adaptive"
+CONSENT = "application/vnd.microsoft.teams.card.file.consent"
+FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
 
 
 @dataclass
 class Sent:
     """One call the bot made to the connector."""
 
-    kind: str  # "send" (new message), "reply" (new message as a reply), "update" (PUT)
+    kind: str  # "send" (new message), "reply" (as a reply), "update" (PUT), "delete"
     conversation_id: str
     activity_id: str  # the id of the message sent or replaced
     body: dict[str, Any]
 
 
 @dataclass
+class Upload:
+    """One PUT of a file into the fake OneDrive."""
+
+    name: str
+    headers: dict[str, str]
+    data: bytes
+
+
+@dataclass
 class FakeConnector:
-    """``POST /v3/conversations/{id}/activities[/{replyToId}]`` and ``PUT …/{activityId}``."""
+    """``POST /v3/conversations/{id}/activities[/{replyToId}]``, ``PUT`` and ``DELETE
+    …/{activityId}``, ``GET /v3/conversations/{id}/members/{memberId}``, and uploads."""
 
     url: str = ""
     calls: list[Sent] = field(default_factory=list)
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # latest version by id
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)  # Teams id -> account
+    uploads: list[Upload] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
 
     async def start(self) -> None:
-        app = web.Application()
+        app = web.Application(client_max_size=20 * 1024 * 1024)
+        activity = "/v3/conversations/{conversation}/activities/{activity}"
         app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
-        app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._send)
-        app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
+        app.router.add_post(activity, self._send)
+        app.router.add_put(activity, self._update)
+        app.router.add_delete(activity, self._delete)
+        app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
+        app.router.add_put("/onedrive/{name}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -69,6 +89,10 @@ class FakeConnector:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    def upload_url(self, name: str, *, works: bool = True) -> str:
+        """Where Teams would let the bot upload ``name`` (a 404 when not ``works``)."""
+        return f"{self.url}{'onedrive' if works else 'nowhere'}/{name}"
 
     def in_conversation(self, conversation_id: str) -> list[dict[str, Any]]:
         """What the conversation shows now, oldest first (updated cards as updated, deleted
@@ -93,14 +117,48 @@ class FakeConnector:
         self.messages[activity_id] = {**body, "id": activity_id}
         return web.json_response({"id": activity_id})
 
+    async def _delete(self, request: web.Request) -> web.Response:
+        conversation, activity_id = (
+            request.match_info["conversation"],
+            request.match_info["activity"],
+        )
+        if activity_id not in self.messages or activity_id not in {
+            c.activity_id for c in self.calls if c.conversation_id == conversation
+        }:
+            return web.json_response({"error": {"code": "NotFound"}}, status=404)
+        del self.messages[activity_id]
+        self.calls.append(Sent("delete", conversation, activity_id, {}))
+        return web.Response(status=200)
 
-def cards(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    async def _member(self, request: web.Request) -> web.Response:
+        """A Teams account as the roster knows it (with its ``aadObjectId``), else 404."""
+        member = self.members.get(request.match_info["member"])
+        if member is None:
+            return web.json_response(
+                {"error": {"code": "MemberNotFoundInConversation"}}, status=404
+            )
+        return web.json_response(member)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        data = await request.read()
+        self.uploads.append(Upload(request.match_info["name"], dict(request.headers), data))
+        return web.json_response({"id": "drive-item", "size": len(data)}, status=201)
+
+
+def cards(messages: list[dict[str, Any]], content_type: str = CARD) -> list[dict[str, Any]]:
+    """The Adaptive Cards (or other attachments of ``content_type``) in these messages."""
     return [
-        a["content"]
+        a["content"] if content_type == CARD else a
         for m in messages
         for a in m.get("attachments") or []
-        if a["contentType"] == CARD
+        if a["contentType"] == content_type
     ]
+
+
+def actions(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """A card's buttons in order: in its ``actions``, or in rows (``ActionSet``) in the body."""
+    rows = [e["actions"] for e in card["body"] if e["type"] == "ActionSet"]
+    return [a for row in rows for a in row] + card.get("actions", [])
 
 
 def texts(items: list[Sent] | list[dict[str, Any]]) -> str:
@@ -167,6 +225,17 @@ class TeamsUser:
         self.locale = locale
         self.tenant_id = tenant_id
         self.headers: dict[str, str] = {}
+        connector.members[self.teams_id] = {
+            "id": self.teams_id,
+            "name": name,
+            "aadObjectId": self.aad_object_id,
+            "tenantId": tenant_id,
+        }
+
+    @property
+    def teams_id(self) -> str:
+        """The person's Teams id for this bot (``from.id``), as a mention names them."""
+        return f"29:{self.aad_object_id}"
 
     def activity(self, activity_type: str = "message", **fields: Any) -> dict[str, Any]:
         conversation: dict[str, Any] = {
@@ -186,7 +255,7 @@ class TeamsUser:
             "serviceUrl": self.connector.url,
             "channelId": "msteams",
             "from": {
-                "id": f"29:{self.aad_object_id}",
+                "id": self.teams_id,
                 "name": self.name,
                 "aadObjectId": self.aad_object_id,
             },
@@ -201,9 +270,15 @@ class TeamsUser:
         }
 
     async def say(
-        self, text: str, *, mention: bool | None = None, activity_id: str | None = None
+        self,
+        text: str,
+        *,
+        mention: bool | None = None,
+        activity_id: str | None = None,
+        people: tuple[TeamsUser, ...] = (),
     ) -> list[Sent]:
-        """Type a message; in a channel it starts with the bot's @mention."""
+        """Type a message; in a channel it starts with the bot's @mention. Each of
+        ``people`` is @mentioned after the text, as Teams sends it (Teams id and name)."""
         activity = self.activity(textFormat="plain", text=text)
         if mention if mention is not None else self.conversation.type == "channel":
             tag = f"<at>{BOT_NAME}</at>"
@@ -211,7 +286,61 @@ class TeamsUser:
             activity["entities"].append(
                 {"type": "mention", "mentioned": {"id": BOT_ID, "name": BOT_NAME}, "text": tag}
             )
+        for person in people:
+            tag = f"<at>{person.name}</at>"
+            activity["text"] = f"{activity['text']} {tag}".strip()
+            activity["entities"].append(
+                {
+                    "type": "mention",
+                    "mentioned": {"id": person.teams_id, "name": person.name},
+                    "text": tag,
+                }
+            )
         return await self.post(activity, activity_id=activity_id)
+
+    async def install(self, how: str = "installationUpdate") -> list[Sent]:
+        """Add the app in this (personal) chat: ``installationUpdate`` with action ``add``,
+        or ``conversationUpdate`` naming the bot among the members added."""
+        if how == "installationUpdate":
+            return await self.post(self.activity("installationUpdate", action="add"))
+        return await self.post(
+            self.activity(
+                "conversationUpdate",
+                membersAdded=[
+                    {"id": BOT_ID},
+                    {"id": self.teams_id, "aadObjectId": self.aad_object_id},
+                ],
+            )
+        )
+
+    async def answer_consent(
+        self,
+        card_id: str,
+        *,
+        allow: bool,
+        upload_url: str = "",
+        context: dict[str, Any] | None = None,
+    ) -> list[Sent]:
+        """Press *Allow* or *Decline* on the file consent card ``card_id``: the
+        ``fileConsent/invoke`` Teams sends, with ``uploadInfo`` on *Allow*."""
+        card = self.connector.messages[card_id]["attachments"][0]
+        content = card["content"]
+        value: dict[str, Any] = {
+            "type": "fileUpload",
+            "action": "accept" if allow else "decline",
+            "context": context or content["acceptContext" if allow else "declineContext"],
+        }
+        if allow:
+            value["uploadInfo"] = {
+                "contentUrl": f"https://contoso.sharepoint.com/personal/x/{card['name']}",
+                "name": card["name"],
+                "uploadUrl": upload_url,
+                "uniqueId": "1150D938-8870-4044-9F2C-5BBDEBA70C8C",
+                "fileType": "pdf",
+                "etag": "1",
+            }
+        invoke = self.activity("invoke", name="fileConsent/invoke", value=value, replyToId=card_id)
+        return await self.post(invoke)
 
     async def press(
         self, label: str, *, form: dict[str, str] | None = None, old: int = 0
@@ -227,7 +356,7 @@ class TeamsUser:
             for card in cards([message]):
                 inputs = [e for e in card["body"] if e["type"] == "Input.Text"]
                 if inputs:
-                    data = card["actions"][-1]["data"]
+                    data = actions(card)[-1]["data"]
                     return await self.click(message["id"], {**data, inputs[-1]["id"]: value})
         raise AssertionError("no input field in the conversation")
 
@@ -238,7 +367,7 @@ class TeamsUser:
         found = []
         for message in reversed(self.connector.in_conversation(self.conversation.id)):
             for card in cards([message]):
-                for action in reversed(card.get("actions", [])):
+                for action in reversed(actions(card)):
                     if action["title"].startswith(label):
                         found.append((message["id"], action["data"]))
         if not found:

@@ -10,7 +10,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.channels.teams import TeamsChannel, TeamsSettings
+from bot.channels.teams import TeamsChannel
+from bot.channels.teams_settings import TeamsSettings
 from bot.clock import ManualClock
 from bot.messages import (
     Action,
@@ -20,12 +21,20 @@ from bot.messages import (
     Button,
     Channel,
     Inbound,
+    Mention,
     Outbound,
     Reply,
     ReplyKind,
 )
 from storage import SqlStore
-from tests.teams.fakes import START, FakeConnector, TeamsUser, personal_chat, texts
+from tests.teams.fakes import (
+    START,
+    FakeConnector,
+    TeamsUser,
+    channel_thread,
+    personal_chat,
+    texts,
+)
 
 CHECKLIST = Reply(
     kind=ReplyKind.CHECKLIST,
@@ -82,7 +91,7 @@ def jan(adapter: Adapter, connector: FakeConnector, http: aiohttp.ClientSession)
     )
 
 
-async def test_an_attachment_is_named_until_files_can_be_sent(
+async def test_without_a_file_store_an_attachment_is_only_named(
     adapter: Adapter, jan: TeamsUser
 ) -> None:
     pdf = Attachment(filename="NR-AAAAAA-bewijs.pdf", content_type="application/pdf", data=b"%")
@@ -90,8 +99,48 @@ async def test_an_attachment_is_named_until_files_can_be_sent(
     sent = await jan.say("bewijs")
     assert [s.body["text"] for s in sent] == [
         "Het bewijs:",
-        "📎 NR-AAAAAA-bewijs.pdf (dit bestand kan ik in Teams nog niet meesturen)",
+        "📎 NR-AAAAAA-bewijs.pdf (dit bestand kan ik hier niet meesturen)",
     ]
+
+
+async def test_mentions_name_people_by_their_entra_object_id(
+    adapter: Adapter, jan: TeamsUser, connector: FakeConnector, http: aiohttp.ClientSession
+) -> None:
+    thread = channel_thread()
+    piet = TeamsUser(
+        http, bot_url=adapter.url, connector=connector, name="Piet", conversation=thread
+    )
+    mira = TeamsUser(
+        http, bot_url=adapter.url, connector=connector, name="Mira", conversation=thread
+    )
+    stranger = TeamsUser(
+        http, bot_url=adapter.url, connector=connector, name="Gast", conversation=thread
+    )
+    del connector.members[stranger.teams_id]  # not in the team's roster
+    await mira.say("aan", people=(piet, stranger, piet))
+    inbound = adapter.script.seen[-1]
+    assert inbound.text == "aan @Piet @Gast @Piet", "the bot's own mention is gone"
+    assert inbound.mentions == (
+        Mention(user_id=piet.aad_object_id, name="Piet"),
+        Mention(user_id=stranger.teams_id, name="Gast"),  # no object id: the Teams id
+    )
+    assert inbound.personal_address is None, "a channel is nobody's own chat"
+    assert inbound.address is not None and inbound.address.conversation_id == thread.channel_id
+
+    named = mira.activity(text="aan <at>Gast</at>")  # an entity that names the object id
+    named["entities"].append(
+        {
+            "type": "mention",
+            "mentioned": {"id": stranger.teams_id, "name": "Gast", "aadObjectId": "aad-gast"},
+            "text": "<at>Gast</at>",
+        }
+    )
+    await mira.post(named)
+    assert adapter.script.seen[-1].mentions == (Mention(user_id="aad-gast", name="Gast"),)
+
+    await jan.say("hallo")
+    private = adapter.script.seen[-1]
+    assert private.mentions == () and private.personal_address == private.address
 
 
 async def test_card_data_that_is_not_ours_never_reaches_the_engine(

@@ -6,11 +6,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 import aiohttp
+import pytest
 
 from bot.clock import ManualClock
 from bot.messages import Channel, user_key
-from bot.ports import Event
 from tests.harness import RunningApp, running_app
+from tests.teams.chat import (
+    events_of,
+    finish_step,
+    incident_in,
+    input_fields,
+    open_incident,
+    run_reminders,
+    skip_facts,
+    to,
+)
 from tests.teams.fakes import (
     LOCAL,
     MIRA,
@@ -18,59 +28,12 @@ from tests.teams.fakes import (
     TENANT,
     FakeConnector,
     People,
-    Sent,
     TeamsUser,
     cards,
     channel_thread,
     personal_chat,
     texts,
 )
-
-
-async def events_of(app: RunningApp, incident_id: str) -> list[Event]:
-    async with app.runtime.require_store().transaction() as tx:
-        return await tx.get_events(incident_id)
-
-
-async def open_incident(user: TeamsUser, text: str = "we hebben een oplichter betaald") -> str:
-    confirm = await user.say(text)
-    assert cards([s.body for s in confirm]), "the question comes as a card with buttons"
-    opened = await user.press("Ja" if user.locale.startswith("nl") else "Yes")
-    return incident_in(opened)
-
-
-def incident_in(sent: list[Sent]) -> str:
-    ids = {
-        word.strip("*.,")
-        for word in texts(sent).split()
-        if word.strip("*.,").startswith("NR-") and len(word.strip("*.,")) == 9
-    }
-    assert len(ids) == 1, ids
-    return ids.pop()
-
-
-def input_fields(sent: list[Sent]) -> list[dict]:
-    return [
-        e
-        for card in cards([s.body for s in sent])
-        for e in card["body"]
-        if e["type"] == "Input.Text"
-    ]
-
-
-async def skip_facts(user: TeamsUser) -> None:
-    """Answer the six questions with "don't know" and "no mailbox hacked"."""
-    for _ in range(5):
-        await user.press("Weet ik nog niet")
-    await user.press("Nee")
-
-
-async def finish_step(user: TeamsUser) -> list[Sent]:
-    """Press Done on the newest step card and fill in whatever it asks."""
-    sent = await user.press("Gedaan")
-    while fields := input_fields(sent):
-        sent = await user.submit("REF-123" if fields[-1]["isRequired"] else "-")
-    return sent
 
 
 async def test_whole_flow_in_dutch_in_a_personal_chat(
@@ -96,7 +59,13 @@ async def test_whole_flow_in_dutch_in_a_personal_chat(
     card = cards([first_step[-1].body])[0]
     assert "Rabobank fraudelijn" in texts(first_step) and "088-722 67 67" in texts(first_step)
     assert "10:15 (nog 15 min)" in texts(first_step)
-    assert [a["title"] for a in card["actions"]] == ["Gedaan", "Lukt nu niet", "Overslaan", "Help"]
+    assert [a["title"] for a in card["actions"]] == [
+        "Gedaan",
+        "Lukt nu niet",
+        "Overslaan",
+        "Help",
+        "Toewijzen",
+    ]
     assert all(a["type"] == "Action.Submit" for a in card["actions"])
 
     clock.advance(timedelta(minutes=7))
@@ -231,30 +200,71 @@ async def test_a_redelivered_activity_opens_no_second_incident(
 async def test_reminders_and_escalations_arrive_proactively(
     bot: RunningApp, person: People, connector: FakeConnector, clock: ManualClock
 ) -> None:
+    """The default policy: the owner 5 minutes before a deadline within the hour and at
+    it, the lead at it too, the managers 15 minutes later, then hourly, at most 3 times."""
     mira = person("Mira Manager", aad_object_id=MIRA)
     await mira.say("help")  # now Noodrem knows her personal chat
     jan = person("Jan")
     incident = await open_incident(jan)
-    before = len(connector.calls)
 
-    clock.advance(timedelta(minutes=10))
-    assert await bot.run_reminders() == 1
-    reminder = connector.calls[before:]
-    assert [(s.kind, s.conversation_id) for s in reminder] == [("send", jan.conversation.id)]
-    assert "Nog 5 min" in texts(reminder) and not reminder[0].body.get("attachments")
+    clock.advance(timedelta(minutes=10))  # 10:10, five minutes before the bank deadline
+    before = await run_reminders(bot, connector)
+    assert [(s.kind, s.conversation_id) for s in before] == [("send", jan.conversation.id)]
+    assert before[0].body["summary"].startswith("⏰ Nog 5 min: Bel je bank"), (
+        "a reminder card's notification says what it is about"
+    )
+    titles = [a["title"] for a in cards([before[0].body])[0]["actions"]]
+    assert titles == ["Open stap", "Later: 15 min", "Later: 1 uur", "Later: tot…"]
 
-    clock.advance(timedelta(minutes=5))
-    await bot.run_reminders()
-    due = connector.calls[before + 1 :]
-    to_mira = [s for s in due if s.conversation_id == mira.conversation.id]
-    assert len(to_mira) == 1 and "Te laat in incident" in texts(to_mira)
-    to_jan = texts([s for s in due if s.conversation_id == jan.conversation.id])
-    assert "verstreken" in to_jan
-    assert "Otto Offline" in to_jan, "Otto never talked to the bot: his copy goes to the incident"
-    assert all(s.kind == "send" for s in due)
-    assert await bot.run_reminders() == 0
+    clock.advance(timedelta(minutes=5))  # 10:15, the deadline: the owner and the lead (Jan)
+    due = await run_reminders(bot, connector)
+    to_jan = texts(to(jan, due))
+    assert "De deadline van *Bel je bank" in to_jan and "Te laat in incident" in to_jan
+    assert to(mira, due) == [], "the managers only after a further 15 minutes"
+
+    clock.advance(timedelta(minutes=15))  # 10:30
+    later = await run_reminders(bot, connector)
+    escalated = [s for s in to(mira, later) if "Bel je bank" in texts([s])]
+    assert len(escalated) == 1 and "Te laat in incident" in texts(escalated)
+    assert "Verantwoordelijk: Jan" in texts(escalated)
+    fallback = texts(to(jan, later))
+    assert "Otto Offline" in fallback, "Otto never talked to the bot: his copy goes to the incident"
+    assert all(s.kind == "send" for s in due + later)
+
+    repeats = []
+    for _ in range(5):  # repeated every hour while overdue, at most 3 times
+        clock.advance(timedelta(hours=1))
+        repeats += [
+            s for s in to(mira, await run_reminders(bot, connector)) if "Bel je bank" in texts([s])
+        ]
+    assert len(repeats) == 3
+    assert await bot.run_reminders() == 0, "each reminder is sent once"
     events = await events_of(bot, incident)
-    assert [e.kind for e in events].count("escalation_sent") == 1
+    bank = [e for e in events if e.kind == "escalation_sent" and e.data["step"] == "call-bank"]
+    assert len(bank) == 1 + 1 + 3  # the lead once, the managers once, then three repeats
+
+
+async def test_a_reminder_card_opens_the_step_and_snoozes_with_a_reason(
+    bot: RunningApp, person: People, connector: FakeConnector, clock: ManualClock
+) -> None:
+    jan = person("Jan")
+    incident = await open_incident(jan)
+    clock.advance(timedelta(minutes=10))
+    await run_reminders(bot, connector)
+    step = await jan.press("Open stap")
+    assert "Stap 1: Bel je bank" in texts(step)
+    asked = await jan.press("Later: 15 min")
+    assert input_fields(asked)[0]["id"] == "reason", "a snooze needs a reason"
+    snoozed = await jan.submit("in de wacht bij de bank")
+    assert "uitgesteld tot 10:25" in texts(snoozed) and "deadline blijft 10:15" in texts(snoozed)
+    clock.advance(timedelta(minutes=5))  # 10:15: the owner's reminder now waits until 10:25
+    assert not [
+        s for s in to(jan, await run_reminders(bot, connector)) if "verstreken" in texts([s])
+    ]
+    events = await events_of(bot, incident)
+    assert [e.data["reason"] for e in events if e.kind == "reminder_snoozed"] == [
+        "in de wacht bij de bank"
+    ]
 
 
 async def test_a_channel_mention_starts_and_follows_an_incident(
@@ -282,20 +292,23 @@ async def test_a_channel_mention_starts_and_follows_an_incident(
     assert joins == [("Jan", "reporter"), ("Piet", "colleague")]
 
 
+@pytest.mark.parametrize("how", ["installationUpdate", "conversationUpdate"])
 async def test_installing_the_bot_remembers_the_personal_chat(
-    bot: RunningApp, person: People, connector: FakeConnector
+    bot: RunningApp, person: People, connector: FakeConnector, how: str
 ) -> None:
     mira = person("Mira Manager", aad_object_id=MIRA)
-    update = mira.activity(
-        "conversationUpdate",
-        membersAdded=[{"id": "28:bot-id-is-replaced"}, {"id": f"29:{MIRA}", "aadObjectId": MIRA}],
-    )
-    update["membersAdded"][0]["id"] = update["recipient"]["id"]
-    assert await mira.post(update) == [], "an install is answered with nothing"
+    assert await mira.install(how) == [], "an install is answered with nothing"
     async with bot.runtime.require_store().transaction() as tx:
         stored = await tx.get_address(user_key(Channel.TEAMS, TENANT, MIRA))
+        as_manager = await tx.get_address("manager:acme:mira-manager")
     assert stored is not None and stored["reference"]["conversation"]["id"] == mira.conversation.id
     assert stored["reference"]["serviceUrl"] == connector.url
+    assert as_manager == stored, "escalations for the manager find her personal chat"
+
+    team = person("Piet", conversation=channel_thread())
+    assert await team.install("conversationUpdate") == []
+    async with bot.runtime.require_store().transaction() as tx:
+        assert await tx.get_address(user_key(Channel.TEAMS, TENANT, team.aad_object_id)) is None
 
 
 async def test_unknown_tenant_and_the_emulator(person: People) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app import StartupError, build_app
-from bot.channels.teams import AppType, TeamsSettings, read_settings
+from app import StartupError, build_app, main
 from bot.channels.teams_package import PackageError, build_package, command
+from bot.channels.teams_settings import AppType, TeamsSettings, read_settings
 from bot.config import Settings, SettingsError
 from tests.harness import ROOT
 from tests.teams.fakes import ORG
@@ -144,3 +144,10 @@ def test_the_package_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "MICROSOFT_APP_ID" in capsys.readouterr().err
     with pytest.raises(PackageError, match="GUID"):
         build_package(tmp_path / "x.zip", app_id="my-bot")
+
+
+def test_app_py_teams_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MICROSOFT_APP_ID", APP_ID)
+    assert main(["teams-package", "-o", str(tmp_path / "upload.zip")]) == 0
+    with zipfile.ZipFile(tmp_path / "upload.zip") as package:
+        assert json.loads(package.read("manifest.json"))["id"] == APP_ID
