@@ -5,7 +5,7 @@ python app.py validate [PATH]  check playbooks without starting
 python app.py export INCIDENT --format pdf|json|csv [-o FILE] [--lang nl|en]
 python app.py verify FILE.json  check that an exported timeline is unaltered
 python app.py register --format csv|pdf [-o FILE]  the breach register (Art. 33(5) GDPR)
-    python app.py teams-package [-o FILE]  zip the Teams app for upload
+python app.py teams-package [-o FILE]  zip the Teams app for upload
 """
 
 from __future__ import annotations

@@ -117,14 +117,17 @@ def _header(title: str) -> Block:
 
 
 def _sections(mrkdwn: str) -> list[Block]:
-    """Text in as many sections as it needs, split at line breaks where possible."""
+    """Text in as many sections as it needs, split between paragraphs (one incident of a
+    list each) where possible, else at a line break."""
     blocks = []
     rest = mrkdwn
     while rest:
         if len(rest) <= MAX_SECTION_TEXT:
             chunk, rest = rest, ""
         else:
-            cut = rest.rfind("\n", 0, MAX_SECTION_TEXT)
+            cut = rest.rfind("\n\n", MAX_SECTION_TEXT // 2, MAX_SECTION_TEXT)
+            if cut <= 0:
+                cut = rest.rfind("\n", 0, MAX_SECTION_TEXT)
             cut = cut if cut > 0 else MAX_SECTION_TEXT
             chunk, rest = rest[:cut], rest[cut:].lstrip("\n")
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})

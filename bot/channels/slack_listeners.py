@@ -33,23 +33,14 @@ from bot.channels.slack_inbound import (
     event_team,
     evidence_form,
     interaction_team,
-    is_dm,
     mentioned,
     plain_text,
     with_names,
 )
+from bot.channels.slack_people import People
 from bot.channels.slack_send import Cards, Sender
 from bot.channels.slack_web import Failed, Person, SlackWeb, slack_time
-from bot.messages import (
-    Action,
-    ActionName,
-    Address,
-    Channel,
-    Inbound,
-    InputRequest,
-    Mention,
-    Reply,
-)
+from bot.messages import Action, ActionName, Inbound, InputRequest, Reply
 from bot.ports import Clock
 
 log = logging.getLogger(__name__)
@@ -65,7 +56,7 @@ class Listeners:
         self._handler = handler
         self._web = web
         self._sender = sender
-        self._clock = clock
+        self._people = People(web=web, handler=handler, clock=clock)
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -115,7 +106,7 @@ class Listeners:
     ) -> None:
         """The engine's list (first page, or the page a Home button asked for) as the Home
         tab; its count of open incidents is in the title."""
-        inbound, person = await self._inbound(
+        inbound, person = await self._people.inbound(
             team=team, user=user, conversation=conversation, event_id=event_id, action=action
         )
         replies = await self._handler(inbound)
@@ -128,7 +119,7 @@ class Listeners:
         """``/noodrem [status|list|help|stop|export|what happened]`` in any conversation."""
         await ack()
         async with self._working("/noodrem"):
-            inbound, person = await self._inbound(
+            inbound, person = await self._people.inbound(
                 team=str(body.get("team_id") or ""),
                 user=str(body["user_id"]),
                 conversation=str(body["channel_id"]),
@@ -159,7 +150,7 @@ class Listeners:
             author_name = (await self._web.person(str(author))).name if author else ""
             when = slack_time(ts)
             reporter = await self._web.person(user)
-            named = await self._names(mentioned(str(message.get("text") or "")))
+            named = await self._people.named(mentioned(str(message.get("text") or "")))
             form = evidence_form(
                 message,
                 author=author_name or str(message.get("username") or message.get("bot_id") or ""),
@@ -167,7 +158,7 @@ class Listeners:
                 permalink=await self._web.permalink(channel, ts) if channel and ts else None,
                 names={m.user_id: m.name for m in named},
             )
-            inbound, person = await self._inbound(
+            inbound, person = await self._people.inbound(
                 team=interaction_team(body),
                 user=user,
                 conversation=dm,
@@ -214,7 +205,7 @@ class Listeners:
                     action=pressed,
                 )
                 return
-            inbound, person = await self._inbound(
+            inbound, person = await self._people.inbound(
                 team=interaction_team(body),
                 user=user,
                 conversation=str(conversation),
@@ -249,7 +240,6 @@ class Listeners:
         question (``response_action: update``); otherwise it closes the modal and the
         question arrives as a message with its "Fill in" button.
         """
-        budget_ends = asyncio.get_running_loop().time() + SUBMIT_BUDGET
         view: Body = body.get("view") or {}
         try:
             form = FormContext.decode(str(view.get("private_metadata", "")))
@@ -264,32 +254,16 @@ class Listeners:
             return
         closed = False
         async with self._working("a form"):
-            team, user = interaction_team(body), str(body["user"]["id"])
-            found: dict[str, str] = {}
-            for value in values.values():  # a picked person, or a mention typed as <@U…>
-                found |= mentioned(value, bot_user_id=context.bot_user_id)
-            people = await self._people(team, found, sender=user)
-            names = {m.user_id: m.name for m in people}
-            inbound, person = await self._inbound(
-                team=team,
-                user=user,
-                conversation=form.conversation_id,
-                # The view id stays when a modal is updated in place; its hash does not.
-                event_id=f"{view.get('id', '')}:{view.get('hash', '')}",
-                action=form.submit,
-                form={key: with_names(value, names) for key, value in values.items()},
-                mentions=people,
+            answer = asyncio.ensure_future(
+                self._answer_form(body, form, values, bot_user_id=context.bot_user_id)
             )
-            answer = asyncio.ensure_future(self._handler(inbound))
-            wait = max(budget_ends - asyncio.get_running_loop().time(), 0.0)
-            done, _ = await asyncio.wait({answer}, timeout=wait)
-            replies = answer.result() if done else None
-            asking = next((r for r in replies or () if r.inputs), None)
-            if replies is None or asking is None:
-                await ack()
+            done, _ = await asyncio.wait({answer}, timeout=SUBMIT_BUDGET)
+            if not done:
+                await ack()  # slow: close the modal now, the answer follows as messages
                 closed = True
-                replies = await answer
-            else:
+            replies, inbound, person = await answer
+            asking = None if closed else next((r for r in replies if r.inputs), None)
+            if asking is not None:
                 next_view = form_modal(
                     asking.inputs,
                     text=asking.text,
@@ -297,27 +271,54 @@ class Listeners:
                     locale=person.locale,
                 )
                 await ack(response_action="update", view=next_view)
-                closed = True
                 replies = [r for r in replies if r is not asking]
+            elif not closed:
+                await ack()
+            closed = True
             await self._sender.send(
                 replies,
                 team=inbound.tenant_id,
                 channel=inbound.conversation_id,
-                user=user,
+                user=inbound.user_id,
                 locale=person.locale,
                 cards=Cards.UPDATE,
             )
         if not closed:
             await ack()  # it failed before the engine answered (logged): close the modal
 
+    async def _answer_form(
+        self, body: Body, form: FormContext, values: dict[str, str], *, bot_user_id: str | None
+    ) -> tuple[Sequence[Reply], Inbound, Person]:
+        """The engine's answer to a submitted modal, all within the submit budget (a
+        person picked in it may need a ``users.info`` first)."""
+        view: Body = body.get("view") or {}
+        team, user = interaction_team(body), str(body["user"]["id"])
+        found: dict[str, str] = {}
+        for value in values.values():  # a picked person, or a mention typed as <@U…>
+            found |= mentioned(value, bot_user_id=bot_user_id)
+        people = await self._people.reachable(found, team=team, sender=user)
+        names = {m.user_id: m.name for m in people}
+        inbound, person = await self._people.inbound(
+            team=team,
+            user=user,
+            conversation=form.conversation_id,
+            # The view id stays when a modal is updated in place; its hash does not.
+            event_id=f"{view.get('id', '')}:{view.get('hash', '')}",
+            action=form.submit,
+            form={key: with_names(value, names) for key, value in values.items()},
+            mentions=people,
+        )
+        return await self._handler(inbound), inbound, person
+
     # Shared --------------------------------------------------------------------------------
 
     async def _typed(self, body: Body, *, bot_user_id: str | None) -> None:
         event = body.get("event") or {}
         team, user, raw = event_team(body), str(event["user"]), str(event.get("text") or "")
-        people = await self._people(team, mentioned(raw, bot_user_id=bot_user_id), sender=user)
+        found = mentioned(raw, bot_user_id=bot_user_id)
+        people = await self._people.reachable(found, team=team, sender=user)
         names = {m.user_id: m.name for m in people}
-        inbound, person = await self._inbound(
+        inbound, person = await self._people.inbound(
             team=team,
             user=user,
             conversation=str(event["channel"]),
@@ -326,77 +327,6 @@ class Listeners:
             mentions=people,
         )
         await self._run(inbound, person, cards=Cards.REPOST)
-
-    async def _names(self, found: dict[str, str]) -> tuple[Mention, ...]:
-        """Display names (users.info, cached) for mentioned user ids; the label Slack sent
-        along, else the id, when the lookup fails."""
-        named = []
-        for user_id, label in found.items():
-            name = (await self._web.person(user_id)).name
-            named.append(Mention(user_id, label if name == user_id and label else name))
-        return tuple(named)
-
-    async def _people(
-        self, team: str, found: dict[str, str], *, sender: str
-    ) -> tuple[Mention, ...]:
-        """The people a message names, each announced to the engine as reachable.
-
-        In Slack anyone in the workspace can be reached by a DM opened with their user id,
-        whether or not they ever wrote to Noodrem: a ``PRESENCE`` per mentioned person lets
-        the engine remember that, so a step assigned to them (and its reminders) reaches
-        them in private instead of asking the room to pass it on.
-        """
-        people = await self._names(found)
-        for mention in people:
-            if mention.user_id != sender:  # the sender's own inbound says where they are
-                presence, _ = await self._inbound(
-                    team=team,
-                    user=mention.user_id,
-                    conversation=mention.user_id,
-                    event_id="",
-                    action=Action(ActionName.PRESENCE),
-                )
-                await self._handler(presence)
-        return people
-
-    async def _inbound(
-        self,
-        *,
-        team: str,
-        user: str,
-        conversation: str,
-        event_id: str,
-        text: str | None = None,
-        action: Action | None = None,
-        form: dict[str, str] | None = None,
-        mentions: tuple[Mention, ...] = (),
-    ) -> tuple[Inbound, Person]:
-        person = await self._web.person(user)
-        inbound = Inbound(
-            channel=Channel.SLACK,
-            tenant_id=team,
-            user_id=user,
-            user_name=person.name,
-            conversation_id=conversation,
-            locale=person.locale,
-            event_id=event_id or None,
-            text=text,
-            action=action,
-            form=form or {},
-            mentions=mentions,
-            address=Address(
-                channel=Channel.SLACK, tenant_id=team, conversation_id=conversation, user_id=user
-            ),
-            # Reminders are DMs: the DM itself, or the user id to open one with.
-            personal_address=Address(
-                channel=Channel.SLACK,
-                tenant_id=team,
-                conversation_id=conversation if is_dm(conversation) else user,
-                user_id=user,
-            ),
-            received_at=self._clock.now(),
-        )
-        return inbound, person
 
     async def _run(
         self,

@@ -74,6 +74,13 @@ def test_limits() -> None:
     assert len(blocks.fallback_text(huge)) == blocks.MAX_FALLBACK_TEXT
 
 
+def test_a_long_list_is_split_between_its_items() -> None:
+    items = [f"*NR-{i}*\n" + "\n".join("x" * 70 for _ in range(5)) for i in range(10)]
+    sections = blocks.reply_blocks(Reply(kind=ReplyKind.TEXT, text="\n\n".join(items)))
+    assert len(sections) == 2
+    assert all(s["text"]["text"].startswith("*NR-") for s in sections)
+
+
 def test_the_home_view_is_cut_to_100_blocks_with_a_note() -> None:
     replies = [Reply(kind=ReplyKind.TEXT, title=f"NR-{i}", text="x") for i in range(60)]
     view = blocks.home_view(replies, locale="nl")

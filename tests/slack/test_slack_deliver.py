@@ -58,9 +58,7 @@ async def test_failures_are_reported_not_raised(
     assert not await channel.deliver(Outbound(address("C0FINANCE"), (NOTE,)))
 
 
-async def test_cards_are_updated_in_place_and_files_uploaded(
-    channel: slack.SlackChannel, fake: FakeSlack
-) -> None:
+async def test_cards_are_updated_in_place(channel: slack.SlackChannel, fake: FakeSlack) -> None:
     card = Reply(
         kind=ReplyKind.CHECKLIST, title="Overzicht NR-1", text="⏳", card_key="checklist:NR-1"
     )
@@ -71,15 +69,31 @@ async def test_cards_are_updated_in_place_and_files_uploaded(
     assert await channel.deliver(Outbound(address("C0FIN"), (card,)))
     assert [c.method for c in fake.calls][2:] == ["chat.update", "chat.postMessage"]
 
+
+async def test_files_are_shared_only_in_a_direct_message(
+    channel: slack.SlackChannel, fake: FakeSlack
+) -> None:
     pdf = Attachment("NR-1.pdf", "application/pdf", b"%PDF-1.7 evidence")
     reply = Reply(kind=ReplyKind.TEXT, text="Het bewijsbestand", attachment=pdf)
+    upload = ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+
+    assert await channel.deliver(Outbound(address("DU0JAN"), (reply,)))
+    assert [c.method for c in fake.calls] == ["conversations.open", "chat.postMessage", *upload]
+    assert fake.calls_of("upload")[0].args["data"] == pdf.data
+    assert fake.calls_of("files.completeUploadExternal")[0].args["channel_id"] == "DU0JAN"
+
+    mark = len(fake.calls)
     assert await channel.deliver(Outbound(address("C0FIN"), (reply,)))
-    methods = [c.method for c in fake.calls][4:]
-    assert methods == [
+    shared = fake.calls[mark:]
+    assert [c.method for c in shared] == [
+        "conversations.open",
         "chat.postMessage",
-        "files.getUploadURLExternal",
-        "upload",
-        "files.completeUploadExternal",
+        *upload,
+        "chat.postMessage",
     ]
-    assert fake.calls_of("upload")[0].args["size"] == len(pdf.data)
-    assert fake.calls_of("files.completeUploadExternal")[0].args["channel_id"] == "C0FIN"
+    assert shared[1].args["channel"] == "DU0JAN" and shared[4].args["channel_id"] == "DU0JAN"
+    assert shared[5].args["channel"] == "C0FIN" and "privégesprek" in shared[5].args["text"]
+
+    mark = len(fake.calls)
+    assert not await channel.deliver(Outbound(address("C0FIN", user=None), (reply,)))
+    assert fake.calls[mark:] == [], "no one to give it to privately: not shared at all"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -47,3 +48,29 @@ def test_manifest_matches_the_adapter() -> None:
         "users:read",
     ]
     assert "user" not in app["oauth_config"]["scopes"], "no user token, no user scopes"
+
+
+BOT_SCOPES_OF = {
+    # Slack's documented bot-token scopes for each Web API method the adapter calls.
+    "chat_postMessage": {"chat:write"},
+    "chat_update": {"chat:write"},
+    "chat_getPermalink": set(),
+    "conversations_open": {"im:write"},
+    "users_info": {"users:read"},
+    "views_open": set(),
+    "views_publish": set(),
+    "files_upload_v2": {"files:write"},  # files.getUploadURLExternal + completeUploadExternal
+    "apps_connections_open": set(),  # the app-level token's connections:write, not the bot's
+}
+
+
+def test_every_web_api_call_is_covered_by_a_scope_in_the_manifest() -> None:
+    """A Web API call added without its scope in the manifest fails here, not in Slack."""
+    source = "".join(
+        (ROOT / "bot" / "channels" / name).read_text(encoding="utf-8")
+        for name in ("slack.py", "slack_web.py")
+    )
+    called = set(re.findall(r"self\._?client\.(\w+)\(", source))
+    assert called and called <= BOT_SCOPES_OF.keys(), called - BOT_SCOPES_OF.keys()
+    needed = set().union(*(BOT_SCOPES_OF[method] for method in called))
+    assert needed <= set(manifest()["oauth_config"]["scopes"]["bot"])

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bot.channels import slack_listeners
 from tests.harness import RunningApp
 from tests.slack.conftest import MakePerson, events_of, open_incident_ids
 from tests.slack.driver import (
@@ -246,3 +247,23 @@ async def test_url_verification_and_other_requests_bolt_answers(
     form = urlencode({"command": "/other", "team_id": TEAM, "user_id": "U1", "channel_id": "C1"})
     status, _ = await slack.post(form, content_type="application/x-www-form-urlencoded")
     assert status == 404
+
+
+async def test_a_slow_answer_to_a_modal_closes_it_and_asks_on_by_message(
+    bot: RunningApp, person: MakePerson, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jan = person("U0JAN", "Jan Jansen")
+    await jan.say(START_NL)
+    await jan.press("Ja")
+    await jan.say("status")
+    await jan.press("▶ Beoordeel")
+    await jan.press("Gedaan")
+    await jan.press("Ja")  # personal data could have been seen: typed questions follow
+    ack, _ = await jan.submit("namen")
+    assert ack["response_action"] == "update", "answered in time: the modal moves on"
+
+    monkeypatch.setattr(slack_listeners, "SUBMIT_BUDGET", 0.0)
+    ack, after = await jan.submit("klanten")
+    assert ack == {} and jan.modal is None, "Slack's 3 s come first: the modal closes"
+    said = texts(after)
+    assert "Invullen" in said, "the next question arrives as a message with its Fill in"
