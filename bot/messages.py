@@ -191,6 +191,11 @@ class Button:
     style: ButtonStyle = ButtonStyle.DEFAULT
 
 
+class InputKind(StrEnum):
+    TEXT = "text"
+    PERSON = "person"  # a platform with a people picker shows that instead of a text field
+
+
 @dataclass(frozen=True, slots=True)
 class InputRequest:
     """Ask for typed input that belongs to a button: a case number, a reason.
@@ -204,6 +209,7 @@ class InputRequest:
     label: str
     submit: Action
     required: bool = True
+    kind: InputKind = InputKind.TEXT
 
 
 @dataclass(frozen=True, slots=True)

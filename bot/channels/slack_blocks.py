@@ -12,7 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.messages import Action, ActionName, Button, ButtonStyle, Field, InputRequest, Reply
+from bot.messages import (
+    Action,
+    Button,
+    ButtonStyle,
+    Field,
+    InputKind,
+    InputRequest,
+    Reply,
+)
 
 Block = dict[str, Any]
 
@@ -22,9 +30,6 @@ FORM_ACTION_PREFIX = "noodrem:form:"
 """A button that only opens the input modal (no engine call until the modal is submitted)."""
 FORM_CALLBACK_ID = "noodrem:form"
 VALUE_FIELD = "value"  # the action_id of the input element inside each input block
-PERSON_ACTIONS = frozenset({ActionName.STEP_ASSIGN, ActionName.HAND_OVER_LEAD})
-"""Inputs submitted with these name a person: Slack's user picker instead of a text field,
-since a mention cannot be typed into a plain text input."""
 
 MAX_MESSAGE_BLOCKS = 50  # chat.postMessage / chat.update
 MAX_VIEW_BLOCKS = 100  # modals and the Home tab
@@ -269,7 +274,8 @@ def form_modal(
     )
     blocks: list[Block] = _sections(escape(text))[:1] if text else []
     for request in wanted:
-        kind = "users_select" if request.submit.name in PERSON_ACTIONS else "plain_text_input"
+        # A mention cannot be typed into a plain text input: people get Slack's user picker.
+        kind = "users_select" if request.kind is InputKind.PERSON else "plain_text_input"
         blocks.append(
             {
                 "type": "input",

@@ -17,6 +17,7 @@ from bot.messages import (
     Action,
     ActionName,
     Button,
+    InputKind,
     InputRequest,
     Outbound,
     Reply,
@@ -61,6 +62,7 @@ async def ask_assignee(turn: Turn, incident_id: str | None, target: str | None) 
                         incident.id,
                         target,
                     ),
+                    kind=InputKind.PERSON,
                 ),
             ),
         )

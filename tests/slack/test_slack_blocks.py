@@ -14,6 +14,7 @@ from bot.messages import (
     Button,
     ButtonStyle,
     Field,
+    InputKind,
     InputRequest,
     Reply,
     ReplyKind,
@@ -144,7 +145,7 @@ def test_mentions_become_names() -> None:
 
 def test_person_inputs_are_a_user_picker() -> None:
     assign = Action(ActionName.STEP_ASSIGN, "NR-ABC234", "police-report")
-    request = InputRequest("person", "Persoon", assign)
+    request = InputRequest("person", "Persoon", assign, kind=InputKind.PERSON)
     modal = blocks.form_modal((request,), text="Aan wie?", conversation_id="D1", locale="nl")
     [picker] = [b["element"] for b in modal["blocks"] if b["type"] == "input"]
     assert picker == {"type": "users_select", "action_id": blocks.VALUE_FIELD}
