@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.playbook.duration import format_duration
 from bot.playbook.errors import rule_error
 
 if TYPE_CHECKING:
@@ -56,8 +57,8 @@ def _check_step(playbook: Playbook, index: int, step: StepSpec) -> None:
     for position, lead in enumerate(step.remind_before):
         if lead >= step.due:
             raise rule_error(
-                f"a reminder {lead} before the deadline would come before the report "
-                f"(the deadline is {step.due} after it)",
+                f"a reminder {format_duration(lead)} before the deadline would come before "
+                f"the report (the deadline is {format_duration(step.due)} after it)",
                 "steps",
                 index,
                 "remind_before",
