@@ -653,6 +653,10 @@ async def test_export_hands_over_the_pdf_by_a_signed_expiring_link(
     recorded = next(e for e in events if e.kind == "evidence_exported")
     assert recorded.data["final_hash"] == events[events.index(recorded) - 1].hash
 
+    await jan.say("status")
+    timeline = texts(await jan.press("Tijdlijn"))
+    assert "Dossier gemaakt (PDF" in timeline and recorded.data["final_hash"][:16] in timeline
+
     stranger = WebUser(http, bot.url, "Buitenstaander")
     refused = await stranger.say(f"export {incident}")
     assert "Je doet niet mee" in texts(refused)

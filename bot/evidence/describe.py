@@ -100,6 +100,7 @@ class Describer:
             "reminder_snoozed": self._reminder_snoozed,
             "evidence_added": self._evidence_added,
             "ap_assessed": self._ap_assessed,
+            "evidence_exported": self._evidence_exported,
         }
 
     def __call__(self, event: Event) -> str:
@@ -249,6 +250,15 @@ class Describer:
             until=until,
             title=self._title(data),
             reason=data.get("reason") or "—",
+        )
+
+    def _evidence_exported(self, data: dict[str, Any], event: Event) -> str:
+        return say(
+            "ev.evidence_exported",
+            self.lang,
+            format=str(data.get("format", "?")).upper(),
+            events=data.get("events", "?"),
+            hash=str(data.get("final_hash", ""))[:16],
         )
 
     def _evidence_added(self, data: dict[str, Any], event: Event) -> str:

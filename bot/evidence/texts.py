@@ -187,6 +187,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         " With {n} steps still open. Reason: {reason}",
     ),
     "ev.incident_reopened": ("Incident heropend.", "Incident reopened."),
+    "ev.evidence_exported": (
+        "Dossier gemaakt ({format}, {events} gebeurtenissen, eindhash {hash}…).",
+        "Evidence file made ({format}, {events} events, final hash {hash}…).",
+    ),
     "ev.evidence_added": (
         "Bewijs vastgelegd: bericht van {author} ({time}): “{text}”",
         "Evidence saved: message from {author} ({time}): “{text}”",
