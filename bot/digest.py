@@ -103,8 +103,7 @@ class Digests:
             return messages
 
     async def _digest(self, tx: Transaction, org: Organisation, now: datetime) -> Reply | None:
-        tenants = {org.id, *org.slack_team_ids, *org.teams_tenant_ids}
-        incidents = [i for i in await tx.open_incidents() if i.tenant_id in tenants]
+        incidents = [i for i in await tx.open_incidents() if i.tenant_id in org.tenant_ids]
         if not incidents:
             return None
         lang = org.language

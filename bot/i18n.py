@@ -171,6 +171,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Je doet nu mee aan incident {incident_id}.",
         "You are now part of incident {incident_id}.",
     ),
+    "unknown_incident": (
+        "Ik ken geen incident {incident_id} in jouw organisatie.",
+        "I know no incident {incident_id} in your organisation.",
+    ),
     "join_unknown": (
         "Ik ken geen open incident {incident_id} in jouw organisatie.",
         "I know no open incident {incident_id} in your organisation.",

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.messages import Channel
+from bot.messages import Channel, address_from_json
 from bot.playbook.duration import Duration
+from bot.ports import Incident
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -119,6 +120,11 @@ class Organisation(BaseModel):
     def manager_for(self, channel: Channel, user_id: str, user_name: str) -> Manager | None:
         return next((m for m in self.managers if m.is_user(channel, user_id, user_name)), None)
 
+    @property
+    def tenant_ids(self) -> frozenset[str]:
+        """Every tenant id its incidents can carry: its own (web chat) and its platforms'."""
+        return frozenset({self.id, *self.slack_team_ids, *self.teams_tenant_ids})
+
     def manager_key(self, manager: Manager) -> str:
         """The store key under which a manager's last known address is kept."""
         return f"manager:{self.id}:{manager.slug}"
@@ -145,6 +151,11 @@ class Organisations:
 
     def get(self, org_id: str) -> Organisation | None:
         return self._by_id.get(org_id)
+
+    def of_incident(self, incident: Incident) -> Organisation:
+        """The organisation an incident was opened in; the default when its tenant is gone."""
+        origin = address_from_json(incident.conversation)
+        return self.for_tenant(origin.channel, incident.tenant_id) or self.default
 
     def for_tenant(self, channel: Channel, tenant_id: str) -> Organisation | None:
         """The organisation a platform tenant (Slack team, Entra tenant) belongs to."""

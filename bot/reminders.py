@@ -210,7 +210,7 @@ class Reminders:
             return None
         if step.status.is_closed:
             return None  # a reminder for a finished step must never arrive
-        org = self._organisation_of(incident)
+        org = self._organisations.of_incident(incident)
         late = now - deadline.due_at > LATE_AFTER
         reply = self._reply(
             incident,
@@ -242,13 +242,6 @@ class Reminders:
             recipients.append(key)
             messages.append(Outbound(address_from_json(stored) if stored else origin, (reply,)))
         return _Delivery(deadline, tuple(messages), tuple(recipients), late)
-
-    def _organisation_of(self, incident: Incident) -> Organisation:
-        origin = address_from_json(incident.conversation)
-        return (
-            self._organisations.for_tenant(origin.channel, incident.tenant_id)
-            or self._organisations.default
-        )
 
     def _reply(
         self,

@@ -657,6 +657,9 @@ async def test_export_hands_over_the_pdf_by_a_signed_expiring_link(
     timeline = texts(await jan.press("Tijdlijn"))
     assert "Dossier gemaakt (PDF" in timeline and recorded.data["final_hash"][:16] in timeline
 
+    unknown = await jan.say("export NR-ZZZZZZ")
+    assert "Ik ken geen incident NR-ZZZZZZ" in texts(unknown)
+
     stranger = WebUser(http, bot.url, "Buitenstaander")
     refused = await stranger.say(f"export {incident}")
     assert "Je doet niet mee" in texts(refused)

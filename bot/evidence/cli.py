@@ -30,7 +30,7 @@ from bot.evidence.register import (
     render_register_csv,
     render_register_pdf,
 )
-from bot.evidence.source import Evidence, UnknownIncident, organisation_of, read_evidence
+from bot.evidence.source import Evidence, UnknownIncident, read_evidence
 from bot.evidence.verify import load_export, verify_document
 from bot.flows.incidents import normalise_incident_id
 from bot.messages import Lang
@@ -140,7 +140,7 @@ async def register_command(
                 async with store.transaction() as tx:
                     incident = await tx.get_incident(incident_id)
                     if incident is None or (
-                        org_id and organisation_of(incident, organisations).id != org_id
+                        org_id and organisations.of_incident(incident).id != org_id
                     ):
                         continue
                     evidence = await read_evidence(

@@ -13,10 +13,10 @@ from datetime import datetime
 
 from bot.evidence import EvidenceError
 from bot.evidence.timeline import Timeline, build_timeline
-from bot.messages import Lang, address_from_json
-from bot.organisation import Organisation, Organisations
+from bot.messages import Lang
+from bot.organisation import Organisations
 from bot.playbook import Playbook
-from bot.ports import Event, Incident, Transaction
+from bot.ports import Event, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +29,6 @@ class Evidence:
 
 class UnknownIncident(EvidenceError):
     """No incident with that id: the one error a person fixes by retyping."""
-
-
-def organisation_of(incident: Incident, organisations: Organisations) -> Organisation:
-    """The organisation an incident was opened in; the default when its tenant is gone."""
-    origin = address_from_json(incident.conversation)
-    return organisations.for_tenant(origin.channel, incident.tenant_id) or organisations.default
 
 
 async def read_evidence(
@@ -58,7 +52,7 @@ async def read_evidence(
             f"incident {incident_id} follows playbook {playbook_id!r}, which is not installed "
             "here: point PLAYBOOKS_DIR at the folder that has it"
         )
-    organisation = organisation_of(incident, organisations)
+    organisation = organisations.of_incident(incident)
     timeline = build_timeline(
         events,
         playbook=playbook,

@@ -327,15 +327,10 @@ async def close(turn: Turn, incident_id: str | None, reason: str | None) -> None
 
 
 async def reopen(turn: Turn, incident_id: str | None) -> None:
-    incident = await turn.tx.get_incident(incident_id, lock=True) if incident_id else None
-    if incident is None or incident.tenant_id != turn.inbound.tenant_id:
-        raise turn.fail("join_unknown", incident_id=incident_id or "?")
+    incident = await turn.readable_incident(incident_id, lock=True)
     if incident.status is IncidentStatus.OPEN:
         turn.say_text("already_open", incident_id=incident.id)
         return
-    participants = await turn.tx.get_participants(incident.id)
-    if not (turn.is_manager or any(p.user_key == turn.actor for p in participants)):
-        raise turn.fail("not_participant", incident_id=incident.id)
     incident.status, incident.closed_at, incident.close_reason = IncidentStatus.OPEN, None, None
     await turn.tx.update_incident(incident)
     for step in await turn.tx.get_steps(incident.id):

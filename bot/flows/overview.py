@@ -61,12 +61,7 @@ TIMELINE_LINES = 30  # a chat message, not the evidence file: the latest events 
 
 async def show_timeline(turn: Turn, incident_id: str | None) -> None:
     """The latest events in plain words; closed incidents can be looked back on too."""
-    incident = await turn.tx.get_incident(incident_id) if incident_id else None
-    if incident is None or incident.tenant_id != turn.inbound.tenant_id:
-        raise turn.fail("stale_button")
-    people = await turn.tx.get_participants(incident.id)
-    if not turn.is_manager and all(p.user_key != turn.actor for p in people):
-        raise turn.fail("not_participant", incident_id=incident.id)
+    incident = await turn.readable_incident(incident_id)
     describe = Describer(
         playbook=turn.playbook_of(incident),
         tz=turn.org.tz,

@@ -126,6 +126,17 @@ class Turn:
             raise self.fail("incident_not_open", incident_id=incident.id, status=status)
         return incident
 
+    async def readable_incident(self, incident_id: str | None, *, lock: bool = False) -> Incident:
+        """An incident of this tenant in any state (to look back on, export or reopen),
+        for the people in it and the managers; otherwise a plain refusal."""
+        incident = await self.tx.get_incident(incident_id, lock=lock) if incident_id else None
+        if incident is None or incident.tenant_id != self.inbound.tenant_id:
+            raise self.fail("unknown_incident", incident_id=incident_id or "?")
+        people = await self.tx.get_participants(incident.id)
+        if not self.is_manager and all(p.user_key != self.actor for p in people):
+            raise self.fail("not_participant", incident_id=incident.id)
+        return incident
+
     def playbook_of(self, incident: Incident) -> Playbook:
         return self.playbooks[incident.playbook_id]
 
