@@ -103,7 +103,9 @@ class Digests:
             return messages
 
     async def _digest(self, tx: Transaction, org: Organisation, now: datetime) -> Reply | None:
-        incidents = [i for i in await tx.open_incidents() if i.tenant_id in org.tenant_ids]
+        incidents = [
+            i for i in await tx.open_incidents() if self._organisations.of_incident(i).id == org.id
+        ]
         if not incidents:
             return None
         lang = org.language

@@ -57,12 +57,25 @@ class Engine:
         lang = _lang_hint(inbound, org)
         presence = inbound.action is not None and inbound.action.name is ActionName.PRESENCE
         if org is None:
-            return [] if presence else [Reply(kind=ReplyKind.ERROR, text=t("unknown_org", lang))]
+            return [] if presence else [self._refuse_unknown_tenant(inbound, lang)]
         try:
             return await self._handle(inbound, org)
         except Exception:
             log.exception("could not handle a %s message", inbound.channel.value)
             return [Reply(kind=ReplyKind.ERROR, text=t("internal_error", lang))]
+
+    @staticmethod
+    def _refuse_unknown_tenant(inbound: Inbound, lang: Lang) -> Reply:
+        setting = Organisation.platform_setting(inbound.channel)
+        log.warning(
+            "%s %s belongs to no organisation: add it to %s of its organisation in the "
+            "organisation config",
+            inbound.channel.value,
+            inbound.tenant_id,
+            setting,
+        )
+        text = t("unknown_org", lang, tenant_id=inbound.tenant_id, setting=setting)
+        return Reply(kind=ReplyKind.ERROR, text=text)
 
     async def _handle(self, inbound: Inbound, org: Organisation) -> list[Reply]:
         now = self.clock.now()

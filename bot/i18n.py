@@ -187,10 +187,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "language_set": ("Ik praat nu Nederlands met je.", "I'll speak English with you now."),
     "unknown_org": (
-        "Deze werkruimte is niet gekoppeld aan een organisatie in Noodrem. Vraag je "
-        "IT-beheerder om haar toe te voegen.",
-        "This workspace is not linked to an organisation in Noodrem. Ask your IT "
-        "administrator to add it.",
+        "Deze werkruimte is niet gekoppeld aan een organisatie in Noodrem, dus ik kan hier "
+        "nog niets starten. Vraag je IT-beheerder om *{tenant_id}* toe te voegen aan "
+        "`{setting}` van jullie organisatie.\n"
+        "Is er nu iets mis? Betaal niets, bel meteen je bank als er geld is overgemaakt, "
+        "en bel je IT-beheerder.",
+        "This workspace is not linked to an organisation in Noodrem, so I cannot start "
+        "anything here yet. Ask your IT administrator to add *{tenant_id}* to `{setting}` "
+        "of your organisation.\n"
+        "Is something wrong right now? Do not pay anything, call your bank at once if money "
+        "was transferred, and call your IT administrator.",
     ),
     "internal_error": (
         "Er ging iets mis aan mijn kant; er is niets verloren. Probeer het nog eens.",

@@ -120,10 +120,20 @@ class Organisation(BaseModel):
     def manager_for(self, channel: Channel, user_id: str, user_name: str) -> Manager | None:
         return next((m for m in self.managers if m.is_user(channel, user_id, user_name)), None)
 
-    @property
-    def tenant_ids(self) -> frozenset[str]:
-        """Every tenant id its incidents can carry: its own (web chat) and its platforms'."""
-        return frozenset({self.id, *self.slack_team_ids, *self.teams_tenant_ids})
+    @staticmethod
+    def platform_setting(channel: Channel) -> str:
+        """The config key that lists a platform's ids: what an administrator must add to."""
+        return {Channel.SLACK: "slack_team_ids", Channel.TEAMS: "teams_tenant_ids"}.get(
+            channel, "id"
+        )
+
+    def platform_ids(self, channel: Channel) -> tuple[str, ...]:
+        """The workspaces (Slack) or tenants (Teams) of one platform that are this one's."""
+        if channel is Channel.SLACK:
+            return self.slack_team_ids
+        if channel is Channel.TEAMS:
+            return self.teams_tenant_ids
+        return (self.id,)
 
     def manager_key(self, manager: Manager) -> str:
         """The store key under which a manager's last known address is kept."""
@@ -158,13 +168,21 @@ class Organisations:
         return self.for_tenant(origin.channel, incident.tenant_id) or self.default
 
     def for_tenant(self, channel: Channel, tenant_id: str) -> Organisation | None:
-        """The organisation a platform tenant (Slack team, Entra tenant) belongs to."""
+        """The organisation a platform tenant (Slack team, Entra tenant) belongs to.
+
+        A single organisation that names no workspace or tenant of this platform serves
+        every one that reaches it: a new install with no config (or a config that leaves
+        the ids out) works at once. With several organisations nobody can guess, so an
+        unnamed workspace gets None and is refused.
+        """
         if channel is Channel.WEB:
             return self._by_id.get(tenant_id)
         for org in self._all:
-            ids = org.slack_team_ids if channel is Channel.SLACK else org.teams_tenant_ids
-            if tenant_id in ids:
+            if tenant_id in org.platform_ids(channel):
                 return org
+        sole = self._all[0]
+        if len(self._all) == 1 and not sole.platform_ids(channel):
+            return sole
         return None
 
 

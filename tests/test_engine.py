@@ -56,13 +56,3 @@ async def test_first_evidence_from_a_shortcut_is_recorded(bot: RunningApp) -> No
         events = await tx.get_events(incident_id)
     recorded = [e for e in events if e.kind == "evidence_added"]
     assert len(recorded) == 1 and recorded[0].data == evidence
-
-
-async def test_a_workspace_of_no_organisation_gets_a_plain_answer(bot: RunningApp) -> None:
-    engine = bot.runtime.engine
-    assert engine is not None
-    replies = await engine.handle(
-        inbound(channel=Channel.SLACK, tenant_id="T-UNKNOWN", text="I think we paid a fraudster")
-    )
-    assert [r.kind for r in replies] == [ReplyKind.ERROR]
-    assert "not linked to an organisation" in replies[0].text

@@ -320,3 +320,22 @@ async def test_unknown_tenant_and_the_emulator(person: People) -> None:
     activity["channelId"] = "emulator"
     del activity["channelData"], activity["conversation"]["tenantId"]
     assert "step by step" in texts(await emulated.post(activity))
+
+
+async def test_without_an_organisation_file_a_personal_chat_starts_the_flow(
+    database_url: str, clock: ManualClock, connector: FakeConnector, http: aiohttp.ClientSession
+) -> None:
+    env = {"TEAMS_LOCAL": "1"}  # no ORGANISATION_FILE: a new install
+    async with running_app(database_url, clock=clock, env=env) as app:
+        jan = TeamsUser(
+            http,
+            bot_url=app.url,
+            connector=connector,
+            name="Jan",
+            conversation=personal_chat(),
+            tenant_id="a-tenant-nobody-named",
+        )
+        assert "starten" in texts(await jan.say("we hebben een oplichter betaald"))
+        await jan.press("Ja, start")
+        async with app.runtime.require_store().transaction() as tx:
+            assert len(await tx.open_incidents()) == 1
