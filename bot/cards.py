@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from bot.answers.iban import bank_of
 from bot.evidence.describe import answer_text, fact_label
 from bot.i18n import t
 from bot.messages import Action, ActionName, Button, ButtonStyle, Field, Lang, Reply, ReplyKind
@@ -91,9 +92,13 @@ def step_card(
     org: Organisation,
     now: datetime,
     lang: Lang,
+    facts: Mapping[str, Fact],
     owner_name: str,
 ) -> Reply:
     fields = [Field(t("why", lang), spec.why.get(lang))]
+    known = _known_facts(spec, playbook, facts, org=org, lang=lang)
+    if known:
+        fields.insert(0, Field(t("known_facts", lang), known))
     if spec.contacts:
         fields.append(
             Field(
@@ -117,7 +122,12 @@ def step_card(
 
     return Reply(
         kind=ReplyKind.STEP,
-        title=t("step_title", lang, n=step.position + 1, title=spec.title.get(lang)),
+        title=t(
+            "step_title_urgent" if spec.urgent else "step_title",
+            lang,
+            n=step.position + 1,
+            title=spec.title.get(lang),
+        ),
         text=spec.do.get(lang),
         fields=tuple(fields),
         buttons=(
@@ -188,6 +198,21 @@ def checklist(
         incident_id=incident.id,
         card_key=f"checklist:{incident.id}",
     )
+
+
+def _known_facts(
+    step: StepSpec, playbook: Playbook, facts: Mapping[str, Fact], *, org: Organisation, lang: Lang
+) -> str:
+    """The answers a step shows on its card, one per line; the unknown ones left out."""
+    lines = []
+    for fact_id in step.shows:
+        fact, spec = facts.get(fact_id), playbook.fact(fact_id)
+        if fact is None or fact.status is FactStatus.UNKNOWN or fact.value is None:
+            continue
+        value = _fact_display(fact, spec, org, lang)
+        bank = bank_of(fact.value) if spec.type is FactType.IBAN else None
+        lines.append(f"{fact_label(spec, lang)}: {value}" + (f" ({bank})" if bank else ""))
+    return "\n".join(lines)
 
 
 def _fact_display(fact: Fact | None, spec: FactSpec, org: Organisation, lang: Lang) -> str:

@@ -33,10 +33,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Colleagues can join by typing: *join {incident_id}*",
     ),
     "facts_intro": (
-        "Eerst een paar vragen. Weet je iets nog niet? Kies *Weet ik nog niet*; "
-        "je kunt het later aanvullen.",
-        "First a few questions. Don't know something yet? Choose *Don't know yet*; "
-        "you can fill it in later.",
+        "Nu een paar vragen; je kunt ze ook tijdens het bellen beantwoorden. Weet je iets "
+        "nog niet? Kies *Weet ik nog niet*; je kunt het later aanvullen.",
+        "Now a few questions; you can answer them during the call too. Don't know something "
+        "yet? Choose *Don't know yet*; you can fill it in later.",
     ),
     "question_title": ("Vraag {n} van {total}", "Question {n} of {total}"),
     "dont_know": ("Weet ik nog niet", "Don't know yet"),
@@ -49,9 +49,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "fill_facts": ("Gegevens aanvullen", "Fill in details"),
     "no_missing_facts": ("Alle gegevens zijn ingevuld.", "All details are filled in."),
     "step_title": ("Stap {n}: {title}", "Step {n}: {title}"),
+    "step_title_urgent": ("Nu meteen — stap {n}: {title}", "Right now — step {n}: {title}"),
     "why": ("Waarom", "Why"),
     "contact": ("Bellen / contact", "Call / contact"),
     "have_ready": ("Houd bij de hand", "Have ready"),
+    "known_facts": ("Wat je al hebt doorgegeven", "What you have told me"),
     "deadline": ("Deadline", "Deadline"),
     "deadline_value": ("{time} (nog {left})", "{time} ({left} left)"),
     "deadline_overdue": ("{time} (te laat: {late})", "{time} (overdue by {late})"),

@@ -176,7 +176,7 @@ async def test_english_flow_with_unknown_facts_and_a_condition(
     for _ in range(5):
         await ann.press("Don't know yet")
     steps = await ann.press("No")  # no mailbox hacked: recipients need no warning
-    assert steps[-1]["kind"] == "step" and steps[-1]["title"].startswith("Step 1")
+    assert steps[-1]["kind"] == "step" and steps[-1]["title"].startswith("Right now — step 1")
     checklist = await ann.say("status")
     said = texts(checklist)
     assert "not applicable" in said and "not known yet" in said
@@ -664,3 +664,44 @@ async def test_export_hands_over_the_pdf_by_a_signed_expiring_link(
     refused = await stranger.say(f"export {incident}")
     assert "Je doet niet mee" in texts(refused)
     assert not any(m.get("attachment") for m in refused)
+
+
+async def test_the_bank_call_comes_before_any_question_and_the_questions_resume_after_it(
+    bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock
+) -> None:
+    jan = WebUser(http, bot.url, "Jan Jansen")
+    await jan.say("we hebben net 8.000 euro aan een oplichter betaald")
+    opened = await jan.press("Ja")
+    kinds = [m["kind"] for m in opened]
+    bank = opened[kinds.index("step")]
+    assert bank["title"].startswith("Nu meteen — stap 1: Bel je bank")
+    assert "088-722 67 67" in texts([bank]) and "10:15 (nog 15 min)" in texts([bank])
+    assert kinds.index("step") < kinds.index("question"), "the bank before the questions"
+    assert "Vraag 1 van 6" in texts([opened[-1]])
+
+    await jan.say("€ 8.000")
+    await jan.say("vandaag 9:40")
+    await jan.say("NL91 ABNA 0417 1643 00")
+    # Still on the phone with the bank: Done on the bank card, with the bank's case number.
+    clock.advance(timedelta(minutes=6))
+    await jan.press("Gedaan")  # the newest Done button is on the bank card
+    resumed = await jan.submit("RABO-2026-4711")
+    assert "Gedaan om 10:06" in texts(resumed)
+    assert "Vraag 4 van 6" in texts([resumed[-1]]), "the questions go on where they stopped"
+    events = await events_of(bot, incident_id_in(opened))
+    assert [e.data["step"] for e in events if e.kind == "step_done"] == ["call-bank"]
+
+
+async def test_the_bank_card_shows_what_is_known_once_the_questions_are_answered(
+    bot: RunningApp, http: aiohttp.ClientSession
+) -> None:
+    jan = WebUser(http, bot.url, "Jan Jansen")
+    await jan.say("we hebben een oplichter betaald")
+    await jan.press("Ja")
+    for answer in ("€ 8.000", "vandaag 9:40", "NL91 ABNA 0417 1643 00", "Jansen BV", "2"):
+        await jan.say(answer)
+    card = (await jan.press("Nee"))[-1]
+    assert card["kind"] == "step" and "Bel je bank" in card["title"]
+    shown = texts([card])
+    assert "€ 8.000,00" in shown and "NL91 ABNA 0417 1643 00 (ABN AMRO" in shown
+    assert "Jansen BV" in shown

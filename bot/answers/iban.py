@@ -75,6 +75,14 @@ def _length_error(compact: str, *, lang: Lang) -> AnswerError:
     )
 
 
+def bank_of(compact: str) -> str | None:
+    """The bank of a stored (compact) IBAN, for showing beside it; None when unknown."""
+    try:
+        return _bank_name(IBAN(compact))
+    except iban_errors.SchwiftyException:
+        return None
+
+
 def _bank_name(iban: IBAN) -> str | None:
     """The bank's name from schwifty's registry; None when unknown or the lookup fails
     (the registry is data, and a missing entry must not block a fraud report)."""

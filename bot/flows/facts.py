@@ -45,6 +45,17 @@ async def ask_next(
     )
 
 
+async def resume(turn: Turn, incident: Incident) -> None:
+    """After a step was dealt with: questions never asked yet come first (an urgent step is
+    shown before them, and may be done before they are answered), then the next step."""
+    playbook = turn.playbook_of(incident)
+    known = await turn.tx.get_facts(incident.id)
+    if any(spec.id not in known for spec in playbook.facts):
+        await ask_next(turn, incident)
+    else:
+        await steps.show_next(turn, incident)
+
+
 async def answer(
     turn: Turn,
     incident_id: str | None,

@@ -161,6 +161,10 @@ async def start(turn: Turn, playbook_id: str | None) -> None:
         incident_id=incident.id,
         time=clock_time(turn.now, tz=turn.org.tz, now=turn.now, lang=turn.lang),
     )
+    # The action whose minutes count (call the bank) comes before any question.
+    for step in planned:
+        if playbook.step(step.step_id).urgent:
+            await steps.show_card(turn, incident, step)
     await facts.ask_next(turn, incident)
 
 

@@ -121,7 +121,7 @@ async def _send_card(turn: Turn, incident: Incident, step: Step, key: str, name:
             title=playbook.step(step.step_id).title.get(lang),
         ),
     )
-    card = steps.card_for(turn, incident, step, owner_name=name)
+    card = await steps.card_for(turn, incident, step, owner_name=name)
     turn.outbound.append(Outbound(address, (intro, card)))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import cards, reminders
-from bot.flows import records
+from bot.flows import facts, records
 from bot.flows.turn import Mode, Turn
 from bot.messages import Action, ActionName, InputRequest, Reply, ReplyKind
 from bot.playbook import StepSpec
@@ -24,7 +24,7 @@ async def show_next(turn: Turn, incident: Incident) -> None:
     ]
     candidates = ready or [s for s in all_steps if s.status is StepStatus.BLOCKED]
     if candidates:
-        await _show_card(turn, incident, min(candidates, key=lambda s: (s.due_at, s.position)))
+        await show_card(turn, incident, min(candidates, key=lambda s: (s.due_at, s.position)))
         return
     if len(closed) == len(all_steps):
         lines = [turn.t("all_steps_closed")]
@@ -46,22 +46,22 @@ async def show_step(turn: Turn, incident_id: str | None, step_id: str | None) ->
     await turn.ensure_participant(incident)
     step = await open_step(turn, incident, step_id)
     if step is not None:
-        await _show_card(turn, incident, step)
+        await show_card(turn, incident, step)
 
 
-async def _show_card(turn: Turn, incident: Incident, step: Step) -> None:
-    turn.say(
-        card_for(turn, incident, step, owner_name=await _person_name(turn, incident, step.owner))
-    )
+async def show_card(turn: Turn, incident: Incident, step: Step) -> None:
+    owner_name = await _person_name(turn, incident, step.owner)
+    turn.say(await card_for(turn, incident, step, owner_name=owner_name))
 
 
-def card_for(turn: Turn, incident: Incident, step: Step, *, owner_name: str) -> Reply:
+async def card_for(turn: Turn, incident: Incident, step: Step, *, owner_name: str) -> Reply:
     playbook = turn.playbook_of(incident)
     return cards.step_card(
         playbook.step(step.step_id),
         step,
         incident=incident,
         playbook=playbook,
+        facts=await turn.tx.get_facts(incident.id),
         org=turn.org,
         now=turn.now,
         lang=turn.lang,
@@ -181,7 +181,7 @@ async def _complete(
         timing=timing,
     )
     await show_checklist(turn, incident)
-    await show_next(turn, incident)
+    await facts.resume(turn, incident)
 
 
 async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
@@ -238,7 +238,7 @@ async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
         reason=reason,
     )
     await show_checklist(turn, incident)
-    await show_next(turn, incident)
+    await facts.resume(turn, incident)
 
 
 async def help_for(turn: Turn, action: Action) -> None:

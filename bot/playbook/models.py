@@ -263,6 +263,16 @@ class StepSpec(BaseModel):
         description="Remind the owner this long before the deadline, e.g. [48h, 24h, 4h] "
         "(default: 5m for a deadline within the hour, else 30m).",
     )
+    urgent: bool = Field(
+        False,
+        description="Shown the moment the incident opens, before any question: the action "
+        "whose minutes decide the outcome (call the bank). The facts are asked after it.",
+    )
+    shows: tuple[Slug, ...] = Field(
+        (),
+        description="Fact ids whose answers are shown on this step's card once known, so "
+        "the person on the phone does not have to scroll for them.",
+    )
     breach_assessment: bool = Field(
         False,
         description="The records are the data-breach assessment (GDPR art. 33): they go into "

@@ -47,6 +47,25 @@ def _check_step(playbook: Playbook, index: int, step: StepSpec) -> None:
             "when",
             "equals" if step.when.equals else "in",
         )
+    fact_ids = [fact.id for fact in playbook.facts]
+    for position, fact_id in enumerate(step.shows):
+        if fact_id not in fact_ids:
+            raise rule_error(
+                f'"shows" names fact "{fact_id}", which is not among the facts'
+                f" ({', '.join(fact_ids) or 'there are none'})",
+                "steps",
+                index,
+                "shows",
+                position,
+            )
+    if step.urgent and (step.after or step.when is not None):
+        raise rule_error(
+            "an urgent step is shown before any question is asked, so it cannot wait for "
+            'another step ("after") or depend on a fact ("when")',
+            "steps",
+            index,
+            "urgent",
+        )
     step_ids = {other.id for other in playbook.steps}
     for position, other in enumerate(step.after):
         at = ("steps", index, "after", position)

@@ -126,7 +126,7 @@ async def test_english_flow_follows_the_slack_locale_and_can_switch(
     for _ in range(5):
         await ann.press("Don't know yet")
     steps = await ann.press("No")  # no mailbox hacked
-    assert headers_of(steps[-1])[0].startswith("Step 1")
+    assert headers_of(steps[-1])[0].startswith("Right now — step 1")
 
     asked = await ann.press("Done")
     assert [c.method for c in asked] == ["views.open"]
