@@ -49,7 +49,7 @@ class ApAssessment:
     risk: str  # the answer: "none" | "risk" | "high", or one of the plan's own options
     notified: bool
     notification_number: str | None
-    notified_at: datetime | None
+    notification_time: datetime | None
     reason: str  # why not notified
     people_informed: bool
     measures: str
@@ -74,9 +74,9 @@ class ApAssessment:
 
         notified = value(BreachQuestion.NOTIFICATION_TIME)
         try:
-            notified_at = parse_utc(notified) if isinstance(notified, str) else None
+            notification_time = parse_utc(notified) if isinstance(notified, str) else None
         except ValueError:
-            notified_at = None
+            notification_time = None
         number = value(BreachQuestion.NOTIFICATION_NUMBER)
         risk_record = answers.get(BreachQuestion.RISK)
         risk_labels = {
@@ -95,7 +95,7 @@ class ApAssessment:
             risk=text(BreachQuestion.RISK),
             notified=value(BreachQuestion.DECISION) is True,
             notification_number=None if number in (None, "") else str(number),
-            notified_at=notified_at,
+            notification_time=notification_time,
             reason=text(BreachQuestion.REASON_NOT_NOTIFIED),
             people_informed=value(BreachQuestion.PEOPLE_INFORMED) is True,
             measures=text(BreachQuestion.MEASURES),
@@ -111,7 +111,9 @@ def ap_decision(ap: ApAssessment | None, *, tz: ZoneInfo, lang: Lang) -> str:
         return say("ap_not_assessed", lang)
     if not ap.notified:
         return say("ap_not_notified", lang)
-    when = "—" if ap.notified_at is None else local_long(ap.notified_at, tz=tz, lang=lang)
+    when = (
+        "—" if ap.notification_time is None else local_long(ap.notification_time, tz=tz, lang=lang)
+    )
     return say("ap_notified", lang, time=when, number=ap.notification_number or "—")
 
 
