@@ -7,6 +7,7 @@ Each file in ``playbooks_broken/`` is wrong in one way and says so in its first 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from bot.playbook import (
     ORG_CONTACT_IDS,
+    BreachQuestion,
     Condition,
     FactSpec,
     FactType,
@@ -362,3 +364,64 @@ def test_one_id_in_two_files_is_an_error(tmp_path: Path) -> None:
     assert info.value.line is not None
     [error] = validate_paths([tmp_path])
     assert error.path == tmp_path / "paid-fraudster.yml"
+
+
+# --- what the evidence needs -----------------------------------------------------------
+
+
+def test_a_fact_without_evidence_keys_is_on_the_first_page_under_its_question() -> None:
+    fact = yes_no()
+    assert fact.first_page is True and fact.breach_register is None
+    assert fact.label("nl") == "Gehackt?" and fact.label("en-GB") == "Hacked?"
+    short = FactSpec.model_validate(
+        {**fact.model_dump(), "short": {"nl": "Gehackt", "en": "Hacked"}, "first_page": False}
+    )
+    assert short.label("en") == "Hacked" and not short.first_page
+
+
+def test_a_breach_assessment_maps_its_records_to_the_register_questions() -> None:
+    records = [
+        {"id": "seen", "type": "yes_no", "label": {"nl": "Gezien?", "en": "Seen?"}},
+        {"id": "report", "type": "yes_no", "label": {"nl": "Melden?", "en": "Report?"}},
+    ]
+    assessed = step(
+        breach_assessment=True,
+        breach_register={"personal": "seen", "decision": "report"},
+        record=records,
+    )
+    assert assessed.breach_register == {
+        BreachQuestion.PERSONAL: "seen",
+        BreachQuestion.DECISION: "report",
+    }
+    playbook = load_playbooks(PLAYBOOKS)["paid-fraudster"]
+    assessment = playbook.breach_step()
+    assert assessment is not None and set(assessment.breach_register) == set(BreachQuestion)
+    with pytest.raises(ValidationError, match='which record answers "personal"'):
+        Playbook.model_validate(
+            {
+                **playbook.model_dump(mode="json", by_alias=True),
+                "steps": [step(breach_assessment=True, record=records).model_dump(mode="json")],
+            }
+        )
+
+
+def test_the_code_names_no_fact_or_record_of_a_shipped_playbook() -> None:
+    """Plans are data (issue 10): the evidence reads what a playbook declares, so no id of
+    a shipped plan's facts or records appears in ``bot/`` or ``storage/``. Ids that are
+    plain words ("risk", "people") are left out: they are also ordinary names in code."""
+    ids = {
+        item.id
+        for playbook in load_playbooks(PLAYBOOKS).values()
+        for item in (*playbook.facts, *(r for s in playbook.steps for r in s.record))
+        if "_" in item.id
+    }
+    root = ROOT
+    found = [
+        f"{path.relative_to(root)}:{number}: {name}"
+        for folder in ("bot", "storage")
+        for path in sorted((root / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        for name in ids
+        if re.search(rf"\b{re.escape(name)}\b", line)
+    ]
+    assert not found, found

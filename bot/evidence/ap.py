@@ -1,23 +1,38 @@
-"""The 72-hour AP assessment as the evidence file reads it from ``ap_assessed`` events.
+"""The breach assessment as the evidence file reads it from ``ap_assessed`` events.
 
-The assessment is asked in the chat and recorded as an event; the summary page, the
-timeline and the breach register all read it from there. Before the first assessment an
-incident reads "not assessed yet", which is itself what the register must show.
+The assessment is asked in the chat and recorded as an event, keyed by the step's record
+ids; the playbook's ``breach_register`` says which record answers which question, so the
+summary page, the timeline and the breach register read any plan's assessment the same
+way. Before the first assessment an incident reads "not assessed yet", which is itself
+what the register must show.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.chain import parse_utc
 from bot.evidence.model import Row
 from bot.evidence.texts import local_long, say
 from bot.messages import Lang
+from bot.playbook import BreachQuestion, LocalText, StepSpec
 from bot.ports import Event
 
 RISKS = ("none", "risk", "high")
+Personal = Literal["yes", "no", "unknown"]
+
+
+def _personal(value: object) -> Personal:
+    """A yes/no record is stored as a boolean, a choice as its option id."""
+    if value is True or value == "yes":
+        return "yes"
+    if value is False or value == "no":
+        return "no"
+    return "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,50 +42,66 @@ class ApAssessment:
 
     at: datetime
     by: str
-    personal_data: str  # "yes" | "no" | "unknown"
-    data_kinds: str
-    people: str
-    approx_count: str
-    risk: str  # "none" | "risk" | "high"
-    notify_ap: bool
-    ap_notification_number: str | None
-    notified_at: datetime | None
+    personal: Personal
+    which_data: str
+    whose: str
+    how_many: str
+    risk: str  # the answer: "none" | "risk" | "high", or one of the plan's own options
+    notified: bool
+    notification_number: str | None
+    notification_time: datetime | None
     reason: str  # why not notified
-    inform_people: bool
+    people_informed: bool
     measures: str
-    late: bool  # assessed after the 72-hour deadline
+    late: bool  # assessed after the deadline
     delay_reason: str
+    risk_labels: Mapping[str, LocalText] = field(default_factory=dict)
 
     @classmethod
-    def from_event(cls, event: Event) -> ApAssessment:
+    def from_event(cls, event: Event, step: StepSpec | None) -> ApAssessment:
+        """``step`` is the playbook's breach-assessment step; without one (or without its
+        ``breach_register``) only what every assessment has is read."""
         data = event.data
+        answers = {} if step is None else step.breach_register
 
-        def text(name: str, default: str = "") -> str:
-            value = data.get(name)
-            return default if value is None else str(value)
+        def value(question: BreachQuestion) -> Any:
+            record_id = answers.get(question)
+            return None if record_id is None else data.get(record_id)
 
-        notified = data.get("notified_at")
+        def text(question: BreachQuestion) -> str:
+            got = value(question)
+            return "" if got is None else str(got)
+
+        notified = value(BreachQuestion.NOTIFICATION_TIME)
         try:
-            notified_at = parse_utc(notified) if isinstance(notified, str) else None
+            notification_time = parse_utc(notified) if isinstance(notified, str) else None
         except ValueError:
-            notified_at = None
-        number = data.get("ap_notification_number")
+            notification_time = None
+        number = value(BreachQuestion.NOTIFICATION_NUMBER)
+        risk_record = answers.get(BreachQuestion.RISK)
+        risk_labels = {
+            option.id: option.label
+            for record in (step.record if step else ())
+            if record.id == risk_record
+            for option in record.options
+        }
         return cls(
             at=event.at,
             by=event.actor_name,
-            personal_data=text("personal_data", "unknown"),
-            data_kinds=text("data_kinds"),
-            people=text("people"),
-            approx_count=text("approx_count"),
-            risk=text("risk"),
-            notify_ap=data.get("notify_ap") is True,
-            ap_notification_number=None if number in (None, "") else str(number),
-            notified_at=notified_at,
-            reason=text("reason"),
-            inform_people=data.get("inform_people") is True,
-            measures=text("measures"),
+            personal=_personal(value(BreachQuestion.PERSONAL)),
+            which_data=text(BreachQuestion.WHICH_DATA),
+            whose=text(BreachQuestion.WHOSE),
+            how_many=text(BreachQuestion.HOW_MANY),
+            risk=text(BreachQuestion.RISK),
+            notified=value(BreachQuestion.DECISION) is True,
+            notification_number=None if number in (None, "") else str(number),
+            notification_time=notification_time,
+            reason=text(BreachQuestion.REASON_NOT_NOTIFIED),
+            people_informed=value(BreachQuestion.PEOPLE_INFORMED) is True,
+            measures=text(BreachQuestion.MEASURES),
             late=data.get("late") is True,
-            delay_reason=text("delay_reason"),
+            delay_reason="" if data.get("delay_reason") is None else str(data["delay_reason"]),
+            risk_labels=risk_labels,
         )
 
 
@@ -78,29 +109,34 @@ def ap_decision(ap: ApAssessment | None, *, tz: ZoneInfo, lang: Lang) -> str:
     """ "gemeld bij de AP op ..., meldnummer ..." / "niet gemeld" / "nog niet beoordeeld"."""
     if ap is None:
         return say("ap_not_assessed", lang)
-    if not ap.notify_ap:
+    if not ap.notified:
         return say("ap_not_notified", lang)
-    when = "—" if ap.notified_at is None else local_long(ap.notified_at, tz=tz, lang=lang)
-    return say("ap_notified", lang, time=when, number=ap.ap_notification_number or "—")
+    when = (
+        "—" if ap.notification_time is None else local_long(ap.notification_time, tz=tz, lang=lang)
+    )
+    return say("ap_notified", lang, time=when, number=ap.notification_number or "—")
 
 
 def risk_text(ap: ApAssessment, lang: Lang) -> str:
-    return say(f"risk.{ap.risk}", lang) if ap.risk in RISKS else ap.risk
+    """Our own words for the usual three levels; the plan's option label for others."""
+    if ap.risk in RISKS:
+        return say(f"risk.{ap.risk}", lang)
+    label = ap.risk_labels.get(ap.risk)
+    return label.get(lang) if label else ap.risk
 
 
 def inform_text(ap: ApAssessment, lang: Lang) -> str:
-    return say("ap_inform_yes" if ap.inform_people else "ap_inform_no", lang)
+    return say("ap_inform_yes" if ap.people_informed else "ap_inform_no", lang)
 
 
-def personal_data_text(ap: ApAssessment, lang: Lang) -> str:
+def involved_text(ap: ApAssessment, lang: Lang) -> str:
     """ "ja — namen, IBAN's — van klanten (ongeveer 250)": the what and whom in one line."""
-    answer = ap.personal_data if ap.personal_data in ("yes", "no") else "unknown"
-    parts = [say(answer, lang)]
-    if ap.data_kinds:
-        parts.append(ap.data_kinds)
-    if ap.people:
-        count = f" ({ap.approx_count})" if ap.approx_count else ""
-        parts.append(say("ap_of_whom", lang, people=ap.people) + count)
+    parts = [say(ap.personal, lang)]
+    if ap.which_data:
+        parts.append(ap.which_data)
+    if ap.whose:
+        count = f" ({ap.how_many})" if ap.how_many else ""
+        parts.append(say("ap_of_whom", lang, people=ap.whose) + count)
     return " — ".join(parts)
 
 
@@ -113,7 +149,7 @@ def ap_rows(ap: ApAssessment | None, *, tz: ZoneInfo, lang: Lang) -> tuple[Row, 
         decision,
         Row(say("ap_reason", lang), ap.reason),
         Row(say("ap_delay_reason", lang), ap.delay_reason),
-        Row(say("ap_personal_data", lang), personal_data_text(ap, lang)),
+        Row(say("ap_involved", lang), involved_text(ap, lang)),
         Row(say("ap_risk", lang), f"{risk_text(ap, lang)}; {inform_text(ap, lang)}"),
         Row(say("ap_measures", lang), ap.measures),
         Row(

@@ -29,9 +29,8 @@ JSON export keeps all of it."""
 
 
 def fact_label(spec: FactSpec, lang: Lang) -> str:
-    """A short label ("Bedrag") for known facts; the question itself for others."""
-    key = f"fact.{spec.id}"
-    return say(key, lang) if has(key) else spec.ask.get(lang)
+    """The playbook's short label ("Bedrag"); the question itself when it gives none."""
+    return spec.label(lang)
 
 
 def answer_text(
@@ -79,6 +78,7 @@ class Describer:
         self.facts = {f.id: f for f in playbook.facts}
         self.records = {r.id: r for s in playbook.steps for r in s.record}
         self.assessments = {s.id for s in playbook.steps if s.breach_assessment}
+        self.breach_step = playbook.breach_step()
         self._by_kind: dict[str, Callable[[dict[str, Any], Event], str]] = {
             "incident_opened": self._incident_opened,
             "participant_joined": self._participant_joined,
@@ -273,7 +273,8 @@ class Describer:
         return f"{text} {link}" if link else text
 
     def _ap_assessed(self, data: dict[str, Any], event: Event) -> str:
-        decision = ap_decision(ApAssessment.from_event(event), tz=self.tz, lang=self.lang)
+        assessment = ApAssessment.from_event(event, self.breach_step)
+        decision = ap_decision(assessment, tz=self.tz, lang=self.lang)
         return say("ev.ap_assessed", self.lang, decision=decision)
 
 

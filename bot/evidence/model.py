@@ -80,7 +80,10 @@ class Summary:
     reported_by: str
     closed_at: datetime | None  # stopped or closed; None while open
     incident: tuple[Row, ...]
-    facts: tuple[Row, ...]
+    facts_heading: str  # the playbook's heading above the facts, or a general one
+    facts: tuple[Row, ...]  # the facts that describe the incident: the first page
+    register_what: tuple[Row, ...]  # the facts the breach register says happened
+    register_when: tuple[Row, ...]  # the facts the breach register says when
     records: tuple[Row, ...]
     ap: ApAssessment | None
     ap_rows: tuple[Row, ...]

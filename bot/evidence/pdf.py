@@ -81,7 +81,7 @@ def _summary(pdf: EvidencePdf, timeline: Timeline) -> None:
     pdf.ln(7)
     pdf.heading(say("sec_incident", lang))
     pdf.rows(summary.incident)
-    pdf.heading(say("sec_facts", lang))
+    pdf.heading(summary.facts_heading)
     pdf.rows(summary.facts)
     pdf.heading(say("sec_records", lang))
     pdf.rows(summary.records)

@@ -23,7 +23,6 @@ from bot.evidence.pdfbase import SANS, EvidencePdf
 from bot.evidence.texts import local_long, say
 from bot.messages import Lang
 
-WHAT_FACTS = ("amount", "beneficiary_iban", "beneficiary_name", "request_channel")
 COLUMNS = (  # (text key of the label, Entry attribute)
     ("incident_id", "incident_id"),
     ("organisation", "organisation"),
@@ -59,12 +58,15 @@ class Entry:
 def register_entry(timeline: Timeline) -> Entry:
     lang = timeline.lang
     summary = timeline.summary
-    facts = {row.key: row for row in summary.facts}
+    # Which facts say what happened and when is the playbook's to say (``breach_register``).
     what = "; ".join(
-        [summary.title] + [f"{facts[k].label}: {facts[k].value}" for k in WHAT_FACTS if k in facts]
+        [summary.title] + [f"{row.label}: {row.value}" for row in summary.register_what]
     )
     reported = local_long(summary.reported_at, tz=timeline.tz, lang=lang)
-    paid = facts["paid_at"].value if "paid_at" in facts else "—"
+    when = "; ".join(
+        [say("reg_when_value", lang, reported=reported)]
+        + [f"{row.label}: {row.value}" for row in summary.register_when]
+    )
     done = [s.title for s in timeline.steps if s.state in (StepState.ON_TIME, StepState.LATE)]
     steps = say("reg_steps_done", lang, steps=", ".join(done)) if done else ""
     ap = summary.ap
@@ -75,24 +77,22 @@ def register_entry(timeline: Timeline) -> Entry:
             organisation=summary.organisation,
             reported_at=summary.reported_at,
             what=what,
-            when=say("reg_when_value", lang, reported=reported, paid=paid),
+            when=when,
             data="—",
             people="—",
             consequences="—",
             measures=steps or "—",
             decision=decision,
         )
-    personal = say(ap.personal_data if ap.personal_data in ("yes", "no") else "unknown", lang)
-    people = ap.people + (f" ({ap.approx_count})" if ap.approx_count else "")
+    personal = say(ap.personal, lang)
+    people = ap.whose + (f" ({ap.how_many})" if ap.how_many else "")
     return Entry(
         incident_id=timeline.incident_id,
         organisation=summary.organisation,
         reported_at=summary.reported_at,
         what=what,
-        when=say("reg_when_value", lang, reported=reported, paid=paid),
-        data=" — ".join(
-            p for p in (f"{say('ap_personal_data', lang)}: {personal}", ap.data_kinds) if p
-        ),
+        when=when,
+        data=" — ".join(p for p in (f"{say('ap_involved', lang)}: {personal}", ap.which_data) if p),
         people=people or "—",
         consequences=f"{risk_text(ap, lang)}; {inform_text(ap, lang)}",
         measures=". ".join(part for part in (ap.measures, steps) if part) or "—",

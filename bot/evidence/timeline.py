@@ -9,7 +9,7 @@ the file says happened.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ from bot.evidence.describe import Describer, answer_text, fact_label, role_text
 from bot.evidence.model import EventLine, Row, StepLine, StepState, Summary, Timeline
 from bot.evidence.texts import local_long, local_stamp, say, span, utc_stamp
 from bot.messages import Lang
-from bot.playbook import Playbook
+from bot.playbook import FactSpec, Playbook, RegisterColumn
 from bot.ports import Event
 from bot.timefmt import clock_time
 
@@ -126,7 +126,7 @@ class _Builder:
         elif kind in ("fact_answered", "fact_unknown"):
             self.facts[str(data.get("fact"))] = event
         elif kind == "ap_assessed":
-            self.ap = ApAssessment.from_event(event)
+            self.ap = ApAssessment.from_event(event, self.playbook.breach_step())
         elif kind in ENDINGS:
             self.ending = _Ending(ENDINGS[kind], event.at, str(data.get("reason") or ""))
         elif kind == "incident_reopened":
@@ -273,17 +273,26 @@ class _Builder:
             reported_by=opened.actor_name,
             closed_at=self.ending.at if self.ending else None,
             incident=incident,
-            facts=self._facts(),
+            facts_heading=(
+                self.playbook.facts_heading.get(lang)
+                if self.playbook.facts_heading
+                else say("sec_facts", lang)
+            ),
+            facts=self._facts(lambda spec: spec.first_page),
+            register_what=self._facts(lambda spec: spec.breach_register is RegisterColumn.WHAT),
+            register_when=self._facts(lambda spec: spec.breach_register is RegisterColumn.WHEN),
             records=self._records(),
             ap=self.ap,
             ap_rows=ap_rows(self.ap, tz=self.tz, lang=lang),
         )
 
-    def _facts(self) -> tuple[Row, ...]:
-        """Every fact of the playbook, with its latest answer, or why there is none."""
+    def _facts(self, chosen: Callable[[FactSpec], bool]) -> tuple[Row, ...]:
+        """The ``chosen`` facts, each with its latest answer, or why there is none."""
         lang = self.lang
         rows = []
         for spec in self.playbook.facts:
+            if not chosen(spec):
+                continue
             event = self.facts.get(spec.id)
             if event is None:
                 value = say("not_asked", lang)

@@ -10,6 +10,7 @@ from bot.playbook.errors import PlaybookError
 from bot.playbook.loader import load_playbook, load_playbooks, playbook_files, validate_paths
 from bot.playbook.models import (
     ORG_CONTACT_IDS,
+    BreachQuestion,
     Condition,
     Contact,
     FactSpec,
@@ -19,12 +20,14 @@ from bot.playbook.models import (
     Owner,
     Playbook,
     RecordSpec,
+    RegisterColumn,
     StepSpec,
 )
 from bot.playbook.schema import playbook_json_schema
 
 __all__ = [
     "ORG_CONTACT_IDS",
+    "BreachQuestion",
     "Condition",
     "Contact",
     "FactSpec",
@@ -35,6 +38,7 @@ __all__ = [
     "Playbook",
     "PlaybookError",
     "RecordSpec",
+    "RegisterColumn",
     "StepSpec",
     "load_playbook",
     "load_playbooks",

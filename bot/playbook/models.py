@@ -203,6 +203,13 @@ class _Answered(BaseModel):
         return self
 
 
+class RegisterColumn(StrEnum):
+    """Where a fact goes in the breach register: what happened, or when."""
+
+    WHAT = "what"
+    WHEN = "when"
+
+
 class FactSpec(_Answered):
     """A fact asked up front. The answers go on the first page of the evidence file."""
 
@@ -210,6 +217,60 @@ class FactSpec(_Answered):
     type: FactType
     ask: LocalText
     hint: LocalText | None = None
+    short: LocalText | None = Field(
+        None,
+        description="A short label for the evidence file and the breach register "
+        '(e.g. "Bedrag" / "Amount"); the question itself when left out.',
+    )
+    first_page: bool = Field(
+        True,
+        description="The fact describes the incident: it is on the first page of the "
+        "evidence file.",
+    )
+    breach_register: RegisterColumn | None = Field(
+        None,
+        description='The fact goes into the breach register: "what" (what happened) or '
+        '"when" (when it happened); left out: not in the register.',
+    )
+
+    def label(self, lang: str) -> str:
+        """The short label, or the question itself."""
+        return self.short.get(lang) if self.short else self.ask.get(lang)
+
+
+class BreachQuestion(StrEnum):
+    """The questions of the breach register (GDPR art. 33(5)) a record can answer."""
+
+    PERSONAL = "personal"  # could personal data be involved: yes / no / unknown
+    WHICH_DATA = "which_data"
+    WHOSE = "whose"
+    HOW_MANY = "how_many"
+    RISK = "risk"  # a choice: none / risk / high, or the plan's own options
+    DECISION = "decision"  # yes: reported to the AP
+    NOTIFICATION_NUMBER = "notification_number"
+    NOTIFICATION_TIME = "notification_time"
+    REASON_NOT_NOTIFIED = "reason_not_notified"
+    PEOPLE_INFORMED = "people_informed"  # yes: the people themselves are told (art. 34)
+    MEASURES = "measures"
+
+    @property
+    def required(self) -> bool:
+        """Without these two a register entry says nothing: whether it is a breach of
+        personal data, and whether it was reported."""
+        return self in (BreachQuestion.PERSONAL, BreachQuestion.DECISION)
+
+    @property
+    def types(self) -> tuple[FactType, ...]:
+        """The record types that can answer this question."""
+        if self in (BreachQuestion.DECISION, BreachQuestion.PEOPLE_INFORMED):
+            return (FactType.YES_NO,)
+        if self is BreachQuestion.PERSONAL:
+            return (FactType.YES_NO, FactType.CHOICE)
+        if self is BreachQuestion.RISK:
+            return (FactType.CHOICE, FactType.TEXT)
+        if self is BreachQuestion.NOTIFICATION_TIME:
+            return (FactType.DATETIME,)
+        return (FactType.TEXT,)
 
 
 class RecordSpec(_Answered):
@@ -278,6 +339,13 @@ class StepSpec(BaseModel):
         description="The records are the data-breach assessment (GDPR art. 33): they go into "
         "the breach register, and completing it late asks for the reason of the delay.",
     )
+    breach_register: dict[BreachQuestion, Slug] = Field(
+        default_factory=dict,
+        description="Only with breach_assessment: which record answers each question of the "
+        "breach register, e.g. {personal: data_seen, decision: report_to_ap}. personal and "
+        "decision are required; a question left out reads as empty.",
+        json_schema_extra={"additionalProperties": {"type": "string", "pattern": SLUG_PATTERN}},
+    )
 
     @model_validator(mode="after")
     def _unique_records(self) -> Self:
@@ -307,6 +375,15 @@ class Playbook(BaseModel):
         (), description="Contact ids to report to once the first hour is over."
     )
     closing: LocalText | None = None
+    facts_heading: LocalText | None = Field(
+        None,
+        description="Heading of the facts on the first page of the evidence file "
+        '(default: "Gegevens van het incident" / "Details of the incident").',
+    )
+
+    def breach_step(self) -> StepSpec | None:
+        """The step whose records are the breach assessment, if the playbook has one."""
+        return next((step for step in self.steps if step.breach_assessment), None)
 
     def step(self, step_id: str) -> StepSpec:
         for step in self.steps:

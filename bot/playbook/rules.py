@@ -20,6 +20,7 @@ def check_references(playbook: Playbook) -> None:
     for index, step in enumerate(playbook.steps):
         _check_step(playbook, index, step)
         _check_records(index, step)
+        _check_register(index, step)
     _check_contacts(playbook, playbook.further_reporting, "further_reporting")
     _check_no_cycle(playbook)
 
@@ -116,6 +117,54 @@ def _check_values(
             raise rule_error(
                 f'"{value}" is not an answer of {what}; use one of: {", ".join(allowed)}', *at
             )
+
+
+def _check_register(index: int, step: StepSpec) -> None:
+    """A breach assessment names the records the register reads, each of a fitting type."""
+    from bot.playbook.models import BreachQuestion, FactType  # models imports this module
+
+    at = ("steps", index)
+    if not step.breach_assessment:
+        if step.breach_register:
+            raise rule_error(
+                '"breach_register" is only for a step with "breach_assessment: true"',
+                *at,
+                "breach_register",
+            )
+        return
+    records = {record.id: record for record in step.record}
+    for question in BreachQuestion:
+        if question.required and question not in step.breach_register:
+            raise rule_error(
+                f'a breach assessment must say which record answers "{question.value}": '
+                f"add breach_register: {{{question.value}: <record id>}}",
+                *at,
+                "breach_assessment",
+            )
+    for question, record_id in step.breach_register.items():
+        where = (*at, "breach_register", question.value)
+        record = records.get(record_id)
+        if record is None:
+            raise rule_error(
+                f'"breach_register" names record "{record_id}", which is not a record of this'
+                f" step ({', '.join(records) or 'it has none'})",
+                *where,
+            )
+        if record.type not in question.types:
+            allowed = " or ".join(f'"{t.value}"' for t in question.types)
+            raise rule_error(
+                f'record "{record_id}" is "{record.type.value}", but "{question.value}" needs '
+                f"a {allowed} record",
+                *where,
+            )
+        if question is BreachQuestion.PERSONAL and record.type is FactType.CHOICE:
+            missing = {"yes", "no"} - set(record.option_ids())
+            if missing:
+                raise rule_error(
+                    f'record "{record_id}" answers "personal", so its options need the ids '
+                    f'"yes" and "no" (missing: {", ".join(sorted(missing))})',
+                    *where,
+                )
 
 
 def _check_contacts(playbook: Playbook, ids: tuple[str, ...], *at: str | int) -> None:

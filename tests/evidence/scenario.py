@@ -35,7 +35,14 @@ class Recorded:
     incident_id: str
 
 
-async def run_incident(app: RunningApp, http: aiohttp.ClientSession, clock: ManualClock) -> str:
+async def run_incident(
+    app: RunningApp,
+    http: aiohttp.ClientSession,
+    clock: ManualClock,
+    *,
+    users: dict[str, WebUser] | None = None,
+) -> str:
+    """The incident's id; ``users`` gets Mira, Jan and Piet, for a caller that goes on."""
     mira = WebUser(http, app.url, "Mira Manager")
     await mira.say("help")  # Noodrem now knows where to reach her for escalations
     jan = WebUser(http, app.url, "Jan Jansen")
@@ -74,6 +81,8 @@ async def run_incident(app: RunningApp, http: aiohttp.ClientSession, clock: Manu
     await _open_step(jan, "Waarschuw")
     await jan.press("Overslaan")
     await jan.submit(SKIP_REASON)
+    if users is not None:
+        users.update(mira=mira, jan=jan, piet=piet)
     return incident_id
 
 
