@@ -1,7 +1,8 @@
 """SQLAlchemy implementation of ``bot.ports.Store`` (SQLite by default, PostgreSQL in production).
 
 ``store = await create_store(url)`` opens and checks the database, ``await
-store.create_schema()`` creates missing tables, ``await store.close()`` releases it.
+store.create_schema()`` creates or upgrades the schema (``storage.schema``), ``await
+store.close()`` releases it.
 """
 
 from __future__ import annotations

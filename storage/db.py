@@ -10,25 +10,39 @@ the writer), foreign keys on, a busy timeout, and every transaction opened with 
 IMMEDIATE`` (the SQLAlchemy recipe: switch off the driver's own ``BEGIN`` and emit ours).
 With the driver's deferred ``BEGIN``, two transactions that both read and then write
 deadlock on the lock upgrade and one fails with "database is locked".
+
+The schema is Alembic's (``storage.schema``): ``create_schema`` upgrades to the newest
+revision in one transaction that holds a lock first, so replicas starting at once take
+turns. PostgreSQL: a transaction-scoped advisory lock (released by the commit or rollback
+even if the process dies, so it cannot leak on a pooled connection), and its DDL is
+transactional, so a failed migration leaves the previous schema. SQLite: ``BEGIN
+IMMEDIATE`` is the database's own write lock; the migration runs on a connection of its
+own with foreign keys off (SQLite's batch mode copies tables, and that pragma cannot
+change inside a transaction) and checks them before it commits.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
+from storage import schema
 from storage.errors import StoreError
-from storage.models import Base
 from storage.store import SqlStore
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SQLITE = "sqlite+aiosqlite"
 POSTGRESQL = "postgresql+asyncpg"
@@ -36,16 +50,18 @@ EXAMPLES = (
     "sqlite+aiosqlite:///./data/noodrem.db or postgresql+asyncpg://user:password@host:5432/dbname"
 )
 SQLITE_BUSY_TIMEOUT_MS = 5_000
+# A replica waiting for another's migration: copying a large table can take a while.
+SQLITE_MIGRATION_BUSY_TIMEOUT_MS = 120_000
 POSTGRESQL_CONNECT_TIMEOUT_S = 10
 MIN_SQLITE = (3, 35, 0)  # UPDATE/INSERT ... RETURNING
-# Any constant: replicas starting together take turns creating the schema.
+# Any constant: replicas starting together take turns migrating the schema.
 SCHEMA_LOCK_KEY = 0x4E6F6F6472656D
 
 
 async def create_store(url: str, *, must_exist: bool = False) -> SqlStore:
     """Open the database at ``url`` and check it answers; the caller must ``close()`` it.
 
-    Does not create tables: call ``await store.create_schema()`` for that.
+    Does not create or upgrade tables: call ``await store.create_schema()`` for that.
     Raises ``StoreError`` for a URL the app cannot use. ``must_exist`` (for tools that
     only read) refuses a SQLite file that is not there instead of creating an empty one.
     """
@@ -73,13 +89,42 @@ class Database:
             raise
 
     async def create_schema(self) -> None:
-        """Create missing tables and indexes; leaves existing ones alone."""
-        async with self.unit_of_work() as conn:
-            if conn.dialect.name == "postgresql":
-                await conn.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY}
-                )
-            await conn.run_sync(Base.metadata.create_all)
+        """Create the schema, or upgrade it to the newest revision; idempotent."""
+        done = await self.run_schema(schema.upgrade, lock=True)
+        if done.stamped:
+            # An existing deployment's first start with migrations: say it, it happens once.
+            log.info(
+                "database %s: existing tables stamped as schema %s", self._name, schema.BASELINE
+            )
+        if done.changed:
+            log.info("database %s: schema %s -> %s", self._name, done.before, done.after)
+
+    async def schema_revision(self) -> str | None:
+        """The revision the database is at; ``None`` when it has none."""
+        return await self.run_schema(schema.current)
+
+    async def run_schema(self, work: Callable[[Connection], T], *, lock: bool = False) -> T:
+        """Run ``work`` on a migration connection, in one transaction, under the schema lock."""
+        sqlite_db = self._engine.url.drivername == SQLITE
+        engine = _sqlite_migration_engine(self._engine.url) if sqlite_db else self._engine
+        try:
+            async with self._transaction(engine) as conn:
+                if lock and conn.dialect.name == "postgresql":
+                    await conn.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY}
+                    )
+                result = await conn.run_sync(work)
+                if sqlite_db:
+                    broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).first()
+                    if broken is not None:
+                        raise StoreError(
+                            f"the schema upgrade of {self._name} would break a foreign key "
+                            f"in table {broken[0]}; nothing was changed"
+                        )
+                return result
+        finally:
+            if engine is not self._engine:
+                await engine.dispose()
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncConnection]:
@@ -88,7 +133,12 @@ class Database:
         Database errors leave as ``StoreError`` (the original stays as ``__cause__`` for
         the log); any other exception from the block is re-raised unchanged.
         """
-        conn = self._engine.connect()
+        async with self._transaction(self._engine) as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _transaction(self, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+        conn = engine.connect()
         try:
             await conn.start()
         # asyncpg raises OSError when refused, TypeError for an unknown URL query option.
@@ -184,6 +234,14 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
     return engine
 
 
+def _sqlite_migration_engine(url: URL) -> AsyncEngine:
+    """One connection for a migration: foreign keys off, a long wait for the write lock."""
+    engine = _create(url, poolclass=NullPool)
+    event.listen(engine.sync_engine, "connect", _sqlite_on_connect_for_migration)
+    event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+    return engine
+
+
 def _create(url: URL, **kwargs: Any) -> AsyncEngine:
     try:
         return create_async_engine(url, **kwargs)
@@ -197,9 +255,19 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # The driver must not emit BEGIN itself (it would be a deferred one); _sqlite_on_begin does.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # The timeout first: switching a new file to WAL waits for another process's lock.
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _sqlite_on_connect_for_migration(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_MIGRATION_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=OFF")
     cursor.close()
 
 

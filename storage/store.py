@@ -7,11 +7,12 @@ hands the real work to the data-access module of its concept (``incidents``, ``s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ports import (
@@ -37,6 +38,8 @@ from storage import steps as step_rows
 if TYPE_CHECKING:
     from storage.db import Database
 
+T = TypeVar("T")
+
 
 class SqlStore:
     """Create with ``await storage.create_store(url)``; ``close()`` when done."""
@@ -56,8 +59,17 @@ class SqlStore:
             yield SqlTransaction(conn)
 
     async def create_schema(self) -> None:
-        """Create missing tables and indexes (idempotent; safe with replicas starting)."""
+        """Create the schema or upgrade it to the newest migration (idempotent; safe with
+        replicas starting at once; a store made before migrations is stamped, not re-made)."""
         await self._database.create_schema()
+
+    async def schema_revision(self) -> str | None:
+        """The migration the database is at (``None``: no schema yet)."""
+        return await self._database.schema_revision()
+
+    async def run_schema(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` on a synchronous connection in one transaction (schema tools)."""
+        return await self._database.run_schema(work)
 
     async def close(self) -> None:
         await self._database.close()

@@ -1,0 +1,411 @@
+"""Schema migrations: a fresh database gets exactly the models' schema, a database made by
+release 95b9a7c (``create_all``, no version) is stamped with its data and chains intact,
+and replicas upgrading at once both succeed.
+
+``RELEASE_95B9A7C`` is that release's schema written out here, frozen: it must not follow
+``storage.models``, because it stands for databases already deployed. When a later
+revision changes a table, add its data to ``_fill_release_db``-style fixtures and assert
+it survives, as the test of the old release does here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    inspect,
+)
+from sqlalchemy.engine import Connection
+
+from bot import chain
+from bot.evidence.jsonexport import event_json
+from bot.evidence.verify import verify_document
+from bot.ports import IncidentStatus, StepStatus
+from storage import SqlStore, StoreError, create_store, schema
+from storage.models import Base
+
+T0 = datetime(2026, 11, 21, 19, 35, 51, 123456, tzinfo=UTC)
+
+# The release's column types as DDL: timestamptz on PostgreSQL, 27 characters on SQLite.
+_TIME = DateTime(timezone=True).with_variant(String(27), "sqlite")
+_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _release_95b9a7c() -> MetaData:
+    """What ``Base.metadata.create_all`` created at release 95b9a7c."""
+    md = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+    def col(name: str, type_: Any, *, pk: bool = False, null: bool = False) -> Column[Any]:
+        return Column(name, type_, primary_key=pk, nullable=null)
+
+    def incident_fk() -> Column[Any]:
+        return Column("incident_id", String, ForeignKey("incidents.id"), primary_key=True)
+
+    Table(
+        "inbound_claims", md, col("channel", String, pk=True),
+        col("event_id", String, pk=True), col("at", _TIME),
+    )  # fmt: skip
+    Table(
+        "conversations", md, col("key", String, pk=True), col("state", JSON),
+        col("version", Integer),
+    )  # fmt: skip
+    Table(
+        "addresses", md, col("user_key", String, pk=True), col("address", JSON),
+        col("updated_at", _TIME),
+    )  # fmt: skip
+    Table(
+        "message_refs", md, col("key", String, pk=True), col("ref", JSON),
+        col("updated_at", _TIME),
+    )  # fmt: skip
+    Table(
+        "files", md, col("id", String(64), pk=True), col("filename", String),
+        col("content_type", String), col("data", LargeBinary), col("owner", String),
+        col("created_at", _TIME), col("expires_at", _TIME), Index(None, "expires_at"),
+    )  # fmt: skip
+    Table(
+        "incidents", md, col("id", String, pk=True), col("tenant_id", String),
+        col("playbook_id", String), col("lang", String(8)), col("status", String(16)),
+        col("reported_at", _TIME), col("reported_by", String), col("reporter_name", String),
+        col("lead", String), col("conversation", JSON), col("closed_at", _TIME, null=True),
+        col("close_reason", String, null=True),
+        Index(None, "status", "tenant_id", "reported_at"),
+    )  # fmt: skip
+    Table(
+        "participants", md, incident_fk(),
+        Column("user_key", String, primary_key=True, index=True),
+        col("name", String), col("joined_at", _TIME),
+    )  # fmt: skip
+    Table(
+        "facts", md, incident_fk(), col("fact_id", String, pk=True), col("status", String(16)),
+        col("value", String, null=True), col("updated_at", _TIME), col("updated_by", String),
+    )  # fmt: skip
+    Table(
+        "steps", md, incident_fk(), col("step_id", String, pk=True), col("position", Integer),
+        col("status", String(16)), col("due_at", _TIME), col("owner", String),
+        col("version", Integer), col("done_at", _TIME, null=True),
+        col("done_by", String, null=True), col("done_by_name", String, null=True),
+        col("reason", String, null=True), col("records", JSON),
+    )  # fmt: skip
+    Table(
+        "events", md, incident_fk(), col("seq", Integer, pk=True), col("at", _TIME),
+        col("actor", String), col("actor_name", String), col("kind", String), col("data", JSON),
+        col("prev_hash", String(64)), col("hash", String(64)),
+    )  # fmt: skip
+    Table(
+        "deadlines", md, Column("id", _ID, primary_key=True, autoincrement=True),
+        Column("incident_id", String, ForeignKey("incidents.id"), nullable=False),
+        col("step_id", String), col("kind", String(16)), col("due_at", _TIME),
+        col("recipient", String), col("status", String(16)),
+        col("lease_until", _TIME, null=True), col("sent_at", _TIME, null=True),
+        col("late", Boolean), Index(None, "status", "due_at"),
+        Index(None, "status", "lease_until"), Index(None, "incident_id", "step_id"),
+    )  # fmt: skip
+    Table(
+        "outbox", md, Column("id", _ID, primary_key=True, autoincrement=True),
+        col("mailbox", String), col("created_at", _TIME), col("payload", JSON),
+        Index(None, "mailbox", "id"), sqlite_autoincrement=True,
+    )  # fmt: skip
+    return md
+
+
+RELEASE_95B9A7C = _release_95b9a7c()
+
+
+def _schema_of(conn: Connection) -> dict[str, Any]:
+    """Everything about the tables a migration could get wrong, as comparable data."""
+    insp = inspect(conn)
+    tables: dict[str, Any] = {}
+    for name in sorted(set(insp.get_table_names()) - {"alembic_version"}):
+        pk = insp.get_pk_constraint(name)
+        tables[name] = {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"], c.get("default"))
+                for c in insp.get_columns(name)
+            ],
+            "pk": (pk.get("name"), tuple(pk["constrained_columns"])),
+            "fks": sorted(
+                (fk.get("name") or "", tuple(fk["constrained_columns"]), fk["referred_table"])
+                for fk in insp.get_foreign_keys(name)
+            ),
+            "indexes": sorted(
+                (ix["name"] or "", tuple(ix["column_names"]), bool(ix["unique"]))
+                for ix in insp.get_indexes(name)
+            ),
+        }
+    if conn.dialect.name == "sqlite":  # the CREATE statements themselves, AUTOINCREMENT too
+        rows = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'index') "
+            "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version' ORDER BY name"
+        )
+        tables["sqlite_master"] = [(n, " ".join(sql.split())) for n, sql in rows if sql]
+    return tables
+
+
+def _diff(conn: Connection) -> list[Any]:
+    return list(
+        compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
+    )
+
+
+# (a) a fresh database ---------------------------------------------------------------------
+
+
+async def test_fresh_database_upgrades_to_exactly_the_models(database_url: str) -> None:
+    """The drift test: it fails when a model changes without a migration."""
+    store = await create_store(database_url)
+    try:
+        assert await store.schema_revision() is None
+        await store.create_schema()
+        assert await store.schema_revision() == schema.head()
+        assert await store.run_schema(_diff) == []
+    finally:
+        await store.close()
+
+
+async def test_baseline_is_byte_for_byte_what_create_all_made(database_url: str) -> None:
+    """Revision 0001 makes the same tables, types, keys and indexes as release 95b9a7c."""
+    store = await create_store(database_url)
+    try:
+
+        def upgrade_to_baseline(conn: Connection) -> Any:
+            from alembic import command
+
+            command.upgrade(schema.config(conn), schema.BASELINE)
+            return _schema_of(conn)
+
+        migrated = await store.run_schema(upgrade_to_baseline)
+
+        def recreate_with_create_all(conn: Connection) -> Any:
+            for table in reversed(RELEASE_95B9A7C.sorted_tables):
+                conn.exec_driver_sql(f"DROP TABLE {table.name}")
+            conn.exec_driver_sql("DROP TABLE alembic_version")
+            RELEASE_95B9A7C.create_all(conn)
+            return _schema_of(conn)
+
+        made = await store.run_schema(recreate_with_create_all)
+    finally:
+        await store.close()
+    assert set(migrated) - {"sqlite_master"} == schema.BASELINE_TABLES
+    assert migrated == made
+
+
+async def test_upgrade_twice_changes_nothing(database_url: str) -> None:
+    store = await create_store(database_url)
+    try:
+        await store.create_schema()
+        before = await store.run_schema(_schema_of)
+        await store.create_schema()
+        assert await store.run_schema(_schema_of) == before
+    finally:
+        await store.close()
+
+
+# (b) a database made by release 95b9a7c ---------------------------------------------------
+
+
+def _time(conn: Connection, at: datetime) -> Any:
+    return chain.format_utc(at) if conn.dialect.name == "sqlite" else at
+
+
+def _fill_release_db(conn: Connection) -> list[dict[str, Any]]:
+    """Release 95b9a7c's tables with one incident and its timeline, written as that release
+    wrote them; returns the events as stored."""
+    RELEASE_95B9A7C.create_all(conn)
+    t = RELEASE_95B9A7C.tables
+    conn.execute(
+        t["incidents"].insert(),
+        {
+            "id": "NR-OLD1",
+            "tenant_id": "T1",
+            "playbook_id": "paid-fraudster",
+            "lang": "nl",
+            "status": IncidentStatus.OPEN.value,
+            "reported_at": _time(conn, T0),
+            "reported_by": "slack:T1:U1",
+            "reporter_name": "Anna",
+            "lead": "slack:T1:U1",
+            "conversation": {"channel": "slack", "tenant_id": "T1", "conversation_id": "C1"},
+            "closed_at": None,
+            "close_reason": None,
+        },
+    )
+    conn.execute(
+        t["steps"].insert(),
+        {
+            "incident_id": "NR-OLD1",
+            "step_id": "call-bank",
+            "position": 0,
+            "status": StepStatus.OPEN.value,
+            "due_at": _time(conn, T0 + timedelta(minutes=15)),
+            "owner": "slack:T1:U1",
+            "version": 1,
+            "records": {},
+        },
+    )
+    conn.execute(
+        t["outbox"].insert(),
+        {"mailbox": "web:T1:u1", "created_at": _time(conn, T0), "payload": {"text": "hoi"}},
+    )
+    conn.execute(
+        t["inbound_claims"].insert(),
+        {"channel": "slack", "event_id": "Ev1", "at": _time(conn, T0)},
+    )
+    events: list[dict[str, Any]] = []
+    prev = chain.GENESIS
+    for seq, (kind, data) in enumerate(
+        [
+            ("incident_opened", {"playbook": "paid-fraudster", "text": "nepfactuur €4.312,50"}),
+            ("fact_set", {"fact": "beneficiary_iban", "value": "NL91ABNA0417164300"}),
+            ("step_done", {"step": "call-bank", "case": "ZAAK-ë-17"}),
+        ],
+        start=1,
+    ):
+        at = T0 + timedelta(seconds=seq, microseconds=seq)
+        fields = {
+            "incident_id": "NR-OLD1",
+            "seq": seq,
+            "at": at,
+            "actor": "slack:T1:U1",
+            "actor_name": "Anna",
+            "kind": kind,
+            "data": data,
+            "prev_hash": prev,
+        }
+        prev = chain.event_hash(**fields)
+        events.append({**fields, "hash": prev})
+        conn.execute(t["events"].insert(), {**fields, "at": _time(conn, at), "hash": prev})
+    return events
+
+
+async def test_release_database_is_stamped_and_keeps_data_and_chain(database_url: str) -> None:
+    old = await create_store(database_url)
+    try:
+        written = await old.run_schema(_fill_release_db)
+    finally:
+        await old.close()
+
+    store = await create_store(database_url)  # what a start of the new release does
+    try:
+        await store.create_schema()
+        assert await store.schema_revision() == schema.head()
+        assert await store.run_schema(_diff) == []
+        async with store.transaction() as tx:
+            incident = await tx.get_incident("NR-OLD1")
+            events = await tx.get_events("NR-OLD1")
+            steps = await tx.get_steps("NR-OLD1")
+            outbox = await tx.read_outbox(mailbox="web:T1:u1", after_id=0)
+            redelivered = await tx.claim_inbound(channel="slack", event_id="Ev1", at=T0)
+    finally:
+        await store.close()
+    assert incident is not None and incident.reported_at == T0
+    assert [s.step_id for s in steps] == ["call-bank"]
+    assert [(m.id, m.payload) for m in outbox] == [(1, {"text": "hoi"})]
+    assert redelivered is False  # the de-duplication rows survived too
+    assert [(e.seq, e.at, e.kind, e.data, e.hash) for e in events] == [
+        (w["seq"], w["at"], w["kind"], w["data"], w["hash"]) for w in written
+    ]
+    verdict = verify_document({"events": [event_json(e) for e in events]})
+    assert verdict.intact, verdict.message
+
+
+async def test_release_database_keeps_counting_ids_after_stamp(database_url: str) -> None:
+    """Stamped, not re-created: a new outbox message gets the next id, not 1 again."""
+    old = await create_store(database_url)
+    try:
+        await old.run_schema(_fill_release_db)
+    finally:
+        await old.close()
+    store = await create_store(database_url)
+    try:
+        await store.create_schema()
+        async with store.transaction() as tx:
+            new_id = await tx.put_outbox(mailbox="web:T1:u1", payload={"text": "nieuw"}, at=T0)
+    finally:
+        await store.close()
+    assert new_id == 2
+
+
+async def test_database_with_only_some_tables_is_left_alone(database_url: str) -> None:
+    store = await create_store(database_url)
+    try:
+        await store.run_schema(lambda conn: RELEASE_95B9A7C.tables["incidents"].create(conn))
+        with pytest.raises(StoreError, match="some of Noodrem's tables") as caught:
+            await store.create_schema()
+        assert "outbox" in str(caught.value)
+        assert await store.schema_revision() is None
+    finally:
+        await store.close()
+
+
+async def test_database_from_a_newer_release_is_refused(database_url: str) -> None:
+    store = await create_store(database_url)
+    try:
+        await store.create_schema()
+        await store.run_schema(
+            lambda conn: conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+        )
+        with pytest.raises(StoreError, match="revision 9999, which this version"):
+            await store.create_schema()
+    finally:
+        await store.close()
+
+
+# (c) replicas starting together -----------------------------------------------------------
+
+
+async def test_concurrent_upgrades_of_a_fresh_database_both_succeed(database_url: str) -> None:
+    stores: list[SqlStore] = [await create_store(database_url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(s.create_schema() for s in stores))
+        assert [await s.schema_revision() for s in stores] == [schema.head()] * 3
+        assert await stores[0].run_schema(_diff) == []
+        versions = await stores[0].run_schema(
+            lambda conn: conn.exec_driver_sql("SELECT COUNT(*) FROM alembic_version").scalar()
+        )
+        assert versions == 1
+    finally:
+        for s in stores:
+            await s.close()
+
+
+async def test_concurrent_upgrades_of_a_release_database_stamp_once(database_url: str) -> None:
+    old = await create_store(database_url)
+    try:
+        await old.run_schema(_fill_release_db)
+    finally:
+        await old.close()
+    stores: list[SqlStore] = [await create_store(database_url) for _ in range(2)]
+    try:
+        await asyncio.gather(*(s.create_schema() for s in stores))
+        async with stores[1].transaction() as tx:
+            assert len(await tx.get_events("NR-OLD1")) == 3
+        assert await stores[0].schema_revision() == schema.head()
+    finally:
+        for s in stores:
+            await s.close()
