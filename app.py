@@ -71,6 +71,11 @@ class Runtime:
         next_digest = self.digests.next_at()
         if next_digest is not None:
             self.wakeups.wake_at(next_digest)
+        # The poll alone would send a deadline up to a poll late; the first tick runs at
+        # start, so arming the earliest pending row here is also what re-arms after a restart.
+        next_deadline = await self.reminders.next_due()
+        if next_deadline is not None:
+            self.wakeups.wake_at(next_deadline)
 
     def require_store(self) -> SqlStore:
         if self.store is None:
