@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -71,6 +72,14 @@ class Runtime:
         next_digest = self.digests.next_at()
         if next_digest is not None:
             self.wakeups.wake_at(next_digest)
+        # The poll alone would send a deadline up to a poll late; the first tick runs at
+        # start, so arming the earliest pending row here is also what re-arms after a restart.
+        next_deadline = await self.reminders.next_due()
+        if next_deadline is not None:
+            # A row still due means another pass is busy with it (this one returned at
+            # once): wake a little later, not now, or the two would spin on each other.
+            soonest = datetime.now(UTC) + timedelta(milliseconds=200)
+            self.wakeups.wake_at(max(next_deadline, soonest))
 
     def require_store(self) -> SqlStore:
         if self.store is None:

@@ -7,6 +7,11 @@ arrives) and reports the lateness of delivery: arrival minus due time. As a base
 measures, in the same run, bare ``loop.call_at`` timers firing at the same due times.
 
     python bench/reminders.py [--database-url URL] [--pending 10000] [--due 500] [--window 20]
+                              [--restart]
+
+``--restart`` plans no wake-ups in the process: like a process that just started, it
+finds every deadline only through the store (``Reminders.next_due`` re-armed after each
+run, as ``app.Runtime.tick`` does).
 
 Loopback only, bounded: it stops after the window plus a grace period.
 """
@@ -108,7 +113,12 @@ async def fill(
 
 
 async def measure_noodrem(
-    store: SqlStore, organisations: Organisations, due_times: list[datetime], window: float
+    store: SqlStore,
+    organisations: Organisations,
+    due_times: list[datetime],
+    window: float,
+    *,
+    restart: bool,
 ) -> list[float]:
     recorder = Recorder(len(due_times))
     reminders = Reminders(
@@ -118,10 +128,18 @@ async def measure_noodrem(
         organisations=organisations,
         notifier=recorder,
     )
-    wakeups = Wakeups(reminders.run_due, poll_seconds=30)
+
+    async def tick() -> None:  # what app.Runtime.tick does for deadlines
+        await reminders.run_due()
+        upcoming = await reminders.next_due()
+        if upcoming is not None:
+            wakeups.wake_at(upcoming)
+
+    wakeups = Wakeups(tick if restart else reminders.run_due, poll_seconds=30)
     wakeups.start()
-    for when in due_times:  # what the engine does when it plans a deadline
-        wakeups.wake_at(when)
+    if not restart:
+        for when in due_times:  # what the engine does when it plans a deadline
+            wakeups.wake_at(when)
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(recorder.all_in.wait(), timeout=window + 15)
     wakeups.stop()
@@ -161,6 +179,7 @@ async def main() -> None:
     parser.add_argument("--pending", type=int, default=10_000)
     parser.add_argument("--due", type=int, default=500)
     parser.add_argument("--window", type=float, default=20.0)
+    parser.add_argument("--restart", action="store_true", help="no in-process wake-ups")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
@@ -179,7 +198,7 @@ async def main() -> None:
             f"({url.split(':')[0]}); {args.due} fall due over {args.window:.0f} s"
         )
         noodrem, baseline = await asyncio.gather(
-            measure_noodrem(store, organisations, due_times, args.window),
+            measure_noodrem(store, organisations, due_times, args.window, restart=args.restart),
             measure_baseline(due_times),
         )
         await store.close()
