@@ -114,6 +114,19 @@ CANDIDATE_FLOOR: Final = 0.05
 MIN_CHOICES: Final = 2
 MAX_CHOICES: Final = 4
 
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The lines between the bands; the defaults are the ones chosen above. Only the bench
+    (tuning) passes others."""
+
+    none_at: float = NONE_AT
+    confident_at: float = CONFIDENT_AT
+    runner_up_max: float = RUNNER_UP_MAX
+    ask_between_at: float = ASK_BETWEEN_AT
+    candidate_floor: float = CANDIDATE_FLOOR
+
+
 _C: Final = 10.0
 """Inverse regularisation of the logistic regression: chosen with the thresholds (above)."""
 _RANDOM_STATE: Final = 0
@@ -208,9 +221,11 @@ def band(
     *,
     ask_between: Collection[frozenset[str]] = (),
     lang: Lang | None = None,
+    thresholds: Thresholds = Thresholds(),  # noqa: B008 (frozen, so one shared default is fine)
 ) -> Recognition:
     """The band for one message's label probabilities (see the thresholds above)."""
-    if scores.get(ORDINARY, 0.0) >= NONE_AT:
+    t = thresholds
+    if scores.get(ORDINARY, 0.0) >= t.none_at:
         return Recognition(Band.NONE, (), lang)
     ranked = sorted(
         (Candidate(label, score) for label, score in scores.items() if label != ORDINARY),
@@ -220,14 +235,12 @@ def band(
     runner_up = rest[0].score if rest else 0.0
     ambiguous = any(
         frozenset((top.playbook_id, other.playbook_id)) in ask_between
-        and other.score >= ASK_BETWEEN_AT
+        and other.score >= t.ask_between_at
         for other in rest
     )
-    if top.score >= CONFIDENT_AT and runner_up <= RUNNER_UP_MAX and not ambiguous:
+    if top.score >= t.confident_at and runner_up <= t.runner_up_max and not ambiguous:
         return Recognition(Band.CONFIDENT, (top,), lang)
-    choices = [
-        c for i, c in enumerate(ranked) if i < MIN_CHOICES or c.score >= CANDIDATE_FLOOR
-    ]
+    choices = [c for i, c in enumerate(ranked) if i < MIN_CHOICES or c.score >= t.candidate_floor]
     return Recognition(Band.UNSURE, tuple(choices[:MAX_CHOICES]), lang)
 
 
@@ -256,9 +269,7 @@ def _pipeline() -> Any:
     chars = TfidfVectorizer(
         analyzer="char_wb", ngram_range=(2, 5), preprocessor=prepare, sublinear_tf=True
     )
-    words = TfidfVectorizer(
-        analyzer=lambda text: word_features(prepare(text)), sublinear_tf=True
-    )
+    words = TfidfVectorizer(analyzer=lambda text: word_features(prepare(text)), sublinear_tf=True)
     classifier = LogisticRegression(
         C=_C,
         solver="newton-cg",
