@@ -31,7 +31,7 @@ from typing import Any, Final
 
 import yaml
 
-from bot.intents import detect_language, normalise
+from bot.intents import MAX_SCAN_CHARS, detect_language, normalise
 from bot.messages import LANGS, Lang
 
 ORDINARY: Final = "_ordinary"
@@ -153,6 +153,12 @@ _DIGITS: Final = re.compile(r"\d")
 def prepare(text: str) -> str:
     """Lowercase, accents folded, punctuation gone (as commands are matched), and every digit
     a ``0``: "8.000" and "12.500" both say "an amount", which is what matters here."""
+    return _prepare(text[:MAX_SCAN_CHARS])
+
+
+@lru_cache(maxsize=4096)
+def _prepare(text: str) -> str:
+    """Cached: both feature sets prepare every text, and training prepares each one twice."""
     return _DIGITS.sub("0", normalise(text))
 
 
