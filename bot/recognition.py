@@ -1,0 +1,361 @@
+"""Free text to the plan that fits what happened: one plan, a short list, or none.
+
+People describe an emergency in their own words ("de rekening die we betaalden bleek van
+criminelen"), in Dutch or English, on a phone, with typos. A list of trigger phrases only
+catches the wordings someone thought of; this module learns from labelled examples of every
+plan (``playbooks/examples/<plan-id>.yaml``, plus each plan's triggers) and from examples of
+ordinary chat that mention money, invoices, directors or WhatsApp without any fraud.
+
+The answer comes in three bands (see ``Band``), so the engine can propose one plan, offer a
+chooser, or stay out of the way. Nothing here knows a platform, a playbook id or the store:
+plans are only labels, and which plans must never be confused confidently is data too
+(``ask_when_also`` in an examples file).
+
+scikit-learn is imported when a recognizer is trained, not when this module is imported:
+its import costs about as much as the rest of the application's, and code that only needs the
+types should not pay it. Training is synchronous and CPU-bound (well under a second for all
+examples); an application can run it with ``asyncio.to_thread`` while the server starts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from bot.intents import MAX_SCAN_CHARS, detect_language, normalise
+from bot.messages import LANGS, Lang
+
+ORDINARY: Final = "_ordinary"
+"""The label of ordinary chat, and the stem of its examples file. It starts with ``_`` so no
+playbook id (a slug) can take it."""
+
+
+class Band(Enum):
+    CONFIDENT = "confident"
+    """One plan clearly fits: propose it (Yes / No / something else happened)."""
+    UNSURE = "unsure"
+    """About fraud, but not clearly one plan, or a plan that must not be guessed: offer a
+    chooser of the 2-4 plans that fit best."""
+    NONE = "none"
+    """Ordinary chat: offer no plan."""
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    lang: Lang
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    playbook_id: str
+    score: float
+    """Calibrated probability that the message is about this plan (0..1)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recognition:
+    band: Band
+    candidates: tuple[Candidate, ...]
+    """Best first. CONFIDENT: exactly one; UNSURE: two to four; NONE: empty."""
+    lang: Lang | None
+    """The message's language when it is clear: the language to answer in when nothing better
+    (a user preference) is known."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingSet:
+    """What a recognizer learns from: examples per plan, ordinary chat, and the pairs of plans
+    a confident guess must never pick between (one was paid, the other not yet)."""
+
+    plans: Mapping[str, tuple[Example, ...]]
+    ordinary: tuple[Example, ...]
+    ask_between: frozenset[frozenset[str]] = frozenset()
+
+
+class ExamplesError(Exception):
+    """An examples file that cannot be used, or a training set that cannot be learnt from;
+    ``str()`` names the file and says what is wrong."""
+
+
+# Thresholds -------------------------------------------------------------------------------
+#
+# Chosen by 5-fold cross-validation on the training examples (``python -m bench.intents
+# --tune``: 1,042 out-of-fold scores), never on the dev set, which only measures. The grid
+# (none_at 0.4-0.7 x confident_at 0.6-0.8 x runner-up 0.1-0.25) showed:
+#
+# - Ordinary chat: every step of ``NONE_AT`` up from 0.4 sends more ordinary chat to the
+#   chooser (37, 54, 86, 132 of 358 held-out ordinary messages at 0.4, 0.5, 0.6, 0.7) for a
+#   little more plan recall (98.1% -> 99.6%). 0.4 keeps the right plan offered for >= 97% of
+#   held-out plan examples, the target, with the fewest false starts. Going lower would let
+#   the ordinary class swallow real emergencies (5% of plan examples leave it >= 0.26), and a
+#   person describing an emergency must never be ignored; a chooser on ordinary chat costs
+#   one click on "something else".
+# - Proposing one plan: a wrong plan proposed with confidence costs trust, and for
+#   paid-fraudster it sends someone to recall a payment that never happened. With
+#   ``CONFIDENT_AT`` 0.6 or 0.7 there were 1-3 confident wrong plans out of fold; with 0.8
+#   none, whatever the runner-up limit. ``RUNNER_UP_MAX`` = 0.15 is there for the day a
+#   plan's examples grow weak: it costs nothing today (same figures as 0.25) and keeps two
+#   close plans in the chooser.
+# - Plans that the person must tell apart (``ask_when_also``, paid vs not paid yet): if the
+#   other plan of such a pair scores at least ``ASK_BETWEEN_AT`` = 0.05, the chooser is
+#   shown, even above 0.8. That is why paid-fraudster goes to the chooser more often than
+#   other plans (about a third of its dev messages); the chooser lists it first.
+# - The chooser lists plans down to ``CANDIDATE_FLOOR`` = 0.05, never fewer than two (the
+#   best plan and an alternative) nor more than four (a phone screen).
+
+NONE_AT: Final = 0.4
+CONFIDENT_AT: Final = 0.8
+RUNNER_UP_MAX: Final = 0.15
+ASK_BETWEEN_AT: Final = 0.05
+CANDIDATE_FLOOR: Final = 0.05
+MIN_CHOICES: Final = 2
+MAX_CHOICES: Final = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The lines between the bands; the defaults are the ones chosen above. Only the bench
+    (tuning) passes others."""
+
+    none_at: float = NONE_AT
+    confident_at: float = CONFIDENT_AT
+    runner_up_max: float = RUNNER_UP_MAX
+    ask_between_at: float = ASK_BETWEEN_AT
+    candidate_floor: float = CANDIDATE_FLOOR
+
+
+_C: Final = 10.0
+"""Inverse regularisation of the logistic regression: chosen with the thresholds (above)."""
+ORDINARY_WEIGHT: Final = 1.0
+"""How much more an ordinary-chat example counts than a plan's, on top of balancing the
+classes by size. Out of fold, 2 cut the ordinary chat sent to the chooser (37 -> 22 of 358)
+but lost plan recall (98.1% -> 97.4%), and with typos it lost far more: 93% of typo'd dev
+plan messages still reached their plan, against >= 95% at 1. Ignoring an emergency is the
+worse error, so ordinary chat counts the same as a plan."""
+_RANDOM_STATE: Final = 0
+
+
+# Text features ----------------------------------------------------------------------------
+
+_DIGITS: Final = re.compile(r"\d")
+
+
+def prepare(text: str) -> str:
+    """Lowercase, accents folded, punctuation gone (as commands are matched), and every digit
+    a ``0``: "8.000" and "12.500" both say "an amount", which is what matters here."""
+    return _prepare(text[:MAX_SCAN_CHARS])
+
+
+@lru_cache(maxsize=4096)
+def _prepare(text: str) -> str:
+    """Cached: both feature sets prepare every text, and training prepares each one twice."""
+    return _DIGITS.sub("0", normalise(text))
+
+
+@lru_cache(maxsize=2)
+def _stemmer(lang: Lang) -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer({"nl": "dutch", "en": "english"}[lang])
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str, lang: Lang) -> str:
+    """Cached: the Snowball stemmers are pure Python, and most words recur in every text."""
+    return str(_stemmer(lang).stemWord(word))
+
+
+def word_features(text: str) -> list[str]:
+    """Stems and stem pairs of a prepared text, in the message's language, or in both when the
+    language is unclear (a short "whatsapp gehackt" is both)."""
+    words = text.split()
+    lang = detect_language(text)
+    features: list[str] = []
+    for stem_lang in LANGS if lang is None else (lang,):
+        stems = [_stem(word, stem_lang) for word in words]
+        features.extend(stems)
+        features.extend(f"{a} {b}" for a, b in pairwise(stems))
+    return features
+
+
+# The recognizer ---------------------------------------------------------------------------
+
+
+class Recognizer:
+    """A text classifier over every plan and ordinary chat, with the three bands on top.
+
+    Features: character n-grams (2-5, within words) of the prepared text, which survive
+    typos and find "nepfactuur" in "nep factuur", plus stems and stem pairs, which carry
+    inflections ("betaald", "betaalden") and word order. A multinomial logistic regression
+    gives probabilities that are close to calibrated for a corpus this size.
+    """
+
+    def __init__(
+        self, *, model: Any, labels: tuple[str, ...], ask_between: frozenset[frozenset[str]]
+    ) -> None:
+        self._model = model
+        self._labels = labels
+        self._ask_between = ask_between
+
+    @property
+    def playbook_ids(self) -> tuple[str, ...]:
+        return tuple(label for label in self._labels if label != ORDINARY)
+
+    @classmethod
+    def train(cls, training: TrainingSet) -> Recognizer:
+        """Learn from ``training``. Deterministic: the same examples give the same answers."""
+        texts, labels = _flatten(training)
+        model = _pipeline(_class_weights(labels))
+        model.fit(texts, labels)
+        return cls(
+            model=model,
+            labels=tuple(str(label) for label in model.classes_),
+            ask_between=training.ask_between,
+        )
+
+    def scores(self, text: str) -> dict[str, float]:
+        """Probability of each label (plans and ``ORDINARY``), summing to 1."""
+        row = self._model.predict_proba([text])[0]
+        return {label: float(p) for label, p in zip(self._labels, row, strict=True)}
+
+    def recognise(self, text: str) -> Recognition:
+        lang = detect_language(text)
+        if not prepare(text):
+            return Recognition(Band.NONE, (), lang)
+        return band(self.scores(text), ask_between=self._ask_between, lang=lang)
+
+
+def band(
+    scores: Mapping[str, float],
+    *,
+    ask_between: Collection[frozenset[str]] = (),
+    lang: Lang | None = None,
+    thresholds: Thresholds = Thresholds(),
+) -> Recognition:
+    """The band for one message's label probabilities (see the thresholds above)."""
+    t = thresholds
+    if scores.get(ORDINARY, 0.0) >= t.none_at:
+        return Recognition(Band.NONE, (), lang)
+    ranked = sorted(
+        (Candidate(label, score) for label, score in scores.items() if label != ORDINARY),
+        key=lambda c: (-c.score, c.playbook_id),
+    )
+    top, rest = ranked[0], ranked[1:]
+    runner_up = rest[0].score if rest else 0.0
+    ambiguous = any(
+        frozenset((top.playbook_id, other.playbook_id)) in ask_between
+        and other.score >= t.ask_between_at
+        for other in rest
+    )
+    if top.score >= t.confident_at and runner_up <= t.runner_up_max and not ambiguous:
+        return Recognition(Band.CONFIDENT, (top,), lang)
+    choices = [c for i, c in enumerate(ranked) if i < MIN_CHOICES or c.score >= t.candidate_floor]
+    return Recognition(Band.UNSURE, tuple(choices[:MAX_CHOICES]), lang)
+
+
+def _flatten(training: TrainingSet) -> tuple[list[str], list[str]]:
+    if not training.ordinary:
+        raise ExamplesError("there are no examples of ordinary chat: nothing could be told apart")
+    if not training.plans:
+        raise ExamplesError("there are no plans to recognise")
+    texts: list[str] = []
+    labels: list[str] = []
+    for label, examples in [*training.plans.items(), (ORDINARY, training.ordinary)]:
+        if not examples:
+            raise ExamplesError(f"{label}: no examples and no triggers")
+        for example in examples:
+            texts.append(example.text)
+            labels.append(label)
+    return texts, labels
+
+
+def _class_weights(labels: Sequence[str]) -> dict[str, float]:
+    """Balanced by class size (every plan counts the same however many examples it has),
+    ordinary chat ``ORDINARY_WEIGHT`` times more."""
+    counts = Counter(labels)
+    weights = {label: len(labels) / (len(counts) * n) for label, n in counts.items()}
+    weights[ORDINARY] = weights.get(ORDINARY, 1.0) * ORDINARY_WEIGHT
+    return weights
+
+
+def _pipeline(class_weight: Mapping[str, float]) -> Any:
+    """The untrained model. scikit-learn is imported here, on first training (see above)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    chars = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, 5), preprocessor=prepare, sublinear_tf=True
+    )
+    words = TfidfVectorizer(analyzer=lambda text: word_features(prepare(text)), sublinear_tf=True)
+    classifier = LogisticRegression(
+        C=_C,
+        solver="newton-cg",
+        max_iter=200,
+        class_weight=dict(class_weight),
+        random_state=_RANDOM_STATE,
+    )
+    return make_pipeline(make_union(chars, words), classifier)
+
+
+# Examples on disk -------------------------------------------------------------------------
+
+_KEYS: Final = frozenset({*LANGS, "ask_when_also"})
+
+
+def load_training_set(
+    directory: Path, triggers: Mapping[str, Mapping[Lang, Sequence[str]]]
+) -> TrainingSet:
+    """The training set for the plans that are loaded (``triggers``: plan id → its triggers).
+
+    A plan's examples are its triggers plus ``<directory>/<plan-id>.yaml`` when that exists,
+    so a new plan is recognised from its YAML alone and gets better with an examples file.
+    Examples files of plans that are not loaded are ignored. ``_ordinary.yaml`` holds the
+    ordinary chat.
+    """
+    plans: dict[str, tuple[Example, ...]] = {}
+    pairs: set[frozenset[str]] = set()
+    for playbook_id, by_lang in triggers.items():
+        examples = [Example(t, lang) for lang in LANGS for t in by_lang.get(lang, ())]
+        path = directory / f"{playbook_id}.yaml"
+        if path.is_file():
+            file_examples, also = _read(path)
+            examples.extend(file_examples)
+            pairs.update(frozenset((playbook_id, other)) for other in also if other in triggers)
+        plans[playbook_id] = tuple(dict.fromkeys(examples))
+    path = directory / f"{ORDINARY}.yaml"
+    ordinary = _read(path)[0] if path.is_file() else ()
+    return TrainingSet(plans=plans, ordinary=ordinary, ask_between=frozenset(pairs))
+
+
+def _read(path: Path) -> tuple[tuple[Example, ...], tuple[str, ...]]:
+    """One examples file: ``{nl: [...], en: [...], ask_when_also: [plan-id, ...]}``."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise ExamplesError(f"{path}: cannot be read: {err}") from err
+    if not isinstance(data, dict):
+        raise ExamplesError(f"{path}: expected a mapping with nl and en lists")
+    unknown = set(data) - _KEYS
+    if unknown:
+        raise ExamplesError(f"{path}: unknown keys {sorted(map(str, unknown))}")
+    examples: list[Example] = []
+    for lang in LANGS:
+        texts = data.get(lang) or []
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            raise ExamplesError(f"{path}: {lang} must be a list of texts")
+        examples.extend(Example(t, lang) for t in texts if t.strip())
+    also = data.get("ask_when_also") or []
+    if not isinstance(also, list) or not all(isinstance(t, str) for t in also):
+        raise ExamplesError(f"{path}: ask_when_also must be a list of plan ids")
+    return tuple(dict.fromkeys(examples)), tuple(also)
