@@ -9,9 +9,18 @@ title, fields, buttons or inputs becomes an Adaptive Card whose buttons are
 ``Action.Submit`` carrying ``{"noodrem": Action.encode()}``; Teams merges the values of the
 card's inputs into that object, which ``read_submit`` turns back into an action and a form.
 
-Teams shows six actions in a row and folds any further ones into an overflow menu, where
-nobody finds "Next page" of a list. A card with more buttons than that gets them in rows
-of six (``ActionSet`` elements) instead, all visible.
+Teams puts all actions of a row side by side at equal width and cuts every label that does
+not fit ("Mail van d…", "M…" on a phone), and folds a seventh into an overflow menu where
+nobody finds it. So the layout is decided from the reply's shape, for any playbook:
+
+- a question whose answers are three or more buttons of one kind (the same action with
+  different values) shows them as an expanded ``Input.ChoiceSet`` with wrapping titles and
+  one submit button; the chosen value is that button's encoded action, so the engine gets
+  the same ``Action`` the button would have sent. Other buttons ("Don't know yet") follow;
+- all other buttons come in rows (``ActionSet``) of three short labels, two medium ones, or
+  one long one, so no label is cut at 360 px;
+- a title is a large bold heading; a reminder or escalation without one gets its first line
+  as the heading, so it stands out from the chat around it.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.messages import Action, ButtonStyle, Lang, Reply, ReplyKind
+from bot.messages import Action, ActionName, Button, ButtonStyle, Lang, Reply, ReplyKind
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.5"
@@ -28,11 +37,18 @@ ACTION_KEY = "noodrem"
 REQUIRED_KEY = "noodrem.required"  # {field_id: label} of the inputs a submit needs filled in
 SUBMIT_TITLE = "OK"  # the same word in Dutch and English; the input's label says what it is
 MAX_INPUT = 500  # what the engine keeps of a typed record or reason
-MAX_ACTIONS = 6  # what Teams shows in one row of actions
+CHOICE_KEY = "noodrem.choice"  # the id of a question's choice set: its value is an action
+PICK_KEY = "noodrem.pick"  # marks the choice set's own submit, so only it reads the choice
+MIN_CHOICES = 3  # two answers (yes / no) fit side by side as buttons
+# The longest label a row of three, or of two, buttons shows whole at 360 px (Teams'
+# button font, measured with tests/teams/test_card_render.py); longer: one button a row.
+ROW_OF_THREE = 10
+ROW_OF_TWO = 16
 
 _BOLD = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])")
 _STYLES = {ButtonStyle.PRIMARY: "positive", ButtonStyle.DANGER: "destructive"}
 _ALARM = (ReplyKind.ERROR, ReplyKind.ESCALATION)
+_HEADLINED = (ReplyKind.REMINDER, ReplyKind.ESCALATION)
 
 # The adapter's own sentences, for the few cases it answers without the engine.
 _TEXTS: dict[str, tuple[str, str]] = {
@@ -57,22 +73,33 @@ def read_submit(value: object) -> Submit | None:
     """The action in an ``Action.Submit`` payload; None if it is not one of our cards."""
     if not isinstance(value, dict) or not isinstance(value.get(ACTION_KEY), str):
         return None
+    raw = value[ACTION_KEY]
+    chosen = value.get(CHOICE_KEY)
+    # Only the choice set's own submit reads the choice: a client that merges the inputs
+    # into every button's data must not turn "Don't know yet" into the selected answer.
+    if value.get(PICK_KEY) is True and isinstance(chosen, str) and chosen:
+        raw = chosen
     try:
-        action = Action.decode(value[ACTION_KEY])
+        action = Action.decode(raw)
     except ValueError:
         return None
     form = {
         key: text.strip()
         for key, text in value.items()
-        if key not in (ACTION_KEY, REQUIRED_KEY) and isinstance(text, str)
+        if key not in (ACTION_KEY, REQUIRED_KEY, CHOICE_KEY) and isinstance(text, str)
     }
     required = value.get(REQUIRED_KEY)
     missing = (
-        tuple(str(label) for field_id, label in required.items() if not form.get(field_id))
+        tuple(str(label) for field_id, label in required.items() if not _filled(value, field_id))
         if isinstance(required, dict)
         else ()
     )
     return Submit(action=action, form=form, missing=missing)
+
+
+def _filled(value: dict[str, object], field_id: str) -> bool:
+    text = value.get(field_id)
+    return isinstance(text, str) and bool(text.strip())
 
 
 def language(locale: str | None) -> Lang:
@@ -107,18 +134,22 @@ def summary(reply: Reply) -> str:
 
 
 def card(reply: Reply) -> dict[str, Any]:
-    """The Adaptive Card for a reply: title, text, fields, inputs, then the buttons."""
+    """The Adaptive Card for a reply: title, text, fields, choices, inputs, then the buttons."""
     body: list[dict[str, Any]] = []
-    if reply.title:
+    text = reply.text
+    title = reply.title
+    if title is None and reply.kind in _HEADLINED and text.strip():
+        title, _, text = text.strip().partition("\n")
+    if title:
         body.append(
             _text_block(
-                reply.title,
-                size="Medium",
+                markdown(title),
+                size="Large",
                 weight="Bolder",
                 color="Attention" if reply.kind in _ALARM or reply.late else None,
             )
         )
-    body.extend(_paragraphs(reply.text))
+    body.extend(_paragraphs(text))
     for item in reply.fields:
         body.append(
             {
@@ -127,8 +158,41 @@ def card(reply: Reply) -> dict[str, Any]:
                 "items": [_text_block(item.label, weight="Bolder"), *_paragraphs(item.value)],
             }
         )
+    choices = _choices(reply)
+    has_inputs = bool(reply.inputs or choices)
     actions: list[dict[str, Any]] = []
+    if choices:
+        question = _BOLD.sub(r"\1", reply.text.strip().split("\n", 1)[0]) or SUBMIT_TITLE
+        body.append(
+            {
+                "type": "Input.ChoiceSet",
+                "id": CHOICE_KEY,
+                "style": "expanded",
+                "wrap": True,
+                "isRequired": True,
+                "errorMessage": question,
+                "choices": [
+                    {"title": button.label, "value": button.action.encode()} for button in choices
+                ],
+            }
+        )
+        actions.append(
+            {
+                "type": "Action.Submit",
+                "title": SUBMIT_TITLE,
+                "style": "positive",
+                # The choice replaces this action; a client that ignores isRequired sends
+                # it without one, and read_submit then reports the question as missing.
+                "data": {
+                    ACTION_KEY: choices[0].action.encode(),
+                    PICK_KEY: True,
+                    REQUIRED_KEY: {CHOICE_KEY: question},
+                },
+            }
+        )
     for button in reply.buttons:
+        if button in choices:
+            continue
         action: dict[str, Any] = {
             "type": "Action.Submit",
             "title": button.label,
@@ -136,7 +200,7 @@ def card(reply: Reply) -> dict[str, Any]:
         }
         if button.style in _STYLES:
             action["style"] = _STYLES[button.style]
-        if reply.inputs:
+        if has_inputs:
             action["associatedInputs"] = "none"  # a plain button must not demand the inputs
         actions.append(action)
     for request in reply.inputs:
@@ -156,21 +220,48 @@ def card(reply: Reply) -> dict[str, Any]:
         actions.append(
             {"type": "Action.Submit", "title": SUBMIT_TITLE, "style": "positive", "data": data}
         )
-    content: dict[str, Any] = {
+    body.extend({"type": "ActionSet", "actions": row} for row in _rows(actions))
+    return {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "version": CARD_VERSION,
         "msteams": {"width": "Full"},
         "body": body,
     }
-    if len(actions) > MAX_ACTIONS:
-        body.extend(
-            {"type": "ActionSet", "actions": actions[start : start + MAX_ACTIONS]}
-            for start in range(0, len(actions), MAX_ACTIONS)
-        )
-    elif actions:
-        content["actions"] = actions
-    return content
+
+
+def _choices(reply: Reply) -> tuple[Button, ...]:
+    """The answers of a question, when they are many buttons of one kind: the largest
+    group pressing the same action with different values or targets. A question that
+    also asks for typed input keeps its buttons (one submit could not serve both)."""
+    if reply.kind is not ReplyKind.QUESTION or reply.inputs:
+        return ()
+    groups: dict[ActionName, list[Button]] = {}
+    for button in reply.buttons:
+        groups.setdefault(button.action.name, []).append(button)
+    largest = max(groups.values(), key=len, default=[])
+    return tuple(largest) if len(largest) >= MIN_CHOICES else ()
+
+
+def _rows(actions: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Buttons in rows in which every label fits whole: three short, two medium or one long.
+
+    A row takes as many of the next buttons as the longest label among them allows, so a
+    long label gets a row of its own without pulling its short neighbours apart."""
+    rows: list[list[dict[str, Any]]] = []
+    row: list[dict[str, Any]] = []
+    for action in actions:
+        candidate = [*row, action]
+        longest = max(len(a["title"]) for a in candidate)
+        room = 3 if longest <= ROW_OF_THREE else 2 if longest <= ROW_OF_TWO else 1
+        if len(candidate) <= room:
+            row = candidate
+            continue
+        rows.append(row)
+        row = [action]
+    if row:
+        rows.append(row)
+    return rows
 
 
 def _paragraphs(text: str) -> list[dict[str, Any]]:

@@ -26,6 +26,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.channels.teams_cards import PICK_KEY
+
 ORG = str(Path(__file__).with_name("organisation.yaml"))
 LOCAL = {"ORGANISATION_FILE": ORG, "TEAMS_LOCAL": "1"}  # Teams on, unauthenticated, loopback
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
@@ -370,6 +372,15 @@ class TeamsUser:
                 for action in reversed(actions(card)):
                     if action["title"].startswith(label):
                         found.append((message["id"], action["data"]))
+                # A choice in a choice set: select it, then press the set's own submit.
+                submit = next((a["data"] for a in actions(card) if PICK_KEY in a["data"]), None)
+                for element in card["body"]:
+                    if element["type"] == "Input.ChoiceSet" and submit is not None:
+                        found.extend(
+                            (message["id"], {**submit, element["id"]: choice["value"]})
+                            for choice in reversed(element["choices"])
+                            if choice["title"].startswith(label)
+                        )
         if not found:
             raise AssertionError(f"no button {label!r} in the conversation")
         return found

@@ -29,6 +29,7 @@ from tests.teams.fakes import (
     FakeConnector,
     People,
     TeamsUser,
+    actions,
     cards,
     channel_thread,
     personal_chat,
@@ -59,14 +60,14 @@ async def test_whole_flow_in_dutch_in_a_personal_chat(
     card = cards([first_step[-1].body])[0]
     assert "Rabobank fraudelijn" in texts(first_step) and "088-722 67 67" in texts(first_step)
     assert "10:15 (nog 15 min)" in texts(first_step)
-    assert [a["title"] for a in card["actions"]] == [
+    assert [a["title"] for a in actions(card)] == [
         "Gedaan",
         "Lukt nu niet",
         "Overslaan",
         "Help",
         "Toewijzen",
     ]
-    assert all(a["type"] == "Action.Submit" for a in card["actions"])
+    assert all(a["type"] == "Action.Submit" for a in actions(card))
 
     clock.advance(timedelta(minutes=7))
     asked = await jan.press("Gedaan")
@@ -114,7 +115,7 @@ async def test_english_follows_the_teams_locale(person: People) -> None:
         await ann.press("Don't know yet")
     step = await ann.press("No")
     assert "Right now — step 1: Call your bank" in texts(step)
-    assert cards([step[-1].body])[0]["actions"][0]["title"] == "Done"
+    assert actions(cards([step[-1].body])[0])[0]["title"] == "Done"
 
 
 async def test_card_submit_carries_the_typed_values(bot: RunningApp, person: People) -> None:
@@ -213,7 +214,7 @@ async def test_reminders_and_escalations_arrive_proactively(
     assert before[0].body["summary"].startswith("⏰ Nog 5 min: Bel je bank"), (
         "a reminder card's notification says what it is about"
     )
-    titles = [a["title"] for a in cards([before[0].body])[0]["actions"]]
+    titles = [a["title"] for a in actions(cards([before[0].body])[0])]
     assert titles == ["Open stap", "Later: 15 min", "Later: 1 uur", "Later: tot…"]
 
     clock.advance(timedelta(minutes=5))  # 10:15, the deadline: the owner and the lead (Jan)

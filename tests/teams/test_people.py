@@ -21,6 +21,7 @@ from tests.teams.fakes import (
     TENANT,
     FakeConnector,
     People,
+    actions,
     cards,
     channel_thread,
     texts,
@@ -86,7 +87,7 @@ async def test_a_step_assigned_by_mention_in_a_channel_reaches_the_assignee_priv
     assert [s.kind for s in private] == ["send", "send"], "proactively, in Piet's own chat"
     assert "Mira Manager heeft je een stap toegewezen" in texts(private)
     card = cards([private[-1].body])[0]
-    assert "stap 1: Bel je bank" in texts(private) and card["actions"][0]["title"] == "Gedaan"
+    assert "stap 1: Bel je bank" in texts(private) and actions(card)[0]["title"] == "Gedaan"
     events = await events_of(bot, incident)
     moved = next(e for e in events if e.kind == "step_assigned")
     assert moved.data["to"] == user_key(Channel.TEAMS, TENANT, piet.aad_object_id)
