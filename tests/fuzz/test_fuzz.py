@@ -351,7 +351,8 @@ async def test_web_chat_never_answers_5xx(fuzzed: Fuzzed, logs: Records) -> None
 
 async def test_file_links_never_answer_5xx(fuzzed: Fuzzed, logs: Records) -> None:
     rng = random.Random(SEED + 3)
-    parts = ("abc", "é", "%C3%A9", "%00", "%FF", "..", "x" * 300, "-1", "9" * 30, "", "%ZZ")
+    # No "..": the client normalises it away and asks for the chat page instead.
+    parts = ("abc", "é", "%C3%A9", "%00", "%FF", "x" * 300, "-1", "9" * 30, "", "%ZZ", "%2E")
 
     def one(path: str) -> Callable[[], Awaitable[int]]:
         async def send() -> int:
@@ -367,13 +368,7 @@ async def test_file_links_never_answer_5xx(fuzzed: Fuzzed, logs: Records) -> Non
         sig = rng.choice((*parts, "a" * 64, "v0=" + "a" * 64))
         return f"/files/{file_id or 'x'}?expires={expires}&sig={sig}"
 
-    from yarl import URL
-
-    requests = []
-    for _ in range(REQUESTS):
-        requests.append(one(path()))
-    statuses = await fire(requests)
+    statuses = await fire([one(path()) for _ in range(REQUESTS)])
     assert not [s for s in statuses if s >= 500], statuses
     assert set(statuses) <= {403, 404, 410}, statuses
     assert_clean(statuses, logs)
-    del URL
