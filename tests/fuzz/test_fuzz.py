@@ -29,6 +29,12 @@ from tests.teams.fakes import FakeConnector, TeamsUser, personal_chat
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
+
+@pytest.fixture(autouse=True)
+def fresh_logs(logs: Records) -> None:
+    logs.records.clear()  # each endpoint answers for its own log lines
+
+
 REQUESTS = 2000
 CONCURRENCY = 16
 SEED = 14  # the number; change it to explore, keep it to replay
