@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +22,20 @@ from bot.ports import Clock, StoredFile
 
 ROUTE = "/files/{file_id}"
 DEFAULT_TTL = timedelta(hours=24)
+# What ``publish`` makes: a token_urlsafe id, Unix seconds, a hex HMAC-SHA256. Anything else
+# is refused before it reaches compare_digest (ASCII only), fromtimestamp (overflows) or SQL.
+_FILE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_EXPIRES = re.compile(r"[0-9]{1,11}")  # to year 5138; more overflows datetime
+_SIG = re.compile(r"[0-9a-f]{64}")
+INVALID = "Deze downloadlink is ongeldig. / This download link is not valid."
+EXPIRED = (
+    "Deze downloadlink is verlopen; typ 'export' in de chat voor een nieuwe. / "
+    "This download link has expired; type 'export' in the chat for a new one."
+)
+GONE = (
+    "Dit bestand is niet meer beschikbaar; typ 'export' in de chat voor een nieuw. / "
+    "This file is no longer available; type 'export' in the chat for a new one."
+)
 
 
 class Downloads:
@@ -67,24 +82,24 @@ class Downloads:
 
     async def _serve(self, request: web.Request) -> web.Response:
         file_id = request.match_info["file_id"]
-        try:
-            expires = int(request.query.get("expires", ""))
-        except ValueError:
-            return _refuse(403, "This download link is not valid.")
+        raw_expires = request.query.get("expires", "")
         given = request.query.get("sig", "")
+        if not (
+            _FILE_ID.fullmatch(file_id)
+            and _EXPIRES.fullmatch(raw_expires)
+            and _SIG.fullmatch(given)
+        ):
+            return _refuse(403, INVALID)
+        expires = int(raw_expires)
         if not hmac.compare_digest(given, self._sign(file_id, expires)):
-            return _refuse(403, "This download link is not valid.")
+            return _refuse(403, INVALID)
         now = self._clock.now()
         if datetime.fromtimestamp(expires, UTC) <= now:
-            return _refuse(
-                410, "This download link has expired; type 'export' in the chat for a new one."
-            )
+            return _refuse(410, EXPIRED)
         async with self._store().transaction() as tx:
             stored = await tx.get_file(file_id, now=now)
         if stored is None:
-            return _refuse(
-                404, "This file is no longer available; type 'export' in the chat for a new one."
-            )
+            return _refuse(404, GONE)
         return web.Response(
             body=stored.data,
             content_type=stored.content_type,

@@ -1,8 +1,10 @@
 """Slack channel: Bolt's ``AsyncApp`` on the shared aiohttp server, or over Socket Mode.
 
 HTTP mode serves events, the slash command, buttons, modals and the shortcut at one
-Request URL, ``POST /slack/events``; Bolt checks every request's signature (401 for a
-missing, wrong or more than five minutes old one) before a listener sees it. With
+Request URL, ``POST /slack/events``. Our handler checks every request's signature (401
+for a missing, wrong or more than five minutes old one) and then the body's shape (400)
+before Bolt sees it: Bolt parses the body before its own check and answers a malformed
+one with a 500, and logs part of each rejected body. With
 ``SLACK_APP_TOKEN`` set the app connects out to Slack over a websocket instead (Socket
 Mode), for a business without a public URL, and serves no Slack route at all.
 
@@ -15,12 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -28,6 +33,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.base import Handler, PublishLink, StoreGetter
@@ -35,7 +41,9 @@ from bot.channels.slack_blocks import ACTION_PREFIX, FORM_CALLBACK_ID
 from bot.channels.slack_inbound import is_dm
 from bot.channels.slack_listeners import Listeners
 from bot.channels.slack_send import Cards, Sender
+from bot.channels.slack_shape import check_command, check_event, check_interaction
 from bot.channels.slack_web import Failed, SlackWeb
+from bot.channels.untrusted import Malformed, check, loads
 from bot.config import SettingsError
 from bot.messages import Channel, Outbound
 from bot.ports import Clock
@@ -48,6 +56,30 @@ SHORTCUT_CALLBACK_ID = "noodrem_report"
 DEFAULT_API_URL = "https://slack.com/api/"
 CONNECT_SECONDS = 30.0  # Socket Mode: longer than this at start means something is wrong
 DRAIN_SECONDS = 10.0  # on shutdown, let acknowledged requests finish before the store closes
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # Unix seconds; int() would accept " 1_0" and "١"
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")  # hex HMAC-SHA256; compare_digest needs ASCII
+SIGNATURE_MAX_AGE = 60 * 5  # what Slack and SignatureVerifier allow
+UNAUTHORIZED = "Ongeldige of ontbrekende Slack-handtekening / invalid or missing Slack signature"
+
+
+class _NoBodies(logging.Filter):
+    """Bolt writes request bodies (messages people typed, with names and IBANs) into some
+    log lines: "Unhandled request ({body})" at WARNING, "request body: ..." at INFO. Keep
+    the fact, drop the body. Bolt copies the filters of the logger we hand it to the
+    loggers it makes for its middleware, so one filter covers them all."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "request body:" in message:
+            return False
+        for mark in ("Unhandled request", "without providing a response for the request"):
+            if mark in message:
+                record.msg, record.args = f"Slack: {mark} (body not logged)", ()
+        return True
+
+
+_BOLT_LOG = logging.getLogger("noodrem.slack.bolt")
+_BOLT_LOG.addFilter(_NoBodies())
 
 
 class SlackMode(StrEnum):
@@ -155,9 +187,11 @@ class SlackChannel:
             client=self._client,
             signing_secret=settings.signing_secret,
             name="noodrem",
-            logger=logging.getLogger("noodrem.slack.bolt"),
-            request_verification_enabled=settings.mode is SlackMode.HTTP,
+            logger=_BOLT_LOG,
+            # ``_http`` verifies before Bolt parses; Socket Mode needs no signature.
+            request_verification_enabled=False,
         )
+        self._verifier = SignatureVerifier(settings.signing_secret)
         self._socket: AsyncSocketModeHandler | None = None
         self._register()
 
@@ -201,8 +235,39 @@ class SlackChannel:
         )
 
     async def _http(self, request: web.Request) -> web.Response:
-        bolt_response = await self._bolt.async_dispatch(await to_bolt_request(request))
+        """Signature first, then shape, then Bolt: nothing unsigned reaches a parser, and
+        nothing Bolt would trip over (a 500) reaches Bolt. No body is ever logged."""
+        body = await request.read()  # over client_max_size: aiohttp answers 413 itself
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        if not (
+            _TIMESTAMP.fullmatch(timestamp)
+            and _SIGNATURE.fullmatch(signature)
+            and self._signed(body, timestamp, signature)
+        ):
+            return web.Response(status=401, text=UNAUTHORIZED)
+        try:
+            _check_body(body, request.content_type)
+        except Malformed as exc:
+            return web.Response(status=400, text=f"Ongeldig verzoek / bad request: {exc}")
+        try:
+            bolt_response = await self._bolt.async_dispatch(await to_bolt_request(request))
+        except Exception as exc:  # Bolt reading a signed body of an unexpected shape
+            log.warning("Slack: could not read a signed request (%s)", type(exc).__name__)
+            return web.Response(status=400, text="Ongeldig verzoek / bad request")
         return await to_aiohttp_response(bolt_response)
+
+    def _signed(self, body: bytes, timestamp: str, signature: str) -> bool:
+        try:
+            return self._verifier.is_valid(body, timestamp, signature)
+        except UnicodeDecodeError:
+            # The SDK decodes the body before signing it; Slack signs the bytes. A signed
+            # body that is not UTF-8 must still come out as a 400, not as a 401 or a 500.
+            if abs(time.time() - int(timestamp)) > SIGNATURE_MAX_AGE:
+                return False
+            base = b"v0:" + timestamp.encode() + b":" + body
+            mac = hmac.new(self._settings.signing_secret.encode(), base, hashlib.sha256)
+            return hmac.compare_digest(f"v0={mac.hexdigest()}", signature)
 
     async def _start(self, app: web.Application) -> None:
         # One connection pool for every Web API call (the client opens one per call otherwise).
@@ -255,3 +320,25 @@ class SlackChannel:
                 await self._listeners.idle()
         if self._client.session is not None:
             await self._client.session.close()
+
+
+def _check_body(body: bytes, content_type: str) -> None:
+    """What Slack sends: a JSON object (events), or a form whose ``payload`` is a JSON
+    object (interactions) or whose fields are text (slash commands)."""
+    if content_type == "application/json":
+        check_event(loads(body))
+        return
+    if content_type != "application/x-www-form-urlencoded":
+        raise Malformed("expected application/json or application/x-www-form-urlencoded")
+    try:
+        text = body.decode("utf-8")
+        form: dict[str, list[str]] = parse_qs(text, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise Malformed("form is not UTF-8") from None
+    check(form)
+    if "payload" in form:
+        if len(form["payload"]) != 1:
+            raise Malformed("payload must be given once")
+        check_interaction(loads(form["payload"][0]))
+    else:
+        check_command(form)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from http import HTTPStatus
 from types import SimpleNamespace
 
 from aiohttp import web
@@ -36,6 +37,7 @@ from botframework.connector.models import ErrorResponseException
 from bot.channels import teams_activity, teams_cards, teams_files
 from bot.channels.base import Handler, PublishLink, StoreGetter
 from bot.channels.teams_settings import TeamsSettings, read_settings
+from bot.channels.untrusted import Malformed, loads
 from bot.messages import Attachment as File
 from bot.messages import Channel, Mention, Outbound, Reply, user_key
 from bot.ports import Clock
@@ -135,11 +137,12 @@ class TeamsChannel:
         if request.content_type != "application/json":
             return _error(415, "expected application/json")
         try:
-            body = await request.json()
-            activity = Activity().deserialize(body) if isinstance(body, dict) else None
-        except Exception:  # malformed JSON or fields of the wrong type
-            activity = None
-        if activity is None or not activity.type or activity.conversation is None:
+            body = loads(await request.read())  # over client_max_size: aiohttp's own 413
+            teams_activity.check_shape(body)
+            activity = Activity().deserialize(body)
+        except Malformed as exc:
+            return _error(400, f"expected a Bot Framework activity: {exc}")
+        except Exception:  # a field msrest cannot read as its declared type
             return _error(400, "expected a Bot Framework activity")
         try:
             authenticated = await self._adapter.bot_framework_authentication.authenticate_request(
@@ -158,6 +161,8 @@ class TeamsChannel:
         except Exception as exc:
             log.error("Teams: could not handle a %s activity (%s)", activity.type, _describe(exc))
             return _error(500, _FAILED)
+        if invoke is not None and invoke.status == HTTPStatus.NOT_IMPLEMENTED:
+            return _error(400, "unsupported invoke")  # a name no handler here knows
         if invoke is not None:
             return web.json_response(invoke.body, status=invoke.status)
         return web.Response(status=200)

@@ -12,11 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.channels.teams_cards import Submit
+from bot.channels.untrusted import Malformed
 from bot.messages import Action, ActionName, Address, Channel, Inbound, Mention
 
 EMULATOR_CHANNEL = "emulator"
@@ -39,6 +41,67 @@ class Mentioned:
     id: str
     name: str
     aad_object_id: str | None = None
+
+
+# Teams ids ("a:1…", "19:…@thread.tacv2;messageid=…", "29:…"): they go into connector URLs,
+# so nothing that would change the URL's path or query.
+_CONVERSATION_ID = re.compile(r"[A-Za-z0-9:@;=._\-]{1,1024}")
+_ACCOUNTS = ("from", "recipient")  # {"id": str, "name"?: str, "aadObjectId"?: str}
+_TEXTS = ("type", "id", "serviceUrl", "channelId", "locale", "text", "name", "action")
+
+
+def check_shape(body: Any) -> None:
+    """What the adapter reads from an activity has the type it expects, or ``Malformed``.
+
+    msrest's ``deserialize`` keeps a wrong type where it cannot convert it (a number as
+    ``conversation.id``, a string as ``entities``), and the SDK or our reading then fails
+    deep in a turn, as a 500. Checked here, such an activity is a 400 at the door.
+    """
+    if not isinstance(body, dict):
+        raise Malformed("expected a JSON object")
+    for key in _TEXTS:
+        if body.get(key) is not None and not isinstance(body[key], str):
+            raise Malformed(f"{key} must be a string")
+    if not body.get("type"):
+        raise Malformed("type is missing")
+    try:  # where every reply goes
+        service = urlsplit(body.get("serviceUrl") or "")
+        usable = service.scheme in ("http", "https") and bool(service.hostname)
+    except ValueError:  # "http://[" and other unparseable hosts
+        usable = False
+    if not usable:
+        raise Malformed("serviceUrl must be an http(s) URL")
+    conversation = body.get("conversation")
+    if not isinstance(conversation, dict) or not _CONVERSATION_ID.fullmatch(
+        str(conversation.get("id"))
+    ):
+        raise Malformed("conversation.id is missing or not a Teams conversation id")
+    for key in ("conversationType", "tenantId"):
+        if conversation.get(key) is not None and not isinstance(conversation[key], str):
+            raise Malformed(f"conversation.{key} must be a string")
+    for key in _ACCOUNTS:
+        account = body.get(key)
+        if account is None:
+            continue
+        if not isinstance(account, dict) or not isinstance(account.get("id"), str):
+            raise Malformed(f"{key}.id is missing")
+        for field in ("name", "aadObjectId"):
+            if account.get(field) is not None and not isinstance(account[field], str):
+                raise Malformed(f"{key}.{field} must be a string")
+    for key in ("entities", "membersAdded", "attachments"):
+        items = body.get(key)
+        if items is not None and (
+            not isinstance(items, list) or not all(isinstance(i, dict) for i in items)
+        ):
+            raise Malformed(f"{key} must be a list of objects")
+    for member in body.get("membersAdded") or ():
+        if not isinstance(member.get("id"), str):
+            raise Malformed("membersAdded[].id must be a string")
+    for entity in body.get("entities") or ():
+        if not isinstance(entity.get("type"), str):  # the SDK lowercases it unchecked
+            raise Malformed("entities[].type must be a string")
+    if body.get("channelData") is not None and not isinstance(body["channelData"], dict):
+        raise Malformed("channelData must be an object")
 
 
 def tenant_of(body: dict[str, Any]) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.channels.base import Handler, StoreGetter
+from bot.channels.untrusted import Malformed, NotJson, check_text, loads
 from bot.messages import Action, Address, Attachment, Channel, Inbound, Outbound, Reply, user_key
 from bot.ports import Clock, OutboxMessage
 
@@ -51,6 +52,9 @@ HANDLER_FAILED = "Noodrem could not handle that message; nothing was lost, pleas
 READ_FAILED = "Noodrem could not read your messages just now; retrying."
 TOO_LONG = f"message too long (max {MAX_TEXT:,} characters)"
 LOCALES = ("nl", "en")
+MAX_ROW_ID = 2**63 - 1  # outbox ids are BIGINT: a larger ``after`` fails in the database
+HISTORY_CLAIM = "web-history"  # de-duplication key space for "this message is in the history"
+TOO_LARGE = "bericht te groot / request body too large"
 
 
 class _BadRequest(ValueError):
@@ -178,9 +182,15 @@ class WebChat:
         if (denied := self._deny(request)) is not None:
             return denied
         try:
-            body = await request.json()
-        except ValueError:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _error(413, TOO_LARGE)
+        try:
+            body = loads(raw)
+        except NotJson:
             return _error(400, "request body must be JSON")
+        except Malformed as exc:  # not UTF-8, too deep, NUL or a lone surrogate
+            return _error(400, f"request body: {exc}")
         try:
             posted = _parse_post(body)
         except _BadRequest as exc:
@@ -204,7 +214,7 @@ class WebChat:
             payloads = [mine]
             for reply in replies:
                 payloads.append(reply_to_json(reply, at=at, link=await self._link(reply, inbound)))
-            last_id = await self._append(inbound.user_key, payloads, at=at)
+            last_id = await self._append(inbound.user_key, payloads, at=at, once=posted.client_id)
         except Exception:
             logger.exception("web chat: could not handle message %s", posted.client_id)
             return _error(500, HANDLER_FAILED)
@@ -266,10 +276,20 @@ class WebChat:
         )
 
     async def _append(
-        self, mailbox: str, payloads: Sequence[dict[str, Any]], *, at: datetime
+        self,
+        mailbox: str,
+        payloads: Sequence[dict[str, Any]],
+        *,
+        at: datetime,
+        once: str | None = None,
     ) -> int:
         """Write payloads in order in one transaction, wake this mailbox's pollers, and
         return the id of the last one written (0 if there was nothing to write).
+
+        With ``once`` (the page's client id) nothing is written if this mailbox already
+        has that message: the engine answers a re-sent message with no replies, but the
+        person's own line used to be written again. The claim is in the same transaction
+        as the rows, so the line is in the history exactly once whatever fails.
 
         Pollers read "everything after id N", so ids must become visible in order. On
         PostgreSQL two overlapping transactions can commit out of id order and a poller
@@ -279,6 +299,10 @@ class WebChat:
             return 0
         last_id = 0
         async with self._write_lock, self._store().transaction() as tx:
+            if once is not None and not await tx.claim_inbound(
+                channel=HISTORY_CLAIM, event_id=f"{mailbox}:{once}", at=at
+            ):
+                return 0
             for payload in payloads:
                 last_id = await tx.put_outbox(mailbox=mailbox, payload=payload, at=at)
         for waiter in self._waiters.get(mailbox, ()):
@@ -388,6 +412,12 @@ def _parse_poll(query: Any) -> tuple[str, int, float]:
     user_id = query.get("user_id", "").strip()
     if not user_id:
         raise _BadRequest("missing user_id")
+    if len(user_id) > MAX_ID:
+        raise _BadRequest(f"user_id too long (max {MAX_ID} characters)")
+    try:
+        check_text(user_id)
+    except Malformed as exc:
+        raise _BadRequest(f"user_id: {exc}") from None
     try:
         after = int(query.get("after", "0"))
     except ValueError:
@@ -398,6 +428,8 @@ def _parse_poll(query: Any) -> tuple[str, int, float]:
         raise _BadRequest("wait must be a number of seconds") from None
     if after < 0:
         raise _BadRequest("after must not be negative")
+    if after > MAX_ROW_ID:
+        raise _BadRequest(f"after must be at most {MAX_ROW_ID}")
     if not math.isfinite(wait):
         raise _BadRequest("wait must be a number of seconds")
     return user_id, after, min(max(wait, 0.0), MAX_WAIT_SECONDS)
