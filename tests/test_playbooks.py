@@ -16,6 +16,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from bot.intents import match_playbook
 from bot.playbook import (
     ORG_CONTACT_IDS,
     BreachQuestion,
@@ -162,10 +163,39 @@ def test_paid_fraudster_has_the_agreed_facts_and_steps() -> None:
 
 def test_paid_fraudster_triggers_include_the_common_phrasings() -> None:
     triggers = load_playbook(PAID_FRAUDSTER).triggers
-    nl = {"oplichter betaald", "nepfactuur betaald", "ander rekeningnummer", "ceo fraude"}
+    nl = {"oplichter betaald", "nepfactuur betaald", "we zijn opgelicht"}
     en = {"paid a fraudster", "paid a fake invoice", "wired money to a scammer"}
     assert nl <= set(triggers["nl"])
-    assert en | {"changed bank details"} <= set(triggers["en"])
+    assert en <= set(triggers["en"])
+
+
+@pytest.mark.parametrize(
+    ("message", "plan"),
+    [
+        ("ik denk dat we een oplichter hebben betaald", "paid-fraudster"),
+        ("I think we paid a fraudster", "paid-fraudster"),
+        (
+            "the supplier says their bank details changed, we have not paid anything",
+            "iban-change-request",
+        ),
+        (
+            "onze leverancier heeft een nieuw rekeningnummer doorgegeven, klopt dat?",
+            "iban-change-request",
+        ),
+        ("CEO-fraude", "ceo-fraud-request"),
+    ],
+)
+def test_a_request_that_was_not_paid_is_not_offered_the_recall_plan(
+    message: str, plan: str
+) -> None:
+    """An attempt must never be offered paid-fraudster, whose first step recalls a payment."""
+    playbooks = load_playbooks(PLAYBOOKS)
+    triggers = {
+        p.id: {str(lang): phrases for lang, phrases in p.triggers.items()}
+        for p in playbooks.values()
+    }
+    found = match_playbook(message, triggers)
+    assert found is not None and found.playbook_id == plan
 
 
 def test_a_dumped_playbook_validates_again() -> None:
