@@ -39,6 +39,11 @@ _CLOSE = re.compile(r"^(?:close|sluit|sluiten)(?:\s+(?:het\s+)?incident)?$", re.
 _TYPING_MODES = frozenset(
     {Mode.RECORD, Mode.REASON, Mode.STOP_REASON, Mode.SNOOZE, Mode.CLOSE_REASON, Mode.ASSIGN}
 )
+# What a Slack workspace id (T0123ABCD, E… for Enterprise Grid) or an Entra tenant id (a GUID)
+# looks like: only such a value is written to the log, never whatever a request carried.
+_PLATFORM_ID = re.compile(
+    r"[TE][A-Z0-9]{2,20}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
+)
 _JOIN = re.compile(r"^(?:join|doe\s+mee(?:\s+met)?|meedoen(?:\s+met)?)\s+(\S+(?:\s\S+)?)$", re.I)
 
 
@@ -67,11 +72,12 @@ class Engine:
     @staticmethod
     def _refuse_unknown_tenant(inbound: Inbound, lang: Lang) -> Reply:
         setting = Organisation.platform_setting(inbound.channel)
+        shown = inbound.tenant_id if _PLATFORM_ID.fullmatch(inbound.tenant_id) else "(malformed id)"
         log.warning(
             "%s %s belongs to no organisation: add it to %s of its organisation in the "
             "organisation config",
             inbound.channel.value,
-            inbound.tenant_id,
+            shown,
             setting,
         )
         text = t("unknown_org", lang, tenant_id=inbound.tenant_id, setting=setting)
