@@ -191,7 +191,10 @@ class SlackChannel:
             # ``_http`` verifies before Bolt parses; Socket Mode needs no signature.
             request_verification_enabled=False,
         )
-        self._verifier = SignatureVerifier(settings.signing_secret)
+        # Only HTTP mode receives signed requests (slack_sdk refuses an empty secret).
+        self._verifier = (
+            SignatureVerifier(settings.signing_secret) if settings.mode is SlackMode.HTTP else None
+        )
         self._socket: AsyncSocketModeHandler | None = None
         self._register()
 
@@ -258,6 +261,8 @@ class SlackChannel:
         return await to_aiohttp_response(bolt_response)
 
     def _signed(self, body: bytes, timestamp: str, signature: str) -> bool:
+        if self._verifier is None:  # Socket Mode serves no HTTP route
+            return False
         try:
             return self._verifier.is_valid(body, timestamp, signature)
         except UnicodeDecodeError:
