@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,11 +32,12 @@ from bot.config import Settings, SettingsError
 from bot.digest import Digests
 from bot.engine import Engine
 from bot.evidence import cli as evidence_cli
-from bot.messages import Attachment, Channel
+from bot.messages import Attachment, Channel, Lang
 from bot.notifier import Router
 from bot.organisation import OrganisationError, Organisations, load_organisations
 from bot.playbook import Playbook, PlaybookError, load_playbooks, playbook_files, validate_paths
 from bot.ports import Clock
+from bot.recognition import Recognizer, load_training_set
 from bot.reminders import Reminders
 from bot.scheduler import Wakeups
 from storage import SqlStore, StoreError, create_store
@@ -90,6 +92,23 @@ class Runtime:
 RUNTIME = web.AppKey("runtime", Runtime)
 # Each returns None unless its platform is configured in the environment.
 PLATFORMS: tuple[ChannelFactory, ...] = (slack.from_settings, teams.from_settings)
+
+
+def trained_recognizer(directory: Path, playbooks: Mapping[str, Playbook]) -> Recognizer:
+    """The classifier for free text, trained once per process for a set of playbooks."""
+    triggers = tuple(
+        (p.id, tuple((lang, tuple(phrases)) for lang, phrases in p.triggers.items()))
+        for p in playbooks.values()
+    )
+    return _train(directory, triggers)
+
+
+@functools.lru_cache(maxsize=4)
+def _train(
+    directory: Path, triggers: tuple[tuple[str, tuple[tuple[Lang, tuple[str, ...]], ...]], ...]
+) -> Recognizer:
+    by_plan = {pid: dict(by_lang) for pid, by_lang in triggers}
+    return Recognizer.train(load_training_set(directory / "examples", by_plan))
 
 
 def build_app(
@@ -196,6 +215,7 @@ def build_app(
             organisations=organisations,
             wake=runtime.wakeups.wake_at,
             notifier=runtime.router,
+            recognizer=trained_recognizer(settings.playbooks_dir, playbooks),
         )
         if start_scheduler:
             runtime.wakeups.start()

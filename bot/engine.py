@@ -29,6 +29,7 @@ from bot.messages import (
 from bot.organisation import Organisation, Organisations
 from bot.playbook import Playbook
 from bot.ports import Clock, Conversation, Incident, Notifier, Store
+from bot.recognition import Band, Recognizer
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class Engine:
     organisations: Organisations
     wake: Callable[[datetime], None] = lambda when: None
     notifier: Notifier | None = None
+    recognizer: Recognizer | None = None
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one message or click. Never raises: a failure is one honest reply."""
@@ -259,12 +261,32 @@ class Engine:
                 turn.lang = found.lang
             await incidents.offer_start(turn, found.playbook_id)
             return
+        if await self._recognise(turn, text):
+            return
         turn.say_text("not_understood")
+
+    async def _recognise(self, turn: Turn, text: str) -> bool:
+        """Wordings no trigger knows: the classifier proposes one plan or a short list."""
+        if self.recognizer is None:
+            return False
+        found = self.recognizer.recognise(text)
+        ids = [c.playbook_id for c in found.candidates if c.playbook_id in self.playbooks]
+        if found.band is Band.NONE or not ids:
+            return False
+        if turn.conversation.state.get("lang") is None and found.lang is not None:
+            turn.lang = found.lang
+        if found.band is Band.CONFIDENT:
+            await incidents.offer_start(turn, ids[0])
+        else:
+            await incidents.offer_choice(turn, ids)
+        return True
 
     async def _answer_pending(self, turn: Turn, text: str, command: Command | None) -> bool:
         """Typed text as the answer to the open question, if there is one."""
         incident_id = turn.detail("incident_id")
         match turn.mode:
+            case Mode.CONFIRM_START if command is Command.YES and not turn.detail("playbook_id"):
+                return False  # a chooser: "yes" picks none of its plans
             case Mode.CONFIRM_START if command in (Command.YES, Command.NO):
                 if command is Command.YES:
                     await incidents.start(turn, turn.detail("playbook_id"))

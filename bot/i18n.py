@@ -17,6 +17,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Start the plan *{title}*? I will open an incident and start the clock.",
     ),
     "yes_start": ("Ja, start", "Yes, start"),
+    "choose_plan": (
+        "Wat is er gebeurd? Kies het plan dat past; dan open ik een incident en start de "
+        "klok.\nPast geen van deze? Betaal niets, bel meteen je bank als er geld is "
+        "overgemaakt, en bel je IT-beheerder.",
+        "What happened? Choose the plan that fits; I will open an incident and start the "
+        "clock.\nNone of these? Do not pay anything, call your bank at once if money was "
+        "transferred, and call your IT administrator.",
+    ),
     "no_start": ("Nee", "No"),
     "already_started": (
         "Dit is al gestart: incident *{incident_id}*. Typ *status* voor het overzicht.",

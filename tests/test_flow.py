@@ -705,3 +705,40 @@ async def test_the_bank_card_shows_what_is_known_once_the_questions_are_answered
     shown = texts([card])
     assert "€ 8.000,00" in shown and "NL91 ABNA 0417 1643 00 (ABN AMRO" in shown
     assert "Jansen BV" in shown
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "we hebben zojuist 8.000 euro naar een oplichter overgeboekt",
+        "de rekening die we betaalden bleek van criminelen",
+        "our bookkeeper sent money to a fraudulent account this morning",
+    ],
+)
+async def test_wordings_no_trigger_knows_still_reach_a_plan(
+    bot: RunningApp, http: aiohttp.ClientSession, message: str
+) -> None:
+    jan = WebUser(http, bot.url, "Jan Jansen")
+    offered = await jan.say(message)
+    assert offered[-1]["kind"] == "question", texts(offered)
+    labels = [b["label"] for b in offered[-1]["buttons"]]
+    paid = ("We hebben mogelijk een oplichter betaald", "We may have paid a fraudster")
+    assert any(label in paid for label in labels) or any(
+        label.startswith(("Ja", "Yes")) for label in labels
+    ), labels
+    if any(label in paid for label in labels):  # the chooser: pick the plan
+        opened = await jan.press(next(label for label in labels if label in paid))
+    else:
+        opened = await jan.press("Ja" if "Ja, start" in labels else "Yes")
+    assert "stap 1: Bel je bank" in texts(opened) or "step 1: Call your bank" in texts(opened)
+
+
+async def test_the_chooser_starts_only_a_plan_it_offered(
+    bot: RunningApp, http: aiohttp.ClientSession
+) -> None:
+    jan = WebUser(http, bot.url, "Jan Jansen")
+    offered = await jan.say("our bookkeeper sent money to a fraudulent account this morning")
+    assert offered[-1]["kind"] == "question"
+    assert "ja" not in texts(await jan.say("ja")).lower().split()[:1]
+    async with bot.runtime.require_store().transaction() as tx:
+        assert await tx.open_incidents() == [], "'yes' to a chooser starts nothing"

@@ -67,10 +67,43 @@ async def offer_start(turn: Turn, playbook_id: str) -> None:
     )
 
 
+async def offer_choice(turn: Turn, playbook_ids: list[str]) -> None:
+    """Not sure which plan fits: the plans that fit best as buttons, and what to do now."""
+    evidence = {
+        key: value[:MAX_EVIDENCE]
+        for key, value in turn.inbound.form.items()
+        if key in EVIDENCE_KEYS
+    }
+    turn.set_mode(
+        Mode.CONFIRM_START,
+        playbook_id=None,
+        choices=playbook_ids,
+        trigger=turn.inbound.text,
+        evidence=evidence,
+    )
+    turn.say(
+        Reply(
+            kind=ReplyKind.QUESTION,
+            text=turn.t("choose_plan"),
+            buttons=(
+                *(
+                    Button(
+                        turn.playbooks[pid].title.get(turn.lang),
+                        Action(ActionName.CONFIRM_START, target=pid),
+                    )
+                    for pid in playbook_ids
+                ),
+                Button(turn.t("no_start"), Action(ActionName.DECLINE_START)),
+            ),
+        )
+    )
+
+
 async def confirm_start(turn: Turn, playbook_id: str | None) -> None:
     """Start only what is still waiting for this confirmation: a second click on the same
     "yes" (or a click on an old one) must not open a second incident."""
-    if turn.mode is Mode.CONFIRM_START and turn.detail("playbook_id") == playbook_id:
+    offered = (turn.detail("playbook_id"), *(turn.detail("choices") or ()))
+    if turn.mode is Mode.CONFIRM_START and playbook_id is not None and playbook_id in offered:
         await start(turn, playbook_id)
         return
     started = [
