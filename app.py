@@ -37,7 +37,7 @@ from bot.notifier import Router
 from bot.organisation import OrganisationError, Organisations, load_organisations
 from bot.playbook import Playbook, PlaybookError, load_playbooks, playbook_files, validate_paths
 from bot.ports import Clock
-from bot.recognition import Recognizer, load_training_set
+from bot.recognition import ORDINARY, Recognizer, load_training_set
 from bot.reminders import Reminders
 from bot.scheduler import Wakeups
 from storage import SqlStore, StoreError, create_store
@@ -94,8 +94,15 @@ RUNTIME = web.AppKey("runtime", Runtime)
 PLATFORMS: tuple[ChannelFactory, ...] = (slack.from_settings, teams.from_settings)
 
 
-def trained_recognizer(directory: Path, playbooks: Mapping[str, Playbook]) -> Recognizer:
-    """The classifier for free text, trained once per process for a set of playbooks."""
+def trained_recognizer(directory: Path, playbooks: Mapping[str, Playbook]) -> Recognizer | None:
+    """The classifier for free text, trained once per process for a set of playbooks; None
+    (triggers only) where the playbooks come without examples of ordinary chat, without which
+    it cannot tell an emergency from a chat about the painter's invoice."""
+    if not (directory / "examples" / f"{ORDINARY}.yaml").is_file():
+        log.info(
+            "no %s/examples/%s.yaml: free text is matched by triggers only", directory, ORDINARY
+        )
+        return None
     triggers = tuple(
         (p.id, tuple((lang, tuple(phrases)) for lang, phrases in p.triggers.items()))
         for p in playbooks.values()
