@@ -278,8 +278,10 @@ def test_the_shipped_playbook_still_recognises_the_examples() -> None:
     """If someone edits the triggers, the sentences from the brief must still start it."""
     shipped = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
     triggers = {"paid-fraudster": shipped["triggers"]}
+    # "CEO-fraude" names an attempt: it is a trigger of ceo-fraud-request now, so it no
+    # longer offers the plan whose first step recalls a payment (tests/test_playbooks.py).
     for text, playbook, _, _ in POSITIVES:
-        if playbook == "paid-fraudster":
+        if playbook == "paid-fraudster" and text != "CEO-fraude":
             assert match_playbook(text, triggers) is not None, text
     for text in NEGATIVES:
         assert match_playbook(text, triggers) is None, text
