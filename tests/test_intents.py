@@ -278,10 +278,12 @@ def test_the_shipped_playbook_still_recognises_the_examples() -> None:
     """If someone edits the triggers, the sentences from the brief must still start it."""
     shipped = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
     triggers = {"paid-fraudster": shipped["triggers"]}
-    # "CEO-fraude" names an attempt: it is a trigger of ceo-fraud-request now, so it no
-    # longer offers the plan whose first step recalls a payment (tests/test_playbooks.py).
+    # These name an attempt: their triggers belong to ceo-fraud-request and
+    # iban-change-request now, so they no longer offer the plan whose first step recalls a
+    # payment (tests/test_playbooks.py checks they reach the attempt plans).
+    attempts = {"CEO-fraude", "the supplier had a new bank account number"}
     for text, playbook, _, _ in POSITIVES:
-        if playbook == "paid-fraudster" and text != "CEO-fraude":
+        if playbook == "paid-fraudster" and text not in attempts:
             assert match_playbook(text, triggers) is not None, text
     for text in NEGATIVES:
         assert match_playbook(text, triggers) is None, text
