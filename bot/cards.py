@@ -29,14 +29,19 @@ _ORG_CONTACT_FALLBACK = {
 }
 
 
-def contact_lines(ids: Sequence[str], *, playbook: Playbook, org: Organisation, lang: Lang) -> str:
-    """One line per contact: name, phone, e-mail, website; organisation contacts first."""
+def contact_lines(
+    ids: Sequence[str], *, playbook: Playbook | None, org: Organisation, lang: Lang
+) -> str:
+    """One line per contact: name, phone, e-mail, website; organisation contacts first.
+
+    Without a playbook (advice before any plan is chosen) only the organisation's own
+    contacts, or where to find them, are known."""
     lines = []
     for contact_id in ids:
         org_contact = org.contacts.get(contact_id)  # type: ignore[call-overload]
         if org_contact is not None:
             parts = [org_contact.name, org_contact.phone, org_contact.email, org_contact.url]
-        elif contact_id in playbook.contacts:
+        elif playbook is not None and contact_id in playbook.contacts:
             c = playbook.contacts[contact_id]
             parts = [c.name.get(lang), c.phone, c.email, c.url]
         else:

@@ -153,11 +153,25 @@ class Engine:
         form = turn.inbound.form
         match action.name:
             case ActionName.PRESENCE:
-                pass  # the person is here (installed the app): their address is now known
+                pass  # the person is here (mentioned, say): their address is now known
+            case ActionName.WELCOME:
+                turn.say(
+                    Reply(
+                        kind=ReplyKind.TEXT,
+                        text=turn.t("welcome"),
+                        buttons=(incidents.show_plans_button(turn),),
+                    )
+                )
             case ActionName.CONFIRM_START:
                 await incidents.confirm_start(turn, action.target)
             case ActionName.DECLINE_START:
                 await incidents.decline_start(turn)
+            case ActionName.SOMETHING_ELSE:
+                await incidents.something_else(turn)
+            case ActionName.SHOW_PLANS:
+                await incidents.show_menu(turn)
+            case ActionName.REPORT:
+                await incidents.report(turn, self._best_fits(form.get("evidence_text", "")))
             case ActionName.ANSWER_FACT if action.target is None:
                 incident = await turn.lock_incident(action.incident_id)
                 await turn.ensure_participant(incident)
@@ -263,7 +277,19 @@ class Engine:
             return
         if await self._recognise(turn, text):
             return
-        turn.say_text("not_understood")
+        turn.say(
+            Reply(
+                kind=ReplyKind.TEXT,
+                text=turn.t("not_understood"),
+                buttons=(incidents.show_plans_button(turn),),
+            )
+        )
+
+    def _best_fits(self, text: str, most: int = 3) -> list[str]:
+        """The plans a text is most likely about, best first; none without a classifier."""
+        if self.recognizer is None or not text.strip():
+            return []
+        return [pid for pid in self.recognizer.ranked(text) if pid in self.playbooks][:most]
 
     async def _recognise(self, turn: Turn, text: str) -> bool:
         """Wordings no trigger knows: the classifier proposes one plan or a short list."""
@@ -330,11 +356,26 @@ class Engine:
 
     async def _run_command(self, turn: Turn, command: Command) -> None:
         if command is Command.HELP:
-            turn.say_text("help")
+            await self._help(turn)
             return
         incident = await incidents.choose(turn, command.value)
         if incident is not None:
             await self._run_command_for(turn, command, incident)
+
+    async def _help(self, turn: Turn) -> None:
+        """What Noodrem can do, and the menu of plans: shown at once when no question is
+        open, else behind a button, so a pending question is not lost to the menu."""
+        if turn.mode in (Mode.IDLE, Mode.CONFIRM_START):
+            turn.say_text("help")
+            await incidents.show_menu(turn)
+            return
+        turn.say(
+            Reply(
+                kind=ReplyKind.TEXT,
+                text=turn.t("help"),
+                buttons=(incidents.show_plans_button(turn),),
+            )
+        )
 
     async def _run_command_for(self, turn: Turn, command: Command, incident: Incident) -> None:
         await turn.ensure_participant(incident)

@@ -18,12 +18,39 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "yes_start": ("Ja, start", "Yes, start"),
     "choose_plan": (
-        "Wat is er gebeurd? Kies het plan dat past; dan open ik een incident en start de "
-        "klok.\nPast geen van deze? Betaal niets, bel meteen je bank als er geld is "
-        "overgemaakt, en bel je IT-beheerder.",
-        "What happened? Choose the plan that fits; I will open an incident and start the "
-        "clock.\nNone of these? Do not pay anything, call your bank at once if money was "
-        "transferred, and call your IT administrator.",
+        "Wat is er gebeurd? Kies wat het best past; dan open ik een incident en start de "
+        "klok.\nPast niets? Kies *Iets anders*. Betaal intussen niets, en bel meteen je bank "
+        "als er geld is overgemaakt.",
+        "What happened? Choose what fits best; I will open an incident and start the "
+        "clock.\nNothing fits? Choose *Something else*. Meanwhile pay nothing, and call your "
+        "bank at once if money was transferred.",
+    ),
+    "something_else": ("Iets anders", "Something else"),
+    "show_plans": ("Wat is er gebeurd?", "What happened?"),
+    "first_advice": (
+        "Wat je nu meteen kunt doen, wat er ook gebeurd is:\n"
+        "• Betaal niets (meer), en klik niet op links of bijlagen in het verdachte bericht.\n"
+        "• Is er geld overgemaakt? Bel meteen je bank:\n{bank}\n"
+        "• Gaat het om mail, computers of accounts? Bel je IT-dienstverlener:\n{it_provider}\n"
+        "• Bewaar het verdachte bericht; verwijder niets.\n"
+        "• Aangifte doen of advies van de politie: 0900-8844.\n"
+        "{people}"
+        "Vertel me in je eigen woorden wat er gebeurde, of kies hieronder wat er het meest "
+        "op lijkt.",
+        "What to do right now, whatever happened:\n"
+        "• Pay nothing (more), and do not click links or attachments in the suspicious "
+        "message.\n"
+        "• Was money transferred? Call your bank at once:\n{bank}\n"
+        "• Is it about mail, computers or accounts? Call your IT provider:\n{it_provider}\n"
+        "• Keep the suspicious message; delete nothing.\n"
+        "• To report it or for advice from the police: 0900-8844.\n"
+        "{people}"
+        "Tell me in your own words what happened, or choose below what comes closest.",
+    ),
+    "pick_plan": ("Kies wat er het meest op lijkt:", "Choose what comes closest:"),
+    "first_advice_people": (
+        "• Wil je met iemand overleggen? {names}\n",
+        "• Want to talk it over with someone? {names}\n",
     ),
     "no_start": ("Nee", "No"),
     "already_started": (
@@ -128,16 +155,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cl_facts": ("Gegevens", "Details"),
     "unknown_yet": ("nog onbekend", "not known yet"),
     "help": (
-        "Ik help je stap voor stap als je bedrijf mogelijk een oplichter heeft betaald.\n"
-        "• Vertel wat er is gebeurd, bijv. *volgens mij hebben we een oplichter betaald*\n"
+        "Ik help je stap voor stap als er iets mis is: een betaling aan een oplichter, een "
+        "verdacht betaalverzoek, een gehackt account.\n"
+        "• Vertel in je eigen woorden wat er is gebeurd, of kies hieronder wat er het meest "
+        "op lijkt\n"
         "• *status*: het overzicht met deadlines\n"
         "• *doe mee NR-…*: meewerken aan een incident van een collega\n"
         "• *stop*: een incident beëindigen (ik vraag eerst of je het zeker weet)\n"
         "• *english*: switch to English\n"
         "Alles wat je doet wordt met tijd vastgelegd als bewijs voor bank, politie en "
         "verzekeraar.",
-        "I help you step by step when your business may have paid a fraudster.\n"
-        "• Tell me what happened, e.g. *I think we paid a fraudster*\n"
+        "I help you step by step when something is wrong: a payment to a fraudster, a "
+        "suspicious payment request, a hacked account.\n"
+        "• Tell me in your own words what happened, or choose below what comes closest\n"
         "• *status*: the checklist with deadlines\n"
         "• *join NR-…*: work on a colleague's incident\n"
         "• *stop*: end an incident (I'll ask you to confirm first)\n"
@@ -145,9 +175,19 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Everything you do is recorded with its time, as evidence for the bank, the police "
         "and the insurer.",
     ),
+    "welcome": (
+        "Hallo, ik ben Noodrem. Is er iets mis, zoals een betaling aan een oplichter, een "
+        "verdacht betaalverzoek of een gehackt account? Vertel het me in je eigen woorden, "
+        "of kies *Wat is er gebeurd?*. Ik help je stap voor stap, het belangrijkste eerst.",
+        "Hello, I am Noodrem. Has something gone wrong, like a payment to a fraudster, a "
+        "suspicious payment request or a hacked account? Tell me in your own words, or "
+        "choose *What happened?*. I help you step by step, most urgent first.",
+    ),
     "not_understood": (
-        "Dat begreep ik niet. Typ *help* om te zien wat ik kan, of *status* voor het overzicht.",
-        "I didn't understand that. Type *help* to see what I can do, or *status* for the "
+        "Dat begreep ik niet. Is er iets mis gegaan? Kies *Wat is er gebeurd?* of vertel het "
+        "in je eigen woorden. Typ *help* om te zien wat ik kan, of *status* voor het overzicht.",
+        "I didn't understand that. Has something gone wrong? Choose *What happened?* or tell "
+        "me in your own words. Type *help* to see what I can do, or *status* for the "
         "checklist.",
     ),
     "empty_message": ("Typ een bericht, of *help*.", "Type a message, or *help*."),

@@ -27,6 +27,9 @@ class ActionName(StrEnum):
 
     CONFIRM_START = "start.yes"
     DECLINE_START = "start.no"
+    SOMETHING_ELSE = "start.other"  # none of the offered plans: the first advice, all plans
+    SHOW_PLANS = "start.menu"  # the menu of every plan ("what happened?")
+    REPORT = "start.report"  # a channel reporting a message as suspicious (Slack's shortcut)
     ANSWER_FACT = "fact.answer"
     SKIP_FACT = "fact.skip"
     STEP_DONE = "step.done"
@@ -47,6 +50,7 @@ class ActionName(StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     PRESENCE = "presence"  # not a button: a channel saying "this person is here"
+    WELCOME = "welcome"  # not a button: a person opened a chat with Noodrem (installed it)
 
 
 @dataclass(frozen=True, slots=True)

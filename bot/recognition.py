@@ -228,6 +228,11 @@ class Recognizer:
         row = self._model.predict_proba([text])[0]
         return {label: float(p) for label, p in zip(self._labels, row, strict=True)}
 
+    def ranked(self, text: str) -> tuple[str, ...]:
+        """Every plan, the likeliest for ``text`` first (ordinary chat left out)."""
+        scores = self.scores(text)
+        return tuple(sorted(self.playbook_ids, key=lambda pid: -scores[pid]))
+
     def recognise(self, text: str) -> Recognition:
         lang = detect_language(text)
         if not prepare(text):

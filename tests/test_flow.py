@@ -12,11 +12,13 @@ import pytest
 
 from bot.chain import GENESIS, event_hash
 from bot.clock import ManualClock
+from bot.playbook import load_playbooks
 from bot.ports import Event
 from tests.harness import RunningApp, running_app
 from tests.webclient import WebUser, texts
 
 ORG = str(Path(__file__).parent / "fixtures" / "organisation.yaml")
+PLAYBOOKS = Path(__file__).parent.parent / "playbooks"
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
 
 
@@ -744,3 +746,65 @@ async def test_the_chooser_starts_only_a_plan_it_offered(
     assert "is geopend" not in texts(said) and "is open" not in texts(said)
     async with bot.runtime.require_store().transaction() as tx:
         assert await tx.open_incidents() == [], "'yes' to a chooser starts nothing"
+
+
+def menu_titles(lang: str = "nl") -> list[str]:
+    """Every plan's title in the order the playbooks ask for in the "what happened?" menu."""
+    playbooks = load_playbooks(PLAYBOOKS)
+    ordered = sorted(playbooks.values(), key=lambda p: (p.menu_position, p.id))
+    return [p.title.get(lang) for p in ordered]  # type: ignore[arg-type]
+
+
+async def test_something_else_gives_the_first_advice_and_every_plan(
+    bot: RunningApp, http: aiohttp.ClientSession
+) -> None:
+    jan = WebUser(http, bot.url, "Jan Jansen")
+    offered = await jan.say("volgens mij hebben we een oplichter betaald")
+    assert [b["label"] for b in offered[-1]["buttons"]] == ["Ja, start", "Nee", "Iets anders"]
+    advice = await jan.press("Iets anders")
+    said = texts(advice)
+    assert "Betaal niets" in said and "0900-8844" in said
+    assert "Rabobank fraudelijn · 088-722 67 67" in said, "the organisation's own bank line"
+    assert "ITHelpt B.V. · 030-123 45 67" in said and "Mira Manager, Otto Offline" in said
+    menu = [b["label"] for b in advice[-1]["buttons"]]
+    assert menu == menu_titles() and len(menu) == 7, menu
+    async with bot.runtime.require_store().transaction() as tx:
+        assert await tx.open_incidents() == [], "advice opens nothing"
+    opened = await jan.press("Iemand anders zit in een mailbox")
+    async with bot.runtime.require_store().transaction() as tx:
+        [incident] = await tx.open_incidents()
+    assert incident.id == incident_id_in(opened) and incident.playbook_id == "hacked-mailbox"
+    [opening] = [e for e in await events_of(bot, incident.id) if e.kind == "incident_opened"]
+    assert opening.data["reported_text"] == "volgens mij hebben we een oplichter betaald"
+
+
+async def test_what_is_not_understood_offers_the_menu_of_plans(
+    bot: RunningApp, http: aiohttp.ClientSession
+) -> None:
+    eve = WebUser(http, bot.url, "Eve", locale="en")
+    answered = await eve.say("the printer on the second floor is jammed again")
+    assert "didn't understand" in texts(answered)
+    assert [b["label"] for b in answered[-1]["buttons"]] == ["What happened?"], "no plan offered"
+    menu = await eve.press("What happened?")
+    labels = [b["label"] for b in menu[-1]["buttons"]]
+    assert labels == [*menu_titles("en"), "Something else"], labels
+    opened = await eve.press("A WhatsApp account was taken over")
+    async with bot.runtime.require_store().transaction() as tx:
+        [incident] = await tx.open_incidents()
+    assert incident.id == incident_id_in(opened) and incident.playbook_id == "whatsapp-takeover"
+
+
+async def test_help_shows_the_plans_and_keeps_an_open_question(
+    bot: RunningApp, http: aiohttp.ClientSession
+) -> None:
+    jan = WebUser(http, bot.url, "Jan Jansen")
+    helped = await jan.say("help")
+    assert "stap voor stap" in texts(helped)
+    assert [b["label"] for b in helped[-1]["buttons"]] == [*menu_titles(), "Iets anders"]
+    await jan.press("We hebben mogelijk een oplichter betaald")
+    asked = [m for m in jan.history if "Vraag 1 van" in texts([m])]
+    assert asked, "the questions started"
+    mid_question = await jan.say("help")
+    assert [b["label"] for b in mid_question[-1]["buttons"]] == ["Wat is er gebeurd?"]
+    answered = await jan.say("8000")
+    assert "Genoteerd: € 8.000,00" in texts(answered), "the open question is still the one asked"

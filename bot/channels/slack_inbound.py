@@ -20,12 +20,6 @@ _RAW_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^<>]*))?>")
 _LINK_SCHEMES = ("http:", "https:", "mailto:", "tel:")
 _SPACES = re.compile(r"[ \t]{2,}")
 
-START_TRIGGERS = {
-    "nl": "ik denk dat we een oplichter hebben betaald",
-    "en": "I think we paid a fraudster",
-}
-"""What the "Report as fraud" shortcut says on the person's behalf: a start trigger."""
-
 
 def is_dm(conversation_id: str) -> bool:
     """Slack's direct-message conversations have ids starting with ``D``."""

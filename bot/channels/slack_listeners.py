@@ -27,7 +27,6 @@ from bot.channels.slack_blocks import (
     missing_errors,
 )
 from bot.channels.slack_inbound import (
-    START_TRIGGERS,
     click_event_id,
     command_text,
     event_team,
@@ -149,7 +148,6 @@ class Listeners:
             author = message.get("user")
             author_name = (await self._web.person(str(author))).name if author else ""
             when = slack_time(ts)
-            reporter = await self._web.person(user)
             named = await self._people.named(mentioned(str(message.get("text") or "")))
             form = evidence_form(
                 message,
@@ -163,7 +161,7 @@ class Listeners:
                 user=user,
                 conversation=dm,
                 event_id=f"{ts}:{body.get('action_ts', '')}:{user}",
-                text=START_TRIGGERS["en" if reporter.locale == "en" else "nl"],
+                action=Action(ActionName.REPORT),
                 form=form,
             )
             await self._run(inbound, person, cards=Cards.REPOST)

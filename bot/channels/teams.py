@@ -177,12 +177,11 @@ class TeamsChannel:
             await self._on_file_consent(context, tenant_id=tenant_id)
         elif teams_activity.is_install(activity) and teams_activity.is_personal(activity):
             # Installed in a personal chat: the engine remembers where to reach this
-            # person (a manager's escalations, an assigned step) and answers nothing.
-            await self._handler(
-                teams_activity.presence(
-                    activity, tenant_id=tenant_id, received_at=self._clock.now()
-                )
+            # person (a manager's escalations, an assigned step) and says hello.
+            replies = await self._handler(
+                teams_activity.welcome(activity, tenant_id=tenant_id, received_at=self._clock.now())
             )
+            await self._send(context, replies, repost=True, tenant_id=tenant_id)
         # Typing, reactions, members joining a team and other invokes need no answer.
 
     async def _on_message(self, context: TurnContext, *, tenant_id: str) -> None:

@@ -213,13 +213,11 @@ def to_inbound(
     )
 
 
-def presence(activity: Activity, *, tenant_id: str, received_at: datetime) -> Inbound:
-    """Someone installed the bot: the engine learns where to reach them, and says nothing.
-
-    A manager who installs Noodrem but never writes to it still gets escalations privately.
-    """
+def welcome(activity: Activity, *, tenant_id: str, received_at: datetime) -> Inbound:
+    """Someone installed the bot in their personal chat: the engine learns where to reach
+    them (a manager who never writes still gets escalations privately) and says hello."""
     return _inbound(
-        activity, tenant_id=tenant_id, received_at=received_at, action=Action(ActionName.PRESENCE)
+        activity, tenant_id=tenant_id, received_at=received_at, action=Action(ActionName.WELCOME)
     )
 
 

@@ -24,7 +24,17 @@ from aiohttp import web
 
 from bot.channels.base import Handler, StoreGetter
 from bot.channels.untrusted import Malformed, NotJson, check_text, loads
-from bot.messages import Action, Address, Attachment, Channel, Inbound, Outbound, Reply, user_key
+from bot.messages import (
+    Action,
+    ActionName,
+    Address,
+    Attachment,
+    Channel,
+    Inbound,
+    Outbound,
+    Reply,
+    user_key,
+)
 from bot.ports import Clock, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -176,7 +186,14 @@ class WebChat:
         return web.FileResponse(STATIC_DIR / name, headers=_STATIC_HEADERS)
 
     async def _config(self, request: web.Request) -> web.Response:
-        return _json({"token_required": self._token is not None, "time_zone": self._time_zone})
+        return _json(
+            {
+                "token_required": self._token is not None,
+                "time_zone": self._time_zone,
+                # The empty chat's "what happened?" button: the menu of every plan.
+                "menu_action": Action(ActionName.SHOW_PLANS).encode(),
+            }
+        )
 
     async def _post_message(self, request: web.Request) -> web.Response:
         if (denied := self._deny(request)) is not None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping, Sequence
 
 from bot import reminders
+from bot.cards import contact_lines
 from bot.flows import facts, steps
 from bot.flows.turn import Mode, Turn
 from bot.messages import (
@@ -41,15 +43,41 @@ def normalise_incident_id(text: str) -> str:
     return "NR-" + core.removeprefix("NR")
 
 
-async def offer_start(turn: Turn, playbook_id: str) -> None:
-    playbook = turn.playbooks[playbook_id]
-    evidence = {
+def _evidence(turn: Turn) -> dict[str, str]:
+    """What the channel handed over as first evidence with this message, kept for the start."""
+    return {
         key: value[:MAX_EVIDENCE]
         for key, value in turn.inbound.form.items()
         if key in EVIDENCE_KEYS
     }
+
+
+def _something_else(turn: Turn) -> Button:
+    return Button(turn.t("something_else"), Action(ActionName.SOMETHING_ELSE))
+
+
+def show_plans_button(turn: Turn) -> Button:
+    """One button that opens the menu of every plan: offered where nothing was recognised,
+    so nobody has to guess the words that start a plan."""
+    return Button(turn.t("show_plans"), Action(ActionName.SHOW_PLANS))
+
+
+def menu(turn: Turn, first: Sequence[str] = ()) -> list[str]:
+    """Every plan, in the playbooks' menu order; ``first`` (best fits) ahead of the rest."""
+    rest = sorted(
+        (pid for pid in turn.playbooks if pid not in first),
+        key=lambda pid: (turn.playbooks[pid].menu_position, pid),
+    )
+    return [*(pid for pid in first if pid in turn.playbooks), *rest]
+
+
+async def offer_start(turn: Turn, playbook_id: str) -> None:
+    playbook = turn.playbooks[playbook_id]
     turn.set_mode(
-        Mode.CONFIRM_START, playbook_id=playbook_id, trigger=turn.inbound.text, evidence=evidence
+        Mode.CONFIRM_START,
+        playbook_id=playbook_id,
+        trigger=turn.inbound.text,
+        evidence=_evidence(turn),
     )
     turn.say(
         Reply(
@@ -62,41 +90,77 @@ async def offer_start(turn: Turn, playbook_id: str) -> None:
                     ButtonStyle.PRIMARY,
                 ),
                 Button(turn.t("no_start"), Action(ActionName.DECLINE_START, target=playbook_id)),
+                _something_else(turn),
             ),
         )
     )
 
 
-async def offer_choice(turn: Turn, playbook_ids: list[str]) -> None:
-    """Not sure which plan fits: the plans that fit best as buttons, and what to do now."""
-    evidence = {
-        key: value[:MAX_EVIDENCE]
-        for key, value in turn.inbound.form.items()
-        if key in EVIDENCE_KEYS
-    }
+async def offer_choice(
+    turn: Turn,
+    playbook_ids: Sequence[str],
+    *,
+    text_key: str = "choose_plan",
+    trigger: str | None = None,
+    evidence: Mapping[str, str] | None = None,
+) -> None:
+    """Not sure which plan fits: the plans that fit best as buttons, and what to do now.
+
+    ``trigger`` and ``evidence`` carry over what started the question when this menu follows
+    another one ("something else"), so the incident still opens with them."""
+    choices = list(playbook_ids)
     turn.set_mode(
         Mode.CONFIRM_START,
         playbook_id=None,
-        choices=playbook_ids,
-        trigger=turn.inbound.text,
-        evidence=evidence,
+        choices=choices,
+        trigger=trigger if trigger is not None else turn.inbound.text,
+        evidence=dict(evidence) if evidence is not None else _evidence(turn),
     )
+    buttons = [
+        Button(
+            turn.playbooks[pid].title.get(turn.lang), Action(ActionName.CONFIRM_START, target=pid)
+        )
+        for pid in choices
+    ]
+    if text_key == "choose_plan":
+        buttons.append(_something_else(turn))
+    turn.say(Reply(kind=ReplyKind.QUESTION, text=turn.t(text_key), buttons=tuple(buttons)))
+
+
+async def show_menu(turn: Turn) -> None:
+    """ "What happened?": every plan to choose from, with the way out for anything else."""
+    await offer_choice(turn, menu(turn))
+
+
+async def something_else(turn: Turn) -> None:
+    """None of the offered plans: the advice that holds whatever happened, who to talk to,
+    and every plan, in case one of them fits after all. Nothing is opened."""
+    carried = turn.detail("trigger") if turn.mode is Mode.CONFIRM_START else None
+    evidence = turn.detail("evidence") if turn.mode is Mode.CONFIRM_START else None
+    names = ", ".join(m.name for m in turn.org.managers)
     turn.say(
         Reply(
-            kind=ReplyKind.QUESTION,
-            text=turn.t("choose_plan"),
-            buttons=(
-                *(
-                    Button(
-                        turn.playbooks[pid].title.get(turn.lang),
-                        Action(ActionName.CONFIRM_START, target=pid),
-                    )
-                    for pid in playbook_ids
+            kind=ReplyKind.TEXT,
+            text=turn.t(
+                "first_advice",
+                bank=contact_lines(["bank"], playbook=None, org=turn.org, lang=turn.lang),
+                it_provider=contact_lines(
+                    ["it_provider"], playbook=None, org=turn.org, lang=turn.lang
                 ),
-                Button(turn.t("no_start"), Action(ActionName.DECLINE_START)),
+                people=turn.t("first_advice_people", names=names) if names else "",
             ),
         )
     )
+    await offer_choice(
+        turn, menu(turn), text_key="pick_plan", trigger=carried, evidence=evidence or {}
+    )
+
+
+async def report(turn: Turn, ranked: Sequence[str]) -> None:
+    """A message reported as suspicious (Slack's "Report as fraud"): whatever its words, the
+    person picks what happened — the plans that fit it best first. The message itself is kept
+    as the incident's first evidence once one opens."""
+    await offer_choice(turn, menu(turn, ranked), trigger="")
 
 
 async def confirm_start(turn: Turn, playbook_id: str | None) -> None:

@@ -365,6 +365,12 @@ class Playbook(BaseModel):
     version: int = Field(1, ge=1)
     title: LocalText
     summary: LocalText
+    menu_position: int = Field(
+        100,
+        ge=0,
+        description='Place in the "what happened?" menu of all plans: lower comes first. '
+        "Put the situations where minutes count (money already gone) at the top.",
+    )
     triggers: Triggers = Field(description="Phrases that start this playbook, per language.")
     facts: tuple[FactSpec, ...]
     steps: tuple[StepSpec, ...] = Field(min_length=1)

@@ -17,6 +17,7 @@ from tests.slack.driver import (
     TEAM,
     SignedSlack,
     SlackUser,
+    buttons,
     event_body,
     interaction_body,
     signed_headers,
@@ -136,10 +137,12 @@ async def test_slash_command_where_the_app_is_not_a_member_answers_privately(
     fake.not_member.add("C0PRIVATE")
     jan = person("U0JAN", "Jan Jansen")
     answered = await jan.command("help", channel="C0PRIVATE")
-    refused, private = answered
-    assert refused.method == "chat.postMessage" and refused.result["error"] == "not_in_channel"
-    assert private.method == "response_url" and private.args["response_type"] == "ephemeral"
-    assert "stap voor stap" in texts([private])
+    refused = [c for c in answered if c.method == "chat.postMessage"]
+    private = [c for c in answered if c.method == "response_url"]
+    assert refused and all(c.result["error"] == "not_in_channel" for c in refused)
+    assert len(private) == 2, "help and the menu of plans, both answered privately"
+    assert all(p.args["response_type"] == "ephemeral" for p in private)
+    assert "stap voor stap" in texts(private) and "Wat is er gebeurd?" in texts(private)
 
 
 async def test_report_as_fraud_shortcut_starts_in_a_dm_with_the_message_as_evidence(
@@ -171,12 +174,19 @@ async def test_report_as_fraud_shortcut_starts_in_a_dm_with_the_message_as_evide
     assert status == 200
     await fake.settle(mark)
     asked = fake.outputs(mark)
-    assert asked[0].args["channel"] == jan.dm and "starten" in texts(asked)
+    assert asked[0].args["channel"] == jan.dm and "Wat is er gebeurd?" in texts(asked)
     assert fake.calls_of("chat.getPermalink")[0].args == {
         "channel": "C0INVOICES",
         "message_ts": "1763629200.000300",
     }
-    await jan.press("Ja")
+    # The chooser, whatever the playbooks' triggers say: the best fit for the message first.
+    labels = [b["text"]["text"] for b in buttons(asked[-1].args["blocks"])]
+    assert labels[0] == "Leverancier meldt een nieuw rekeningnummer", labels
+    assert "We hebben mogelijk een oplichter betaald" in labels and labels[-1] == "Iets anders"
+    assert await open_incident_ids(bot) == [], "nothing opens before the person chooses"
+    advice = await jan.press("Iets anders")  # the first advice; the message is still kept
+    assert "Betaal niets" in texts(advice)
+    await jan.press("Leverancier meldt een nieuw rekeningnummer")
     [incident] = await open_incident_ids(bot)
     evidence = next(e for e in await events_of(bot, incident) if e.kind == "evidence_added")
     assert evidence.data == {

@@ -298,7 +298,8 @@ async def test_installing_the_bot_remembers_the_personal_chat(
     bot: RunningApp, person: People, connector: FakeConnector, how: str
 ) -> None:
     mira = person("Mira Manager", aad_object_id=MIRA)
-    assert await mira.install(how) == [], "an install is answered with nothing"
+    welcome = await mira.install(how)
+    assert "Hallo, ik ben Noodrem" in texts(welcome), "a personal install is greeted"
     async with bot.runtime.require_store().transaction() as tx:
         stored = await tx.get_address(user_key(Channel.TEAMS, TENANT, MIRA))
         as_manager = await tx.get_address("manager:acme:mira-manager")
@@ -340,3 +341,27 @@ async def test_without_an_organisation_file_a_personal_chat_starts_the_flow(
         await jan.press("Ja, start")
         async with app.runtime.require_store().transaction() as tx:
             assert len(await tx.open_incidents()) == 1
+
+
+async def test_the_welcome_menu_and_something_else_in_a_personal_chat(
+    bot: RunningApp, person: People
+) -> None:
+    jan = person("Jan")
+    welcome = await jan.install()
+    [card] = cards([s.body for s in welcome])
+    assert [a["title"] for a in actions(card)] == ["Wat is er gebeurd?"]
+    menu = await jan.press("Wat is er gebeurd?")
+    [menu_card] = cards([s.body for s in menu])
+    [choices] = [e for e in menu_card["body"] if e["type"] == "Input.ChoiceSet"]
+    titles = [c["title"] for c in choices["choices"]]
+    assert titles[0] == "We hebben mogelijk een oplichter betaald" and len(titles) == 7, titles
+    assert choices.get("style") == "expanded", "every plan visible, not hidden in a drop-down"
+    assert "Iets anders" in [a["title"] for a in actions(menu_card)]
+    advice = await jan.press("Iets anders")
+    assert "Betaal niets" in texts(advice) and "Rabobank fraudelijn" in texts(advice)
+    async with bot.runtime.require_store().transaction() as tx:
+        assert await tx.open_incidents() == []
+    await jan.press("Een WhatsApp-account is overgenomen")
+    async with bot.runtime.require_store().transaction() as tx:
+        [incident] = await tx.open_incidents()
+    assert incident.playbook_id == "whatsapp-takeover"

@@ -32,7 +32,7 @@ async def test_a_manager_who_only_installed_gets_escalations_in_her_personal_cha
     bot: RunningApp, person: People, connector: FakeConnector, clock: ManualClock
 ) -> None:
     mira = person("Mira Manager", aad_object_id=MIRA)
-    assert await mira.install() == []  # installs Noodrem, never writes to it
+    assert "Hallo" in texts(await mira.install())  # installs Noodrem, never writes to it
     jan = person("Jan")
     await open_incident(jan)
 

@@ -252,3 +252,30 @@ async def test_first_steps_of_the_real_flow(browser: Browser, database_url: str)
         await expect(step).to_have_count(2)
         await expect(log.get_by_text("RABO-2026-4711")).to_have_count(1)
         assert errors == []
+
+
+async def test_an_empty_chat_offers_the_menu_of_plans(browser: Browser, database_url: str) -> None:
+    """A new person who does not know what to type: one tap shows every plan, a second opens
+    the incident."""
+    clock = ManualClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+    env = {"ORGANISATION_FILE": ORGANISATION}
+    async with running_app(database_url, clock=clock, env=env) as app:
+        errors: list[str] = []
+        page = await open_page(browser, app.url, errors=errors)
+        await page.get_by_label("Wat is je naam?").fill("Jan Jansen")
+        await page.get_by_role("button", name="Verder").click()
+        menu = page.get_by_role("button", name="Wat is er gebeurd? Kies uit de lijst")
+        await expect(menu).to_be_visible()
+        await menu.click()
+        log = page.get_by_role("log")
+        await expect(log.get_by_text("Kies wat het best past")).to_be_visible()
+        await expect(menu).to_be_hidden()  # the chat is no longer empty
+        await page.screenshot(path=screenshot("menu-of-plans-phone.png"))
+        await page.get_by_role("button", name="Iemand anders zit in een mailbox").click()
+        await expect(
+            log.get_by_text(re.compile(r"Incident \S+ is geopend om 10:00"))
+        ).to_be_visible()
+        async with app.runtime.require_store().transaction() as tx:
+            [incident] = await tx.open_incidents()
+        assert incident.playbook_id == "hacked-mailbox"
+        assert errors == []

@@ -13,7 +13,7 @@ import pytest
 from yarl import URL
 
 from bot.channels.web import HANDLER_FAILED
-from bot.messages import Address, Channel, Outbound, Reply, ReplyKind, user_key
+from bot.messages import Action, ActionName, Address, Channel, Outbound, Reply, ReplyKind, user_key
 from tests.web.conftest import CONFIRM, DONE, TENANT, ChatServer, StartChat
 
 
@@ -194,7 +194,11 @@ async def test_access_token_is_required_when_set(start_chat: StartChat) -> None:
     async with server.http.get(f"{server.base_url}/api/web/config") as res:
         assert (res.status, await res.json()) == (
             200,
-            {"token_required": True, "time_zone": "Europe/Amsterdam"},
+            {
+                "token_required": True,
+                "time_zone": "Europe/Amsterdam",
+                "menu_action": Action(ActionName.SHOW_PLANS).encode(),
+            },
         )
     assert await server.post(text_body(user, "hoi")) == (401, denied)
     assert await server.post(text_body(user, "hoi"), token="wrong") == (401, denied)
@@ -211,7 +215,11 @@ async def test_no_token_configured(server: ChatServer) -> None:
     async with server.http.get(f"{server.base_url}/api/web/config") as res:
         assert (res.status, await res.json()) == (
             200,
-            {"token_required": False, "time_zone": "Europe/Amsterdam"},
+            {
+                "token_required": False,
+                "time_zone": "Europe/Amsterdam",
+                "menu_action": Action(ActionName.SHOW_PLANS).encode(),
+            },
         )
 
 

@@ -24,6 +24,7 @@
       nameEmpty: 'Vul je naam in.',
       changeName: (name) => `${name} · naam wijzigen`,
       emptyHint: 'Vertel in je eigen woorden wat er is gebeurd, bijvoorbeeld: “we hebben een nepfactuur betaald”. Noodrem helpt je stap voor stap.',
+      showPlans: 'Wat is er gebeurd? Kies uit de lijst',
       logLabel: 'Gesprek met Noodrem',
       messageLabel: 'Bericht',
       placeholder: 'Typ je bericht…',
@@ -52,6 +53,7 @@
       nameEmpty: 'Please enter your name.',
       changeName: (name) => `${name} · change name`,
       emptyHint: 'Tell us in your own words what happened, for example: “we paid a fake invoice”. Noodrem guides you step by step.',
+      showPlans: 'What happened? Choose from the list',
       logLabel: 'Conversation with Noodrem',
       messageLabel: 'Message',
       placeholder: 'Type your message…',
@@ -106,6 +108,7 @@
     userId: saved.get('userId'),
     tokenRequired: false,
     timeZone: null, // the organisation's, from /api/web/config
+    menuAction: null, // the button that asks for the menu of plans, from /api/web/config
     lastId: 0,
     polling: false,
     loadedOnce: false,
@@ -636,6 +639,8 @@
         if (!res.ok || !res.data) throw new Error(`HTTP ${res.status}`);
         state.tokenRequired = Boolean(res.data.token_required);
         if (typeof res.data.time_zone === 'string') state.timeZone = res.data.time_zone;
+        if (typeof res.data.menu_action === 'string') state.menuAction = res.data.menu_action;
+        $('show-plans').hidden = !state.menuAction;
         break;
       } catch {
         setStatus(T.offline);
@@ -646,6 +651,12 @@
     setStatus('');
     next();
   }
+
+  // Nobody has to guess the words that start a plan: an empty chat offers the menu.
+  $('show-plans').addEventListener('click', (event) => {
+    if (!state.menuAction) return;
+    send({ action: state.menuAction, label: T.showPlans }, [event.currentTarget]);
+  });
 
   start();
 })();
