@@ -27,7 +27,13 @@
   function box(element, host) {
     const r = element.getBoundingClientRect();
     const h = host.getBoundingClientRect();
-    return { left: r.left - h.left, right: r.right - h.left, width: r.width, height: r.height };
+    return {
+      left: r.left - h.left,
+      right: r.right - h.left,
+      top: r.top - h.top,
+      width: r.width,
+      height: r.height,
+    };
   }
 
   window.renderTeamsCard = function (payload, hostConfig, width, name) {
