@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -43,6 +44,7 @@ HOST_CONFIG = json.loads((RENDER / "host-config.json").read_text(encoding="utf-8
 PHONE = 360  # px: the narrowest common phone, the whole card (its 16 px padding included)
 SCREENSHOTS = Path("/tmp/noodrem-screens/teams")
 LANGUAGES = ("nl-NL", "en-US")
+TEAMS_MAX_CARD = 28 * 1024  # bytes of a message, which Teams counts in UTF-16
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,8 @@ def renderer() -> Path:
     """The renderer installed, chromium there, and a folder for the screenshots."""
     _require(CHROMIUM, f"{CHROMIUM} is missing: install Debian's chromium package")
     _require(DIST, f"{DIST} is missing: run `npm ci --prefix {RENDER}`")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # only this run's cards to look at
+    SCREENSHOTS.mkdir(parents=True)
     return DIST
 
 
@@ -264,6 +267,9 @@ async def test_every_card_of_the_conversation_is_readable_at_phone_width(
         rendered = await render(phone, card, f"{shown.locale} {n:02d} {first[:40]}")
         problems.extend(rendered.cut())
         problems.extend(f"{rendered.name}: {p}" for p in rendered.report["problems"])
+        size = len(json.dumps(card, ensure_ascii=False).encode("utf-16-le"))
+        if size > TEAMS_MAX_CARD:
+            problems.append(f"{rendered.name}: {size} bytes, Teams takes {TEAMS_MAX_CARD}")
     assert len(shown.sent) >= 15, "the conversation sent its cards"
     assert problems == []
 
