@@ -63,7 +63,7 @@ _BOLD = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])")
 _STYLES = {ButtonStyle.PRIMARY: "positive", ButtonStyle.DANGER: "destructive"}
 _ALARM = (ReplyKind.ERROR, ReplyKind.ESCALATION)
 _HEADLINED = (ReplyKind.REMINDER, ReplyKind.ESCALATION)  # always get a heading
-_ICON = re.compile(r"^\W*")  # what a sentence starts with before its first word: "🚨 "
+_ICON = re.compile(r"^[^\w*]*")  # what a sentence starts with before its first word: "🚨 "
 
 # The adapter's own sentences, for the few cases it answers without the engine.
 _TEXTS: dict[str, tuple[str, str]] = {
