@@ -30,10 +30,16 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Page, async_playwright
 
+from bot.cards import checklist, fact_question, step_card
+from bot.channels import teams_cards
 from bot.clock import ManualClock
-from tests.harness import running_app
+from bot.messages import Lang
+from bot.organisation import load_organisations
+from bot.playbook import load_playbooks
+from bot.ports import Incident, IncidentStatus, Step, StepStatus
+from tests.harness import ROOT, running_app
 from tests.teams.chat import run_reminders
-from tests.teams.fakes import LOCAL, START, FakeConnector, TeamsUser, cards, personal_chat
+from tests.teams.fakes import LOCAL, ORG, START, FakeConnector, TeamsUser, cards, personal_chat
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
@@ -339,3 +345,84 @@ async def test_an_escalation_has_a_short_alarming_title(phone: Page, shown: Conv
         # The whole message is still there, under the title.
         assert any("10:15" in t["text"] for t in rendered.texts[1:])
         assert rendered.cut() == []
+
+
+def every_plans_cards(lang: Lang) -> list[tuple[str, dict[str, Any]]]:
+    """Each plan's fact questions, step cards and full checklist, as bot/cards.py builds
+    them from the playbooks and the Teams adapter draws them: the layout must hold for
+    any plan, not only the one the conversation above went through."""
+    org = load_organisations(Path(ORG)).default
+    drawn: list[tuple[str, dict[str, Any]]] = []
+    for playbook in load_playbooks(ROOT / "playbooks").values():
+        incident = Incident(
+            id="NR-ABC123",
+            tenant_id="acme",
+            playbook_id=playbook.id,
+            lang=lang,
+            status=IncidentStatus.OPEN,
+            reported_at=START,
+            reported_by="teams:acme:jan",
+            reporter_name="Jan Jansen",
+            lead="teams:acme:jan",
+            conversation={"channel": "teams", "tenant_id": "acme", "conversation_id": "c"},
+        )
+        steps = [
+            Step(incident.id, spec.id, n, StepStatus.OPEN, START + spec.due, "teams:acme:jan")
+            for n, spec in enumerate(playbook.steps)
+        ]
+        total = len(playbook.facts)
+        for n, fact in enumerate(playbook.facts, start=1):
+            reply = fact_question(fact, incident=incident, lang=lang, number=n, total=total)
+            drawn.append((f"{lang} {playbook.id} fact {fact.id}", teams_cards.card(reply)))
+        for spec, step in zip(playbook.steps, steps, strict=True):
+            reply = step_card(
+                spec,
+                step,
+                incident=incident,
+                playbook=playbook,
+                org=org,
+                now=START,
+                lang=lang,
+                facts={},
+                owner_name="Jan Jansen",
+            )
+            drawn.append((f"{lang} {playbook.id} step {spec.id}", teams_cards.card(reply)))
+        reply = checklist(
+            incident=incident,
+            playbook=playbook,
+            steps=steps,
+            facts={},
+            org=org,
+            now=START,
+            lang=lang,
+        )
+        drawn.append((f"{lang} {playbook.id} checklist", teams_cards.card(reply)))
+        # Late in the incident: one step left, the one with the longest name.
+        last = max(playbook.steps, key=lambda spec: len(spec.title.get(lang))).id
+        for step in steps:
+            step.status = StepStatus.OPEN if step.step_id == last else StepStatus.DONE
+        reply = checklist(
+            incident=incident,
+            playbook=playbook,
+            steps=steps,
+            facts={},
+            org=org,
+            now=START,
+            lang=lang,
+        )
+        drawn.append((f"{lang} {playbook.id} checklist one left", teams_cards.card(reply)))
+    return drawn
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+async def test_every_plans_questions_steps_and_checklist_fit_a_phone(
+    phone: Page, lang: Lang
+) -> None:
+    drawn = every_plans_cards(lang)
+    problems: list[str] = []
+    for name, card in drawn:
+        rendered = await render(phone, card, name)
+        problems.extend(rendered.cut())
+        problems.extend(f"{name}: {p}" for p in rendered.report["problems"])
+    assert len(drawn) > 60, "every plan's cards were drawn"
+    assert problems == []
