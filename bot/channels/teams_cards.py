@@ -16,11 +16,21 @@ nobody finds it. So the layout is decided from the reply's shape, for any playbo
 - a question whose answers are three or more buttons of one kind (the same action with
   different values) shows them as an expanded ``Input.ChoiceSet`` with wrapping titles and
   one submit button; the chosen value is that button's encoded action, so the engine gets
-  the same ``Action`` the button would have sent. Other buttons ("Don't know yet") follow;
+  the same ``Action`` the button would have sent. The question's first line is the set's
+  label; other buttons ("Don't know yet") follow;
+- so does any group of buttons of one kind whose labels are too long for buttons: three or
+  more that cannot stand two to a row, or one that does not fit a row of its own (the
+  checklist's "▶ <step>"). That set is optional and starts on its first choice (the most
+  urgent step), so its OK opens that step in one press;
 - all other buttons come in rows (``ActionSet``) of three short labels, two medium ones, or
   one long one, so no label is cut at 360 px;
-- a title is a large bold heading; a reminder or escalation without one gets its first line
-  as the heading, so it stands out from the chat around it.
+- a title is a large bold heading. A reminder, escalation or question without one gets a
+  short heading from its text: the icon it starts with and its first ``*bold*`` phrase (the
+  step, the plan), the whole text staying below; a reminder or escalation without a bold
+  phrase takes its first line.
+
+The widths are measured, not guessed: tests/teams/test_render.py renders the real cards
+with Microsoft's renderer and a Teams host config at 360 px and fails on any cut label.
 """
 
 from __future__ import annotations
@@ -40,15 +50,20 @@ MAX_INPUT = 500  # what the engine keeps of a typed record or reason
 CHOICE_KEY = "noodrem.choice"  # the id of a question's choice set: its value is an action
 PICK_KEY = "noodrem.pick"  # marks the choice set's own submit, so only it reads the choice
 MIN_CHOICES = 3  # two answers (yes / no) fit side by side as buttons
-# The longest label a row of three, or of two, buttons shows whole at 360 px (Teams'
-# button font, measured with tests/teams/test_card_render.py); longer: one button a row.
+# The longest label a row of three, two or one button shows whole at 360 px: a 328 px row
+# less 8 px between buttons and 26 px of padding and border each leaves 78, 134 and 302 px,
+# and Teams' semibold 14 px takes up to 7.9 px a character (measured on every label of the
+# playbooks and the catalogue in tests/teams/test_render.py's renderer, DejaVu Sans
+# standing in for the narrower Segoe UI). Longer than a row of one: a choice set.
 ROW_OF_THREE = 10
 ROW_OF_TWO = 16
+ROW_OF_ONE = 38
 
 _BOLD = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])")
 _STYLES = {ButtonStyle.PRIMARY: "positive", ButtonStyle.DANGER: "destructive"}
 _ALARM = (ReplyKind.ERROR, ReplyKind.ESCALATION)
-_HEADLINED = (ReplyKind.REMINDER, ReplyKind.ESCALATION)
+_HEADLINED = (ReplyKind.REMINDER, ReplyKind.ESCALATION)  # always get a heading
+_ICON = re.compile(r"^[^\w*]*")  # what a sentence starts with before its first word: "🚨 "
 
 # The adapter's own sentences, for the few cases it answers without the engine.
 _TEXTS: dict[str, tuple[str, str]] = {
@@ -136,10 +151,14 @@ def summary(reply: Reply) -> str:
 def card(reply: Reply) -> dict[str, Any]:
     """The Adaptive Card for a reply: title, text, fields, choices, inputs, then the buttons."""
     body: list[dict[str, Any]] = []
-    text = reply.text
-    title = reply.title
-    if title is None and reply.kind in _HEADLINED and text.strip():
-        title, _, text = text.strip().partition("\n")
+    title, text = _heading(reply)
+    choices = _choices(reply)
+    question = ""
+    if choices and reply.kind is ReplyKind.QUESTION:
+        # The question labels its answers (a required input needs a label) instead of
+        # standing above them twice; the rest of the text (a hint) follows the answers.
+        first, _, text = text.strip().partition("\n")
+        question = _BOLD.sub(r"\1", first).strip() or SUBMIT_TITLE
     if title:
         body.append(
             _text_block(
@@ -149,7 +168,9 @@ def card(reply: Reply) -> dict[str, Any]:
                 color="Attention" if reply.kind in _ALARM or reply.late else None,
             )
         )
-    body.extend(_paragraphs(text))
+    paragraphs = _paragraphs(text)
+    if not question:
+        body.extend(paragraphs)
     for item in reply.fields:
         body.append(
             {
@@ -158,38 +179,20 @@ def card(reply: Reply) -> dict[str, Any]:
                 "items": [_text_block(item.label, weight="Bolder"), *_paragraphs(item.value)],
             }
         )
-    choices = _choices(reply)
     has_inputs = bool(reply.inputs or choices)
     actions: list[dict[str, Any]] = []
     if choices:
-        question = _BOLD.sub(r"\1", reply.text.strip().split("\n", 1)[0]) or SUBMIT_TITLE
-        body.append(
-            {
-                "type": "Input.ChoiceSet",
-                "id": CHOICE_KEY,
-                "style": "expanded",
-                "wrap": True,
-                "isRequired": True,
-                "errorMessage": question,
-                "choices": [
-                    {"title": button.label, "value": button.action.encode()} for button in choices
-                ],
-            }
-        )
+        body.append(_choice_set(choices, question=question))
+        pick: dict[str, Any] = {ACTION_KEY: choices[0].action.encode(), PICK_KEY: True}
+        if question:
+            # The choice replaces this action; a client that ignores isRequired sends
+            # it without one, and read_submit then reports the question as missing.
+            pick[REQUIRED_KEY] = {CHOICE_KEY: question}
         actions.append(
-            {
-                "type": "Action.Submit",
-                "title": SUBMIT_TITLE,
-                "style": "positive",
-                # The choice replaces this action; a client that ignores isRequired sends
-                # it without one, and read_submit then reports the question as missing.
-                "data": {
-                    ACTION_KEY: choices[0].action.encode(),
-                    PICK_KEY: True,
-                    REQUIRED_KEY: {CHOICE_KEY: question},
-                },
-            }
+            {"type": "Action.Submit", "title": SUBMIT_TITLE, "style": "positive", "data": pick}
         )
+    if question:
+        body.extend(paragraphs)
     for button in reply.buttons:
         if button in choices:
             continue
@@ -230,17 +233,58 @@ def card(reply: Reply) -> dict[str, Any]:
     }
 
 
+def _heading(reply: Reply) -> tuple[str | None, str]:
+    """The card's heading and the text under it."""
+    text = reply.text
+    if reply.title or not text.strip():
+        return reply.title, text
+    if reply.kind in (*_HEADLINED, ReplyKind.QUESTION):
+        first = text.strip().split("\n", 1)[0]
+        bold = _BOLD.search(first)
+        if bold:
+            icon = _ICON.match(first)
+            return f"{icon.group(0) if icon else ''}{bold.group(1)}", text
+    if reply.kind in _HEADLINED:
+        title, _, rest = text.strip().partition("\n")
+        return title, rest
+    return None, text
+
+
 def _choices(reply: Reply) -> tuple[Button, ...]:
-    """The answers of a question, when they are many buttons of one kind: the largest
-    group pressing the same action with different values or targets. A question that
-    also asks for typed input keeps its buttons (one submit could not serve both)."""
-    if reply.kind is not ReplyKind.QUESTION or reply.inputs:
+    """The buttons shown as a choice set: the answers of a question when they are many
+    buttons of one kind (the largest group pressing the same action with different
+    values or targets), or, on any card, a group whose labels buttons would cut. A card
+    that also asks for typed input keeps its buttons (one submit could not serve both)."""
+    if reply.inputs:
         return ()
     groups: dict[ActionName, list[Button]] = {}
     for button in reply.buttons:
         groups.setdefault(button.action.name, []).append(button)
     largest = max(groups.values(), key=len, default=[])
-    return tuple(largest) if len(largest) >= MIN_CHOICES else ()
+    if reply.kind is ReplyKind.QUESTION and len(largest) >= MIN_CHOICES:
+        return tuple(largest)
+    for group in groups.values():
+        longest = max(len(button.label) for button in group)
+        if longest > ROW_OF_ONE or (len(group) >= MIN_CHOICES and longest > ROW_OF_TWO):
+            return tuple(group)
+    return ()
+
+
+def _choice_set(choices: tuple[Button, ...], *, question: str) -> dict[str, Any]:
+    """Expanded, wrapping choices. A question's set is required and labelled with it; any
+    other set starts on its first choice, so its OK does the first thing at once."""
+    element: dict[str, Any] = {
+        "type": "Input.ChoiceSet",
+        "id": CHOICE_KEY,
+        "style": "expanded",
+        "wrap": True,
+        "choices": [{"title": button.label, "value": button.action.encode()} for button in choices],
+    }
+    if question:
+        element.update(label=question, isRequired=True, errorMessage=question)
+    else:
+        element["value"] = choices[0].action.encode()
+    return element
 
 
 def _rows(actions: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
