@@ -303,4 +303,4 @@ async def keep_going(turn: Turn, incident_id: str | None) -> None:
     turn.set_mode(Mode.IDLE)
     turn.say_text("kept_going")
     incident = await turn.lock_incident(incident_id)
-    await steps.show_next(turn, incident)
+    await facts.resume(turn, incident)  # questions not asked yet first, then the next step
