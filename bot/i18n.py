@@ -327,6 +327,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{name} heeft incident {incident_id} gesloten: {reason}.",
         "{name} closed incident {incident_id}: {reason}.",
     ),
+    "tell_stopped": (
+        "{name} heeft incident {incident_id} beëindigd: {reason}.",
+        "{name} ended incident {incident_id}: {reason}.",
+    ),
     "tell_reopened": (
         "{name} heeft incident {incident_id} heropend.",
         "{name} reopened incident {incident_id}.",

@@ -553,10 +553,14 @@ async def test_stop_needs_confirmation_and_a_reason(
     assert "zeker" in texts(asked)
     kept = await jan.press("Nee, doorgaan")
     assert "gaan door" in texts(kept)
+    piet = WebUser(http, bot.url, "Piet")
+    await piet.say(f"doe mee {incident}")
     await jan.say("stop")
     await jan.press("Ja, beëindigen")
     stopped = await jan.say("vals alarm, de betaling was echt")
     assert f"Incident {incident} is beëindigd" in texts(stopped)
+    told = texts(await piet.inbox())
+    assert told == f"\nJan heeft incident {incident} beëindigd: vals alarm, de betaling was echt."
     events = await events_of(bot, incident)
     assert events[-1].kind == "incident_stopped"
     assert events[-1].data == {"reason": "vals alarm, de betaling was echt"}

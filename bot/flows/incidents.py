@@ -295,6 +295,7 @@ async def confirm_stop(turn: Turn, incident_id: str | None, reason: str | None) 
     await turn.tx.update_incident(incident)
     await turn.tx.cancel_deadlines(incident_id=incident.id)
     await turn.record(incident.id, "incident_stopped", reason=incident.close_reason)
+    await turn.tell(incident, "tell_stopped", everyone=True, reason=incident.close_reason)
     turn.set_mode(Mode.IDLE)
     turn.say_text("stopped", incident_id=incident.id, reason=incident.close_reason)
 
