@@ -132,6 +132,9 @@ def _allowed_keys(loc: Loc) -> list[str]:
         if part == KEY_MARKER:
             break
         if part in CONDITION_TAGS:
+            if part == loc[-1]:  # a typo may be meant for any form of a condition
+                keys = (schema["definitions"][str(tag).strip("<>")] for tag in CONDITION_TAGS)
+                return sorted({key for form in keys for key in form.get("properties", {})})
             node = schema["definitions"][str(part).strip("<>")]
         elif isinstance(part, int):
             node = node.get("items", {})
