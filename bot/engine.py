@@ -216,7 +216,10 @@ class Engine:
             case ActionName.SNOOZE:
                 await manage.snooze(turn, action, form)
             case ActionName.CLOSE:
-                await manage.close(turn, action.incident_id, form.get("reason"))
+                confirmed = action.target == manage.CONFIRMED
+                await manage.close(
+                    turn, action.incident_id, form.get("reason"), confirmed=confirmed
+                )
             case ActionName.REOPEN:
                 await manage.reopen(turn, action.incident_id)
             case ActionName.TIMELINE:
@@ -239,7 +242,9 @@ class Engine:
             await overview.list_incidents(turn)
             return
         if command in (Command.HELP, Command.STATUS, Command.STOP, Command.EXPORT):
+            interrupted = dict(turn.conversation.state)
             await self._run_command(turn, command)
+            await facts.ask_again_after(turn, interrupted)
             return
         if command in (Command.LANGUAGE_NL, Command.LANGUAGE_EN):
             turn.lang = "nl" if command is Command.LANGUAGE_NL else "en"
@@ -348,8 +353,13 @@ class Engine:
                     ActionName.SNOOZE, incident_id, turn.detail("step_id"), turn.detail("choice")
                 )
                 await manage.snooze(turn, action, form)
+            case Mode.CONFIRM_CLOSE if command in (Command.YES, Command.NO):
+                if command is Command.YES:
+                    await manage.close(turn, incident_id, None, confirmed=True)
+                else:
+                    await incidents.keep_going(turn, incident_id)
             case Mode.CLOSE_REASON:
-                await manage.close(turn, incident_id, text)
+                await manage.close(turn, incident_id, text, confirmed=True)
             case _:
                 return False
         return True

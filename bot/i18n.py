@@ -352,6 +352,46 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Er staan nog {count} stappen open. Waarom sluit je het incident toch?",
         "{count} steps are still open. Why close the incident anyway?",
     ),
+    "confirm_close": (
+        "Weet je zeker dat je incident *{incident_id}* wilt sluiten? Iedereen in het "
+        "incident krijgt bericht.",
+        "Are you sure you want to close incident *{incident_id}*? Everyone in the incident "
+        "will be told.",
+    ),
+    "yes_close": ("Ja, sluiten", "Yes, close it"),
+    "ask_close_reason_done": (
+        "Waarom sluit je het incident? (bijv. afgehandeld, geld teruggeboekt)",
+        "Why are you closing the incident? (e.g. handled, money returned)",
+    ),
+    "tell_closed": (
+        "{name} heeft incident {incident_id} gesloten: {reason}.",
+        "{name} closed incident {incident_id}: {reason}.",
+    ),
+    "tell_stopped": (
+        "{name} heeft incident {incident_id} beëindigd: {reason}.",
+        "{name} ended incident {incident_id}: {reason}.",
+    ),
+    "tell_reopened": (
+        "{name} heeft incident {incident_id} heropend.",
+        "{name} reopened incident {incident_id}.",
+    ),
+    "tell_joined": (
+        "{name} doet nu mee aan incident {incident_id}.",
+        "{name} joined incident {incident_id}.",
+    ),
+    "tell_step_done": (
+        "{name} heeft de stap '{title}' afgerond (incident {incident_id}).",
+        "{name} finished the step '{title}' (incident {incident_id}).",
+    ),
+    "tell_step_skipped": (
+        "{name} heeft de stap '{title}' overgeslagen (incident {incident_id}): {reason}.",
+        "{name} skipped the step '{title}' (incident {incident_id}): {reason}.",
+    ),
+    "tell_step_blocked": (
+        "{name} kan de stap '{title}' nu niet doen (incident {incident_id}): {reason}.",
+        "{name} cannot do the step '{title}' now (incident {incident_id}): {reason}.",
+    ),
+    "question_again": ("Terug naar de vraag:", "Back to the question:"),
     "reason": ("Reden", "Reason"),
     "closed": ("Incident {incident_id} is gesloten.", "Incident {incident_id} is closed."),
     "already_open": ("Incident {incident_id} is al open.", "Incident {incident_id} is open."),

@@ -394,7 +394,9 @@ async def test_lead_close_and_reopen_are_recorded(
     await mira.press(incident)
     taken = await mira.press("Leiding overnemen")
     assert "Mira Manager heeft nu de leiding" in texts(taken)
-    asked = await mira.press("Incident sluiten")
+    confirm = await mira.press("Incident sluiten")
+    assert f"Weet je zeker dat je incident *{incident}* wilt sluiten" in texts(confirm)
+    asked = await mira.press("Ja, sluiten")
     assert "Waarom sluit je" in texts(asked)
     closed = await mira.submit("dubbele melding, zie NR-elders")
     assert f"Incident {incident} is gesloten" in texts(closed)
@@ -553,10 +555,14 @@ async def test_stop_needs_confirmation_and_a_reason(
     assert "zeker" in texts(asked)
     kept = await jan.press("Nee, doorgaan")
     assert "gaan door" in texts(kept)
+    piet = WebUser(http, bot.url, "Piet")
+    await piet.say(f"doe mee {incident}")
     await jan.say("stop")
     await jan.press("Ja, beëindigen")
     stopped = await jan.say("vals alarm, de betaling was echt")
     assert f"Incident {incident} is beëindigd" in texts(stopped)
+    told = texts(await piet.inbox())
+    assert told == f"\nJan heeft incident {incident} beëindigd: vals alarm, de betaling was echt."
     events = await events_of(bot, incident)
     assert events[-1].kind == "incident_stopped"
     assert events[-1].data == {"reason": "vals alarm, de betaling was echt"}
@@ -639,7 +645,8 @@ async def test_export_hands_over_the_pdf_by_a_signed_expiring_link(
     incident = await open_incident(jan)
     await jan.say("€ 12.500")
     exported = await jan.say("export")
-    attachment = exported[-1]["attachment"]
+    attachment = next(m["attachment"] for m in exported if m.get("attachment"))
+    assert "Vraag 2 van 6" in texts(exported[-1:])  # the interrupted question comes back
     assert attachment["filename"].startswith(f"noodrem-{incident}-")
     async with http.get(bot.url + attachment["url"]) as response:
         assert response.status == 200

@@ -19,11 +19,14 @@ from pydantic import ValidationError
 from bot.intents import match_playbook
 from bot.playbook import (
     ORG_CONTACT_IDS,
+    AllOf,
+    AnyOf,
     BreachQuestion,
-    Condition,
+    FactCondition,
     FactSpec,
     FactType,
     LocalText,
+    NotOf,
     Owner,
     Playbook,
     PlaybookError,
@@ -151,7 +154,7 @@ def test_paid_fraudster_has_the_agreed_facts_and_steps() -> None:
     assert [r[0] for r in records["alert-it"]] == ["it_ticket_number"]
     assert records["ap-assessment"][0] == ("personal_data", True)
     assert playbook.step("reset-passwords").after == ("preserve-evidence",)
-    assert playbook.step("notify-recipients").when == Condition(
+    assert playbook.step("notify-recipients").when == FactCondition(
         fact="mailbox_compromised", equals="yes"
     )
     assert set(playbook.contacts) == {"police", "fraudehelpdesk", "ncsc", "ap"}
@@ -219,8 +222,8 @@ def test_schema_describes_the_yaml_form() -> None:
     schema = playbook_json_schema()
     step_schema = schema["definitions"]["StepSpec"]["properties"]
     assert step_schema["due"]["type"] == "string"
-    assert "in" in schema["definitions"]["Condition"]["properties"]
-    assert "in_" not in schema["definitions"]["Condition"]["properties"]
+    assert "in" in schema["definitions"]["FactCondition"]["properties"]
+    assert "in_" not in schema["definitions"]["FactCondition"]["properties"]
 
 
 def test_shipped_playbooks_match_the_schema() -> None:
@@ -246,6 +249,9 @@ def test_shipped_playbooks_match_the_schema() -> None:
         "unknown-step-key",
         "missing-nl",
         "condition-both",
+        "condition-all-empty",
+        "condition-two-forms",
+        "condition-nested-typo",
         "choice-without-options",
         "options-on-text",
         "triggers-missing-en",
@@ -295,23 +301,74 @@ def test_due_must_be_positive_and_at_most_thirty_days() -> None:
 
 
 def test_condition_holds_when_the_answer_is_unknown_or_matches() -> None:
-    equals = Condition(fact="hacked", equals="yes")
+    equals = FactCondition(fact="hacked", equals="yes")
     assert equals.holds({})
     assert equals.holds({"hacked": None})
     assert equals.holds({"hacked": "yes", "other": "no"})
     assert not equals.holds({"hacked": "no"})
-    within = Condition.model_validate({"fact": "channel", "in": ["mail", "phone"]})
+    within = FactCondition.model_validate({"fact": "channel", "in": ["mail", "phone"]})
     assert within.in_ == ("mail", "phone")
     assert within.holds({"channel": "phone"})
     assert not within.holds({"channel": "other"})
-    assert Condition(fact="channel", in_=("mail",)).values == ("mail",)
+    assert FactCondition(fact="channel", in_=("mail",)).values == ("mail",)
 
 
 def test_condition_needs_exactly_one_test() -> None:
     with pytest.raises(ValidationError, match="not both"):
-        Condition.model_validate({"fact": "x", "equals": "a", "in": ["b"]})
+        FactCondition.model_validate({"fact": "x", "equals": "a", "in": ["b"]})
     with pytest.raises(ValidationError, match="one answer"):
-        Condition(fact="x")
+        FactCondition(fact="x")
+
+
+def test_combined_conditions_hide_a_step_only_when_the_known_answers_rule_it_out() -> None:
+    when = step(
+        when={
+            "all": [
+                {"fact": "hacked", "equals": "yes"},
+                {
+                    "any": [
+                        {"fact": "channel", "equals": "mail"},
+                        {"not": {"fact": "paid", "equals": "no"}},
+                    ]
+                },
+            ]
+        }
+    ).when
+    assert isinstance(when, AllOf)
+    assert isinstance(when.all_[1], AnyOf) and isinstance(when.all_[1].any_[1], NotOf)
+    assert when.holds({})  # nothing known yet: shown
+    assert when.holds({"hacked": "yes"})  # the "any" is still open
+    assert not when.holds({"hacked": "no"})  # one "all" part is false: hidden at once
+    assert when.holds({"hacked": "yes", "channel": "mail", "paid": "no"})
+    assert when.holds({"hacked": "yes", "channel": "phone", "paid": "yes"})
+    assert not when.holds({"hacked": "yes", "channel": "phone", "paid": "no"})
+    assert when.holds({"hacked": "yes", "channel": "phone"})  # "not" of unknown: shown
+    negated = step(when={"not": {"fact": "paid", "in": ["no"]}}).when
+    assert negated is not None
+    assert [negated.holds(a) for a in ({}, {"paid": "no"}, {"paid": "yes"})] == [True, False, True]
+
+
+def test_a_playbook_built_in_python_is_held_to_the_condition_rules() -> None:
+    text = {"nl": "Tekst", "en": "Text"}
+    data = {
+        "id": "x",
+        "title": text,
+        "summary": text,
+        "triggers": {"nl": ["x"], "en": ["x"]},
+        "facts": [yes_no().model_dump(by_alias=True, exclude_none=True)],
+        "steps": [
+            step(
+                when={
+                    "any": [
+                        {"fact": "hacked", "equals": "yes"},
+                        {"not": {"fact": "nope", "equals": "a"}},
+                    ]
+                }
+            ).model_dump(by_alias=True, exclude_none=True, mode="json")
+        ],
+    }
+    with pytest.raises(ValidationError, match='names fact "nope"'):
+        Playbook.model_validate(data)
 
 
 def test_option_ids_by_fact_type() -> None:

@@ -8,7 +8,7 @@ from bot.flows import steps
 from bot.flows.turn import Mode, Turn
 from bot.messages import Reply, ReplyKind
 from bot.playbook import FactSpec, FactType
-from bot.ports import Fact, FactStatus, Incident
+from bot.ports import Fact, FactStatus, Incident, IncidentStatus
 
 
 async def ask_next(
@@ -144,6 +144,27 @@ async def _continue(turn: Turn, incident: Incident, *, passed: tuple[str, ...] =
         await ask_next(turn, incident, refill=refill, passed=passed)
     # An answer given from an old question card while the person was elsewhere in the
     # conversation must not drag them back into the questions.
+
+
+async def ask_again_after(turn: Turn, interrupted: dict[str, object]) -> None:
+    """A command typed halfway through the questions (status, help) answers first; then
+    the question it interrupted is asked again, so the remaining ones are not lost. Not
+    when the command asked something itself (stop's confirmation, which incident)."""
+    if interrupted.get("mode") != Mode.FACT.value or turn.mode is not Mode.FACT:
+        return
+    if turn.detail("fact_id") != interrupted.get("fact_id"):
+        return
+    if turn.replies and turn.replies[-1].kind is ReplyKind.QUESTION:
+        return
+    incident = await turn.tx.get_incident(str(interrupted.get("incident_id")))
+    if incident is None or incident.status is not IncidentStatus.OPEN:
+        return
+    known = await turn.tx.get_facts(incident.id)
+    fact_id = str(interrupted.get("fact_id"))
+    if fact_id in known and known[fact_id].status is FactStatus.ANSWERED:
+        return
+    turn.say_text("question_again")
+    await _ask_again(turn, incident, fact_id)
 
 
 async def _ask_again(turn: Turn, incident: Incident, fact_id: str) -> None:

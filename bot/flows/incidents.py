@@ -359,6 +359,7 @@ async def confirm_stop(turn: Turn, incident_id: str | None, reason: str | None) 
     await turn.tx.update_incident(incident)
     await turn.tx.cancel_deadlines(incident_id=incident.id)
     await turn.record(incident.id, "incident_stopped", reason=incident.close_reason)
+    await turn.tell(incident, "tell_stopped", everyone=True, reason=incident.close_reason)
     turn.set_mode(Mode.IDLE)
     turn.say_text("stopped", incident_id=incident.id, reason=incident.close_reason)
 
@@ -367,4 +368,4 @@ async def keep_going(turn: Turn, incident_id: str | None) -> None:
     turn.set_mode(Mode.IDLE)
     turn.say_text("kept_going")
     incident = await turn.lock_incident(incident_id)
-    await steps.show_next(turn, incident)
+    await facts.resume(turn, incident)  # questions not asked yet first, then the next step

@@ -17,6 +17,7 @@ from bot.messages import (
     Action,
     ActionName,
     Button,
+    ButtonStyle,
     InputKind,
     InputRequest,
     Outbound,
@@ -279,28 +280,40 @@ def _clock_time(turn: Turn, text: str) -> datetime | None:
 # Closing and reopening -------------------------------------------------------------------
 
 
-async def close(turn: Turn, incident_id: str | None, reason: str | None) -> None:
-    """Close when every step is closed; with steps open only a manager may, with a reason."""
+async def close(
+    turn: Turn, incident_id: str | None, reason: str | None, *, confirmed: bool = False
+) -> None:
+    """Close after a confirmation and with a reason, like stop. Anyone in the incident
+    may once every step is closed; with steps still open only a manager may. Everyone in
+    the incident is told."""
     incident = await turn.lock_incident(incident_id)
     await turn.ensure_participant(incident)
     still_open = [s.step_id for s in await turn.tx.get_steps(incident.id) if not s.status.is_closed]
     reason = (reason or "").strip()[:500]
     if still_open and not turn.is_manager:
         raise turn.fail("close_needs_manager", count=len(still_open))
-    if still_open and not reason:
+    if not confirmed:
+        _ask_close(turn, incident)
+        return
+    if not reason:
         turn.set_mode(Mode.CLOSE_REASON, incident_id=incident.id)
-        submit = Action(ActionName.CLOSE, incident.id)
+        submit = Action(ActionName.CLOSE, incident.id, CONFIRMED)
+        question = (
+            turn.t("ask_close_reason", count=len(still_open))
+            if still_open
+            else turn.t("ask_close_reason_done")
+        )
         turn.say(
             Reply(
                 kind=ReplyKind.QUESTION,
                 incident_id=incident.id,
-                text=turn.t("ask_close_reason", count=len(still_open)),
+                text=question,
                 inputs=(InputRequest("reason", turn.t("reason"), submit),),
             )
         )
         return
     incident.status, incident.closed_at = IncidentStatus.CLOSED, turn.now
-    incident.close_reason = reason or None
+    incident.close_reason = reason
     await turn.tx.update_incident(incident)
     await turn.tx.cancel_deadlines(incident_id=incident.id)
     await turn.record(
@@ -310,6 +323,7 @@ async def close(turn: Turn, incident_id: str | None, reason: str | None) -> None
         reason=reason,
         open_steps=still_open,
     )
+    await turn.tell(incident, "tell_closed", everyone=True, reason=reason)
     turn.set_mode(Mode.IDLE)
     turn.say(
         Reply(
@@ -326,6 +340,29 @@ async def close(turn: Turn, incident_id: str | None, reason: str | None) -> None
     )
 
 
+#: The target of a close button pressed after the confirmation.
+CONFIRMED = "confirmed"
+
+
+def _ask_close(turn: Turn, incident: Incident) -> None:
+    turn.set_mode(Mode.CONFIRM_CLOSE, incident_id=incident.id)
+    turn.say(
+        Reply(
+            kind=ReplyKind.QUESTION,
+            incident_id=incident.id,
+            text=turn.t("confirm_close", incident_id=incident.id),
+            buttons=(
+                Button(
+                    turn.t("yes_close"),
+                    Action(ActionName.CLOSE, incident.id, CONFIRMED),
+                    ButtonStyle.DANGER,
+                ),
+                Button(turn.t("no_stop"), Action(ActionName.KEEP_GOING, incident.id)),
+            ),
+        )
+    )
+
+
 async def reopen(turn: Turn, incident_id: str | None) -> None:
     incident = await turn.readable_incident(incident_id, lock=True)
     if incident.status is IncidentStatus.OPEN:
@@ -337,5 +374,6 @@ async def reopen(turn: Turn, incident_id: str | None) -> None:
         if not step.status.is_closed:
             await reminders.schedule_step(turn, incident, step, from_now=True)
     await turn.record(incident.id, "incident_reopened")
+    await turn.tell(incident, "tell_reopened", everyone=True)
     turn.say_text("reopened", incident_id=incident.id)
     await steps.show_checklist(turn, incident)

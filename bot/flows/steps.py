@@ -172,6 +172,7 @@ async def _complete(
         await turn.record(
             incident.id, "ap_assessed", **records.assessment_data(spec, values, late=not on_time)
         )
+    await turn.tell(incident, "tell_step_done", everyone=False, title=spec.title.get(incident.lang))
     timing = turn.t("on_time") if on_time else turn.t("late_by", late=duration(late, turn.lang))
     turn.set_mode(Mode.IDLE)
     turn.say_text(
@@ -229,6 +230,13 @@ async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
         incident.id,
         "step_skipped" if skipping else "step_blocked",
         step=step.step_id,
+        reason=reason,
+    )
+    await turn.tell(
+        incident,
+        "tell_step_skipped" if skipping else "tell_step_blocked",
+        everyone=False,
+        title=spec.title.get(incident.lang),
         reason=reason,
     )
     turn.set_mode(Mode.IDLE)

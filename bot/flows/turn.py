@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.i18n import t
-from bot.messages import Inbound, Lang, Outbound, Reply, ReplyKind
+from bot.messages import Inbound, Lang, Outbound, Reply, ReplyKind, address_from_json
 from bot.organisation import Organisation
 from bot.playbook import Playbook
 from bot.ports import (
@@ -38,6 +38,7 @@ class Mode(StrEnum):
     RECORD = "record"
     REASON = "reason"
     CONFIRM_STOP = "confirm_stop"
+    CONFIRM_CLOSE = "confirm_close"
     STOP_REASON = "stop_reason"
     ASSIGN = "assign"
     SNOOZE = "snooze"
@@ -64,7 +65,8 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     wake_times: list[datetime] = field(default_factory=list)
     outbound: list[Outbound] = field(default_factory=list)
-    """Messages for other people (an assigned step's card), sent after the commit."""
+    """Messages for other people (an assigned step's card, what someone did), sent after
+    the commit."""
 
     # Conversation state ----------------------------------------------------------------
     @property
@@ -116,6 +118,30 @@ class Turn:
             data=data,
         )
 
+    async def tell(self, incident: Incident, key: str, *, everyone: bool, **values: Any) -> None:
+        """Tell the incident's lead (``everyone``: all its people) what this person just
+        did. Collected now, sent after the commit; never to the person themself, nor to
+        anyone who reads this very chat (a shared channel) and so sees the reply anyway.
+        In the incident's language; someone Noodrem cannot reach yet is left out."""
+        keys = [incident.lead]
+        if everyone:
+            keys += [p.user_key for p in await self.tx.get_participants(incident.id)]
+        here = self.inbound.address
+        lang = incident.lang
+        text = t(key, lang, name=self.actor_name, incident_id=incident.id, **values)
+        for person in dict.fromkeys(keys):
+            stored = await self.tx.get_address(person) if person != self.actor else None
+            if stored is None:
+                continue
+            address = address_from_json(stored)
+            if here is not None and (address.channel, address.conversation_id) == (
+                here.channel,
+                here.conversation_id,
+            ):
+                continue
+            reply = Reply(kind=ReplyKind.TEXT, text=text, incident_id=incident.id)
+            self.outbound.append(Outbound(address, (reply,)))
+
     async def lock_incident(self, incident_id: str | None) -> Incident:
         """The open incident of this tenant, locked for writing, or a plain refusal."""
         incident = await self.tx.get_incident(incident_id, lock=True) if incident_id else None
@@ -166,3 +192,4 @@ class Turn:
         )
         if await self.tx.add_participant(participant):
             await self.record(incident.id, "participant_joined", role=role, name=self.actor_name)
+            await self.tell(incident, "tell_joined", everyone=False)

@@ -10,12 +10,16 @@ from bot.playbook.errors import PlaybookError
 from bot.playbook.loader import load_playbook, load_playbooks, playbook_files, validate_paths
 from bot.playbook.models import (
     ORG_CONTACT_IDS,
+    AllOf,
+    AnyOf,
     BreachQuestion,
     Condition,
     Contact,
+    FactCondition,
     FactSpec,
     FactType,
     LocalText,
+    NotOf,
     Option,
     Owner,
     Playbook,
@@ -27,12 +31,16 @@ from bot.playbook.schema import playbook_json_schema
 
 __all__ = [
     "ORG_CONTACT_IDS",
+    "AllOf",
+    "AnyOf",
     "BreachQuestion",
     "Condition",
     "Contact",
+    "FactCondition",
     "FactSpec",
     "FactType",
     "LocalText",
+    "NotOf",
     "Option",
     "Owner",
     "Playbook",

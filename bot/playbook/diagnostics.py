@@ -17,6 +17,7 @@ from pydantic_core import ErrorDetails
 
 from bot.playbook.errors import RULE_ERROR, PlaybookError
 from bot.playbook.models import (
+    CONDITION_TAGS,
     EMAIL_PATTERN,
     SLUG_PATTERN,
     STEP_SLUG_PATTERN,
@@ -55,12 +56,19 @@ def explain(error: ValidationError, source: Source) -> PlaybookError:
             source.line_of(problem[0]) or 0,
         ),
     )
-    where = loc[:-1] if details["type"] in ("missing", "extra_forbidden") else loc
+    in_file = _in_file(loc)
+    where = in_file[:-1] if details["type"] in ("missing", "extra_forbidden") else in_file
     name = source.describe(where)
     message = _what(loc, details)
     return PlaybookError(
-        f"{name}: {message}" if name else message, path=source.path, line=source.line_of(loc)
+        f"{name}: {message}" if name else message, path=source.path, line=source.line_of(in_file)
     )
+
+
+def _in_file(loc: Loc) -> Loc:
+    """``loc`` without the names pydantic gives the forms of a condition (all, any, not,
+    a test on a fact): they are not keys in the file."""
+    return tuple(part for part in loc if part not in CONDITION_TAGS)
 
 
 def _location(details: ErrorDetails) -> Loc:
@@ -123,7 +131,12 @@ def _allowed_keys(loc: Loc) -> list[str]:
     for part in loc:
         if part == KEY_MARKER:
             break
-        if isinstance(part, int):
+        if part in CONDITION_TAGS:
+            if part == loc[-1]:  # a typo may be meant for any form of a condition
+                keys = (schema["definitions"][str(tag).strip("<>")] for tag in CONDITION_TAGS)
+                return sorted({key for form in keys for key in form.get("properties", {})})
+            node = schema["definitions"][str(part).strip("<>")]
+        elif isinstance(part, int):
             node = node.get("items", {})
         else:
             keyed = list(node.get("patternProperties", {}).values())

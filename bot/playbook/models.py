@@ -17,8 +17,10 @@ from typing import Annotated, ClassVar, Literal, Self
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -140,15 +142,122 @@ class _Test(BaseModel):
         return self
 
 
-class Condition(_Test):
+class FactCondition(_Test):
     """Show a step only for some answers to a fact. While the fact is unanswered the step
     is shown: showing a step too many is safer than hiding one."""
 
     fact: Slug
 
+    def decide(self, answers: Mapping[str, str | None]) -> bool | None:
+        """True or False once the fact is answered; None while it is not known yet."""
+        answer = answers.get(self.fact)
+        return None if answer is None else answer in self.values
+
     def holds(self, answers: Mapping[str, str | None]) -> bool:
         """Whether the step applies, given the answers so far (None: not known yet)."""
-        return self._holds_for(answers.get(self.fact))
+        return self.decide(answers) is not False
+
+
+class _Combined(BaseModel):
+    """What all, any and not share: a step applies unless the answers known so far rule
+    it out, so an unanswered fact never hides a step."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_form(cls, data: object) -> object:
+        if isinstance(data, Mapping):
+            forms = [key for key in ("fact", "all", "any", "not") if key in data]
+            if len(forms) > 1:
+                raise rule_error(
+                    f"one condition has {' and '.join(forms)}; a condition is either a test "
+                    "on a fact or one of all/any/not: put the others inside it, e.g. "
+                    "all: [{fact: a, equals: x}, {any: [...]}]",
+                    forms[1],
+                )
+        return data
+
+    def decide(self, answers: Mapping[str, str | None]) -> bool | None:
+        raise NotImplementedError
+
+    def holds(self, answers: Mapping[str, str | None]) -> bool:
+        """Whether the step applies, given the answers so far (None: not known yet)."""
+        return self.decide(answers) is not False
+
+    def parts(self) -> tuple[tuple[tuple[str | int, ...], Condition], ...]:
+        """The conditions inside, each with its place below this one (for error lines)."""
+        raise NotImplementedError
+
+
+class AllOf(_Combined):
+    """Every condition in the list holds (and)."""
+
+    all_: tuple[Condition, ...] = Field(alias="all", min_length=1)
+
+    def decide(self, answers: Mapping[str, str | None]) -> bool | None:
+        results = [part.decide(answers) for part in self.all_]
+        if False in results:
+            return False
+        return None if None in results else True
+
+    def parts(self) -> tuple[tuple[tuple[str | int, ...], Condition], ...]:
+        return tuple((("all", index), part) for index, part in enumerate(self.all_))
+
+
+class AnyOf(_Combined):
+    """At least one condition in the list holds (or)."""
+
+    any_: tuple[Condition, ...] = Field(alias="any", min_length=1)
+
+    def decide(self, answers: Mapping[str, str | None]) -> bool | None:
+        results = [part.decide(answers) for part in self.any_]
+        if True in results:
+            return True
+        return None if None in results else False
+
+    def parts(self) -> tuple[tuple[tuple[str | int, ...], Condition], ...]:
+        return tuple((("any", index), part) for index, part in enumerate(self.any_))
+
+
+class NotOf(_Combined):
+    """The condition does not hold (not). While its facts are unanswered the step is
+    shown, as with any other condition."""
+
+    not_: Condition = Field(alias="not")
+
+    def decide(self, answers: Mapping[str, str | None]) -> bool | None:
+        result = self.not_.decide(answers)
+        return None if result is None else not result
+
+    def parts(self) -> tuple[tuple[tuple[str | int, ...], Condition], ...]:
+        return ((("not",), self.not_),)
+
+
+#: How a condition's form is told apart: by its one key (all, any, not) or else a test
+#: on a fact. The tags are pydantic's names for the forms; they show up in error
+#: locations, which the loader strips (see ``diagnostics``).
+_FORMS: tuple[tuple[str, str], ...] = (("all", "<AllOf>"), ("any", "<AnyOf>"), ("not", "<NotOf>"))
+CONDITION_TAGS: frozenset[str] = frozenset({"<FactCondition>", *(tag for _, tag in _FORMS)})
+
+
+def _condition_form(value: object) -> str:
+    if isinstance(value, BaseModel):
+        return f"<{type(value).__name__}>"
+    keys = value.keys() if isinstance(value, Mapping) else ()
+    return next((tag for key, tag in _FORMS if key in keys), "<FactCondition>")
+
+
+Condition = Annotated[
+    Annotated[FactCondition, Tag("<FactCondition>")]
+    | Annotated[AllOf, Tag("<AllOf>")]
+    | Annotated[AnyOf, Tag("<AnyOf>")]
+    | Annotated[NotOf, Tag("<NotOf>")],
+    Discriminator(_condition_form),
+]
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+NotOf.model_rebuild()
 
 
 class RecordCondition(_Test):
@@ -315,7 +424,12 @@ class StepSpec(BaseModel):
         (), description="Contact ids: keys of the playbook's contacts, or bank / it_provider."
     )
     record: tuple[RecordSpec, ...] = ()
-    when: Condition | None = None
+    when: Condition | None = Field(
+        None,
+        description="When the step applies: a test on one fact ({fact: x, equals: a} or "
+        "{fact: x, in: [a, b]}), or all: / any: (a list of conditions), or not: (one "
+        "condition). While a fact is unanswered the step is shown.",
+    )
     after: tuple[StepSlug, ...] = Field(
         (), description="Step ids that must be closed before this step is offered."
     )

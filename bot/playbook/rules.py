@@ -9,7 +9,7 @@ from bot.playbook.duration import format_duration
 from bot.playbook.errors import rule_error
 
 if TYPE_CHECKING:
-    from bot.playbook.models import Playbook, StepSpec
+    from bot.playbook.models import Condition, Playbook, StepSpec
 
 #: Contacts every organisation configures itself (its own bank, its own IT provider);
 #: a playbook may name them without defining them.
@@ -28,26 +28,7 @@ def check_references(playbook: Playbook) -> None:
 def _check_step(playbook: Playbook, index: int, step: StepSpec) -> None:
     _check_contacts(playbook, step.contacts, "steps", index, "contacts")
     if step.when is not None:
-        known = {fact.id: fact for fact in playbook.facts}
-        fact = known.get(step.when.fact)
-        if fact is None:
-            raise rule_error(
-                f'"when" names fact "{step.when.fact}", which is not among the facts'
-                f" ({', '.join(known) or 'there are none'})",
-                "steps",
-                index,
-                "when",
-                "fact",
-            )
-        _check_values(
-            step.when.values,
-            fact.option_ids(),
-            f'fact "{fact.id}"',
-            "steps",
-            index,
-            "when",
-            "equals" if step.when.equals else "in",
-        )
+        _check_condition(playbook, step.when, "steps", index, "when")
     fact_ids = [fact.id for fact in playbook.facts]
     for position, fact_id in enumerate(step.shows):
         if fact_id not in fact_ids:
@@ -84,6 +65,32 @@ def _check_step(playbook: Playbook, index: int, step: StepSpec) -> None:
                 "remind_before",
                 position,
             )
+
+
+def _check_condition(playbook: Playbook, condition: Condition, *at: str | int) -> None:
+    """Every test inside a condition names a fact of the playbook, by one of its answers."""
+    from bot.playbook.models import FactCondition  # models imports this module
+
+    if not isinstance(condition, FactCondition):
+        for place, part in condition.parts():
+            _check_condition(playbook, part, *at, *place)
+        return
+    known = {fact.id: fact for fact in playbook.facts}
+    fact = known.get(condition.fact)
+    if fact is None:
+        raise rule_error(
+            f'"when" names fact "{condition.fact}", which is not among the facts'
+            f" ({', '.join(known) or 'there are none'})",
+            *at,
+            "fact",
+        )
+    _check_values(
+        condition.values,
+        fact.option_ids(),
+        f'fact "{fact.id}"',
+        *at,
+        "equals" if condition.equals else "in",
+    )
 
 
 def _check_records(index: int, step: StepSpec) -> None:

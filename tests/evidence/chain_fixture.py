@@ -63,6 +63,7 @@ async def record(database_url: str) -> list[dict[str, Any]]:
         await mira.press(incident_id)
         await mira.press("Leiding overnemen")
         await mira.press("Incident sluiten")
+        await mira.press("Ja, sluiten")
         await mira.submit("afgehandeld met de bank; de rest volgt in een nieuw incident")
         await mira.press("Heropenen")
         async with app.runtime.require_store().transaction() as tx:
