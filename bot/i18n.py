@@ -112,6 +112,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         " Ik herinner je eraan {leads} vóór de deadline.",
         " I will remind you {leads} before the deadline.",
     ),
+    "and": (" en ", " and "),
+    "hours": ("{hours} uur", "{hours} hours"),
     "ap_provisional_done": (
         "Voorlopig gemeld: vergeet niet de melding bij de AP later aan te vullen.",
         "Provisionally notified: remember to complete the notification with the AP later.",

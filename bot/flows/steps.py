@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot import cards, reminders
 from bot.flows import facts, records
 from bot.flows.turn import Mode, Turn
@@ -167,14 +169,7 @@ async def _decided_to_notify(
     )
     turn.set_mode(Mode.IDLE)
     leads = [lead for lead in spec.remind_before if step.due_at - lead > turn.now]
-    reminders_text = (
-        turn.t(
-            "ap_notify_later_reminders",
-            leads=", ".join(duration(lead, turn.lang) for lead in leads),
-        )
-        if leads
-        else ""
-    )
+    reminders_text = turn.t("ap_notify_later_reminders", leads=_leads(turn, leads)) if leads else ""
     turn.say_text(
         "ap_notify_later",
         deadline=clock_time(step.due_at, tz=turn.org.tz, now=turn.now, lang=turn.lang),
@@ -221,6 +216,17 @@ async def _complete(
     )
     await show_checklist(turn, incident)
     await facts.resume(turn, incident)
+
+
+def _leads(turn: Turn, leads: list[timedelta]) -> str:
+    """ "48, 24 en 4 uur" for whole hours; the usual durations otherwise."""
+    hour = timedelta(hours=1)
+    if all(lead % hour == timedelta(0) for lead in leads):
+        words = [str(lead // hour) for lead in leads]
+    else:
+        words = [duration(lead, turn.lang) for lead in leads]
+    joined = words[-1] if len(words) == 1 else ", ".join(words[:-1]) + turn.t("and") + words[-1]
+    return turn.t("hours", hours=joined) if words[0].isdigit() else joined
 
 
 async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
