@@ -197,6 +197,7 @@ async def test_not_notifying_needs_the_reason_and_says_it(
     )
     assert "besloten niet te melden bij de AP" in out.pdf
     assert out.json_state == "not_notifying"
+    assert "betrokkenen zij worden niet geïnformeerd" in out.pdf, "no risk asked: no '; '"
     assert "gemeld bij de AP op" not in out.pdf
 
 

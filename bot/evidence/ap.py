@@ -145,6 +145,11 @@ def inform_text(ap: ApAssessment, lang: Lang) -> str:
     return say("ap_inform_yes" if ap.people_informed else "ap_inform_no", lang)
 
 
+def consequences_text(ap: ApAssessment, lang: Lang) -> str:
+    """ "een risico; zij worden niet geïnformeerd"; without a risk answer, only the second."""
+    return "; ".join(part for part in (risk_text(ap, lang), inform_text(ap, lang)) if part)
+
+
 def involved_text(ap: ApAssessment, lang: Lang) -> str:
     """ "ja — namen, IBAN's — van klanten (ongeveer 250)": the what and whom in one line."""
     parts = [say(ap.personal, lang)]
@@ -166,7 +171,7 @@ def ap_rows(ap: ApAssessment | None, *, tz: ZoneInfo, lang: Lang) -> tuple[Row, 
         Row(say("ap_reason", lang), ap.reason),
         Row(say("ap_delay_reason", lang), ap.delay_reason),
         Row(say("ap_involved", lang), involved_text(ap, lang)),
-        Row(say("ap_risk", lang), f"{risk_text(ap, lang)}; {inform_text(ap, lang)}"),
+        Row(say("ap_risk", lang), consequences_text(ap, lang)),
         Row(say("ap_measures", lang), ap.measures),
         Row(
             say("ap_assessed_by", lang),
