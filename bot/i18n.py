@@ -107,6 +107,44 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ask_record": ("Vul in: {label}", "Please enter: {label}"),
     "record_optional": ("(typ *-* als je het niet hebt)", "(type *-* if you don't have it)"),
     "step_done": ("Gedaan om {time}: {title} ({timing}).", "Done at {time}: {title} ({timing})."),
+    # The AP assessment's states ---------------------------------------------------------
+    "btn_ap_not_yet": ("Nog niet gemeld", "Not notified yet"),
+    "ap_not_yet_understood": (
+        "Begrepen: nog niet gemeld bij de AP. Dat leg ik zo vast, niet als meldnummer.",
+        "Understood: not notified to the AP yet. I record it as that, not as a number.",
+    ),
+    "ap_number_without_digits": (
+        "“{text}” lijkt geen meldnummer van de AP (er staat geen cijfer in). Typ het nummer "
+        "uit de bevestiging van de AP, of kies *Nog niet gemeld*.",
+        "“{text}” does not look like an AP notification number (it has no digits). Type the "
+        "number from the AP's confirmation, or choose *Not notified yet*.",
+    ),
+    "ap_time_before_incident": (
+        "Die tijd ligt vóór de melding van dit incident ({reported}). Typ wanneer je de AP "
+        "hebt ingelicht, of kies *Nog niet gemeld*.",
+        "That time is before this incident was reported ({reported}). Type when you notified "
+        "the AP, or choose *Not notified yet*.",
+    ),
+    "ap_notify_later": (
+        "Vastgelegd: je meldt het datalek bij de AP, maar dat is nog niet gedaan. De stap "
+        "blijft open; de deadline is {deadline}.{reminders} Heb je gemeld? Druk dan op "
+        "*Gedaan* bij deze stap en vul het meldnummer en de tijd in. Weet je nog niet alles: "
+        "een voorlopige melding mag, die vul je later aan.",
+        "Recorded: you will notify the AP of the data breach, but it is not done yet. The "
+        "step stays open; the deadline is {deadline}.{reminders} Notified? Press *Done* on "
+        "this step and enter the notification number and time. Don't know everything yet: a "
+        "provisional notification is allowed, and you complete it later.",
+    ),
+    "ap_notify_later_reminders": (
+        " Ik herinner je eraan {leads} vóór de deadline.",
+        " I will remind you {leads} before the deadline.",
+    ),
+    "and": (" en ", " and "),
+    "hours": ("{hours} uur", "{hours} hours"),
+    "ap_provisional_done": (
+        "Voorlopig gemeld: vergeet niet de melding bij de AP later aan te vullen.",
+        "Provisionally notified: remember to complete the notification with the AP later.",
+    ),
     "on_time": ("op tijd", "on time"),
     "late_by": ("{late} te laat", "{late} late"),
     "step_blocked": (

@@ -130,7 +130,7 @@ async def test_whole_flow_in_dutch(
     await jan.submit("klanten")
     await jan.submit("ongeveer 300")
     await jan.press("Een risico")
-    await jan.press("Ja")  # notify the AP
+    await jan.press("Ja, al gemeld")  # notified the AP
     await jan.submit("AP-2026-000123")
     await jan.submit("vandaag 10:10")
     await jan.press("Nee")  # no need to tell the people themselves
@@ -147,13 +147,14 @@ async def test_whole_flow_in_dutch(
     assert kinds.count("step_done") == 7
     assessed = next(e for e in events if e.kind == "ap_assessed")
     assert assessed.data == {
+        "ap_state": "notified",
         "late": False,
         "personal_data": "yes",
         "data_kinds": "namen, e-mailadressen, IBAN's",
         "people": "klanten",
         "approx_count": "ongeveer 300",
         "risk": "risk",
-        "notify_ap": True,
+        "notify_ap": "notified",
         "ap_notification_number": "AP-2026-000123",
         "notified_at": "2026-11-20T09:10:00.000000Z",
         "reason": None,
@@ -625,7 +626,7 @@ async def test_a_late_assessment_records_why(
     await jan.press("▶ Beoordeel")
     await jan.press("Gedaan")
     await jan.press("Nee")  # no personal data
-    await jan.press("Nee")  # so no notification
+    await jan.press("Nee, niet melden")
     await jan.submit("alleen een betaling, geen mailbox")
     await jan.press("Nee")
     asked = await jan.submit("betaling teruggevraagd")
@@ -635,7 +636,8 @@ async def test_a_late_assessment_records_why(
     events = await events_of(bot, incident)
     assessed = next(e for e in events if e.kind == "ap_assessed").data
     assert assessed["late"] is True and assessed["delay_reason"] == "de directeur was op reis"
-    assert assessed["notify_ap"] is False and assessed["data_kinds"] is None
+    assert assessed["notify_ap"] == "not_notifying" and assessed["data_kinds"] is None
+    assert assessed["ap_state"] == "not_notifying"
 
 
 async def test_export_hands_over_the_pdf_by_a_signed_expiring_link(

@@ -21,6 +21,7 @@ from bot.playbook import (
     ORG_CONTACT_IDS,
     AllOf,
     AnyOf,
+    ApState,
     BreachQuestion,
     FactCondition,
     FactSpec,
@@ -469,7 +470,15 @@ def test_a_fact_without_evidence_keys_is_on_the_first_page_under_its_question() 
 def test_a_breach_assessment_maps_its_records_to_the_register_questions() -> None:
     records = [
         {"id": "seen", "type": "yes_no", "label": {"nl": "Gezien?", "en": "Seen?"}},
-        {"id": "report", "type": "yes_no", "label": {"nl": "Melden?", "en": "Report?"}},
+        {
+            "id": "report",
+            "type": "choice",
+            "label": {"nl": "Melden?", "en": "Report?"},
+            "options": [
+                {"id": state.value, "label": {"nl": state.value, "en": state.value}}
+                for state in ApState
+            ],
+        },
     ]
     assessed = step(
         breach_assessment=True,

@@ -19,7 +19,7 @@ from bot.chain import parse_utc
 from bot.evidence.model import Row
 from bot.evidence.texts import local_long, say
 from bot.messages import Lang
-from bot.playbook import BreachQuestion, LocalText, StepSpec
+from bot.playbook import ApState, BreachQuestion, LocalText, StepSpec
 from bot.ports import Event
 
 RISKS = ("none", "risk", "high")
@@ -35,6 +35,19 @@ def _personal(value: object) -> Personal:
     return "unknown"
 
 
+def _state(recorded: object, decision: object) -> ApState | None:
+    """The recorded state; an event from before the states (a yes/no decision) reads as
+    notified / not notifying, which is what "yes" and "no" meant then."""
+    for value in (recorded, decision):
+        if isinstance(value, str) and value in ApState.__members__.values():
+            return ApState(value)
+    if decision is True:
+        return ApState.NOTIFIED
+    if decision is False:
+        return ApState.NOT_NOTIFYING
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class ApAssessment:
     """One ``ap_assessed`` event, read tolerantly: a missing field reads as empty, so a
@@ -47,7 +60,7 @@ class ApAssessment:
     whose: str
     how_many: str
     risk: str  # the answer: "none" | "risk" | "high", or one of the plan's own options
-    notified: bool
+    state: ApState | None  # None: an event that says no decision (read as "not assessed")
     notification_number: str | None
     notification_time: datetime | None
     reason: str  # why not notified
@@ -93,7 +106,7 @@ class ApAssessment:
             whose=text(BreachQuestion.WHOSE),
             how_many=text(BreachQuestion.HOW_MANY),
             risk=text(BreachQuestion.RISK),
-            notified=value(BreachQuestion.DECISION) is True,
+            state=_state(data.get("ap_state"), value(BreachQuestion.DECISION)),
             notification_number=None if number in (None, "") else str(number),
             notification_time=notification_time,
             reason=text(BreachQuestion.REASON_NOT_NOTIFIED),
@@ -106,15 +119,18 @@ class ApAssessment:
 
 
 def ap_decision(ap: ApAssessment | None, *, tz: ZoneInfo, lang: Lang) -> str:
-    """ "gemeld bij de AP op ..., meldnummer ..." / "niet gemeld" / "nog niet beoordeeld"."""
-    if ap is None:
+    """Exactly the recorded state: "besloten te melden, nog niet gemeld", "gemeld bij de AP
+    op ..., meldnummer ...", "voorlopig gemeld ..., nog aan te vullen", "besloten niet te
+    melden", or "nog niet beoordeeld"."""
+    if ap is None or ap.state is None:
         return say("ap_not_assessed", lang)
-    if not ap.notified:
-        return say("ap_not_notified", lang)
+    if not ap.state.notified:
+        return say(f"ap_state.{ap.state.value}", lang)
     when = (
         "—" if ap.notification_time is None else local_long(ap.notification_time, tz=tz, lang=lang)
     )
-    return say("ap_notified", lang, time=when, number=ap.notification_number or "—")
+    number = ap.notification_number or "—"
+    return say(f"ap_state.{ap.state.value}", lang, time=when, number=number)
 
 
 def risk_text(ap: ApAssessment, lang: Lang) -> str:
@@ -127,6 +143,11 @@ def risk_text(ap: ApAssessment, lang: Lang) -> str:
 
 def inform_text(ap: ApAssessment, lang: Lang) -> str:
     return say("ap_inform_yes" if ap.people_informed else "ap_inform_no", lang)
+
+
+def consequences_text(ap: ApAssessment, lang: Lang) -> str:
+    """ "een risico; zij worden niet geïnformeerd"; without a risk answer, only the second."""
+    return "; ".join(part for part in (risk_text(ap, lang), inform_text(ap, lang)) if part)
 
 
 def involved_text(ap: ApAssessment, lang: Lang) -> str:
@@ -150,7 +171,7 @@ def ap_rows(ap: ApAssessment | None, *, tz: ZoneInfo, lang: Lang) -> tuple[Row, 
         Row(say("ap_reason", lang), ap.reason),
         Row(say("ap_delay_reason", lang), ap.delay_reason),
         Row(say("ap_involved", lang), involved_text(ap, lang)),
-        Row(say("ap_risk", lang), f"{risk_text(ap, lang)}; {inform_text(ap, lang)}"),
+        Row(say("ap_risk", lang), consequences_text(ap, lang)),
         Row(say("ap_measures", lang), ap.measures),
         Row(
             say("ap_assessed_by", lang),

@@ -59,6 +59,9 @@ def render_json(events: Sequence[Event], *, timeline: Timeline) -> bytes:
             "reported_by": summary.reported_by,
             "closed_at": None if summary.closed_at is None else format_utc(summary.closed_at),
             "time_zone": timeline.tz.key,
+            "ap_state": None
+            if summary.ap is None or summary.ap.state is None
+            else summary.ap.state.value,
         },
         "chain": {
             "algorithm": "sha256",

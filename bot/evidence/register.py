@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.evidence.ap import ap_decision, inform_text, risk_text
+from bot.evidence.ap import ap_decision, consequences_text
 from bot.evidence.csvexport import BOM, delimiter, safe
 from bot.evidence.model import Row, StepState, Timeline
 from bot.evidence.pdfbase import SANS, EvidencePdf
@@ -94,7 +94,7 @@ def register_entry(timeline: Timeline) -> Entry:
         when=when,
         data=" — ".join(p for p in (f"{say('ap_involved', lang)}: {personal}", ap.which_data) if p),
         people=people or "—",
-        consequences=f"{risk_text(ap, lang)}; {inform_text(ap, lang)}",
+        consequences=consequences_text(ap, lang),
         measures=". ".join(part for part in (ap.measures, steps) if part) or "—",
         decision=". ".join(part for part in (decision, ap.reason, ap.delay_reason) if part),
     )

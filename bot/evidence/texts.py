@@ -57,11 +57,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     # AP assessment --------------------------------------------------------------------
     "ap_not_assessed": ("nog niet beoordeeld", "not assessed yet"),
     "ap_decision": ("Besluit", "Decision"),
-    "ap_notified": (
-        "gemeld bij de AP op {time}, meldnummer {number}",
-        "reported to the AP at {time}, notification number {number}",
+    "ap_state.notify_later": (
+        "besloten te melden bij de AP, nog niet gemeld",
+        "decided to notify the AP, not notified yet",
     ),
-    "ap_not_notified": ("niet gemeld bij de AP", "not reported to the AP"),
+    "ap_state.notified": (
+        "gemeld bij de AP op {time}, meldnummer {number}",
+        "notified to the AP at {time}, notification number {number}",
+    ),
+    "ap_state.provisional": (
+        "voorlopig gemeld bij de AP op {time}, meldnummer {number}; de melding moet nog "
+        "worden aangevuld",
+        "provisionally notified to the AP at {time}, notification number {number}; the "
+        "notification is still to be completed",
+    ),
+    "ap_state.not_notifying": (
+        "besloten niet te melden bij de AP",
+        "decided not to notify the AP",
+    ),
     "ap_reason": ("Reden", "Reason"),
     "ap_delay_reason": ("Reden van de vertraging", "Reason for the delay"),
     "ap_involved": ("Persoonsgegevens betrokken", "Personal data involved"),

@@ -3,18 +3,26 @@
 A step's records are asked one at a time. A record can be typed (a choice offered as
 buttons, a date checked like a fact) and can depend on an earlier answer of the same step,
 which turns the AP step into the 72-hour data-breach assessment.
+
+The assessment's decision is one of the closed set ``ApState``; the playbook's
+``breach_register`` says which record holds it and which hold the AP's number and time.
+"Not yet" is always a choice: the number and time questions carry a "not notified yet"
+button, and a typed "nog niet gemeld" is read as that choice, never kept as a number.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from bot import cards
 from bot.answers import AnswerError, parse_answer
+from bot.chain import parse_utc
 from bot.flows.turn import Mode, Turn
 from bot.messages import Action, ActionName, Button, InputRequest, Reply, ReplyKind
-from bot.playbook import FactType, LocalText, RecordSpec, StepSpec
-from bot.ports import Incident, Step
+from bot.playbook import ApState, BreachQuestion, FactType, LocalText, RecordSpec, StepSpec
+from bot.ports import Event, Incident, Step
+from bot.timefmt import clock_time
 
 MAX_FIELD = 500  # case numbers and reasons: long enough for any, short enough for a PDF line
 
@@ -30,14 +38,84 @@ DELAY_REASON = RecordSpec(
 )
 
 
+# "nog niet (gemeld)", "not yet", "n.v.t.": typed where the AP's number or time is asked,
+# these mean the notification has not been made, whatever else the sentence says.
+NOT_YET = re.compile(
+    r"\b(nog\s+niet|niet\s+gemeld|nog\s+geen|geen\s+meldnummer|not\s+yet|not\s+notified|"
+    r"not\s+reported|no\s+number|n\.?v\.?t\.?|n/a)\b",
+    re.IGNORECASE,
+)
+
+
+def means_not_yet(text: str) -> bool:
+    return NOT_YET.search(text) is not None
+
+
+def record_for(spec: StepSpec, question: BreachQuestion) -> str | None:
+    """The id of the record that answers a breach-register question (the playbook says)."""
+    return spec.breach_register.get(question) if spec.breach_assessment else None
+
+
+def state_of(spec: StepSpec, collected: Mapping[str, str]) -> ApState | None:
+    """The decision so far, if the step is the assessment and it has been answered."""
+    decision = record_for(spec, BreachQuestion.DECISION)
+    value = collected.get(decision) if decision else None
+    return ApState(value) if value in {state.value for state in ApState} else None
+
+
+def not_yet_answers(spec: StepSpec, answers: dict[str, str]) -> bool:
+    """A typed "nog niet gemeld" where the AP's number or time is asked becomes the
+    decision "not notified yet"; the text itself is dropped. Says whether it did."""
+    decision = record_for(spec, BreachQuestion.DECISION)
+    if decision is None:
+        return False
+    asked = [
+        record_for(spec, question)
+        for question in (BreachQuestion.NOTIFICATION_NUMBER, BreachQuestion.NOTIFICATION_TIME)
+    ]
+    hit = [rid for rid in asked if rid and rid in answers and means_not_yet(answers[rid])]
+    for record_id in hit:
+        del answers[record_id]
+    if hit:
+        answers[decision] = ApState.NOTIFY_LATER.value
+    return bool(hit)
+
+
 def pending(
     spec: StepSpec, step: Step, collected: Mapping[str, str], *, late: bool
 ) -> list[RecordSpec]:
-    """The records still to ask, in order, given the answers so far."""
+    """The records still to ask, in order, given the answers so far. A late assessment
+    asks why, unless it ends in "not yet" (the step then stays open)."""
     wanted = [r for r in spec.record if r.when is None or r.when.holds(collected)]
-    if late and spec.breach_assessment:
+    state = state_of(spec, collected)
+    if late and spec.breach_assessment and (state is None or state.closes_step):
         wanted.append(DELAY_REASON)
     return [r for r in wanted if r.id not in collected]
+
+
+def carried_over(spec: StepSpec, events: list[Event]) -> dict[str, str]:
+    """After "decided to notify, not yet done", the next Done asks only the decision and
+    what follows from it: the other answers of that assessment are kept."""
+    assessed = [e for e in events if e.kind == "ap_assessed"]
+    if not assessed or assessed[-1].data.get("ap_state") != ApState.NOTIFY_LATER.value:
+        return {}
+    data = assessed[-1].data
+    again = {
+        record_for(spec, q)
+        for q in (
+            BreachQuestion.DECISION,
+            BreachQuestion.NOTIFICATION_NUMBER,
+            BreachQuestion.NOTIFICATION_TIME,
+            BreachQuestion.REASON_NOT_NOTIFIED,
+        )
+    }
+    kept: dict[str, str] = {}
+    for record in spec.record:
+        value = data.get(record.id)
+        if record.id in again or value is None:
+            continue
+        kept[record.id] = ("yes" if value else "no") if isinstance(value, bool) else str(value)
+    return kept
 
 
 def applicable_values(spec: StepSpec, collected: Mapping[str, str]) -> dict[str, str]:
@@ -49,21 +127,37 @@ def applicable_values(spec: StepSpec, collected: Mapping[str, str]) -> dict[str,
     return kept
 
 
-def accept(turn: Turn, record: RecordSpec, raw: str) -> str | None:
+def accept(
+    turn: Turn, incident: Incident, spec: StepSpec, record: RecordSpec, raw: str
+) -> str | None:
     """The value to keep for a typed answer; None after telling the person what is wrong."""
     text = raw.strip()[:MAX_FIELD]
     if not text:
         return "" if not record.required else None
+    if record.id == record_for(spec, BreachQuestion.NOTIFICATION_NUMBER) and not any(
+        ch.isdigit() for ch in text
+    ):
+        turn.say(Reply(kind=ReplyKind.ERROR, text=turn.t("ap_number_without_digits", text=text)))
+        return None
     if record.type is FactType.TEXT:
         return text
     labels = cards.option_labels(record, turn.lang)
     try:
-        return parse_answer(
+        value = parse_answer(
             record.type.value, text, lang=turn.lang, now=turn.now, tz=turn.org.tz, options=labels
         ).value
     except AnswerError as exc:
         turn.say(Reply(kind=ReplyKind.ERROR, text=exc.message))
         return None
+    if record.id == record_for(spec, BreachQuestion.NOTIFICATION_TIME) and parse_utc(
+        value
+    ) < incident.reported_at.replace(second=0, microsecond=0):
+        reported = clock_time(incident.reported_at, tz=turn.org.tz, now=turn.now, lang=turn.lang)
+        turn.say(
+            Reply(kind=ReplyKind.ERROR, text=turn.t("ap_time_before_incident", reported=reported))
+        )
+        return None
+    return value
 
 
 def ask(
@@ -110,14 +204,38 @@ def ask(
             kind=ReplyKind.QUESTION,
             text=text,
             incident_id=incident.id,
+            buttons=not_yet_button(turn, incident, spec, step, record),
             inputs=(InputRequest(record.id, label, submit, required=record.required),),
         )
     )
 
 
+def not_yet_button(
+    turn: Turn, incident: Incident, spec: StepSpec, step: Step, record: RecordSpec
+) -> tuple[Button, ...]:
+    """Where the AP's number or time is asked, "not notified yet" is one tap away."""
+    decision = record_for(spec, BreachQuestion.DECISION)
+    asks = {
+        record_for(spec, BreachQuestion.NOTIFICATION_NUMBER),
+        record_for(spec, BreachQuestion.NOTIFICATION_TIME),
+    }
+    if decision is None or record.id not in asks:
+        return ()
+    action = Action(
+        ActionName.STEP_DONE,
+        incident.id,
+        spec.id,
+        value=f"{decision}={ApState.NOTIFY_LATER.value}",
+        stamp=step.version,
+    )
+    return (Button(turn.t("btn_ap_not_yet"), action),)
+
+
 def assessment_data(spec: StepSpec, values: Mapping[str, str], *, late: bool) -> dict[str, object]:
-    """The breach-register entry: yes/no answers as booleans, absent answers as None."""
-    data: dict[str, object] = {"late": late}
+    """The breach-register entry: the decision's state as such, yes/no answers as booleans,
+    absent answers as None."""
+    state = state_of(spec, values)
+    data: dict[str, object] = {"ap_state": None if state is None else state.value, "late": late}
     for record in (*spec.record, DELAY_REASON):
         value = values.get(record.id) or None
         data[record.id] = (value == "yes") if record.type is FactType.YES_NO and value else value

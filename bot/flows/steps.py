@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot import cards, reminders
 from bot.flows import facts, records
 from bot.flows.turn import Mode, Turn
 from bot.messages import Action, ActionName, InputRequest, Reply, ReplyKind
-from bot.playbook import StepSpec
+from bot.playbook import ApState, StepSpec
 from bot.ports import FactStatus, Incident, Step, StepStatus
 from bot.timefmt import clock_time, duration
 
@@ -129,20 +131,52 @@ async def done(turn: Turn, action: Action, form: dict[str, str]) -> None:
     collected: dict[str, str] = {}
     if turn.mode is Mode.RECORD and turn.detail("step_id") == spec.id:
         collected.update(turn.detail("records") or {})
+    elif spec.breach_assessment:  # after "not notified yet": only the decision again
+        collected.update(records.carried_over(spec, await turn.tx.get_events(incident.id)))
     answers = dict(form)
     if action.value and "=" in action.value:  # a choice button: "record_id=option_id"
         record_id, _, option_id = action.value.partition("=")
         answers[record_id] = option_id
+    if records.not_yet_answers(spec, answers):
+        turn.say_text("ap_not_yet_understood")
     for record in (*spec.record, records.DELAY_REASON):
         if record.id in answers:
-            value = records.accept(turn, record, answers[record.id])
+            value = records.accept(turn, incident, spec, record, answers[record.id])
             if value is not None:
                 collected[record.id] = value
     missing = records.pending(spec, step, collected, late=late)
     if missing:
         records.ask(turn, incident, spec, step, missing[0], collected)
         return
-    await _complete(turn, incident, spec, step, records.applicable_values(spec, collected))
+    values = records.applicable_values(spec, collected)
+    state = records.state_of(spec, values)
+    if state is ApState.NOTIFY_LATER:
+        await _decided_to_notify(turn, incident, spec, step, values)
+        return
+    await _complete(turn, incident, spec, step, values)
+    if state is ApState.PROVISIONAL:
+        turn.say_text("ap_provisional_done")
+
+
+async def _decided_to_notify(
+    turn: Turn, incident: Incident, spec: StepSpec, step: Step, values: dict[str, str]
+) -> None:
+    """ "Yes, not notified yet": recorded as that state; the step stays open, so its
+    deadline and the reminders before it (the playbook's remind_before) keep running."""
+    late = turn.now > step.due_at
+    await turn.record(
+        incident.id, "ap_assessed", **records.assessment_data(spec, values, late=late)
+    )
+    turn.set_mode(Mode.IDLE)
+    leads = [lead for lead in spec.remind_before if step.due_at - lead > turn.now]
+    reminders_text = turn.t("ap_notify_later_reminders", leads=_leads(turn, leads)) if leads else ""
+    turn.say_text(
+        "ap_notify_later",
+        deadline=clock_time(step.due_at, tz=turn.org.tz, now=turn.now, lang=turn.lang),
+        reminders=reminders_text,
+    )
+    await show_checklist(turn, incident)
+    await facts.resume(turn, incident)
 
 
 async def _complete(
@@ -183,6 +217,17 @@ async def _complete(
     )
     await show_checklist(turn, incident)
     await facts.resume(turn, incident)
+
+
+def _leads(turn: Turn, leads: list[timedelta]) -> str:
+    """ "48, 24 en 4 uur" for whole hours; the usual durations otherwise."""
+    hour = timedelta(hours=1)
+    if all(lead % hour == timedelta(0) for lead in leads):
+        words = [str(lead // hour) for lead in leads]
+    else:
+        words = [duration(lead, turn.lang) for lead in leads]
+    joined = words[-1] if len(words) == 1 else ", ".join(words[:-1]) + turn.t("and") + words[-1]
+    return turn.t("hours", hours=joined) if words[0].isdigit() else joined
 
 
 async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:

@@ -347,6 +347,26 @@ class FactSpec(_Answered):
         return self.short.get(lang) if self.short else self.ask.get(lang)
 
 
+class ApState(StrEnum):
+    """What was decided about notifying the AP (GDPR art. 33): the option ids of the record
+    that answers the breach register's "decision". "Not yet" is always one of them."""
+
+    NOTIFY_LATER = "notify_later"  # decided to notify, not done yet: the 72 h still run
+    NOTIFIED = "notified"  # notified: the AP's number and the time
+    PROVISIONAL = "provisional"  # a provisional notification (number, time), to be completed
+    NOT_NOTIFYING = "not_notifying"  # decided not to notify: the reason is required
+
+    @property
+    def notified(self) -> bool:
+        """The AP has a notification, complete or provisional."""
+        return self in (ApState.NOTIFIED, ApState.PROVISIONAL)
+
+    @property
+    def closes_step(self) -> bool:
+        """Only "not yet" leaves the step open, its deadline and reminders running."""
+        return self is not ApState.NOTIFY_LATER
+
+
 class BreachQuestion(StrEnum):
     """The questions of the breach register (GDPR art. 33(5)) a record can answer."""
 
@@ -355,7 +375,7 @@ class BreachQuestion(StrEnum):
     WHOSE = "whose"
     HOW_MANY = "how_many"
     RISK = "risk"  # a choice: none / risk / high, or the plan's own options
-    DECISION = "decision"  # yes: reported to the AP
+    DECISION = "decision"  # a choice whose options are the ApState ids
     NOTIFICATION_NUMBER = "notification_number"
     NOTIFICATION_TIME = "notification_time"
     REASON_NOT_NOTIFIED = "reason_not_notified"
@@ -371,7 +391,9 @@ class BreachQuestion(StrEnum):
     @property
     def types(self) -> tuple[FactType, ...]:
         """The record types that can answer this question."""
-        if self in (BreachQuestion.DECISION, BreachQuestion.PEOPLE_INFORMED):
+        if self is BreachQuestion.DECISION:
+            return (FactType.CHOICE,)
+        if self is BreachQuestion.PEOPLE_INFORMED:
             return (FactType.YES_NO,)
         if self is BreachQuestion.PERSONAL:
             return (FactType.YES_NO, FactType.CHOICE)

@@ -128,7 +128,11 @@ def _check_values(
 
 def _check_register(index: int, step: StepSpec) -> None:
     """A breach assessment names the records the register reads, each of a fitting type."""
-    from bot.playbook.models import BreachQuestion, FactType  # models imports this module
+    from bot.playbook.models import (  # models imports this module
+        ApState,
+        BreachQuestion,
+        FactType,
+    )
 
     at = ("steps", index)
     if not step.breach_assessment:
@@ -170,6 +174,16 @@ def _check_register(index: int, step: StepSpec) -> None:
                 raise rule_error(
                     f'record "{record_id}" answers "personal", so its options need the ids '
                     f'"yes" and "no" (missing: {", ".join(sorted(missing))})',
+                    *where,
+                )
+        if question is BreachQuestion.DECISION:
+            wanted, given = {state.value for state in ApState}, set(record.option_ids())
+            if wanted != given:
+                raise rule_error(
+                    f'record "{record_id}" answers "decision", so its options are exactly the '
+                    f"ids {', '.join(state.value for state in ApState)} (missing: "
+                    f"{', '.join(sorted(wanted - given)) or 'none'}; unknown: "
+                    f"{', '.join(sorted(given - wanted)) or 'none'})",
                     *where,
                 )
 

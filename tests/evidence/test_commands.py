@@ -136,8 +136,8 @@ async def test_register_lists_every_incident_assessed_or_not(
     assert capsys.readouterr().out == f"{out}: 2 incidents\n"
     rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig")), delimiter=";"))
     assert [row["Incidentnummer"] for row in rows] == ["NR-AAAAAA", "NR-BBBBBB"]
-    assert rows[0]["Besluit"] == (
-        "niet gemeld bij de AP. alleen zakelijke contactgegevens, geen risico"
+    assert rows[0]["Besluit"] == (  # an event from before the states: "no" reads as that
+        "besloten niet te melden bij de AP. alleen zakelijke contactgegevens, geen risico"
     )
     assert rows[0]["Van wie"] == "klanten (ongeveer 250)"
     assert rows[0]["Gevolgen"] == "risico; zij worden niet geïnformeerd"
@@ -149,7 +149,7 @@ async def test_register_lists_every_incident_assessed_or_not(
     assert await register(fmt=Format.PDF, out=pdf, lang="en") == 0
     text = "\n".join(pdf_pages(pdf.read_bytes(), tmp_path))
     assert "Breach register" in text and "NR-AAAAAA" in text and "NR-BBBBBB" in text
-    assert "not assessed yet" in text and "not reported to the AP" in text
+    assert "not assessed yet" in text and "decided not to notify the AP" in text
 
     assert await register(fmt=Format.CSV, out=out, org_id="nope") == 2
     assert "no organisation 'nope'" in capsys.readouterr().err

@@ -53,7 +53,7 @@ async def _lost_laptop(app_url: str, http: aiohttp.ClientSession, clock: ManualC
     await jan.submit("klanten")
     await jan.submit("ongeveer 40")
     await jan.press("Klein")
-    await jan.press("Ja")  # reported to the AP
+    await jan.press("Gemeld")  # reported to the AP
     await jan.submit("AP-2026-000777")
     await jan.submit("vandaag 10:10")
     await jan.press("Ja")  # the people are told
@@ -83,7 +83,7 @@ async def test_the_register_row_reads_the_plans_own_assessment(recorded: Recorde
         entry.when == "reported to Noodrem Fri 20 Nov 2026 10:00; Lost since: Fri 20 Nov 2026 09:15"
     )
     assert entry.consequences == "Small, the disk is encrypted; they are told (Art. 34)"
-    assert entry.decision.startswith("reported to the AP at Fri 20 Nov 2026 10:10")
+    assert entry.decision.startswith("notified to the AP at Fri 20 Nov 2026 10:10")
     assert "AP-2026-000777" in entry.decision
     assert entry.measures.startswith("laptop gewist, wachtwoorden gewijzigd")
 

@@ -88,7 +88,7 @@ async def test_whole_flow_in_dutch_by_direct_message(
     ack, _ = await jan.submit("ongeveer 300")
     assert ack == {} and jan.modal is None
     await jan.press("Een risico")
-    await jan.press("Ja")  # notify the AP
+    await jan.press("Ja, al gemeld")  # notified the AP
     await jan.submit("AP-2026-000123")
     await jan.submit("vandaag 10:10")
     await jan.press("Nee")  # no need to tell the people themselves

@@ -85,7 +85,7 @@ async def test_whole_flow_in_dutch_in_a_personal_chat(
     for answer in ("namen, e-mailadressen, IBAN's", "klanten", "ongeveer 300"):
         await jan.submit(answer)
     await jan.press("Een risico")
-    await jan.press("Ja")  # notify the AP
+    await jan.press("Ja, al gemeld")  # notified the AP
     await jan.submit("AP-2026-000123")
     await jan.submit("vandaag 10:10")
     await jan.press("Nee")  # no need to tell the people themselves
