@@ -133,6 +133,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "• *status*: het overzicht met deadlines\n"
         "• *doe mee NR-…*: meewerken aan een incident van een collega\n"
         "• *stop*: een incident beëindigen (ik vraag eerst of je het zeker weet)\n"
+        "• *export*: het dossier (PDF) voor bank, politie en verzekeraar; ook de knop "
+        "*Dossier* bij het overzicht\n"
+        "• *lijst* / *lijst gesloten*: je lopende / gesloten incidenten, met een knop voor "
+        "het dossier\n"
         "• *english*: switch to English\n"
         "Alles wat je doet wordt met tijd vastgelegd als bewijs voor bank, politie en "
         "verzekeraar.",
@@ -141,6 +145,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "• *status*: the checklist with deadlines\n"
         "• *join NR-…*: work on a colleague's incident\n"
         "• *stop*: end an incident (I'll ask you to confirm first)\n"
+        "• *export*: the evidence file (PDF) for the bank, the police and the insurer; "
+        "also the *Evidence file* button on the checklist\n"
+        "• *list* / *list closed*: your open / closed incidents, with a button for the "
+        "evidence file\n"
         "• *nederlands*: schakel naar Nederlands\n"
         "Everything you do is recorded with its time, as evidence for the bank, the police "
         "and the insurer.",
@@ -328,9 +336,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "digest_due": ("• vandaag: {title}, deadline {time}", "• today: {title}, due {time}"),
     "exported": (
         "Het dossier van incident {incident_id}, voor bank, politie en verzekeraar. "
-        "Vingerafdruk van de tijdlijn: {hash}…",
+        "Het dekt gebeurtenis 1 t/m {seq}; vingerafdruk (hash) daarvan: {hash}…",
         "The evidence file of incident {incident_id}, for the bank, the police and the "
-        "insurer. Fingerprint of the timeline: {hash}…",
+        "insurer. It covers events 1 to {seq}; their fingerprint (hash): {hash}…",
     ),
     "minutes": ("{n} min", "{n} min"),
     "hours_minutes": ("{h} u {m} min", "{h} h {m} min"),
