@@ -111,6 +111,23 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Every step is done or skipped. Well done.",
     ),
     "further_reporting": ("Meld het ook bij", "Also report to"),
+    "all_done_export": (
+        "Het dossier voor bank, politie en verzekeraar: de knop hieronder, of typ *export*.",
+        "The evidence file for the bank, the police and the insurer: the button below, or "
+        "type *export*.",
+    ),
+    "list_closed_title": (
+        "Gesloten incidenten ({count}) · pagina {page} van {pages}",
+        "Closed incidents ({count}) · page {page} of {pages}",
+    ),
+    "list_closed_empty": (
+        "Je hebt geen gesloten incidenten waaraan je meedeed.",
+        "You have no closed incidents you took part in.",
+    ),
+    "list_closed_hint": (
+        "Gesloten incidenten: typ *lijst gesloten*.",
+        "Closed incidents: type *list closed*.",
+    ),
     "checklist_title": ("Overzicht {incident_id}: {title}", "Checklist {incident_id}: {title}"),
     "checklist_reported": ("Gemeld om {time} door {who}", "Reported at {time} by {who}"),
     "cl_done": ("✅ {title}: gedaan {time} door {who}", "✅ {title}: done {time} by {who}"),

@@ -214,9 +214,10 @@ async def join(turn: Turn, incident_id: str) -> None:
     await steps.show_checklist(turn, incident)
 
 
-async def choose(turn: Turn, command: str) -> Incident | None:
+async def choose(turn: Turn, command: str, *, closed_too: bool = False) -> Incident | None:
     """The incident a typed command is about: one the person takes part in, or one opened
-    in this very chat (a channel); asks with buttons when there are several."""
+    in this very chat (a channel); asks with buttons when there are several. With
+    ``closed_too`` (export), the closed ones they took part in when none is open."""
     inbound = turn.inbound
     mine = await turn.tx.open_incidents_for(tenant_id=inbound.tenant_id, user_key=turn.actor)
     here = [
@@ -226,6 +227,8 @@ async def choose(turn: Turn, command: str) -> Incident | None:
         and i.conversation.get("conversation_id") == inbound.conversation_id
     ]
     incidents = mine + [i for i in here if i.id not in {m.id for m in mine}]
+    if not incidents and closed_too:
+        incidents = await turn.tx.closed_incidents(tenant_id=inbound.tenant_id, user_key=turn.actor)
     if not incidents:
         turn.say_text("no_incident")
         return None
