@@ -111,6 +111,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Every step is done or skipped. Well done.",
     ),
     "further_reporting": ("Meld het ook bij", "Also report to"),
+    "evidence_cut": (
+        "Let op: het geplakte bericht was {length} tekens; alleen de eerste {limit} zijn "
+        "bewaard (dat staat ook in het dossier). Bewaar het volledige bericht zelf.",
+        "Note: the pasted message was {length} characters; only the first {limit} were kept "
+        "(the evidence file says so too). Keep the full message yourself.",
+    ),
     "all_done_export": (
         "Het dossier voor bank, politie en verzekeraar: de knop hieronder, of typ *export*.",
         "The evidence file for the bank, the police and the insurer: the button below, or "

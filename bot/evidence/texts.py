@@ -203,6 +203,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Dossier gemaakt ({format}, {events} gebeurtenissen, eindhash {hash}…).",
         "Evidence file made ({format}, {events} events, final hash {hash}…).",
     ),
+    "ev.evidence_cut": (
+        " (ingekort: alleen de eerste {kept} van {length} tekens bewaard)",
+        " (cut: only the first {kept} of {length} characters kept)",
+    ),
     "ev.evidence_added": (
         "Bewijs vastgelegd: bericht van {author} ({time}): “{text}”",
         "Evidence saved: message from {author} ({time}): “{text}”",

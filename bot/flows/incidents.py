@@ -31,6 +31,20 @@ EVIDENCE_KEYS = frozenset(
 MAX_EVIDENCE = 4_000
 
 
+def _evidence(turn: Turn) -> dict[str, str | int]:
+    """What a channel handed over as first evidence, each value at most ``MAX_EVIDENCE``
+    characters; a longer pasted text keeps its original length in ``evidence_text_chars``,
+    so the chat and the file can say it was cut."""
+    form = turn.inbound.form
+    evidence: dict[str, str | int] = {
+        key: value[:MAX_EVIDENCE] for key, value in form.items() if key in EVIDENCE_KEYS
+    }
+    text = form.get("evidence_text") or ""
+    if len(text) > MAX_EVIDENCE:
+        evidence["evidence_text_chars"] = len(text)
+    return evidence
+
+
 def new_incident_id() -> str:
     return "NR-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(6))
 
@@ -43,11 +57,7 @@ def normalise_incident_id(text: str) -> str:
 
 async def offer_start(turn: Turn, playbook_id: str) -> None:
     playbook = turn.playbooks[playbook_id]
-    evidence = {
-        key: value[:MAX_EVIDENCE]
-        for key, value in turn.inbound.form.items()
-        if key in EVIDENCE_KEYS
-    }
+    evidence = _evidence(turn)
     turn.set_mode(
         Mode.CONFIRM_START, playbook_id=playbook_id, trigger=turn.inbound.text, evidence=evidence
     )
@@ -69,11 +79,7 @@ async def offer_start(turn: Turn, playbook_id: str) -> None:
 
 async def offer_choice(turn: Turn, playbook_ids: list[str]) -> None:
     """Not sure which plan fits: the plans that fit best as buttons, and what to do now."""
-    evidence = {
-        key: value[:MAX_EVIDENCE]
-        for key, value in turn.inbound.form.items()
-        if key in EVIDENCE_KEYS
-    }
+    evidence = _evidence(turn)
     turn.set_mode(
         Mode.CONFIRM_START,
         playbook_id=None,
@@ -162,6 +168,12 @@ async def start(turn: Turn, playbook_id: str | None) -> None:
     evidence = turn.detail("evidence")
     if evidence:
         await turn.record(incident.id, "evidence_added", **evidence)
+        if "evidence_text_chars" in evidence:
+            turn.say_text(
+                "evidence_cut",
+                limit=f"{MAX_EVIDENCE:,}",
+                length=f"{evidence['evidence_text_chars']:,}",
+            )
     planned = []
     for position, spec in enumerate(playbook.steps):
         owner = {
