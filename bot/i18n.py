@@ -359,9 +359,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "digest_due": ("• vandaag: {title}, deadline {time}", "• today: {title}, due {time}"),
     "exported": (
         "Het dossier van incident {incident_id}, voor bank, politie en verzekeraar. "
-        "Het dekt gebeurtenis 1 t/m {seq}; vingerafdruk (hash) daarvan: {hash}…",
+        "Vingerafdruk van de tijdlijn: {hash}… (gebeurtenis 1 t/m {seq}).",
         "The evidence file of incident {incident_id}, for the bank, the police and the "
-        "insurer. It covers events 1 to {seq}; their fingerprint (hash): {hash}…",
+        "insurer. Fingerprint of the timeline: {hash}… (events 1 to {seq}).",
     ),
     "minutes": ("{n} min", "{n} min"),
     "hours_minutes": ("{h} u {m} min", "{h} h {m} min"),

@@ -74,7 +74,7 @@ async def test_two_exports_then_a_json_lists_both_hashes_and_closed_stays_export
     [pdf_export] = await _exports(app, incident_id)
     covered_seq, covered_hash = pdf_export.data["covers_seq"], pdf_export.data["final_hash"]
     assert pdf_export.data["via"] == "chat"
-    assert f"gebeurtenis 1 t/m {covered_seq}" in texts(first_reply)
+    assert f"{covered_hash[:16]}… (gebeurtenis 1 t/m {covered_seq})" in texts(first_reply)
     page_one = pages[0]
     for expected in (
         "Bakkerij Acme B.V.",
