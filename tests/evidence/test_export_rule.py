@@ -140,3 +140,24 @@ async def test_two_exports_then_a_json_lists_both_hashes_and_closed_stays_export
     stranger = WebUser(http, app.url, "Buitenstaander")
     assert "geen gesloten incidenten" in texts(await stranger.say("list closed"))
     assert "NR-" not in texts(await stranger.say("export")).replace("NR-…", "")
+
+
+async def test_the_all_done_message_has_the_export_button(
+    chat: tuple[RunningApp, aiohttp.ClientSession, dict[str, WebUser]],
+) -> None:
+    users = chat[2]
+    jan = users["jan"]
+    said: list[dict[str, Any]] = []
+    for _ in range(12):  # skip what is left, one step at a time, until all are closed
+        status = await jan.say("status")
+        steps = [b["label"] for m in status for b in m.get("buttons", []) if b["label"][:1] == "▶"]
+        if not steps:
+            break
+        await jan.press(steps[0])
+        await jan.press("Overslaan")
+        said = await jan.submit("niet van toepassing bij ons")
+    done = [m for m in said if "Alle stappen zijn afgerond" in (m.get("text") or "")]
+    assert done, texts(said)
+    assert "*export*" in done[-1]["text"]
+    assert [b["label"] for b in done[-1]["buttons"]] == ["Dossier (PDF)"]
+    assert _file(await jan.press("Dossier (PDF)"))["filename"].endswith(".pdf")
