@@ -286,6 +286,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "-o", "--output", type=Path, help="file to write (default: INCIDENT.FORMAT; - for stdout)"
     )
     export.add_argument("--lang", choices=["nl", "en"], help="default: the incident's language")
+    export.add_argument(
+        "--by", help="who makes the file, as the evidence names them (default: login)"
+    )
     verify = commands.add_parser("verify", help="check that a JSON export is unaltered")
     verify.add_argument("file", type=Path)
     register = commands.add_parser("register", help="write the breach register (Art. 33(5))")
@@ -313,7 +316,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return validate(args.paths)
     if args.command == "export":
         return evidence_cli.export_main(
-            os.environ, incident_id=args.incident, fmt=args.format, out=args.output, lang=args.lang
+            os.environ,
+            incident_id=args.incident,
+            fmt=args.format,
+            out=args.output,
+            lang=args.lang,
+            by=args.by,
         )
     if args.command == "verify":
         return evidence_cli.verify_command(args.file)

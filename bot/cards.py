@@ -146,6 +146,12 @@ def step_card(
     )
 
 
+def export_button(incident_id: str, lang: Lang, *, with_id: bool = False) -> Button:
+    """The evidence file, one tap away (open or closed: the engine checks who may)."""
+    label = t("btn_export", lang) + (f" {incident_id}" if with_id else "")
+    return Button(label, Action(ActionName.PICK_INCIDENT, incident_id, "export"))
+
+
 def checklist(
     *,
     incident: Incident,
@@ -194,6 +200,7 @@ def checklist(
         ("btn_close", ActionName.CLOSE),
     ):
         buttons.append(Button(t(key, lang), Action(name, incident.id)))
+    buttons.append(export_button(incident.id, lang))
     return Reply(
         kind=ReplyKind.CHECKLIST,
         title=t("checklist_title", lang, incident_id=incident.id, title=playbook.title.get(lang)),

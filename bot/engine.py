@@ -193,7 +193,9 @@ class Engine:
                 await turn.ensure_participant(incident)
                 await steps.show_checklist(turn, incident)
             case ActionName.LIST:
-                await overview.list_incidents(turn, page=_page(action.value))
+                closed = action.target == overview.Listing.CLOSED.value
+                listing = overview.Listing.CLOSED if closed else overview.Listing.OPEN
+                await overview.list_incidents(turn, page=_page(action.value), listing=listing)
             case ActionName.PICK_INCIDENT if action.target == Command.EXPORT.value:
                 await export.export_by_id(turn, action.incident_id or "")
             case ActionName.PICK_INCIDENT if action.target == "close":
@@ -238,8 +240,11 @@ class Engine:
             )
             return
         command = match_command(text)
-        if command is Command.LIST:
-            await overview.list_incidents(turn)
+        if command in (Command.LIST, Command.LIST_CLOSED):
+            closed = command is Command.LIST_CLOSED
+            await overview.list_incidents(
+                turn, listing=overview.Listing.CLOSED if closed else overview.Listing.OPEN
+            )
             return
         if command in (Command.HELP, Command.STATUS, Command.STOP, Command.EXPORT):
             interrupted = dict(turn.conversation.state)
@@ -368,8 +373,10 @@ class Engine:
         if command is Command.HELP:
             await self._help(turn)
             return
-        incident = await incidents.choose(turn, command.value)
-        if incident is not None:
+        incident = await incidents.choose(turn, command.value, closed_too=command is Command.EXPORT)
+        if incident is not None and command is Command.EXPORT:
+            await export.export_by_id(turn, incident.id)  # open or closed alike
+        elif incident is not None:
             await self._run_command_for(turn, command, incident)
 
     async def _help(self, turn: Turn) -> None:

@@ -176,6 +176,29 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Every step is done or skipped. Well done.",
     ),
     "further_reporting": ("Meld het ook bij", "Also report to"),
+    "evidence_cut": (
+        "Let op: het geplakte bericht was {length} tekens; alleen de eerste {limit} zijn "
+        "bewaard (dat staat ook in het dossier). Bewaar het volledige bericht zelf.",
+        "Note: the pasted message was {length} characters; only the first {limit} were kept "
+        "(the evidence file says so too). Keep the full message yourself.",
+    ),
+    "all_done_export": (
+        "Het dossier voor bank, politie en verzekeraar: de knop hieronder, of typ *export*.",
+        "The evidence file for the bank, the police and the insurer: the button below, or "
+        "type *export*.",
+    ),
+    "list_closed_title": (
+        "Gesloten incidenten ({count}) · pagina {page} van {pages}",
+        "Closed incidents ({count}) · page {page} of {pages}",
+    ),
+    "list_closed_empty": (
+        "Je hebt geen gesloten incidenten waaraan je meedeed.",
+        "You have no closed incidents you took part in.",
+    ),
+    "list_closed_hint": (
+        "Gesloten incidenten: typ *lijst gesloten*.",
+        "Closed incidents: type *list closed*.",
+    ),
     "checklist_title": ("Overzicht {incident_id}: {title}", "Checklist {incident_id}: {title}"),
     "checklist_reported": ("Gemeld om {time} door {who}", "Reported at {time} by {who}"),
     "cl_done": ("✅ {title}: gedaan {time} door {who}", "✅ {title}: done {time} by {who}"),
@@ -200,6 +223,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "• *status*: het overzicht met deadlines\n"
         "• *doe mee NR-…*: meewerken aan een incident van een collega\n"
         "• *stop*: een incident beëindigen (ik vraag eerst of je het zeker weet)\n"
+        "• *export*: het dossier (PDF) voor bank, politie en verzekeraar; ook de knop "
+        "*Dossier* bij het overzicht\n"
+        "• *lijst* / *lijst gesloten*: je lopende / gesloten incidenten, met een knop voor "
+        "het dossier\n"
         "• *english*: switch to English\n"
         "Alles wat je doet wordt met tijd vastgelegd als bewijs voor bank, politie en "
         "verzekeraar.",
@@ -209,6 +236,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "• *status*: the checklist with deadlines\n"
         "• *join NR-…*: work on a colleague's incident\n"
         "• *stop*: end an incident (I'll ask you to confirm first)\n"
+        "• *export*: the evidence file (PDF) for the bank, the police and the insurer; "
+        "also the *Evidence file* button on the checklist\n"
+        "• *list* / *list closed*: your open / closed incidents, with a button for the "
+        "evidence file\n"
         "• *nederlands*: schakel naar Nederlands\n"
         "Everything you do is recorded with its time, as evidence for the bank, the police "
         "and the insurer.",
@@ -446,9 +477,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "digest_due": ("• vandaag: {title}, deadline {time}", "• today: {title}, due {time}"),
     "exported": (
         "Het dossier van incident {incident_id}, voor bank, politie en verzekeraar. "
-        "Vingerafdruk van de tijdlijn: {hash}…",
+        "Vingerafdruk van de tijdlijn: {hash}… (gebeurtenis 1 t/m {seq}).",
         "The evidence file of incident {incident_id}, for the bank, the police and the "
-        "insurer. Fingerprint of the timeline: {hash}…",
+        "insurer. Fingerprint of the timeline: {hash}… (events 1 to {seq}).",
     ),
     "minutes": ("{n} min", "{n} min"),
     "hours_minutes": ("{h} u {m} min", "{h} h {m} min"),

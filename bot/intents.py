@@ -35,6 +35,7 @@ class Command(StrEnum):
     NO = "no"
     SKIP = "skip"
     LIST = "list"
+    LIST_CLOSED = "list_closed"
     EXPORT = "export"
     LANGUAGE_NL = "lang_nl"
     LANGUAGE_EN = "lang_en"
@@ -91,6 +92,7 @@ _COMMAND_PHRASES: Final[Mapping[Command, str]] = {
     Command.SKIP: "skip|weet ik niet|weet ik nog niet|weet niet|don't know|dont know yet|"
     "i don't know|i dont know yet|idk|no idea|geen idee|overslaan|later|onbekend|unknown",
     Command.LIST: "list|lijst|incidenten|incidents",
+    Command.LIST_CLOSED: "list closed|lijst gesloten|gesloten incidenten|closed incidents",
     Command.EXPORT: "export|exporteer|exporteren",
     Command.LANGUAGE_NL: "nederlands|dutch|in het nederlands",
     Command.LANGUAGE_EN: "english|engels|in english",

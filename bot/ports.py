@@ -201,6 +201,11 @@ class Transaction(Protocol):
         """Open incidents of a tenant that this person takes part in."""
 
     async def open_incidents(self, *, tenant_id: str | None = None) -> list[Incident]: ...
+    async def closed_incidents(
+        self, *, tenant_id: str, user_key: str | None = None
+    ) -> list[Incident]:
+        """Closed or stopped incidents of a tenant; only those ``user_key`` took part in
+        when given (a manager passes None), most recently reported first."""
 
     # Facts ---------------------------------------------------------------------------------
     async def set_fact(self, fact: Fact) -> None: ...

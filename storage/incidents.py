@@ -54,6 +54,21 @@ async def open_all(conn: AsyncConnection, *, tenant_id: str | None) -> list[Inci
     return [_incident(row) for row in await conn.execute(_open(tenant_id))]
 
 
+async def closed(conn: AsyncConnection, *, tenant_id: str, user_key: str | None) -> list[Incident]:
+    """Closed or stopped incidents of the tenant (the ones ``user_key`` took part in, when
+    given), most recently reported first."""
+    stmt = (
+        select(_INCIDENT)
+        .where(IncidentRow.status != IncidentStatus.OPEN.value)
+        .where(IncidentRow.tenant_id == tenant_id)
+    )
+    if user_key is not None:
+        stmt = stmt.join(ParticipantRow, ParticipantRow.incident_id == IncidentRow.id)
+        stmt = stmt.where(ParticipantRow.user_key == user_key)
+    stmt = stmt.order_by(IncidentRow.reported_at.desc(), IncidentRow.id)
+    return [_incident(row) for row in await conn.execute(stmt)]
+
+
 async def every(conn: AsyncConnection, *, tenant_ids: Sequence[str] | None) -> list[Incident]:
     """All incidents whatever their status (of some tenants, or all), oldest first."""
     stmt = select(_INCIDENT)

@@ -117,6 +117,11 @@ class SqlTransaction:
     async def open_incidents(self, *, tenant_id: str | None = None) -> list[Incident]:
         return await incidents.open_all(self._conn, tenant_id=tenant_id)
 
+    async def closed_incidents(
+        self, *, tenant_id: str, user_key: str | None = None
+    ) -> list[Incident]:
+        return await incidents.closed(self._conn, tenant_id=tenant_id, user_key=user_key)
+
     # Facts ---------------------------------------------------------------------------------
     async def set_fact(self, fact: Fact) -> None:
         await incidents.set_fact(self._conn, fact=fact)

@@ -56,3 +56,41 @@ async def test_first_evidence_from_a_shortcut_is_recorded(bot: RunningApp) -> No
         events = await tx.get_events(incident_id)
     recorded = [e for e in events if e.kind == "evidence_added"]
     assert len(recorded) == 1 and recorded[0].data == evidence
+
+
+async def test_a_pasted_message_that_was_cut_says_so_in_the_chat_and_in_the_file(
+    bot: RunningApp, tmp_path: Path
+) -> None:
+    from bot.evidence.pdf import render_pdf
+    from bot.evidence.source import read_evidence
+    from bot.flows.incidents import MAX_EVIDENCE
+    from tests.evidence.conftest import pdf_pages
+
+    engine = bot.runtime.engine
+    assert engine is not None
+    pasted = "Betaal vandaag nog. " * 1_000  # 20,000 characters, from a shortcut
+    await engine.handle(
+        inbound(text="ik denk dat we een oplichter hebben betaald", form={"evidence_text": pasted})
+    )
+    opened = await engine.handle(
+        inbound(action=Action(ActionName.CONFIRM_START, target="paid-fraudster"))
+    )
+    said = "\n".join(r.text or "" for r in opened)
+    assert f"het geplakte bericht was {len(pasted):,} tekens" in said
+    assert f"alleen de eerste {MAX_EVIDENCE:,}" in said
+    incident_id = next(r.incident_id for r in opened if r.incident_id)
+    runtime = bot.runtime
+    async with runtime.require_store().transaction() as tx:
+        events = await tx.get_events(incident_id)
+        evidence = await read_evidence(
+            tx,
+            incident_id,
+            organisations=runtime.organisations,
+            playbooks=runtime.playbooks,
+            generated_at=events[-1].at,
+        )
+    [added] = [e for e in events if e.kind == "evidence_added"]
+    assert added.data["evidence_text_chars"] == len(pasted)
+    assert len(added.data["evidence_text"]) == MAX_EVIDENCE
+    text = " ".join(" ".join(pdf_pages(render_pdf(evidence.timeline), tmp_path)).split())
+    assert f"ingekort: alleen de eerste {MAX_EVIDENCE:,} van {len(pasted):,} tekens" in text

@@ -12,6 +12,7 @@ stderr and an exit code, never a traceback:
 from __future__ import annotations
 
 import asyncio
+import getpass
 import sys
 from collections.abc import Mapping
 from datetime import datetime
@@ -22,6 +23,7 @@ from bot.clock import SystemClock
 from bot.config import Settings, SettingsError
 from bot.evidence import EvidenceError
 from bot.evidence.csvexport import render_csv
+from bot.evidence.exports import EXPORTED, ExportVia, covered_by, export_data
 from bot.evidence.jsonexport import render_json
 from bot.evidence.pdf import render_pdf
 from bot.evidence.register import (
@@ -67,13 +69,20 @@ async def export_command(
     lang: Lang | None = None,
     now: datetime | None = None,
     font_dir: Path | None = None,
+    by: str | None = None,
 ) -> int:
+    """Writes the file and records the export on the timeline, as the chat does: the
+    file is written inside the transaction, so an export that failed is not recorded."""
     incident_id = normalise_incident_id(incident_id)
     generated_at = now or SystemClock().now()
+    operator = by or _operator()
+    target = out or Path(f"{incident_id}.{fmt.value}")
+    path: Path | None = None
     try:
         store = await _open(database_url)
         try:
             async with store.transaction() as tx:
+                await tx.get_incident(incident_id, lock=True)  # one export at a time
                 evidence = await read_evidence(
                     tx,
                     incident_id,
@@ -81,11 +90,26 @@ async def export_command(
                     playbooks=playbooks,
                     generated_at=generated_at,
                     lang=lang,
+                    generated_by=operator,
                 )
+                data = render(evidence, fmt, font_dir=font_dir)
+                path = _write(target, data)
+                await tx.append_event(
+                    incident_id=incident_id,
+                    at=generated_at,
+                    actor=f"cli:{operator}",
+                    actor_name=operator,
+                    kind=EXPORTED,
+                    data=export_data(
+                        fmt=fmt.value, via=ExportVia.CLI, covered=covered_by(evidence.events)
+                    ),
+                )
+        except StoreError:
+            if path is not None and path != STDOUT:
+                path.unlink(missing_ok=True)  # not recorded, so not handed out either
+            raise
         finally:
             await store.close()
-        data = render(evidence, fmt, font_dir=font_dir)
-        path = _write(out or Path(f"{incident_id}.{fmt.value}"), data)
     except UnknownIncident as exc:
         return _fail(str(exc), 1)
     except (EvidenceError, StoreError) as exc:
@@ -102,11 +126,16 @@ def verify_command(path: Path) -> int:
         return _fail(f"{path}: {exc}" if not str(exc).startswith(str(path)) else str(exc), 2)
     print(verdict.message)
     if verdict.intact:
+        exports = verdict.export_lines()
+        if exports:
+            print(f"earlier exports recorded in this chain ({len(exports)}):")
+            print("\n".join(f"  {line}" for line in exports))
         print(
-            "Compare this final hash with the one on the PDF or in Noodrem: a chain proves "
-            "itself consistent, not that nobody rebuilt it from scratch."
+            "Compare the hash on the PDF with the final hash above or with an earlier "
+            "export's hash: a chain proves itself consistent, not that nobody rebuilt it "
+            "from scratch."
         )
-        return 0
+        return 0 if not verdict.unmatched else 1
     return 1
 
 
@@ -174,7 +203,13 @@ async def register_command(
 
 
 def export_main(
-    env: Mapping[str, str], *, incident_id: str, fmt: str, out: Path | None, lang: Lang | None
+    env: Mapping[str, str],
+    *,
+    incident_id: str,
+    fmt: str,
+    out: Path | None,
+    lang: Lang | None,
+    by: str | None = None,
 ) -> int:
     """``app.py export``: reads the configuration from ``env`` like the server does."""
     loaded = _configuration(env)
@@ -190,6 +225,7 @@ def export_main(
             fmt=Format(fmt),
             out=out,
             lang=lang,
+            by=by,
         )
     )
 
@@ -232,6 +268,14 @@ def _configuration(
 async def _open(database_url: str) -> SqlStore:
     # A typo in DATABASE_URL must read as "no such database", not "no such incident".
     return await create_store(database_url, must_exist=True)
+
+
+def _operator() -> str:
+    """Who ran the command, as the evidence names them: the login name, or "cli"."""
+    try:
+        return getpass.getuser() or "cli"
+    except (OSError, KeyError):  # no login name (a container without /etc/passwd entry)
+        return "cli"
 
 
 def _write(path: Path, data: bytes) -> Path:

@@ -269,6 +269,10 @@ class Describer:
             time=data.get("evidence_time") or "?",
             text=quote(str(data.get("evidence_text") or "")),
         )
+        length = data.get("evidence_text_chars")
+        if isinstance(length, int) and not isinstance(length, bool):
+            kept = len(str(data.get("evidence_text") or ""))
+            text += say("ev.evidence_cut", self.lang, kept=f"{kept:,}", length=f"{length:,}")
         link = data.get("evidence_permalink")
         return f"{text} {link}" if link else text
 

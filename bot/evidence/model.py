@@ -101,3 +101,5 @@ class Timeline:
     steps: tuple[StepLine, ...]
     events: tuple[EventLine, ...]
     final_hash: str
+    final_seq: int = 0  # the last event the file covers
+    generated_by: str = ""  # who asked for the file (a chat user, or the command's operator)

@@ -87,10 +87,21 @@ def _summary(pdf: EvidencePdf, timeline: Timeline) -> None:
     pdf.rows(summary.records)
     pdf.heading(say("sec_ap", lang))
     pdf.rows(summary.ap_rows)
+    pdf.heading(say("sec_file", lang))
+    pdf.rows(
+        (
+            Row(say("generated_by", lang), timeline.generated_by or "—"),
+            Row(say("generated_at", lang), timeline.generated),
+        )
+    )
     pdf.heading(say("sec_verify", lang))
     pdf.rows(
         (
             Row(say("events_count", lang), str(len(timeline.events))),
+            Row(
+                say("covers_label", lang),
+                say("covers", lang, seq=timeline.final_seq, hash=timeline.final_hash[:16] + "…"),
+            ),
             Row(say("final_hash", lang), timeline.final_hash),
         ),
         mono_values=True,
@@ -197,6 +208,8 @@ def _verification(pdf: EvidencePdf, timeline: Timeline) -> None:
     lang = timeline.lang
     pdf.heading(say("sec_verify", lang))
     pdf.set_font(MONO, "", 9)
-    pdf.cell(0, 5, timeline.final_hash, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(
+        0, 5, f"#{timeline.final_seq} {timeline.final_hash}", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
     pdf.ln(1)
     pdf.paragraph(say("verify_sentence", lang))

@@ -14,7 +14,7 @@ from datetime import datetime
 from bot.evidence import EvidenceError
 from bot.evidence.timeline import Timeline, build_timeline
 from bot.messages import Lang
-from bot.organisation import Organisations
+from bot.organisation import DEFAULT_ORGANISATION, Organisations
 from bot.playbook import Playbook
 from bot.ports import Event, Transaction
 
@@ -39,6 +39,7 @@ async def read_evidence(
     playbooks: Mapping[str, Playbook],
     generated_at: datetime,
     lang: Lang | None = None,
+    generated_by: str = "",
 ) -> Evidence:
     """Raises ``UnknownIncident``, or ``EvidenceError`` when its playbook is not installed."""
     incident = await tx.get_incident(incident_id)
@@ -56,9 +57,10 @@ async def read_evidence(
     timeline = build_timeline(
         events,
         playbook=playbook,
-        organisation=organisation.name,
+        organisation=None if organisation is DEFAULT_ORGANISATION else organisation.name,
         tz=organisation.tz,
         generated_at=generated_at,
         lang=lang,
+        generated_by=generated_by,
     )
     return Evidence(events=events, timeline=timeline)

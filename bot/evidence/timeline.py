@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.answers.iban import bank_of
 from bot.chain import parse_utc
 from bot.evidence import EvidenceError
 from bot.evidence.ap import ApAssessment, ap_decision, ap_rows
@@ -22,7 +23,8 @@ from bot.evidence.describe import Describer, answer_text, fact_label, role_text
 from bot.evidence.model import EventLine, Row, StepLine, StepState, Summary, Timeline
 from bot.evidence.texts import local_long, local_stamp, say, span, utc_stamp
 from bot.messages import Lang
-from bot.playbook import FactSpec, Playbook, RegisterColumn
+from bot.organisation import DEFAULT_ORGANISATION
+from bot.playbook import AccountRole, FactSpec, Playbook, RegisterColumn
 from bot.ports import Event
 from bot.timefmt import clock_time
 
@@ -58,16 +60,19 @@ def build_timeline(
     events: Sequence[Event],
     *,
     playbook: Playbook,
-    organisation: str,
+    organisation: str | None,
     tz: ZoneInfo,
     generated_at: datetime,
     lang: Lang | None = None,
+    generated_by: str = "",
 ) -> Timeline:
     """The view model of one incident; ``lang`` defaults to the incident's own language.
 
-    ``organisation`` is the fallback name for incidents recorded before the name was
-    part of the opening event. Raises ``EvidenceError`` when the events are not an
-    incident's timeline (empty, or not starting with ``incident_opened``).
+    ``organisation`` is the configured name (None without an organisation file): the
+    fallback for incidents recorded before the name was part of the opening event, and
+    what replaces the built-in placeholder name those recorded. Raises ``EvidenceError``
+    when the events are not an incident's timeline (empty, or not starting with
+    ``incident_opened``).
     """
     if not events or events[0].kind != "incident_opened":
         raise EvidenceError("these events are not an incident's timeline")
@@ -88,6 +93,8 @@ def build_timeline(
         steps=tuple(builder.step_line(step, until=until) for step in builder.steps.values()),
         events=tuple(builder.lines),
         final_hash=events[-1].hash,
+        final_seq=events[-1].seq,
+        generated_by=generated_by,
     )
 
 
@@ -248,10 +255,12 @@ class _Builder:
             notes=tuple(notes),
         )
 
-    def summary(self, opened: Event, *, organisation: str) -> Summary:
+    def summary(self, opened: Event, *, organisation: str | None) -> Summary:
         lang = self.lang
         title = self.playbook.title.get(lang)  # recorded in the incident's language only
-        org = str(opened.data.get("organisation") or organisation)
+        org = str(opened.data.get("organisation") or "")
+        if not org or org == DEFAULT_ORGANISATION.name:  # the placeholder, never a name
+            org = organisation or say("org_not_configured", lang)
         status = say("status_open", lang)
         if self.ending is not None:
             time = local_long(self.ending.at, tz=self.tz, lang=lang)
@@ -265,6 +274,7 @@ class _Builder:
             Row(say("reported_by", lang), opened.actor_name),
             Row(say("status", lang), status),
             Row(say("sec_people", lang), "\n".join(self.people) or "—"),
+            *self._accounts(),
         )
         return Summary(
             organisation=org,
@@ -303,6 +313,26 @@ class _Builder:
                 display = str(event.data.get("display") or value)
                 value = answer_text(spec, value, display, lang=lang, tz=self.tz)
             rows.append(Row(fact_label(spec, lang), value, spec.id))
+        return tuple(rows)
+
+    def _accounts(self) -> tuple[Row, ...]:
+        """Own account and receiving bank: a fact when the plan asks it, else said so."""
+        lang = self.lang
+        answered = {
+            spec.account: str(event.data.get("value") or "")
+            for spec in self.playbook.facts
+            if spec.account is not None
+            and (event := self.facts.get(spec.id)) is not None
+            and event.kind == "fact_answered"
+        }
+        own = answered.get(AccountRole.OWN)
+        rows = [Row(say("own_account", lang), own or say("not_recorded", lang))]
+        receiving = answered.get(AccountRole.RECEIVING)
+        if receiving:
+            bank = bank_of(receiving) or say("bank_unknown", lang)
+        else:
+            bank = say("not_recorded", lang)
+        rows.append(Row(say("receiving_bank", lang), bank))
         return tuple(rows)
 
     def _records(self) -> tuple[Row, ...]:

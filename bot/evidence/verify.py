@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.chain import GENESIS, event_hash, format_utc, parse_utc
 from bot.evidence import EvidenceError
+from bot.evidence.exports import EXPORTED, PriorExport, prior_export
 
 FIELDS: dict[str, type] = {
     "incident_id": str,
@@ -50,10 +51,25 @@ class Verdict:
     message: str
     problem: Problem | None = None
     position: int | None = None  # 1-based place in the file of the event named
+    exports: tuple[PriorExport, ...] = ()  # earlier exports recorded in an intact chain
+    unmatched: tuple[PriorExport, ...] = ()  # of those, any whose hash is not in the chain
 
     @property
     def intact(self) -> bool:
         return self.problem is None
+
+    def export_lines(self) -> list[str]:
+        """One line per earlier export: the seq and hash printed on that file."""
+        lines = []
+        for export in self.exports:
+            line = (
+                f"export at {export.at} ({export.format}, {export.via}, {export.actor_name}): "
+                f"covers event {export.covered.seq}, hash {export.covered.hash}"
+            )
+            if export in self.unmatched:
+                line += " -- NOT the hash of that event in this chain"
+            lines.append(line)
+        return lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +81,8 @@ class _Event:
     prev_hash: str
     hash: str
     valid: bool  # its fields still give its own hash
+    actor_name: str = ""
+    data: dict[str, Any] | None = None
 
     @property
     def name(self) -> str:
@@ -112,10 +130,19 @@ def verify_document(document: Any) -> Verdict:
             f"{stated_hash}, but it ends at event {last.seq}: events were removed from the end "
             "(or the 'chain' block was edited)",
         )
+    exports = tuple(
+        prior_export(seq=e.seq, at=e.at_text, actor_name=e.actor_name, data=e.data or {})
+        for e in events
+        if e.kind == EXPORTED
+    )
+    hashes = {e.seq: e.hash for e in events}
+    unmatched = tuple(x for x in exports if hashes.get(x.covered.seq) != x.covered.hash)
     return Verdict(
         events=len(events),
         final_hash=last.hash,
         message=f"intact: {len(events)} events, final hash {last.hash}",
+        exports=exports,
+        unmatched=unmatched,
     )
 
 
@@ -146,6 +173,8 @@ def _read(position: int, item: Any) -> _Event:
         prev_hash=item["prev_hash"],
         hash=item["hash"],
         valid=valid,
+        actor_name=item["actor_name"],
+        data=item["data"],
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.evidence.cli import Format, render
+from bot.evidence.exports import EXPORTED, ExportVia, covered_by, export_data
 from bot.evidence.source import read_evidence
 from bot.flows.turn import Turn
 from bot.messages import Attachment, Reply, ReplyKind
@@ -22,23 +23,24 @@ async def export(turn: Turn, incident: Incident) -> None:
         playbooks=turn.playbooks,
         generated_at=turn.now,
         lang=turn.lang,
+        generated_by=turn.actor_name,
     )
     # Drawing a long timeline takes a moment: off the event loop, so other chats go on.
     data = await asyncio.to_thread(render, evidence, Format.PDF)
-    final_hash = evidence.events[-1].hash if evidence.events else ""
+    covered = covered_by(evidence.events)
     await turn.record(
         incident.id,
-        "evidence_exported",
-        format="pdf",
-        final_hash=final_hash,
-        events=len(evidence.events),
+        EXPORTED,
+        **export_data(fmt=Format.PDF.value, via=ExportVia.CHAT, covered=covered),
     )
     stamp = turn.now.astimezone(turn.org.tz).strftime("%Y%m%d-%H%M")
     turn.say(
         Reply(
             kind=ReplyKind.TEXT,
             incident_id=incident.id,
-            text=turn.t("exported", incident_id=incident.id, hash=final_hash[:16]),
+            text=turn.t(
+                "exported", incident_id=incident.id, seq=covered.seq, hash=covered.hash[:16]
+            ),
             attachment=Attachment(
                 filename=f"noodrem-{incident.id}-{stamp}.pdf",
                 content_type="application/pdf",

@@ -33,6 +33,20 @@ EVIDENCE_KEYS = frozenset(
 MAX_EVIDENCE = 4_000
 
 
+def _evidence(turn: Turn) -> dict[str, str | int]:
+    """What a channel handed over as first evidence, each value at most ``MAX_EVIDENCE``
+    characters; a longer pasted text keeps its original length in ``evidence_text_chars``,
+    so the chat and the file can say it was cut."""
+    form = turn.inbound.form
+    evidence: dict[str, str | int] = {
+        key: value[:MAX_EVIDENCE] for key, value in form.items() if key in EVIDENCE_KEYS
+    }
+    text = form.get("evidence_text") or ""
+    if len(text) > MAX_EVIDENCE:
+        evidence["evidence_text_chars"] = len(text)
+    return evidence
+
+
 def new_incident_id() -> str:
     return "NR-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(6))
 
@@ -41,15 +55,6 @@ def normalise_incident_id(text: str) -> str:
     """ "nr 4k7q2m", "NR-4K7Q2M" and "4k7q2m" all name the same incident."""
     core = text.strip().upper().replace(" ", "").replace("-", "")
     return "NR-" + core.removeprefix("NR")
-
-
-def _evidence(turn: Turn) -> dict[str, str]:
-    """What the channel handed over as first evidence with this message, kept for the start."""
-    return {
-        key: value[:MAX_EVIDENCE]
-        for key, value in turn.inbound.form.items()
-        if key in EVIDENCE_KEYS
-    }
 
 
 def _something_else(turn: Turn) -> Button:
@@ -102,7 +107,7 @@ async def offer_choice(
     *,
     text_key: str = "choose_plan",
     trigger: str | None = None,
-    evidence: Mapping[str, str] | None = None,
+    evidence: Mapping[str, str | int] | None = None,
 ) -> None:
     """Not sure which plan fits: the plans that fit best as buttons, and what to do now.
 
@@ -226,6 +231,12 @@ async def start(turn: Turn, playbook_id: str | None) -> None:
     evidence = turn.detail("evidence")
     if evidence:
         await turn.record(incident.id, "evidence_added", **evidence)
+        if "evidence_text_chars" in evidence:
+            turn.say_text(
+                "evidence_cut",
+                limit=f"{MAX_EVIDENCE:,}",
+                length=f"{evidence['evidence_text_chars']:,}",
+            )
     planned = []
     for position, spec in enumerate(playbook.steps):
         owner = {
@@ -278,9 +289,10 @@ async def join(turn: Turn, incident_id: str) -> None:
     await steps.show_checklist(turn, incident)
 
 
-async def choose(turn: Turn, command: str) -> Incident | None:
+async def choose(turn: Turn, command: str, *, closed_too: bool = False) -> Incident | None:
     """The incident a typed command is about: one the person takes part in, or one opened
-    in this very chat (a channel); asks with buttons when there are several."""
+    in this very chat (a channel); asks with buttons when there are several. With
+    ``closed_too`` (export), the closed ones they took part in when none is open."""
     inbound = turn.inbound
     mine = await turn.tx.open_incidents_for(tenant_id=inbound.tenant_id, user_key=turn.actor)
     here = [
@@ -290,6 +302,8 @@ async def choose(turn: Turn, command: str) -> Incident | None:
         and i.conversation.get("conversation_id") == inbound.conversation_id
     ]
     incidents = mine + [i for i in here if i.id not in {m.id for m in mine}]
+    if not incidents and closed_too:
+        incidents = await turn.tx.closed_incidents(tenant_id=inbound.tenant_id, user_key=turn.actor)
     if not incidents:
         turn.say_text("no_incident")
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from bot import reminders
+from bot import cards, reminders
 from bot.flows import steps
 from bot.flows.turn import Mode, Turn
 from bot.messages import (
@@ -332,9 +332,7 @@ async def close(
             text=turn.t("closed", incident_id=incident.id),
             buttons=(
                 Button(turn.t("btn_reopen"), Action(ActionName.REOPEN, incident.id)),
-                Button(
-                    turn.t("btn_export"), Action(ActionName.PICK_INCIDENT, incident.id, "export")
-                ),
+                cards.export_button(incident.id, turn.lang),
             ),
         )
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from bot import cards
 from bot.evidence.describe import Describer
 from bot.flows.turn import Turn
@@ -12,17 +14,38 @@ from bot.timefmt import clock_time
 PAGE_SIZE = 10  # keeps one page inside Slack's 50-block message and Teams' card limits
 
 
-async def list_incidents(turn: Turn, *, page: int = 0) -> None:
-    """Managers see every open incident of their organisation; others the ones they are in."""
+class Listing(StrEnum):
+    """Which incidents ``lijst`` shows: the open ones, or (``lijst gesloten``) the closed."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+async def list_incidents(turn: Turn, *, page: int = 0, listing: Listing = Listing.OPEN) -> None:
+    """Managers see every incident of their organisation; others the ones they are in.
+    Closed incidents come with a button for their evidence file."""
     inbound = turn.inbound
-    if turn.org.manager_for(inbound.channel, inbound.user_id, inbound.user_name):
+    manager = turn.org.manager_for(inbound.channel, inbound.user_id, inbound.user_name)
+    if listing is Listing.CLOSED:
+        incidents = await turn.tx.closed_incidents(
+            tenant_id=inbound.tenant_id, user_key=None if manager else turn.actor
+        )
+    elif manager:
         incidents = await turn.tx.open_incidents(tenant_id=inbound.tenant_id)
     else:
         incidents = await turn.tx.open_incidents_for(
             tenant_id=inbound.tenant_id, user_key=turn.actor
         )
     if not incidents:
-        turn.say_text("list_empty")
+        if listing is Listing.CLOSED:
+            turn.say_text("list_closed_empty")
+        else:
+            turn.say(
+                Reply(
+                    kind=ReplyKind.TEXT,
+                    text=turn.t("list_empty") + "\n" + turn.t("list_closed_hint"),
+                )
+            )
         return
     pages = (len(incidents) + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(max(page, 0), pages - 1)
@@ -30,15 +53,20 @@ async def list_incidents(turn: Turn, *, page: int = 0) -> None:
     lines, buttons = [], []
     for incident in shown:
         lines.append(await _line(turn, incident))
-        buttons.append(
-            Button(incident.id, Action(ActionName.PICK_INCIDENT, incident.id, target="status"))
-        )
+        if listing is Listing.CLOSED:
+            buttons.append(cards.export_button(incident.id, turn.lang, with_id=True))
+        else:
+            buttons.append(
+                Button(incident.id, Action(ActionName.PICK_INCIDENT, incident.id, target="status"))
+            )
     if page + 1 < pages:
-        buttons.append(Button(turn.t("list_more"), Action(ActionName.LIST, value=str(page + 1))))
+        more = Action(ActionName.LIST, target=listing.value, value=str(page + 1))
+        buttons.append(Button(turn.t("list_more"), more))
+    title = "list_closed_title" if listing is Listing.CLOSED else "list_title"
     turn.say(
         Reply(
             kind=ReplyKind.TEXT,
-            title=turn.t("list_title", count=len(incidents), page=page + 1, pages=pages),
+            title=turn.t(title, count=len(incidents), page=page + 1, pages=pages),
             text="\n\n".join(lines),
             buttons=tuple(buttons),
         )

@@ -40,7 +40,15 @@ async def show_next(turn: Turn, incident: Incident) -> None:
             )
         if playbook.closing is not None:
             lines.append(playbook.closing.get(turn.lang))
-        turn.say(Reply(kind=ReplyKind.TEXT, text="\n\n".join(lines), incident_id=incident.id))
+        lines.append(turn.t("all_done_export"))
+        turn.say(
+            Reply(
+                kind=ReplyKind.TEXT,
+                text="\n\n".join(lines),
+                incident_id=incident.id,
+                buttons=(cards.export_button(incident.id, turn.lang),),
+            )
+        )
 
 
 async def show_step(turn: Turn, incident_id: str | None, step_id: str | None) -> None:

@@ -10,6 +10,7 @@ from bot.playbook.errors import PlaybookError
 from bot.playbook.loader import load_playbook, load_playbooks, playbook_files, validate_paths
 from bot.playbook.models import (
     ORG_CONTACT_IDS,
+    AccountRole,
     AllOf,
     AnyOf,
     ApState,
@@ -32,6 +33,7 @@ from bot.playbook.schema import playbook_json_schema
 
 __all__ = [
     "ORG_CONTACT_IDS",
+    "AccountRole",
     "AllOf",
     "AnyOf",
     "ApState",

@@ -312,6 +312,13 @@ class _Answered(BaseModel):
         return self
 
 
+class AccountRole(StrEnum):
+    """Which bank account an IBAN fact is: the reader of the evidence file asks for both."""
+
+    OWN = "own"  # the victim's own account the money left from
+    RECEIVING = "receiving"  # where the money went
+
+
 class RegisterColumn(StrEnum):
     """Where a fact goes in the breach register: what happened, or when."""
 
@@ -340,6 +347,12 @@ class FactSpec(_Answered):
         None,
         description='The fact goes into the breach register: "what" (what happened) or '
         '"when" (when it happened); left out: not in the register.',
+    )
+    account: AccountRole | None = Field(
+        None,
+        description='An IBAN fact that names the organisation\'s "own" account or the '
+        '"receiving" one: the first page of the evidence file shows it (and the receiving '
+        "bank's name) under that heading.",
     )
 
     def label(self, lang: str) -> str:

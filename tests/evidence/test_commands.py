@@ -29,7 +29,7 @@ async def test_export_writes_each_format_and_the_json_verifies(
 ) -> None:
     runtime = recorded.app.runtime
     sizes = {}
-    for fmt in Format:
+    for number, fmt in enumerate(Format):
         out = tmp_path / f"file.{fmt.value}"
         code = await export_command(
             database_url=database_url,
@@ -42,10 +42,21 @@ async def test_export_writes_each_format_and_the_json_verifies(
         )
         assert code == 0
         sizes[fmt] = out.stat().st_size
-        assert capsys.readouterr().out.startswith(f"{out}: 31 events, final hash ")
+        # each CLI export is recorded, so the next one covers one event more
+        assert capsys.readouterr().out.startswith(f"{out}: {31 + number} events, final hash ")
     assert all(sizes.values())
     assert verify_command(tmp_path / "file.json") == 0
-    assert capsys.readouterr().out.startswith("intact: 31 events")
+    said = capsys.readouterr().out
+    assert said.startswith("intact: 32 events")
+    assert "earlier exports recorded in this chain (1):" in said  # the PDF, before the JSON
+    async with recorded.app.runtime.require_store().transaction() as tx:
+        events = await tx.get_events(recorded.incident_id)
+    exports = [e for e in events if e.kind == "evidence_exported"]
+    assert [e.data["format"] for e in exports] == ["pdf", "json", "csv"]
+    assert all(e.data["via"] == "cli" for e in exports)
+    pdf_export = exports[0]
+    assert pdf_export.data["covers_seq"] == 31 and pdf_export.data["final_hash"] == events[30].hash
+    assert f"covers event 31, hash {events[30].hash}" in said
     tampered = tmp_path / "tampered.json"
     tampered.write_bytes((tmp_path / "file.json").read_bytes().replace(b"RABO-2026", b"RABO-2027"))
     assert verify_command(tampered) == 1

@@ -183,3 +183,33 @@ def test_the_hand_check_in_the_docs_agrees(tmp_path: Path, raw: bytes) -> None:
     bad.write_bytes(raw.replace(b"RABO-1", b"RABO-2"))
     done = subprocess.run([sys.executable, str(script), str(bad)], capture_output=True, text=True)
     assert done.returncode != 0 and "event 7 changed" in done.stderr
+
+
+def test_verify_lists_earlier_exports_and_flags_one_whose_hash_is_not_in_the_chain() -> None:
+    from datetime import UTC, datetime
+
+    from bot.chain import GENESIS, event_hash, format_utc
+
+    def chain(*kinds_data: tuple[str, dict[str, object]]) -> dict[str, object]:
+        events, prev = [], GENESIS
+        for seq, (kind, data) in enumerate(kinds_data, start=1):
+            fields = dict(
+                incident_id="NR-AAAAAA", seq=seq, at=datetime(2026, 11, 20, 9, seq, tzinfo=UTC),
+                actor="web:acme:jan", actor_name="Jan", kind=kind, data=data, prev_hash=prev,
+            )  # fmt: skip
+            prev = event_hash(**fields)  # type: ignore[arg-type]
+            events.append({**fields, "at": format_utc(fields["at"]), "hash": prev})  # type: ignore[arg-type]
+        return {"events": events}
+
+    opened = ("incident_opened", {"playbook": "paid-fraudster"})
+    first = chain(opened)["events"][0]  # type: ignore[index]
+    good = {"format": "pdf", "covers_seq": 1, "final_hash": first["hash"], "events": 1}
+    verdict = verify_document(chain(opened, ("evidence_exported", good)))
+    assert verdict.intact and not verdict.unmatched
+    assert verdict.export_lines() == [
+        f"export at 2026-11-20T09:02:00.000000Z (pdf, chat, Jan): covers event 1, hash "
+        f"{first['hash']}"
+    ]
+    wrong = {**good, "final_hash": "f" * 64}
+    verdict = verify_document(chain(opened, ("evidence_exported", wrong)))
+    assert verdict.unmatched and "NOT the hash of that event" in verdict.export_lines()[0]

@@ -1,0 +1,76 @@
+"""One rule for every export, chat or command line: it is recorded on the timeline.
+
+An ``evidence_exported`` event names the event the file covers (the last one before the
+export: its ``covers_seq`` and hash, ``final_hash``), so the hash printed on a PDF stays
+findable: ``verify`` on any later JSON of the same incident lists every earlier export
+with the sequence number and hash it covers, and checks that those are in the chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from bot.ports import Event
+
+EXPORTED = "evidence_exported"
+
+
+class ExportVia(StrEnum):
+    CHAT = "chat"
+    CLI = "cli"
+
+
+@dataclass(frozen=True, slots=True)
+class Covered:
+    """The last event a file covers: what its final hash means."""
+
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class PriorExport:
+    """An earlier export as recorded: when, by whom, which format, what it covered."""
+
+    seq: int  # of the evidence_exported event itself
+    at: str
+    actor_name: str
+    format: str
+    via: str
+    covered: Covered
+
+
+def covered_by(events: Sequence[Event]) -> Covered:
+    last = events[-1]
+    return Covered(seq=last.seq, hash=last.hash)
+
+
+def export_data(*, fmt: str, via: ExportVia, covered: Covered) -> dict[str, Any]:
+    """The data of an ``evidence_exported`` event. ``events`` and ``final_hash`` keep the
+    names exports recorded before ``covers_seq`` existed used."""
+    return {
+        "format": fmt,
+        "via": via.value,
+        "covers_seq": covered.seq,
+        "final_hash": covered.hash,
+        "events": covered.seq,
+    }
+
+
+def prior_export(*, seq: int, at: str, actor_name: str, data: Mapping[str, Any]) -> PriorExport:
+    """Read an ``evidence_exported`` event, old (no ``covers_seq``, no ``via``) or new."""
+    covers = data.get("covers_seq", data.get("events"))
+    return PriorExport(
+        seq=seq,
+        at=at,
+        actor_name=actor_name,
+        format=str(data.get("format") or "?"),
+        via=str(data.get("via") or ExportVia.CHAT.value),  # only the chat recorded before
+        covered=Covered(
+            seq=covers if isinstance(covers, int) and not isinstance(covers, bool) else 0,
+            hash=str(data.get("final_hash") or ""),
+        ),
+    )
