@@ -29,6 +29,18 @@ from bot.ports import (
 SYSTEM_ACTOR = "noodrem"
 
 
+@dataclass(frozen=True, slots=True)
+class ForOther:
+    """A message for someone other than the person of the turn; its delivery is recorded
+    on the incident's timeline once it was tried."""
+
+    incident_id: str
+    recipient: str  # user key
+    recipient_name: str
+    direct: bool  # to their own chat; else to the incident's chat
+    message: Outbound
+
+
 class Mode(StrEnum):
     """What the next typed message means in this conversation."""
 
@@ -63,7 +75,7 @@ class Turn:
     lang: Lang
     replies: list[Reply] = field(default_factory=list)
     wake_times: list[datetime] = field(default_factory=list)
-    outbound: list[Outbound] = field(default_factory=list)
+    outbound: list[ForOther] = field(default_factory=list)
     """Messages for other people (an assigned step's card), sent after the commit."""
 
     # Conversation state ----------------------------------------------------------------
