@@ -373,16 +373,19 @@ class Reminders:
         lang = incident.lang
         title = self._playbooks[incident.playbook_id].step(step.step_id).title.get(lang)
         time = clock_time(step.due_at, tz=org.tz, now=now, lang=lang)
-        if deadline.kind is DeadlineKind.REMIND_BEFORE:
+        # A retry or a redirected copy goes out later than planned: count from now.
+        planned = deadline.attempt == 1 and deadline.instead_of is None
+        left = step.due_at - (deadline.due_at if planned else now)
+        if deadline.kind is DeadlineKind.REMIND_BEFORE and left > timedelta(0):
             text = t(
                 "reminder_before",
                 lang,
-                left=duration(step.due_at - deadline.due_at, lang),
+                left=duration(left, lang),
                 title=title,
                 incident_id=incident.id,
                 time=time,
             )
-        elif deadline.kind is DeadlineKind.DUE:
+        elif deadline.kind is not DeadlineKind.ESCALATE:  # due, or a reminder now overdue
             text = t("reminder_due", lang, title=title, incident_id=incident.id, time=time)
         else:
             text = t(
