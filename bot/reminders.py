@@ -374,8 +374,8 @@ class Reminders:
         title = self._playbooks[incident.playbook_id].step(step.step_id).title.get(lang)
         time = clock_time(step.due_at, tz=org.tz, now=now, lang=lang)
         # A retry or a redirected copy goes out later than planned: count from now.
-        planned = deadline.attempt == 1 and deadline.instead_of is None
-        left = step.due_at - (deadline.due_at if planned else now)
+        as_planned = deadline.attempt == 1 and deadline.instead_of is None
+        left = step.due_at - (deadline.due_at if as_planned else now)
         if deadline.kind is DeadlineKind.REMIND_BEFORE and left > timedelta(0):
             text = t(
                 "reminder_before",
