@@ -50,7 +50,7 @@ async def sentences(app: RunningApp, incident: str, lang: str = "en") -> list[st
 
 async def deadline_rows(app: RunningApp, incident: str) -> list[tuple[Any, ...]]:
     async with app.runtime.require_store().transaction() as tx:
-        rows = await tx.get_deadlines(incident)  # type: ignore[attr-defined]
+        rows = await tx.get_deadlines(incident)
     return [
         (r.kind.value, r.recipient, r.attempt, r.status, r.instead_of)
         for r in rows
@@ -181,3 +181,27 @@ async def test_a_failed_attempt_pending_at_a_restart_is_still_retried(
             "delivered",
             None,
         )
+
+
+async def test_a_step_card_slack_refuses_is_recorded_as_not_delivered(
+    bot: RunningApp, person: MakePerson, fake: FakeSlack
+) -> None:
+    jan = person("U0JAN", "Jan Jansen")
+    await jan.say("ik denk dat we een oplichter hebben betaald")
+    await jan.press("Ja")
+    [incident] = await open_incident_ids(bot)
+    await jan.say("status")
+    await jan.press("▶ Doe aangifte")
+    await jan.press("Toewijzen")
+    piet = person("U0PIET", "Piet de Vries")
+    fake.outages.append(Outage("chat.postMessage", channel=piet.dm, error="cannot_dm_bot"))
+    await jan.submit(piet.user_id)
+
+    cards = [
+        (e.data["recipient_name"], e.data["outcome"], e.data["error"])
+        for e in await events_of(bot, incident)
+        if e.kind == "delivery_attempted" and e.data["purpose"] == "card"
+    ]
+    assert cards == [("Piet de Vries", "failed", "Slack: cannot_dm_bot")]
+    said = await sentences(bot, incident)
+    assert "Step card to Piet de Vries: delivery failed (Slack: cannot_dm_bot)." in said
