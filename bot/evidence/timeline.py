@@ -187,6 +187,8 @@ class _Builder:
         elif kind == "delivery_attempted":
             what = self.describe.what(data).lower()
             to = self.describe.person(data, "recipient")
+            if data.get("via") == "incident_chat":
+                to += say("via.incident_chat", lang)
             outcome = self.describe.outcome(data)
             step.notes.append(
                 say("note.delivery", lang, time=when, what=what, to=to, outcome=outcome)

@@ -13,6 +13,8 @@ from typing import Any
 import aiohttp
 
 from bot.clock import ManualClock
+from bot.evidence.csvexport import render_csv
+from bot.evidence.pdf import render_pdf
 from bot.evidence.source import read_evidence
 from bot.ports import DeadlineStatus
 from tests.harness import RunningApp, running_app
@@ -36,6 +38,7 @@ def attempts(events: list[Any], *, deadline: str = "remind_before") -> list[tupl
 
 
 async def sentences(app: RunningApp, incident: str, lang: str = "en") -> list[str]:
+    """The evidence file's timeline sentences; the CSV export must carry each one."""
     async with app.runtime.require_store().transaction() as tx:
         evidence = await read_evidence(
             tx,
@@ -45,7 +48,11 @@ async def sentences(app: RunningApp, incident: str, lang: str = "en") -> list[st
             generated_at=app.runtime.clock.now(),
             lang="en" if lang == "en" else "nl",
         )
-    return [line.text for line in evidence.timeline.events]
+    said = [line.text for line in evidence.timeline.events]
+    csv = render_csv(evidence.timeline).decode("utf-8-sig")
+    assert all(s.replace('"', '""') in csv for s in said)
+    assert render_pdf(evidence.timeline).startswith(b"%PDF")  # the same lines, rendered
+    return said
 
 
 async def deadline_rows(app: RunningApp, incident: str) -> list[tuple[Any, ...]]:
