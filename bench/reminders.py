@@ -34,7 +34,15 @@ from bot.clock import SystemClock
 from bot.messages import Address, Channel, Outbound, address_to_json
 from bot.organisation import Organisations, load_organisations
 from bot.playbook import load_playbooks
-from bot.ports import DeadlineKind, Incident, IncidentStatus, NewDeadline, Step, StepStatus
+from bot.ports import (
+    DeadlineKind,
+    Delivery,
+    Incident,
+    IncidentStatus,
+    NewDeadline,
+    Step,
+    StepStatus,
+)
 from bot.reminders import Reminders
 from bot.scheduler import Wakeups
 from storage import SqlStore, create_store
@@ -51,11 +59,11 @@ class Recorder:
         self.expected = expected
         self.all_in = asyncio.Event()
 
-    async def deliver(self, message: Outbound) -> bool:
+    async def deliver(self, message: Outbound) -> Delivery:
         self.arrived.append(time.time())
         if len(self.arrived) >= self.expected:
             self.all_in.set()
-        return True
+        return Delivery.delivered()
 
 
 async def fill(

@@ -10,11 +10,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from bot import cards
+from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via
+from bot.flows.turn import SYSTEM_ACTOR
 from bot.i18n import t
 from bot.messages import Outbound, Reply, ReplyKind, address_from_json
 from bot.organisation import WEEKDAYS, Organisation, Organisations
 from bot.playbook import Playbook
-from bot.ports import Clock, Notifier, StepStatus, Store, Transaction
+from bot.ports import Clock, Delivery, Incident, Notifier, StepStatus, Store, Transaction
 from bot.timefmt import clock_time
 
 log = logging.getLogger(__name__)
@@ -66,22 +68,58 @@ class Digests:
         return min(moments, default=None)
 
     async def run_due(self) -> int:
-        """Send today's digests that are due and not yet sent; returns messages sent."""
+        """Send today's digests that are due and not yet sent; returns messages delivered.
+
+        What happened to each manager's copy is recorded on the timeline of every incident
+        it listed, so the evidence says who was told, not who should have been."""
         sent = 0
         for org in self._organisations:
-            messages = await self._claim(org)
-            for message in messages:
-                try:
-                    sent += bool(await self._notifier.deliver(message))
-                except Exception:
-                    log.exception("could not deliver the digest of %s", org.id)
+            claimed = await self._claim(org)
+            if claimed is None:
+                continue
+            incident_ids, copies = claimed
+            attempts = []
+            for recipient, message in copies:
+                if message is None:
+                    outcome = Delivery.no_address("Noodrem", "no chat known yet")
+                else:
+                    outcome = await self._send(message, org)
+                sent += outcome.ok
+                attempts.append(Attempt(Purpose.DIGEST, recipient, Via.DIRECT, outcome))
+            await self._record(incident_ids, attempts)
         return sent
 
-    async def _claim(self, org: Organisation) -> list[Outbound]:
+    async def _send(self, message: Outbound, org: Organisation) -> Delivery:
+        try:
+            return await self._notifier.deliver(message)
+        except Exception as exc:  # a Notifier should not raise; record it if one does
+            log.exception("could not deliver the digest of %s", org.id)
+            return Delivery.failed(message.address.channel.value, type(exc).__name__)
+
+    async def _record(self, incident_ids: list[str], attempts: list[Attempt]) -> None:
+        now = self._clock.now()
+        async with self._store.transaction() as tx:
+            for incident_id in sorted(incident_ids):
+                await tx.get_incident(incident_id, lock=True)
+                for attempt in attempts:
+                    await tx.append_event(
+                        incident_id=incident_id,
+                        at=now,
+                        actor=SYSTEM_ACTOR,
+                        actor_name="Noodrem",
+                        kind=DeliveryEvent.ATTEMPTED.value,
+                        data=attempt.data(),
+                    )
+
+    async def _claim(
+        self, org: Organisation
+    ) -> tuple[list[str], list[tuple[Recipient, Outbound | None]]] | None:
+        """Today's digest of ``org`` if it is due and not yet claimed: the incidents it
+        lists and, per manager, the message (None: no chat of theirs known yet)."""
         now = self._clock.now()
         moment = digest_moment(now, org)
         if moment is None or now < moment or not org.managers:
-            return []
+            return None
         day = now.astimezone(org.tz).date().isoformat()
         async with self._store.transaction() as tx:
             # Claimed before sending: a crash in between loses one digest rather than
@@ -89,25 +127,26 @@ class Digests:
             if not await tx.claim_inbound(
                 channel=CLAIM_CHANNEL, event_id=f"{org.id}:{day}", at=now
             ):
-                return []
-            reply = await self._digest(tx, org, now)
-            if reply is None:
-                return []
-            messages = []
+                return None
+            incidents = [
+                i
+                for i in await tx.open_incidents()
+                if self._organisations.of_incident(i).id == org.id
+            ]
+            if not incidents:
+                return None
+            reply = await self._digest(tx, org, incidents, now)
+            copies: list[tuple[Recipient, Outbound | None]] = []
             for manager in org.managers:
-                stored = await tx.get_address(org.manager_key(manager))
-                if stored is None:
-                    log.info("digest: no chat known yet for manager %s", manager.slug)
-                    continue
-                messages.append(Outbound(address_from_json(stored), (reply,)))
-            return messages
+                key = org.manager_key(manager)
+                stored = await tx.get_address(key)
+                message = Outbound(address_from_json(stored), (reply,)) if stored else None
+                copies.append((Recipient(key, manager.name), message))
+            return [i.id for i in incidents], copies
 
-    async def _digest(self, tx: Transaction, org: Organisation, now: datetime) -> Reply | None:
-        incidents = [
-            i for i in await tx.open_incidents() if self._organisations.of_incident(i).id == org.id
-        ]
-        if not incidents:
-            return None
+    async def _digest(
+        self, tx: Transaction, org: Organisation, incidents: list[Incident], now: datetime
+    ) -> Reply:
         lang = org.language
         today = now.astimezone(org.tz).date()
         parts = []

@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via
 from bot.flows import export, facts, incidents, manage, overview, steps
-from bot.flows.turn import FlowError, Mode, Turn
+from bot.flows.turn import SYSTEM_ACTOR, FlowError, ForOther, Mode, Turn
 from bot.i18n import t
 from bot.intents import Command, detect_language, match_command, match_playbook
 from bot.messages import (
@@ -28,7 +29,7 @@ from bot.messages import (
 )
 from bot.organisation import Organisation, Organisations
 from bot.playbook import Playbook
-from bot.ports import Clock, Conversation, Incident, Notifier, Store
+from bot.ports import Clock, Conversation, Delivery, Incident, Notifier, Store
 from bot.recognition import Band, Recognizer
 
 log = logging.getLogger(__name__)
@@ -116,14 +117,38 @@ class Engine:
         return turn.replies
 
     async def _send_outbound(self, turn: Turn) -> None:
-        """Messages for other people go out only once what they announce is committed."""
-        for message in turn.outbound:
-            if self.notifier is None:
-                break
+        """Messages for other people go out only once what they announce is committed;
+        then what happened to each is recorded on its incident's timeline."""
+        if self.notifier is None or not turn.outbound:
+            return
+        tried: list[tuple[ForOther, Delivery]] = []
+        for other in turn.outbound:
             try:
-                await self.notifier.deliver(message)
-            except Exception:
-                log.exception("could not deliver a message to %s", message.address.channel)
+                outcome = await self.notifier.deliver(other.message)
+            except Exception as exc:  # a Notifier should not raise; record it if one does
+                log.exception("could not deliver a message to %s", other.message.address.channel)
+                outcome = Delivery.failed(other.message.address.channel.value, type(exc).__name__)
+            tried.append((other, outcome))
+        try:
+            async with self.store.transaction() as tx:
+                for other, outcome in tried:
+                    await tx.get_incident(other.incident_id, lock=True)
+                    attempt = Attempt(
+                        purpose=Purpose.CARD,
+                        recipient=Recipient(other.recipient, other.recipient_name),
+                        via=Via.DIRECT if other.direct else Via.INCIDENT_CHAT,
+                        outcome=outcome,
+                    )
+                    await tx.append_event(
+                        incident_id=other.incident_id,
+                        at=self.clock.now(),
+                        actor=SYSTEM_ACTOR,
+                        actor_name="Noodrem",
+                        kind=DeliveryEvent.ATTEMPTED.value,
+                        data=attempt.data(),
+                    )
+        except Exception:  # the turn itself is committed; the person's replies still go out
+            log.exception("could not record the delivery of a message for someone else")
 
     async def _remember_address(self, turn: Turn) -> None:
         """Reminders need to find people later: privately where the channel says how,

@@ -339,6 +339,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "(Bedoeld voor {manager}, die ik nog niet rechtstreeks kan bereiken.)",
         "(Meant for {manager}, whom I cannot reach directly yet.)",
     ),
+    "delivery_redirected": (
+        "(Bedoeld voor {name}, die ik na herhaalde pogingen niet kon bereiken.)",
+        "(Meant for {name}, whom I could not reach after repeated attempts.)",
+    ),
     "late_marker": (
         "Dit bericht is later verstuurd dan gepland ({planned}), omdat Noodrem even niet draaide.",
         "This message is later than planned ({planned}) because Noodrem was not running.",

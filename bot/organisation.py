@@ -78,6 +78,17 @@ class ReminderPolicy(BaseModel):
         timedelta(hours=1), description="Then repeat this often while still overdue"
     )
     repeat_max: int = Field(3, ge=0, le=24)
+    delivery_attempts: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Tries per person before a reminder goes to the next one (lead, managers)",
+    )
+    retry_after: tuple[Duration, ...] = Field(
+        (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15)),
+        min_length=1,
+        description="Waits between failed tries; the last one repeats",
+    )
 
 
 class Digest(BaseModel):

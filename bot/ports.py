@@ -55,7 +55,50 @@ class DeadlineStatus(StrEnum):
     PENDING = "pending"
     CLAIMED = "claimed"
     SENT = "sent"
+    FAILED = "failed"  # not delivered to everyone: retry rows (or an escalation) follow
     CANCELLED = "cancelled"
+
+
+class DeliveryStatus(StrEnum):
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    NO_ADDRESS = "no_address"
+
+
+MAX_ERROR = 80
+"""Characters kept of a platform's error: a code, never a payload or a token."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What happened to one proactive message: delivered, refused by the platform (with
+    its short error, e.g. ``Slack: channel_not_found``), or nowhere to send it."""
+
+    status: DeliveryStatus
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is DeliveryStatus.DELIVERED
+
+    @classmethod
+    def delivered(cls) -> Delivery:
+        return cls(DeliveryStatus.DELIVERED)
+
+    @classmethod
+    def failed(cls, platform: str, error: str) -> Delivery:
+        return cls(DeliveryStatus.FAILED, f"{platform}: {_short(error)}")
+
+    @classmethod
+    def no_address(cls, platform: str, why: str) -> Delivery:
+        return cls(DeliveryStatus.NO_ADDRESS, f"{platform}: {_short(why)}")
+
+
+def _short(error: str) -> str:
+    """Keep what names the failure (letters, digits, ``_ .,:-``), cut to ``MAX_ERROR``."""
+    kept = "".join(c if c.isalnum() or c in "_ .,:-" else " " for c in error)
+    text = " ".join(kept.split())
+    return (text[: MAX_ERROR - 1] + "…") if len(text) > MAX_ERROR else text or "unknown"
 
 
 @dataclass(slots=True)
@@ -134,6 +177,8 @@ class Deadline:
     status: DeadlineStatus
     sent_at: datetime | None = None
     late: bool = False
+    attempt: int = 1  # 2, 3, ...: a retry of a delivery that failed
+    instead_of: str | None = None  # the user key that could not be reached, if redirected
 
 
 @dataclass(slots=True)
@@ -142,6 +187,8 @@ class NewDeadline:
     kind: DeadlineKind
     due_at: datetime
     recipient: str
+    attempt: int = 1
+    instead_of: str | None = None
 
 
 @dataclass(slots=True)
@@ -255,7 +302,16 @@ class Transaction(Protocol):
     ) -> list[Deadline]:
         """Atomically take due rows (pending, or claimed with an expired lease)."""
 
-    async def mark_deadline_sent(self, deadline_id: int, *, at: datetime, late: bool) -> None: ...
+    async def mark_deadline_sent(
+        self,
+        deadline_id: int,
+        *,
+        at: datetime,
+        late: bool,
+        status: DeadlineStatus = DeadlineStatus.SENT,
+    ) -> None:
+        """Close a claimed row: ``SENT``, or ``FAILED`` when its retries are new rows."""
+
     async def next_deadline_at(self) -> datetime | None: ...
     async def get_deadlines(self, incident_id: str) -> list[Deadline]: ...
 
@@ -291,5 +347,6 @@ class Clock(Protocol):
 
 
 class Notifier(Protocol):
-    async def deliver(self, message: Outbound) -> bool:
-        """Send a proactive message; False when the channel cannot reach that address."""
+    async def deliver(self, message: Outbound) -> Delivery:
+        """Send a proactive message; what happened to it. Never raises for a platform's
+        refusal or a network error: those are ``Delivery`` outcomes."""

@@ -4,6 +4,11 @@ The deadlines table is the truth; this module plans rows when a step opens and, 
 woken, claims the due ones (so each is sent once, even with two processes), sends them
 through the channels and records that it did. A reminder that fell due while Noodrem was
 down goes out once on start, marked late.
+
+Each person a deadline is for gets one ``delivery_attempted`` event with the platform's
+answer. A refused delivery is retried as a new deadline row (attempt 2, 3, ... after the
+policy's waits); after the last attempt the message goes to the next person (owner →
+lead → managers), and the timeline says so.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via, retry_delay
 from bot.flows.turn import SYSTEM_ACTOR, Turn
 from bot.i18n import t
 from bot.messages import Action, ActionName, Button, Outbound, Reply, ReplyKind, address_from_json
@@ -24,6 +30,8 @@ from bot.ports import (
     Clock,
     Deadline,
     DeadlineKind,
+    DeadlineStatus,
+    Delivery,
     Incident,
     IncidentStatus,
     NewDeadline,
@@ -100,10 +108,22 @@ async def schedule_step(
 
 
 @dataclass(frozen=True, slots=True)
-class _Delivery:
+class _Target:
+    """One person a claimed deadline is for, and which of its messages carries theirs."""
+
+    recipient: Recipient
+    via: Via
+    message: int  # index into ``_Planned.messages``
+
+
+@dataclass(frozen=True, slots=True)
+class _Planned:
     deadline: Deadline
+    incident: Incident
+    org: Organisation
     messages: tuple[Outbound, ...]
-    recipients: tuple[str, ...]
+    targets: tuple[_Target, ...]
+    instead_of: Recipient | None
     late: bool
 
 
@@ -162,48 +182,131 @@ class Reminders:
         """Prepare a claimed batch in one transaction, send, then record it in one more."""
         now = self._clock.now()
         async with self._store.transaction() as tx:
-            deliveries = [(d, await self._prepare(tx, d, now)) for d in claimed]
+            planned = [(d, await self._prepare(tx, d, now)) for d in claimed]
         # Sending and committing cannot be one transaction: a crash between the two
         # resends the batch once after the lease runs out, which beats losing a reminder.
-        for deadline, delivery in deliveries:
-            for message in delivery.messages if delivery else ():
-                try:
-                    await self._notifier.deliver(message)
-                except Exception:
-                    log.exception("could not deliver a reminder for deadline %s", deadline.id)
+        outcomes = {
+            deadline.id: [await self._send(m) for m in plan.messages]
+            for deadline, plan in planned
+            if plan is not None
+        }
         async with self._store.transaction() as tx:
             # Lock in a fixed order, so two processes recording batches never deadlock.
             for incident_id in sorted({d.incident_id for d in claimed}):
                 await tx.get_incident(incident_id, lock=True)
-            for deadline, delivery in deliveries:
-                await tx.mark_deadline_sent(
-                    deadline.id, at=now, late=bool(delivery and delivery.late)
-                )
-                if delivery is not None:
-                    await self._record(tx, deadline, delivery, now)
+            for deadline, plan in planned:
+                if plan is None:  # dropped: the step or the incident is closed
+                    await tx.mark_deadline_sent(deadline.id, at=now, late=False)
+                    continue
+                all_ok = await self._record(tx, plan, outcomes[deadline.id], now)
+                status = DeadlineStatus.SENT if all_ok else DeadlineStatus.FAILED
+                await tx.mark_deadline_sent(deadline.id, at=now, late=plan.late, status=status)
+
+    async def _send(self, message: Outbound) -> Delivery:
+        try:
+            return await self._notifier.deliver(message)
+        except Exception as exc:  # a Notifier should not raise; record it if one does
+            log.exception("could not deliver a reminder to %s", message.address.channel)
+            return Delivery.failed(message.address.channel.value, type(exc).__name__)
 
     async def _record(
-        self, tx: Transaction, deadline: Deadline, delivery: _Delivery, now: datetime
+        self, tx: Transaction, plan: _Planned, outcomes: list[Delivery], now: datetime
+    ) -> bool:
+        """One event per person with what happened; a retry row for each failure, or the
+        next person once the retries ran out. True when everyone got it."""
+        deadline, policy = plan.deadline, plan.org.reminders
+        all_ok = True
+        for target in plan.targets:
+            outcome = outcomes[target.message]
+            attempt = Attempt(
+                purpose=Purpose.of(deadline.kind),
+                recipient=target.recipient,
+                via=target.via,
+                outcome=outcome,
+                attempt=deadline.attempt,
+                attempts=policy.delivery_attempts,
+                step=deadline.step_id,
+                deadline=deadline.kind,
+                planned_at=deadline.due_at,
+                late=plan.late,
+                instead_of=plan.instead_of,
+            )
+            await self._event(tx, deadline, DeliveryEvent.ATTEMPTED, attempt.data(), now)
+            if outcome.ok:
+                continue
+            all_ok = False
+            if deadline.attempt < policy.delivery_attempts:
+                retry_at = now + retry_delay(deadline.attempt, policy.retry_after)
+                await tx.add_deadlines(
+                    deadline.incident_id,
+                    [
+                        NewDeadline(
+                            deadline.step_id,
+                            deadline.kind,
+                            retry_at,
+                            target.recipient.key,
+                            attempt=deadline.attempt + 1,
+                            instead_of=deadline.instead_of,
+                        )
+                    ],
+                )
+            else:
+                await self._redirect(tx, plan, target.recipient, outcome, now)
+        return all_ok
+
+    async def _redirect(
+        self, tx: Transaction, plan: _Planned, failed: Recipient, outcome: Delivery, now: datetime
     ) -> None:
-        kind = "escalation_sent" if deadline.kind is DeadlineKind.ESCALATE else "reminder_sent"
+        """Out of retries: the owner's message goes to the lead, the lead's to the managers;
+        a manager's has nobody after them."""
+        deadline, incident, org = plan.deadline, plan.incident, plan.org
+        manager_keys = {org.manager_key(m) for m in org.managers}
+        to: str | None = None
+        if failed.key in manager_keys:
+            to = None
+        elif failed.key != incident.lead:
+            to = LEAD
+        elif org.managers:
+            to = MANAGERS
+        data: dict[str, object] = {
+            "purpose": Purpose.of(deadline.kind).value,
+            "step": deadline.step_id,
+            "deadline": deadline.kind.value,
+            "recipient": failed.key,
+            "recipient_name": failed.name,
+            "attempts": deadline.attempt,
+            "error": outcome.error,
+        }
+        if to is None:
+            await self._event(tx, deadline, DeliveryEvent.ABANDONED, data, now)
+            return
+        names = await _names(tx, incident, org)
+        data["to"] = to
+        data["to_name"] = names.get(incident.lead, incident.lead) if to == LEAD else None
+        await tx.add_deadlines(
+            deadline.incident_id,
+            [NewDeadline(deadline.step_id, deadline.kind, now, to, instead_of=failed.key)],
+        )
+        await self._event(tx, deadline, DeliveryEvent.REDIRECTED, data, now)
+
+    @staticmethod
+    async def _event(
+        tx: Transaction,
+        deadline: Deadline,
+        kind: DeliveryEvent,
+        data: dict[str, object],
+        now: datetime,
+    ) -> None:
         await tx.append_event(
             incident_id=deadline.incident_id,
             at=now,
             actor=SYSTEM_ACTOR,
             actor_name="Noodrem",
-            kind=kind,
-            data={
-                "step": deadline.step_id,
-                "deadline": deadline.kind.value,
-                "planned_at": deadline.due_at.isoformat(),
-                "late": delivery.late,
-                "recipients": list(delivery.recipients),
-            },
+            kind=kind.value,
+            data=dict(data),
         )
 
-    async def _prepare(
-        self, tx: Transaction, deadline: Deadline, now: datetime
-    ) -> _Delivery | None:
+    async def _prepare(self, tx: Transaction, deadline: Deadline, now: datetime) -> _Planned | None:
         incident = await tx.get_incident(deadline.incident_id)
         step = await tx.get_step(deadline.incident_id, deadline.step_id)
         if incident is None or step is None or incident.status is not IncidentStatus.OPEN:
@@ -211,6 +314,7 @@ class Reminders:
         if step.status.is_closed:
             return None  # a reminder for a finished step must never arrive
         org = self._organisations.of_incident(incident)
+        names = await _names(tx, incident, org)
         late = now - deadline.due_at > LATE_AFTER
         reply = self._reply(
             incident,
@@ -219,29 +323,41 @@ class Reminders:
             org=org,
             now=now,
             late=late,
-            owner=await _owner_name(tx, incident, step),
+            owner=names.get(step.owner, incident.reporter_name),
         )
+        instead_of = None
+        if deadline.instead_of is not None:
+            instead_of = Recipient(
+                deadline.instead_of, names.get(deadline.instead_of, deadline.instead_of)
+            )
+            note = t("delivery_redirected", incident.lang, name=instead_of.name)
+            reply = _with_note(reply, note)
         origin = address_from_json(incident.conversation)
-        messages: list[Outbound] = []
-        recipients: list[str] = []
+        manager_keys = {org.manager_key(m): m.name for m in org.managers}
         if deadline.recipient == MANAGERS and org.managers:
-            unreachable = []
-            for manager in org.managers:
-                recipients.append(manager.name)
-                stored = await tx.get_address(org.manager_key(manager))
-                if stored is None:
-                    unreachable.append(manager.name)
-                else:
-                    messages.append(Outbound(address_from_json(stored), (reply,)))
-            if unreachable:
-                note = t("escalation_fallback", incident.lang, manager=", ".join(unreachable))
-                messages.append(Outbound(origin, (_with_note(reply, note),)))
+            people = [Recipient(key, name) for key, name in manager_keys.items()]
+        elif deadline.recipient in (MANAGERS, LEAD):
+            people = [Recipient(incident.lead, names.get(incident.lead, incident.lead))]
         else:
-            key = incident.lead if deadline.recipient in (MANAGERS, LEAD) else deadline.recipient
-            stored = await tx.get_address(key)
-            recipients.append(key)
-            messages.append(Outbound(address_from_json(stored) if stored else origin, (reply,)))
-        return _Delivery(deadline, tuple(messages), tuple(recipients), late)
+            key = deadline.recipient
+            people = [Recipient(key, names.get(key, key))]
+        messages: list[Outbound] = []
+        targets: list[_Target] = []
+        unreachable: list[Recipient] = []
+        for person in people:
+            stored = await tx.get_address(person.key)
+            if stored is None:
+                unreachable.append(person)
+                continue
+            messages.append(Outbound(address_from_json(stored), (reply,)))
+            targets.append(_Target(person, Via.DIRECT, len(messages) - 1))
+        if unreachable:
+            # Nowhere of their own: their copy goes to the incident's chat, saying for whom.
+            managers = [p.name for p in unreachable if p.key in manager_keys]
+            note = t("escalation_fallback", incident.lang, manager=", ".join(managers))
+            messages.append(Outbound(origin, (_with_note(reply, note) if managers else reply,)))
+            targets.extend(_Target(p, Via.INCIDENT_CHAT, len(messages) - 1) for p in unreachable)
+        return _Planned(deadline, incident, org, tuple(messages), tuple(targets), instead_of, late)
 
     def _reply(
         self,
@@ -257,16 +373,19 @@ class Reminders:
         lang = incident.lang
         title = self._playbooks[incident.playbook_id].step(step.step_id).title.get(lang)
         time = clock_time(step.due_at, tz=org.tz, now=now, lang=lang)
-        if deadline.kind is DeadlineKind.REMIND_BEFORE:
+        # A retry or a redirected copy goes out later than planned: count from now.
+        as_planned = deadline.attempt == 1 and deadline.instead_of is None
+        left = step.due_at - (deadline.due_at if as_planned else now)
+        if deadline.kind is DeadlineKind.REMIND_BEFORE and left > timedelta(0):
             text = t(
                 "reminder_before",
                 lang,
-                left=duration(step.due_at - deadline.due_at, lang),
+                left=duration(left, lang),
                 title=title,
                 incident_id=incident.id,
                 time=time,
             )
-        elif deadline.kind is DeadlineKind.DUE:
+        elif deadline.kind is not DeadlineKind.ESCALATE:  # due, or a reminder now overdue
             text = t("reminder_due", lang, title=title, incident_id=incident.id, time=time)
         else:
             text = t(
@@ -291,9 +410,11 @@ class Reminders:
         return Reply(kind=kind, text=text, incident_id=incident.id, late=late, buttons=buttons)
 
 
-async def _owner_name(tx: Transaction, incident: Incident, step: Step) -> str:
-    participants = await tx.get_participants(incident.id)
-    return next((p.name for p in participants if p.user_key == step.owner), incident.reporter_name)
+async def _names(tx: Transaction, incident: Incident, org: Organisation) -> dict[str, str]:
+    """Display names by key: the incident's participants and the organisation's managers."""
+    names = {org.manager_key(m): m.name for m in org.managers}
+    names.update((p.user_key, p.name) for p in await tx.get_participants(incident.id))
+    return names
 
 
 def _with_note(reply: Reply, note: str) -> Reply:

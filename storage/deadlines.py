@@ -30,6 +30,8 @@ _COLUMNS = (
     DeadlineRow.status,
     DeadlineRow.sent_at,
     DeadlineRow.late,
+    DeadlineRow.attempt,
+    DeadlineRow.instead_of,
 )
 
 
@@ -46,6 +48,8 @@ async def add(conn: AsyncConnection, *, incident_id: str, deadlines: Sequence[Ne
                     "recipient": d.recipient,
                     "status": _PENDING,
                     "late": False,
+                    "attempt": d.attempt,
+                    "instead_of": d.instead_of,
                 }
                 for d in deadlines
             ],
@@ -131,12 +135,20 @@ async def claim_due(
     return sorted(claimed, key=lambda d: (d.due_at, d.id))
 
 
-async def mark_sent(conn: AsyncConnection, *, deadline_id: int, at: datetime, late: bool) -> None:
-    """Record the send, whatever the row's state: the message did go out."""
+async def mark_sent(
+    conn: AsyncConnection,
+    *,
+    deadline_id: int,
+    at: datetime,
+    late: bool,
+    status: DeadlineStatus = DeadlineStatus.SENT,
+) -> None:
+    """Record the attempt, whatever the row's state: the message did go out (``SENT``) or
+    was refused for someone (``FAILED``; the retries are rows of their own)."""
     result = await conn.execute(
         update(DeadlineRow)
         .where(DeadlineRow.id == deadline_id)
-        .values(status=DeadlineStatus.SENT.value, sent_at=at, late=late, lease_until=None)
+        .values(status=status.value, sent_at=at, late=late, lease_until=None)
     )
     if result.rowcount != 1:
         raise StoreError(f"cannot mark deadline {deadline_id} sent: it does not exist")
@@ -174,4 +186,6 @@ def _deadline(row: AnyRow) -> Deadline:
         status=DeadlineStatus(row.status),
         sent_at=row.sent_at,
         late=row.late,
+        attempt=row.attempt,
+        instead_of=row.instead_of,
     )

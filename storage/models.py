@@ -221,6 +221,10 @@ class DeadlineRow(Base):
     lease_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     late: Mapped[bool] = mapped_column(Boolean)
+    # A failed delivery is retried as a new row: its attempt number, and (when the retries
+    # ran out and it went to the next person) whom it was meant for.
+    attempt: Mapped[int] = mapped_column(Integer, server_default="1")
+    instead_of: Mapped[str | None] = mapped_column(String)
 
 
 class OutboxRow(Base):

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.ports import (
     Conversation,
     Deadline,
+    DeadlineStatus,
     Event,
     Fact,
     Incident,
@@ -208,8 +209,17 @@ class SqlTransaction:
             self._conn, now=now, lease_until=lease_until, limit=limit
         )
 
-    async def mark_deadline_sent(self, deadline_id: int, *, at: datetime, late: bool) -> None:
-        await deadline_rows.mark_sent(self._conn, deadline_id=deadline_id, at=at, late=late)
+    async def mark_deadline_sent(
+        self,
+        deadline_id: int,
+        *,
+        at: datetime,
+        late: bool,
+        status: DeadlineStatus = DeadlineStatus.SENT,
+    ) -> None:
+        await deadline_rows.mark_sent(
+            self._conn, deadline_id=deadline_id, at=at, late=late, status=status
+        )
 
     async def next_deadline_at(self) -> datetime | None:
         return await deadline_rows.next_due_at(self._conn)

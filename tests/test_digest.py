@@ -64,6 +64,16 @@ async def test_digest_goes_to_managers_once_on_working_mornings(database_url: st
         assert "vandaag: Beoordeel of je het datalek meldt bij de AP" in said
         assert await bot.run_digests() == 0, "once a day"
         assert await jan.inbox() == [], "only managers get the digest"
+        async with bot.runtime.require_store().transaction() as tx:
+            told = [
+                (e.data["recipient_name"], e.data["outcome"], e.data["error"])
+                for e in await tx.get_events(incident)
+                if e.kind == "delivery_attempted" and e.data["purpose"] == "digest"
+            ]
+        assert told == [  # what happened to each manager's copy, on the incident's timeline
+            ("Mira Manager", "delivered", None),
+            ("Otto Offline", "no_address", "Noodrem: no chat known yet"),
+        ]
 
         await jan.say("stop")
         await jan.press("Ja, beëindigen")

@@ -276,8 +276,22 @@ async def test_default_policy_owner_reminders_then_lead_then_managers_capped(
     assert await bot.run_reminders() == 0, "each reminder is sent once"
 
     events = await events_of(bot, incident)
-    bank = [e for e in events if e.kind == "escalation_sent" and e.data["step"] == "call-bank"]
-    assert len(bank) == 1 + 4  # the lead once, the managers once plus three repeats
+    bank = [
+        e.data
+        for e in events
+        if e.kind == "delivery_attempted"
+        and e.data["purpose"] == "escalation"
+        and e.data["step"] == "call-bank"
+    ]
+    # The lead once, then both managers four times (once plus three repeats), each its own
+    # attempt: Mira in her chat, Otto's copy in the incident's chat.
+    assert [(d["recipient_name"], d["via"]) for d in bank[:3]] == [
+        ("Jan", "direct"),
+        ("Mira Manager", "direct"),
+        ("Otto Offline", "incident_chat"),
+    ]
+    assert len(bank) == 1 + 2 * 4
+    assert {(d["outcome"], d["attempt"], d["attempts"]) for d in bank} == {("delivered", 1, 3)}
     assert_chain_intact(events)
 
 

@@ -13,7 +13,7 @@ from typing import Protocol
 from aiohttp import web
 
 from bot.messages import Attachment, Channel, Inbound, Outbound, Reply
-from bot.ports import Clock, Store
+from bot.ports import Clock, Delivery, Store
 
 Handler = Callable[[Inbound], Awaitable[Sequence[Reply]]]
 """The engine as a channel sees it: one inbound in, replies out."""
@@ -28,8 +28,8 @@ class PlatformChannel(Protocol):
     def install(self, app: web.Application) -> None:
         """Add the platform's routes (and startup/cleanup hooks) to the app."""
 
-    async def deliver(self, message: Outbound) -> bool:
-        """Send a proactive message (reminder, escalation); False if it cannot."""
+    async def deliver(self, message: Outbound) -> Delivery:
+        """Send a proactive message (reminder, escalation); what happened to it."""
 
 
 PublishLink = Callable[[Attachment, str], Awaitable[str]]

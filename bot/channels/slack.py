@@ -46,11 +46,12 @@ from bot.channels.slack_web import Failed, SlackWeb
 from bot.channels.untrusted import Malformed, check, loads
 from bot.config import SettingsError
 from bot.messages import Channel, Outbound
-from bot.ports import Clock
+from bot.ports import Clock, Delivery
 
 log = logging.getLogger(__name__)
 
 ROUTE = "/slack/events"
+PLATFORM = "Slack"  # how a delivery outcome names this platform
 COMMAND = "/noodrem"
 SHORTCUT_CALLBACK_ID = "noodrem_report"
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -215,20 +216,21 @@ class SlackChannel:
         app.on_startup.append(self._start)
         app.on_cleanup.append(self._stop)
 
-    async def deliver(self, message: Outbound) -> bool:
+    async def deliver(self, message: Outbound) -> Delivery:
         """A reminder or escalation: to the person's DM (opened by user id when the address
-        names the person rather than a DM), else into the conversation of the address."""
+        names the person rather than a DM), else into the conversation of the address.
+        The outcome carries Slack's error code (``channel_not_found``), never a payload."""
         address = message.address
-        if address.channel is not Channel.SLACK:
-            return False
+        if address.channel is not Channel.SLACK or not address.conversation_id:
+            return Delivery.no_address(PLATFORM, "no Slack conversation")
         target: str | Failed = address.conversation_id
         if address.user_id and (
             is_dm(address.conversation_id) or address.conversation_id == address.user_id
         ):
             target = await self._web.open_dm(address.user_id)
         if isinstance(target, Failed):
-            return False
-        return await self._sender.send(
+            return Delivery.failed(PLATFORM, target.error)
+        failed = await self._sender.send(
             message.replies,
             team=address.tenant_id,
             channel=target,
@@ -236,6 +238,7 @@ class SlackChannel:
             locale=None,
             cards=Cards.UPDATE,
         )
+        return Delivery.delivered() if failed is None else Delivery.failed(PLATFORM, failed.error)
 
     async def _http(self, request: web.Request) -> web.Response:
         """Signature first, then shape, then Bolt: nothing unsigned reaches a parser, and

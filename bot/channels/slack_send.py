@@ -52,18 +52,18 @@ class Sender:
         locale: str | None,
         cards: Cards,
         response_url: str | None = None,
-    ) -> bool:
-        """Post (or update) every reply in order; False if any did not arrive.
+    ) -> Failed | None:
+        """Post (or update) every reply in order; the first refusal, or None if all arrived.
 
         ``user`` is the person the replies are for: a file among them goes to their direct
         messages unless ``channel`` already is one. ``response_url`` (from a slash command
         or a click) is the way to answer someone in a conversation the app cannot post in:
         the replies then arrive for them only.
         """
-        delivered = True
+        first: Failed | None = None
         for reply in replies:
             if reply.attachment is not None and not is_dm(channel):
-                arrived = await self._send_privately(
+                failed = await self._send_privately(
                     reply,
                     team=team,
                     channel=channel,
@@ -71,18 +71,17 @@ class Sender:
                     locale=locale,
                     response_url=response_url,
                 )
-                delivered = delivered and arrived
-                continue
-            arrived = await self._send_one(
-                reply,
-                team=team,
-                channel=channel,
-                locale=locale,
-                cards=cards,
-                response_url=response_url,
-            )
-            delivered = delivered and arrived
-        return delivered
+            else:
+                failed = await self._send_one(
+                    reply,
+                    team=team,
+                    channel=channel,
+                    locale=locale,
+                    cards=cards,
+                    response_url=response_url,
+                )
+            first = first or failed
+        return first
 
     async def _send_one(
         self,
@@ -93,7 +92,7 @@ class Sender:
         locale: str | None,
         cards: Cards,
         response_url: str | None,
-    ) -> bool:
+    ) -> Failed | None:
         blocks = reply_blocks(reply, locale=locale)
         text = fallback_text(reply)
         key = (
@@ -110,18 +109,18 @@ class Sender:
                 )
                 is None
             ):
-                return True
+                return None
             # Never posted here, or deleted, or too old to edit: post it anew below.
         posted = await self._web.post(channel, text=text, blocks=blocks)
         if isinstance(posted, Failed):
             if response_url and posted.error in UNREACHABLE:
-                return await self._web.respond(response_url, text=text, blocks=blocks) is None
-            return False
+                return await self._web.respond(response_url, text=text, blocks=blocks)
+            return posted
         if key is not None:
             await self._save_ref(key, {"channel": channel, "ts": posted})
         if reply.attachment is not None:
-            return await self._web.upload(channel, reply.attachment) is None
-        return True
+            return await self._web.upload(channel, reply.attachment)
+        return None
 
     async def _send_privately(
         self,
@@ -132,13 +131,13 @@ class Sender:
         user: str | None,
         locale: str | None,
         response_url: str | None,
-    ) -> bool:
+    ) -> Failed | None:
         """A file (the evidence: names, account numbers, amounts) is only for the people
         entitled to it, and a channel may hold others, guests from other companies even:
         the reply and its file go to the person's DM, the channel learns only where."""
         dm = await self._web.open_dm(user) if user else Failed("no_user")
         if isinstance(dm, Failed):
-            return False
+            return dm
         sent = await self._send_one(
             reply, team=team, channel=dm, locale=locale, cards=Cards.REPOST, response_url=None
         )
@@ -151,7 +150,7 @@ class Sender:
             cards=Cards.REPOST,
             response_url=response_url,
         )
-        return sent and noted
+        return sent or noted
 
     # A store failure here costs at most a card posted anew: never the replies themselves.
 

@@ -177,7 +177,13 @@ class SlackWeb:
         try:
             return await call
         except SlackApiError as exc:
-            error = str(exc.response.get("error") or "unknown_error")
+            # An HTTP error page (a 503 from a proxy) is no JSON: its data is a string.
+            data = exc.response.data
+            error = (
+                str(data.get("error") or "unknown_error")
+                if isinstance(data, dict)
+                else f"http_{exc.response.status_code}"
+            )
             log.warning("slack: %s failed: %s", method, error)
             return Failed(error)
         except (SlackRequestError, aiohttp.ClientError, TimeoutError, OSError) as exc:

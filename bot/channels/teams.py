@@ -40,11 +40,12 @@ from bot.channels.teams_settings import TeamsSettings, read_settings
 from bot.channels.untrusted import Malformed, loads
 from bot.messages import Attachment as File
 from bot.messages import Channel, Mention, Outbound, Reply, user_key
-from bot.ports import Clock
+from bot.ports import Clock, Delivery
 
 log = logging.getLogger(__name__)
 
 ROUTE = "/api/messages"
+PLATFORM = "Teams"  # how a delivery outcome names this platform
 _FAILED = "Noodrem could not handle this activity; see the server log."
 
 
@@ -104,18 +105,19 @@ class TeamsChannel:
     def install(self, app: web.Application) -> None:
         app.router.add_post(ROUTE, self._on_request)
 
-    async def deliver(self, message: Outbound) -> bool:
-        """A proactive message into a conversation someone had with the bot before."""
+    async def deliver(self, message: Outbound) -> Delivery:
+        """A proactive message into a conversation someone had with the bot before. A
+        refusal comes back with its HTTP status or network error, never its payload."""
         address = message.address
         if address.channel is not Channel.TEAMS or not address.reference:
-            return False
+            return Delivery.no_address(PLATFORM, "no conversation reference")
         try:
             reference = ConversationReference().deserialize(address.reference)
         except Exception:  # stored JSON that is not a reference: nothing to send to
             log.warning("Teams: a stored conversation reference could not be read")
-            return False
+            return Delivery.no_address(PLATFORM, "unreadable conversation reference")
         if not reference.service_url or reference.conversation is None:
-            return False
+            return Delivery.no_address(PLATFORM, "no conversation reference")
 
         async def send(context: TurnContext) -> None:
             context.activity.id = None  # a new message, not a reply to the continuation
@@ -127,8 +129,8 @@ class TeamsChannel:
             )
         except Exception as exc:
             log.error("Teams: a proactive message was not delivered (%s)", _describe(exc))
-            return False
-        return True
+            return Delivery.failed(PLATFORM, _describe(exc))
+        return Delivery.delivered()
 
     # Inbound ------------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ from bot.messages import (
     Reply,
     user_key,
 )
-from bot.ports import Clock, OutboxMessage
+from bot.ports import Clock, Delivery, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -161,17 +161,17 @@ class WebChat:
         app.router.add_get("/api/web/messages", self._get_messages)
         app.on_shutdown.append(self._on_shutdown)
 
-    async def deliver(self, message: Outbound) -> bool:
+    async def deliver(self, message: Outbound) -> Delivery:
         """Write a proactive message to the person's outbox; their page picks it up."""
         address = message.address
         if address.channel != Channel.WEB:
-            return False
+            return Delivery.no_address("Web", "not a web chat address")
         mailbox = user_key(
             Channel.WEB, address.tenant_id, address.user_id or address.conversation_id
         )
         at = self._clock.now()
         await self._append(mailbox, [reply_to_json(r, at=at) for r in message.replies], at=at)
-        return True
+        return Delivery.delivered()
 
     # Routes -------------------------------------------------------------------------------
 

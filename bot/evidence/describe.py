@@ -92,6 +92,9 @@ class Describer:
             "step_applicable": self._step_applicable,
             "reminder_sent": self._reminder_sent,
             "escalation_sent": self._escalation_sent,
+            "delivery_attempted": self._delivery_attempted,
+            "delivery_redirected": self._delivery_redirected,
+            "delivery_abandoned": self._delivery_abandoned,
             "incident_stopped": self._incident_stopped,
             "incident_closed": self._incident_closed,
             "incident_reopened": self._incident_reopened,
@@ -202,7 +205,7 @@ class Describer:
             title=self._title(data),
             to=self.recipients(data.get("recipients")),
         )
-        return text + self._late(data)
+        return text + self._late(data) + say("ev.not_recorded", self.lang)
 
     def _escalation_sent(self, data: dict[str, Any], event: Event) -> str:
         text = say(
@@ -211,7 +214,74 @@ class Describer:
             title=self._title(data),
             to=self.recipients(data.get("recipients")),
         )
-        return text + self._late(data)
+        return text + self._late(data) + say("ev.not_recorded", self.lang)
+
+    # Deliveries: what happened to each message, as the platform answered -------------
+    def what(self, data: dict[str, Any]) -> str:
+        """ "Herinnering bij de deadline", "Escalatie", "Ochtendoverzicht", ..."""
+        purpose = str(data.get("purpose") or "")
+        if purpose == "reminder":
+            purpose = "remind_before" if data.get("deadline") == "remind_before" else "due"
+        key = f"purpose.{purpose}"
+        return say(key, self.lang) if has(key) else purpose
+
+    def person(self, data: dict[str, Any], key: str) -> str:
+        if data.get(key) == MANAGERS:
+            return say("managers", self.lang)
+        name = data.get(f"{key}_name")
+        return str(name) if name else self.names.get(str(data.get(key)), str(data.get(key)))
+
+    def outcome(self, data: dict[str, Any]) -> str:
+        """ "afgeleverd", "aflevering mislukt (Slack: channel_not_found), poging 2 van 3"."""
+        status = str(data.get("outcome") or "")
+        key = f"outcome.{status}"
+        text = say(key, self.lang, error=data.get("error") or "?") if has(key) else status
+        attempts = data.get("attempts")
+        if isinstance(attempts, int) and attempts > 1:
+            text += say("outcome.attempt", self.lang, n=data.get("attempt"), of=attempts)
+        return text
+
+    def _about(self, data: dict[str, Any]) -> str:
+        return f" ({self._title(data)})" if data.get("step") else ""
+
+    def _delivery_attempted(self, data: dict[str, Any], event: Event) -> str:
+        to = self.person(data, "recipient")
+        if data.get("via") == "incident_chat":
+            to += say("via.incident_chat", self.lang)
+        if data.get("instead_of"):
+            to += say("delivery.instead_of", self.lang, name=self.person(data, "instead_of"))
+        text = say(
+            "ev.delivery_attempted",
+            self.lang,
+            what=self.what(data),
+            to=to,
+            about=self._about(data),
+            outcome=self.outcome(data),
+        )
+        return text + (self._late(data) if data.get("outcome") == "delivered" else "")
+
+    def _delivery_redirected(self, data: dict[str, Any], event: Event) -> str:
+        return say(
+            "ev.delivery_redirected",
+            self.lang,
+            what=self.what(data),
+            name=self.person(data, "recipient"),
+            about=self._about(data),
+            n=data.get("attempts", "?"),
+            error=data.get("error") or "?",
+            to=self.person(data, "to"),
+        )
+
+    def _delivery_abandoned(self, data: dict[str, Any], event: Event) -> str:
+        return say(
+            "ev.delivery_abandoned",
+            self.lang,
+            what=self.what(data),
+            name=self.person(data, "recipient"),
+            about=self._about(data),
+            n=data.get("attempts", "?"),
+            error=data.get("error") or "?",
+        )
 
     def _late(self, data: dict[str, Any]) -> str:
         if data.get("late") is not True or not isinstance(data.get("planned_at"), str):

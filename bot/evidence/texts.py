@@ -122,6 +122,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reason": ("Reden: {reason}", "Reason: {reason}"),
     "note.blocked": ("{time} lukt nu niet: {reason}", "{time} not possible now: {reason}"),
     "note.reminder": ("{time} herinnering verstuurd", "{time} reminder sent"),
+    "note.delivery": ("{time} {what} aan {to}: {outcome}", "{time} {what} to {to}: {outcome}"),
+    "note.redirected": (
+        "{time} {name} niet bereikt na {n} pogingen; naar {to}",
+        "{time} {name} not reached after {n} attempts; sent to {to}",
+    ),
+    "note.abandoned": (
+        "{time} {name} niet bereikt na {n} pogingen; niemand meer om het naar te sturen",
+        "{time} {name} not reached after {n} attempts; nobody left to send it to",
+    ),
     "note.escalation": ("{time} escalatie aan {to}", "{time} escalated to {to}"),
     "note.not_applicable": ("{time} niet van toepassing", "{time} not applicable"),
     "note.applicable": ("{time} weer van toepassing", "{time} applicable again"),
@@ -191,6 +200,37 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ev.escalation_sent": (
         "Escalatie verstuurd: {title}, aan {to}.",
         "Escalation sent: {title}, to {to}.",
+    ),
+    "ev.not_recorded": (
+        " (Of het aankwam is in deze versie niet vastgelegd.)",
+        " (Whether it arrived was not recorded by this version.)",
+    ),
+    "purpose.remind_before": ("Herinnering vóór de deadline", "Reminder before the deadline"),
+    "purpose.due": ("Herinnering bij de deadline", "Reminder at the deadline"),
+    "purpose.escalation": ("Escalatie", "Escalation"),
+    "purpose.digest": ("Ochtendoverzicht", "Morning digest"),
+    "purpose.card": ("Stapkaart", "Step card"),
+    "outcome.delivered": ("afgeleverd", "delivered"),
+    "outcome.failed": ("aflevering mislukt ({error})", "delivery failed ({error})"),
+    "outcome.no_address": ("geen adres bekend ({error})", "no address known ({error})"),
+    "outcome.attempt": (", poging {n} van {of}", ", attempt {n} of {of}"),
+    "via.incident_chat": (" (in de chat van het incident)", " (in the incident's chat)"),
+    "delivery.instead_of": (" (bedoeld voor {name})", " (meant for {name})"),
+    "ev.delivery_attempted": (
+        "{what} aan {to}{about}: {outcome}.",
+        "{what} to {to}{about}: {outcome}.",
+    ),
+    "ev.delivery_redirected": (
+        "{what} voor {name}{about} na {n} pogingen niet afgeleverd ({error}): "
+        "in plaats daarvan naar {to}.",
+        "{what} for {name}{about} not delivered after {n} attempts ({error}): "
+        "sent to {to} instead.",
+    ),
+    "ev.delivery_abandoned": (
+        "{what} voor {name}{about} na {n} pogingen niet afgeleverd ({error}); "
+        "er is niemand meer om het naar te sturen.",
+        "{what} for {name}{about} not delivered after {n} attempts ({error}); "
+        "nobody is left to send it to.",
     ),
     "ev.sent_late": (
         " Later verstuurd dan gepland ({planned}).",

@@ -191,6 +191,21 @@ class _Builder:
         elif kind == "escalation_sent":
             to = self.describe.recipients(data.get("recipients"))
             step.notes.append(say("note.escalation", lang, time=when, to=to))
+        elif kind == "delivery_attempted":
+            what = self.describe.what(data).lower()
+            to = self.describe.person(data, "recipient")
+            if data.get("via") == "incident_chat":
+                to += say("via.incident_chat", lang)
+            outcome = self.describe.outcome(data)
+            step.notes.append(
+                say("note.delivery", lang, time=when, what=what, to=to, outcome=outcome)
+            )
+        elif kind in ("delivery_redirected", "delivery_abandoned"):
+            name = self.describe.person(data, "recipient")
+            n = data.get("attempts", "?")
+            to = self.describe.person(data, "to")
+            key = "note.redirected" if kind == "delivery_redirected" else "note.abandoned"
+            step.notes.append(say(key, lang, time=when, name=name, n=n, to=to))
         elif kind == "step_assigned":
             name = str(data.get("to_name") or data.get("to") or "")
             step.notes.append(say("note.assigned", lang, time=when, name=name))

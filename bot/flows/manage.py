@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from bot import cards, reminders
 from bot.flows import steps
-from bot.flows.turn import Mode, Turn
+from bot.flows.turn import ForOther, Mode, Turn
 from bot.messages import (
     Action,
     ActionName,
@@ -123,7 +123,10 @@ async def _send_card(turn: Turn, incident: Incident, step: Step, key: str, name:
         ),
     )
     card = await steps.card_for(turn, incident, step, owner_name=name)
-    turn.outbound.append(Outbound(address, (intro, card)))
+    message = Outbound(address, (intro, card))
+    turn.outbound.append(
+        ForOther(incident.id, key, name, direct=stored is not None, message=message)
+    )
 
 
 async def take_lead(turn: Turn, incident_id: str | None) -> None:

@@ -29,6 +29,18 @@ from bot.ports import (
 SYSTEM_ACTOR = "noodrem"
 
 
+@dataclass(frozen=True, slots=True)
+class ForOther:
+    """A message for someone other than the person of the turn; its delivery is recorded
+    on the incident's timeline once it was tried."""
+
+    incident_id: str
+    recipient: str  # user key
+    recipient_name: str
+    direct: bool  # to their own chat; else to the incident's chat
+    message: Outbound
+
+
 class Mode(StrEnum):
     """What the next typed message means in this conversation."""
 
@@ -64,7 +76,7 @@ class Turn:
     lang: Lang
     replies: list[Reply] = field(default_factory=list)
     wake_times: list[datetime] = field(default_factory=list)
-    outbound: list[Outbound] = field(default_factory=list)
+    outbound: list[ForOther] = field(default_factory=list)
     """Messages for other people (an assigned step's card, what someone did), sent after
     the commit."""
 
@@ -123,9 +135,8 @@ class Turn:
         did. Collected now, sent after the commit; never to the person themself, nor to
         anyone who reads this very chat (a shared channel) and so sees the reply anyway.
         In the incident's language; someone Noodrem cannot reach yet is left out."""
-        keys = [incident.lead]
-        if everyone:
-            keys += [p.user_key for p in await self.tx.get_participants(incident.id)]
+        people = {p.user_key: p.name for p in await self.tx.get_participants(incident.id)}
+        keys = [incident.lead, *(people if everyone else ())]
         here = self.inbound.address
         lang = incident.lang
         text = t(key, lang, name=self.actor_name, incident_id=incident.id, **values)
@@ -140,7 +151,15 @@ class Turn:
             ):
                 continue
             reply = Reply(kind=ReplyKind.TEXT, text=text, incident_id=incident.id)
-            self.outbound.append(Outbound(address, (reply,)))
+            self.outbound.append(
+                ForOther(
+                    incident.id,
+                    person,
+                    people.get(person, ""),
+                    direct=True,
+                    message=Outbound(address, (reply,)),
+                )
+            )
 
     async def lock_incident(self, incident_id: str | None) -> Incident:
         """The open incident of this tenant, locked for writing, or a plain refusal."""

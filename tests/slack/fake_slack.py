@@ -48,6 +48,25 @@ class Message:
 
 
 @dataclass
+class Outage:
+    """Make calls fail: ``error`` is Slack's refusal (HTTP 200, ``ok: false``), ``status``
+    an HTTP error page, ``drop`` closes the connection without an answer. Only calls to
+    ``method`` (and ``channel``, when given); ``times`` calls, or all while it is set."""
+
+    method: str
+    channel: str | None = None
+    error: str | None = None
+    status: int | None = None
+    drop: bool = False
+    times: int | None = None
+
+    def matches(self, method: str, args: dict[str, Any]) -> bool:
+        if method != self.method or self.times == 0:
+            return False
+        return self.channel is None or str(args.get("channel")) == self.channel
+
+
+@dataclass
 class SlackUserRecord:
     name: str
     locale: str = "nl-NL"
@@ -57,6 +76,7 @@ class SlackUserRecord:
 class FakeSlack:
     users: dict[str, SlackUserRecord] = field(default_factory=dict)
     not_member: set[str] = field(default_factory=set)  # channels the bot may not post in
+    outages: list[Outage] = field(default_factory=list)
     socket_url: str | None = None
     calls: list[Call] = field(default_factory=list)
     messages: dict[tuple[str, str], Message] = field(default_factory=dict)
@@ -124,6 +144,19 @@ class FakeSlack:
         call = Call(method, args, asyncio.get_running_loop().time(), token)
         expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
         answer = getattr(self, "_" + method.replace(".", "_"), None)
+        outage = next((o for o in self.outages if o.matches(method, args)), None)
+        if outage is not None:
+            if outage.times is not None:
+                outage.times -= 1
+            call.result = {"outage": outage.error or outage.status or "dropped"}
+            self._record(call)
+            if outage.drop:
+                assert request.transport is not None
+                request.transport.close()  # the client sees the connection die
+                raise web.HTTPInternalServerError()  # never reaches the closed socket
+            if outage.status is not None:
+                return web.Response(status=outage.status, text="Service Unavailable")
+            return web.json_response({"ok": False, "error": outage.error})
         if token != expected:
             call.result = {"ok": False, "error": "invalid_auth"}
         elif answer is None:

@@ -48,11 +48,17 @@ async def test_reminders_and_escalations_arrive_as_direct_messages(
     assert "Otto Offline" in to_jan, "Otto never wrote to Noodrem: his copy goes to the incident"
     assert await bot.run_reminders() == 0, "each reminder is sent once"
     escalated = [
-        e
+        (e.data["recipient_name"], e.data["via"], e.data["outcome"])
         for e in await events_of(bot, incident)
-        if e.kind == "escalation_sent" and e.data["step"] == "call-bank"
+        if e.kind == "delivery_attempted"
+        and e.data["purpose"] == "escalation"
+        and e.data["step"] == "call-bank"
     ]
-    assert len(escalated) == 2  # the lead, then the managers
+    assert escalated == [  # the lead, then each manager
+        ("Jan Jansen", "direct", "delivered"),
+        ("Mira Manager", "direct", "delivered"),
+        ("Otto Offline", "incident_chat", "delivered"),
+    ]
 
 
 async def test_an_incident_opened_in_a_channel_is_reminded_in_the_reporters_dm(

@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection
 from bot import chain
 from bot.evidence.jsonexport import event_json
 from bot.evidence.verify import verify_document
-from bot.ports import IncidentStatus, StepStatus
+from bot.ports import LEAD, DeadlineStatus, IncidentStatus, NewDeadline, StepStatus
 from storage import SqlStore, StoreError, create_store, schema
 from storage.models import Base
 
@@ -269,6 +269,20 @@ def _fill_release_db(conn: Connection) -> list[dict[str, Any]]:
         },
     )
     conn.execute(
+        t["deadlines"].insert(),
+        {
+            "incident_id": "NR-OLD1",
+            "step_id": "call-bank",
+            "kind": "remind_before",
+            "due_at": _time(conn, T0 + timedelta(minutes=10)),
+            "recipient": "slack:T1:U1",
+            "status": "pending",
+            "lease_until": None,
+            "sent_at": None,
+            "late": False,
+        },
+    )
+    conn.execute(
         t["outbox"].insert(),
         {"mailbox": "web:T1:u1", "created_at": _time(conn, T0), "payload": {"text": "hoi"}},
     )
@@ -332,6 +346,44 @@ async def test_release_database_is_stamped_and_keeps_data_and_chain(database_url
     ]
     verdict = verify_document({"events": [event_json(e) for e in events]})
     assert verdict.intact, verdict.message
+
+
+async def test_r0002_release_deadlines_become_first_attempts_and_take_retries(
+    database_url: str,
+) -> None:
+    """r0002 (delivery attempts): a deadline from before it is a first attempt meant for
+    its own recipient; after it, a failed attempt's retry and redirect are stored."""
+    old = await create_store(database_url)
+    try:
+        await old.run_schema(_fill_release_db)
+    finally:
+        await old.close()
+    store = await create_store(database_url)
+    try:
+        await store.create_schema()
+        now = T0 + timedelta(minutes=10)
+        async with store.transaction() as tx:
+            [claimed] = await tx.claim_due_deadlines(now=now, lease_until=now, limit=10)
+            await tx.mark_deadline_sent(
+                claimed.id, at=now, late=False, status=DeadlineStatus.FAILED
+            )
+            await tx.add_deadlines(
+                "NR-OLD1",
+                [
+                    NewDeadline(claimed.step_id, claimed.kind, now, "slack:T1:U1", attempt=2),
+                    NewDeadline(claimed.step_id, claimed.kind, now, LEAD, instead_of="x:y"),
+                ],
+            )
+        async with store.transaction() as tx:
+            rows = await tx.get_deadlines("NR-OLD1")
+    finally:
+        await store.close()
+    assert (claimed.attempt, claimed.instead_of) == (1, None)
+    assert [(r.status, r.recipient, r.attempt, r.instead_of) for r in rows] == [
+        (DeadlineStatus.FAILED, "slack:T1:U1", 1, None),
+        (DeadlineStatus.PENDING, "slack:T1:U1", 2, None),
+        (DeadlineStatus.PENDING, LEAD, 1, "x:y"),
+    ]
 
 
 async def test_release_database_keeps_counting_ids_after_stamp(database_url: str) -> None:

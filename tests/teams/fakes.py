@@ -69,6 +69,9 @@ class FakeConnector:
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # latest version by id
     members: dict[str, dict[str, Any]] = field(default_factory=dict)  # Teams id -> account
     uploads: list[Upload] = field(default_factory=list)
+    failing: dict[str, int] = field(default_factory=dict)
+    """Conversation id → HTTP status its sends get (an outage, a removed bot) while set."""
+    refused: list[Sent] = field(default_factory=list)  # sends answered with an error
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
 
@@ -104,6 +107,11 @@ class FakeConnector:
 
     async def _send(self, request: web.Request) -> web.Response:
         body = await request.json()
+        status = self.failing.get(request.match_info["conversation"])
+        if status is not None:
+            self.refused.append(Sent("send", request.match_info["conversation"], "", body))
+            error = {"code": "ServiceError" if status >= 500 else "BotNotInConversationRoster"}
+            return web.json_response({"error": {**error, "message": "refused"}}, status=status)
         activity_id = f"1700000{next(self._ids):06d}"
         kind = "reply" if "activity" in request.match_info else "send"
         self.calls.append(Sent(kind, request.match_info["conversation"], activity_id, body))

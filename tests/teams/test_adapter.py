@@ -26,6 +26,7 @@ from bot.messages import (
     Reply,
     ReplyKind,
 )
+from bot.ports import DeliveryStatus
 from storage import SqlStore
 from tests.teams.fakes import (
     START,
@@ -198,7 +199,8 @@ async def test_malformed_requests_are_refused_plainly(
 async def test_deliver_says_when_it_cannot_send(adapter: Adapter, jan: TeamsUser) -> None:
     reply = (Reply(kind=ReplyKind.REMINDER, text="⏰ Nog 5 min"),)
     bare = Address(channel=Channel.TEAMS, tenant_id="t", conversation_id="c", user_id="u")
-    assert await adapter.channel.deliver(Outbound(bare, reply)) is False
+    no_reference = await adapter.channel.deliver(Outbound(bare, reply))
+    assert no_reference.status is DeliveryStatus.NO_ADDRESS
     reference = {**jan.activity(), "serviceUrl": f"{adapter.url}/"}  # answers 404 to /v3/…
     refused = Address(
         channel=Channel.TEAMS,
@@ -212,6 +214,10 @@ async def test_deliver_says_when_it_cannot_send(adapter: Adapter, jan: TeamsUser
             "serviceUrl": reference["serviceUrl"],
         },
     )
-    assert await adapter.channel.deliver(Outbound(refused, reply)) is False
+    answer = await adapter.channel.deliver(Outbound(refused, reply))
+    assert answer.status is DeliveryStatus.FAILED
+    # A 404 page is no JSON: the SDK can only say it could not read the answer.
+    assert answer.error == "Teams: DeserializationError"
     web_address = Address(channel=Channel.WEB, tenant_id="t", conversation_id="c")
-    assert await adapter.channel.deliver(Outbound(web_address, reply)) is False
+    elsewhere = await adapter.channel.deliver(Outbound(web_address, reply))
+    assert elsewhere.status is DeliveryStatus.NO_ADDRESS

@@ -14,6 +14,7 @@ from yarl import URL
 
 from bot.channels.web import HANDLER_FAILED
 from bot.messages import Action, ActionName, Address, Channel, Outbound, Reply, ReplyKind, user_key
+from bot.ports import DeliveryStatus
 from tests.web.conftest import CONFIRM, DONE, TENANT, ChatServer, StartChat
 
 
@@ -235,7 +236,7 @@ async def test_long_poll_wakes_when_deliver_writes(server: ChatServer) -> None:
     status, polled = await poll
     elapsed = time.monotonic() - started
 
-    assert delivered is True
+    assert delivered.ok
     assert status == 200
     assert elapsed < 2.0, f"long poll took {elapsed:.2f}s, should wake on deliver()"
     [message] = polled["messages"]
@@ -300,7 +301,8 @@ async def test_deliver_to_another_channel_is_refused(server: ChatServer) -> None
     address = Address(Channel.SLACK, TENANT, conversation_id="C1", user_id="U1")
     reply = Reply(kind=ReplyKind.TEXT, text="x")
 
-    assert await server.chat.deliver(Outbound(address=address, replies=(reply,))) is False
+    refused = await server.chat.deliver(Outbound(address=address, replies=(reply,)))
+    assert refused.status is DeliveryStatus.NO_ADDRESS
 
 
 async def test_page_and_static_files_are_served(server: ChatServer) -> None:

@@ -1,0 +1,92 @@
+"""What the timeline says about a proactive message: one event per attempt per recipient.
+
+A reminder, an escalation, the morning digest or a step card sent to someone else is
+recorded after it was tried, with the platform's answer (``bot.ports.Delivery``): the
+evidence says "delivered" only when the platform took the message. When the retries of a
+reminder run out it goes to the next person (``DELIVERY_REDIRECTED``), or, with nobody
+left, that is recorded too (``DELIVERY_ABANDONED``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from bot.ports import DeadlineKind, Delivery
+
+
+class DeliveryEvent(StrEnum):
+    ATTEMPTED = "delivery_attempted"
+    REDIRECTED = "delivery_redirected"
+    ABANDONED = "delivery_abandoned"
+
+
+class Purpose(StrEnum):
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    DIGEST = "digest"
+    CARD = "card"  # a step card (and its note) for the person it was assigned to
+
+    @classmethod
+    def of(cls, kind: DeadlineKind) -> Purpose:
+        return cls.ESCALATION if kind is DeadlineKind.ESCALATE else cls.REMINDER
+
+
+class Via(StrEnum):
+    """Where the message for a person went."""
+
+    DIRECT = "direct"  # their own chat (a DM, a personal chat, their web chat)
+    INCIDENT_CHAT = "incident_chat"  # the incident's chat: Noodrem knows no chat of theirs
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    key: str  # a user key or a manager key
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One try to reach one person; ``data()`` is the event's payload."""
+
+    purpose: Purpose
+    recipient: Recipient
+    via: Via
+    outcome: Delivery
+    attempt: int = 1
+    attempts: int = 1  # the limit: "attempt 2 of 3"
+    step: str | None = None
+    deadline: DeadlineKind | None = None
+    planned_at: datetime | None = None
+    late: bool = False
+    instead_of: Recipient | None = None
+
+    def data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "purpose": self.purpose.value,
+            "recipient": self.recipient.key,
+            "recipient_name": self.recipient.name,
+            "via": self.via.value,
+            "attempt": self.attempt,
+            "attempts": self.attempts,
+            "outcome": self.outcome.status.value,
+            "error": self.outcome.error,
+        }
+        if self.step is not None:
+            data["step"] = self.step
+        if self.deadline is not None:
+            data["deadline"] = self.deadline.value
+        if self.planned_at is not None:
+            data["planned_at"] = self.planned_at.isoformat()
+            data["late"] = self.late
+        if self.instead_of is not None:
+            data["instead_of"] = self.instead_of.key
+            data["instead_of_name"] = self.instead_of.name
+        return data
+
+
+def retry_delay(after_attempt: int, backoff: tuple[timedelta, ...]) -> timedelta:
+    """The wait after attempt ``after_attempt`` (1-based); the last step repeats."""
+    return backoff[min(after_attempt, len(backoff)) - 1]
