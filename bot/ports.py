@@ -279,6 +279,10 @@ class Transaction(Protocol):
 class Store(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
 
+    def snapshot(self) -> AbstractAsyncContextManager[Transaction]:
+        """Read only, a consistent view, no write lock (reading a long timeline)."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> datetime:

@@ -58,6 +58,13 @@ class SqlStore:
         async with self._database.unit_of_work() as conn:
             yield SqlTransaction(conn)
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[SqlTransaction]:
+        """A read-only unit of work on a consistent snapshot that takes no write lock: for
+        reading much (a whole timeline) while others write. Writing in it fails."""
+        async with self._database.unit_of_work(read_only=True) as conn:
+            yield SqlTransaction(conn)
+
     async def create_schema(self) -> None:
         """Create the schema or upgrade it to the newest migration (idempotent; safe with
         replicas starting at once; a store made before migrations is stamped, not re-made)."""
