@@ -118,11 +118,27 @@ class SqlTransaction:
     async def update_incident(self, incident: Incident) -> None:
         await incidents.update_incident(self._conn, incident=incident)
 
-    async def open_incidents_for(self, *, tenant_id: str, user_key: str) -> list[Incident]:
-        return await incidents.open_for(self._conn, tenant_id=tenant_id, user_key=user_key)
+    async def open_incidents_for(
+        self, *, tenant_id: str, user_key: str, limit: int | None = None, offset: int = 0
+    ) -> list[Incident]:
+        return await incidents.open_for(
+            self._conn, tenant_id=tenant_id, user_key=user_key, limit=limit, offset=offset
+        )
 
-    async def open_incidents(self, *, tenant_id: str | None = None) -> list[Incident]:
-        return await incidents.open_all(self._conn, tenant_id=tenant_id)
+    async def open_incidents(
+        self, *, tenant_id: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[Incident]:
+        return await incidents.open_all(self._conn, tenant_id=tenant_id, limit=limit, offset=offset)
+
+    async def open_incidents_here(
+        self, *, tenant_id: str, channel: str, conversation_id: str
+    ) -> list[Incident]:
+        return await incidents.open_here(
+            self._conn, tenant_id=tenant_id, channel=channel, conversation_id=conversation_id
+        )
+
+    async def count_open_incidents(self, *, tenant_id: str, user_key: str | None = None) -> int:
+        return await incidents.count_open(self._conn, tenant_id=tenant_id, user_key=user_key)
 
     # Facts ---------------------------------------------------------------------------------
     async def set_fact(self, fact: Fact) -> None:
@@ -176,6 +192,9 @@ class SqlTransaction:
 
     async def get_events(self, incident_id: str) -> list[Event]:
         return await events.get_all(self._conn, incident_id=incident_id)
+
+    async def latest_events(self, incident_id: str, *, limit: int) -> list[Event]:
+        return await events.get_latest(self._conn, incident_id=incident_id, limit=limit)
 
     # Deadlines -----------------------------------------------------------------------------
     async def add_deadlines(self, incident_id: str, deadlines: Sequence[NewDeadline]) -> None:

@@ -219,12 +219,11 @@ async def choose(turn: Turn, command: str) -> Incident | None:
     in this very chat (a channel); asks with buttons when there are several."""
     inbound = turn.inbound
     mine = await turn.tx.open_incidents_for(tenant_id=inbound.tenant_id, user_key=turn.actor)
-    here = [
-        i
-        for i in await turn.tx.open_incidents(tenant_id=inbound.tenant_id)
-        if i.conversation.get("channel") == inbound.channel.value
-        and i.conversation.get("conversation_id") == inbound.conversation_id
-    ]
+    here = await turn.tx.open_incidents_here(
+        tenant_id=inbound.tenant_id,
+        channel=inbound.channel.value,
+        conversation_id=inbound.conversation_id,
+    )
     incidents = mine + [i for i in here if i.id not in {m.id for m in mine}]
     if not incidents:
         turn.say_text("no_incident")

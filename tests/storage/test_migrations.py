@@ -334,6 +334,30 @@ async def test_release_database_is_stamped_and_keeps_data_and_chain(database_url
     assert verdict.intact, verdict.message
 
 
+async def test_upgrade_fills_the_origin_of_existing_incidents(database_url: str) -> None:
+    """r0002: an incident made before it is found by the chat it was opened in."""
+    old = await create_store(database_url)
+    try:
+        await old.run_schema(_fill_release_db)
+    finally:
+        await old.close()
+    store = await create_store(database_url)
+    try:
+        await store.create_schema()
+        async with store.transaction() as tx:
+            here = await tx.open_incidents_here(
+                tenant_id="T1", channel="slack", conversation_id="C1"
+            )
+            elsewhere = await tx.open_incidents_here(
+                tenant_id="T1", channel="slack", conversation_id="C2"
+            )
+            count = await tx.count_open_incidents(tenant_id="T1")
+    finally:
+        await store.close()
+    assert [i.id for i in here] == ["NR-OLD1"]
+    assert elsewhere == [] and count == 1
+
+
 async def test_release_database_keeps_counting_ids_after_stamp(database_url: str) -> None:
     """Stamped, not re-created: a new outbox message gets the next id, not 1 again."""
     old = await create_store(database_url)
