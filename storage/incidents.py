@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.ports import Fact, FactStatus, Incident, IncidentStatus, Participant
 from storage.errors import StoreError
 from storage.models import FactRow, IncidentRow, ParticipantRow
-from storage.sql import AnyRow, insert
+from storage.sql import AnyRow, insert, unindexed
 
 _INCIDENT = IncidentRow.__table__
 
@@ -52,8 +52,16 @@ async def open_for(
 ) -> list[Incident]:
     """Open incidents of the tenant this person takes part in, newest first; a page of
     them with ``limit``/``offset``."""
-    stmt = _open(tenant_id).join(ParticipantRow, ParticipantRow.incident_id == IncidentRow.id)
-    stmt = stmt.where(ParticipantRow.user_key == user_key)
+    stmt = (
+        select(_INCIDENT)
+        .join(ParticipantRow, ParticipantRow.incident_id == IncidentRow.id)
+        .where(
+            ParticipantRow.user_key == user_key,
+            unindexed(IncidentRow.status) == IncidentStatus.OPEN.value,
+            unindexed(IncidentRow.tenant_id) == tenant_id,
+        )
+        .order_by(IncidentRow.reported_at.desc(), IncidentRow.id)
+    )
     return [_incident(row) for row in await conn.execute(_page(stmt, limit, offset))]
 
 
@@ -68,22 +76,31 @@ async def open_here(
     conn: AsyncConnection, *, tenant_id: str, channel: str, conversation_id: str
 ) -> list[Incident]:
     """Open incidents of the tenant opened in this conversation, newest first (indexed)."""
-    stmt = _open(tenant_id).where(
-        IncidentRow.origin_channel == channel, IncidentRow.origin_conversation == conversation_id
+    stmt = (
+        select(_INCIDENT)
+        .where(
+            IncidentRow.origin_channel == channel,
+            IncidentRow.origin_conversation == conversation_id,
+            IncidentRow.tenant_id == tenant_id,
+            unindexed(IncidentRow.status) == IncidentStatus.OPEN.value,
+        )
+        .order_by(IncidentRow.reported_at.desc(), IncidentRow.id)
     )
     return [_incident(row) for row in await conn.execute(stmt)]
 
 
 async def count_open(conn: AsyncConnection, *, tenant_id: str, user_key: str | None) -> int:
     """How many open incidents the tenant has (that this person takes part in)."""
-    stmt = (
-        select(func.count())
-        .select_from(IncidentRow)
-        .where(IncidentRow.status == IncidentStatus.OPEN.value, IncidentRow.tenant_id == tenant_id)
-    )
-    if user_key is not None:
+    stmt = select(func.count()).select_from(IncidentRow)
+    if user_key is None:
+        stmt = stmt.where(
+            IncidentRow.status == IncidentStatus.OPEN.value, IncidentRow.tenant_id == tenant_id
+        )
+    else:  # from the person's few participations, not the tenant's many open incidents
         stmt = stmt.join(ParticipantRow, ParticipantRow.incident_id == IncidentRow.id).where(
-            ParticipantRow.user_key == user_key
+            ParticipantRow.user_key == user_key,
+            unindexed(IncidentRow.status) == IncidentStatus.OPEN.value,
+            unindexed(IncidentRow.tenant_id) == tenant_id,
         )
     return int((await conn.execute(stmt)).scalar_one())
 

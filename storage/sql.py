@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from typing import Any, TypeAlias
 
-from sqlalchemy import Row
+from sqlalchemy import ColumnElement, Row
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 """A result row of any shape; the modules read its columns by name."""
@@ -22,3 +26,26 @@ def insert(conn: AsyncConnection, model: Any) -> postgresql.Insert | sqlite.Inse
     if conn.dialect.name == "postgresql":
         return postgresql.insert(model)
     return sqlite.insert(model)
+
+
+class unindexed(FunctionElement[Any]):
+    """A column the SQLite planner must not pick an index for (``+column``; as is on
+    PostgreSQL, whose planner has statistics). Without statistics SQLite prefers the
+    (status, tenant_id, reported_at) index for every "open incidents of the tenant" query,
+    even where another index finds the few rows wanted: that reads every open incident."""
+
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any] | QueryableAttribute[Any]) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _as_is(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(unindexed, "sqlite")
+def _unary_plus(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return "+" + str(compiler.process(element.clauses, **kw))
