@@ -11,7 +11,7 @@ Runs the real engine on a fresh database (SQLite by default) and times, median o
 The baseline is the small case measured in the same run; the ratio is large / small
 (the target is a ratio near 1: the cost does not grow).
 
-    python bench/scale.py [--database-url URL] [--large 10000] [--repeat 15]
+    python bench/scale.py [--database-url URL] [--large 10000] [--repeat 30]
 
 ``--database-url`` must name an empty database (PostgreSQL: a scratch one).
 """
@@ -167,7 +167,7 @@ async def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--small", type=int, default=10)
     parser.add_argument("--large", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite+aiosqlite:///{tmp}/scale.db"

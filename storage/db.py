@@ -244,6 +244,7 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
     engine = _create(url)
     event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+    event.listen(engine.sync_engine.pool, "checkin", _sqlite_on_checkin)
     return engine
 
 
@@ -291,8 +292,18 @@ _SQLITE_SNAPSHOT = "noodrem_snapshot"
 def _sqlite_on_begin(conn: Connection) -> None:
     # A snapshot only reads, so it cannot deadlock on a lock upgrade; WAL gives it a
     # consistent view while writers go on.
-    read_only = conn.get_execution_options().get(_SQLITE_SNAPSHOT, False)
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    if conn.get_execution_options().get(_SQLITE_SNAPSHOT, False):
+        conn.exec_driver_sql("PRAGMA query_only=1")  # a write in it fails, as on PostgreSQL
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_on_checkin(dbapi_connection: Any, _record: Any) -> None:
+    # The pool hands the connection to a writer next: undo a snapshot's query_only.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=0")
+    cursor.close()
 
 
 def _reason(exc: BaseException, url: URL | None) -> str:
