@@ -17,14 +17,14 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
 
-from bot.channels import slack, teams, teams_package
-from bot.channels.base import ChannelFactory
+from bot.channels import slack_settings, teams_package, teams_settings
+from bot.channels.base import ChannelFactory, Handler, PlatformChannel, PublishLink, StoreGetter
 from bot.channels.downloads import Downloads
 from bot.channels.web import WebChat
 from bot.clock import SystemClock
@@ -64,6 +64,26 @@ class Runtime:
     digests: Digests | None = None
     downloads: Downloads | None = None
     wakeups: Wakeups | None = None
+    training: asyncio.Task[None] | None = None
+    """The recognizer's training, off the event loop once the server is up (seconds of
+    scikit-learn): until it is done, free text is matched by triggers only."""
+
+    async def train_recognizer(self) -> None:
+        try:
+            recognizer = await asyncio.to_thread(
+                trained_recognizer, self.settings.playbooks_dir, self.playbooks
+            )
+        except Exception:
+            log.exception("could not train the recognizer: free text is matched by triggers only")
+            return
+        if recognizer is not None and self.engine is not None:
+            # The engine is frozen: the next message picks up the one with the recognizer.
+            self.engine = replace(self.engine, recognizer=recognizer)
+
+    async def recognizer_ready(self) -> None:
+        """Wait until the recognizer is trained (or training failed); tests use this."""
+        if self.training is not None:
+            await asyncio.shield(self.training)
 
     async def tick(self) -> None:
         """What the scheduler runs when it wakes: due reminders, then due digests."""
@@ -90,8 +110,48 @@ class Runtime:
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
+
+
+# A platform's SDK costs seconds to import: its module is imported only once its settings
+# say it is configured (a wrong setting still stops the start, from the settings module).
+def _slack(
+    env: dict[str, str],
+    *,
+    handler: Handler,
+    store: StoreGetter,
+    clock: Clock,
+    host: str,
+    publish_link: PublishLink | None = None,
+) -> PlatformChannel | None:
+    if slack_settings.read_settings(env) is None:
+        return None
+    from bot.channels import slack
+
+    return slack.from_settings(
+        env, handler=handler, store=store, clock=clock, host=host, publish_link=publish_link
+    )
+
+
+def _teams(
+    env: dict[str, str],
+    *,
+    handler: Handler,
+    store: StoreGetter,
+    clock: Clock,
+    host: str,
+    publish_link: PublishLink | None = None,
+) -> PlatformChannel | None:
+    if teams_settings.read_settings(env, host=host) is None:
+        return None
+    from bot.channels import teams
+
+    return teams.from_settings(
+        env, handler=handler, store=store, clock=clock, host=host, publish_link=publish_link
+    )
+
+
 # Each returns None unless its platform is configured in the environment.
-PLATFORMS: tuple[ChannelFactory, ...] = (slack.from_settings, teams.from_settings)
+PLATFORMS: tuple[ChannelFactory, ...] = (_slack, _teams)
 
 
 def trained_recognizer(directory: Path, playbooks: Mapping[str, Playbook]) -> Recognizer | None:
@@ -222,14 +282,16 @@ def build_app(
             organisations=organisations,
             wake=runtime.wakeups.wake_at,
             notifier=runtime.router,
-            recognizer=trained_recognizer(settings.playbooks_dir, playbooks),
         )
+        runtime.training = asyncio.create_task(runtime.train_recognizer())
         if start_scheduler:
             runtime.wakeups.start()
 
     async def stop(app: web.Application) -> None:
         if runtime.wakeups is not None:
             runtime.wakeups.stop()
+        if runtime.training is not None:
+            runtime.training.cancel()  # the thread runs out on its own; nothing waits for it
         if runtime.store is not None:
             await runtime.store.close()
 

@@ -111,6 +111,8 @@ class Engine:
             except FlowError as refusal:
                 turn.say(refusal.reply)
             await tx.save_conversation(turn.conversation)
+        for work in turn.after_commit:
+            await work(self.store, self.clock.now())
         for when in turn.wake_times:
             self.wake(when)
         await self._send_outbound(turn)

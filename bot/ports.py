@@ -244,10 +244,25 @@ class Transaction(Protocol):
         """``lock`` serialises writers to one incident (SELECT ... FOR UPDATE)."""
 
     async def update_incident(self, incident: Incident) -> None: ...
-    async def open_incidents_for(self, *, tenant_id: str, user_key: str) -> list[Incident]:
-        """Open incidents of a tenant that this person takes part in."""
+    async def open_incidents_for(
+        self, *, tenant_id: str, user_key: str, limit: int | None = None, offset: int = 0
+    ) -> list[Incident]:
+        """Open incidents of a tenant that this person takes part in, newest first; one
+        page of them with ``limit``/``offset``."""
 
-    async def open_incidents(self, *, tenant_id: str | None = None) -> list[Incident]: ...
+    async def open_incidents(
+        self, *, tenant_id: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[Incident]:
+        """Open incidents (of a tenant), newest first; one page with ``limit``/``offset``."""
+
+    async def open_incidents_here(
+        self, *, tenant_id: str, channel: str, conversation_id: str
+    ) -> list[Incident]:
+        """Open incidents of a tenant opened in this conversation, newest first."""
+
+    async def count_open_incidents(self, *, tenant_id: str, user_key: str | None = None) -> int:
+        """How many open incidents a tenant has (that this person takes part in)."""
+
     async def closed_incidents(
         self, *, tenant_id: str, user_key: str | None = None
     ) -> list[Incident]:
@@ -286,6 +301,8 @@ class Transaction(Protocol):
         """Append to the hash chain; the caller must hold the incident lock."""
 
     async def get_events(self, incident_id: str) -> list[Event]: ...
+    async def latest_events(self, incident_id: str, *, limit: int) -> list[Event]:
+        """The last ``limit`` events in order; the last one's ``seq`` is how many there are."""
 
     # Deadlines -----------------------------------------------------------------------------
     async def add_deadlines(self, incident_id: str, deadlines: Sequence[NewDeadline]) -> None: ...
@@ -339,6 +356,10 @@ class Transaction(Protocol):
 
 class Store(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+
+    def snapshot(self) -> AbstractAsyncContextManager[Transaction]:
+        """Read only, a consistent view, no write lock (reading a long timeline)."""
+        ...
 
 
 class Clock(Protocol):

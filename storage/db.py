@@ -9,7 +9,8 @@ SQLite is set up so concurrent writers queue instead of failing: WAL (readers do
 the writer), foreign keys on, a busy timeout, and every transaction opened with ``BEGIN
 IMMEDIATE`` (the SQLAlchemy recipe: switch off the driver's own ``BEGIN`` and emit ours).
 With the driver's deferred ``BEGIN``, two transactions that both read and then write
-deadlock on the lock upgrade and one fails with "database is locked".
+deadlock on the lock upgrade and one fails with "database is locked". A read-only unit of
+work (``SqlStore.snapshot``) begins deferred and never writes, so it takes no write lock.
 
 The schema is Alembic's (``storage.schema``): ``create_schema`` upgrades to the newest
 revision in one transaction that holds a lock first, so replicas starting at once take
@@ -127,20 +128,32 @@ class Database:
                 await engine.dispose()
 
     @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[AsyncConnection]:
+    async def unit_of_work(self, *, read_only: bool = False) -> AsyncIterator[AsyncConnection]:
         """A connection in a transaction: commit if the block succeeds, else roll back.
+
+        ``read_only``: a consistent snapshot that takes no write lock (SQLite: a deferred
+        ``BEGIN`` in WAL mode; PostgreSQL: ``REPEATABLE READ READ ONLY``), for reading a
+        long timeline while others write.
 
         Database errors leave as ``StoreError`` (the original stays as ``__cause__`` for
         the log); any other exception from the block is re-raised unchanged.
         """
-        async with self._transaction(self._engine) as conn:
+        async with self._transaction(self._engine, read_only=read_only) as conn:
             yield conn
 
     @asynccontextmanager
-    async def _transaction(self, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async def _transaction(
+        self, engine: AsyncEngine, *, read_only: bool = False
+    ) -> AsyncIterator[AsyncConnection]:
         conn = engine.connect()
         try:
             await conn.start()
+            if read_only and conn.dialect.name == "postgresql":
+                await conn.execution_options(
+                    isolation_level="REPEATABLE READ", postgresql_readonly=True
+                )
+            elif read_only:
+                await conn.execution_options(**{_SQLITE_SNAPSHOT: True})
         # asyncpg raises OSError when refused, TypeError for an unknown URL query option.
         except (SQLAlchemyError, OSError, TypeError, ValueError) as exc:
             raise StoreError(
@@ -231,6 +244,7 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
     engine = _create(url)
     event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+    event.listen(engine.sync_engine.pool, "checkin", _sqlite_on_checkin)
     return engine
 
 
@@ -271,8 +285,25 @@ def _sqlite_on_connect_for_migration(dbapi_connection: Any, _record: Any) -> Non
     cursor.close()
 
 
+_SQLITE_SNAPSHOT = "noodrem_snapshot"
+"""Execution option of a read-only unit of work on SQLite: begin deferred, not IMMEDIATE."""
+
+
 def _sqlite_on_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A snapshot only reads, so it cannot deadlock on a lock upgrade; WAL gives it a
+    # consistent view while writers go on.
+    if conn.get_execution_options().get(_SQLITE_SNAPSHOT, False):
+        conn.exec_driver_sql("PRAGMA query_only=1")  # a write in it fails, as on PostgreSQL
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_on_checkin(dbapi_connection: Any, _record: Any) -> None:
+    # The pool hands the connection to a writer next: undo a snapshot's query_only.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=0")
+    cursor.close()
 
 
 def _reason(exc: BaseException, url: URL | None) -> str:

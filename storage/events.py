@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import chain
@@ -65,6 +65,23 @@ async def get_all(conn: AsyncConnection, *, incident_id: str) -> list[Event]:
     stmt = (
         select(EventRow.__table__).where(EventRow.incident_id == incident_id).order_by(EventRow.seq)
     )
+    return await _events(conn, stmt)
+
+
+async def get_latest(conn: AsyncConnection, *, incident_id: str, limit: int) -> list[Event]:
+    """The last ``limit`` events, in order; read backwards on the primary key, so the cost
+    does not grow with the timeline. Sequence numbers run from 1 without gaps, so the last
+    one's ``seq`` is how many there are."""
+    latest = (
+        select(EventRow.__table__)
+        .where(EventRow.incident_id == incident_id)
+        .order_by(EventRow.seq.desc())
+        .limit(limit)
+    )
+    return list(reversed(await _events(conn, latest)))
+
+
+async def _events(conn: AsyncConnection, stmt: Select[Any]) -> list[Event]:
     return [
         Event(
             incident_id=row.incident_id,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ports import Fact, FactStatus, Incident, IncidentStatus, Participant
 from storage.errors import StoreError
 from storage.models import FactRow, IncidentRow, ParticipantRow
-from storage.sql import AnyRow, insert
+from storage.sql import AnyRow, insert, unindexed
 
 _INCIDENT = IncidentRow.__table__
 
@@ -42,16 +42,71 @@ async def update_incident(conn: AsyncConnection, *, incident: Incident) -> None:
         raise StoreError(f"cannot update incident {incident.id!r}: it does not exist")
 
 
-async def open_for(conn: AsyncConnection, *, tenant_id: str, user_key: str) -> list[Incident]:
-    """Open incidents of the tenant this person takes part in, newest first."""
-    stmt = _open(tenant_id).join(ParticipantRow, ParticipantRow.incident_id == IncidentRow.id)
-    stmt = stmt.where(ParticipantRow.user_key == user_key)
+async def open_for(
+    conn: AsyncConnection,
+    *,
+    tenant_id: str,
+    user_key: str,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Incident]:
+    """Open incidents of the tenant this person takes part in, newest first; a page of
+    them with ``limit``/``offset``."""
+    stmt = (
+        select(_INCIDENT)
+        .join(ParticipantRow, ParticipantRow.incident_id == IncidentRow.id)
+        .where(
+            ParticipantRow.user_key == user_key,
+            unindexed(IncidentRow.status) == IncidentStatus.OPEN.value,
+            unindexed(IncidentRow.tenant_id) == tenant_id,
+        )
+        .order_by(IncidentRow.reported_at.desc(), IncidentRow.id)
+    )
+    return [_incident(row) for row in await conn.execute(_page(stmt, limit, offset))]
+
+
+async def open_all(
+    conn: AsyncConnection, *, tenant_id: str | None, limit: int | None = None, offset: int = 0
+) -> list[Incident]:
+    """Open incidents (of one tenant, or all), newest first; a page with ``limit``."""
+    return [_incident(row) for row in await conn.execute(_page(_open(tenant_id), limit, offset))]
+
+
+async def open_here(
+    conn: AsyncConnection, *, tenant_id: str, channel: str, conversation_id: str
+) -> list[Incident]:
+    """Open incidents of the tenant opened in this conversation, newest first (indexed)."""
+    stmt = (
+        select(_INCIDENT)
+        .where(
+            IncidentRow.origin_channel == channel,
+            IncidentRow.origin_conversation == conversation_id,
+            IncidentRow.tenant_id == tenant_id,
+            unindexed(IncidentRow.status) == IncidentStatus.OPEN.value,
+        )
+        .order_by(IncidentRow.reported_at.desc(), IncidentRow.id)
+    )
     return [_incident(row) for row in await conn.execute(stmt)]
 
 
-async def open_all(conn: AsyncConnection, *, tenant_id: str | None) -> list[Incident]:
-    """Open incidents (of one tenant, or all), newest first."""
-    return [_incident(row) for row in await conn.execute(_open(tenant_id))]
+async def count_open(conn: AsyncConnection, *, tenant_id: str, user_key: str | None) -> int:
+    """How many open incidents the tenant has (that this person takes part in)."""
+    stmt = select(func.count()).select_from(IncidentRow)
+    if user_key is None:
+        stmt = stmt.where(
+            IncidentRow.status == IncidentStatus.OPEN.value, IncidentRow.tenant_id == tenant_id
+        )
+    else:  # from the person's few participations, not the tenant's many open incidents
+        stmt = stmt.join(ParticipantRow, ParticipantRow.incident_id == IncidentRow.id).where(
+            ParticipantRow.user_key == user_key,
+            unindexed(IncidentRow.status) == IncidentStatus.OPEN.value,
+            unindexed(IncidentRow.tenant_id) == tenant_id,
+        )
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+def _page(stmt: Select[Any], limit: int | None, offset: int) -> Select[Any]:
+    return stmt if limit is None else stmt.limit(limit).offset(max(offset, 0))
 
 
 async def closed(conn: AsyncConnection, *, tenant_id: str, user_key: str | None) -> list[Incident]:
@@ -99,6 +154,16 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
         "conversation": incident.conversation,
         "closed_at": incident.closed_at,
         "close_reason": incident.close_reason,
+        **origin_columns(incident.conversation),
+    }
+
+
+def origin_columns(conversation: dict[str, Any]) -> dict[str, str | None]:
+    """The indexed copy of where an incident was opened (the migration backfills with it)."""
+    channel, conversation_id = conversation.get("channel"), conversation.get("conversation_id")
+    return {
+        "origin_channel": channel if isinstance(channel, str) else None,
+        "origin_conversation": conversation_id if isinstance(conversation_id, str) else None,
     }
 
 

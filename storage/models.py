@@ -134,7 +134,10 @@ class FileRow(Base):
 
 class IncidentRow(Base):
     __tablename__ = "incidents"
-    __table_args__ = (Index(None, "status", "tenant_id", "reported_at"),)
+    __table_args__ = (
+        Index(None, "status", "tenant_id", "reported_at"),
+        Index(None, "origin_channel", "origin_conversation", "status"),
+    )
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String)
@@ -148,6 +151,10 @@ class IncidentRow(Base):
     conversation: Mapped[dict[str, Any]]
     closed_at: Mapped[datetime | None]
     close_reason: Mapped[str | None] = mapped_column(String)
+    # ``conversation``'s channel and conversation id, as columns with an index: "the open
+    # incidents of this chat" must not read every open incident of the tenant.
+    origin_channel: Mapped[str | None] = mapped_column(String)
+    origin_conversation: Mapped[str | None] = mapped_column(String)
 
 
 class ParticipantRow(Base):

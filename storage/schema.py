@@ -18,23 +18,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from storage.errors import StoreError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+# Alembic (with Mako and Pygments) costs a good part of a second to import: a start that
+# finds the database at the newest revision, the usual one, does without it.
 MIGRATIONS = Path(__file__).with_name("migrations")
+VERSION_TABLE = "alembic_version"
+_REVISION = re.compile(r"""^revision(?:: *str)? *= *["']([^"']+)["']""", re.M)
+_DOWN = re.compile(r"""^down_revision(?:: *[^=]+)? *= *(?:None|["']([^"']+)["'])""", re.M)
 BASELINE = "0001"
 """The revision whose schema is that of release 95b9a7c, the last made by ``create_all``."""
 BASELINE_TABLES = frozenset(
@@ -72,6 +78,8 @@ class Upgrade:
 
 def config(connection: Connection | None = None) -> Config:
     """Alembic's configuration, without an ini file; ``env.py`` migrates ``connection``."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     # r0002_add_x.py: a module name mypy and imports accept, sorting in revision order.
@@ -82,13 +90,36 @@ def config(connection: Connection | None = None) -> Config:
 
 def head() -> str | None:
     """The newest revision this code knows."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(config()).get_current_head()
+
+
+def quick_head() -> str | None:
+    """The newest revision, read from the revision files' ``revision``/``down_revision``
+    lines without importing Alembic; ``None`` unless there is exactly one head (then
+    ``upgrade`` asks Alembic, which says what is wrong)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found = _REVISION.search(source)
+        if found is None:
+            continue
+        revisions.add(found.group(1))
+        down = _DOWN.search(source)
+        if down is not None and down.group(1):
+            parents.add(down.group(1))
+    heads = revisions - parents
+    return next(iter(heads)) if len(heads) == 1 else None
 
 
 def current(connection: Connection) -> str | None:
     """The revision the database is at (``None`` for no version table or an empty one)."""
-    heads = MigrationContext.configure(connection).get_current_heads()
-    return heads[0] if heads else None
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
+    return str(rows[0][0]) if len(rows) == 1 else None
 
 
 def upgrade(connection: Connection) -> Upgrade:
@@ -97,6 +128,13 @@ def upgrade(connection: Connection) -> Upgrade:
     Raises ``StoreError`` for a database this code must not touch: one with only some of
     our tables, or one already at a revision newer than this code knows.
     """
+    newest = quick_head()
+    if newest is not None and current(connection) == newest:
+        return Upgrade(before=newest, after=newest)
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
     cfg = config(connection)
     script = ScriptDirectory.from_config(cfg)
     before = current(connection)
@@ -125,6 +163,8 @@ def upgrade(connection: Connection) -> Upgrade:
 
 
 def _unknown(script: ScriptDirectory, revision: str) -> bool:
+    from alembic.util import CommandError
+
     try:
         return script.get_revision(revision) is None
     except CommandError:
@@ -195,6 +235,9 @@ async def _revision(message: str, *, against: str | None) -> str:
 
 
 def _autogenerate(connection: Connection, message: str) -> str:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     cfg = config(connection)
     count = sum(1 for _ in ScriptDirectory.from_config(cfg).walk_revisions())
     scripts = command.revision(cfg, message, autogenerate=True, rev_id=f"{count + 1:04d}")

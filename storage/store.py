@@ -59,6 +59,13 @@ class SqlStore:
         async with self._database.unit_of_work() as conn:
             yield SqlTransaction(conn)
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[SqlTransaction]:
+        """A read-only unit of work on a consistent snapshot that takes no write lock: for
+        reading much (a whole timeline) while others write. Writing in it fails."""
+        async with self._database.unit_of_work(read_only=True) as conn:
+            yield SqlTransaction(conn)
+
     async def create_schema(self) -> None:
         """Create the schema or upgrade it to the newest migration (idempotent; safe with
         replicas starting at once; a store made before migrations is stamped, not re-made)."""
@@ -112,11 +119,27 @@ class SqlTransaction:
     async def update_incident(self, incident: Incident) -> None:
         await incidents.update_incident(self._conn, incident=incident)
 
-    async def open_incidents_for(self, *, tenant_id: str, user_key: str) -> list[Incident]:
-        return await incidents.open_for(self._conn, tenant_id=tenant_id, user_key=user_key)
+    async def open_incidents_for(
+        self, *, tenant_id: str, user_key: str, limit: int | None = None, offset: int = 0
+    ) -> list[Incident]:
+        return await incidents.open_for(
+            self._conn, tenant_id=tenant_id, user_key=user_key, limit=limit, offset=offset
+        )
 
-    async def open_incidents(self, *, tenant_id: str | None = None) -> list[Incident]:
-        return await incidents.open_all(self._conn, tenant_id=tenant_id)
+    async def open_incidents(
+        self, *, tenant_id: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[Incident]:
+        return await incidents.open_all(self._conn, tenant_id=tenant_id, limit=limit, offset=offset)
+
+    async def open_incidents_here(
+        self, *, tenant_id: str, channel: str, conversation_id: str
+    ) -> list[Incident]:
+        return await incidents.open_here(
+            self._conn, tenant_id=tenant_id, channel=channel, conversation_id=conversation_id
+        )
+
+    async def count_open_incidents(self, *, tenant_id: str, user_key: str | None = None) -> int:
+        return await incidents.count_open(self._conn, tenant_id=tenant_id, user_key=user_key)
 
     async def closed_incidents(
         self, *, tenant_id: str, user_key: str | None = None
@@ -175,6 +198,9 @@ class SqlTransaction:
 
     async def get_events(self, incident_id: str) -> list[Event]:
         return await events.get_all(self._conn, incident_id=incident_id)
+
+    async def latest_events(self, incident_id: str, *, limit: int) -> list[Event]:
+        return await events.get_latest(self._conn, incident_id=incident_id, limit=limit)
 
     # Deadlines -----------------------------------------------------------------------------
     async def add_deadlines(self, incident_id: str, deadlines: Sequence[NewDeadline]) -> None:

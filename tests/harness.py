@@ -52,7 +52,10 @@ async def running_app(
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     host, port = runner.addresses[0][:2]
+    runtime = app[RUNTIME]
+    # Tests type wordings only the recognizer knows: wait for its training (once a process).
+    await runtime.recognizer_ready()
     try:
-        yield RunningApp(url=f"http://{host}:{port}", runtime=app[RUNTIME])
+        yield RunningApp(url=f"http://{host}:{port}", runtime=runtime)
     finally:
         await runner.cleanup()

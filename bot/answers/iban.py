@@ -10,14 +10,16 @@ and the person should say so to their bank.
 from __future__ import annotations
 
 import re
-from typing import Final
-
-from schwifty import IBAN, registry
-from schwifty import exceptions as iban_errors
+from typing import TYPE_CHECKING, Final
 
 from bot.answers.base import AnswerError, Parsed, fail, structured_input
 from bot.answers.texts import country_name, say
 from bot.messages import Lang
+
+if TYPE_CHECKING:
+    from schwifty import IBAN
+
+# schwifty loads its bank registry on import: imported where an IBAN is checked, not at start.
 
 HOME_COUNTRY: Final = "NL"
 
@@ -45,6 +47,9 @@ def parse_iban(text: str, *, lang: Lang) -> Parsed:
 
 def _validated(compact: str, *, lang: Lang) -> IBAN:
     """schwifty's verdict, its exceptions turned into ``AnswerError`` with a plain reason."""
+    from schwifty import IBAN
+    from schwifty import exceptions as iban_errors
+
     code = compact[:2]
     try:
         return IBAN(compact)
@@ -61,6 +66,8 @@ def _validated(compact: str, *, lang: Lang) -> IBAN:
 
 
 def _length_error(compact: str, *, lang: Lang) -> AnswerError:
+    from schwifty import registry
+
     code = compact[:2]
     try:
         expected = registry.get_iban_spec(code).iban_length
@@ -77,6 +84,9 @@ def _length_error(compact: str, *, lang: Lang) -> AnswerError:
 
 def bank_of(compact: str) -> str | None:
     """The bank of a stored (compact) IBAN, for showing beside it; None when unknown."""
+    from schwifty import IBAN
+    from schwifty import exceptions as iban_errors
+
     try:
         return _bank_name(IBAN(compact))
     except iban_errors.SchwiftyException:

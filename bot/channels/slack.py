@@ -23,9 +23,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import aiohttp
 from aiohttp import web
@@ -41,6 +39,7 @@ from bot.channels.slack_blocks import ACTION_PREFIX, FORM_CALLBACK_ID
 from bot.channels.slack_inbound import is_dm
 from bot.channels.slack_listeners import Listeners
 from bot.channels.slack_send import Cards, Sender
+from bot.channels.slack_settings import SlackMode, SlackSettings, read_settings
 from bot.channels.slack_shape import check_command, check_event, check_interaction
 from bot.channels.slack_web import Failed, SlackWeb
 from bot.channels.untrusted import Malformed, check, loads
@@ -54,7 +53,6 @@ ROUTE = "/slack/events"
 PLATFORM = "Slack"  # how a delivery outcome names this platform
 COMMAND = "/noodrem"
 SHORTCUT_CALLBACK_ID = "noodrem_report"
-DEFAULT_API_URL = "https://slack.com/api/"
 CONNECT_SECONDS = 30.0  # Socket Mode: longer than this at start means something is wrong
 DRAIN_SECONDS = 10.0  # on shutdown, let acknowledged requests finish before the store closes
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # Unix seconds; int() would accept " 1_0" and "١"
@@ -81,66 +79,6 @@ class _NoBodies(logging.Filter):
 
 _BOLT_LOG = logging.getLogger("noodrem.slack.bolt")
 _BOLT_LOG.addFilter(_NoBodies())
-
-
-class SlackMode(StrEnum):
-    HTTP = "http"  # Slack posts to our Request URL
-    SOCKET = "socket"  # we hold a websocket to Slack
-
-
-@dataclass(frozen=True, slots=True)
-class SlackSettings:
-    bot_token: str
-    signing_secret: str = ""
-    app_token: str = ""
-    api_url: str = DEFAULT_API_URL
-
-    def __repr__(self) -> str:  # tokens and the secret must never reach a log line
-        return f"SlackSettings(mode={self.mode.value!r}, api_url={self.api_url!r})"
-
-    @property
-    def mode(self) -> SlackMode:
-        return SlackMode.SOCKET if self.app_token else SlackMode.HTTP
-
-
-def read_settings(env: Mapping[str, str]) -> SlackSettings | None:
-    """The Slack settings, None when Slack is off; ``SettingsError`` says what is wrong.
-
-    Messages name variables and the expected shape, never a value: a secret pasted into
-    the wrong variable must not end up in a log.
-    """
-    bot_token = env.get("SLACK_BOT_TOKEN", "").strip()
-    secret = env.get("SLACK_SIGNING_SECRET", "").strip()
-    app_token = env.get("SLACK_APP_TOKEN", "").strip()
-    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
-    if not bot_token:
-        if secret or app_token:
-            raise SettingsError(
-                "SLACK_BOT_TOKEN is missing while other SLACK_* settings are set: copy the "
-                "Bot User OAuth Token (xoxb-...) from the Slack app's OAuth & Permissions page"
-            )
-        return None
-    if not bot_token.startswith("xoxb-"):
-        raise SettingsError(
-            "SLACK_BOT_TOKEN must be the Bot User OAuth Token, which starts with xoxb- "
-            "(OAuth & Permissions page of the Slack app)"
-        )
-    if app_token and not app_token.startswith("xapp-"):
-        raise SettingsError(
-            "SLACK_APP_TOKEN must be an app-level token with the connections:write scope, "
-            "which starts with xapp- (Basic Information page of the Slack app)"
-        )
-    if not app_token and not secret:
-        raise SettingsError(
-            "SLACK_SIGNING_SECRET is required to check requests to /slack/events (Basic "
-            "Information page of the Slack app); or set SLACK_APP_TOKEN for Socket Mode"
-        )
-    parts = urlsplit(api_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SettingsError("SLACK_API_URL must be an http(s) URL such as https://slack.com/api/")
-    if not api_url.endswith("/"):
-        api_url += "/"
-    return SlackSettings(bot_token, secret, app_token, api_url)
 
 
 def from_settings(

@@ -25,7 +25,6 @@ from bot.evidence import EvidenceError
 from bot.evidence.csvexport import render_csv
 from bot.evidence.exports import EXPORTED, ExportVia, covered_by, export_data
 from bot.evidence.jsonexport import render_json
-from bot.evidence.pdf import render_pdf
 from bot.evidence.register import (
     Entry,
     register_entry,
@@ -52,6 +51,8 @@ class Format(StrEnum):
 def render(evidence: Evidence, fmt: Format, *, font_dir: Path | None = None) -> bytes:
     """The file's bytes; the chat's "export" can call this with what ``read_evidence`` gave."""
     if fmt is Format.PDF:
+        from bot.evidence.pdf import render_pdf  # fpdf2 and its fonts: only when asked for
+
         return render_pdf(evidence.timeline, font_dir=font_dir)
     if fmt is Format.JSON:
         return render_json(evidence.events, timeline=evidence.timeline)

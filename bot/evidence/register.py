@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from bot.evidence.ap import ap_decision, consequences_text
 from bot.evidence.csvexport import BOM, delimiter, safe
 from bot.evidence.model import Row, StepState, Timeline
-from bot.evidence.pdfbase import SANS, EvidencePdf
 from bot.evidence.texts import local_long, say
 from bot.messages import Lang
 
@@ -120,6 +119,8 @@ def render_register_pdf(
     font_dir: Path | None = None,
 ) -> bytes:
     """Landscape A4, one block per incident, oldest first."""
+    from bot.evidence.pdfbase import SANS, EvidencePdf  # fpdf2: only when a PDF is asked for
+
     generated = local_long(generated_at, tz=tz, lang=lang)
     pdf = EvidencePdf(
         header_text=say("register_title", lang),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+from datetime import datetime
 
 from bot.evidence.cli import Format, render
 from bot.evidence.exports import EXPORTED, ExportVia, covered_by, export_data
@@ -10,39 +12,54 @@ from bot.evidence.source import read_evidence
 from bot.flows.turn import Turn
 from bot.messages import Attachment, Reply, ReplyKind
 from bot.organisation import Organisations
-from bot.ports import Incident
+from bot.ports import Incident, Store
 
 
 async def export(turn: Turn, incident: Incident) -> None:
     """Only the people in the incident and the organisation's managers may take it out
-    (the caller checks; ``export_by_id`` for closed incidents)."""
-    evidence = await read_evidence(
-        turn.tx,
-        incident.id,
-        organisations=Organisations([turn.org]),
-        playbooks=turn.playbooks,
-        generated_at=turn.now,
-        lang=turn.lang,
-        generated_by=turn.actor_name,
-    )
-    # Drawing a long timeline takes a moment: off the event loop, so other chats go on.
+    (the caller checks; ``export_by_id`` for closed incidents).
+
+    The turn only decides; the file is made after its commit (``_hand_over``), so a long
+    timeline holds no transaction, and on SQLite no one else's turn waits for it.
+    """
+    turn.after_commit.append(functools.partial(_hand_over, turn, incident.id))
+
+
+async def _hand_over(turn: Turn, incident_id: str, store: Store, now: datetime) -> None:
+    """Read the timeline in a read-only snapshot, draw it off the event loop, then record
+    that it was exported (with the seq and hash it covers) in a short transaction of its own."""
+    async with store.snapshot() as tx:
+        evidence = await read_evidence(
+            tx,
+            incident_id,
+            organisations=Organisations([turn.org]),
+            playbooks=turn.playbooks,
+            generated_at=now,
+            lang=turn.lang,
+            generated_by=turn.actor_name,
+        )
     data = await asyncio.to_thread(render, evidence, Format.PDF)
     covered = covered_by(evidence.events)
-    await turn.record(
-        incident.id,
-        EXPORTED,
-        **export_data(fmt=Format.PDF.value, via=ExportVia.CHAT, covered=covered),
-    )
-    stamp = turn.now.astimezone(turn.org.tz).strftime("%Y%m%d-%H%M")
+    async with store.transaction() as tx:
+        await tx.get_incident(incident_id, lock=True)  # appends to the chain one at a time
+        await tx.append_event(
+            incident_id=incident_id,
+            at=now,
+            actor=turn.actor,
+            actor_name=turn.actor_name,
+            kind=EXPORTED,
+            data=export_data(fmt=Format.PDF.value, via=ExportVia.CHAT, covered=covered),
+        )
+    stamp = now.astimezone(turn.org.tz).strftime("%Y%m%d-%H%M")
     turn.say(
         Reply(
             kind=ReplyKind.TEXT,
-            incident_id=incident.id,
+            incident_id=incident_id,
             text=turn.t(
-                "exported", incident_id=incident.id, seq=covered.seq, hash=covered.hash[:16]
+                "exported", incident_id=incident_id, seq=covered.seq, hash=covered.hash[:16]
             ),
             attachment=Attachment(
-                filename=f"noodrem-{incident.id}-{stamp}.pdf",
+                filename=f"noodrem-{incident_id}-{stamp}.pdf",
                 content_type="application/pdf",
                 data=data,
             ),

@@ -295,12 +295,11 @@ async def choose(turn: Turn, command: str, *, closed_too: bool = False) -> Incid
     ``closed_too`` (export), the closed ones they took part in when none is open."""
     inbound = turn.inbound
     mine = await turn.tx.open_incidents_for(tenant_id=inbound.tenant_id, user_key=turn.actor)
-    here = [
-        i
-        for i in await turn.tx.open_incidents(tenant_id=inbound.tenant_id)
-        if i.conversation.get("channel") == inbound.channel.value
-        and i.conversation.get("conversation_id") == inbound.conversation_id
-    ]
+    here = await turn.tx.open_incidents_here(
+        tenant_id=inbound.tenant_id,
+        channel=inbound.channel.value,
+        conversation_id=inbound.conversation_id,
+    )
     incidents = mine + [i for i in here if i.id not in {m.id for m in mine}]
     if not incidents and closed_too:
         incidents = await turn.tx.closed_incidents(tenant_id=inbound.tenant_id, user_key=turn.actor)

@@ -26,17 +26,15 @@ async def list_incidents(turn: Turn, *, page: int = 0, listing: Listing = Listin
     Closed incidents come with a button for their evidence file."""
     inbound = turn.inbound
     manager = turn.org.manager_for(inbound.channel, inbound.user_id, inbound.user_name)
+    who = None if manager else turn.actor
+    closed: list[Incident] = []
     if listing is Listing.CLOSED:
-        incidents = await turn.tx.closed_incidents(
-            tenant_id=inbound.tenant_id, user_key=None if manager else turn.actor
-        )
-    elif manager:
-        incidents = await turn.tx.open_incidents(tenant_id=inbound.tenant_id)
+        closed = await turn.tx.closed_incidents(tenant_id=inbound.tenant_id, user_key=who)
+        total = len(closed)
     else:
-        incidents = await turn.tx.open_incidents_for(
-            tenant_id=inbound.tenant_id, user_key=turn.actor
-        )
-    if not incidents:
+        # One page read in SQL, so the cost does not grow with the tenant's open incidents.
+        total = await turn.tx.count_open_incidents(tenant_id=inbound.tenant_id, user_key=who)
+    if not total:
         if listing is Listing.CLOSED:
             turn.say_text("list_closed_empty")
         else:
@@ -47,9 +45,17 @@ async def list_incidents(turn: Turn, *, page: int = 0, listing: Listing = Listin
                 )
             )
         return
-    pages = (len(incidents) + PAGE_SIZE - 1) // PAGE_SIZE
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(max(page, 0), pages - 1)
-    shown = incidents[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    window = {"limit": PAGE_SIZE, "offset": page * PAGE_SIZE}
+    if listing is Listing.CLOSED:
+        shown = closed[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    elif who is None:
+        shown = await turn.tx.open_incidents(tenant_id=inbound.tenant_id, **window)
+    else:
+        shown = await turn.tx.open_incidents_for(
+            tenant_id=inbound.tenant_id, user_key=who, **window
+        )
     lines, buttons = [], []
     for incident in shown:
         lines.append(await _line(turn, incident))
@@ -66,7 +72,7 @@ async def list_incidents(turn: Turn, *, page: int = 0, listing: Listing = Listin
     turn.say(
         Reply(
             kind=ReplyKind.TEXT,
-            title=turn.t(title, count=len(incidents), page=page + 1, pages=pages),
+            title=turn.t(title, count=total, page=page + 1, pages=pages),
             text="\n\n".join(lines),
             buttons=tuple(buttons),
         )
@@ -96,15 +102,15 @@ async def show_timeline(turn: Turn, incident_id: str | None) -> None:
         lang=turn.lang,
         reported_at=incident.reported_at,
     )
-    events = await turn.tx.get_events(incident.id)
-    lines = [
+    events = await turn.tx.latest_events(incident.id, limit=TIMELINE_LINES)
+    shown = [
         f"{clock_time(e.at, tz=turn.org.tz, now=turn.now, lang=turn.lang)} "
         f"{e.actor_name}: {describe(e)}"
         for e in events
     ]
-    shown = lines[-TIMELINE_LINES:]
-    if len(lines) > len(shown):
-        shown.insert(0, turn.t("timeline_more", count=len(lines) - len(shown)))
+    earlier = events[0].seq - 1 if events else 0  # seq runs from 1 without gaps
+    if earlier:
+        shown.insert(0, turn.t("timeline_more", count=earlier))
     turn.say(
         Reply(
             kind=ReplyKind.TEXT,

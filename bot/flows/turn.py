@@ -7,7 +7,7 @@ person's organisation and language, and the replies collected so far.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -23,10 +23,15 @@ from bot.ports import (
     Incident,
     IncidentStatus,
     Participant,
+    Store,
     Transaction,
 )
 
 SYSTEM_ACTOR = "noodrem"
+
+AfterCommit = Callable[[Store, datetime], Awaitable[None]]
+"""Slow work a turn leaves for after its commit (rendering an export), so it does not hold
+the turn's transaction (on SQLite the database's write lock); it gets the store and the time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +84,9 @@ class Turn:
     outbound: list[ForOther] = field(default_factory=list)
     """Messages for other people (an assigned step's card, what someone did), sent after
     the commit."""
+    after_commit: list[AfterCommit] = field(default_factory=list)
+    """Run by the engine in order once the turn's transaction has committed; they may add
+    replies."""
 
     # Conversation state ----------------------------------------------------------------
     @property

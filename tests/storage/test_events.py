@@ -120,3 +120,25 @@ async def test_concurrent_writers_holding_the_lock_keep_the_chain_intact(
         stored = await tx.get_events("inc-1")
     assert sorted(e.data["n"] for e in stored) == list(range(8))
     assert_valid_chain(stored, "inc-1")
+
+
+async def test_latest_events_are_the_last_ones_in_order(
+    store: SqlStore, make_incident: Callable[..., Incident]
+) -> None:
+    async with store.transaction() as tx:
+        await tx.create_incident(make_incident())
+        for n in range(40):
+            await tx.append_event(
+                incident_id="inc-1",
+                at=T0 + timedelta(seconds=n),
+                actor="slack:T1:U1",
+                actor_name="Anna",
+                kind="step_blocked",
+                data={"n": n},
+            )
+    async with store.snapshot() as tx:
+        latest = await tx.latest_events("inc-1", limit=30)
+        everything = await tx.get_events("inc-1")
+        none = await tx.latest_events("nope", limit=30)
+    assert latest == everything[-30:] and latest[-1].seq == 40
+    assert none == []

@@ -176,3 +176,57 @@ async def test_concurrent_step_updates_exactly_one_wins(
         stored = await tx.get_step("inc-1", "call-bank")
     assert stored is not None
     assert (stored.version, stored.status, stored.done_by) == (1, StepStatus.DONE, winner)
+
+
+async def test_open_incidents_by_page_by_person_and_by_chat(
+    store: SqlStore, make_incident: MakeIncident
+) -> None:
+    """The queries behind the list (a page and a count), a person's incidents and a chat's."""
+    async with store.transaction() as tx:
+        for n in range(25):
+            await tx.create_incident(
+                make_incident(
+                    f"inc-{n:02d}",
+                    reported_at=T0 + timedelta(minutes=n),
+                    conversation={
+                        "channel": "slack",
+                        "tenant_id": "T1",
+                        "conversation_id": f"C{n % 3}",
+                    },
+                )
+            )
+            if n % 5 == 0:
+                await tx.add_participant(
+                    Participant(
+                        incident_id=f"inc-{n:02d}", user_key="slack:T1:U9", name="Bo", joined_at=T0
+                    )
+                )
+        await tx.create_incident(make_incident("other-tenant", tenant_id="T2"))
+        await tx.create_incident(
+            make_incident("closed", status=IncidentStatus.CLOSED, closed_at=T0, close_reason="x")
+        )
+    async with store.snapshot() as tx:
+        second = await tx.open_incidents(tenant_id="T1", limit=10, offset=10)
+        total = await tx.count_open_incidents(tenant_id="T1")
+        bo = await tx.open_incidents_for(tenant_id="T1", user_key="slack:T1:U9", limit=2, offset=1)
+        bo_total = await tx.count_open_incidents(tenant_id="T1", user_key="slack:T1:U9")
+        here = await tx.open_incidents_here(tenant_id="T1", channel="slack", conversation_id="C1")
+        nowhere = await tx.open_incidents_here(
+            tenant_id="T1", channel="teams", conversation_id="C1"
+        )
+    assert [i.id for i in second] == [f"inc-{n:02d}" for n in range(14, 4, -1)]  # newest first
+    assert total == 25 and bo_total == 5
+    assert [i.id for i in bo] == ["inc-15", "inc-10"]
+    assert [i.id for i in here] == [f"inc-{n:02d}" for n in range(24, -1, -1) if n % 3 == 1]
+    assert nowhere == []  # same conversation id, another platform
+
+
+async def test_a_snapshot_cannot_write(store: SqlStore, make_incident: MakeIncident) -> None:
+    with pytest.raises(StoreError):
+        async with store.snapshot() as tx:
+            await tx.create_incident(make_incident())
+    async with store.transaction() as tx:
+        assert await tx.get_incident("inc-1") is None
+        await tx.create_incident(make_incident())  # the pooled connection writes again
+    async with store.snapshot() as tx:
+        assert await tx.get_incident("inc-1") == make_incident()

@@ -386,6 +386,30 @@ async def test_r0002_release_deadlines_become_first_attempts_and_take_retries(
     ]
 
 
+async def test_upgrade_fills_the_origin_of_existing_incidents(database_url: str) -> None:
+    """r0003 (incident origin): an incident made before it is found by its chat."""
+    old = await create_store(database_url)
+    try:
+        await old.run_schema(_fill_release_db)
+    finally:
+        await old.close()
+    store = await create_store(database_url)
+    try:
+        await store.create_schema()
+        async with store.transaction() as tx:
+            here = await tx.open_incidents_here(
+                tenant_id="T1", channel="slack", conversation_id="C1"
+            )
+            elsewhere = await tx.open_incidents_here(
+                tenant_id="T1", channel="slack", conversation_id="C2"
+            )
+            count = await tx.count_open_incidents(tenant_id="T1")
+    finally:
+        await store.close()
+    assert [i.id for i in here] == ["NR-OLD1"]
+    assert elsewhere == [] and count == 1
+
+
 async def test_release_database_keeps_counting_ids_after_stamp(database_url: str) -> None:
     """Stamped, not re-created: a new outbox message gets the next id, not 1 again."""
     old = await create_store(database_url)

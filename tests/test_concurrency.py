@@ -1,0 +1,83 @@
+"""Others' turns go on while an export is being drawn (issue 13).
+
+The export's PDF is held at the start of its rendering (a gate in the render function, not
+a sleep) while five other people type ``status``: none of them may wait for the export's
+transaction, so all five get their answer, and none an internal error, before the gate
+opens. Before the fix the export held SQLite's write lock for the whole render and the five
+failed with "database is locked" after the busy timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.flows import export as export_flow
+from bot.i18n import t
+from tests.harness import RunningApp, running_app
+from tests.test_flow import ORG, open_incident
+from tests.webclient import WebUser, texts
+
+EXTRA_EVENTS = 300
+GATE_SECONDS = 60  # only a bound for a broken run; a passing run opens the gate itself
+
+
+@pytest.fixture
+async def bot(database_url: str) -> AsyncIterator[RunningApp]:
+    async with running_app(database_url, env={"ORGANISATION_FILE": ORG}) as app:
+        yield app
+
+
+async def test_status_of_five_others_during_an_export_gets_no_error(
+    bot: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, release = threading.Event(), threading.Event()
+    real_render = export_flow.render
+
+    def gated_render(*args: Any, **kwargs: Any) -> bytes:
+        started.set()
+        release.wait(GATE_SECONDS)
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(export_flow, "render", gated_render)
+    async with aiohttp.ClientSession() as http:
+        jan = WebUser(http, bot.url, "Jan")
+        incident = await open_incident(jan)
+        store = bot.runtime.require_store()
+        async with store.transaction() as tx:
+            await tx.get_incident(incident, lock=True)
+            for n in range(EXTRA_EVENTS):
+                await tx.append_event(
+                    incident_id=incident,
+                    at=bot.runtime.clock.now(),
+                    actor=jan.user_id,
+                    actor_name="Jan",
+                    kind="step_blocked",
+                    data={"step": "call-bank", "reason": f"bank in gesprek ({n})"},
+                )
+        exporting = asyncio.create_task(jan.say("export"))
+        assert await asyncio.to_thread(started.wait, GATE_SECONDS), "the export never rendered"
+        others = [WebUser(http, bot.url, f"Collega {n}") for n in range(5)]
+        try:
+            answers = await asyncio.gather(*(o.say("status") for o in others))
+        finally:
+            release.set()
+        exported = await exporting
+
+    internal = t("internal_error", "nl")
+    for answer in answers:
+        assert answer, "a status got no reply"
+        assert internal not in texts(answer)
+    attachments = [m["attachment"] for m in exported if m.get("attachment")]
+    assert len(attachments) == 1 and attachments[0]["filename"].endswith(".pdf")
+    async with store.transaction() as tx:
+        events = await tx.get_events(incident)
+    recorded = [e for e in events if e.kind == "evidence_exported"]
+    assert len(recorded) == 1
+    assert recorded[0].data["events"] == len(events) - 1  # all before it, none after
+    assert recorded[0].data["final_hash"] == events[-2].hash
