@@ -9,7 +9,7 @@ down goes out once on start, marked late.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -118,12 +118,16 @@ class Reminders:
         playbooks: Mapping[str, Playbook],
         organisations: Organisations,
         notifier: Notifier,
+        on_sent: Callable[[timedelta], None] | None = None,
     ) -> None:
+        """``on_sent(lateness)`` is told, for each reminder that went out, how long after
+        its planned time (the metrics' lateness histogram)."""
         self._store = store
         self._clock = clock
         self._playbooks = playbooks
         self._organisations = organisations
         self._notifier = notifier
+        self._on_sent = on_sent
         self._running = False
         self._again = False
 
@@ -171,6 +175,8 @@ class Reminders:
                     await self._notifier.deliver(message)
                 except Exception:
                     log.exception("could not deliver a reminder for deadline %s", deadline.id)
+            if delivery is not None and self._on_sent is not None:
+                self._on_sent(now - deadline.due_at)
         async with self._store.transaction() as tx:
             # Lock in a fixed order, so two processes recording batches never deadlock.
             for incident_id in sorted({d.incident_id for d in claimed}):

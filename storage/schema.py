@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import sys
 import tempfile
@@ -80,8 +81,9 @@ def config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+@functools.cache
 def head() -> str | None:
-    """The newest revision this code knows."""
+    """The newest revision this code knows (read once: the files do not change while running)."""
     return ScriptDirectory.from_config(config()).get_current_head()
 
 
