@@ -111,7 +111,7 @@ class Database:
         """
         try:
             async with self.unit_of_work() as conn:
-                at = await conn.run_sync(schema.current)
+                at = await conn.run_sync(schema.version)
         except StoreError as exc:
             log.warning("not ready: %s", exc)  # the message masks any password
             return "database unreachable"

@@ -30,7 +30,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from storage.errors import StoreError
@@ -91,6 +91,14 @@ def current(connection: Connection) -> str | None:
     """The revision the database is at (``None`` for no version table or an empty one)."""
     heads = MigrationContext.configure(connection).get_current_heads()
     return heads[0] if heads else None
+
+
+def version(connection: Connection) -> str | None:
+    """What ``current`` says, read with one plain query: for the readiness probe, which
+    runs every few seconds and must not log Alembic's context lines each time."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(connection: Connection) -> Upgrade:
