@@ -9,10 +9,12 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
 from bot.clock import ManualClock
+from bot.config import Settings, SettingsError
 from storage import schema
 from tests.conftest import POSTGRES_ADMIN_DSN
 from tests.harness import running_app
@@ -131,3 +133,16 @@ async def test_metrics_move_with_messages_reminders_and_failed_deliveries(
     assert late[("noodrem_reminder_lateness_seconds_sum", "")] > 0  # sent hours after due
     assert late[("noodrem_delivery_failures_total", "slack")] >= 1
     assert late[("noodrem_delivery_failures_total", "web")] == 0
+
+
+def test_retention_settings() -> None:
+    default = Settings.from_env({})
+    assert default.chat_retention == timedelta(days=90)
+    assert default.dedup_retention == timedelta(days=30)
+    chosen = Settings.from_env({"CHAT_RETENTION_DAYS": "7", "DEDUP_RETENTION_DAYS": "0"})
+    assert chosen.chat_retention == timedelta(days=7)
+    assert chosen.dedup_retention is None  # kept for ever
+    with pytest.raises(SettingsError, match="CHAT_RETENTION_DAYS must be a whole number"):
+        Settings.from_env({"CHAT_RETENTION_DAYS": "1.5"})
+    with pytest.raises(SettingsError, match="DEDUP_RETENTION_DAYS must be 0"):
+        Settings.from_env({"DEDUP_RETENTION_DAYS": "-1"})
