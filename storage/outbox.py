@@ -55,7 +55,7 @@ async def prune(conn: AsyncConnection, *, before: datetime, limit: int) -> int:
     oldest = (
         select(OutboxRow.id)
         .where(OutboxRow.created_at < before)
-        .order_by(OutboxRow.id)
+        .order_by(OutboxRow.created_at)  # the index's order: a range scan, not a table scan
         .limit(limit)
         .scalar_subquery()
     )
