@@ -1,6 +1,8 @@
 """Retention: the web chat's history and the de-duplication rows are not kept for ever.
 
-The scheduler calls ``Retention.run`` every ``Settings.retention_every_seconds``. Each
+``Retention.run_if_due`` runs at its first call and then every
+``Settings.retention_every_seconds``; it is meant for the scheduler's tick
+(``app.Runtime.tick``), which does not call it yet (docs/operations.md). Each
 kind of row is deleted in batches of ``BATCH``, one short transaction per batch, so a
 large backlog never holds a long lock (on SQLite: the whole database) or a long
 transaction. The incident timeline (events), incidents, steps and deadlines are never
@@ -44,12 +46,23 @@ class Retention:
         chat: timedelta | None,
         dedup: timedelta | None,
         batch: int = BATCH,
+        every: timedelta = timedelta(hours=1),
     ) -> None:
         self._store = store
         self._clock = clock
         self._chat = chat
         self._dedup = dedup
         self._batch = batch
+        self._every = every
+        self._next_at: datetime | None = None
+
+    async def run_if_due(self) -> Pruned | None:
+        """``run`` at the first call and then once per ``every``; ``None`` when not due."""
+        now = self._clock.now()
+        if self._next_at is not None and now < self._next_at:
+            return None
+        self._next_at = now + self._every
+        return await self.run()
 
     async def run(self) -> Pruned:
         """Delete every row past its retention; ``None`` retention keeps that kind."""

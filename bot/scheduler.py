@@ -3,20 +3,16 @@
 APScheduler runs in memory only: the deadlines table is the truth, so there is nothing
 to persist and no job store to share between replicas (see PLATFORM-NOTES). A poll
 every ``poll_seconds`` catches rows written by other processes; ``wake_at`` adds an exact
-wake-up for a deadline this process just planned. ``every`` adds housekeeping that runs
-at a fixed interval (retention), each job at most one run at a time.
+wake-up for a deadline this process just planned.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-log = logging.getLogger(__name__)
 
 
 class Wakeups:
@@ -32,30 +28,6 @@ class Wakeups:
             # Shutdown cancels a pass mid-way; what it had claimed is claimed again once
             # the lease runs out, so there is nothing to report.
             return
-
-    def every(self, job_id: str, run: Callable[[], Awaitable[object]], *, seconds: float) -> None:
-        """Run ``run`` every ``seconds`` once started, the first time ``seconds`` after start.
-
-        Call before ``start``. A failure is logged and the next run tries again.
-        """
-
-        async def guarded() -> None:
-            try:
-                await run()
-            except asyncio.CancelledError:
-                return
-            except Exception:
-                log.exception("scheduled job %s failed; it runs again in %ss", job_id, seconds)
-
-        self._scheduler.add_job(
-            guarded,
-            "interval",
-            seconds=seconds,
-            id=job_id,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-        )
 
     def start(self) -> None:
         """Start polling; the first run is now, so what fell due while down goes out."""

@@ -3,7 +3,6 @@ incident timeline stay, and an event id claimed again after its row went counts 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +11,6 @@ from sqlalchemy import func, select
 from bot.clock import ManualClock
 from bot.ports import Incident
 from bot.retention import Pruned, Retention
-from bot.scheduler import Wakeups
 from storage import SqlStore
 from storage.models import InboundClaimRow, OutboxRow
 
@@ -95,25 +93,20 @@ async def test_an_event_id_resent_after_its_row_went_is_handled_as_new(store: Sq
     assert (await retention.run()).inbound_claims == 0
 
 
-async def test_the_scheduler_runs_retention(store: SqlStore) -> None:
+async def test_retention_runs_at_the_first_tick_and_then_once_per_interval(
+    store: SqlStore,
+) -> None:
     await _fill(store)
-    retention = Retention(store=store, clock=ManualClock(NOW), chat=CHAT, dedup=DEDUP)
-    ran = asyncio.Event()
-    results: list[Pruned] = []
-
-    async def prune() -> None:
-        results.append(await retention.run())
-        ran.set()
-
-    async def nothing() -> None:
-        return None
-
-    wakeups = Wakeups(nothing, poll_seconds=3600)
-    wakeups.every("retention", prune, seconds=0.05)
-    wakeups.start()
-    try:
-        await asyncio.wait_for(ran.wait(), timeout=10)
-    finally:
-        wakeups.stop()
-    assert results[0] == Pruned(chat_messages=11, inbound_claims=7)
-    assert await _count(store, OutboxRow) == 2
+    clock = ManualClock(NOW)
+    retention = Retention(
+        store=store, clock=clock, chat=CHAT, dedup=DEDUP, every=timedelta(hours=1)
+    )
+    assert await retention.run_if_due() == Pruned(chat_messages=11, inbound_claims=7)
+    async with store.transaction() as tx:  # becomes old, but the hour is not over
+        await tx.put_outbox(mailbox="web:T1:u9", payload={}, at=NOW - CHAT - timedelta(days=1))
+    clock.advance(timedelta(minutes=59))
+    assert await retention.run_if_due() is None
+    clock.advance(timedelta(minutes=1))
+    # The new old row, and the two that were just inside the retention an hour ago.
+    assert await retention.run_if_due() == Pruned(chat_messages=3)
+    assert await _count(store, OutboxRow) == 0
