@@ -6,6 +6,7 @@ import ipaddress
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -14,6 +15,8 @@ class SettingsError(Exception):
 
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/noodrem.db"
+DEFAULT_CHAT_RETENTION_DAYS = 90
+DEFAULT_DEDUP_RETENTION_DAYS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,13 @@ class Settings:
     """How other apps reach this server (download links in Teams): PUBLIC_URL."""
     secret: bytes = field(default=b"", repr=False)
     """Signs download links: NOODREM_SECRET; random per start when unset."""
+    chat_retention: timedelta | None = timedelta(days=DEFAULT_CHAT_RETENTION_DAYS)
+    """How long the web chat's history is kept: CHAT_RETENTION_DAYS (0: for ever)."""
+    dedup_retention: timedelta | None = timedelta(days=DEFAULT_DEDUP_RETENTION_DAYS)
+    """How long handled event ids are remembered, the de-duplication window:
+    DEDUP_RETENTION_DAYS (0: for ever)."""
+    retention_every_seconds: float = 3600.0
+    """How often the scheduler prunes what is past its retention."""
     env: dict[str, str] = field(default_factory=dict, repr=False)
     """The whole environment, for the platform channels to read their own settings."""
 
@@ -52,6 +62,8 @@ class Settings:
             organisation_file=Path(org_file) if org_file else None,
             web_access_token=env.get("WEB_ACCESS_TOKEN") or None,
             public_url=env.get("PUBLIC_URL") or f"http://{env.get('HOST', '127.0.0.1')}:{port}",
+            chat_retention=_retention(env, "CHAT_RETENTION_DAYS", DEFAULT_CHAT_RETENTION_DAYS),
+            dedup_retention=_retention(env, "DEDUP_RETENTION_DAYS", DEFAULT_DEDUP_RETENTION_DAYS),
             secret=(env.get("NOODREM_SECRET") or secrets.token_hex(32)).encode(),
             env=dict(env),
         )
@@ -64,3 +76,15 @@ class Settings:
             return ipaddress.ip_address(self.host).is_loopback
         except ValueError:
             return False
+
+
+def _retention(env: Mapping[str, str], name: str, default: int) -> timedelta | None:
+    """A whole number of days; 0 keeps rows for ever (``None``)."""
+    text = env.get(name, "").strip() or str(default)
+    try:
+        days = int(text)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number of days, got {text!r}") from None
+    if days < 0:
+        raise SettingsError(f"{name} must be 0 (keep for ever) or more days, got {days}")
+    return timedelta(days=days) if days else None

@@ -353,6 +353,13 @@ class Transaction(Protocol):
         self, *, mailbox: str, after_id: int, limit: int = 200
     ) -> list[OutboxMessage]: ...
 
+    # Retention -------------------------------------------------------------------------------
+    async def prune_outbox(self, *, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` web chat messages older than ``before``; how many went."""
+
+    async def prune_inbound_claims(self, *, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` de-duplication rows older than ``before``; how many went."""
+
 
 class Store(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...

@@ -14,7 +14,7 @@ lead → managers), and the timeline says so.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -138,12 +138,16 @@ class Reminders:
         playbooks: Mapping[str, Playbook],
         organisations: Organisations,
         notifier: Notifier,
+        on_sent: Callable[[timedelta], None] | None = None,
     ) -> None:
+        """``on_sent(lateness)`` is told, for each reminder that went out, how long after
+        its planned time (the metrics' lateness histogram)."""
         self._store = store
         self._clock = clock
         self._playbooks = playbooks
         self._organisations = organisations
         self._notifier = notifier
+        self._on_sent = on_sent
         self._running = False
         self._again = False
 
@@ -190,6 +194,10 @@ class Reminders:
             for deadline, plan in planned
             if plan is not None
         }
+        if self._on_sent is not None:
+            for deadline, plan in planned:
+                if plan is not None:
+                    self._on_sent(now - deadline.due_at)
         async with self._store.transaction() as tx:
             # Lock in a fixed order, so two processes recording batches never deadlock.
             for incident_id in sorted({d.incident_id for d in claimed}):

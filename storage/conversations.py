@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ports import Conversation
@@ -29,6 +29,23 @@ async def claim_inbound(
         .returning(InboundClaimRow.event_id)
     )
     return (await conn.execute(stmt)).first() is not None
+
+
+async def prune_inbound_claims(conn: AsyncConnection, *, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` claims made before ``before``; returns how many went.
+
+    An event id re-sent after its claim is gone is handled as new: the de-duplication
+    window is the retention (see docs/operations.md).
+    """
+    oldest = (
+        select(InboundClaimRow.channel, InboundClaimRow.event_id)
+        .where(InboundClaimRow.at < before)
+        .order_by(InboundClaimRow.at)
+        .limit(limit)
+    )
+    key = tuple_(InboundClaimRow.channel, InboundClaimRow.event_id)
+    result = await conn.execute(delete(InboundClaimRow).where(key.in_(oldest)))
+    return int(result.rowcount or 0)
 
 
 async def get_conversation(

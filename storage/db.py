@@ -104,6 +104,23 @@ class Database:
         """The revision the database is at; ``None`` when it has none."""
         return await self.run_schema(schema.current)
 
+    async def readiness(self) -> str | None:
+        """``None`` when the database answers and is at the newest revision, else why not.
+
+        An ordinary short unit of work (no migration connection, no schema lock), so a
+        probe every few seconds costs one small query.
+        """
+        try:
+            async with self.unit_of_work() as conn:
+                at = await conn.run_sync(schema.version)
+        except StoreError as exc:
+            log.warning("not ready: %s", exc)  # the message masks any password
+            return "database unreachable"
+        newest = schema.head()
+        if at != newest:
+            return f"database schema at {at or 'none'}, expected {newest}"
+        return None
+
     async def run_schema(self, work: Callable[[Connection], T], *, lock: bool = False) -> T:
         """Run ``work`` on a migration connection, in one transaction, under the schema lock."""
         sqlite_db = self._engine.url.drivername == SQLITE

@@ -84,6 +84,7 @@ class InboundClaimRow(Base):
     """A platform event id already handled, so a redelivery is not handled twice."""
 
     __tablename__ = "inbound_claims"
+    __table_args__ = (Index(None, "at"),)  # retention prunes by age
 
     channel: Mapped[str] = mapped_column(String, primary_key=True)
     event_id: Mapped[str] = mapped_column(String, primary_key=True)
@@ -239,7 +240,11 @@ class OutboxRow(Base):
 
     __tablename__ = "outbox"
     # AUTOINCREMENT: SQLite never reuses an id, so a reader's "after id" stays valid.
-    __table_args__ = (Index(None, "mailbox", "id"), {"sqlite_autoincrement": True})
+    __table_args__ = (
+        Index(None, "mailbox", "id"),
+        Index(None, "created_at"),  # retention prunes by age
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     mailbox: Mapped[str] = mapped_column(String)

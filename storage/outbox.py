@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ports import OutboxMessage
@@ -47,3 +47,17 @@ async def read(
         )
         for row in await conn.execute(stmt)
     ]
+
+
+async def prune(conn: AsyncConnection, *, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` messages written before ``before``, oldest first; returns how
+    many went. Bounded, so one call holds its locks (SQLite: the whole database) briefly."""
+    oldest = (
+        select(OutboxRow.id)
+        .where(OutboxRow.created_at < before)
+        .order_by(OutboxRow.created_at)  # the index's order: a range scan, not a table scan
+        .limit(limit)
+        .scalar_subquery()
+    )
+    result = await conn.execute(delete(OutboxRow).where(OutboxRow.id.in_(oldest)))
+    return int(result.rowcount or 0)

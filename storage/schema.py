@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import re
 import sys
@@ -88,6 +89,7 @@ def config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+@functools.cache
 def head() -> str | None:
     """The newest revision this code knows."""
     from alembic.script import ScriptDirectory
@@ -120,6 +122,14 @@ def current(connection: Connection) -> str | None:
         return None
     rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
     return str(rows[0][0]) if len(rows) == 1 else None
+
+
+def version(connection: Connection) -> str | None:
+    """What ``current`` says, read with one plain query: for the readiness probe, which
+    runs every few seconds and must not log Alembic's context lines each time."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(connection: Connection) -> Upgrade:

@@ -75,6 +75,11 @@ class SqlStore:
         """The migration the database is at (``None``: no schema yet)."""
         return await self._database.schema_revision()
 
+    async def readiness(self) -> str | None:
+        """Why this store cannot serve yet (unreachable, schema not at the newest revision),
+        or ``None`` when it can: the readiness probe's answer."""
+        return await self._database.readiness()
+
     async def run_schema(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` on a synchronous connection in one transaction (schema tools)."""
         return await self._database.run_schema(work)
@@ -274,6 +279,13 @@ class SqlTransaction:
         self, *, mailbox: str, after_id: int, limit: int = 200
     ) -> list[OutboxMessage]:
         return await outbox.read(self._conn, mailbox=mailbox, after_id=after_id, limit=limit)
+
+    # Retention -------------------------------------------------------------------------------
+    async def prune_outbox(self, *, before: datetime, limit: int) -> int:
+        return await outbox.prune(self._conn, before=before, limit=limit)
+
+    async def prune_inbound_claims(self, *, before: datetime, limit: int) -> int:
+        return await conversations.prune_inbound_claims(self._conn, before=before, limit=limit)
 
 
 if TYPE_CHECKING:  # mypy proves here that these implement the ports

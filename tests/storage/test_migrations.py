@@ -35,9 +35,11 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from bot import chain
+from bot.clock import ManualClock
 from bot.evidence.jsonexport import event_json
 from bot.evidence.verify import verify_document
 from bot.ports import LEAD, DeadlineStatus, IncidentStatus, NewDeadline, StepStatus
+from bot.retention import Pruned, Retention
 from storage import SqlStore, StoreError, create_store, schema
 from storage.models import Base
 
@@ -485,3 +487,60 @@ async def test_concurrent_upgrades_of_a_release_database_stamp_once(database_url
     finally:
         for s in stores:
             await s.close()
+
+
+# (d) r0004_retention_indexes: the indexes retention prunes by -----------------------------------
+
+
+async def test_retention_indexes_are_added_to_a_baseline_database_with_its_rows(
+    database_url: str,
+) -> None:
+    store = await create_store(database_url)
+    try:
+
+        def baseline_with_rows(conn: Connection) -> None:
+            from alembic import command
+
+            command.upgrade(schema.config(conn), schema.BASELINE)
+            t = RELEASE_95B9A7C.tables
+            conn.execute(
+                t["outbox"].insert(),
+                [
+                    {"mailbox": "web:T1:u1", "created_at": _time(conn, T0), "payload": {"n": 1}},
+                    {"mailbox": "web:T1:u1", "created_at": _time(conn, T0 + timedelta(days=200)),
+                     "payload": {"n": 2}},
+                ],
+            )  # fmt: skip
+            conn.execute(
+                t["inbound_claims"].insert(),
+                {"channel": "slack", "event_id": "Ev1", "at": _time(conn, T0)},
+            )
+
+        await store.run_schema(baseline_with_rows)
+        assert await store.schema_revision() == schema.BASELINE
+        await store.create_schema()
+        assert await store.schema_revision() == schema.head()
+        assert await store.run_schema(_diff) == []
+        indexes = await store.run_schema(
+            lambda conn: {
+                table: {ix["name"] for ix in inspect(conn).get_indexes(table)}
+                for table in ("outbox", "inbound_claims")
+            }
+        )
+        assert "ix_outbox_created_at" in indexes["outbox"]
+        assert "ix_inbound_claims_at" in indexes["inbound_claims"]
+        async with store.transaction() as tx:
+            kept = await tx.read_outbox(mailbox="web:T1:u1", after_id=0)
+        assert [m.payload for m in kept] == [{"n": 1}, {"n": 2}]  # the upgrade kept the rows
+        retention = Retention(
+            store=store,
+            clock=ManualClock(T0 + timedelta(days=201)),
+            chat=timedelta(days=90),
+            dedup=timedelta(days=30),
+        )
+        assert await retention.run() == Pruned(chat_messages=1, inbound_claims=1)
+        async with store.transaction() as tx:
+            kept = await tx.read_outbox(mailbox="web:T1:u1", after_id=0)
+        assert [m.payload for m in kept] == [{"n": 2}]
+    finally:
+        await store.close()

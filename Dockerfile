@@ -1,0 +1,47 @@
+# Noodrem: one image for every replica. Migrations run at start (under a lock), so a new
+# image is deployed by starting it. See README, "Hosting for several customers".
+#
+#   docker build -t noodrem .
+#   docker run -e DATABASE_URL=postgresql+asyncpg://... -e WEB_ACCESS_TOKEN=... \
+#              -e NOODREM_SECRET=... -p 3978:3978 noodrem
+
+# --- build: the runtime dependencies in a venv, no compilers or test tools in the image ---
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY pyproject.toml app.py ./
+COPY bot ./bot
+COPY storage ./storage
+# Install the project for its dependencies (not the "test" extra), then drop the project
+# itself: the code runs from /app below, next to the playbooks it reads.
+RUN python -m venv /opt/venv \
+ && /opt/venv/bin/pip install . \
+ && /opt/venv/bin/pip uninstall -y noodrem
+
+# --- run -------------------------------------------------------------------------------
+FROM python:3.11-slim
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    HOST=0.0.0.0 \
+    PORT=3978 \
+    DATABASE_URL=sqlite+aiosqlite:////data/noodrem.db
+RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin noodrem \
+ && install -d -o noodrem -g noodrem /data
+WORKDIR /app
+COPY --from=build /opt/venv /opt/venv
+COPY app.py organisation.example.yaml ./
+COPY bot ./bot
+COPY storage ./storage
+COPY playbooks ./playbooks
+# Byte-code compiled now, as root: the code is read-only for the user that runs it.
+RUN python -m compileall -q /app
+USER noodrem
+VOLUME ["/data"]
+EXPOSE 3978
+# Alive = the process answers /healthz. Load balancers should ask /readyz (store reachable,
+# schema at the newest revision) before sending traffic. The start period covers the
+# schema upgrade and training the free-text classifier.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3978'), timeout=2)"]
+CMD ["python", "app.py"]
