@@ -227,7 +227,13 @@ async def test_not_yet_keeps_the_step_open_and_the_reminders_coming(
     assert await bot.run_reminders() >= 1
     reminder = [m for m in await jan.inbox() if m["kind"] == "reminder"]
     assert reminder and "Beoordeel of je het datalek meldt bij de AP" in texts(reminder)
-    sent = [e for e in await events_of(bot, incident) if e.kind == "reminder_sent"]
+    sent = [
+        e
+        for e in await events_of(bot, incident)
+        if e.kind == "delivery_attempted"
+        and e.data["purpose"] == "reminder"
+        and e.data["outcome"] == "delivered"
+    ]
     assert sent and sent[-1].data["step"] == AP_STEP
 
     # Notifying later asks only the decision again; the rest of the assessment is kept.

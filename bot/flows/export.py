@@ -22,10 +22,14 @@ async def export(turn: Turn, incident: Incident) -> None:
     The turn only decides; the file is made after its commit (``_hand_over``), so a long
     timeline holds no transaction, and on SQLite no one else's turn waits for it.
     """
-    turn.after_commit.append(functools.partial(_hand_over, turn, incident.id))
+    turn.after_commit.append(
+        functools.partial(_hand_over, turn, incident.id, position=len(turn.replies))
+    )
 
 
-async def _hand_over(turn: Turn, incident_id: str, store: Store, now: datetime) -> None:
+async def _hand_over(
+    turn: Turn, incident_id: str, store: Store, now: datetime, *, position: int
+) -> None:
     """Read the timeline in a read-only snapshot, draw it off the event loop, then record
     that it was exported (with the seq and hash it covers) in a short transaction of its own."""
     async with store.snapshot() as tx:
@@ -51,7 +55,8 @@ async def _hand_over(turn: Turn, incident_id: str, store: Store, now: datetime) 
             data=export_data(fmt=Format.PDF.value, via=ExportVia.CHAT, covered=covered),
         )
     stamp = now.astimezone(turn.org.tz).strftime("%Y%m%d-%H%M")
-    turn.say(
+    turn.say_at(
+        position,
         Reply(
             kind=ReplyKind.TEXT,
             incident_id=incident_id,
@@ -63,7 +68,7 @@ async def _hand_over(turn: Turn, incident_id: str, store: Store, now: datetime) 
                 content_type="application/pdf",
                 data=data,
             ),
-        )
+        ),
     )
 
 

@@ -107,6 +107,11 @@ class Turn:
     def say(self, reply: Reply) -> None:
         self.replies.append(reply)
 
+    def say_at(self, position: int, reply: Reply) -> None:
+        """A reply made after the commit (an export) goes where it was decided, before
+        what the turn said after it (the interrupted question asked again)."""
+        self.replies.insert(position, reply)
+
     def say_text(self, key: str, *, kind: ReplyKind = ReplyKind.TEXT, **values: Any) -> None:
         self.replies.append(Reply(kind=kind, text=self.t(key, **values)))
 

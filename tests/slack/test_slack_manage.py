@@ -148,4 +148,5 @@ async def test_only_a_manager_force_closes_with_a_reason_and_it_can_be_reopened(
     closing = next(e for e in events if e.kind == "incident_closed")
     assert closing.data["forced"] is True and closing.data["reason"].startswith("dubbele")
     assert closing.actor_name == "Mira Manager"
-    assert events[-1].kind == "incident_reopened"
+    assert [e.kind for e in events[-2:]] == ["incident_reopened", "delivery_attempted"]
+    assert events[-1].data["recipient_name"] == "Jan Jansen", "the lead was told"
