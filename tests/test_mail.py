@@ -103,9 +103,7 @@ def test_settings_from_the_environment() -> None:
     )
     assert settings is not None
     assert (settings.port, settings.security) == (465, Security.TLS)
-    assert "password" not in repr(MailSettings("h", "a@b", password="geheim")).replace(
-        "password=", ""
-    )
+    assert "geheim" not in repr(MailSettings("h", "a@b", password="geheim"))
 
 
 @pytest.mark.parametrize(
