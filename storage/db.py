@@ -324,9 +324,17 @@ def _sqlite_on_checkin(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _reason(exc: BaseException, url: URL | None) -> str:
-    """The driver's own words, without SQLAlchemy's boilerplate or any password."""
+    """The driver's own words, without SQLAlchemy's boilerplate, any password, the
+    statement, its parameters or PostgreSQL's DETAIL line: those carry the row's values
+    (an IBAN, a name), and this message is logged."""
     reason = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
-    reason = reason or type(exc).__name__
+    reason = reason.split("[SQL:", 1)[0]
+    kept = [
+        line
+        for line in reason.splitlines()
+        if not line.lstrip().startswith(("DETAIL:", "[parameters:", "(Background on"))
+    ]
+    reason = " ".join(" ".join(kept).split()) or type(exc).__name__
     if url is not None and url.password:
         reason = reason.replace(str(url.password), "***")
     return reason

@@ -132,6 +132,19 @@ async def test_database_error_becomes_store_error_and_rolls_back(
         assert await tx.get_incident("inc-1") is None
 
 
+async def test_a_database_error_names_no_value_of_the_row(
+    store: SqlStore, make_incident: Callable[..., Incident]
+) -> None:
+    """StoreError messages are logged: the reason stays, the statement and its values go."""
+    with pytest.raises(StoreError, match="naive") as caught:
+        async with store.transaction() as tx:
+            await tx.create_incident(
+                make_incident(reporter_name="Anna de Vries", reported_at=datetime(2026, 11, 21))
+            )
+    message = str(caught.value)
+    assert "Anna de Vries" not in message and "INSERT" not in message, message
+
+
 async def test_foreign_keys_are_enforced(store: SqlStore) -> None:
     with pytest.raises(StoreError):
         async with store.transaction() as tx:
