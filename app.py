@@ -203,7 +203,7 @@ def build_app(
             f"HOST={settings.host} is not a loopback address: set WEB_ACCESS_TOKEN so the "
             "web chat is not open to everyone on the network"
         )
-    metrics = Metrics()
+    metrics = Metrics(token=settings.metrics_token)
     runtime = Runtime(
         settings=settings,
         clock=clock or SystemClock(),

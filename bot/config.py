@@ -37,6 +37,8 @@ class Settings:
     dedup_retention: timedelta | None = timedelta(days=DEFAULT_DEDUP_RETENTION_DAYS)
     """How long handled event ids are remembered, the de-duplication window:
     DEDUP_RETENTION_DAYS (0: for ever)."""
+    metrics_token: str | None = field(default=None, repr=False)
+    """When set, ``/metrics`` answers only ``Authorization: Bearer <token>``: METRICS_TOKEN."""
     retention_every_seconds: float = 3600.0
     """How often the scheduler prunes what is past its retention."""
     env: dict[str, str] = field(default_factory=dict, repr=False)
@@ -64,6 +66,7 @@ class Settings:
             public_url=env.get("PUBLIC_URL") or f"http://{env.get('HOST', '127.0.0.1')}:{port}",
             chat_retention=_retention(env, "CHAT_RETENTION_DAYS", DEFAULT_CHAT_RETENTION_DAYS),
             dedup_retention=_retention(env, "DEDUP_RETENTION_DAYS", DEFAULT_DEDUP_RETENTION_DAYS),
+            metrics_token=env.get("METRICS_TOKEN") or None,
             secret=(env.get("NOODREM_SECRET") or secrets.token_hex(32)).encode(),
             env=dict(env),
         )

@@ -14,6 +14,7 @@ channel), never a person, an incident or a text: nothing personal leaves through
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -32,7 +33,8 @@ LATENESS_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0, 4 *
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, *, token: str | None = None) -> None:
+        self._token = token
         self.registry = CollectorRegistry(auto_describe=True)
         self._messages = Counter(
             "noodrem_messages",
@@ -92,9 +94,20 @@ class Metrics:
         app.router.add_get("/metrics", self._serve)
 
     async def _serve(self, request: web.Request) -> web.Response:
+        if self._token is not None and not self._authorised(request):
+            return web.json_response(
+                {"error": "send Authorization: Bearer <METRICS_TOKEN>"},
+                status=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         return web.Response(
             body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )
+
+    def _authorised(self, request: web.Request) -> bool:
+        assert self._token is not None
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        return hmac.compare_digest(given.encode(), self._token.encode())
 
 
 class _CountingNotifier:

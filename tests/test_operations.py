@@ -135,6 +135,19 @@ async def test_metrics_move_with_messages_reminders_and_failed_deliveries(
     assert late[("noodrem_delivery_failures_total", "web")] == 0
 
 
+async def test_a_metrics_token_keeps_the_counts_for_the_scraper(database_url: str) -> None:
+    env = {**ENV, "METRICS_TOKEN": "s3cret-scrape"}
+    async with running_app(database_url, env=env) as bot, aiohttp.ClientSession() as http:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret"}):
+            async with http.get(f"{bot.url}/metrics", headers=headers) as res:
+                assert res.status == 401
+                assert "METRICS_TOKEN" in (await res.json())["error"]
+                assert "noodrem_" not in await res.text()
+        auth = {"Authorization": "Bearer s3cret-scrape"}
+        async with http.get(f"{bot.url}/metrics", headers=auth) as res:
+            assert res.status == 200 and "noodrem_messages_total" in await res.text()
+
+
 def test_retention_settings() -> None:
     default = Settings.from_env({})
     assert default.chat_retention == timedelta(days=90)
