@@ -179,6 +179,8 @@ class Engine:
     async def _on_action(self, turn: Turn, action: Action) -> None:
         form = turn.inbound.form
         match action.name:
+            case ActionName.OUTDATED:
+                raise turn.fail("stale_button")
             case ActionName.PRESENCE:
                 pass  # the person is here (mentioned, say): their address is now known
             case ActionName.WELCOME:

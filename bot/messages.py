@@ -7,6 +7,8 @@ addressing. Adapters render a ``Reply`` as Block Kit, an Adaptive Card or JSON.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -49,6 +51,7 @@ class ActionName(StrEnum):
     HAND_OVER_LEAD = "lead.give"
     CLOSE = "close"
     REOPEN = "reopen"
+    OUTDATED = "outdated"  # a button drawn by another version of Noodrem (Action.decode)
     PRESENCE = "presence"  # not a button: a channel saying "this person is here"
     WELCOME = "welcome"  # not a button: a person opened a chat with Noodrem (installed it)
 
@@ -90,6 +93,19 @@ def address_from_json(data: dict[str, object]) -> Address:
     )
 
 
+ACTION_FORMAT = 2
+"""The version of ``Action.encode``'s form. Bump it when a field changes meaning: buttons
+drawn before then decode to ``OUTDATED`` instead of doing something else."""
+_ENCODED = re.compile(r"n(\d{1,6}):(.*)", re.DOTALL)
+_FORMAT_1 = re.compile(r"[a-z.]+\|[^|]*\|[^|]*\|[^|]*\|\d*")  # "name|incident|target|value|stamp"
+MAX_ENCODED_ACTION = 2000
+"""The tightest platform limit on what a button carries: Slack's ``value``."""
+
+
+class ActionTooLong(ValueError):
+    """A button would carry more than every platform takes: a bug where the button is made."""
+
+
 @dataclass(frozen=True, slots=True)
 class Action:
     """A button press. ``stamp`` is the version of the thing the button was drawn for,
@@ -102,30 +118,68 @@ class Action:
     stamp: int | None = None
 
     def encode(self) -> str:
-        """Compact text form for platforms that carry a single string per button."""
-        parts = [
+        """Loss-free text form for platforms that carry one string per button:
+        ``n2:["step.done","NR-ABC234","call-bank",null,3]`` (trailing empty fields left off)."""
+        fields: list[str | int | None] = [
             self.name.value,
-            self.incident_id or "",
-            self.target or "",
-            self.value or "",
-            "" if self.stamp is None else str(self.stamp),
+            self.incident_id,
+            self.target,
+            self.value,
+            self.stamp,
         ]
-        return "|".join(p.replace("|", "/") for p in parts)
+        while fields[-1] is None:
+            fields.pop()
+        encoded = f"n{ACTION_FORMAT}:" + json.dumps(
+            fields, ensure_ascii=False, separators=(",", ":")
+        )
+        if len(encoded) > MAX_ENCODED_ACTION:
+            raise ActionTooLong(
+                f"{self.name.value} carries {len(encoded)} characters, "
+                f"platforms take {MAX_ENCODED_ACTION}"
+            )
+        return encoded
 
     @classmethod
     def decode(cls, raw: str) -> Action:
-        """Inverse of ``encode``; raises ``ValueError`` on anything it did not produce."""
-        parts = raw.split("|")
-        if len(parts) != 5:
+        """Inverse of ``encode``. A button of another format version, or naming an action
+        this version does not know, is ``OUTDATED`` (the person is told so); anything that
+        is no Noodrem button at all raises ``ValueError``."""
+        if _FORMAT_1.fullmatch(raw):
+            return cls(ActionName.OUTDATED)
+        matched = _ENCODED.fullmatch(raw)
+        if matched is None:
             raise ValueError("not a Noodrem action")
-        name, incident_id, target, value, stamp = parts
+        if int(matched.group(1)) != ACTION_FORMAT:
+            return cls(ActionName.OUTDATED)
+        try:
+            fields = json.loads(matched.group(2))
+        except ValueError:
+            raise ValueError("not a Noodrem action") from None
+        if not (isinstance(fields, list) and 1 <= len(fields) <= 5):
+            raise ValueError("not a Noodrem action")
+        padded: list[object] = [*fields, *([None] * (5 - len(fields)))]
+        name, incident_id, target, value, stamp = padded
+        if not isinstance(name, str):
+            raise ValueError("not a Noodrem action")
+        if stamp is not None and (not isinstance(stamp, int) or isinstance(stamp, bool)):
+            raise ValueError("not a Noodrem action")
+        try:
+            known = ActionName(name)
+        except ValueError:
+            return cls(ActionName.OUTDATED)  # from a newer version, or one that dropped it
         return cls(
-            name=ActionName(name),
-            incident_id=incident_id or None,
-            target=target or None,
-            value=value or None,
-            stamp=int(stamp) if stamp else None,
+            name=known,
+            incident_id=_text_field(incident_id),
+            target=_text_field(target),
+            value=_text_field(value),
+            stamp=stamp,
         )
+
+
+def _text_field(raw: object) -> str | None:
+    if raw is None or isinstance(raw, str):
+        return raw
+    raise ValueError("not a Noodrem action")
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,7 @@ def test_a_step_card() -> None:
         "type": "button",
         "action_id": "noodrem:0",
         "text": {"type": "plain_text", "text": "Gedaan", "emoji": True},
-        "value": "step.done|NR-ABC234|call-bank||3",
+        "value": 'n2:["step.done","NR-ABC234","call-bank",null,3]',
         "style": "primary",
     }
     assert help_["action_id"] == "noodrem:1" and "style" not in help_

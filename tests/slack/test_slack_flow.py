@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.clock import ManualClock
+from bot.messages import Action, ActionName
 from tests.harness import RunningApp
 from tests.slack.conftest import MakePerson, events_of, open_incident_ids
 from tests.slack.driver import SlackUser, block_texts, buttons, texts
@@ -56,9 +57,13 @@ async def test_whole_flow_in_dutch_by_direct_message(
     assert "10:15 (nog 15 min)" in texts([card])
     labels = [b["text"]["text"] for b in buttons(card.args["blocks"])]
     assert labels[:4] == ["Gedaan", "Lukt nu niet", "Overslaan", "Help"]
-    assert next(b for b in buttons(card.args["blocks"]) if b["text"]["text"] == "Gedaan")[
-        "value"
-    ].startswith(f"step.done|{incident}|call-bank|")
+    done = next(b for b in buttons(card.args["blocks"]) if b["text"]["text"] == "Gedaan")
+    pressed = Action.decode(done["value"])
+    assert (pressed.name, pressed.incident_id, pressed.target) == (
+        ActionName.STEP_DONE,
+        incident,
+        "call-bank",
+    )
 
     clock.advance(timedelta(minutes=7))
     asked = await jan.press("Gedaan")

@@ -117,7 +117,7 @@ BAD_BODIES = [
         "unknown action",
     ),
     (
-        {"user_id": "u", "user_name": "A", "client_id": "c", "action": "nope||||"},
+        {"user_id": "u", "user_name": "A", "client_id": "c", "action": 'n2:[1,"NR-ABC234"]'},
         "unknown action",
     ),
     (
