@@ -68,7 +68,7 @@ class Runtime:
     wakeups: Wakeups | None = None
     training: asyncio.Task[None] | None = None
     """The recognizer's training, off the event loop once the server is up (seconds of
-    scikit-learn): until it is done, free text is matched by triggers only."""
+    scikit-learn). Health checks answer meanwhile; a message waits for it (``handle``)."""
 
     async def train_recognizer(self) -> None:
         try:
@@ -83,7 +83,7 @@ class Runtime:
             self.engine = replace(self.engine, recognizer=recognizer)
 
     async def recognizer_ready(self) -> None:
-        """Wait until the recognizer is trained (or training failed); tests use this."""
+        """Wait until the recognizer is trained (or training failed)."""
         if self.training is not None:
             await asyncio.shield(self.training)
 
@@ -220,6 +220,10 @@ def build_app(
     async def handle(inbound):  # type: ignore[no-untyped-def]
         if runtime.engine is None:
             raise RuntimeError("engine not started")
+        # The first message after a start waits the seconds the training has left: with
+        # the triggers alone, a person telling an emergency in their own words would hear
+        # "I didn't understand".
+        await runtime.recognizer_ready()
         return await runtime.engine.handle(inbound)
 
     downloads = Downloads(

@@ -38,6 +38,7 @@ async def running_app(
     clock: Clock | None = None,
     env: Mapping[str, str] | None = None,
     start_scheduler: bool = False,
+    wait_for_recognizer: bool = True,
 ) -> AsyncIterator[RunningApp]:
     """Serve the app on 127.0.0.1 and a free port; yields its URL and runtime.
 
@@ -53,8 +54,8 @@ async def running_app(
     await site.start()
     host, port = runner.addresses[0][:2]
     runtime = app[RUNTIME]
-    # Tests type wordings only the recognizer knows: wait for its training (once a process).
-    await runtime.recognizer_ready()
+    if wait_for_recognizer:  # its training is cached: once a process
+        await runtime.recognizer_ready()
     try:
         yield RunningApp(url=f"http://{host}:{port}", runtime=runtime)
     finally:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 
+import app as app_module
 from bot.chain import GENESIS, event_hash
 from bot.clock import ManualClock
 from bot.messages import Action, ActionName
@@ -206,6 +209,35 @@ async def test_typo_ridden_reports_are_recognised(
     assert confirm[-1]["kind"] == "question"
     offered = [Action.decode(b["action"]).name for b in confirm[-1]["buttons"]]
     assert ActionName.CONFIRM_START in offered
+
+
+async def test_a_message_right_after_the_start_waits_for_the_recognizer(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's own example, typed while the recognizer is still training: it is
+    recognised, never "I didn't understand"."""
+    trained = threading.Event()
+    train = app_module.trained_recognizer
+
+    def slow_training(*args: Any) -> Any:
+        trained.wait(timeout=30)
+        return train(*args)
+
+    monkeypatch.setattr(app_module, "trained_recognizer", slow_training)
+    async with (
+        running_app(database_url, wait_for_recognizer=False) as early,
+        aiohttp.ClientSession() as http,
+    ):
+        jan = WebUser(http, early.url, "Jan")
+        typed = asyncio.create_task(
+            jan.say("we hebben zojuist 8.000 euro naar een oplichter overgeboekt")
+        )
+        await asyncio.sleep(0.3)  # not a wait for an outcome: a chance to answer too early
+        assert not typed.done(), "answered before the recognizer was ready"
+        trained.set()
+        offered = await typed
+    assert "begreep ik niet" not in texts(offered)
+    assert "Zal ik het plan *We hebben mogelijk een oplichter betaald* starten?" in texts(offered)
 
 
 async def test_invalid_iban_is_said_back_and_nothing_is_stored(
