@@ -150,7 +150,7 @@ async def measure_noodrem(
             wakeups.wake_at(when)
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(recorder.all_in.wait(), timeout=window + 15)
-    wakeups.stop()
+    await wakeups.stop()
     arrived = sorted(recorder.arrived)
     return [a - d.timestamp() for a, d in zip(arrived, due_times, strict=False)]
 

@@ -20,14 +20,21 @@ class Wakeups:
         self._run = run
         self._poll_seconds = poll_seconds
         self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._passes: set[asyncio.Task[object]] = set()
 
     async def _pass(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._passes.add(task)
         try:
             await self._run()
         except asyncio.CancelledError:
             # Shutdown cancels a pass mid-way; what it had claimed is claimed again once
             # the lease runs out, so there is nothing to report.
             return
+        finally:
+            if task is not None:
+                self._passes.discard(task)
 
     def start(self) -> None:
         """Start polling; the first run is now, so what fell due while down goes out."""
@@ -55,6 +62,12 @@ class Wakeups:
             misfire_grace_time=None,
         )
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """Stop waking, and end a pass still running: the store closes after this, and a
+        pass left behind would wait on a pool that is gone."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        running = list(self._passes)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
