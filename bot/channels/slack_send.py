@@ -61,6 +61,7 @@ class Sender:
         the replies then arrive for them only.
         """
         first: Failed | None = None
+        refused: set[str] = set()  # channels that said no: one refusal is enough
         for reply in replies:
             if reply.attachment is not None and not is_dm(channel):
                 failed = await self._send_privately(
@@ -79,6 +80,7 @@ class Sender:
                     locale=locale,
                     cards=cards,
                     response_url=response_url,
+                    refused=refused,
                 )
             first = first or failed
         return first
@@ -92,6 +94,7 @@ class Sender:
         locale: str | None,
         cards: Cards,
         response_url: str | None,
+        refused: set[str] | None = None,
     ) -> Failed | None:
         blocks = reply_blocks(reply, locale=locale)
         text = fallback_text(reply)
@@ -111,9 +114,13 @@ class Sender:
             ):
                 return None
             # Never posted here, or deleted, or too old to edit: post it anew below.
+        if refused is not None and channel in refused and response_url:
+            return await self._web.respond(response_url, text=text, blocks=blocks)
         posted = await self._web.post(channel, text=text, blocks=blocks)
         if isinstance(posted, Failed):
             if response_url and posted.error in UNREACHABLE:
+                if refused is not None:
+                    refused.add(channel)  # the next replies go the private way at once
                 return await self._web.respond(response_url, text=text, blocks=blocks)
             return posted
         if key is not None:
