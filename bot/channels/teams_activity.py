@@ -72,9 +72,10 @@ def check_shape(body: Any) -> None:
     if not usable:
         raise Malformed("serviceUrl must be an http(s) URL")
     conversation = body.get("conversation")
-    if not isinstance(conversation, dict) or not _CONVERSATION_ID.fullmatch(
-        str(conversation.get("id"))
-    ):
+    if not isinstance(conversation, dict):
+        raise Malformed("conversation.id is missing or not a Teams conversation id")
+    conversation_id = conversation.get("id")  # a missing id must not pass as "None"
+    if not isinstance(conversation_id, str) or not _CONVERSATION_ID.fullmatch(conversation_id):
         raise Malformed("conversation.id is missing or not a Teams conversation id")
     for key in ("conversationType", "tenantId"):
         if conversation.get(key) is not None and not isinstance(conversation[key], str):

@@ -196,6 +196,23 @@ async def test_malformed_requests_are_refused_plainly(
     assert adapter.script.seen == []
 
 
+@pytest.mark.parametrize("conversation_id", [None, 42, ""])
+async def test_a_conversation_without_a_usable_id_is_a_400(
+    adapter: Adapter, jan: TeamsUser, http: aiohttp.ClientSession, conversation_id: object
+) -> None:
+    """Found by the fuzz: a missing id passed the shape check as the text "None" and the
+    turn failed deep in the SDK, a 500."""
+    activity = jan.activity(text="help")
+    conversation = {k: v for k, v in activity["conversation"].items() if k != "id"}
+    if conversation_id is not None:
+        conversation["id"] = conversation_id
+    body = {**activity, "conversation": conversation}
+    async with http.post(f"{adapter.url}/api/messages", json=body) as response:
+        assert response.status == 400
+        assert "conversation.id" in (await response.json())["error"]
+    assert adapter.script.seen == []
+
+
 async def test_deliver_says_when_it_cannot_send(adapter: Adapter, jan: TeamsUser) -> None:
     reply = (Reply(kind=ReplyKind.REMINDER, text="⏰ Nog 5 min"),)
     bare = Address(channel=Channel.TEAMS, tenant_id="t", conversation_id="c", user_id="u")
