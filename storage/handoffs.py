@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ports import HandoffMessage, HandoffStatus, NewHandoff, Transport
+from storage import leases
 from storage.errors import StoreError
 from storage.models import HandoffRow
 from storage.sql import AnyRow
 
-_PENDING = HandoffStatus.PENDING.value
 _CLAIMED = HandoffStatus.CLAIMED.value
 _COLUMNS = (
     HandoffRow.id,
@@ -72,25 +72,9 @@ async def add(
 async def claim_due(
     conn: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int
 ) -> list[HandoffMessage]:
-    """Like ``deadlines.claim_due``: one ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE
-    SKIP LOCKED) RETURNING``, so two processes never take the same row."""
-    due = (
-        select(HandoffRow.id)
-        .where(
-            or_(
-                and_(HandoffRow.status == _PENDING, HandoffRow.due_at <= now),
-                and_(HandoffRow.status == _CLAIMED, HandoffRow.lease_until < now),
-            )
-        )
-        .order_by(HandoffRow.due_at, HandoffRow.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    stmt = (
-        update(HandoffRow)
-        .where(HandoffRow.id.in_(due))
-        .values(status=_CLAIMED, lease_until=lease_until)
-        .returning(*_COLUMNS)
+    """As deadlines are claimed (``storage.leases``): two processes never take one row."""
+    stmt = leases.claim_due(
+        HandoffRow, now=now, lease_until=lease_until, limit=limit, returning=_COLUMNS
     )
     claimed = [_handoff(row) for row in await conn.execute(stmt)]
     return sorted(claimed, key=lambda h: (h.due_at, h.id))
@@ -143,13 +127,7 @@ async def acknowledge(conn: AsyncConnection, *, handoff_id: int, at: datetime) -
 
 
 async def next_due_at(conn: AsyncConnection) -> datetime | None:
-    pending = await conn.scalar(
-        select(func.min(HandoffRow.due_at)).where(HandoffRow.status == _PENDING)
-    )
-    lease = await conn.scalar(
-        select(func.min(HandoffRow.lease_until)).where(HandoffRow.status == _CLAIMED)
-    )
-    return min((t for t in (pending, lease) if t is not None), default=None)
+    return await leases.next_due_at(conn, HandoffRow)
 
 
 def _handoff(row: AnyRow) -> HandoffMessage:

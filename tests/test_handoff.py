@@ -7,10 +7,9 @@ import asyncio
 import json
 import logging
 import re
-import socket
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,7 +21,6 @@ import aiohttp
 import pytest
 import yaml
 from aiohttp import web
-from aiosmtpd.controller import Controller
 
 from app import StartupError, build_app
 from bot import signing
@@ -32,8 +30,9 @@ from bot.evidence.cli import Format, render
 from bot.evidence.source import read_evidence
 from bot.organisation import OrganisationError, Organisations, load_organisations
 from bot.ports import Event
+from tests import test_mail
 from tests.harness import ROOT, RunningApp, running_app
-from tests.test_mail import Inbox
+from tests.test_mail import Inbox, _free_port
 from tests.webclient import WebUser, texts
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
@@ -41,12 +40,7 @@ SECRET = "webhook-geheim-van-ithelpt"
 LINK_SECRET = "noodrem-link-secret"
 IT_STEP = "▶ Schakel je IT-dienstverlener in"
 PLAYBOOKS = ROOT / "playbooks"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+smtp = test_mail.smtp  # the same aiosmtpd on loopback as the mail path's own tests
 
 
 @dataclass
@@ -83,18 +77,6 @@ async def receiving(receiver: Receiver, port: int) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}/noodrem/hook"
     finally:
         await runner.cleanup()
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 def _org_file(tmp_path: Path, *, email: bool, webhook: str | None, attempts: int = 5) -> Path:

@@ -34,7 +34,7 @@ from bot.handoff import (
     signed_part,
 )
 from bot.organisation import Organisations
-from bot.ports import Clock, Transport
+from bot.ports import Clock, HandoffMessage, Transport
 
 LINK_ROUTE = "/handoff/ack/{handoff_id}"
 MAX_SKEW = 300  # seconds a callback's timestamp may be off
@@ -75,7 +75,8 @@ class HandoffAcks:
         app.router.add_post(CALLBACK_PATH, self._callback)
 
     # The link in the mail -----------------------------------------------------------------
-    def _checked_link(self, request: web.Request) -> int | web.Response:
+    async def _linked(self, request: web.Request) -> HandoffMessage | web.Response:
+        """The mailed hand-off a valid, unexpired link names, or the page that says why not."""
         raw_id = request.match_info["handoff_id"]
         raw_expires = request.query.get("expires", "")
         given = request.query.get("sig", "")
@@ -86,17 +87,16 @@ class HandoffAcks:
             return _page(403, INVALID)
         if datetime.fromtimestamp(expires, UTC) <= self._clock.now():
             return _page(410, EXPIRED)
-        return handoff_id
-
-    async def _page(self, request: web.Request) -> web.Response:
-        checked = self._checked_link(request)
-        if isinstance(checked, web.Response):
-            return checked
-        handoffs = self._handoffs()
-        async with handoffs.store.transaction() as tx:
-            message = await tx.get_handoff(checked)
+        async with self._handoffs().store.transaction() as tx:
+            message = await tx.get_handoff(handoff_id)
         if message is None or message.transport is not Transport.MAIL:
             return _page(404, INVALID)
+        return message
+
+    async def _page(self, request: web.Request) -> web.Response:
+        message = await self._linked(request)
+        if isinstance(message, web.Response):
+            return message
         incident_id = str(message.content.get("incident_id"))
         if message.acknowledged_at is not None:
             return _page(200, self._already(message.acknowledged_at, message.content))
@@ -114,16 +114,13 @@ class HandoffAcks:
         )
 
     async def _confirm(self, request: web.Request) -> web.Response:
-        checked = self._checked_link(request)
-        if isinstance(checked, web.Response):
-            return checked
-        handoffs = self._handoffs()
-        async with handoffs.store.transaction() as tx:
-            message = await tx.get_handoff(checked)
-        if message is None or message.transport is not Transport.MAIL:
-            return _page(404, INVALID)
+        message = await self._linked(request)
+        if isinstance(message, web.Response):
+            return message
         # Who: the address the mail went to; whoever holds the link read that mailbox.
-        done = await handoffs.acknowledge(checked, via=AckVia.MAIL_LINK, by=message.recipient)
+        done = await self._handoffs().acknowledge(
+            message.id, via=AckVia.MAIL_LINK, by=message.recipient
+        )
         if done is None:
             return _page(404, INVALID)
         if not done.first:

@@ -9,8 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.ports import HandoffMessage, HandoffStatus, Incident, NewHandoff, Transport
-from storage import SqlStore, StoreError
+from bot.ports import (
+    DeadlineStatus,
+    HandoffMessage,
+    HandoffStatus,
+    Incident,
+    NewHandoff,
+    Transport,
+)
+from storage import SqlStore, StoreError, leases
 
 T0 = datetime(2026, 11, 21, 19, 35, 51, 123456, tzinfo=UTC)
 LEASE = timedelta(minutes=2)
@@ -102,3 +109,15 @@ async def test_recording_a_try_of_a_missing_row_is_an_error(store: SqlStore) -> 
             await tx.record_handoff_try(
                 42, status=HandoffStatus.FAILED, attempts=1, at=T0, due_at=T0, error=None
             )
+
+
+def test_both_leased_tables_spell_their_states_as_the_claim_does() -> None:
+    """``storage.leases`` claims deadlines and hand-offs with the same two words."""
+    assert {leases.PENDING, leases.CLAIMED} == {
+        DeadlineStatus.PENDING.value,
+        DeadlineStatus.CLAIMED.value,
+    }
+    assert {leases.PENDING, leases.CLAIMED} == {
+        HandoffStatus.PENDING.value,
+        HandoffStatus.CLAIMED.value,
+    }
