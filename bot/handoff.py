@@ -63,8 +63,8 @@ from bot.timefmt import clock_time
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
-BATCH = 20
+LEASE = timedelta(minutes=5)  # longer than a batch of BATCH tries that all time out
+BATCH = 5
 WEBHOOK_TIMEOUT = aiohttp.ClientTimeout(total=10)
 LINK_TTL = timedelta(days=14)
 """How long the acknowledgement link in a mail is valid, counted from the send."""

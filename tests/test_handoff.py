@@ -191,6 +191,8 @@ async def test_mail_and_webhook_arrive_with_the_facts_and_the_ack_is_recorded(
             said = texts(sent)
             assert "Verstuurd naar ITHelpt B.V. per e-mail." in said
             assert "Verstuurd naar ITHelpt B.V. via de webhook." in said
+            again = texts(await jan.press("Stuur naar ITHelpt B.V."))  # the old card's button
+            assert "Dit is al aan ITHelpt B.V. overgedragen" in again
 
             [mail] = inbox.received[before:]
             assert mail.rcpt_tos == ["support@ithelpt.example"]
