@@ -42,7 +42,7 @@ from bot.messages import (
     ReplyKind,
     address_from_json,
 )
-from bot.organisation import Organisation, Organisations, OrgContact
+from bot.organisation import Organisation, Organisations
 from bot.playbook import Handoff, Playbook, StepSpec
 from bot.ports import (
     Clock,
@@ -50,6 +50,7 @@ from bot.ports import (
     Fact,
     FactStatus,
     HandoffMessage,
+    HandoffSender,
     HandoffStatus,
     HandoffTry,
     Incident,
@@ -106,13 +107,16 @@ def link_message(handoff_id: int, expires: int) -> bytes:
     return f"handoff:{handoff_id}:{expires}".encode()
 
 
-def routes(contact: OrgContact | None, *, mail: bool) -> list[tuple[Transport, str]]:
-    """Where a hand-off to this contact can go: its e-mail (when this installation sends
-    mail) and its webhook."""
-    if contact is None:
+def routes(
+    handoff: Handoff, org: Organisation, sender: HandoffSender | None
+) -> list[tuple[Transport, str]]:
+    """Where a step's hand-off can go here: the contact's e-mail (when this installation
+    sends mail) and its webhook; nowhere without a sender."""
+    contact = org.contacts.get(handoff.to.value)
+    if contact is None or sender is None:
         return []
     found: list[tuple[Transport, str]] = []
-    if contact.email and mail:
+    if contact.email and sender.sends_mail:
         found.append((Transport.MAIL, contact.email))
     if contact.webhook_url:
         found.append((Transport.WEBHOOK, contact.webhook_url))

@@ -509,6 +509,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Niet aangekomen bij {name} {via} ({error}); Noodrem probeert het niet meer. Bel ze zelf.",
         "Not delivered to {name} {via} ({error}); Noodrem will not try again. Call them yourself.",
     ),
+    "handoff_queued": (
+        "De overdracht aan {name} staat in de wachtrij; Noodrem verstuurt hem binnen een "
+        "paar minuten. Lukt dat niet, dan hoort de leiding van het incident het.",
+        "The hand-off to {name} is queued; Noodrem sends it within a few minutes. If that "
+        "fails, the incident lead is told.",
+    ),
     "handoff_already": (
         "Dit is al aan {name} overgedragen. De stapkaart laat zien hoe het ervoor staat.",
         "This has already been handed to {name}. The step card shows where it stands.",

@@ -31,6 +31,7 @@ from bot.handoff import (
     AckVia,
     Handoffs,
     link_message,
+    shown_recipient,
     signed_part,
 )
 from bot.organisation import Organisations
@@ -186,9 +187,11 @@ class HandoffAcks:
             or not signing.matches(secret, signed_part(timestamp, body), given)
         ):
             return _json(401, error="signature does not match")
-        done = await handoffs.acknowledge(
-            raw_id, via=AckVia.WEBHOOK, by=" ".join(by.split())[:MAX_BY] or message.recipient
+        # Without a name: where the hand-off went (for a webhook only its host).
+        named = " ".join(by.split())[:MAX_BY] or shown_recipient(
+            message.transport, message.recipient
         )
+        done = await handoffs.acknowledge(raw_id, via=AckVia.WEBHOOK, by=named)
         if done is None:
             return _json(401, error="signature does not match")
         return _json(

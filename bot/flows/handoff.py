@@ -8,6 +8,7 @@ then does the person hear what happened: sent, or queued for another try, and wh
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -18,6 +19,8 @@ from bot.i18n import t
 from bot.messages import Action, Reply, ReplyKind
 from bot.ports import HandoffStatus, HandoffTry, Store
 from bot.timefmt import clock_time
+
+log = logging.getLogger(__name__)
 
 
 async def hand_off(turn: Turn, action: Action) -> None:
@@ -31,7 +34,7 @@ async def hand_off(turn: Turn, action: Action) -> None:
     if spec.handoff is None:
         raise turn.fail("stale_button")
     target = spec.handoff.to.value
-    contact = turn.org.contacts.get(target)  # type: ignore[call-overload]
+    contact = turn.org.contacts.get(spec.handoff.to.value)
     name = contact.name if contact is not None else t("handoff_default_name", turn.lang)
     earlier = [
         h
@@ -41,8 +44,8 @@ async def hand_off(turn: Turn, action: Action) -> None:
     if earlier:
         turn.say_text("handoff_already", name=name)
         return
-    found = outbox.routes(contact, mail=turn.handoffs is not None and turn.handoffs.sends_mail)
-    if turn.handoffs is None or not found:
+    found = outbox.routes(spec.handoff, turn.org, turn.handoffs)
+    if not found:
         turn.say_text("handoff_not_configured", name=name)
         return
     people = {p.user_key: p.name for p in await turn.tx.get_participants(incident.id)}
@@ -82,7 +85,12 @@ async def _send(
     """Send what the turn stored; say what happened to each message, not what was meant."""
     if turn.handoffs is None:
         return
-    tries = await turn.handoffs.send_now(ids)
+    try:
+        tries = await turn.handoffs.send_now(ids)
+    except Exception:  # the rows are stored: once their lease runs out the scheduler sends them
+        log.exception("could not send a hand-off right after the turn")
+        turn.say_at(position, Reply(kind=ReplyKind.TEXT, text=turn.t("handoff_queued", name=name)))
+        return
     lines = [_said(turn, name, tried) for tried in tries]
     turn.wake_times.extend(tried.next_at for tried in tries if tried.next_at is not None)
     turn.say_at(position, Reply(kind=ReplyKind.TEXT, text="\n".join(lines)))

@@ -79,12 +79,7 @@ async def card_for(turn: Turn, incident: Incident, step: Step, *, owner_name: st
         owner_name=owner_name,
         handoffs=[h for h in await turn.tx.get_handoffs(incident.id) if h.step_id == step.step_id],
         can_hand_off=spec.handoff is not None
-        and turn.handoffs is not None
-        and bool(
-            handoff.routes(
-                turn.org.contacts.get(spec.handoff.to.value), mail=turn.handoffs.sends_mail
-            )
-        ),
+        and bool(handoff.routes(spec.handoff, turn.org, turn.handoffs)),
     )
 
 
