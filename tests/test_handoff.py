@@ -448,3 +448,35 @@ def test_a_webhook_needs_the_name_of_its_secret(tmp_path: Path) -> None:
     )
     with pytest.raises(OrganisationError, match="webhook_url needs webhook_secret_env"):
         load_organisations(path)
+
+
+async def test_the_hacked_mailbox_plan_hands_over_in_english(
+    database_url: str, smtp: tuple[Inbox, int], http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    inbox, smtp_port = smtp
+    before = len(inbox.received)
+    env = _env(_org_file(tmp_path, email=True, webhook=None), smtp_port)
+    async with running_app(database_url, clock=ManualClock(START), env=env) as bot:
+        ann = WebUser(http, bot.url, "Ann Smith", locale="en")
+        await ann.say("someone is in my mailbox")
+        opened = await ann.press("Yes")
+        incident_id = next(m["incident_id"] for m in opened if m.get("incident_id"))
+        await ann.say("purchasing@acme.example")
+        await ann.press("Yes")
+        await ann.say("status")
+        card = (await ann.press("▶ Have IT throw the attacker out"))[-1]
+        assert any(b["label"] == "Send to ITHelpt B.V." for b in card["buttons"])
+        sent = texts(await ann.press("Send to ITHelpt B.V."))
+        [requested] = await _events(bot, incident_id, "handoff_requested")
+    assert "Sent to ITHelpt B.V. by e-mail." in sent
+    [mail] = inbox.received[before:]
+    parsed = message_from_bytes(mail.original_content, policy=policy.default)
+    body = parsed.get_body().get_content()  # type: ignore[union-attr]
+    assert (
+        str(parsed["Subject"]).strip().startswith("Noodrem: Bakkerij Acme B.V. asks for your help")
+    )
+    assert "purchasing@acme.example" in body
+    for item in ("Sign out all sessions", "Reset the password and MFA", "forwarding and inbox",
+                 "sign-ins", "app consents", "audit log"):  # fmt: skip
+        assert item in body
+    assert (requested.data["step"], requested.data["via"]) == ("it-lockout", ["mail"])
