@@ -142,9 +142,8 @@ def step_card(
             lines = "\n".join(handoff_line(h, org=org, now=now, lang=lang) for h in handoffs)
             fields.append(Field(t("handoff_field", lang), lines))
         elif not can_hand_off:
-            fields.append(
-                Field(t("handoff_field", lang), t("handoff_not_configured", lang, name=name))
-            )
+            why_not = t("handoff_not_configured", lang, name=name)
+            fields.append(Field(t("handoff_field", lang), why_not[:1].upper() + why_not[1:]))
         if can_hand_off and not live:
             handoff_button = (
                 Button(
