@@ -26,12 +26,15 @@ from aiohttp import web
 from bot.channels import slack_settings, teams_package, teams_settings
 from bot.channels.base import ChannelFactory, Handler, PlatformChannel, PublishLink, StoreGetter
 from bot.channels.downloads import Downloads
+from bot.channels.handoff_ack import HandoffAcks
 from bot.channels.web import WebChat
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError
 from bot.digest import Digests
 from bot.engine import Engine
 from bot.evidence import cli as evidence_cli
+from bot.handoff import Handoffs
+from bot.mail import Mailer, MailSettings
 from bot.messages import Attachment, Channel, Lang
 from bot.metrics import Metrics
 from bot.notifier import Router
@@ -89,13 +92,20 @@ class Runtime:
 
     retention: Retention | None = None
     metrics: Metrics | None = None
+    handoffs: Handoffs | None = None
 
     async def tick(self) -> None:
-        """What the scheduler runs when it wakes: due reminders, then due digests, then,
-        once an hour, the retention pass (last: it is the one thing that can wait)."""
-        if self.reminders is None or self.digests is None or self.wakeups is None:
+        """What the scheduler runs when it wakes: due reminders, due hand-offs, digests,
+        then, once an hour, the retention pass (last: it is the one thing that can wait)."""
+        if (
+            self.reminders is None
+            or self.digests is None
+            or self.wakeups is None
+            or self.handoffs is None
+        ):
             return
         await self.reminders.run_due()
+        await self.handoffs.run_due()
         await self.digests.run_due()
         if self.retention is not None:
             await self.retention.run_if_due()
@@ -104,7 +114,8 @@ class Runtime:
             self.wakeups.wake_at(next_digest)
         # The poll alone would send a deadline up to a poll late; the first tick runs at
         # start, so arming the earliest pending row here is also what re-arms after a restart.
-        next_deadline = await self.reminders.next_due()
+        due = [await self.reminders.next_due(), await self.handoffs.next_due()]
+        next_deadline = min((d for d in due if d is not None), default=None)
         if next_deadline is not None:
             # A row still due means another pass is busy with it (this one returned at
             # once): wake a little later, not now, or the two would spin on each other.
@@ -115,6 +126,11 @@ class Runtime:
         if self.store is None:
             raise RuntimeError("the store is opened when the app starts")
         return self.store
+
+    def require_handoffs(self) -> Handoffs:
+        if self.handoffs is None:
+            raise RuntimeError("the hand-off outbox is opened when the app starts")
+        return self.handoffs
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -199,6 +215,16 @@ def build_app(
         organisations = load_organisations(settings.organisation_file)
     except (PlaybookError, OrganisationError) as exc:
         raise StartupError(str(exc)) from None
+    try:
+        mail = MailSettings.from_env(settings.env)
+    except SettingsError as exc:
+        raise StartupError(str(exc)) from None
+    unset = Handoffs.missing_secrets(organisations, settings.env)
+    if unset:
+        raise StartupError(
+            f"the organisation config names webhook_secret_env {', '.join(unset)}, but the "
+            "environment does not set it: set the secret the IT provider's webhook is signed with"
+        )
     if not settings.on_loopback and settings.web_access_token is None:
         raise StartupError(
             f"HOST={settings.host} is not a loopback address: set WEB_ACCESS_TOKEN so the "
@@ -235,6 +261,12 @@ def build_app(
     )
     downloads.install(app)
     runtime.downloads = downloads
+    HandoffAcks(
+        handoffs=runtime.require_handoffs,
+        clock=runtime.clock,
+        secret=settings.secret,
+        organisations=organisations,
+    ).install(app)
 
     async def publish(attachment: Attachment, owner: str) -> str:
         return await downloads.publish(attachment, owner=owner)
@@ -293,6 +325,17 @@ def build_app(
             organisations=organisations,
             notifier=notifier,
         )
+        runtime.handoffs = Handoffs(
+            store=runtime.store,
+            clock=runtime.clock,
+            organisations=organisations,
+            playbooks=playbooks,
+            notifier=notifier,
+            mailer=Mailer(mail) if mail is not None else None,
+            secret=settings.secret,
+            public_url=settings.public_url,
+            env=settings.env,
+        )
         runtime.wakeups = Wakeups(runtime.tick, poll_seconds=settings.reminder_poll_seconds)
         runtime.retention = Retention(
             store=runtime.store,
@@ -308,6 +351,7 @@ def build_app(
             organisations=organisations,
             wake=runtime.wakeups.wake_at,
             notifier=notifier,
+            handoffs=runtime.handoffs,
         )
         runtime.training = asyncio.create_task(runtime.train_recognizer())
         if start_scheduler:
@@ -318,6 +362,8 @@ def build_app(
             await runtime.wakeups.stop()
         if runtime.training is not None:
             runtime.training.cancel()  # the thread runs out on its own; nothing waits for it
+        if runtime.handoffs is not None:
+            await runtime.handoffs.close()
         if runtime.store is not None:
             await runtime.store.close()
 

@@ -14,7 +14,15 @@ from bot.i18n import t
 from bot.messages import Action, ActionName, Button, ButtonStyle, Field, Lang, Reply, ReplyKind
 from bot.organisation import Organisation
 from bot.playbook import FactSpec, FactType, Playbook, RecordSpec, StepSpec
-from bot.ports import Fact, FactStatus, Incident, Step, StepStatus
+from bot.ports import (
+    Fact,
+    FactStatus,
+    HandoffMessage,
+    HandoffStatus,
+    Incident,
+    Step,
+    StepStatus,
+)
 from bot.timefmt import clock_time, duration
 
 _ORG_CONTACT_FALLBACK = {
@@ -99,7 +107,11 @@ def step_card(
     lang: Lang,
     facts: Mapping[str, Fact],
     owner_name: str,
+    handoffs: Sequence[HandoffMessage] = (),
+    can_hand_off: bool = False,
 ) -> Reply:
+    """``handoffs``: this step's hand-off messages so far; ``can_hand_off``: the
+    organisation config says where a hand-off goes and this installation can send it."""
     fields = [Field(t("why", lang), spec.why.get(lang))]
     known = _known_facts(spec, playbook, facts, org=org, lang=lang)
     if known:
@@ -121,6 +133,24 @@ def step_card(
         Field(t("deadline", lang), deadline_text(step.due_at, now=now, org=org, lang=lang))
     )
     fields.append(Field(t("owner", lang), owner_name))
+    handoff_button: tuple[Button, ...] = ()
+    if spec.handoff is not None:
+        contact = org.contacts.get(spec.handoff.to.value)
+        name = contact.name if contact is not None else t("handoff_default_name", lang)
+        live = [h for h in handoffs if h.status is not HandoffStatus.FAILED]
+        if handoffs:
+            lines = "\n".join(handoff_line(h, org=org, now=now, lang=lang) for h in handoffs)
+            fields.append(Field(t("handoff_field", lang), lines))
+        elif not can_hand_off:
+            why_not = t("handoff_not_configured", lang, name=name)
+            fields.append(Field(t("handoff_field", lang), why_not[:1].upper() + why_not[1:]))
+        if can_hand_off and not live:
+            handoff_button = (
+                Button(
+                    t("btn_handoff", lang, name=name),
+                    Action(ActionName.HANDOFF, incident.id, spec.id, stamp=step.version),
+                ),
+            )
 
     def action(name: ActionName) -> Action:
         return Action(name, incident.id, spec.id, stamp=step.version)
@@ -136,6 +166,7 @@ def step_card(
         text=spec.do.get(lang),
         fields=tuple(fields),
         buttons=(
+            *handoff_button,
             Button(t("btn_done", lang), action(ActionName.STEP_DONE), ButtonStyle.PRIMARY),
             Button(t("btn_blocked", lang), action(ActionName.STEP_BLOCKED)),
             Button(t("btn_skip", lang), action(ActionName.STEP_SKIP)),
@@ -144,6 +175,28 @@ def step_card(
         ),
         incident_id=incident.id,
     )
+
+
+def handoff_line(message: HandoffMessage, *, org: Organisation, now: datetime, lang: Lang) -> str:
+    """ "Per e-mail: afgeleverd om 14:02 · ontvangst bevestigd om 14:10"."""
+    via = t(f"handoff_via_{message.transport.value}", lang)
+    via = via[:1].upper() + via[1:]
+
+    def at(when: datetime) -> str:
+        return clock_time(when, tz=org.tz, now=now, lang=lang)
+
+    error = message.error or "?"
+    if message.status is HandoffStatus.DELIVERED and message.delivered_at is not None:
+        line = t("handoff_line_delivered", lang, via=via, time=at(message.delivered_at))
+    elif message.status is HandoffStatus.PENDING:
+        line = t("handoff_line_pending", lang, via=via, error=error, time=at(message.due_at))
+    elif message.status is HandoffStatus.FAILED:
+        line = t("handoff_line_failed", lang, via=via, n=message.attempts, error=error)
+    else:
+        line = t("handoff_line_sending", lang, via=via)
+    if message.acknowledged_at is not None:
+        line += t("handoff_line_ack", lang, time=at(message.acknowledged_at))
+    return line
 
 
 def export_button(incident_id: str, lang: Lang, *, with_id: bool = False) -> Button:

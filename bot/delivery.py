@@ -28,6 +28,8 @@ class Purpose(StrEnum):
     ESCALATION = "escalation"
     DIGEST = "digest"
     CARD = "card"  # a step card (and its note) for the person it was assigned to
+    HANDOFF = "handoff"  # the incident handed to the IT provider (mail or webhook)
+    HANDOFF_NOTICE = "handoff_notice"  # the lead told: acknowledged, or could not be sent
 
     @classmethod
     def of(cls, kind: DeadlineKind) -> Purpose:
@@ -39,6 +41,8 @@ class Via(StrEnum):
 
     DIRECT = "direct"  # their own chat (a DM, a personal chat, their web chat)
     INCIDENT_CHAT = "incident_chat"  # the incident's chat: Noodrem knows no chat of theirs
+    MAIL = "mail"  # a hand-off by e-mail
+    WEBHOOK = "webhook"  # a hand-off POSTed to the IT provider's webhook
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,7 @@ class Attempt:
     planned_at: datetime | None = None
     late: bool = False
     instead_of: Recipient | None = None
+    handoff: int | None = None  # the hand-off message (outbox row) this try was of
 
     def data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -84,6 +89,8 @@ class Attempt:
         if self.instead_of is not None:
             data["instead_of"] = self.instead_of.key
             data["instead_of_name"] = self.instead_of.name
+        if self.handoff is not None:
+            data["handoff"] = self.handoff
         return data
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via
-from bot.flows import export, facts, incidents, manage, overview, steps
+from bot.flows import export, facts, handoff, incidents, manage, overview, steps
 from bot.flows.turn import SYSTEM_ACTOR, FlowError, ForOther, Mode, Turn
 from bot.i18n import t
 from bot.intents import Command, detect_language, match_command, match_playbook
@@ -29,7 +29,7 @@ from bot.messages import (
 )
 from bot.organisation import Organisation, Organisations
 from bot.playbook import Playbook
-from bot.ports import Clock, Conversation, Delivery, Incident, Notifier, Store
+from bot.ports import Clock, Conversation, Delivery, HandoffSender, Incident, Notifier, Store
 from bot.recognition import Band, Recognizer
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ class Engine:
     wake: Callable[[datetime], None] = lambda when: None
     notifier: Notifier | None = None
     recognizer: Recognizer | None = None
+    handoffs: HandoffSender | None = None
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one message or click. Never raises: a failure is one honest reply."""
@@ -104,6 +105,7 @@ class Engine:
                 playbooks=self.playbooks,
                 conversation=conversation,
                 lang=conversation.state.get("lang") or _lang_hint(inbound, org),
+                handoffs=self.handoffs,
             )
             await self._remember_address(turn)
             try:
@@ -213,6 +215,8 @@ class Engine:
                 await steps.done(turn, action, form)
             case ActionName.STEP_BLOCKED | ActionName.STEP_SKIP:
                 await steps.set_aside(turn, action, form.get("reason"))
+            case ActionName.HANDOFF:
+                await handoff.hand_off(turn, action)
             case ActionName.STEP_HELP:
                 await steps.help_for(turn, action)
             case ActionName.STEP_SHOW:

@@ -485,6 +485,92 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The evidence file of incident {incident_id}, for the bank, the police and the "
         "insurer. Fingerprint of the timeline: {hash}… (events 1 to {seq}).",
     ),
+    # Hand-off to the IT provider ---------------------------------------------------------
+    "btn_handoff": ("Stuur naar {name}", "Send to {name}"),
+    "handoff_field": ("Overdracht", "Hand-off"),
+    "handoff_default_name": ("je IT-dienstverlener", "your IT provider"),
+    "handoff_not_configured": (
+        "{name} kan nog niet vanuit Noodrem worden ingeschakeld: zet een e-mailadres (met "
+        "SMTP_HOST) of een webhook bij it_provider in de organisatieconfiguratie. Bel ze "
+        "intussen zelf.",
+        "{name} cannot be reached from Noodrem yet: add an e-mail address (with SMTP_HOST) "
+        "or a webhook to it_provider in the organisation config. Call them yourself meanwhile.",
+    ),
+    "handoff_via_mail": ("per e-mail", "by e-mail"),
+    "handoff_via_webhook": ("via de webhook", "by webhook"),
+    "handoff_sent": ("Verstuurd naar {name} {via}.", "Sent to {name} {via}."),
+    "handoff_retrying": (
+        "Nog niet aangekomen bij {name} {via} ({error}). In de wachtrij: Noodrem probeert "
+        "het opnieuw om {time} (poging {n} van {of}).",
+        "Not delivered to {name} {via} yet ({error}). Queued: Noodrem tries again at "
+        "{time} (attempt {n} of {of}).",
+    ),
+    "handoff_failed_now": (
+        "Niet aangekomen bij {name} {via} ({error}); Noodrem probeert het niet meer. Bel ze zelf.",
+        "Not delivered to {name} {via} ({error}); Noodrem will not try again. Call them yourself.",
+    ),
+    "handoff_queued": (
+        "De overdracht aan {name} staat in de wachtrij; Noodrem verstuurt hem binnen een "
+        "paar minuten. Lukt dat niet, dan hoort de leiding van het incident het.",
+        "The hand-off to {name} is queued; Noodrem sends it within a few minutes. If that "
+        "fails, the incident lead is told.",
+    ),
+    "handoff_already": (
+        "Dit is al aan {name} overgedragen. De stapkaart laat zien hoe het ervoor staat.",
+        "This has already been handed to {name}. The step card shows where it stands.",
+    ),
+    "handoff_line_sending": ("{via}: wordt verstuurd", "{via}: being sent"),
+    "handoff_line_delivered": ("{via}: afgeleverd om {time}", "{via}: delivered at {time}"),
+    "handoff_line_pending": (
+        "{via}: nog niet afgeleverd ({error}), volgende poging om {time}",
+        "{via}: not delivered yet ({error}), next attempt at {time}",
+    ),
+    "handoff_line_failed": (
+        "{via}: niet afgeleverd na {n} pogingen ({error})",
+        "{via}: not delivered after {n} attempts ({error})",
+    ),
+    "handoff_line_ack": (" · ontvangst bevestigd om {time}", " · receipt confirmed at {time}"),
+    "handoff_gave_up": (
+        "De overdracht aan {to_name} {via} (incident {incident_id}, {step}) is na {n} "
+        "pogingen niet aangekomen ({error}). Noodrem probeert het niet meer: neem zelf "
+        "contact op.",
+        "The hand-off to {to_name} {via} (incident {incident_id}, {step}) did not arrive "
+        "after {n} attempts ({error}). Noodrem will not try again: contact them yourself.",
+    ),
+    "handoff_acknowledged": (
+        "{to_name} heeft de overdracht van incident {incident_id} ({step}) om {time} "
+        "bevestigd ({by}).",
+        "{to_name} confirmed the hand-off of incident {incident_id} ({step}) at {time} ({by}).",
+    ),
+    "handoff_fact_unknown": ("nog niet bekend", "not known yet"),
+    "handoff_mail_subject": (
+        "Noodrem: {org} vraagt je hulp bij incident {incident_id}",
+        "Noodrem: {org} asks for your help with incident {incident_id}",
+    ),
+    "handoff_mail_body": (
+        "Beste {to_name},\n\n"
+        "{org} heeft een incident gemeld in Noodrem en draagt dit deel aan jullie over.\n\n"
+        "Incident: {incident_id}\nPlan: {plan}\nStap: {step}\n"
+        "Gemeld: {reported} door {reported_by}\nLeiding: {lead}\n"
+        "Overgedragen door: {requested_by}\n\n"
+        "Wat we weten:\n{facts}\n\n"
+        "Wat we jullie vragen na te lopen:\n{checklist}\n\n"
+        "Bevestig dat jullie dit hebben ontvangen (de tijd wordt vastgelegd in het "
+        "dossier van het incident):\n{link}\n"
+        "De link werkt tot {valid_until}.\n\n"
+        "-- \nVerstuurd door Noodrem voor {org}.",
+        "Dear {to_name},\n\n"
+        "{org} reported an incident in Noodrem and hands this part to you.\n\n"
+        "Incident: {incident_id}\nPlan: {plan}\nStep: {step}\n"
+        "Reported: {reported} by {reported_by}\nLead: {lead}\n"
+        "Handed over by: {requested_by}\n\n"
+        "What we know:\n{facts}\n\n"
+        "What we ask you to check:\n{checklist}\n\n"
+        "Please confirm you received this (the time goes into the incident's evidence "
+        "file):\n{link}\n"
+        "The link works until {valid_until}.\n\n"
+        "-- \nSent by Noodrem for {org}.",
+    ),
     "minutes": ("{n} min", "{n} min"),
     "hours_minutes": ("{h} u {m} min", "{h} h {m} min"),
     "days_hours": ("{d} d {h} u", "{d} d {h} h"),

@@ -39,6 +39,7 @@ class ActionName(StrEnum):
     STEP_SKIP = "step.skip"
     STEP_HELP = "step.help"
     STEP_SHOW = "step.show"
+    HANDOFF = "step.handoff"  # hand the incident to the IT provider (mail, webhook)
     PICK_INCIDENT = "incident.pick"
     CONFIRM_STOP = "stop.yes"
     KEEP_GOING = "stop.no"

@@ -11,11 +11,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import time as time_of_day
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.messages import Channel, address_from_json
 from bot.playbook.duration import Duration
@@ -34,8 +41,48 @@ class OrgContact(BaseModel):
 
     name: str
     phone: str | None = None
-    email: str | None = None
+    email: str | None = Field(
+        None, description="Where a hand-off goes by mail (needs SMTP_HOST in the environment)"
+    )
     url: str | None = None
+    webhook_url: str | None = Field(
+        None,
+        pattern=r"^https?://\S+$",
+        description="Where a hand-off is POSTed as signed JSON",
+    )
+    webhook_secret_env: str | None = Field(
+        None,
+        pattern=r"^[A-Z_][A-Z0-9_]*$",
+        description="The environment variable that holds the webhook's HMAC secret: the "
+        "secret itself stays out of this file",
+    )
+
+    @model_validator(mode="after")
+    def _webhook_has_a_secret(self) -> Self:
+        if self.webhook_url is not None and self.webhook_secret_env is None:
+            raise ValueError(
+                "webhook_url needs webhook_secret_env: the name of the environment variable "
+                "that holds the secret the webhook is signed with"
+            )
+        return self
+
+
+class HandoffPolicy(BaseModel):
+    """How often a hand-off (mail, webhook) is tried before the incident lead is told."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    attempts: int = Field(5, ge=1, le=20, description="Tries per hand-off message")
+    retry_after: tuple[Duration, ...] = Field(
+        (
+            timedelta(minutes=1),
+            timedelta(minutes=5),
+            timedelta(minutes=15),
+            timedelta(minutes=60),
+        ),
+        min_length=1,
+        description="Waits between failed tries; the last one repeats",
+    )
 
 
 class Manager(BaseModel):
@@ -113,6 +160,7 @@ class Organisation(BaseModel):
     managers: tuple[Manager, ...] = ()
     contacts: dict[Literal["bank", "it_provider"], OrgContact] = {}
     reminders: ReminderPolicy = ReminderPolicy()
+    handoff: HandoffPolicy = HandoffPolicy()
     digest: Digest = Digest()
 
     @field_validator("timezone")

@@ -200,6 +200,47 @@ class Conversation:
     version: int = 0
 
 
+class Transport(StrEnum):
+    """How a hand-off reaches someone outside Noodrem."""
+
+    MAIL = "mail"
+    WEBHOOK = "webhook"
+
+
+class HandoffStatus(StrEnum):
+    PENDING = "pending"  # waiting for its (next) try
+    CLAIMED = "claimed"  # being sent; a lease says until when
+    DELIVERED = "delivered"
+    FAILED = "failed"  # every try failed: the incident lead was told
+
+
+@dataclass(slots=True)
+class NewHandoff:
+    step_id: str
+    transport: Transport
+    recipient: str  # the e-mail address or the webhook URL
+    content: dict[str, Any]  # what is handed over, frozen when the person asked for it
+
+
+@dataclass(slots=True)
+class HandoffMessage:
+    """One hand-off message in the durable outbox, kept until delivered or given up."""
+
+    id: int
+    incident_id: str
+    step_id: str
+    transport: Transport
+    recipient: str
+    content: dict[str, Any]
+    status: HandoffStatus
+    attempts: int  # tries made so far
+    due_at: datetime
+    created_at: datetime
+    delivered_at: datetime | None = None
+    error: str | None = None
+    acknowledged_at: datetime | None = None
+
+
 @dataclass(slots=True)
 class OutboxMessage:
     id: int
@@ -347,6 +388,42 @@ class Transaction(Protocol):
     async def incidents(self, *, tenant_ids: Sequence[str] | None = None) -> list[Incident]:
         """Every incident, open or not (the breach register lists them all), oldest first."""
 
+    # Hand-offs (the durable outbox of mail and webhooks) ---------------------------------
+    async def add_handoffs(
+        self,
+        incident_id: str,
+        handoffs: Sequence[NewHandoff],
+        *,
+        at: datetime,
+        lease_until: datetime,
+    ) -> list[int]:
+        """Store hand-off messages already claimed by the caller (it sends them at once);
+        if it dies first, the lease runs out and ``claim_due_handoffs`` takes them."""
+
+    async def claim_due_handoffs(
+        self, *, now: datetime, lease_until: datetime, limit: int
+    ) -> list[HandoffMessage]:
+        """Atomically take due rows (pending, or claimed with an expired lease)."""
+
+    async def get_handoff(self, handoff_id: int) -> HandoffMessage | None: ...
+    async def get_handoffs(self, incident_id: str) -> list[HandoffMessage]: ...
+    async def record_handoff_try(
+        self,
+        handoff_id: int,
+        *,
+        status: HandoffStatus,
+        attempts: int,
+        at: datetime,
+        due_at: datetime,
+        error: str | None,
+    ) -> None:
+        """After a try: delivered, pending again (``due_at``: the next try) or failed."""
+
+    async def acknowledge_handoff(self, handoff_id: int, *, at: datetime) -> bool:
+        """Mark it acknowledged; False when it already was (a second ack changes nothing)."""
+
+    async def next_handoff_at(self) -> datetime | None: ...
+
     # Web chat outbox -----------------------------------------------------------------------
     async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int: ...
     async def read_outbox(
@@ -367,6 +444,27 @@ class Store(Protocol):
     def snapshot(self) -> AbstractAsyncContextManager[Transaction]:
         """Read only, a consistent view, no write lock (reading a long timeline)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffTry:
+    """What one try of a hand-off message did, for the person who asked for it."""
+
+    transport: Transport
+    outcome: Delivery
+    next_at: datetime | None  # when it is tried again; None: delivered, or given up
+    attempt: int
+    attempts: int  # the limit
+
+
+class HandoffSender(Protocol):
+    @property
+    def sends_mail(self) -> bool:
+        """Whether this installation can send mail (SMTP_HOST is set)."""
+        ...
+
+    async def send_now(self, handoff_ids: Sequence[int]) -> list[HandoffTry]:
+        """Send hand-off messages the caller stored claimed, record each try."""
 
 
 class Clock(Protocol):

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ports import Deadline, DeadlineKind, DeadlineStatus, NewDeadline
+from storage import leases
 from storage.errors import StoreError
 from storage.models import DeadlineRow
 from storage.sql import AnyRow, insert
@@ -105,32 +106,11 @@ async def snooze(
 async def claim_due(
     conn: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int
 ) -> list[Deadline]:
-    """Take up to ``limit`` due rows (pending, or claimed with an expired lease), oldest first.
-
-    One statement: ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n)
-    RETURNING``. On PostgreSQL concurrent claimers skip each other's rows instead of
-    waiting or taking the same ones; on SQLite ``SKIP LOCKED`` compiles away and ``BEGIN
-    IMMEDIATE`` runs claimers one after the other.
-    """
-    due = (
-        select(DeadlineRow.id)
-        .where(
-            or_(
-                and_(DeadlineRow.status == _PENDING, DeadlineRow.due_at <= now),
-                and_(DeadlineRow.status == _CLAIMED, DeadlineRow.lease_until < now),
-            )
-        )
-        .order_by(DeadlineRow.due_at, DeadlineRow.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    """Take up to ``limit`` due rows (pending, or claimed with an expired lease), oldest
+    first, so each is sent once even with two processes (``storage.leases``)."""
+    stmt = leases.claim_due(
+        DeadlineRow, now=now, lease_until=lease_until, limit=limit, returning=_COLUMNS
     )
-    stmt = (
-        update(DeadlineRow)
-        .where(DeadlineRow.id.in_(due))
-        .values(status=_CLAIMED, lease_until=lease_until)
-        .returning(*_COLUMNS)
-    )
-    # RETURNING has no defined order; callers send the oldest first.
     claimed = [_deadline(row) for row in await conn.execute(stmt)]
     return sorted(claimed, key=lambda d: (d.due_at, d.id))
 
@@ -155,15 +135,7 @@ async def mark_sent(
 
 
 async def next_due_at(conn: AsyncConnection) -> datetime | None:
-    """When the next claim could find work: the earliest pending due time or lease end."""
-    pending = await conn.scalar(
-        select(func.min(DeadlineRow.due_at)).where(DeadlineRow.status == _PENDING)
-    )
-    lease = await conn.scalar(
-        select(func.min(DeadlineRow.lease_until)).where(DeadlineRow.status == _CLAIMED)
-    )
-    times: list[datetime] = [t for t in (pending, lease) if t is not None]
-    return min(times, default=None)
+    return await leases.next_due_at(conn, DeadlineRow)
 
 
 async def get_all(conn: AsyncConnection, *, incident_id: str) -> list[Deadline]:

@@ -250,3 +250,30 @@ class OutboxRow(Base):
     mailbox: Mapped[str] = mapped_column(String)
     created_at: Mapped[datetime]
     payload: Mapped[dict[str, Any]]
+
+
+class HandoffRow(Base):
+    """The durable outbox of hand-offs (mail, webhook): a row stays until it is delivered
+    or its tries ran out; claimed with a lease like a deadline, so a crash resends once."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        Index(None, "status", "due_at"),
+        Index(None, "status", "lease_until"),
+        Index(None, "incident_id", "step_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))
+    step_id: Mapped[str] = mapped_column(String)
+    transport: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String)
+    content: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String)
+    acknowledged_at: Mapped[datetime | None]

@@ -21,8 +21,11 @@ from bot.ports import (
     DeadlineStatus,
     Event,
     Fact,
+    HandoffMessage,
+    HandoffStatus,
     Incident,
     NewDeadline,
+    NewHandoff,
     OutboxMessage,
     Participant,
     Step,
@@ -34,6 +37,7 @@ from storage import conversations, events, files, incidents, outbox
 
 # Aliased: the port's own parameters are called ``steps`` and ``deadlines``.
 from storage import deadlines as deadline_rows
+from storage import handoffs as handoff_rows
 from storage import steps as step_rows
 
 if TYPE_CHECKING:
@@ -270,6 +274,58 @@ class SqlTransaction:
 
     async def get_message_ref(self, key: str) -> dict[str, Any] | None:
         return await conversations.get_message_ref(self._conn, key=key)
+
+    # Hand-offs ------------------------------------------------------------------------------
+    async def add_handoffs(
+        self,
+        incident_id: str,
+        handoffs: Sequence[NewHandoff],
+        *,
+        at: datetime,
+        lease_until: datetime,
+    ) -> list[int]:
+        return await handoff_rows.add(
+            self._conn, incident_id=incident_id, handoffs=handoffs, at=at, lease_until=lease_until
+        )
+
+    async def claim_due_handoffs(
+        self, *, now: datetime, lease_until: datetime, limit: int
+    ) -> list[HandoffMessage]:
+        return await handoff_rows.claim_due(
+            self._conn, now=now, lease_until=lease_until, limit=limit
+        )
+
+    async def get_handoff(self, handoff_id: int) -> HandoffMessage | None:
+        return await handoff_rows.get_one(self._conn, handoff_id=handoff_id)
+
+    async def get_handoffs(self, incident_id: str) -> list[HandoffMessage]:
+        return await handoff_rows.get_all(self._conn, incident_id=incident_id)
+
+    async def record_handoff_try(
+        self,
+        handoff_id: int,
+        *,
+        status: HandoffStatus,
+        attempts: int,
+        at: datetime,
+        due_at: datetime,
+        error: str | None,
+    ) -> None:
+        await handoff_rows.record_try(
+            self._conn,
+            handoff_id=handoff_id,
+            status=status,
+            attempts=attempts,
+            at=at,
+            due_at=due_at,
+            error=error,
+        )
+
+    async def acknowledge_handoff(self, handoff_id: int, *, at: datetime) -> bool:
+        return await handoff_rows.acknowledge(self._conn, handoff_id=handoff_id, at=at)
+
+    async def next_handoff_at(self) -> datetime | None:
+        return await handoff_rows.next_due_at(self._conn)
 
     # Web chat outbox -----------------------------------------------------------------------
     async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int:

@@ -8,14 +8,13 @@ extended; it is handed only to the person who asked (a participant or a manager)
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
+from bot import signing
 from bot.channels.base import StoreGetter
 from bot.messages import Attachment
 from bot.ports import Clock, StoredFile
@@ -77,8 +76,7 @@ class Downloads:
         return f"{self._base_url}{path}" if absolute else path
 
     def _sign(self, file_id: str, expires: int) -> str:
-        message = f"{file_id}:{expires}".encode()
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+        return signing.sign(self._secret, f"{file_id}:{expires}".encode())
 
     async def _serve(self, request: web.Request) -> web.Response:
         file_id = request.match_info["file_id"]
@@ -91,7 +89,7 @@ class Downloads:
         ):
             return _refuse(403, INVALID)
         expires = int(raw_expires)
-        if not hmac.compare_digest(given, self._sign(file_id, expires)):
+        if not signing.matches(self._secret, f"{file_id}:{expires}".encode(), given):
             return _refuse(403, INVALID)
         now = self._clock.now()
         if datetime.fromtimestamp(expires, UTC) <= now:

@@ -104,6 +104,9 @@ class Describer:
             "evidence_added": self._evidence_added,
             "ap_assessed": self._ap_assessed,
             "evidence_exported": self._evidence_exported,
+            "handoff_requested": self._handoff_requested,
+            "handoff_failed": self._handoff_failed,
+            "handoff_acknowledged": self._handoff_acknowledged,
         }
 
     def __call__(self, event: Event) -> str:
@@ -244,10 +247,13 @@ class Describer:
     def _about(self, data: dict[str, Any]) -> str:
         return f" ({self._title(data)})" if data.get("step") else ""
 
+    def via(self, data: dict[str, Any]) -> str:
+        """ " (in de chat van het incident)", " per e-mail"; nothing for a direct message."""
+        key = f"via.{data.get('via')}"
+        return say(key, self.lang) if has(key) else ""
+
     def _delivery_attempted(self, data: dict[str, Any], event: Event) -> str:
-        to = self.person(data, "recipient")
-        if data.get("via") == "incident_chat":
-            to += say("via.incident_chat", self.lang)
+        to = self.person(data, "recipient") + self.via(data)
         if data.get("instead_of"):
             to += say("delivery.instead_of", self.lang, name=self.person(data, "instead_of"))
         text = say(
@@ -258,7 +264,48 @@ class Describer:
             about=self._about(data),
             outcome=self.outcome(data),
         )
+        if isinstance(data.get("next_attempt_at"), str):
+            text += say(
+                "ev.next_attempt", self.lang, time=self._clock(parse_utc(data["next_attempt_at"]))
+            )
         return text + (self._late(data) if data.get("outcome") == "delivered" else "")
+
+    def _handoff_requested(self, data: dict[str, Any], event: Event) -> str:
+        given = data.get("via")
+        ways = given if isinstance(given, list) else []
+        via = ", ".join(say(f"via.{w}", self.lang).strip() for w in ways if has(f"via.{w}"))
+        facts = data.get("facts")
+        return say(
+            "ev.handoff_requested",
+            self.lang,
+            to_name=data.get("to_name") or data.get("to"),
+            via=via or "—",
+            title=self._title(data),
+            facts=len(facts) if isinstance(facts, list) else "?",
+            checklist=data.get("checklist", "?"),
+        )
+
+    def _handoff_failed(self, data: dict[str, Any], event: Event) -> str:
+        return say(
+            "ev.handoff_failed",
+            self.lang,
+            to_name=data.get("to_name") or data.get("to"),
+            via=self.via(data),
+            title=self._title(data),
+            n=data.get("attempts", "?"),
+            error=data.get("error") or "?",
+        )
+
+    def _handoff_acknowledged(self, data: dict[str, Any], event: Event) -> str:
+        key = f"ack.{data.get('via')}"
+        return say(
+            "ev.handoff_acknowledged",
+            self.lang,
+            to_name=data.get("to_name") or data.get("to"),
+            title=self._title(data),
+            how=say(key, self.lang) if has(key) else "",
+            by=quote(str(data.get("by") or "?")),
+        )
 
     def _delivery_redirected(self, data: dict[str, Any], event: Event) -> str:
         return say(

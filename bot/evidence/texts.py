@@ -210,11 +210,42 @@ TEXTS: dict[str, tuple[str, str]] = {
     "purpose.escalation": ("Escalatie", "Escalation"),
     "purpose.digest": ("Ochtendoverzicht", "Morning digest"),
     "purpose.card": ("Stapkaart", "Step card"),
+    "purpose.handoff": ("Overdracht", "Hand-off"),
+    "purpose.handoff_notice": ("Bericht over de overdracht", "Notice about the hand-off"),
     "outcome.delivered": ("afgeleverd", "delivered"),
     "outcome.failed": ("aflevering mislukt ({error})", "delivery failed ({error})"),
     "outcome.no_address": ("geen adres bekend ({error})", "no address known ({error})"),
     "outcome.attempt": (", poging {n} van {of}", ", attempt {n} of {of}"),
     "via.incident_chat": (" (in de chat van het incident)", " (in the incident's chat)"),
+    "via.mail": (" per e-mail", " by e-mail"),
+    "via.webhook": (" via de webhook", " by webhook"),
+    "ev.next_attempt": (" Volgende poging om {time}.", " Next attempt at {time}."),
+    "ev.handoff_requested": (
+        "Overdracht aan {to_name} gevraagd ({via}): {title}, met {facts} bekende gegevens "
+        "en {checklist} punten om na te lopen.",
+        "Hand-off to {to_name} asked for ({via}): {title}, with {facts} known facts and "
+        "{checklist} items to check.",
+    ),
+    "ev.handoff_failed": (
+        "Overdracht aan {to_name}{via} ({title}) na {n} pogingen niet afgeleverd ({error}); "
+        "Noodrem probeert het niet meer.",
+        "Hand-off to {to_name}{via} ({title}) not delivered after {n} attempts ({error}); "
+        "Noodrem does not try again.",
+    ),
+    "ev.handoff_acknowledged": (
+        "{to_name} bevestigde de ontvangst van de overdracht ({title}){how}, door {by}.",
+        "{to_name} confirmed receipt of the hand-off ({title}){how}, by {by}.",
+    ),
+    "ack.mail_link": (" met de link in de mail", " with the link in the e-mail"),
+    "ack.webhook": (" via de webhook", " by webhook"),
+    "note.handoff_failed": (
+        "{time} overdracht na {n} pogingen niet afgeleverd",
+        "{time} hand-off not delivered after {n} attempts",
+    ),
+    "note.handoff_acknowledged": (
+        "{time} ontvangst bevestigd door {by}",
+        "{time} receipt confirmed by {by}",
+    ),
     "delivery.instead_of": (" (bedoeld voor {name})", " (meant for {name})"),
     "ev.delivery_attempted": (
         "{what} aan {to}{about}: {outcome}.",

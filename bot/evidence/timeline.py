@@ -193,9 +193,7 @@ class _Builder:
             step.notes.append(say("note.escalation", lang, time=when, to=to))
         elif kind == "delivery_attempted":
             what = self.describe.what(data).lower()
-            to = self.describe.person(data, "recipient")
-            if data.get("via") == "incident_chat":
-                to += say("via.incident_chat", lang)
+            to = self.describe.person(data, "recipient") + self.describe.via(data)
             outcome = self.describe.outcome(data)
             step.notes.append(
                 say("note.delivery", lang, time=when, what=what, to=to, outcome=outcome)
@@ -206,6 +204,12 @@ class _Builder:
             to = self.describe.person(data, "to")
             key = "note.redirected" if kind == "delivery_redirected" else "note.abandoned"
             step.notes.append(say(key, lang, time=when, name=name, n=n, to=to))
+        elif kind == "handoff_failed":
+            n = data.get("attempts", "?")
+            step.notes.append(say("note.handoff_failed", lang, time=when, n=n))
+        elif kind == "handoff_acknowledged":
+            by = str(data.get("by") or "?")
+            step.notes.append(say("note.handoff_acknowledged", lang, time=when, by=by))
         elif kind == "step_assigned":
             name = str(data.get("to_name") or data.get("to") or "")
             step.notes.append(say("note.assigned", lang, time=when, name=name))

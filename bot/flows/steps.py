@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import cards, reminders
+from bot import cards, handoff, reminders
 from bot.flows import facts, records
 from bot.flows.turn import Mode, Turn
 from bot.messages import Action, ActionName, InputRequest, Reply, ReplyKind
@@ -66,8 +66,9 @@ async def show_card(turn: Turn, incident: Incident, step: Step) -> None:
 
 async def card_for(turn: Turn, incident: Incident, step: Step, *, owner_name: str) -> Reply:
     playbook = turn.playbook_of(incident)
+    spec = playbook.step(step.step_id)
     return cards.step_card(
-        playbook.step(step.step_id),
+        spec,
         step,
         incident=incident,
         playbook=playbook,
@@ -76,6 +77,9 @@ async def card_for(turn: Turn, incident: Incident, step: Step, *, owner_name: st
         now=turn.now,
         lang=turn.lang,
         owner_name=owner_name,
+        handoffs=[h for h in await turn.tx.get_handoffs(incident.id) if h.step_id == step.step_id],
+        can_hand_off=spec.handoff is not None
+        and bool(handoff.routes(spec.handoff, turn.org, turn.handoffs)),
     )
 
 

@@ -20,6 +20,7 @@ from bot.playbook import Playbook
 from bot.ports import (
     Conversation,
     Event,
+    HandoffSender,
     Incident,
     IncidentStatus,
     Participant,
@@ -87,6 +88,8 @@ class Turn:
     after_commit: list[AfterCommit] = field(default_factory=list)
     """Run by the engine in order once the turn's transaction has committed; they may add
     replies."""
+    handoffs: HandoffSender | None = None
+    """Sends hand-offs to the IT provider; None where the app wires none (some tests)."""
 
     # Conversation state ----------------------------------------------------------------
     @property

@@ -442,6 +442,28 @@ class Contact(BaseModel):
     note: LocalText | None = None
 
 
+class HandoffTarget(StrEnum):
+    """Whom a step can hand the incident to: a contact the organisation configures."""
+
+    IT_PROVIDER = "it_provider"
+
+
+class Handoff(BaseModel):
+    """Hand the incident to someone outside: by e-mail and/or a signed webhook, as the
+    organisation config says, with the incident's facts and this checklist."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    to: HandoffTarget = Field(
+        HandoffTarget.IT_PROVIDER,
+        description="The organisation contact that gets the incident (it_provider).",
+    )
+    checklist: tuple[LocalText, ...] = Field(
+        min_length=1,
+        description="What they are asked to check or do, one item each (sent with the facts).",
+    )
+
+
 class StepSpec(BaseModel):
     """One thing to do, with a deadline counted from the moment the incident was reported."""
 
@@ -459,6 +481,12 @@ class StepSpec(BaseModel):
         (), description="Contact ids: keys of the playbook's contacts, or bank / it_provider."
     )
     record: tuple[RecordSpec, ...] = ()
+    handoff: Handoff | None = Field(
+        None,
+        description="The step can hand the incident to the organisation's IT provider "
+        "(its e-mail and/or webhook in the organisation config), with the facts and a "
+        "checklist; their acknowledgement is recorded on the timeline.",
+    )
     when: Condition | None = Field(
         None,
         description="When the step applies: a test on one fact ({fact: x, equals: a} or "
@@ -495,6 +523,17 @@ class StepSpec(BaseModel):
         "decision are required; a question left out reads as empty.",
         json_schema_extra={"additionalProperties": {"type": "string", "pattern": SLUG_PATTERN}},
     )
+
+    @model_validator(mode="after")
+    def _handoff_names_its_contact(self) -> Self:
+        if self.handoff is not None and self.handoff.to.value not in self.contacts:
+            raise rule_error(
+                f'a hand-off to "{self.handoff.to}" needs "{self.handoff.to}" in the '
+                "step's contacts, so the card says who gets it",
+                "handoff",
+                "to",
+            )
+        return self
 
     @model_validator(mode="after")
     def _unique_records(self) -> Self:

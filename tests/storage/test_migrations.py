@@ -38,7 +38,15 @@ from bot import chain
 from bot.clock import ManualClock
 from bot.evidence.jsonexport import event_json
 from bot.evidence.verify import verify_document
-from bot.ports import LEAD, DeadlineStatus, IncidentStatus, NewDeadline, StepStatus
+from bot.ports import (
+    LEAD,
+    DeadlineStatus,
+    IncidentStatus,
+    NewDeadline,
+    NewHandoff,
+    StepStatus,
+    Transport,
+)
 from bot.retention import Pruned, Retention
 from storage import SqlStore, StoreError, create_store, schema
 from storage.models import Base
@@ -544,3 +552,44 @@ async def test_retention_indexes_are_added_to_a_baseline_database_with_its_rows(
         assert [m.payload for m in kept] == [{"n": 2}]
     finally:
         await store.close()
+
+
+# (e) r0006_handoff: the durable outbox of hand-offs to the IT provider ------------------------
+
+
+async def test_handoffs_table_is_added_and_takes_hand_offs_of_existing_incidents(
+    database_url: str,
+) -> None:
+    """An incident made before r0006 can be handed off after it: the new table, with its
+    foreign key and indexes, on a database that has the old rows."""
+    old = await create_store(database_url)
+    try:
+        await old.run_schema(_fill_release_db)
+    finally:
+        await old.close()
+    store = await create_store(database_url)
+    try:
+        await store.create_schema()
+        assert await store.schema_revision() == schema.head()
+        assert await store.run_schema(_diff) == []
+        indexes = await store.run_schema(
+            lambda conn: {ix["name"] for ix in inspect(conn).get_indexes("handoffs")}
+        )
+        assert {"ix_handoffs_status_due_at", "ix_handoffs_status_lease_until"} <= indexes
+        now = T0 + timedelta(days=1)
+        async with store.transaction() as tx:
+            [handoff_id] = await tx.add_handoffs(
+                "NR-OLD1",
+                [NewHandoff("alert-it", Transport.WEBHOOK, "https://it.example/h", {"a": 1})],
+                at=now,
+                lease_until=now,
+            )
+        async with store.transaction() as tx:
+            [taken] = await tx.claim_due_handoffs(
+                now=now + timedelta(seconds=1), lease_until=now + timedelta(minutes=2), limit=5
+            )
+            events = await tx.get_events("NR-OLD1")
+    finally:
+        await store.close()
+    assert (taken.id, taken.incident_id, taken.content) == (handoff_id, "NR-OLD1", {"a": 1})
+    assert len(events) == 3  # the old timeline is untouched
