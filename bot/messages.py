@@ -37,6 +37,7 @@ class ActionName(StrEnum):
     STEP_SKIP = "step.skip"
     STEP_HELP = "step.help"
     STEP_SHOW = "step.show"
+    STEP_TEXT = "step.text"  # a text ready to send: target the text id, value its language
     PICK_INCIDENT = "incident.pick"
     CONFIRM_STOP = "stop.yes"
     KEEP_GOING = "stop.no"

@@ -430,6 +430,21 @@ class RecordSpec(_Answered):
     )
 
 
+class ReadyText(BaseModel):
+    """A text ready to send (the bank's recall request, the police summary, a warning to
+    contacts), filled with the incident's answers when a step's button is pressed. In the
+    body, {placeholders} name what goes where: {fact_id} (the answer to a fact),
+    {fact_id.bank} (the bank of an IBAN fact), {record.record_id} (what a step recorded),
+    {account.own} / {account.receiving} (and .bank: the IBAN facts marked with account:),
+    or {incident.id|organisation|title|reported_at|reporter|people|facts|timeline|evidence}.
+    What is not known yet is shown as such, never made up."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: LocalText = Field(description='What it is, e.g. "Terugboekingsverzoek aan de bank".')
+    body: LocalText = Field(description="The text itself, with {placeholders}.")
+
+
 class Contact(BaseModel):
     """Someone to call or write to: shown on the steps that name it."""
 
@@ -483,6 +498,11 @@ class StepSpec(BaseModel):
         description="Fact ids whose answers are shown on this step's card once known, so "
         "the person on the phone does not have to scroll for them.",
     )
+    texts: tuple[StepSlug, ...] = Field(
+        (),
+        description="Ids of the playbook's texts this step offers, one button each, e.g. "
+        "[bank-recall-request].",
+    )
     breach_assessment: bool = Field(
         False,
         description="The records are the data-breach assessment (GDPR art. 33): they go into "
@@ -525,6 +545,11 @@ class Playbook(BaseModel):
     steps: tuple[StepSpec, ...] = Field(min_length=1)
     contacts: dict[Slug, Contact] = Field(
         default_factory=dict, json_schema_extra={"additionalProperties": False}
+    )
+    texts: dict[StepSlug, ReadyText] = Field(
+        default_factory=dict,
+        description="Texts ready to send, by id; a step offers them with texts: [id].",
+        json_schema_extra={"additionalProperties": False},
     )
     further_reporting: tuple[Slug, ...] = Field(
         (), description="Contact ids to report to once the first hour is over."
