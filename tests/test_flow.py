@@ -106,7 +106,7 @@ async def test_whole_flow_in_dutch(
         "Overslaan",
         "Help",
         "Toewijzen",
-        "📋 Verzoek aan de bank: betaling stoppen of terughalen",
+        "📋 Verzoek aan de bank",
     ]
 
     clock.advance(timedelta(minutes=7))

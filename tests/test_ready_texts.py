@@ -161,9 +161,9 @@ async def test_whatsapp_warning_in_english_then_in_dutch(
     await ann.press("No")  # no contact has paid
     await ann.say("status")
     await ann.press("▶ Warn all your contacts")
-    shown = await ann.press("📋 Warning to your WhatsApp contacts")
+    shown = await ann.press("📋 Warning to your contacts")
     [english] = [m for m in shown if m.get("title", "").startswith("📋")]
-    assert english["title"] == "📋 Warning to your WhatsApp contacts"
+    assert english["title"] == "📋 Warning to your contacts"
     assert "my WhatsApp (+31 6 1234 5678) has been taken over" in english["text"]
     assert english["text"].endswith("Ann Smith")
     assert "not known yet" not in texts([english]), "everything this text needs is known"

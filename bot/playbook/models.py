@@ -35,6 +35,7 @@ SLUG_PATTERN = r"^[a-z][a-z0-9_]*$"
 STEP_SLUG_PATTERN = r"^[a-z][a-z0-9-]*$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 URL_PATTERN = r"^https?://\S+$"
+MAX_TEXT_TITLE = 32  # with "📋 " in front it still fits a Teams button row of one at 360 px
 
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
@@ -441,8 +442,24 @@ class ReadyText(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    title: LocalText = Field(description='What it is, e.g. "Terugboekingsverzoek aan de bank".')
+    title: LocalText = Field(
+        description=f'What it is, e.g. "Verzoek aan de bank": the label of its button, so at '
+        f"most {MAX_TEXT_TITLE} characters (a longer one is cut on a phone)."
+    )
     body: LocalText = Field(description="The text itself, with {placeholders}.")
+
+    @model_validator(mode="after")
+    def _short_title(self) -> Self:
+        for lang in ("nl", "en"):
+            title = getattr(self.title, lang)
+            if len(title) > MAX_TEXT_TITLE:
+                raise rule_error(
+                    f"the title is the label of the text's button: at most {MAX_TEXT_TITLE} "
+                    f'characters, so a phone shows it whole ("{title}" has {len(title)})',
+                    "title",
+                    lang,
+                )
+        return self
 
 
 class Contact(BaseModel):
