@@ -178,3 +178,63 @@ async def test_whatsapp_warning_in_english_then_in_dutch(
     ]
     assert "Texts prepared to send" in pdf and collapsed(english["text"]) in pdf
     assert collapsed(dutch["text"]) in pdf
+
+
+async def test_texts_fill_in_what_steps_recorded(
+    bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock, tmp_path: Path
+) -> None:
+    """After Done the bank request has the case number; the police summary has the
+    timeline; the AP form answers keep the assessment of a "not notified yet"."""
+    jan = WebUser(http, bot.url, "Jan")
+    incident = await open_paid_fraudster(jan)
+    for answer in ("€ 12.500,00", "vandaag 09:15", "NL91 ABNA 0417 1643 00", "Fraud Holding BV"):
+        await jan.say(answer)
+    await jan.say("2")  # the request came as an invoice with another account number
+    await jan.press("Nee")  # the mailbox was not hacked
+    clock.advance(timedelta(minutes=7))
+    await jan.press("Gedaan")
+    done = await jan.submit("RABO-2026-4711")
+    assert "📋 Verzoek aan de bank" in [b["label"] for m in done for b in m.get("buttons", [])]
+    bank = (await jan.press("📋 Verzoek aan de bank"))[-1]["text"]
+    assert "Uw dossiernummer: RABO-2026-4711" in bank and "Dossiernummer van de bank]" not in bank
+
+    await jan.say("status")
+    await jan.press("▶ Doe aangifte")
+    police = (await jan.press("📋 Samenvatting voor de aangifte"))[-1]["text"]
+    assert "- Bedrag: € 12.500,00" in police
+    assert "- IBAN van de ontvanger: NL91 ABNA 0417 1643 00 (ABN AMRO BANK N.V.)" in police
+    assert "- Dossiernummer van onze bank: RABO-2026-4711" in police
+    assert "- vr 20 nov 2026 10:00: gemeld door Jan" in police
+    assert "- 10:07: Bel je bank en laat de betaling stoppen, gedaan door Jan" in police
+    assert "Betrokken personen: Jan" in police
+
+    await jan.say("status")
+    await jan.press("▶ Beoordeel")
+    await jan.press("Gedaan")
+    await jan.press("Ja")  # personal data could have been seen
+    await jan.submit("namen, e-mailadressen")
+    await jan.submit("klanten")
+    await jan.submit("ongeveer 300")
+    await jan.press("Een risico")
+    await jan.press("Ja, maar nog niet gemeld")
+    await jan.press("Nee")  # the people themselves need not be told
+    await jan.submit("wachtwoorden gewijzigd")
+    await jan.say("status")
+    await jan.press("▶ Beoordeel")
+    ap = (await jan.press("📋 Antwoorden voor het AP-formulier"))[-1]["text"]
+    for answer in (
+        "Welke persoonsgegevens: namen, e-mailadressen",
+        "Van wie: klanten",
+        "Hoeveel mensen (ongeveer): ongeveer 300",
+        "Genomen maatregelen: wachtwoorden gewijzigd",
+        "Worden de betrokkenen zelf ingelicht: nee",
+    ):
+        assert answer in ap, (answer, ap)
+    assert "nog onbekend" not in ap
+
+    _, events = await exported(bot, http, jan, incident, tmp_path)
+    assert [d["text"] for d in prepared(events)] == [
+        "bank-recall-request",
+        "police-summary",
+        "ap-form-answers",
+    ]
