@@ -8,10 +8,8 @@ text exactly as shown: it is in the JSON's events and, in full, in the PDF.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +20,9 @@ from bot.clock import ManualClock
 from bot.evidence.jsonexport import render_json
 from bot.evidence.source import read_evidence
 from tests.harness import RunningApp, running_app
+from tests.test_ap_states import ORG, START, pdf_text
 from tests.webclient import WebUser, texts
 
-ORG = str(Path(__file__).parent / "fixtures" / "organisation.yaml")
-START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
 KIND = "text_prepared"
 
 
@@ -44,18 +41,6 @@ async def bot(database_url: str, clock: ManualClock) -> AsyncIterator[RunningApp
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
-
-
-def pdf_text(data: bytes, tmp_path: Path) -> str:
-    """The PDF's words as poppler reads them, whitespace collapsed (lines wrap anywhere)."""
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    path = tmp_path / "file.pdf"
-    path.write_bytes(data)
-    out = subprocess.run(
-        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-    return " ".join(out.split())
 
 
 async def exported(
