@@ -223,3 +223,23 @@ async def test_texts_fill_in_what_steps_recorded(
         "police-summary",
         "ap-form-answers",
     ]
+
+
+async def test_hacked_mailbox_warning_names_the_mailbox(
+    bot: RunningApp, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    ann = WebUser(http, bot.url, "Ann Smith", locale="en")
+    await ann.say("outlook account compromised")
+    opened = await ann.press("Yes")
+    incident = next(m["incident_id"] for m in opened if m.get("incident_id"))
+    await ann.say("sales@acme.example")
+    await ann.press("Yes")  # mail went out that we did not send
+    await ann.say("status")
+    await ann.press("▶ Warn whoever got fake mail")
+    warning = (await ann.press("📋 Warning to recipients"))[-1]
+    assert "Subject: Warning: e-mails from sales@acme.example may be fake" in warning["text"]
+    assert "the mailbox sales@acme.example of Bakkerij Acme B.V." in warning["text"]
+    _, events = await exported(bot, http, ann, incident, tmp_path)
+    [data] = prepared(events)
+    assert data["body"] == warning["text"] and data["missing"] == []
+    assert data["used"]["mailbox"] == "sales@acme.example"
