@@ -172,6 +172,10 @@ def step_card(
             Button(t("btn_skip", lang), action(ActionName.STEP_SKIP)),
             Button(t("btn_help", lang), action(ActionName.STEP_HELP)),
             Button(t("btn_assign", lang), action(ActionName.STEP_ASSIGN)),
+            *(
+                text_button(incident.id, text_id, playbook.texts[text_id].title.get(lang))
+                for text_id in spec.texts
+            ),
         ),
         incident_id=incident.id,
     )
@@ -197,6 +201,11 @@ def handoff_line(message: HandoffMessage, *, org: Organisation, now: datetime, l
     if message.acknowledged_at is not None:
         line += t("handoff_line_ack", lang, time=at(message.acknowledged_at))
     return line
+
+
+def text_button(incident_id: str, text_id: str, title: str) -> Button:
+    """A text ready to send, filled and shown in one tap (in the person's language)."""
+    return Button(f"📋 {title}", Action(ActionName.STEP_TEXT, incident_id, text_id))
 
 
 def export_button(incident_id: str, lang: Lang, *, with_id: bool = False) -> Button:

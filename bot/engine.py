@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via
-from bot.flows import export, facts, handoff, incidents, manage, overview, steps
+from bot.flows import export, facts, handoff, incidents, manage, overview, steps, texts
 from bot.flows.turn import SYSTEM_ACTOR, FlowError, ForOther, Mode, Turn
 from bot.i18n import t
 from bot.intents import Command, detect_language, match_command, match_playbook
@@ -221,6 +221,8 @@ class Engine:
                 await steps.help_for(turn, action)
             case ActionName.STEP_SHOW:
                 await steps.show_step(turn, action.incident_id, action.target)
+            case ActionName.STEP_TEXT:
+                await texts.prepare(turn, action)
             case ActionName.STATUS:
                 incident = await turn.lock_incident(action.incident_id)
                 await turn.ensure_participant(incident)

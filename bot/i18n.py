@@ -571,6 +571,44 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The link works until {valid_until}.\n\n"
         "-- \nSent by Noodrem for {org}.",
     ),
+    # Texts ready to send ------------------------------------------------------------
+    "text_missing_marker": ("[nog onbekend: {label}]", "[not known yet: {label}]"),
+    "text_missing": ("Nog onbekend", "Not known yet"),
+    "text_missing_value": (
+        "{labels}. Die staan als [nog onbekend] in de tekst: vul ze aan (en druk dan "
+        "opnieuw op de knop) of vul ze zelf in voor je verstuurt.",
+        "{labels}. They are marked [not known yet] in the text: fill them in (and press "
+        "the button again) or complete them yourself before you send it.",
+    ),
+    "text_recorded_label": ("Dossier", "Evidence file"),
+    "text_recorded": (
+        "Kopieer de tekst en verstuur hem zelf. Hij staat precies zo in het dossier.",
+        "Copy the text and send it yourself. It is in the evidence file exactly like this.",
+    ),
+    "text_in_en": ("In English", "In English"),
+    "text_in_nl": ("In het Nederlands", "In Dutch"),
+    "text_label_bank": ("bank van {of}", "bank of {of}"),
+    "text_label_account.own": ("eigen rekening", "own account"),
+    "text_label_account.receiving": ("rekening ontvanger", "receiving account"),
+    "text_label_incident.id": ("incidentnummer", "incident id"),
+    "text_label_incident.organisation": ("naam organisatie", "name of the organisation"),
+    "text_label_incident.title": ("soort incident", "kind of incident"),
+    "text_label_incident.reported_at": ("tijd van de melding", "time of the report"),
+    "text_label_incident.reporter": ("melder", "reporter"),
+    "text_label_incident.people": ("betrokkenen", "people involved"),
+    "text_label_incident.facts": ("gegevens van het incident", "details of the incident"),
+    "text_label_incident.timeline": ("tijdlijn", "timeline"),
+    "text_label_incident.evidence": ("bewaarde berichten", "messages saved as evidence"),
+    "text_timeline_reported": ("{time}: gemeld door {who}", "{time}: reported by {who}"),
+    "text_timeline_done": ("{time}: {title}, gedaan door {who}", "{time}: {title}, done by {who}"),
+    "text_timeline_skipped": (
+        "{time}: {title}, overgeslagen door {who} ({reason})",
+        "{time}: {title}, skipped by {who} ({reason})",
+    ),
+    "text_evidence_item": (
+        "bericht van {author} ({time}), bewaard in Noodrem",
+        "message from {author} ({time}), saved in Noodrem",
+    ),
     "minutes": ("{n} min", "{n} min"),
     "hours_minutes": ("{h} u {m} min", "{h} h {m} min"),
     "days_hours": ("{d} d {h} u", "{d} d {h} h"),

@@ -110,6 +110,7 @@ async def test_whole_flow_in_dutch(
         "Overslaan",
         "Help",
         "Toewijzen",
+        "📋 Verzoek aan de bank",
     ]
 
     clock.advance(timedelta(minutes=7))

@@ -51,7 +51,10 @@ def test_whatsapp_bank_step_only_when_contacts_paid(plans: dict[str, Playbook]) 
     assert "contacts-call-bank" in visible(plan, {"contacts_paid": "yes"})
     assert "contacts-call-bank" not in visible(plan, {"contacts_paid": "no"})
     warn = next(s for s in plan.steps if s.id == "warn-contacts")
-    assert warn.help is not None and "gehackt" in warn.help.nl and "hacked" in warn.help.en
+    [text_id] = warn.texts  # the warning to copy is a text ready to send, with the number
+    warning = plan.texts[text_id].body
+    assert "{phone_number}" in warning.nl and "overgenomen" in warning.nl
+    assert "{phone_number}" in warning.en and "taken over" in warning.en
 
 
 def test_buyer_fraud_before_and_after_shipping(plans: dict[str, Playbook]) -> None:

@@ -21,6 +21,7 @@ from bot.evidence.texts import has, local_long, say, span
 from bot.messages import Lang
 from bot.playbook import FactSpec, FactType, Playbook, RecordSpec
 from bot.ports import MANAGERS, Event
+from bot.readytext import TextEvent
 from bot.timefmt import clock_time
 
 MAX_QUOTE = 300
@@ -107,6 +108,7 @@ class Describer:
             "handoff_requested": self._handoff_requested,
             "handoff_failed": self._handoff_failed,
             "handoff_acknowledged": self._handoff_acknowledged,
+            TextEvent.PREPARED.value: self._text_prepared,
         }
 
     def __call__(self, event: Event) -> str:
@@ -377,6 +379,23 @@ class Describer:
             events=data.get("events", "?"),
             hash=str(data.get("final_hash", ""))[:16],
         )
+
+    def _text_prepared(self, data: dict[str, Any], event: Event) -> str:
+        text = say(
+            "ev.text_prepared",
+            self.lang,
+            title=data.get("title") or data.get("text") or "?",
+            language=self.language(data.get("language")),
+        )
+        labels = data.get("missing_labels")
+        if isinstance(labels, list) and labels:
+            text += say("ev.text_missing", self.lang, labels=", ".join(map(str, labels)))
+        return text
+
+    def language(self, code: Any) -> str:
+        """ "Engels" for "en"; an unknown code as recorded."""
+        key = f"lang.{code}"
+        return say(key, self.lang) if has(key) else str(code or "?")
 
     def _evidence_added(self, data: dict[str, Any], event: Event) -> str:
         text = say(

@@ -73,6 +73,17 @@ class EventLine:
 
 
 @dataclass(frozen=True, slots=True)
+class TextLine:
+    """A text prepared to send (``text_prepared``), exactly as it was shown."""
+
+    seq: int
+    title: str
+    heading: str  # "#12 · 10:07 · Anna · Engels"
+    body: str
+    missing: tuple[str, ...]  # the labels of what was not known yet
+
+
+@dataclass(frozen=True, slots=True)
 class Summary:
     organisation: str
     title: str
@@ -103,3 +114,4 @@ class Timeline:
     final_hash: str
     final_seq: int = 0  # the last event the file covers
     generated_by: str = ""  # who asked for the file (a chat user, or the command's operator)
+    texts: tuple[TextLine, ...] = ()  # the texts prepared to send, in order

@@ -62,6 +62,9 @@ def render_pdf(timeline: Timeline, *, font_dir: Path | None = None) -> bytes:
     _checklist(pdf, timeline)
     pdf.ln(6)
     draw_first_hours(pdf, timeline)
+    if timeline.texts:
+        pdf.add_page()
+        _texts(pdf, timeline)
     pdf.add_page()
     _events(pdf, timeline)
     pdf.ln(4)
@@ -152,6 +155,22 @@ def _details(step: StepLine, lang: Lang) -> str:
         lines.append(say("reason", lang, reason=step.reason))
     lines += [f"· {note}" for note in step.notes]
     return "\n".join(lines)
+
+
+def _texts(pdf: EvidencePdf, timeline: Timeline) -> None:
+    """Each text prepared to send, in full and as shown: the timeline only names it."""
+    lang = timeline.lang
+    pdf.heading(say("sec_texts", lang))
+    pdf.paragraph(say("texts_intro", lang), color=GREY)
+    for text in timeline.texts:
+        pdf.ln(3)
+        pdf.heading(text.title, size=10)
+        pdf.paragraph(text.heading, size=7.5, color=GREY)
+        if text.missing:
+            missing = say("ev.text_missing", lang, labels=", ".join(text.missing)).strip()
+            pdf.paragraph(missing, size=7.5, color=GREY)
+        pdf.ln(1)
+        pdf.paragraph(text.body)
 
 
 def _events(pdf: EvidencePdf, timeline: Timeline) -> None:

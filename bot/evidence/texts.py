@@ -299,6 +299,23 @@ TEXTS: dict[str, tuple[str, str]] = {
         "AP-beoordeling vastgelegd: {decision}",
         "AP assessment recorded: {decision}",
     ),
+    "ev.text_prepared": (
+        "Tekst klaargezet om te versturen: {title} ({language}); de volledige tekst staat "
+        "onder “Klaargezette teksten”.",
+        "Text prepared to send: {title} ({language}); the full text is under “Texts "
+        "prepared to send”.",
+    ),
+    "ev.text_missing": (" Nog onbekend: {labels}.", " Not known yet: {labels}."),
+    "sec_texts": ("Klaargezette teksten", "Texts prepared to send"),
+    "texts_intro": (
+        "Zo toonde Noodrem deze teksten om te kopiëren en te versturen, met de gegevens die "
+        "op dat moment bekend waren. Of en aan wie ze verstuurd zijn, staat hier niet.",
+        "This is how Noodrem showed these texts to copy and send, with the details known at "
+        "that moment. Whether and to whom they were sent is not recorded here.",
+    ),
+    "text_line": ("#{seq} · {time} · {who} · {language}", "#{seq} · {time} · {who} · {language}"),
+    "lang.nl": ("Nederlands", "Dutch"),
+    "lang.en": ("Engels", "English"),
     "ev.other": ("{kind}: {data}", "{kind}: {data}"),
     # Breach register ------------------------------------------------------------------
     "register_title": ("Datalekregister (art. 33 lid 5 AVG)", "Breach register (Art. 33(5) GDPR)"),

@@ -20,12 +20,13 @@ from bot.chain import parse_utc
 from bot.evidence import EvidenceError
 from bot.evidence.ap import ApAssessment, ap_decision, ap_rows
 from bot.evidence.describe import Describer, answer_text, fact_label, role_text
-from bot.evidence.model import EventLine, Row, StepLine, StepState, Summary, Timeline
+from bot.evidence.model import EventLine, Row, StepLine, StepState, Summary, TextLine, Timeline
 from bot.evidence.texts import local_long, local_stamp, say, span, utc_stamp
 from bot.messages import Lang
 from bot.organisation import DEFAULT_ORGANISATION
 from bot.playbook import AccountRole, FactSpec, Playbook, RegisterColumn
 from bot.ports import Event
+from bot.readytext import TextEvent
 from bot.timefmt import clock_time
 
 MAX_NOTES = 8
@@ -95,6 +96,7 @@ def build_timeline(
         final_hash=events[-1].hash,
         final_seq=events[-1].seq,
         generated_by=generated_by,
+        texts=tuple(builder.texts),
     )
 
 
@@ -115,6 +117,7 @@ class _Builder:
         self.ap: ApAssessment | None = None
         self.ending: _Ending | None = None
         self.lines: list[EventLine] = []
+        self.texts: list[TextLine] = []
 
     def add(self, event: Event) -> None:
         data = event.data
@@ -138,6 +141,8 @@ class _Builder:
             self.ending = _Ending(ENDINGS[kind], event.at, str(data.get("reason") or ""))
         elif kind == "incident_reopened":
             self.ending = None
+        elif kind == TextEvent.PREPARED:
+            self.texts.append(self._text(event, when))
         elif step is not None:
             self._step_event(step, event, when)
         self.lines.append(
@@ -153,6 +158,26 @@ class _Builder:
                 data=data,
                 hash=event.hash,
             )
+        )
+
+    def _text(self, event: Event, when: str) -> TextLine:
+        """The text as it was shown, in the language it was shown in."""
+        data = event.data
+        labels = data.get("missing_labels")
+        heading = say(
+            "text_line",
+            self.lang,
+            seq=event.seq,
+            time=when,
+            who=event.actor_name,
+            language=self.describe.language(data.get("language")),
+        )
+        return TextLine(
+            seq=event.seq,
+            title=str(data.get("title") or data.get("text") or ""),
+            heading=heading,
+            body=str(data.get("body") or ""),
+            missing=tuple(map(str, labels)) if isinstance(labels, list) else (),
         )
 
     def _plan(self, planned: Any) -> None:

@@ -221,11 +221,24 @@ async def _complete(
     await turn.tell(incident, "tell_step_done", everyone=False, title=spec.title.get(incident.lang))
     timing = turn.t("on_time") if on_time else turn.t("late_by", late=duration(late, turn.lang))
     turn.set_mode(Mode.IDLE)
-    turn.say_text(
-        "step_done",
-        time=clock_time(turn.now, tz=turn.org.tz, now=turn.now, lang=turn.lang),
-        title=spec.title.get(turn.lang),
-        timing=timing,
+    playbook = turn.playbook_of(incident)
+    turn.say(
+        Reply(
+            kind=ReplyKind.TEXT,
+            text=turn.t(
+                "step_done",
+                time=clock_time(turn.now, tz=turn.org.tz, now=turn.now, lang=turn.lang),
+                title=spec.title.get(turn.lang),
+                timing=timing,
+            ),
+            # Its texts stay one tap away, now with what the step recorded (a case number).
+            buttons=tuple(
+                cards.text_button(
+                    incident.id, text_id, playbook.texts[text_id].title.get(turn.lang)
+                )
+                for text_id in spec.texts
+            ),
+        )
     )
     await show_checklist(turn, incident)
     await facts.resume(turn, incident)

@@ -35,6 +35,7 @@ SLUG_PATTERN = r"^[a-z][a-z0-9_]*$"
 STEP_SLUG_PATTERN = r"^[a-z][a-z0-9-]*$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 URL_PATTERN = r"^https?://\S+$"
+MAX_TEXT_TITLE = 32  # with "📋 " in front it still fits a Teams button row of one at 360 px
 
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
@@ -430,6 +431,37 @@ class RecordSpec(_Answered):
     )
 
 
+class ReadyText(BaseModel):
+    """A text ready to send (the bank's recall request, the police summary, a warning to
+    contacts), filled with the incident's answers when a step's button is pressed. In the
+    body, {placeholders} name what goes where: {fact_id} (the answer to a fact),
+    {fact_id.bank} (the bank of an IBAN fact), {record.record_id} (what a step recorded),
+    {account.own} / {account.receiving} (and .bank: the IBAN facts marked with account:),
+    or {incident.id|organisation|title|reported_at|reporter|people|facts|timeline|evidence}.
+    What is not known yet is shown as such, never made up."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: LocalText = Field(
+        description=f'What it is, e.g. "Verzoek aan de bank": the label of its button, so at '
+        f"most {MAX_TEXT_TITLE} characters (a longer one is cut on a phone)."
+    )
+    body: LocalText = Field(description="The text itself, with {placeholders}.")
+
+    @model_validator(mode="after")
+    def _short_title(self) -> Self:
+        for lang in ("nl", "en"):
+            title = getattr(self.title, lang)
+            if len(title) > MAX_TEXT_TITLE:
+                raise rule_error(
+                    f"the title is the label of the text's button: at most {MAX_TEXT_TITLE} "
+                    f'characters, so a phone shows it whole ("{title}" has {len(title)})',
+                    "title",
+                    lang,
+                )
+        return self
+
+
 class Contact(BaseModel):
     """Someone to call or write to: shown on the steps that name it."""
 
@@ -511,6 +543,11 @@ class StepSpec(BaseModel):
         description="Fact ids whose answers are shown on this step's card once known, so "
         "the person on the phone does not have to scroll for them.",
     )
+    texts: tuple[StepSlug, ...] = Field(
+        (),
+        description="Ids of the playbook's texts this step offers, one button each, e.g. "
+        "[bank-recall-request].",
+    )
     breach_assessment: bool = Field(
         False,
         description="The records are the data-breach assessment (GDPR art. 33): they go into "
@@ -564,6 +601,11 @@ class Playbook(BaseModel):
     steps: tuple[StepSpec, ...] = Field(min_length=1)
     contacts: dict[Slug, Contact] = Field(
         default_factory=dict, json_schema_extra={"additionalProperties": False}
+    )
+    texts: dict[StepSlug, ReadyText] = Field(
+        default_factory=dict,
+        description="Texts ready to send, by id; a step offers them with texts: [id].",
+        json_schema_extra={"additionalProperties": False},
     )
     further_reporting: tuple[Slug, ...] = Field(
         (), description="Contact ids to report to once the first hour is over."

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.playbook.duration import format_duration
 from bot.playbook.errors import rule_error
+from bot.playbook.placeholders import UnknownPlaceholder, parse, placeholders_in
 
 if TYPE_CHECKING:
     from bot.playbook.models import Condition, Playbook, StepSpec
@@ -22,6 +23,7 @@ def check_references(playbook: Playbook) -> None:
         _check_records(index, step)
         _check_register(index, step)
     _check_contacts(playbook, playbook.further_reporting, "further_reporting")
+    _check_texts(playbook)
     _check_no_cycle(playbook)
 
 
@@ -186,6 +188,37 @@ def _check_register(index: int, step: StepSpec) -> None:
                     f"{', '.join(sorted(given - wanted)) or 'none'})",
                     *where,
                 )
+
+
+def _check_texts(playbook: Playbook) -> None:
+    """Every text a step offers exists, every text is offered by a step (else it could
+    never be shown), and every placeholder names something the incident can know."""
+    offered: set[str] = set()
+    for index, step in enumerate(playbook.steps):
+        for position, text_id in enumerate(step.texts):
+            if text_id not in playbook.texts:
+                raise rule_error(
+                    f'"texts" names text "{text_id}", which is not among the playbook\'s texts'
+                    f" ({', '.join(playbook.texts) or 'there are none'})",
+                    "steps",
+                    index,
+                    "texts",
+                    position,
+                )
+            offered.add(text_id)
+    for text_id, text in playbook.texts.items():
+        if text_id not in offered:
+            raise rule_error(
+                f'text "{text_id}" is offered by no step; add it to a step\'s texts: [...]',
+                "texts",
+                text_id,
+            )
+        for lang in ("nl", "en"):
+            for raw in placeholders_in(getattr(text.body, lang)):
+                try:
+                    parse(raw, playbook)
+                except UnknownPlaceholder as problem:
+                    raise rule_error(str(problem), "texts", text_id, "body", lang) from None
 
 
 def _check_contacts(playbook: Playbook, ids: tuple[str, ...], *at: str | int) -> None:

@@ -66,6 +66,7 @@ async def test_whole_flow_in_dutch_in_a_personal_chat(
         "Overslaan",
         "Help",
         "Toewijzen",
+        "📋 Verzoek aan de bank",
     ]
     assert all(a["type"] == "Action.Submit" for a in actions(card))
 
