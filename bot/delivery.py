@@ -28,10 +28,13 @@ class Purpose(StrEnum):
     ESCALATION = "escalation"
     DIGEST = "digest"
     CARD = "card"  # a step card (and its note) for the person it was assigned to
+    RECALL_CHECK = "recall_check"  # "ask your bank for the recall status"
 
     @classmethod
     def of(cls, kind: DeadlineKind) -> Purpose:
-        return cls.ESCALATION if kind is DeadlineKind.ESCALATE else cls.REMINDER
+        if kind is DeadlineKind.ESCALATE:
+            return cls.ESCALATION
+        return cls.RECALL_CHECK if kind is DeadlineKind.RECALL_CHECK else cls.REMINDER
 
 
 class Via(StrEnum):

@@ -37,6 +37,7 @@ class ActionName(StrEnum):
     STEP_SKIP = "step.skip"
     STEP_HELP = "step.help"
     STEP_SHOW = "step.show"
+    RECALL_STATUS = "recall"  # what the bank says about the payment's recall
     PICK_INCIDENT = "incident.pick"
     CONFIRM_STOP = "stop.yes"
     KEEP_GOING = "stop.no"

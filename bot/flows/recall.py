@@ -1,0 +1,285 @@
+"""The money until it is back or lost: the recall status of a payment and its check-ins.
+
+The playbook's bank step (its ``recall`` block) names the facts that make up the payment.
+Once that step is done the person records what the bank said (``RecallStatus``); while
+the recall is not settled, a check-in (a ``recall_check`` deadline row, so it survives a
+restart) asks them every ``check_in_every`` to ask their bank again, with the statuses it
+can move to as buttons. Each change is one ``recall_status_changed`` event, so the hash
+chain is the history; the ``payments`` table holds the state as it is now.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from bot import cards
+from bot.answers import AnswerError, parse_answer
+from bot.answers.iban import bank_of
+from bot.answers.money import stored_money_text
+from bot.chain import format_utc, parse_utc
+from bot.flows import facts
+from bot.flows.turn import Mode, Turn
+from bot.i18n import t
+from bot.messages import Action, ActionName, InputRequest, Reply, ReplyKind
+from bot.playbook import AccountRole, Playbook, StepSpec
+from bot.ports import (
+    RECALL_STATUS_CHANGED,
+    DeadlineKind,
+    Fact,
+    FactStatus,
+    Incident,
+    NewDeadline,
+    Payment,
+    RecallStatus,
+    Step,
+    StepStatus,
+)
+from bot.timefmt import clock_time
+
+PAYMENT_ID = 1  # one payment per incident: the plan's facts describe one (see docs)
+MAX_CASE_NUMBER = 40
+"""Characters in a bank's case number: bank references are far shorter; a longer text
+is a sentence typed into the wrong field, and it would not fit the file's first page."""
+RETURNED_FIELD = "returned_amount"
+
+
+def case_number_error(spec: StepSpec, record_id: str, text: str) -> str | None:
+    """Why a typed case number cannot be kept (too long), as a text key; None if it can."""
+    if spec.recall is None or spec.recall.case_number != record_id:
+        return None
+    return "recall_case_number_too_long" if len(text) > MAX_CASE_NUMBER else None
+
+
+def draft(
+    playbook: Playbook,
+    spec: StepSpec,
+    *,
+    incident: Incident,
+    facts: dict[str, Fact],
+    step: Step,
+    status: RecallStatus,
+    at: datetime,
+    by: str,
+) -> Payment:
+    """The payment as the facts and the step's records describe it now."""
+    recall = spec.recall
+    assert recall is not None
+
+    def value(fact_id: str | None) -> str | None:
+        fact = facts.get(fact_id) if fact_id else None
+        return fact.value if fact is not None and fact.status is FactStatus.ANSWERED else None
+
+    def account(role: AccountRole) -> str | None:
+        fact = playbook.account_fact(role)
+        return value(fact.id) if fact is not None else None
+
+    paid_text = value(recall.paid)
+    try:
+        paid = parse_utc(paid_text) if paid_text else None
+    except ValueError:  # "time unknown" is stored as a date: no time to show
+        paid = None
+    receiving = account(AccountRole.RECEIVING)
+    case_number = step.records.get(recall.case_number) if recall.case_number else None
+    return Payment(
+        incident_id=incident.id,
+        payment_id=PAYMENT_ID,
+        step_id=spec.id,
+        status=status,
+        updated_at=at,
+        updated_by=by,
+        amount=value(recall.amount),
+        paid=paid,
+        own_iban=account(AccountRole.OWN),
+        receiving_iban=receiving,
+        receiving_bank=bank_of(receiving) if receiving else None,
+        payee=value(recall.payee),
+        case_number=case_number or None,
+    )
+
+
+async def ask_status(turn: Turn, incident: Incident, spec: StepSpec, step: Step) -> None:
+    """Right after the bank step is done: what did the bank say?"""
+    if spec.recall is None:
+        return
+    current = await _current(turn, incident)
+    if current is None:
+        payment = draft(
+            turn.playbook_of(incident),
+            spec,
+            incident=incident,
+            facts=await turn.tx.get_facts(incident.id),
+            step=step,
+            status=RecallStatus.ASKED_TO_STOP,
+            at=turn.now,
+            by=turn.actor,
+        )
+    else:
+        payment = current
+    turn.say(
+        cards.recall_card(
+            payment,
+            incident=incident,
+            org=turn.org,
+            now=turn.now,
+            lang=turn.lang,
+            recorded=current is not None,
+        )
+    )
+
+
+async def set_status(turn: Turn, action: Action, form: dict[str, str]) -> None:
+    """Record what the bank says now, if the recall can go there from where it stands."""
+    incident = await turn.lock_incident(action.incident_id)
+    await turn.ensure_participant(incident)
+    playbook = turn.playbook_of(incident)
+    spec = playbook.recall_step()
+    step = await turn.tx.get_step(incident.id, spec.id) if spec is not None else None
+    try:
+        new = RecallStatus(action.value or "")
+    except ValueError:
+        raise turn.fail("stale_button") from None
+    if (
+        spec is None
+        or step is None
+        or spec.id != action.target
+        or step.status is not StepStatus.DONE
+    ):
+        raise turn.fail("stale_button")
+    current = await _current(turn, incident)
+    old = current.status if current is not None else None
+    if current is not None and not current.status.can_become(new):
+        _refuse(turn, incident, current, new)
+        return
+    payment = draft(
+        playbook,
+        spec,
+        incident=incident,
+        facts=await turn.tx.get_facts(incident.id),
+        step=step,
+        status=new,
+        at=turn.now,
+        by=turn.actor,
+    )
+    if new is RecallStatus.PARTLY_RETURNED:
+        returned = _returned_amount(turn, incident, spec, payment, form.get(RETURNED_FIELD))
+        if returned is None:
+            return
+        payment.returned_amount = returned
+    await turn.tx.save_payment(payment)
+    await turn.record(incident.id, RECALL_STATUS_CHANGED, **event_data(payment, old))
+    await turn.tx.cancel_deadlines(
+        incident_id=incident.id, step_id=spec.id, kind=DeadlineKind.RECALL_CHECK
+    )
+    label = turn.t(f"recall.{new.value}")
+    if new.settled:
+        turn.say_text("recall_settled", status=label)
+    else:
+        assert spec.recall is not None
+        at = turn.now + spec.recall.check_in_every
+        await turn.tx.add_deadlines(
+            incident.id, [NewDeadline(spec.id, DeadlineKind.RECALL_CHECK, at, step.owner)]
+        )
+        turn.wake_times.append(at)
+        when = clock_time(at, tz=turn.org.tz, now=turn.now, lang=turn.lang)
+        turn.say_text("recall_recorded", status=label, time=when)
+    await turn.tell(
+        incident, "tell_recall", everyone=False, status=t(f"recall.{new.value}", incident.lang)
+    )
+    if turn.mode is Mode.RETURNED_AMOUNT:
+        turn.set_mode(Mode.IDLE)
+        await facts.resume(turn, incident)
+
+
+def event_data(payment: Payment, old: RecallStatus | None) -> dict[str, object]:
+    """The event: the change, and the payment as it was described at that moment."""
+    return {
+        "payment": payment.payment_id,
+        "step": payment.step_id,
+        "from": None if old is None else old.value,
+        "to": payment.status.value,
+        "case_number": payment.case_number,
+        "returned_amount": payment.returned_amount,
+        "amount": payment.amount,
+        "paid": None if payment.paid is None else format_utc(payment.paid),
+        "own_iban": payment.own_iban,
+        "receiving_iban": payment.receiving_iban,
+        "receiving_bank": payment.receiving_bank,
+        "payee": payment.payee,
+    }
+
+
+async def _current(turn: Turn, incident: Incident) -> Payment | None:
+    return next(
+        (p for p in await turn.tx.get_payments(incident.id) if p.payment_id == PAYMENT_ID), None
+    )
+
+
+def _refuse(turn: Turn, incident: Incident, current: Payment, new: RecallStatus) -> None:
+    """An old button, or a step back (returned → asked to stop): say where it stands."""
+    old = current.status
+    values = {
+        "old": turn.t(f"recall.{old.value}"),
+        "new": turn.t(f"recall.{new.value}"),
+    }
+    key = "recall_same" if old is new else "recall_impossible"
+    text = turn.t(key, **values)
+    final = not any(old.can_become(status) for status in RecallStatus)
+    if final:
+        text += " " + turn.t("recall_is_settled")
+    turn.say(Reply(kind=ReplyKind.ERROR, text=text, incident_id=incident.id))
+    if not final:
+        turn.say(
+            cards.recall_card(
+                current,
+                incident=incident,
+                org=turn.org,
+                now=turn.now,
+                lang=turn.lang,
+                recorded=True,
+            )
+        )
+
+
+def _returned_amount(
+    turn: Turn, incident: Incident, spec: StepSpec, payment: Payment, raw: str | None
+) -> str | None:
+    """How much came back: an amount (more than nothing), less than was paid.
+    Asks (again) and returns None while there is no such answer."""
+    error: str | None = None
+    if raw is not None and raw.strip():
+        try:
+            value = parse_answer("money", raw, lang=turn.lang, now=turn.now, tz=turn.org.tz).value
+        except AnswerError as exc:
+            error = exc.message
+        else:
+            error = _compare(turn, value, payment.amount)
+            if error is None:
+                return value
+    if error is not None:
+        turn.say(Reply(kind=ReplyKind.ERROR, text=error, incident_id=incident.id))
+    submit = Action(
+        ActionName.RECALL_STATUS, incident.id, spec.id, RecallStatus.PARTLY_RETURNED.value
+    )
+    turn.set_mode(Mode.RETURNED_AMOUNT, incident_id=incident.id, step_id=spec.id)
+    label = turn.t("recall_ask_returned")
+    turn.say(
+        Reply(
+            kind=ReplyKind.QUESTION,
+            text=label,
+            incident_id=incident.id,
+            inputs=(InputRequest(RETURNED_FIELD, label, submit),),
+        )
+    )
+    return None
+
+
+def _compare(turn: Turn, returned: str, paid: str | None) -> str | None:
+    """Partly is less than all of it: "returned" is the button for all of it."""
+    amount, _, currency = returned.partition(" ")  # more than 0: the money parser says so
+    if not paid:
+        return None
+    paid_amount, _, paid_currency = paid.partition(" ")
+    if currency == paid_currency and Decimal(amount) >= Decimal(paid_amount):
+        return turn.t("recall_returned_all", paid=stored_money_text(paid, turn.lang))
+    return None
