@@ -72,6 +72,47 @@ TEXTS: dict[str, tuple[str, str]] = {
     "role.manager": ("manager", "manager"),
     "role.assignee": ("uitvoerder van een stap", "assignee of a step"),
     "managers": ("managers", "managers"),
+    # Payments and their recall ----------------------------------------------------------
+    "sec_payments": ("Betaling en terughalen", "Payment and recall"),
+    "pay.payment": ("Betaling", "Payment"),
+    "pay.on": ("op {time}", "on {time}"),
+    "pay.to": ("naar {iban} ({bank})", "to {iban} ({bank})"),
+    "pay.case_number": ("Dossiernummer bank", "Bank case number"),
+    "pay.status": ("Status terughalen", "Recall status"),
+    "pay.history": ("Verloop", "History"),
+    "pay.no_status": ("nog geen status vastgelegd", "no status recorded yet"),
+    "pay.status_since": ("{status}, sinds {time} ({name})", "{status}, since {time} ({name})"),
+    "pay.returned": ("{status}: {amount} terug", "{status}: {amount} back"),
+    "pay.change": ("{time}, {name}: {change}", "{time}, {name}: {change}"),
+    "recall.asked_to_stop": (
+        "bank gevraagd de betaling te stoppen",
+        "bank asked to stop the payment",
+    ),
+    "recall.stopped": ("gestopt, het geld is niet weg", "stopped, the money did not leave"),
+    "recall.recalled": (
+        "teruggevraagd bij de bank van de ontvanger",
+        "recall sent to the receiving bank",
+    ),
+    "recall.returned": ("alles terug", "all of it returned"),
+    "recall.partly_returned": ("deels terug", "partly returned"),
+    "recall.refused": (
+        "geweigerd, het geld komt niet terug",
+        "refused, the money will not come back",
+    ),
+    "recall.unknown": (
+        "onbekend, de bank wist het nog niet",
+        "unknown, the bank could not say yet",
+    ),
+    "ev.recall_status_changed": (
+        "Terughalen van de betaling: {change}.{details}",
+        "Recall of the payment: {change}.{details}",
+    ),
+    "ev.recall_case_number": (" Dossiernummer bank: {number}.", " Bank case number: {number}."),
+    "ev.recall_returned": (" Teruggekomen: {amount}.", " Returned: {amount}."),
+    "purpose.recall_check": (
+        "Vraag om de status van het terughalen bij de bank na te gaan",
+        "Check-in to ask the bank for the recall status",
+    ),
     # AP assessment --------------------------------------------------------------------
     "ap_not_assessed": ("nog niet beoordeeld", "not assessed yet"),
     "ap_decision": ("Besluit", "Decision"),
