@@ -260,6 +260,12 @@ def checklist(
         for s in steps
         if s.status in (StepStatus.OPEN, StepStatus.BLOCKED)
     ]
+    recall = playbook.recall_step()
+    if recall is not None and any(
+        s.step_id == recall.id and s.status is StepStatus.DONE for s in steps
+    ):
+        action = Action(ActionName.RECALL_STATUS, incident.id, recall.id)
+        buttons.append(Button(t("btn_recall_status", lang), action))
     buttons.append(Button(t("btn_status", lang), Action(ActionName.STATUS, incident.id)))
     if missing:
         buttons.append(Button(t("fill_facts", lang), Action(ActionName.ANSWER_FACT, incident.id)))

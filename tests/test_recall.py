@@ -209,18 +209,24 @@ async def test_recall_is_checked_in_on_until_the_money_is_back(
 
     first, whole = await page_one_and_all(bot, http, jan, incident, tmp_path)
     assert "Betaling en terughalen" in first
-    assert "€ 12.500,00 op vr 20 nov 2026 09:40 naar NL91 ABNA 0417 1643 00" in first
-    assert "Dossiernummer bank ING-2026-7781" in first
-    assert "Status terughalen alles terug, sinds" in first
     assert (
-        "bank gevraagd de betaling te stoppen → teruggevraagd bij de bank van de ontvanger" in first
+        "€ 12.500,00 naar NL91 ABNA 0417 1643 00 (ABN AMRO BANK N.V.); "
+        "dossiernummer bank: ING-2026-7781" in first
     )
-    assert "teruggevraagd bij de bank van de ontvanger → alles terug" in first
+    assert "Status terughalen alles terug, sinds di 24 nov 2026 10:05 (Jan)" in first
+    assert (
+        "10:05 Jan: gevraagd te stoppen · zo 22 nov 10:05 Jan: teruggevraagd · "
+        "di 24 nov 10:05 Jan: alles terug" in first
+    )
+    assert "Dit dossier dekt gebeurtenis 1 t/m" in first, "the hash it covers stays on page one"
     assert (
         "Terughalen van de betaling: teruggevraagd bij de bank van de ontvanger → alles terug"
         in whole
     )
-    assert "Vraag om de status van het terughalen bij de bank na te gaan aan Jan" in whole
+    assert (
+        "Herinnering terughalen aan Jan (Bel je bank en laat de betaling stoppen): afgeleverd"
+        in whole
+    )
 
     document = await evidence_json(bot, incident, clock)
     [exported] = document["payments"]
@@ -327,6 +333,35 @@ async def test_in_english_the_file_says_it_in_english(
     first, _ = await page_one_and_all(bot, http, ann, incident, tmp_path)
     assert "Payment and recall" in first
     assert "Recall status recall sent to the receiving bank, since" in first
-    assert "Bank case number ABN-889" in first
+    assert "bank case number: ABN-889" in first and "This file covers events 1 to" in first
     document = await evidence_json(bot, incident, clock)
     assert document["payments"][0]["status"] == "recalled"
+
+
+async def test_the_checklist_updates_it_and_a_reopened_incident_checks_in_again(
+    bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock
+) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    incident = await report_payment(jan)
+    await jan.press("Teruggevraagd")
+    await jan.say("status")
+    shown = recall_cards(await jan.press("💶 Terughalen: status"))
+    assert "Status nu: teruggevraagd bij de bank van de ontvanger" in texts(shown)
+    assert labels(shown[-1]) == ["Alles terug", "Deels terug", "Geweigerd", "Weet de bank nog niet"]
+
+    # Closing stops every reminder, the check-ins too; reopening asks about the recall again.
+    mira = WebUser(http, bot.url, "Mira Manager")  # steps are still open: a manager closes
+    await mira.say("list")
+    await mira.press(incident)
+    await mira.press("Incident sluiten")
+    await mira.press("Ja, sluiten")
+    await mira.submit("de rest doet de bank")
+    assert not pending(await check_ins(bot, incident))
+    clock.advance(timedelta(hours=1))
+    await mira.press("Heropenen")
+    [row] = pending(await check_ins(bot, incident))
+    assert row.due_at == clock.now() + EVERY
+    await jan.inbox()
+    clock.set(row.due_at)
+    await bot.run_reminders()
+    assert [CHECK_IN_NL in m["text"] for m in recall_cards(await jan.inbox())] == [True]

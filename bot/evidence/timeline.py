@@ -31,13 +31,15 @@ from bot.evidence.model import (
     Summary,
     Timeline,
 )
-from bot.evidence.texts import local_long, local_stamp, say, span, utc_stamp
+from bot.evidence.texts import has, local_long, local_stamp, say, span, utc_stamp
 from bot.messages import Lang
 from bot.organisation import DEFAULT_ORGANISATION
 from bot.playbook import AccountRole, FactSpec, Playbook, RegisterColumn, StepSpec
 from bot.ports import RECALL_STATUS_CHANGED, Event
 from bot.timefmt import clock_time
 
+MAX_RECALL_CHANGES = 4
+"""On page one, which must keep room for the sequence and hash the file covers."""
 MAX_NOTES = 8
 """Per step in the checklist; the full timeline has every one."""
 ENDINGS = {"incident_stopped": "status_stopped", "incident_closed": "status_closed"}
@@ -421,37 +423,42 @@ class _Builder:
                 time=local_long(last.at, tz=self.tz, lang=lang),
                 name=last.actor_name,
             )
-        # One line for the payment itself (its parts are the facts above, too), so page
-        # one keeps room for what is only here: case number, status and its history.
-        parts = [stored_money_text(data.get("amount"), lang) or missing]
-        paid = self._long(data.get("paid"))
-        if paid:
-            parts.append(say("pay.on", lang, time=paid))
+        # Short rows: page one must keep room for the sequence and hash the file covers.
+        # Time and payee are the facts above; what is only here is where the money went,
+        # the bank's case number, the status and how it got there.
+        payment = stored_money_text(data.get("amount"), lang) or missing
         iban = data.get("receiving_iban")
         if isinstance(iban, str) and iban:
             bank = data.get("receiving_bank") or say("bank_unknown", lang)
-            parts.append(say("pay.to", lang, iban=_grouped(iban), bank=bank))
-        if data.get("payee"):
-            parts.append(f"({data['payee']})")
+            payment += say("pay.to", lang, iban=_grouped(iban), bank=bank)
+        case_number = str(data.get("case_number") or missing)
+        payment += say("pay.case", lang, number=case_number)
         rows = (
-            Row(say("pay.payment", lang), " ".join(parts)),
-            Row(say("pay.case_number", lang), str(data.get("case_number") or missing)),
+            Row(say("pay.payment", lang), payment),
             Row(say("pay.status", lang), status_text),
-            *((Row(say("pay.history", lang), "\n".join(c.text for c in history)),) if history
-              else ()),
+            *((Row(say("pay.history", lang), self._history(history)),) if history else ()),
         )  # fmt: skip
         return PaymentView(
             payment=number, step_id=step_id, status=status, rows=rows, data=dict(data),
             history=history,
         )  # fmt: skip
 
+    def _history(self, history: tuple[RecallChange, ...]) -> str:
+        """The last changes, on a line or two; the full timeline has every one."""
+        shown = [change.text for change in history[-MAX_RECALL_CHANGES:]]
+        if len(history) > MAX_RECALL_CHANGES:
+            shown.insert(0, say("pay.earlier", self.lang, n=len(history) - MAX_RECALL_CHANGES))
+        return " · ".join(shown)
+
     def _change(self, event: Event) -> RecallChange:
         data = event.data
         old = data.get("from")
         new = str(data.get("to"))
-        change = self._status(new, data.get("returned_amount"))
-        if isinstance(old, str):
-            change = f"{self._status(old, None)} → {change}"
+        short = f"short.{new}"
+        change = say(short, self.lang) if has(short) else new
+        returned = stored_money_text(data.get("returned_amount"), self.lang)
+        if returned:
+            change += f" ({returned})"
         return RecallChange(
             seq=event.seq,
             at=event.at,
@@ -461,13 +468,10 @@ class _Builder:
             case_number=data.get("case_number"),
             returned_amount=data.get("returned_amount"),
             text=say(
-                "pay.change",
-                self.lang,
-                time=local_long(event.at, tz=self.tz, lang=self.lang),
-                name=event.actor_name,
+                "pay.change", self.lang, time=self._clock(event.at), name=event.actor_name,
                 change=change,
             ),
-        )
+        )  # fmt: skip
 
     def _status(self, status: str, returned: Any) -> str:
         """A recall status in words; an unknown one as recorded."""

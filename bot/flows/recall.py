@@ -99,7 +99,7 @@ def draft(
 
 
 async def ask_status(turn: Turn, incident: Incident, spec: StepSpec, step: Step) -> None:
-    """Right after the bank step is done: what did the bank say?"""
+    """What did the bank say? Right after the bank step is done, and from the checklist."""
     if spec.recall is None:
         return
     current = await _current(turn, incident)
@@ -135,10 +135,6 @@ async def set_status(turn: Turn, action: Action, form: dict[str, str]) -> None:
     playbook = turn.playbook_of(incident)
     spec = playbook.recall_step()
     step = await turn.tx.get_step(incident.id, spec.id) if spec is not None else None
-    try:
-        new = RecallStatus(action.value or "")
-    except ValueError:
-        raise turn.fail("stale_button") from None
     if (
         spec is None
         or step is None
@@ -146,6 +142,13 @@ async def set_status(turn: Turn, action: Action, form: dict[str, str]) -> None:
         or step.status is not StepStatus.DONE
     ):
         raise turn.fail("stale_button")
+    if action.value is None:  # the checklist's button: where it stands, what can follow
+        await ask_status(turn, incident, spec, step)
+        return
+    try:
+        new = RecallStatus(action.value)
+    except ValueError:
+        raise turn.fail("stale_button") from None
     current = await _current(turn, incident)
     old = current.status if current is not None else None
     if current is not None and not current.status.can_become(new):
@@ -175,12 +178,7 @@ async def set_status(turn: Turn, action: Action, form: dict[str, str]) -> None:
     if new.settled:
         turn.say_text("recall_settled", status=label)
     else:
-        assert spec.recall is not None
-        at = turn.now + spec.recall.check_in_every
-        await turn.tx.add_deadlines(
-            incident.id, [NewDeadline(spec.id, DeadlineKind.RECALL_CHECK, at, step.owner)]
-        )
-        turn.wake_times.append(at)
+        at = await _plan_check_in(turn, incident, spec, step)
         when = clock_time(at, tz=turn.org.tz, now=turn.now, lang=turn.lang)
         turn.say_text("recall_recorded", status=label, time=when)
     await turn.tell(
@@ -189,6 +187,27 @@ async def set_status(turn: Turn, action: Action, form: dict[str, str]) -> None:
     if turn.mode is Mode.RETURNED_AMOUNT:
         turn.set_mode(Mode.IDLE)
         await facts.resume(turn, incident)
+
+
+async def resume_check_ins(turn: Turn, incident: Incident) -> None:
+    """A reopened incident asks again about a recall that is still open."""
+    spec = turn.playbook_of(incident).recall_step()
+    step = await turn.tx.get_step(incident.id, spec.id) if spec is not None else None
+    current = await _current(turn, incident)
+    if spec is None or step is None or current is None or current.status.settled:
+        return
+    await _plan_check_in(turn, incident, spec, step)
+
+
+async def _plan_check_in(turn: Turn, incident: Incident, spec: StepSpec, step: Step) -> datetime:
+    """The next check-in, for the bank step's owner, one interval from now."""
+    assert spec.recall is not None
+    at = turn.now + spec.recall.check_in_every
+    await turn.tx.add_deadlines(
+        incident.id, [NewDeadline(spec.id, DeadlineKind.RECALL_CHECK, at, step.owner)]
+    )
+    turn.wake_times.append(at)
+    return at
 
 
 def event_data(payment: Payment, old: RecallStatus | None) -> dict[str, object]:
