@@ -154,7 +154,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "refused: the money will not come back",
     ),
     "recall.unknown": ("onbekend: de bank weet het nog niet", "unknown: the bank cannot say yet"),
-    "btn_recall_status": ("💶 Terughalen: status", "💶 Recall: status"),
+    "btn_recall_status": ("Terughalen: status", "Recall: status"),
     "btn_recall.asked_to_stop": ("Gevraagd te stoppen", "Asked to stop"),
     "btn_recall.stopped": ("Gestopt", "Stopped"),
     "btn_recall.recalled": ("Teruggevraagd", "Recall sent"),
