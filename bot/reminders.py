@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot import cards
+from bot import cards, payments
 from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via, retry_delay
 from bot.flows.turn import SYSTEM_ACTOR, Turn
 from bot.i18n import t
@@ -365,9 +365,16 @@ class Reminders:
         names = await _names(tx, incident, org)
         late = now - deadline.due_at > LATE_AFTER
         if check_in:  # the bank step is done; the recall it opened may not be
-            payment = await _unsettled(tx, deadline)
-            if payment is None:
+            row = await _unsettled(tx, deadline)
+            if row is None:
                 return None
+            playbook = self._playbooks[incident.playbook_id]
+            payment = payments.described(
+                playbook, playbook.step(step.step_id), incident_id=incident.id,
+                facts=await tx.get_facts(incident.id), step=step, status=row.status,
+                at=row.updated_at, by=row.updated_by,
+            )  # fmt: skip
+            payment.returned_amount = row.returned_amount
             lang: Lang = "en" if incident.lang == "en" else "nl"
             reply = cards.recall_card(
                 payment, incident=incident, org=org, now=now, lang=lang, recorded=True,

@@ -365,3 +365,27 @@ async def test_the_checklist_updates_it_and_a_reopened_incident_checks_in_again(
     clock.set(row.due_at)
     await bot.run_reminders()
     assert [CHECK_IN_NL in m["text"] for m in recall_cards(await jan.inbox())] == [True]
+
+
+async def test_a_fact_answered_after_the_status_is_shown_at_the_check_in_and_in_the_file(
+    bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock
+) -> None:
+    jan = WebUser(http, bot.url, "Jan")
+    await jan.say("volgens mij hebben we een oplichter betaald")
+    opened = await jan.press("Ja")
+    incident = next(m["incident_id"] for m in opened if m.get("incident_id"))
+    await jan.press("Gedaan")  # called the bank before any question was answered
+    await jan.submit("RB-55120")
+    await jan.press("Weet de bank nog niet")
+    await jan.say("12500")  # the first question: the amount
+    clock.advance(EVERY + timedelta(minutes=1))
+    await jan.inbox()
+    await bot.run_reminders()
+    [check_in] = recall_cards(await jan.inbox())
+    assert "Bedrag: € 12.500,00" in texts([check_in])
+    [recorded] = [
+        e.data for e in await events_of(bot, incident) if e.kind == "recall_status_changed"
+    ]
+    assert recorded["amount"] is None, "the event says what was known when it was recorded"
+    [payment] = (await evidence_json(bot, incident, clock))["payments"]
+    assert payment["amount"] == "12500.00 EUR" and payment["status"] == "unknown"

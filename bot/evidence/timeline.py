@@ -372,13 +372,19 @@ class _Builder:
         spec = self.playbook.recall_step()
         if spec is None or spec.recall is None:
             return ()
+        now = self._payment_facts(spec)
         if not self.recalls:
-            return (self._payment(1, spec.id, self._payment_facts(spec), ()),)
+            return (self._payment(1, spec.id, now, ()),)
+        # As recorded with the last change; what was not known then, as the facts say now.
         return tuple(
-            self._payment(number, str(events[-1].data.get("step") or spec.id), events[-1].data,
-                          events)
+            self._payment(
+                number,
+                str(events[-1].data.get("step") or spec.id),
+                {**now, **{k: v for k, v in events[-1].data.items() if v is not None}},
+                events,
+            )
             for number, events in sorted(self.recalls.items())
-        )  # fmt: skip
+        )
 
     def _payment_facts(self, spec: StepSpec) -> dict[str, Any]:
         """The payment as the facts describe it, before any status was recorded."""

@@ -15,19 +15,17 @@ from decimal import Decimal
 
 from bot import cards
 from bot.answers import AnswerError, parse_answer
-from bot.answers.iban import bank_of
 from bot.answers.money import stored_money_text
-from bot.chain import format_utc, parse_utc
+from bot.chain import format_utc
 from bot.flows import facts
 from bot.flows.turn import Mode, Turn
 from bot.i18n import t
 from bot.messages import Action, ActionName, InputRequest, Reply, ReplyKind
-from bot.playbook import AccountRole, Playbook, StepSpec
+from bot.payments import PAYMENT_ID, described
+from bot.playbook import StepSpec
 from bot.ports import (
     RECALL_STATUS_CHANGED,
     DeadlineKind,
-    Fact,
-    FactStatus,
     Incident,
     NewDeadline,
     Payment,
@@ -37,7 +35,6 @@ from bot.ports import (
 )
 from bot.timefmt import clock_time
 
-PAYMENT_ID = 1  # one payment per incident: the plan's facts describe one (see docs)
 MAX_CASE_NUMBER = 40
 """Characters in a bank's case number: bank references are far shorter; a longer text
 is a sentence typed into the wrong field, and it would not fit the file's first page."""
@@ -51,63 +48,16 @@ def case_number_error(spec: StepSpec, record_id: str, text: str) -> str | None:
     return "recall_case_number_too_long" if len(text) > MAX_CASE_NUMBER else None
 
 
-def draft(
-    playbook: Playbook,
-    spec: StepSpec,
-    *,
-    incident: Incident,
-    facts: dict[str, Fact],
-    step: Step,
-    status: RecallStatus,
-    at: datetime,
-    by: str,
-) -> Payment:
-    """The payment as the facts and the step's records describe it now."""
-    recall = spec.recall
-    assert recall is not None
-
-    def value(fact_id: str | None) -> str | None:
-        fact = facts.get(fact_id) if fact_id else None
-        return fact.value if fact is not None and fact.status is FactStatus.ANSWERED else None
-
-    def account(role: AccountRole) -> str | None:
-        fact = playbook.account_fact(role)
-        return value(fact.id) if fact is not None else None
-
-    paid_text = value(recall.paid)
-    try:
-        paid = parse_utc(paid_text) if paid_text else None
-    except ValueError:  # "time unknown" is stored as a date: no time to show
-        paid = None
-    receiving = account(AccountRole.RECEIVING)
-    case_number = step.records.get(recall.case_number) if recall.case_number else None
-    return Payment(
-        incident_id=incident.id,
-        payment_id=PAYMENT_ID,
-        step_id=spec.id,
-        status=status,
-        updated_at=at,
-        updated_by=by,
-        amount=value(recall.amount),
-        paid=paid,
-        own_iban=account(AccountRole.OWN),
-        receiving_iban=receiving,
-        receiving_bank=bank_of(receiving) if receiving else None,
-        payee=value(recall.payee),
-        case_number=case_number or None,
-    )
-
-
 async def ask_status(turn: Turn, incident: Incident, spec: StepSpec, step: Step) -> None:
     """What did the bank say? Right after the bank step is done, and from the checklist."""
     if spec.recall is None:
         return
     current = await _current(turn, incident)
     if current is None:
-        payment = draft(
+        payment = described(
             turn.playbook_of(incident),
             spec,
-            incident=incident,
+            incident_id=incident.id,
             facts=await turn.tx.get_facts(incident.id),
             step=step,
             status=RecallStatus.ASKED_TO_STOP,
@@ -154,10 +104,10 @@ async def set_status(turn: Turn, action: Action, form: dict[str, str]) -> None:
     if current is not None and not current.status.can_become(new):
         _refuse(turn, incident, current, new)
         return
-    payment = draft(
+    payment = described(
         playbook,
         spec,
-        incident=incident,
+        incident_id=incident.id,
         facts=await turn.tx.get_facts(incident.id),
         step=step,
         status=new,
