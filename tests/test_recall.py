@@ -69,6 +69,15 @@ async def report_payment(user: WebUser, *, case_number: str = "ING-2026-7781") -
     return incident_id
 
 
+async def call_the_bank_first(user: WebUser) -> str:
+    """Open the plan and press Done on the bank step during the call, before any question."""
+    await user.say("volgens mij hebben we een oplichter betaald")
+    opened = await user.press("Ja")
+    incident_id = next(m["incident_id"] for m in opened if m.get("incident_id"))
+    await user.press("Gedaan")  # the case number is asked next
+    return str(incident_id)
+
+
 async def payments_of(app: RunningApp, incident_id: str) -> list[Payment]:
     async with app.runtime.require_store().transaction() as tx:
         return await tx.get_payments(incident_id)
@@ -247,10 +256,7 @@ async def test_bad_input_gets_a_plain_answer(
     bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock
 ) -> None:
     jan = WebUser(http, bot.url, "Jan")
-    await jan.say("volgens mij hebben we een oplichter betaald")
-    opened = await jan.press("Ja")
-    incident = next(m["incident_id"] for m in opened if m.get("incident_id"))
-    await jan.press("Gedaan")  # during the call, before the questions
+    incident = await call_the_bank_first(jan)
     too_long = await jan.submit("Ik heb gebeld met de bank en de medewerker zei dat het goed komt")
     assert too_long[0]["kind"] == "error"
     assert "Een dossiernummer is hoogstens 40 tekens, dit zijn er 64" in texts(too_long)
@@ -371,10 +377,7 @@ async def test_a_fact_answered_after_the_status_is_shown_at_the_check_in_and_in_
     bot: RunningApp, http: aiohttp.ClientSession, clock: ManualClock
 ) -> None:
     jan = WebUser(http, bot.url, "Jan")
-    await jan.say("volgens mij hebben we een oplichter betaald")
-    opened = await jan.press("Ja")
-    incident = next(m["incident_id"] for m in opened if m.get("incident_id"))
-    await jan.press("Gedaan")  # called the bank before any question was answered
+    incident = await call_the_bank_first(jan)
     await jan.submit("RB-55120")
     await jan.press("Weet de bank nog niet")
     await jan.say("12500")  # the first question: the amount

@@ -102,7 +102,7 @@ async def set_status(turn: Turn, action: Action, form: dict[str, str]) -> None:
     current = await _current(turn, incident)
     old = current.status if current is not None else None
     if current is not None and not current.status.can_become(new):
-        _refuse(turn, incident, current, new)
+        await _refuse(turn, incident, spec, step, current, new)
         return
     payment = described(
         playbook,
@@ -184,7 +184,9 @@ async def _current(turn: Turn, incident: Incident) -> Payment | None:
     )
 
 
-def _refuse(turn: Turn, incident: Incident, current: Payment, new: RecallStatus) -> None:
+async def _refuse(
+    turn: Turn, incident: Incident, spec: StepSpec, step: Step, current: Payment, new: RecallStatus
+) -> None:
     """An old button, or a step back (returned → asked to stop): say where it stands."""
     old = current.status
     values = {
@@ -198,16 +200,7 @@ def _refuse(turn: Turn, incident: Incident, current: Payment, new: RecallStatus)
         text += " " + turn.t("recall_is_settled")
     turn.say(Reply(kind=ReplyKind.ERROR, text=text, incident_id=incident.id))
     if not final:
-        turn.say(
-            cards.recall_card(
-                current,
-                incident=incident,
-                org=turn.org,
-                now=turn.now,
-                lang=turn.lang,
-                recorded=True,
-            )
-        )
+        await ask_status(turn, incident, spec, step)
 
 
 def _returned_amount(
