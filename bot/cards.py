@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.answers.iban import bank_of
+from bot.answers.money import stored_money_text
 from bot.evidence.describe import answer_text, fact_label
 from bot.i18n import t
 from bot.messages import Action, ActionName, Button, ButtonStyle, Field, Lang, Reply, ReplyKind
@@ -20,6 +21,8 @@ from bot.ports import (
     HandoffMessage,
     HandoffStatus,
     Incident,
+    Payment,
+    RecallStatus,
     Step,
     StepStatus,
 )
@@ -208,6 +211,75 @@ def text_button(incident_id: str, text_id: str, title: str) -> Button:
     return Button(f"📋 {title}", Action(ActionName.STEP_TEXT, incident_id, text_id))
 
 
+#: The order the recall statuses are offered in: the usual course first.
+RECALL_ORDER: tuple[RecallStatus, ...] = (
+    RecallStatus.ASKED_TO_STOP,
+    RecallStatus.RECALLED,
+    RecallStatus.STOPPED,
+    RecallStatus.RETURNED,
+    RecallStatus.PARTLY_RETURNED,
+    RecallStatus.REFUSED,
+    RecallStatus.UNKNOWN,
+)
+
+
+def recall_card(
+    payment: Payment,
+    *,
+    incident: Incident,
+    org: Organisation,
+    now: datetime,
+    lang: Lang,
+    recorded: bool,
+    check_in: bool = False,
+) -> Reply:
+    """Where the recall of a payment stands, with a button for each status it can move
+    to: asked after the bank step, and again at each check-in until it is settled.
+    ``recorded``: ``payment.status`` was recorded (else it is a draft, every status goes)."""
+    missing = t("recall_not_known", lang)
+    iban = payment.receiving_iban
+    to = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)) if iban else missing
+    if iban:
+        to += f" ({payment.receiving_bank or t('recall_bank_unknown', lang)})"
+    fields = [
+        Field(t("recall_amount", lang), stored_money_text(payment.amount, lang) or missing),
+        Field(
+            t("recall_paid_at", lang),
+            clock_time(payment.paid, tz=org.tz, now=now, lang=lang) if payment.paid else missing,
+        ),
+        Field(t("recall_to", lang), to),
+    ]
+    if payment.payee:
+        fields.append(Field(t("recall_name", lang), payment.payee))
+    fields.append(Field(t("recall_case_number", lang), payment.case_number or missing))
+    offered: tuple[RecallStatus, ...] = RECALL_ORDER
+    if recorded:
+        since = clock_time(payment.updated_at, tz=org.tz, now=now, lang=lang)
+        status = t(f"recall.{payment.status.value}", lang)
+        if payment.returned_amount:
+            status += f" ({stored_money_text(payment.returned_amount, lang)})"
+        fields.append(
+            Field(t("recall_status_now", lang), t("recall_since", lang, status=status, time=since))
+        )
+        offered = tuple(s for s in RECALL_ORDER if payment.status.can_become(s))
+    buttons = tuple(
+        Button(
+            t(f"btn_recall.{status.value}", lang),
+            Action(ActionName.RECALL_STATUS, incident.id, payment.step_id, status.value),
+        )
+        for status in offered
+    )
+    key = "recall_check_in" if check_in else "recall_ask"
+    return Reply(
+        kind=ReplyKind.REMINDER if check_in else ReplyKind.QUESTION,
+        title=t("recall_title", lang, incident_id=incident.id),
+        text=t(key, lang) + "\n" + t("recall_window", lang),
+        fields=tuple(fields),
+        buttons=buttons,
+        incident_id=incident.id,
+    )
+
+
 def export_button(incident_id: str, lang: Lang, *, with_id: bool = False) -> Button:
     """The evidence file, one tap away (open or closed: the engine checks who may)."""
     label = t("btn_export", lang) + (f" {incident_id}" if with_id else "")
@@ -252,6 +324,12 @@ def checklist(
         for s in steps
         if s.status in (StepStatus.OPEN, StepStatus.BLOCKED)
     ]
+    recall = playbook.recall_step()
+    if recall is not None and any(
+        s.step_id == recall.id and s.status is StepStatus.DONE for s in steps
+    ):
+        action = Action(ActionName.RECALL_STATUS, incident.id, recall.id)
+        buttons.append(Button(t("btn_recall_status", lang), action))
     buttons.append(Button(t("btn_status", lang), Action(ActionName.STATUS, incident.id)))
     if missing:
         buttons.append(Button(t("fill_facts", lang), Action(ActionName.ANSWER_FACT, incident.id)))

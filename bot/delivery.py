@@ -30,10 +30,13 @@ class Purpose(StrEnum):
     CARD = "card"  # a step card (and its note) for the person it was assigned to
     HANDOFF = "handoff"  # the incident handed to the IT provider (mail or webhook)
     HANDOFF_NOTICE = "handoff_notice"  # the lead told: acknowledged, or could not be sent
+    RECALL_CHECK = "recall_check"  # "ask your bank for the recall status"
 
     @classmethod
     def of(cls, kind: DeadlineKind) -> Purpose:
-        return cls.ESCALATION if kind is DeadlineKind.ESCALATE else cls.REMINDER
+        if kind is DeadlineKind.ESCALATE:
+            return cls.ESCALATION
+        return cls.RECALL_CHECK if kind is DeadlineKind.RECALL_CHECK else cls.REMINDER
 
 
 class Via(StrEnum):

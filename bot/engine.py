@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via
-from bot.flows import export, facts, handoff, incidents, manage, overview, steps, texts
+from bot.flows import export, facts, handoff, incidents, manage, overview, recall, steps, texts
 from bot.flows.turn import SYSTEM_ACTOR, FlowError, ForOther, Mode, Turn
 from bot.i18n import t
 from bot.intents import Command, detect_language, match_command, match_playbook
@@ -29,7 +29,16 @@ from bot.messages import (
 )
 from bot.organisation import Organisation, Organisations
 from bot.playbook import Playbook
-from bot.ports import Clock, Conversation, Delivery, HandoffSender, Incident, Notifier, Store
+from bot.ports import (
+    Clock,
+    Conversation,
+    Delivery,
+    HandoffSender,
+    Incident,
+    Notifier,
+    RecallStatus,
+    Store,
+)
 from bot.recognition import Band, Recognizer
 
 log = logging.getLogger(__name__)
@@ -39,7 +48,15 @@ _EXPORT = re.compile(r"^(?:export|exporteer|dossier)\s+(\S+(?:\s\S+)?)$", re.I)
 _REOPEN = re.compile(r"^(?:reopen|heropen(?:en)?)\s+(\S+(?:\s\S+)?)$", re.I)
 _CLOSE = re.compile(r"^(?:close|sluit|sluiten)(?:\s+(?:het\s+)?incident)?$", re.I)
 _TYPING_MODES = frozenset(
-    {Mode.RECORD, Mode.REASON, Mode.STOP_REASON, Mode.SNOOZE, Mode.CLOSE_REASON, Mode.ASSIGN}
+    {
+        Mode.RECORD,
+        Mode.REASON,
+        Mode.STOP_REASON,
+        Mode.SNOOZE,
+        Mode.CLOSE_REASON,
+        Mode.ASSIGN,
+        Mode.RETURNED_AMOUNT,
+    }
 )
 # What a Slack workspace id (T0123ABCD, E… for Enterprise Grid) or an Entra tenant id (a GUID)
 # looks like: only such a value is written to the log, never whatever a request carried.
@@ -223,6 +240,8 @@ class Engine:
                 await steps.show_step(turn, action.incident_id, action.target)
             case ActionName.STEP_TEXT:
                 await texts.prepare(turn, action)
+            case ActionName.RECALL_STATUS:
+                await recall.set_status(turn, action, form)
             case ActionName.STATUS:
                 incident = await turn.lock_incident(action.incident_id)
                 await turn.ensure_participant(incident)
@@ -371,6 +390,14 @@ class Engine:
                 value = "" if text in ("-", "—") or command is Command.SKIP else text
                 action = Action(ActionName.STEP_DONE, incident_id, turn.detail("step_id"))
                 await steps.done(turn, action, {turn.detail("field"): value})
+            case Mode.RETURNED_AMOUNT:
+                action = Action(
+                    ActionName.RECALL_STATUS,
+                    incident_id,
+                    turn.detail("step_id"),
+                    RecallStatus.PARTLY_RETURNED.value,
+                )
+                await recall.set_status(turn, action, {recall.RETURNED_FIELD: text})
             case Mode.REASON:
                 action = Action(
                     ActionName(turn.detail("action")), incident_id, turn.detail("step_id")

@@ -107,6 +107,99 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ask_record": ("Vul in: {label}", "Please enter: {label}"),
     "record_optional": ("(typ *-* als je het niet hebt)", "(type *-* if you don't have it)"),
     "step_done": ("Gedaan om {time}: {title} ({timing}).", "Done at {time}: {title} ({timing})."),
+    # The recall of a payment ------------------------------------------------------------
+    "recall_title": (
+        "Terughalen van de betaling · {incident_id}",
+        "Recall of the payment · {incident_id}",
+    ),
+    "recall_ask": (
+        "Wat zei de bank over de betaling? Kies wat nu klopt; je kunt het later bijwerken.",
+        "What did the bank say about the payment? Choose what is true now; you can update it "
+        "later.",
+    ),
+    "recall_check_in": (
+        "Vraag je bank hoe het staat met het terughalen van de betaling, en kies hieronder "
+        "wat de bank nu zegt.",
+        "Ask your bank for the recall status of the payment, and choose below what the bank "
+        "says now.",
+    ),
+    "recall_window": (
+        "Hoe lang het terughalen duurt en tot wanneer het nog kan, verschilt per bank: vraag "
+        "het je bank. Wel geldt: hoe eerder de bank het weet, hoe groter de kans.",
+        "How long a recall takes, and until when it is still possible, differs per bank: ask "
+        "your bank. What holds everywhere: the sooner the bank knows, the better the chance.",
+    ),
+    "recall_not_known": ("nog niet bekend", "not known yet"),
+    "recall_bank_unknown": ("bank onbekend", "bank unknown"),
+    "recall_amount": ("Bedrag", "Amount"),
+    "recall_paid_at": ("Betaald op", "Paid at"),
+    "recall_to": ("Naar rekening", "To account"),
+    "recall_name": ("Naam ontvanger", "Receiving name"),
+    "recall_case_number": ("Dossiernummer bank", "Bank case number"),
+    "recall_status_now": ("Status nu", "Status now"),
+    "recall_since": ("{status} (sinds {time})", "{status} (since {time})"),
+    "recall.asked_to_stop": (
+        "bank gevraagd de betaling te stoppen",
+        "bank asked to stop the payment",
+    ),
+    "recall.stopped": ("gestopt: het geld is niet weg", "stopped: the money did not leave"),
+    "recall.recalled": (
+        "teruggevraagd bij de bank van de ontvanger",
+        "recall sent to the receiving bank",
+    ),
+    "recall.returned": ("alles terug", "all of it returned"),
+    "recall.partly_returned": ("deels terug", "partly returned"),
+    "recall.refused": (
+        "geweigerd: het geld komt niet terug",
+        "refused: the money will not come back",
+    ),
+    "recall.unknown": ("onbekend: de bank weet het nog niet", "unknown: the bank cannot say yet"),
+    "btn_recall_status": ("Terughalen: status", "Recall: status"),
+    "btn_recall.asked_to_stop": ("Gevraagd te stoppen", "Asked to stop"),
+    "btn_recall.stopped": ("Gestopt", "Stopped"),
+    "btn_recall.recalled": ("Teruggevraagd", "Recall sent"),
+    "btn_recall.returned": ("Alles terug", "All returned"),
+    "btn_recall.partly_returned": ("Deels terug", "Partly returned"),
+    "btn_recall.refused": ("Geweigerd", "Refused"),
+    "btn_recall.unknown": ("Weet de bank nog niet", "Bank cannot say yet"),
+    "recall_recorded": (
+        "Vastgelegd: {status}. Op {time} vraag ik je opnieuw om bij je bank na te vragen hoe "
+        "het staat, tot het geld terug is of zeker weg.",
+        "Recorded: {status}. At {time} I will ask you again to check with your bank how it "
+        "stands, until the money is back or surely lost.",
+    ),
+    "recall_settled": (
+        "Vastgelegd: {status}. Het terughalen is afgerond; ik vraag er niet meer naar.",
+        "Recorded: {status}. The recall is settled; I will not ask about it again.",
+    ),
+    "tell_recall": (
+        "{name} legde vast hoe het terughalen van de betaling van {incident_id} staat: {status}.",
+        "{name} recorded where the recall of the payment of {incident_id} stands: {status}.",
+    ),
+    "recall_impossible": (
+        "Dat kan niet: de status is “{old}”, en van daar kan hij niet naar “{new}”.",
+        "That is not possible: the status is “{old}”, and it cannot go from there to “{new}”.",
+    ),
+    "recall_same": ("De status is al “{old}”.", "The status already is “{old}”."),
+    "recall_is_settled": (
+        "Het terughalen is afgerond; daar verandert niets meer aan.",
+        "The recall is settled; nothing changes it any more.",
+    ),
+    "recall_case_number_too_long": (
+        "Een dossiernummer is hoogstens {limit} tekens, dit zijn er {length}. Typ alleen het "
+        "nummer dat de bank je gaf.",
+        "A case number has at most {limit} characters; this has {length}. Type only the "
+        "number the bank gave you.",
+    ),
+    "recall_ask_returned": (
+        "Hoeveel is er teruggekomen? Bijvoorbeeld € 4.000.",
+        "How much came back? For example € 4,000.",
+    ),
+    "recall_returned_all": (
+        "Dat is het hele bedrag ({paid}) of meer. Kwam alles terug? Kies dan *Alles terug*.",
+        "That is the whole amount ({paid}) or more. Did all of it come back? Then choose "
+        "*All returned*.",
+    ),
     # The AP assessment's states ---------------------------------------------------------
     "btn_ap_not_yet": ("Nog niet gemeld", "Not notified yet"),
     "ap_not_yet_understood": (

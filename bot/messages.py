@@ -41,6 +41,7 @@ class ActionName(StrEnum):
     STEP_SHOW = "step.show"
     HANDOFF = "step.handoff"  # hand the incident to the IT provider (mail, webhook)
     STEP_TEXT = "step.text"  # a text ready to send: target the text id, value its language
+    RECALL_STATUS = "recall"  # what the bank says about the payment's recall
     PICK_INCIDENT = "incident.pick"
     CONFIRM_STOP = "stop.yes"
     KEEP_GOING = "stop.no"

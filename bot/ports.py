@@ -49,6 +49,54 @@ class DeadlineKind(StrEnum):
     REMIND_BEFORE = "remind_before"
     DUE = "due"
     ESCALATE = "escalate"
+    RECALL_CHECK = "recall_check"  # "ask your bank for the recall status", until settled
+
+
+RECALL_STATUS_CHANGED = "recall_status_changed"
+"""The event kind of a change of a payment's recall status: its history is these events."""
+
+
+class RecallStatus(StrEnum):
+    """Where the recall of a payment stands, as the bank told the person."""
+
+    ASKED_TO_STOP = "asked_to_stop"  # the own bank was asked to stop or recall it
+    STOPPED = "stopped"  # stopped before it left: the money did not go
+    RECALLED = "recalled"  # the bank asked the receiving bank to send it back
+    RETURNED = "returned"  # all of it came back
+    PARTLY_RETURNED = "partly_returned"  # some came back; the rest is lost
+    REFUSED = "refused"  # the receiving bank refused, or the money was gone
+    UNKNOWN = "unknown"  # the bank cannot say yet
+
+    @property
+    def settled(self) -> bool:
+        """Back or lost: nothing more to ask the bank, so the check-ins stop."""
+        return self in _SETTLED
+
+    def can_become(self, new: RecallStatus) -> bool:
+        return new in _NEXT[self]
+
+
+_SETTLED = frozenset(
+    {
+        RecallStatus.STOPPED,
+        RecallStatus.RETURNED,
+        RecallStatus.PARTLY_RETURNED,
+        RecallStatus.REFUSED,
+    }
+)
+_OPEN_NEXT = frozenset(RecallStatus) - {RecallStatus.ASKED_TO_STOP, RecallStatus.UNKNOWN}
+_NEXT: dict[RecallStatus, frozenset[RecallStatus]] = {
+    RecallStatus.ASKED_TO_STOP: _OPEN_NEXT | {RecallStatus.UNKNOWN},
+    # Once the receiving bank is asked, the money did not stay at the own bank.
+    RecallStatus.RECALLED: _OPEN_NEXT - {RecallStatus.STOPPED, RecallStatus.RECALLED}
+    | {RecallStatus.UNKNOWN},
+    RecallStatus.UNKNOWN: _OPEN_NEXT | {RecallStatus.ASKED_TO_STOP},
+    # The rest of a partly returned payment may still come back.
+    RecallStatus.PARTLY_RETURNED: frozenset({RecallStatus.RETURNED}),
+    RecallStatus.STOPPED: frozenset(),
+    RecallStatus.RETURNED: frozenset(),
+    RecallStatus.REFUSED: frozenset(),
+}
 
 
 class DeadlineStatus(StrEnum):
@@ -189,6 +237,27 @@ class NewDeadline:
     recipient: str
     attempt: int = 1
     instead_of: str | None = None
+
+
+@dataclass(slots=True)
+class Payment:
+    """One payment to a fraudster and where its recall stands: the current state (the
+    timeline's ``recall_status_changed`` events are its history)."""
+
+    incident_id: str
+    payment_id: int  # 1, 2, ... within the incident
+    step_id: str  # the step that opened the recall (its check-ins carry this step)
+    status: RecallStatus
+    updated_at: datetime
+    updated_by: str  # user key
+    amount: str | None = None  # "12500.00 EUR", as the money fact stores it
+    paid: datetime | None = None
+    own_iban: str | None = None
+    receiving_iban: str | None = None
+    receiving_bank: str | None = None
+    payee: str | None = None
+    case_number: str | None = None
+    returned_amount: str | None = None  # "4000.00 EUR" when partly returned
 
 
 @dataclass(slots=True)
@@ -348,7 +417,12 @@ class Transaction(Protocol):
     # Deadlines -----------------------------------------------------------------------------
     async def add_deadlines(self, incident_id: str, deadlines: Sequence[NewDeadline]) -> None: ...
     async def cancel_deadlines(
-        self, *, incident_id: str, step_id: str | None = None, recipient: str | None = None
+        self,
+        *,
+        incident_id: str,
+        step_id: str | None = None,
+        recipient: str | None = None,
+        kind: DeadlineKind | None = None,
     ) -> int: ...
     async def snooze_deadlines(
         self, *, incident_id: str, step_id: str, recipients: Sequence[str], until: datetime
@@ -372,6 +446,13 @@ class Transaction(Protocol):
 
     async def next_deadline_at(self) -> datetime | None: ...
     async def get_deadlines(self, incident_id: str) -> list[Deadline]: ...
+
+    # Payments ------------------------------------------------------------------------------
+    async def save_payment(self, payment: Payment) -> None:
+        """Insert or replace the payment's current state (the caller holds the incident lock)."""
+
+    async def get_payments(self, incident_id: str) -> list[Payment]:
+        """The incident's payments, by payment id."""
 
     # Posted messages ---------------------------------------------------------------------
     async def save_message_ref(self, *, key: str, ref: dict[str, Any], at: datetime) -> None:

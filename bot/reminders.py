@@ -18,10 +18,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot import cards, payments
 from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via, retry_delay
 from bot.flows.turn import SYSTEM_ACTOR, Turn
 from bot.i18n import t
-from bot.messages import Action, ActionName, Button, Outbound, Reply, ReplyKind, address_from_json
+from bot.messages import (
+    Action,
+    ActionName,
+    Button,
+    Lang,
+    Outbound,
+    Reply,
+    ReplyKind,
+    address_from_json,
+)
 from bot.organisation import Organisation, Organisations, ReminderPolicy
 from bot.playbook import Playbook
 from bot.ports import (
@@ -36,6 +46,7 @@ from bot.ports import (
     IncidentStatus,
     NewDeadline,
     Notifier,
+    Payment,
     Step,
     Store,
     Transaction,
@@ -209,6 +220,8 @@ class Reminders:
                 all_ok = await self._record(tx, plan, outcomes[deadline.id], now)
                 status = DeadlineStatus.SENT if all_ok else DeadlineStatus.FAILED
                 await tx.mark_deadline_sent(deadline.id, at=now, late=plan.late, status=status)
+                if deadline.kind is DeadlineKind.RECALL_CHECK:
+                    await self._next_check_in(tx, deadline, plan.incident, now)
 
     async def _send(self, message: Outbound) -> Delivery:
         try:
@@ -297,6 +310,32 @@ class Reminders:
         )
         await self._event(tx, deadline, DeliveryEvent.REDIRECTED, data, now)
 
+    async def _next_check_in(
+        self, tx: Transaction, deadline: Deadline, incident: Incident, now: datetime
+    ) -> None:
+        """Check in again after the plan's interval while the recall is not settled, unless
+        a check-in is already pending (a retry, a redirected copy, or one planned when the
+        person changed the status meanwhile): one chain of check-ins, never two."""
+        if await _unsettled(tx, deadline) is None:
+            return
+        pending = [
+            d
+            for d in await tx.get_deadlines(incident.id)
+            if d.kind is DeadlineKind.RECALL_CHECK
+            and d.step_id == deadline.step_id
+            and d.status in (DeadlineStatus.PENDING, DeadlineStatus.CLAIMED)
+            and d.id != deadline.id
+        ]
+        recall = self._playbooks[incident.playbook_id].step(deadline.step_id).recall
+        if pending or recall is None:
+            return
+        recipient = deadline.instead_of or deadline.recipient
+        await tx.add_deadlines(
+            incident.id,
+            [NewDeadline(deadline.step_id, DeadlineKind.RECALL_CHECK, now + recall.check_in_every,
+                         recipient)],
+        )  # fmt: skip
+
     @staticmethod
     async def _event(
         tx: Transaction,
@@ -319,20 +358,38 @@ class Reminders:
         step = await tx.get_step(deadline.incident_id, deadline.step_id)
         if incident is None or step is None or incident.status is not IncidentStatus.OPEN:
             return None
-        if step.status.is_closed:
+        check_in = deadline.kind is DeadlineKind.RECALL_CHECK
+        if step.status.is_closed and not check_in:
             return None  # a reminder for a finished step must never arrive
         org = self._organisations.of_incident(incident)
         names = await _names(tx, incident, org)
         late = now - deadline.due_at > LATE_AFTER
-        reply = self._reply(
-            incident,
-            deadline,
-            step,
-            org=org,
-            now=now,
-            late=late,
-            owner=names.get(step.owner, incident.reporter_name),
-        )
+        if check_in:  # the bank step is done; the recall it opened may not be
+            row = await _unsettled(tx, deadline)
+            if row is None:
+                return None
+            playbook = self._playbooks[incident.playbook_id]
+            payment = payments.described(
+                playbook, playbook.step(step.step_id), incident_id=incident.id,
+                facts=await tx.get_facts(incident.id), step=step, status=row.status,
+                at=row.updated_at, by=row.updated_by,
+            )  # fmt: skip
+            payment.returned_amount = row.returned_amount
+            lang: Lang = "en" if incident.lang == "en" else "nl"
+            reply = cards.recall_card(
+                payment, incident=incident, org=org, now=now, lang=lang, recorded=True,
+                check_in=True,
+            )  # fmt: skip
+        else:
+            reply = self._reply(
+                incident,
+                deadline,
+                step,
+                org=org,
+                now=now,
+                late=late,
+                owner=names.get(step.owner, incident.reporter_name),
+            )
         instead_of = None
         if deadline.instead_of is not None:
             instead_of = Recipient(
@@ -416,6 +473,18 @@ class Reminders:
             Button(t("btn_snooze_until", lang), action(ActionName.SNOOZE, "until")),
         )
         return Reply(kind=kind, text=text, incident_id=incident.id, late=late, buttons=buttons)
+
+
+async def _unsettled(tx: Transaction, deadline: Deadline) -> Payment | None:
+    """The payment a check-in asks about, while its recall is not settled."""
+    return next(
+        (
+            p
+            for p in await tx.get_payments(deadline.incident_id)
+            if p.step_id == deadline.step_id and not p.status.settled
+        ),
+        None,
+    )
 
 
 async def _names(tx: Transaction, incident: Incident, org: Organisation) -> dict[str, str]:

@@ -58,9 +58,15 @@ async def add(conn: AsyncConnection, *, incident_id: str, deadlines: Sequence[Ne
 
 
 async def cancel(
-    conn: AsyncConnection, *, incident_id: str, step_id: str | None, recipient: str | None = None
+    conn: AsyncConnection,
+    *,
+    incident_id: str,
+    step_id: str | None,
+    recipient: str | None = None,
+    kind: DeadlineKind | None = None,
 ) -> int:
-    """Cancel the incident's (or one step's) deadlines not yet sent; returns how many.
+    """Cancel the incident's (or one step's, one kind's) deadlines not yet sent; returns
+    how many.
 
     Claimed rows are cancelled too: a sender that already holds one still sends it (a
     send cannot be recalled), but an expired lease is never claimed again.
@@ -73,6 +79,8 @@ async def cancel(
         stmt = stmt.where(DeadlineRow.step_id == step_id)
     if recipient is not None:
         stmt = stmt.where(DeadlineRow.recipient == recipient)
+    if kind is not None:
+        stmt = stmt.where(DeadlineRow.kind == kind.value)
     result = await conn.execute(
         stmt.values(status=DeadlineStatus.CANCELLED.value, lease_until=None)
     )

@@ -235,6 +235,29 @@ class DeadlineRow(Base):
     instead_of: Mapped[str | None] = mapped_column(String)
 
 
+class PaymentRow(Base):
+    """A payment's recall as it stands now; its history is the timeline's
+    ``recall_status_changed`` events."""
+
+    __tablename__ = "payments"
+    __table_args__ = (Index(None, "status"),)  # the unsettled ones, across incidents
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    payment_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    step_id: Mapped[str] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String(24))
+    amount: Mapped[str | None] = mapped_column(String)
+    paid: Mapped[datetime | None]
+    own_iban: Mapped[str | None] = mapped_column(String(34))
+    receiving_iban: Mapped[str | None] = mapped_column(String(34))
+    receiving_bank: Mapped[str | None] = mapped_column(String)
+    payee: Mapped[str | None] = mapped_column(String)
+    case_number: Mapped[str | None] = mapped_column(String)
+    returned_amount: Mapped[str | None] = mapped_column(String)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String)
+
+
 class OutboxRow(Base):
     """Web chat messages; the browser polls by mailbox for ids after the last it saw."""
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.ports import (
     Conversation,
     Deadline,
+    DeadlineKind,
     DeadlineStatus,
     Event,
     Fact,
@@ -28,12 +29,13 @@ from bot.ports import (
     NewHandoff,
     OutboxMessage,
     Participant,
+    Payment,
     Step,
     Store,
     StoredFile,
     Transaction,
 )
-from storage import conversations, events, files, incidents, outbox
+from storage import conversations, events, files, incidents, outbox, payments
 
 # Aliased: the port's own parameters are called ``steps`` and ``deadlines``.
 from storage import deadlines as deadline_rows
@@ -220,10 +222,15 @@ class SqlTransaction:
         return await deadline_rows.get_all(self._conn, incident_id=incident_id)
 
     async def cancel_deadlines(
-        self, *, incident_id: str, step_id: str | None = None, recipient: str | None = None
+        self,
+        *,
+        incident_id: str,
+        step_id: str | None = None,
+        recipient: str | None = None,
+        kind: DeadlineKind | None = None,
     ) -> int:
         return await deadline_rows.cancel(
-            self._conn, incident_id=incident_id, step_id=step_id, recipient=recipient
+            self._conn, incident_id=incident_id, step_id=step_id, recipient=recipient, kind=kind
         )
 
     async def snooze_deadlines(
@@ -260,6 +267,13 @@ class SqlTransaction:
         return await deadline_rows.next_due_at(self._conn)
 
     # Posted messages ---------------------------------------------------------------------
+    # Payments ------------------------------------------------------------------------------
+    async def save_payment(self, payment: Payment) -> None:
+        await payments.save(self._conn, payment=payment)
+
+    async def get_payments(self, incident_id: str) -> list[Payment]:
+        return await payments.get_all(self._conn, incident_id=incident_id)
+
     async def put_file(self, file: StoredFile) -> None:
         await files.put(self._conn, file=file)
 

@@ -141,3 +141,15 @@ def format_money(amount: Decimal, currency: str, lang: Lang) -> str:
         dutch = english.translate(_SWAP_SEPARATORS)
         return f"{symbol.strip()} {dutch}"
     return f"{symbol}{english}"
+
+
+def stored_money_text(value: str | None, lang: Lang) -> str | None:
+    """A stored amount ("12500.00 EUR", as a money answer's value) said in ``lang``; None
+    for no amount, and the value itself when it cannot be read."""
+    if not value:
+        return None
+    amount, _, currency = value.partition(" ")
+    try:
+        return format_money(Decimal(amount), currency, lang)
+    except InvalidOperation:
+        return value

@@ -14,13 +14,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.answers.money import format_money
+from bot.answers.money import format_money, stored_money_text
 from bot.chain import parse_utc
 from bot.evidence.ap import ApAssessment, ap_decision
 from bot.evidence.texts import has, local_long, say, span
 from bot.messages import Lang
 from bot.playbook import FactSpec, FactType, Playbook, RecordSpec
-from bot.ports import MANAGERS, Event
+from bot.ports import MANAGERS, RECALL_STATUS_CHANGED, Event
 from bot.readytext import TextEvent
 from bot.timefmt import clock_time
 
@@ -109,6 +109,7 @@ class Describer:
             "handoff_failed": self._handoff_failed,
             "handoff_acknowledged": self._handoff_acknowledged,
             TextEvent.PREPARED.value: self._text_prepared,
+            RECALL_STATUS_CHANGED: self._recall_status_changed,
         }
 
     def __call__(self, event: Event) -> str:
@@ -411,6 +412,23 @@ class Describer:
             text += say("ev.evidence_cut", self.lang, kept=f"{kept:,}", length=f"{length:,}")
         link = data.get("evidence_permalink")
         return f"{text} {link}" if link else text
+
+    def _recall_status_changed(self, data: dict[str, Any], event: Event) -> str:
+        change = self.recall_status(data.get("to"))
+        if data.get("from"):
+            change = f"{self.recall_status(data.get('from'))} → {change}"
+        details = ""
+        if data.get("case_number"):
+            details += say("ev.recall_case_number", self.lang, number=data["case_number"])
+        returned = stored_money_text(data.get("returned_amount"), self.lang)
+        if returned:
+            details += say("ev.recall_returned", self.lang, amount=returned)
+        return say("ev.recall_status_changed", self.lang, change=change, details=details)
+
+    def recall_status(self, status: Any) -> str:
+        """A recall status in words; one this version does not know, as recorded."""
+        key = f"recall.{status}"
+        return say(key, self.lang) if has(key) else str(status)
 
     def _ap_assessed(self, data: dict[str, Any], event: Event) -> str:
         assessment = ApAssessment.from_event(event, self.breach_step)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.chain import GENESIS, format_utc
-from bot.evidence.model import Timeline
+from bot.evidence.model import PaymentView, Timeline
 from bot.ports import Event
 
 FORMAT = "noodrem-evidence"
@@ -40,6 +40,36 @@ def event_json(event: Event) -> dict[str, Any]:
     }
 
 
+def payment_json(payment: PaymentView) -> dict[str, Any]:
+    """A payment with its recall status now and each change (seq: the event that says it)."""
+    data = payment.data
+    return {
+        "payment": payment.payment,
+        "step": payment.step_id,
+        "status": payment.status,
+        "amount": data.get("amount"),
+        "paid": data.get("paid"),
+        "own_iban": data.get("own_iban"),
+        "receiving_iban": data.get("receiving_iban"),
+        "receiving_bank": data.get("receiving_bank"),
+        "payee": data.get("payee"),
+        "case_number": data.get("case_number"),
+        "returned_amount": data.get("returned_amount"),
+        "history": [
+            {
+                "seq": change.seq,
+                "at": format_utc(change.at),
+                "by": change.by,
+                "from": change.old,
+                "to": change.new,
+                "case_number": change.case_number,
+                "returned_amount": change.returned_amount,
+            }
+            for change in payment.history
+        ],
+    }
+
+
 def render_json(events: Sequence[Event], *, timeline: Timeline) -> bytes:
     """UTF-8 JSON, one event per line, so a diff or ``grep`` of two exports stays readable."""
     opened = events[0]
@@ -63,6 +93,7 @@ def render_json(events: Sequence[Event], *, timeline: Timeline) -> bytes:
             if summary.ap is None or summary.ap.state is None
             else summary.ap.state.value,
         },
+        "payments": [payment_json(payment) for payment in summary.payments],
         "chain": {
             "algorithm": "sha256",
             "canonical_form": CANONICAL_FORM,

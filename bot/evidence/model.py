@@ -84,6 +84,32 @@ class TextLine:
 
 
 @dataclass(frozen=True, slots=True)
+class RecallChange:
+    """One ``recall_status_changed`` event: the history of a payment's recall."""
+
+    seq: int
+    at: datetime
+    by: str
+    old: str | None  # RecallStatus values as recorded
+    new: str
+    case_number: str | None
+    returned_amount: str | None
+    text: str  # as shown: "vr 20 nov 10:20, Jan: gevraagd te stoppen → teruggevraagd"
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentView:
+    """A payment and its recall: what page one shows, and the JSON's ``payments``."""
+
+    payment: int
+    step_id: str
+    status: str | None  # the latest RecallStatus value; None while none was recorded
+    rows: tuple[Row, ...]  # amount, time, accounts, case number, status, history
+    data: dict[str, Any]  # the payment as last recorded (amount, IBANs, case number, ...)
+    history: tuple[RecallChange, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Summary:
     organisation: str
     title: str
@@ -98,6 +124,7 @@ class Summary:
     records: tuple[Row, ...]
     ap: ApAssessment | None
     ap_rows: tuple[Row, ...]
+    payments: tuple[PaymentView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

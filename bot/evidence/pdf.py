@@ -86,6 +86,9 @@ def _summary(pdf: EvidencePdf, timeline: Timeline) -> None:
     pdf.rows(summary.incident)
     pdf.heading(summary.facts_heading)
     pdf.rows(summary.facts)
+    for payment in summary.payments:  # what a bank asks first: where the money stands
+        pdf.heading(say("sec_payments", lang))
+        pdf.rows(payment.rows)
     pdf.heading(say("sec_records", lang))
     pdf.rows(summary.records)
     pdf.heading(say("sec_ap", lang))

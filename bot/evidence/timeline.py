@@ -16,19 +16,32 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.answers.iban import bank_of
+from bot.answers.money import stored_money_text
 from bot.chain import parse_utc
 from bot.evidence import EvidenceError
 from bot.evidence.ap import ApAssessment, ap_decision, ap_rows
 from bot.evidence.describe import Describer, answer_text, fact_label, role_text
-from bot.evidence.model import EventLine, Row, StepLine, StepState, Summary, TextLine, Timeline
-from bot.evidence.texts import local_long, local_stamp, say, span, utc_stamp
+from bot.evidence.model import (
+    EventLine,
+    PaymentView,
+    RecallChange,
+    Row,
+    StepLine,
+    StepState,
+    Summary,
+    TextLine,
+    Timeline,
+)
+from bot.evidence.texts import has, local_long, local_stamp, say, span, utc_stamp
 from bot.messages import Lang
 from bot.organisation import DEFAULT_ORGANISATION
-from bot.playbook import AccountRole, FactSpec, Playbook, RegisterColumn
-from bot.ports import Event
+from bot.playbook import AccountRole, FactSpec, Playbook, RegisterColumn, StepSpec
+from bot.ports import RECALL_STATUS_CHANGED, Event
 from bot.readytext import TextEvent
 from bot.timefmt import clock_time
 
+MAX_RECALL_CHANGES = 4
+"""On page one, which must keep room for the sequence and hash the file covers."""
 MAX_NOTES = 8
 """Per step in the checklist; the full timeline has every one."""
 ENDINGS = {"incident_stopped": "status_stopped", "incident_closed": "status_closed"}
@@ -115,6 +128,7 @@ class _Builder:
         self.facts: dict[str, Event] = {}
         self.people: list[str] = []
         self.ap: ApAssessment | None = None
+        self.recalls: dict[int, list[Event]] = {}  # payment → its recall_status_changed
         self.ending: _Ending | None = None
         self.lines: list[EventLine] = []
         self.texts: list[TextLine] = []
@@ -137,6 +151,8 @@ class _Builder:
             self.facts[str(data.get("fact"))] = event
         elif kind == "ap_assessed":
             self.ap = ApAssessment.from_event(event, self.playbook.breach_step())
+        elif kind == RECALL_STATUS_CHANGED:
+            self.recalls.setdefault(int(data.get("payment") or 1), []).append(event)
         elif kind in ENDINGS:
             self.ending = _Ending(ENDINGS[kind], event.at, str(data.get("reason") or ""))
         elif kind == "incident_reopened":
@@ -338,6 +354,7 @@ class _Builder:
             records=self._records(),
             ap=self.ap,
             ap_rows=ap_rows(self.ap, tz=self.tz, lang=lang),
+            payments=self._payments(),
         )
 
     def _facts(self, chosen: Callable[[FactSpec], bool]) -> tuple[Row, ...]:
@@ -379,6 +396,131 @@ class _Builder:
         rows.append(Row(say("receiving_bank", lang), bank))
         return tuple(rows)
 
+    def _payments(self) -> tuple[PaymentView, ...]:
+        """Each payment with where its recall stands and how it got there; a plan with a
+        recall step but no status recorded yet shows the payment from its facts."""
+        spec = self.playbook.recall_step()
+        if spec is None or spec.recall is None:
+            return ()
+        now = self._payment_facts(spec)
+        if not self.recalls:
+            return (self._payment(1, spec.id, now, ()),)
+        # As recorded with the last change; what was not known then, as the facts say now.
+        return tuple(
+            self._payment(
+                number,
+                str(events[-1].data.get("step") or spec.id),
+                {**now, **{k: v for k, v in events[-1].data.items() if v is not None}},
+                events,
+            )
+            for number, events in sorted(self.recalls.items())
+        )
+
+    def _payment_facts(self, spec: StepSpec) -> dict[str, Any]:
+        """The payment as the facts describe it, before any status was recorded."""
+        recall = spec.recall
+        assert recall is not None
+
+        def answer(fact: FactSpec | None) -> str | None:
+            event = self.facts.get(fact.id) if fact is not None else None
+            if event is None or event.kind != "fact_answered":
+                return None
+            return str(event.data.get("value") or "") or None
+
+        facts = {f.id: f for f in self.playbook.facts}
+        receiving = answer(self.playbook.account_fact(AccountRole.RECEIVING))
+        return {
+            "amount": answer(facts.get(recall.amount)),
+            "paid": answer(facts.get(recall.paid or "")),
+            "own_iban": answer(self.playbook.account_fact(AccountRole.OWN)),
+            "receiving_iban": receiving,
+            "receiving_bank": bank_of(receiving) if receiving else None,
+            "payee": answer(facts.get(recall.payee or "")),
+            "case_number": self.steps[spec.id].records.get(recall.case_number or "")
+            if spec.id in self.steps
+            else None,
+        }
+
+    def _payment(
+        self, number: int, step_id: str, data: dict[str, Any], events: Sequence[Event]
+    ) -> PaymentView:
+        lang = self.lang
+        missing = say("not_recorded", lang)
+        history = tuple(self._change(event) for event in events)
+        status: str | None = None
+        status_text = say("pay.no_status", lang)
+        if events:
+            last = events[-1]
+            status = str(last.data.get("to"))
+            status_text = say(
+                "pay.status_since",
+                lang,
+                status=self._status(status, last.data.get("returned_amount")),
+                time=local_long(last.at, tz=self.tz, lang=lang),
+                name=last.actor_name,
+            )
+        # Short rows: page one must keep room for the sequence and hash the file covers.
+        # Time and payee are the facts above; what is only here is where the money went,
+        # the bank's case number, the status and how it got there.
+        payment = stored_money_text(data.get("amount"), lang) or missing
+        iban = data.get("receiving_iban")
+        if isinstance(iban, str) and iban:
+            bank = data.get("receiving_bank") or say("bank_unknown", lang)
+            payment += say("pay.to", lang, iban=_grouped(iban), bank=bank)
+        case_number = str(data.get("case_number") or missing)
+        payment += say("pay.case", lang, number=case_number)
+        rows = (
+            Row(say("pay.payment", lang), payment),
+            Row(say("pay.status", lang), status_text),
+            *((Row(say("pay.history", lang), self._history(history)),) if history else ()),
+        )  # fmt: skip
+        return PaymentView(
+            payment=number, step_id=step_id, status=status, rows=rows, data=dict(data),
+            history=history,
+        )  # fmt: skip
+
+    def _history(self, history: tuple[RecallChange, ...]) -> str:
+        """The last changes, on a line or two; the full timeline has every one."""
+        shown = [change.text for change in history[-MAX_RECALL_CHANGES:]]
+        if len(history) > MAX_RECALL_CHANGES:
+            shown.insert(0, say("pay.earlier", self.lang, n=len(history) - MAX_RECALL_CHANGES))
+        return " · ".join(shown)
+
+    def _change(self, event: Event) -> RecallChange:
+        data = event.data
+        old = data.get("from")
+        new = str(data.get("to"))
+        short = f"short.{new}"
+        change = say(short, self.lang) if has(short) else new
+        returned = stored_money_text(data.get("returned_amount"), self.lang)
+        if returned:
+            change += f" ({returned})"
+        return RecallChange(
+            seq=event.seq,
+            at=event.at,
+            by=event.actor_name,
+            old=old if isinstance(old, str) else None,
+            new=new,
+            case_number=data.get("case_number"),
+            returned_amount=data.get("returned_amount"),
+            text=say(
+                "pay.change", self.lang, time=self._clock(event.at), name=event.actor_name,
+                change=change,
+            ),
+        )  # fmt: skip
+
+    def _status(self, status: str, returned: Any) -> str:
+        """A recall status in words; an unknown one as recorded."""
+        text = self.describe.recall_status(status)
+        amount = stored_money_text(returned, self.lang)
+        return say("pay.returned", self.lang, status=text, amount=amount) if amount else text
+
+    def _long(self, value: Any) -> str | None:
+        try:
+            return local_long(parse_utc(value), tz=self.tz, lang=self.lang) if value else None
+        except (TypeError, ValueError):
+            return str(value)
+
     def _records(self) -> tuple[Row, ...]:
         """Every number a step records (case numbers, tickets), or "not recorded"."""
         done: dict[str, str] = {}
@@ -393,3 +535,7 @@ class _Builder:
             if not spec.breach_assessment  # those answers have their own section
             for record in spec.record
         )
+
+
+def _grouped(iban: str) -> str:
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))

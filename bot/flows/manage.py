@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta
 
 from bot import cards, reminders
-from bot.flows import steps
+from bot.flows import recall, steps
 from bot.flows.turn import ForOther, Mode, Turn
 from bot.messages import (
     Action,
@@ -374,6 +374,7 @@ async def reopen(turn: Turn, incident_id: str | None) -> None:
     for step in await turn.tx.get_steps(incident.id):
         if not step.status.is_closed:
             await reminders.schedule_step(turn, incident, step, from_now=True)
+    await recall.resume_check_ins(turn, incident)  # closing cancelled them with the rest
     await turn.record(incident.id, "incident_reopened")
     await turn.tell(incident, "tell_reopened", everyone=True)
     turn.say_text("reopened", incident_id=incident.id)

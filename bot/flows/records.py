@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from bot import cards
 from bot.answers import AnswerError, parse_answer
 from bot.chain import parse_utc
+from bot.flows import recall
 from bot.flows.turn import Mode, Turn
 from bot.messages import Action, ActionName, Button, InputRequest, Reply, ReplyKind
 from bot.playbook import ApState, BreachQuestion, FactType, LocalText, RecordSpec, StepSpec
@@ -134,6 +135,15 @@ def accept(
     text = raw.strip()[:MAX_FIELD]
     if not text:
         return "" if not record.required else None
+    too_long = recall.case_number_error(spec, record.id, raw.strip())
+    if too_long is not None:
+        turn.say(
+            Reply(
+                kind=ReplyKind.ERROR,
+                text=turn.t(too_long, length=len(raw.strip()), limit=recall.MAX_CASE_NUMBER),
+            )
+        )
+        return None
     if record.id == record_for(spec, BreachQuestion.NOTIFICATION_NUMBER) and not any(
         ch.isdigit() for ch in text
     ):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import cards, handoff, reminders
-from bot.flows import facts, records
+from bot.flows import facts, recall, records
 from bot.flows.turn import Mode, Turn
 from bot.messages import Action, ActionName, InputRequest, Reply, ReplyKind
 from bot.playbook import ApState, StepSpec
@@ -240,6 +240,7 @@ async def _complete(
             ),
         )
     )
+    await recall.ask_status(turn, incident, spec, step)
     await show_checklist(turn, incident)
     await facts.resume(turn, incident)
 

@@ -61,6 +61,7 @@ class Mode(StrEnum):
     ASSIGN = "assign"
     SNOOZE = "snooze"
     CLOSE_REASON = "close_reason"
+    RETURNED_AMOUNT = "returned_amount"  # how much of a payment came back
 
 
 class FlowError(Exception):

@@ -462,6 +462,28 @@ class ReadyText(BaseModel):
         return self
 
 
+class RecallSpec(BaseModel):
+    """The step that asks the bank to stop or recall a payment. After it is done, the
+    person records what the bank said (asked to stop, stopped, recalled, returned, partly
+    returned, refused, unknown), and until the money is back or lost they are asked again
+    every ``check_in_every`` to ask their bank. The payment is made of the facts named here
+    and the IBAN facts with ``account: own`` / ``receiving``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    amount: Slug = Field(description='The "money" fact with the amount paid.')
+    paid: Slug | None = Field(None, description='The "datetime" fact: when it was paid.')
+    payee: Slug | None = Field(
+        None, description='The "text" fact with the name on the receiving account.'
+    )
+    case_number: Slug | None = Field(
+        None, description="The record of this step that holds the bank's case number."
+    )
+    check_in_every: Duration = Field(
+        description="How often to ask for the recall status until it is settled, e.g. 2d."
+    )
+
+
 class Contact(BaseModel):
     """Someone to call or write to: shown on the steps that name it."""
 
@@ -553,6 +575,11 @@ class StepSpec(BaseModel):
         description="The records are the data-breach assessment (GDPR art. 33): they go into "
         "the breach register, and completing it late asks for the reason of the delay.",
     )
+    recall: RecallSpec | None = Field(
+        None,
+        description="This step asks the bank to stop or recall a payment: afterwards the "
+        "recall status is recorded and checked in on until the money is back or lost.",
+    )
     breach_register: dict[BreachQuestion, Slug] = Field(
         default_factory=dict,
         description="Only with breach_assessment: which record answers each question of the "
@@ -620,6 +647,14 @@ class Playbook(BaseModel):
     def breach_step(self) -> StepSpec | None:
         """The step whose records are the breach assessment, if the playbook has one."""
         return next((step for step in self.steps if step.breach_assessment), None)
+
+    def recall_step(self) -> StepSpec | None:
+        """The step that opens the recall of the payment, if the playbook has one."""
+        return next((step for step in self.steps if step.recall is not None), None)
+
+    def account_fact(self, role: AccountRole) -> FactSpec | None:
+        """The IBAN fact that names the own or the receiving account, if any."""
+        return next((fact for fact in self.facts if fact.account is role), None)
 
     def step(self, step_id: str) -> StepSpec:
         for step in self.steps:

@@ -22,6 +22,7 @@ def check_references(playbook: Playbook) -> None:
         _check_step(playbook, index, step)
         _check_records(index, step)
         _check_register(index, step)
+        _check_recall(playbook, index, step)
     _check_contacts(playbook, playbook.further_reporting, "further_reporting")
     _check_texts(playbook)
     _check_no_cycle(playbook)
@@ -219,6 +220,59 @@ def _check_texts(playbook: Playbook) -> None:
                     parse(raw, playbook)
                 except UnknownPlaceholder as problem:
                     raise rule_error(str(problem), "texts", text_id, "body", lang) from None
+
+
+def _check_recall(playbook: Playbook, index: int, step: StepSpec) -> None:
+    """A recall names facts of the right type, a record of its own step, and the plan
+    says which IBAN fact is the receiving account; only one step opens the recall."""
+    from bot.playbook.models import AccountRole, FactType  # models imports this module
+
+    recall = step.recall
+    if recall is None:
+        return
+    at = ("steps", index, "recall")
+    first = next(position for position, s in enumerate(playbook.steps) if s.recall is not None)
+    if first != index:
+        raise rule_error(
+            f'only one step can open the recall; "{playbook.steps[first].id}" already does', *at
+        )
+    facts = {fact.id: fact for fact in playbook.facts}
+    wanted = (
+        ("amount", recall.amount, FactType.MONEY),
+        ("paid", recall.paid, FactType.DATETIME),
+        ("payee", recall.payee, FactType.TEXT),
+    )
+    for key, fact_id, fact_type in wanted:
+        if fact_id is None:
+            continue
+        fact = facts.get(fact_id)
+        if fact is None:
+            raise rule_error(
+                f'"{key}" names fact "{fact_id}", which is not among the facts'
+                f" ({', '.join(facts) or 'there are none'})",
+                *at,
+                key,
+            )
+        if fact.type is not fact_type:
+            raise rule_error(
+                f'fact "{fact_id}" is "{fact.type.value}", but "{key}" needs a '
+                f'"{fact_type.value}" fact',
+                *at,
+                key,
+            )
+    records = [record.id for record in step.record]
+    if recall.case_number is not None and recall.case_number not in records:
+        raise rule_error(
+            f'"case_number" names record "{recall.case_number}", which is not a record of '
+            f"this step ({', '.join(records) or 'it has none'})",
+            *at,
+            "case_number",
+        )
+    if not any(fact.account is AccountRole.RECEIVING for fact in playbook.facts):
+        raise rule_error(
+            'a recall needs to know where the money went: give an "iban" fact "account: receiving"',
+            *at,
+        )
 
 
 def _check_contacts(playbook: Playbook, ids: tuple[str, ...], *at: str | int) -> None:

@@ -58,7 +58,7 @@ def test_an_untouched_export_is_intact(document: dict[str, Any]) -> None:
 
 
 def test_one_changed_byte_is_found(raw: bytes) -> None:
-    at = raw.index(b"12500.00 EUR")
+    at = raw.index(b"12500.00 EUR", raw.index(b'"events"'))  # the head's payments are not hashed
     tampered = raw[:at] + b"9" + raw[at + 1 :]
     verdict = verify_document(json.loads(tampered))
     assert verdict.problem is Problem.CHANGED and verdict.position == 4

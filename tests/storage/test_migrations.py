@@ -40,10 +40,13 @@ from bot.evidence.jsonexport import event_json
 from bot.evidence.verify import verify_document
 from bot.ports import (
     LEAD,
+    DeadlineKind,
     DeadlineStatus,
     IncidentStatus,
     NewDeadline,
     NewHandoff,
+    Payment,
+    RecallStatus,
     StepStatus,
     Transport,
 )
@@ -593,3 +596,80 @@ async def test_handoffs_table_is_added_and_takes_hand_offs_of_existing_incidents
         await store.close()
     assert (taken.id, taken.incident_id, taken.content) == (handoff_id, "NR-OLD1", {"a": 1})
     assert len(events) == 3  # the old timeline is untouched
+
+
+# (f) r0005_payments: the recall state of payments -----------------------------------------------
+
+
+async def test_payments_table_is_added_to_an_r0004_database_with_its_incidents(
+    database_url: str,
+) -> None:
+    """A database at r0004 (with an incident and a pending step reminder) gets an empty
+    payments table; a payment of that incident is saved, overwritten on a status change,
+    and its check-ins are cancelled by kind without touching the step's reminders."""
+    store = await create_store(database_url)
+    try:
+
+        def r0004_with_rows(conn: Connection) -> None:
+            from alembic import command
+
+            command.upgrade(schema.config(conn), "r0004_retention_indexes")
+            t = RELEASE_95B9A7C.tables
+            conn.execute(
+                t["incidents"].insert(),
+                {
+                    "id": "NR-OLD1", "tenant_id": "T1", "playbook_id": "paid-fraudster",
+                    "lang": "nl", "status": IncidentStatus.OPEN.value,
+                    "reported_at": _time(conn, T0), "reported_by": "web:T1:u1",
+                    "reporter_name": "Anna", "lead": "web:T1:u1",
+                    "conversation": {"channel": "web", "tenant_id": "T1", "conversation_id": "u1"},
+                    "closed_at": None, "close_reason": None,
+                },
+            )  # fmt: skip
+
+        await store.run_schema(r0004_with_rows)
+        assert await store.schema_revision() == "r0004_retention_indexes"
+        await store.create_schema()
+        assert await store.schema_revision() == schema.head()
+        assert await store.run_schema(_diff) == []
+        async with store.transaction() as tx:
+            assert await tx.get_payments("NR-OLD1") == []
+            payment = Payment(
+                incident_id="NR-OLD1",
+                payment_id=1,
+                step_id="call-bank",
+                status=RecallStatus.ASKED_TO_STOP,
+                updated_at=T0,
+                updated_by="web:T1:u1",
+                amount="12500.00 EUR",
+                paid=T0 - timedelta(minutes=20),
+                receiving_iban="NL91ABNA0417164300",
+                case_number="ING-7781",
+            )
+            await tx.save_payment(payment)
+            await tx.add_deadlines(
+                "NR-OLD1",
+                [
+                    NewDeadline("call-bank", DeadlineKind.RECALL_CHECK, T0, "web:T1:u1"),
+                    NewDeadline("call-bank", DeadlineKind.DUE, T0, "web:T1:u1"),
+                ],
+            )
+        async with store.transaction() as tx:
+            payment.status, payment.returned_amount = RecallStatus.PARTLY_RETURNED, "4000.00 EUR"
+            payment.updated_at = T0 + timedelta(days=2)
+            await tx.save_payment(payment)
+            cancelled = await tx.cancel_deadlines(
+                incident_id="NR-OLD1", step_id="call-bank", kind=DeadlineKind.RECALL_CHECK
+            )
+        async with store.transaction() as tx:
+            [stored] = await tx.get_payments("NR-OLD1")
+            rows = await tx.get_deadlines("NR-OLD1")
+    finally:
+        await store.close()
+    assert stored == payment  # one row, overwritten, times to the microsecond
+    assert stored.paid == T0 - timedelta(minutes=20) and stored.status.settled
+    assert cancelled == 1
+    assert {(r.kind, r.status) for r in rows} == {
+        (DeadlineKind.RECALL_CHECK, DeadlineStatus.CANCELLED),
+        (DeadlineKind.DUE, DeadlineStatus.PENDING),
+    }

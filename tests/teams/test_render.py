@@ -62,6 +62,8 @@ class Words:
     yes: str
     dont_know: str
     invoice: str
+    done: str
+    asked_to_stop: str
 
 
 WORDS = {
@@ -71,6 +73,8 @@ WORDS = {
         yes="Ja",
         dont_know="Weet ik nog niet",
         invoice="Factuur met een ander rekeningnummer",
+        done="Gedaan",
+        asked_to_stop="Gevraagd te stoppen",
     ),
     "en-US": Words(
         unsure="something odd happened with a payment to a supplier",
@@ -78,6 +82,8 @@ WORDS = {
         yes="Yes",
         dont_know="Don't know yet",
         invoice="Invoice with a different account number",
+        done="Done",
+        asked_to_stop="Asked to stop",
     ),
 }
 
@@ -162,6 +168,16 @@ async def converse(locale: str, database_url: str) -> Conversation:
             assert len(escalations) >= 2, "the late bank step escalates"
             shown.named["escalation"] = escalations[0]
             shown.named["escalation to the incident chat"] = escalations[-1]
+            # The bank called after all: its case number, what the bank said, a check-in.
+            await jan.press(words.done)
+            n = len(connector.calls)
+            await jan.submit("ING-2026-7781")
+            keep("recall", n, "asked_to_stop")
+            n = len(connector.calls)
+            await jan.press(words.asked_to_stop)
+            clock.advance(timedelta(days=2, minutes=1))
+            await run_reminders(app, connector)
+            keep("recall check-in", n, "recall|")
     finally:
         await connector.stop()
     return shown
@@ -333,6 +349,15 @@ async def test_the_bank_step_buttons_fit_in_rows(phone: Page, shown: Conversatio
     assert len(rendered.buttons) == 6 and len(rows) >= 2, "not six buttons in one row"
     assert rendered.buttons[-1]["label"].startswith("📋 "), "the text ready to send, whole"
     assert rendered.cut() == [] and rendered.report["overflowMenu"] == 0
+
+
+async def test_the_recall_cards_show_every_status_whole(phone: Page, shown: Conversation) -> None:
+    """Seven statuses after the bank step, fewer at a check-in: each one readable whole."""
+    for name, least in (("recall", 7), ("recall check-in", 4)):
+        rendered = await render(phone, shown.named[name], f"{shown.locale} {name}")
+        statuses = [*rendered.buttons, *rendered.choices]
+        assert len(statuses) >= least, name
+        assert rendered.cut() == [] and rendered.report["problems"] == []
 
 
 async def test_an_escalation_has_a_short_alarming_title(phone: Page, shown: Conversation) -> None:
