@@ -27,11 +27,13 @@ from bot.channels import slack_settings, teams_package, teams_settings
 from bot.channels.base import ChannelFactory, Handler, PlatformChannel, PublishLink, StoreGetter
 from bot.channels.downloads import Downloads
 from bot.channels.web import WebChat
+from bot.channels.web_signin import SignIn
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError
 from bot.digest import Digests
 from bot.engine import Engine
 from bot.evidence import cli as evidence_cli
+from bot.mail import Mailer, MailSettings
 from bot.messages import Attachment, Channel, Lang
 from bot.metrics import Metrics
 from bot.notifier import Router
@@ -198,11 +200,16 @@ def build_app(
         organisations = load_organisations(settings.organisation_file)
     except (PlaybookError, OrganisationError) as exc:
         raise StartupError(str(exc)) from None
-    if not settings.on_loopback and settings.web_access_token is None:
+    if not settings.on_loopback and not organisations.sign_in_configured:
         raise StartupError(
-            f"HOST={settings.host} is not a loopback address: set WEB_ACCESS_TOKEN so the "
-            "web chat is not open to everyone on the network"
+            f"HOST={settings.host} is not a loopback address, and without sign-in the web "
+            "chat would be open to everyone on the network: add sign_in to the organisation "
+            "config (README, 'Signing in to the web chat')"
         )
+    try:
+        mail = MailSettings.from_env(settings.env)
+    except SettingsError as exc:
+        raise StartupError(str(exc)) from None
     metrics = Metrics()
     runtime = Runtime(
         settings=settings,
@@ -242,7 +249,7 @@ def build_app(
         store=runtime.require_store,
         clock=runtime.clock,
         tenant_id=organisations.default.id,
-        access_token=settings.web_access_token,
+        sign_in=_sign_in(app, settings, runtime, mail),
         publish=publish,
         time_zone=organisations.default.timezone,
     )
@@ -319,6 +326,37 @@ def build_app(
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
     return app
+
+
+def _sign_in(
+    app: web.Application, settings: Settings, runtime: Runtime, mail: MailSettings | None
+) -> SignIn | None:
+    """The web chat's sign-in when an organisation has one (else the trial mode)."""
+    organisations = runtime.organisations
+    if not organisations.sign_in_configured:
+        return None
+    sign_in = SignIn(
+        organisations=organisations,
+        store=runtime.require_store,
+        clock=runtime.clock,
+        mailer=Mailer(mail) if mail is not None else None,
+        public_url=settings.public_url,
+    )
+    with_oidc = [o.id for o in organisations if o.sign_in is not None and o.sign_in.oidc]
+    if with_oidc:
+        # The config says what OpenID Connect will need; the flow itself is not built yet,
+        # and a "Sign in with ..." button that leads nowhere would be worse than none.
+        raise StartupError(
+            f"sign_in.oidc ({', '.join(with_oidc)}): signing in with Microsoft or Google is "
+            "not available yet; use email_domains / emails (mailed links) for now"
+        )
+    if sign_in.by_mail() and mail is None:
+        raise StartupError(
+            "sign_in by e-mail (email_domains, emails) needs SMTP_HOST and SMTP_FROM to send "
+            "the links"
+        )
+    sign_in.install(app)
+    return sign_in
 
 
 async def _healthz(request: web.Request) -> web.Response:
