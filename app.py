@@ -27,6 +27,7 @@ from bot.channels import slack_settings, teams_package, teams_settings
 from bot.channels.base import ChannelFactory, Handler, PlatformChannel, PublishLink, StoreGetter
 from bot.channels.downloads import Downloads
 from bot.channels.web import WebChat
+from bot.channels.web_oidc import OpenIdConnect
 from bot.channels.web_signin import SignIn
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError
@@ -342,20 +343,24 @@ def _sign_in(
         mailer=Mailer(mail) if mail is not None else None,
         public_url=settings.public_url,
     )
-    with_oidc = [o.id for o in organisations if o.sign_in is not None and o.sign_in.oidc]
-    if with_oidc:
-        # The config says what OpenID Connect will need; the flow itself is not built yet,
-        # and a "Sign in with ..." button that leads nowhere would be worse than none.
-        raise StartupError(
-            f"sign_in.oidc ({', '.join(with_oidc)}): signing in with Microsoft or Google is "
-            "not available yet; use email_domains / emails (mailed links) for now"
-        )
     if sign_in.by_mail() and mail is None:
         raise StartupError(
             "sign_in by e-mail (email_domains, emails) needs SMTP_HOST and SMTP_FROM to send "
             "the links"
         )
     sign_in.install(app)
+    if any(o.sign_in is not None and o.sign_in.oidc for o in organisations):
+        try:
+            oidc = OpenIdConnect(
+                sign_in=sign_in,
+                store=runtime.require_store,
+                clock=runtime.clock,
+                public_url=settings.public_url,
+                env=settings.env,
+            )
+        except SettingsError as exc:
+            raise StartupError(str(exc)) from None
+        oidc.install(app)
     return sign_in
 
 

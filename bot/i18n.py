@@ -533,6 +533,28 @@ TEXTS: dict[str, tuple[str, str]] = {
         "your work account, or ask your administrator to add you.",
     ),
     "signin_back": ("Terug naar Noodrem", "Back to Noodrem"),
+    # Why an OpenID Connect answer was refused (bot.channels.web_oidc.Refusal)
+    "oidc_state": (
+        "deze aanmelding is onbekend, al gebruikt of verlopen",
+        "this sign-in is unknown, used already or expired",
+    ),
+    "oidc_provider": (
+        "de dienst weigerde of was niet bereikbaar",
+        "the service refused or could not be reached",
+    ),
+    "oidc_signature": ("de handtekening klopt niet", "the signature is not valid"),
+    "oidc_issuer": ("het komt van een andere uitgever", "it comes from another issuer"),
+    "oidc_audience": ("het is niet voor Noodrem bedoeld", "it is not meant for Noodrem"),
+    "oidc_nonce": (
+        "het hoort niet bij deze aanmelding (nonce)",
+        "it does not belong to this sign-in (nonce)",
+    ),
+    "oidc_expired": ("het is verlopen", "it has expired"),
+    "oidc_token": ("het bewijs van inloggen is onleesbaar", "the sign-in proof is unreadable"),
+    "oidc_email": (
+        "er staat geen (bevestigd) e-mailadres in",
+        "it holds no (verified) e-mail address",
+    ),
 }
 
 

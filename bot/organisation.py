@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import time as time_of_day
 from datetime import timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.messages import Channel, Inbound, address_from_json
 from bot.playbook.duration import Duration
-from bot.ports import Incident
+from bot.ports import Incident, SignInMethod
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -84,19 +83,12 @@ class Manager(BaseModel):
         return self.teams is not None and identity.oid is not None and self.teams == identity.oid
 
 
-class OidcProvider(StrEnum):
-    """Whose "Sign in with ..." button an OpenID Connect login is."""
-
-    MICROSOFT = "microsoft"
-    GOOGLE = "google"
-
-
 class OidcLogin(BaseModel):
     """An OpenID Connect app registration of this organisation (Entra ID, Google)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    provider: OidcProvider
+    provider: SignInMethod = Field(description="microsoft or google: whose button it is")
     issuer: str = Field(
         pattern=r"^https?://",
         description="e.g. https://login.microsoftonline.com/<tenant id>/v2.0 or "
@@ -107,6 +99,13 @@ class OidcLogin(BaseModel):
         pattern=r"^[A-Z][A-Z0-9_]*$",
         description="The environment variable that holds the client secret (never the file)",
     )
+
+    @field_validator("provider")
+    @classmethod
+    def _not_mail(cls, value: SignInMethod) -> SignInMethod:
+        if value is SignInMethod.MAIL:
+            raise ValueError("provider must be microsoft or google")
+        return value
 
 
 class SignIn(BaseModel):
@@ -139,7 +138,7 @@ class SignIn(BaseModel):
         domain = email.rpartition("@")[2]
         return email in self.emails or domain in self.email_domains
 
-    def login(self, provider: OidcProvider) -> OidcLogin | None:
+    def login(self, provider: SignInMethod) -> OidcLogin | None:
         return next((o for o in self.oidc if o.provider is provider), None)
 
 

@@ -279,19 +279,6 @@ async def test_each_organisation_has_its_own_chats(signin_app: SignInApp) -> Non
     assert {actor for _, actor, _ in events} == {"web:other:jan@other.example"}
 
 
-def test_openid_connect_is_refused_until_it_exists(tmp_path: Path) -> None:
-    org_file = tmp_path / "organisation.yaml"
-    oidc = (
-        "      oidc:\n        - provider: microsoft\n"
-        "          issuer: https://login.microsoftonline.com/t/v2.0\n"
-        "          client_id: c\n          client_secret_env: ACME_OIDC_SECRET\n"
-    )
-    org_file.write_text(ORG.replace("      session_hours: 8\n", oidc), encoding="utf-8")
-    settings = Settings.from_env({"ORGANISATION_FILE": str(org_file), **mail_env(25)})
-    with pytest.raises(StartupError, match="not available yet"):
-        build_app(settings)
-
-
 def test_mail_sign_in_without_smtp_does_not_start(tmp_path: Path) -> None:
     org_file = tmp_path / "organisation.yaml"
     org_file.write_text(ORG, encoding="utf-8")
