@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from playwright.async_api import Browser, expect
 
 from app import StartupError, build_app
 from bot.clock import ManualClock
@@ -18,6 +19,7 @@ from bot.config import Settings
 from tests.harness import RunningApp, running_app
 from tests.test_flow import open_incident
 from tests.web.fake_idp import CLIENT_ID, CLIENT_SECRET, FakeIdp, Person, Tamper
+from tests.web.test_browser import open_page
 from tests.webclient import WebUser, browser_session, texts
 
 PUBLIC_URL = "http://noodrem.acme.example"
@@ -207,3 +209,16 @@ def test_a_missing_client_secret_stops_the_start(tmp_path: Path) -> None:
     settings = Settings.from_env({**NO_MAIL_SENT, "ORGANISATION_FILE": str(org_file)})
     with pytest.raises(StartupError, match="set ACME_MICROSOFT_SECRET"):
         build_app(settings)
+
+
+@pytest.mark.browser
+async def test_the_page_offers_the_organisations_providers(
+    browser: Browser, oidc_app: OidcApp
+) -> None:
+    errors: list[str] = []
+    page = await open_page(browser, f"{oidc_app.app.url}/?org=acme", errors=errors)
+    microsoft = page.get_by_role("link", name="Inloggen met Microsoft")
+    await expect(microsoft).to_have_attribute("href", "/auth/oidc/acme/microsoft")
+    await expect(page.get_by_role("link", name="Inloggen met Google")).to_be_visible()
+    await expect(page.get_by_label("E-mailadres")).to_be_visible()
+    assert errors == []
