@@ -14,6 +14,7 @@ nothing. A refused answer shows a page that says why; nobody is signed in.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
@@ -40,6 +41,7 @@ from bot.ports import Clock, PendingSignIn, SignInMethod
 log = logging.getLogger(__name__)
 
 LOGIN_LIFETIME = timedelta(minutes=10)  # from the button to the callback
+STATE_COOKIE = "noodrem_oidc_state"
 CALLBACK_PATH = "/auth/oidc/callback"
 SCOPES = "openid email profile"
 _TIMEOUT = aiohttp.ClientTimeout(total=15)
@@ -104,6 +106,7 @@ class OpenIdConnect:
         self._store = store
         self._clock = clock
         self._redirect_uri = public_url.rstrip("/") + CALLBACK_PATH
+        self._secure = public_url.startswith("https://")
         logins = {
             f"{org.id}:{login.provider}": login
             for org in sign_in.organisations
@@ -157,12 +160,25 @@ class OpenIdConnect:
             "code_challenge": create_s256_code_challenge(verifier),
             "code_challenge_method": "S256",
         }
-        return see_other(f"{metadata['authorization_endpoint']}?{urlencode(query)}")
+        response = see_other(f"{metadata['authorization_endpoint']}?{urlencode(query)}")
+        # The callback must come back to the browser that pressed the button: otherwise
+        # someone could send a person their own callback and have them use their account.
+        response.set_cookie(
+            STATE_COOKIE,
+            state,
+            max_age=int(LOGIN_LIFETIME.total_seconds()),
+            path="/auth/oidc",
+            httponly=True,
+            samesite="Lax",
+            secure=self._secure,
+        )
+        return response
 
     async def _callback(self, request: web.Request) -> web.Response:
         state = request.query.get("state", "")
+        own = request.cookies.get(STATE_COOKIE, "")
         pending = None
-        if state and len(state) <= 200:
+        if state and len(state) <= 200 and hmac.compare_digest(state.encode(), own.encode()):
             async with self._store().transaction() as tx:
                 pending = await tx.take_pending_sign_in(token_hash(state), now=self._clock.now())
         if pending is None or pending.method is SignInMethod.MAIL:

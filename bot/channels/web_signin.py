@@ -47,7 +47,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # Not no-referrer: then a browser posts the link's form with "Origin: null", which any
+    # site can send too. same-origin still keeps the link (its token) from other sites.
+    "Referrer-Policy": "same-origin",
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src data:; base-uri 'none'; "
         "form-action 'self'; "
@@ -304,7 +306,7 @@ class SignIn:
         origin = request.headers.get("Origin")
         if origin is None:
             return True  # not sent by older browsers on same-origin posts
-        netloc = urlsplit(origin).netloc
+        netloc = urlsplit(origin).netloc  # "null" (a sandboxed or hidden origin) has none
         return netloc in (request.host, urlsplit(self._public_url).netloc)
 
     async def _logout(self, request: web.Request) -> web.Response:

@@ -163,7 +163,7 @@ async def test_a_forged_or_misdirected_id_token_is_refused(
             assert res.status == 401
 
 
-async def test_a_callback_works_once(oidc_app: OidcApp) -> None:
+async def test_a_callback_works_once_in_the_browser_that_started_it(oidc_app: OidcApp) -> None:
     async with browser_session() as http:
         async with http.get(
             f"{oidc_app.app.url}/auth/oidc/acme/microsoft", allow_redirects=False
@@ -171,6 +171,11 @@ async def test_a_callback_works_once(oidc_app: OidcApp) -> None:
             to_provider = res.headers["Location"]
         async with http.get(to_provider, allow_redirects=False) as res:
             back = res.headers["Location"].removeprefix(PUBLIC_URL)
+        async with browser_session() as someone_else:  # sent the link by the one who started
+            status, page = await oidc_app.callback(someone_else, back)
+            assert status == 400 and "onbekend" in page
+            async with someone_else.get(f"{oidc_app.app.url}/api/web/messages") as res:
+                assert res.status == 401
         assert (await oidc_app.callback(http, back))[0] == 303
         status, page = await oidc_app.callback(http, back)
     assert status == 400 and "al gebruikt of verlopen" in page

@@ -126,17 +126,18 @@ async def test_a_mailed_link_signs_in_once_and_the_timeline_names_the_address(
 
         # Another site cannot post a link for this browser (it would sign it in as someone
         # else); the link still works from its own page afterwards.
-        async with (
-            browser_session() as other,
-            other.post(
-                f"{signin_app.url}/auth/link",
-                data={"t": token},
-                headers={"Origin": "https://evil.example"},
-                allow_redirects=False,
-            ) as res,
-        ):
-            assert res.status == 400
-            assert not [c for c in other.cookie_jar if c.key == "noodrem_session"]
+        for origin in ("https://evil.example", "null"):  # null: a sandboxed frame's
+            async with (
+                browser_session() as other,
+                other.post(
+                    f"{signin_app.url}/auth/link",
+                    data={"t": token},
+                    headers={"Origin": origin},
+                    allow_redirects=False,
+                ) as res,
+            ):
+                assert res.status == 400
+                assert not [c for c in other.cookie_jar if c.key == "noodrem_session"]
 
         response = await use_link(http, signin_app.url, link)
         assert response.status == 303 and response.headers["Location"] == "/?lang=nl"
