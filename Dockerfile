@@ -2,8 +2,10 @@
 # image is deployed by starting it. See README, "Hosting for several customers".
 #
 #   docker build -t noodrem .
-#   docker run -e DATABASE_URL=postgresql+asyncpg://... -e WEB_ACCESS_TOKEN=... \
-#              -e NOODREM_SECRET=... -p 3978:3978 noodrem
+#   docker run -e DATABASE_URL=postgresql+asyncpg://... -e NOODREM_SECRET=... \
+#              -e SMTP_HOST=... -e SMTP_FROM=... -e ORGANISATION_FILE=/app/organisation.yaml \
+#              -v ./organisation.yaml:/app/organisation.yaml:ro -p 3978:3978 noodrem
+# (it listens on all interfaces, so the organisation file must have sign_in)
 
 # --- build: the runtime dependencies in a venv, no compilers or test tools in the image ---
 FROM python:3.11-slim AS build

@@ -28,6 +28,8 @@ from bot.channels.base import ChannelFactory, Handler, PlatformChannel, PublishL
 from bot.channels.downloads import Downloads
 from bot.channels.handoff_ack import HandoffAcks
 from bot.channels.web import WebChat
+from bot.channels.web_oidc import OpenIdConnect
+from bot.channels.web_signin import SignIn
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError
 from bot.digest import Digests
@@ -225,10 +227,11 @@ def build_app(
             f"the organisation config names webhook_secret_env {', '.join(unset)}, but the "
             "environment does not set it: set the secret the IT provider's webhook is signed with"
         )
-    if not settings.on_loopback and settings.web_access_token is None:
+    if not settings.on_loopback and not organisations.sign_in_configured:
         raise StartupError(
-            f"HOST={settings.host} is not a loopback address: set WEB_ACCESS_TOKEN so the "
-            "web chat is not open to everyone on the network"
+            f"HOST={settings.host} is not a loopback address, and without sign-in the web "
+            "chat would be open to everyone on the network: add sign_in to the organisation "
+            "config (README, 'Signing in to the web chat')"
         )
     metrics = Metrics(token=settings.metrics_token)
     runtime = Runtime(
@@ -279,7 +282,7 @@ def build_app(
         store=runtime.require_store,
         clock=runtime.clock,
         tenant_id=organisations.default.id,
-        access_token=settings.web_access_token,
+        sign_in=_sign_in(app, settings, runtime, mail),
         publish=publish,
         time_zone=organisations.default.timezone,
     )
@@ -370,6 +373,41 @@ def build_app(
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
     return app
+
+
+def _sign_in(
+    app: web.Application, settings: Settings, runtime: Runtime, mail: MailSettings | None
+) -> SignIn | None:
+    """The web chat's sign-in when an organisation has one (else the trial mode)."""
+    organisations = runtime.organisations
+    if not organisations.sign_in_configured:
+        return None
+    sign_in = SignIn(
+        organisations=organisations,
+        store=runtime.require_store,
+        clock=runtime.clock,
+        mailer=Mailer(mail) if mail is not None else None,
+        public_url=settings.public_url,
+    )
+    if sign_in.by_mail() and mail is None:
+        raise StartupError(
+            "sign_in by e-mail (email_domains, emails) needs SMTP_HOST and SMTP_FROM to send "
+            "the links"
+        )
+    sign_in.install(app)
+    if any(o.sign_in is not None and o.sign_in.oidc for o in organisations):
+        try:
+            oidc = OpenIdConnect(
+                sign_in=sign_in,
+                store=runtime.require_store,
+                clock=runtime.clock,
+                public_url=settings.public_url,
+                env=settings.env,
+            )
+        except SettingsError as exc:
+            raise StartupError(str(exc)) from None
+        oidc.install(app)
+    return sign_in
 
 
 async def _healthz(request: web.Request) -> web.Response:

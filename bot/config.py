@@ -26,7 +26,6 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     playbooks_dir: Path = Path("playbooks")
     organisation_file: Path | None = None
-    web_access_token: str | None = field(default=None, repr=False)
     reminder_poll_seconds: float = 30.0
     public_url: str = ""
     """How other apps reach this server (download links in Teams): PUBLIC_URL."""
@@ -53,6 +52,13 @@ class Settings:
             raise SettingsError(f"PORT must be a number, got {port_text!r}") from None
         if not 0 <= port <= 65535:
             raise SettingsError(f"PORT must be between 0 and 65535, got {port}")
+        if env.get("WEB_ACCESS_TOKEN"):
+            # A shared token let anyone holding it read and write anyone's chat; sign-in
+            # replaces it, and a setting that silently stopped protecting would be worse.
+            raise SettingsError(
+                "WEB_ACCESS_TOKEN is no longer used: people sign in instead (sign_in in the "
+                "organisation config, see README 'Signing in to the web chat'); remove it"
+            )
         org_file = env.get("ORGANISATION_FILE")
         if org_file is None and Path("organisation.yaml").exists():
             org_file = "organisation.yaml"
@@ -62,7 +68,6 @@ class Settings:
             database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
             playbooks_dir=Path(env.get("PLAYBOOKS_DIR", "playbooks")),
             organisation_file=Path(org_file) if org_file else None,
-            web_access_token=env.get("WEB_ACCESS_TOKEN") or None,
             public_url=env.get("PUBLIC_URL") or f"http://{env.get('HOST', '127.0.0.1')}:{port}",
             chat_retention=_retention(env, "CHAT_RETENTION_DAYS", DEFAULT_CHAT_RETENTION_DAYS),
             dedup_retention=_retention(env, "DEDUP_RETENTION_DAYS", DEFAULT_DEDUP_RETENTION_DAYS),

@@ -176,7 +176,7 @@ class Engine:
         otherwise in the first chat they used (a channel, until they write privately)."""
         inbound = turn.inbound
         keys = [inbound.user_key]
-        manager = turn.org.manager_for(inbound.channel, inbound.user_id, inbound.user_name)
+        manager = turn.org.manager_for(inbound)
         if manager is not None:
             keys.append(turn.org.manager_key(manager))
         for key in keys:

@@ -705,6 +705,73 @@ TEXTS: dict[str, tuple[str, str]] = {
     "minutes": ("{n} min", "{n} min"),
     "hours_minutes": ("{h} u {m} min", "{h} h {m} min"),
     "days_hours": ("{d} d {h} u", "{d} d {h} h"),
+    # Web chat sign-in (the pages and the mail; the chat page has its own strings in app.js)
+    "signin_mail_subject": ("Je inloglink voor Noodrem", "Your Noodrem sign-in link"),
+    "signin_mail_body": (
+        "Hallo,\n\nMet deze link log je in op de Noodrem-chat van {org}. Hij werkt één keer "
+        "en {minutes} minuten lang:\n\n{link}\n\nHeb je niet om een link gevraagd? Dan kun "
+        "je dit bericht negeren; zonder de link kan niemand inloggen.\n\nNoodrem",
+        "Hello,\n\nThis link signs you in to the Noodrem chat of {org}. It works once, for "
+        "{minutes} minutes:\n\n{link}\n\nDid you not ask for a link? Then ignore this "
+        "message; nobody can sign in without the link.\n\nNoodrem",
+    ),
+    "signin_mail_requested": (
+        "Als dit adres bij een organisatie in Noodrem hoort, is er nu een inloglink naartoe "
+        "gestuurd. Kijk in je mail (ook bij spam); de link werkt {minutes} minuten.",
+        "If this address belongs to an organisation in Noodrem, a sign-in link is on its way "
+        "to it. Check your mail (and the spam folder); the link works for {minutes} minutes.",
+    ),
+    "signin_bad_email": (
+        "Vul een e-mailadres in, zoals naam@bedrijf.nl.",
+        "Enter an e-mail address, such as name@company.com.",
+    ),
+    "signin_confirm_title": ("Inloggen bij Noodrem", "Sign in to Noodrem"),
+    "signin_confirm_text": (
+        "Klik op de knop om in te loggen op deze computer.",
+        "Press the button to sign in on this computer.",
+    ),
+    "signin_confirm_button": ("Inloggen", "Sign in"),
+    "signin_link_invalid": (
+        "Deze inloglink werkt niet (meer): hij is al gebruikt of verlopen. Vraag een nieuwe aan.",
+        "This sign-in link does not work (any more): it was used already or has expired. "
+        "Ask for a new one.",
+    ),
+    "signin_failed_title": ("Inloggen is niet gelukt", "Signing in did not work"),
+    "signin_oidc_failed": (
+        "Het antwoord van {provider} kon niet worden gecontroleerd ({reason}). Je bent niet "
+        "ingelogd. Probeer het opnieuw, of vraag je beheerder om hulp.",
+        "The answer from {provider} could not be verified ({reason}). You are not signed "
+        "in. Try again, or ask your administrator for help.",
+    ),
+    "signin_not_admitted": (
+        "Het account {email} hoort niet bij een organisatie in Noodrem. Log in met je "
+        "werkaccount, of vraag je beheerder om je toe te voegen.",
+        "The account {email} does not belong to an organisation in Noodrem. Sign in with "
+        "your work account, or ask your administrator to add you.",
+    ),
+    "signin_back": ("Terug naar Noodrem", "Back to Noodrem"),
+    # Why an OpenID Connect answer was refused (bot.channels.web_oidc.Refusal)
+    "oidc_state": (
+        "deze aanmelding is onbekend, al gebruikt of verlopen",
+        "this sign-in is unknown, used already or expired",
+    ),
+    "oidc_provider": (
+        "de dienst weigerde of was niet bereikbaar",
+        "the service refused or could not be reached",
+    ),
+    "oidc_signature": ("de handtekening klopt niet", "the signature is not valid"),
+    "oidc_issuer": ("het komt van een andere uitgever", "it comes from another issuer"),
+    "oidc_audience": ("het is niet voor Noodrem bedoeld", "it is not meant for Noodrem"),
+    "oidc_nonce": (
+        "het hoort niet bij deze aanmelding (nonce)",
+        "it does not belong to this sign-in (nonce)",
+    ),
+    "oidc_expired": ("het is verlopen", "it has expired"),
+    "oidc_token": ("het bewijs van inloggen is onleesbaar", "the sign-in proof is unreadable"),
+    "oidc_email": (
+        "er staat geen (bevestigd) e-mailadres in",
+        "it holds no (verified) e-mail address",
+    ),
 }
 
 

@@ -194,6 +194,14 @@ class Mention:
 
 
 @dataclass(frozen=True, slots=True)
+class VerifiedIdentity:
+    """Who a sign-in proved a person is (the web chat's mail link or OpenID Connect)."""
+
+    email: str  # lower case; the web chat's user id
+    oid: str | None = None  # Microsoft Entra object id, when signed in with Microsoft
+
+
+@dataclass(frozen=True, slots=True)
 class Inbound:
     """One thing a person did: typed text, or pressed a button (optionally with typed input)."""
 
@@ -214,6 +222,9 @@ class Inbound:
     """Where to reach this person privately, when the channel knows (a DM, a personal
     chat); reminders and escalations go there."""
     received_at: datetime | None = None
+    identity: VerifiedIdentity | None = None
+    """Set by the web chat in sign-in mode; None where the platform vouches for the user id
+    (Slack, Teams) and in the web chat's trial mode, where anyone may type any name."""
 
     @property
     def user_key(self) -> str:

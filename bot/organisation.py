@@ -24,9 +24,9 @@ from pydantic import (
     model_validator,
 )
 
-from bot.messages import Channel, address_from_json
+from bot.messages import Channel, Inbound, address_from_json
 from bot.playbook.duration import Duration
-from bot.ports import Incident
+from bot.ports import Incident, SignInMethod
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -91,20 +91,102 @@ class Manager(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
-    web: str | None = Field(None, description="Name as typed in the web chat")
+    email: str | None = Field(
+        None, description="E-mail address she signs in to the web chat with (sign-in mode)"
+    )
+    web: str | None = Field(
+        None, description="Name as typed in the web chat: the trial mode only, no sign-in"
+    )
     slack: str | None = Field(None, description="Slack user id, e.g. U0123ABCD")
-    teams: str | None = Field(None, description="Microsoft Entra object id (aadObjectId)")
+    teams: str | None = Field(
+        None,
+        description="Microsoft Entra object id (aadObjectId): Teams, and a Microsoft sign-in",
+    )
+
+    @field_validator("email")
+    @classmethod
+    def _lower_email(cls, value: str | None) -> str | None:
+        return value.strip().lower() if value is not None else None
 
     @property
     def slug(self) -> str:
         return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
 
-    def is_user(self, channel: Channel, user_id: str, user_name: str) -> bool:
-        if channel is Channel.WEB:
-            return self.web is not None and self.web.casefold() == user_name.strip().casefold()
-        if channel is Channel.SLACK:
-            return self.slack == user_id
-        return self.teams is not None and self.teams == user_id
+    def is_user(self, inbound: Inbound) -> bool:
+        if inbound.channel is Channel.WEB:
+            return self._is_web_user(inbound)
+        if inbound.channel is Channel.SLACK:
+            return self.slack == inbound.user_id
+        return self.teams is not None and self.teams == inbound.user_id
+
+    def _is_web_user(self, inbound: Inbound) -> bool:
+        identity = inbound.identity
+        if identity is None:  # trial mode: on this computer only, whoever types the name
+            typed = inbound.user_name.strip().casefold()
+            return self.web is not None and self.web.casefold() == typed
+        # Signed in: only what the sign-in proved counts, never the name shown.
+        if self.email is not None and self.email == identity.email:
+            return True
+        return self.teams is not None and identity.oid is not None and self.teams == identity.oid
+
+
+class OidcLogin(BaseModel):
+    """An OpenID Connect app registration of this organisation (Entra ID, Google)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    provider: SignInMethod = Field(description="microsoft or google: whose button it is")
+    issuer: str = Field(
+        pattern=r"^https?://",
+        description="e.g. https://login.microsoftonline.com/<tenant id>/v2.0 or "
+        "https://accounts.google.com; id tokens must name exactly this issuer",
+    )
+    client_id: str = Field(min_length=1)
+    client_secret_env: str = Field(
+        pattern=r"^[A-Z][A-Z0-9_]*$",
+        description="The environment variable that holds the client secret (never the file)",
+    )
+
+    @field_validator("provider")
+    @classmethod
+    def _not_mail(cls, value: SignInMethod) -> SignInMethod:
+        if value is SignInMethod.MAIL:
+            raise ValueError("provider must be microsoft or google")
+        return value
+
+
+class SignIn(BaseModel):
+    """Who may sign in to the web chat as this organisation, and how.
+
+    A mail link goes only to an address at one of ``email_domains`` or listed in
+    ``emails``. A Microsoft sign-in is this organisation's when the token's issuer is its
+    tenant; a Google account's issuer is the same for everyone, so a Google sign-in must
+    also have an admitted address.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    email_domains: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    oidc: tuple[OidcLogin, ...] = ()
+    session_hours: int = Field(12, ge=1, le=24 * 30, description="A session ends this much later")
+
+    @field_validator("email_domains", "emails")
+    @classmethod
+    def _lower(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(v.strip().lower().lstrip("@") for v in values)
+
+    @property
+    def by_mail(self) -> bool:
+        return bool(self.email_domains or self.emails)
+
+    def admits(self, email: str) -> bool:
+        """May a mail link for this (lower-case) address be sent?"""
+        domain = email.rpartition("@")[2]
+        return email in self.emails or domain in self.email_domains
+
+    def login(self, provider: SignInMethod) -> OidcLogin | None:
+        return next((o for o in self.oidc if o.provider is provider), None)
 
 
 class ReminderPolicy(BaseModel):
@@ -158,6 +240,7 @@ class Organisation(BaseModel):
     slack_team_ids: tuple[str, ...] = ()
     teams_tenant_ids: tuple[str, ...] = ()
     managers: tuple[Manager, ...] = ()
+    sign_in: SignIn | None = None
     contacts: dict[Literal["bank", "it_provider"], OrgContact] = {}
     reminders: ReminderPolicy = ReminderPolicy()
     handoff: HandoffPolicy = HandoffPolicy()
@@ -176,8 +259,8 @@ class Organisation(BaseModel):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    def manager_for(self, channel: Channel, user_id: str, user_name: str) -> Manager | None:
-        return next((m for m in self.managers if m.is_user(channel, user_id, user_name)), None)
+    def manager_for(self, inbound: Inbound) -> Manager | None:
+        return next((m for m in self.managers if m.is_user(inbound)), None)
 
     @staticmethod
     def platform_setting(channel: Channel) -> str:
@@ -220,6 +303,15 @@ class Organisations:
 
     def get(self, org_id: str) -> Organisation | None:
         return self._by_id.get(org_id)
+
+    @property
+    def sign_in_configured(self) -> bool:
+        """Does any organisation sign people in to the web chat (else: trial mode)?"""
+        return any(o.sign_in is not None for o in self._all)
+
+    def for_email(self, email: str) -> Organisation | None:
+        """The first organisation whose sign-in admits this address to a mail link."""
+        return next((o for o in self._all if o.sign_in and o.sign_in.admits(email)), None)
 
     def of_incident(self, incident: Incident) -> Organisation:
         """The organisation an incident was opened in; the default when its tenant is gone."""

@@ -329,6 +329,44 @@ class StoredFile:
     expires_at: datetime
 
 
+class SignInMethod(StrEnum):
+    """How a person proved who they are to the web chat."""
+
+    MAIL = "mail"  # a one-time link mailed to the address
+    MICROSOFT = "microsoft"  # OpenID Connect, Microsoft Entra ID
+    GOOGLE = "google"  # OpenID Connect, Google
+
+
+@dataclass(frozen=True, slots=True)
+class PendingSignIn:
+    """A sign-in under way: a mailed link, or an OpenID Connect login awaiting its callback.
+    Used once; the store keeps only a hash of the link token or the OIDC ``state``."""
+
+    token_hash: str
+    org_id: str
+    method: SignInMethod
+    created_at: datetime
+    expires_at: datetime
+    email: str | None = None  # the mail link's address
+    nonce: str | None = None  # OIDC: must come back in the id token
+    code_verifier: str | None = field(default=None, repr=False)  # OIDC PKCE
+    locale: str | None = None  # the page's language, for the pages that follow
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A signed-in browser: the cookie holds a random token, the store its hash."""
+
+    token_hash: str
+    org_id: str
+    email: str
+    name: str
+    method: SignInMethod
+    created_at: datetime
+    expires_at: datetime
+    oid: str | None = None  # Microsoft Entra object id
+
+
 class Transaction(Protocol):
     """One unit of work. Everything done through it commits together or not at all."""
 
@@ -510,6 +548,25 @@ class Transaction(Protocol):
     async def read_outbox(
         self, *, mailbox: str, after_id: int, limit: int = 200
     ) -> list[OutboxMessage]: ...
+
+    # Web sign-in ---------------------------------------------------------------------------
+    async def add_pending_sign_in(self, pending: PendingSignIn) -> None:
+        """Store a sign-in under way (expired ones go at the same time)."""
+
+    async def take_pending_sign_in(self, token_hash: str, *, now: datetime) -> PendingSignIn | None:
+        """Use a sign-in once: the row if it exists, is unused and unexpired, now marked
+        used; None otherwise (also for the second of two replicas racing for it)."""
+
+    async def count_mail_sign_ins(self, *, email: str, since: datetime) -> int:
+        """How many links were mailed to this address since ``since`` (the rate limit)."""
+
+    async def add_web_session(self, session: WebSession) -> None:
+        """Store a new session (expired ones go at the same time)."""
+
+    async def get_web_session(self, token_hash: str, *, now: datetime) -> WebSession | None:
+        """The session if it exists and has not expired."""
+
+    async def end_web_session(self, token_hash: str) -> None: ...
 
     # Retention -------------------------------------------------------------------------------
     async def prune_outbox(self, *, before: datetime, limit: int) -> int:

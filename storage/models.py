@@ -300,3 +300,39 @@ class HandoffRow(Base):
     delivered_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String)
     acknowledged_at: Mapped[datetime | None]
+
+
+class PendingSignInRow(Base):
+    """A mailed sign-in link or an OpenID Connect login under way; only a hash of the
+    token (the link's, or the OIDC state) is kept. ``used_at`` makes it single use and
+    stays, so the rate limit still counts a used link."""
+
+    __tablename__ = "web_sign_ins"
+    __table_args__ = (Index(None, "email", "created_at"), Index(None, "expires_at"))
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    org_id: Mapped[str] = mapped_column(String)
+    method: Mapped[str] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String)
+    nonce: Mapped[str | None] = mapped_column(String)
+    code_verifier: Mapped[str | None] = mapped_column(String)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSessionRow(Base):
+    """A signed-in browser, server side: logout and expiry hold on every replica."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index(None, "expires_at"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    org_id: Mapped[str] = mapped_column(String)
+    email: Mapped[str] = mapped_column(String)
+    name: Mapped[str] = mapped_column(String)
+    oid: Mapped[str | None] = mapped_column(String)
+    method: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -30,12 +30,14 @@ from bot.ports import (
     OutboxMessage,
     Participant,
     Payment,
+    PendingSignIn,
     Step,
     Store,
     StoredFile,
     Transaction,
+    WebSession,
 )
-from storage import conversations, events, files, incidents, outbox, payments
+from storage import conversations, events, files, incidents, outbox, payments, web_identity
 
 # Aliased: the port's own parameters are called ``steps`` and ``deadlines``.
 from storage import deadlines as deadline_rows
@@ -351,6 +353,24 @@ class SqlTransaction:
         return await outbox.read(self._conn, mailbox=mailbox, after_id=after_id, limit=limit)
 
     # Retention -------------------------------------------------------------------------------
+    async def add_pending_sign_in(self, pending: PendingSignIn) -> None:
+        await web_identity.add_pending(self._conn, pending=pending)
+
+    async def take_pending_sign_in(self, token_hash: str, *, now: datetime) -> PendingSignIn | None:
+        return await web_identity.take_pending(self._conn, token_hash=token_hash, now=now)
+
+    async def count_mail_sign_ins(self, *, email: str, since: datetime) -> int:
+        return await web_identity.count_mail(self._conn, email=email, since=since)
+
+    async def add_web_session(self, session: WebSession) -> None:
+        await web_identity.add_session(self._conn, session=session)
+
+    async def get_web_session(self, token_hash: str, *, now: datetime) -> WebSession | None:
+        return await web_identity.get_session(self._conn, token_hash=token_hash, now=now)
+
+    async def end_web_session(self, token_hash: str) -> None:
+        await web_identity.end_session(self._conn, token_hash=token_hash)
+
     async def prune_outbox(self, *, before: datetime, limit: int) -> int:
         return await outbox.prune(self._conn, before=before, limit=limit)
 

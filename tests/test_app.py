@@ -43,7 +43,8 @@ def test_validate_reports_each_broken_file_without_a_traceback() -> None:
     ("env", "said"),
     [
         ({"PORT": "abc"}, "PORT must be a number"),
-        ({"HOST": "0.0.0.0"}, "set WEB_ACCESS_TOKEN"),
+        ({"HOST": "0.0.0.0"}, "add sign_in to the organisation config"),
+        ({"WEB_ACCESS_TOKEN": "x"}, "WEB_ACCESS_TOKEN is no longer used"),
         ({"ORGANISATION_FILE": "/nonexistent/organisation.yaml"}, "cannot read"),
         ({"PLAYBOOKS_DIR": str(BROKEN)}, "playbooks_broken"),
         ({"DATABASE_URL": "mysql://nobody@127.0.0.1/x"}, "which Noodrem cannot use"),

@@ -32,7 +32,7 @@ from bot.organisation import OrganisationError, Organisations, load_organisation
 from bot.ports import Event
 from tests import test_mail
 from tests.harness import ROOT, RunningApp, running_app
-from tests.test_mail import Inbox, _free_port
+from tests.smtp import Inbox, free_port
 from tests.webclient import WebUser, texts
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
@@ -182,7 +182,7 @@ async def test_mail_and_webhook_arrive_with_the_facts_and_the_ack_is_recorded(
     before = len(inbox.received)
     receiver = Receiver()
     clock = ManualClock(START)
-    async with receiving(receiver, _free_port()) as hook:
+    async with receiving(receiver, free_port()) as hook:
         env = _env(_org_file(tmp_path, email=True, webhook=hook), smtp_port)
         async with running_app(database_url, clock=clock, env=env) as bot:
             jan = WebUser(http, bot.url, "Jan Jansen")
@@ -319,7 +319,7 @@ async def test_a_failing_receiver_is_retried_with_backoff_until_it_takes_it(
     caplog.set_level(logging.INFO)  # what the app logs in production (app.py)
     receiver = Receiver(fail=2)
     clock = ManualClock(START)
-    async with receiving(receiver, _free_port()) as hook:
+    async with receiving(receiver, free_port()) as hook:
         env = _env(_org_file(tmp_path, email=False, webhook=hook), None)
         async with running_app(database_url, clock=clock, env=env) as bot:
             jan = WebUser(http, bot.url, "Jan Jansen")
@@ -354,7 +354,7 @@ async def test_when_the_tries_run_out_the_lead_is_told(
 ) -> None:
     receiver = Receiver(fail=-1)
     clock = ManualClock(START)
-    async with receiving(receiver, _free_port()) as hook:
+    async with receiving(receiver, free_port()) as hook:
         env = _env(_org_file(tmp_path, email=False, webhook=hook, attempts=2), None)
         async with running_app(database_url, clock=clock, env=env) as bot:
             jan = WebUser(http, bot.url, "Jan Jansen")
@@ -389,7 +389,7 @@ async def test_when_the_tries_run_out_the_lead_is_told(
 async def test_a_pending_hand_off_is_delivered_after_a_restart(
     database_url: str, http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
-    port = _free_port()  # nothing listens yet: the first try fails to connect
+    port = free_port()  # nothing listens yet: the first try fails to connect
     hook = f"http://127.0.0.1:{port}/noodrem/hook"
     env = _env(_org_file(tmp_path, email=False, webhook=hook), None)
     clock = ManualClock(START)

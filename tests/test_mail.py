@@ -2,54 +2,21 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from bot.config import SettingsError
 from bot.mail import Mailer, MailSettings, Security
 from bot.ports import DeliveryStatus
-
-
-class Inbox:
-    """Keeps what arrives; refuses mail for addresses at ``refused.example``."""
-
-    def __init__(self) -> None:
-        self.received: list[Envelope] = []
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        if address.endswith("@refused.example"):
-            return "550 no such user here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.received.append(envelope)
-        return "250 Message accepted for delivery"
+from tests.smtp import Inbox, free_port, smtp_server
 
 
 @pytest.fixture(scope="module")
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    with smtp_server() as running:
+        yield running
 
 
 def _message(to: str) -> EmailMessage:
@@ -86,7 +53,7 @@ async def test_a_refused_recipient_is_a_failure_with_the_reason(smtp: tuple[Inbo
 
 
 async def test_an_unreachable_server_is_a_failure_not_an_exception() -> None:
-    port = _free_port()  # closed again before the send: nothing listens
+    port = free_port()  # closed again before the send: nothing listens
     outcome = await Mailer(_settings(port)).send(_message("it@provider.example"))
     assert outcome.status is DeliveryStatus.FAILED
     assert outcome.error is not None and outcome.error.startswith("SMTP: ")

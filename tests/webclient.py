@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -94,3 +95,30 @@ def texts(messages: list[dict[str, Any]]) -> str:
         parts.extend([m.get("title") or "", m.get("text") or ""])
         parts.extend(f"{f['label']}: {f['value']}" for f in m.get("fields", []))
     return "\n".join(parts)
+
+
+def browser_session() -> aiohttp.ClientSession:
+    """An HTTP client that keeps cookies like a browser, also for a 127.0.0.1 server."""
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+async def request_link(http: aiohttp.ClientSession, base_url: str, email: str) -> dict[str, Any]:
+    async with http.post(f"{base_url}/auth/mail", json={"email": email}) as response:
+        assert response.status == 202, await response.text()
+        answer: dict[str, Any] = await response.json()
+        return answer
+
+
+async def use_link(http: aiohttp.ClientSession, base_url: str, link: str) -> aiohttp.ClientResponse:
+    """Open a mailed link as the person does: its page, then its button (a POST)."""
+    _, _, path = link.partition("/auth/link")
+    async with http.get(f"{base_url}/auth/link{path}") as page:
+        assert page.status == 200, await page.text()
+        html = await page.text()
+    token = re.search(r'name="t" value="([^"]+)"', html)
+    assert token is not None, html
+    async with http.post(
+        f"{base_url}/auth/link", data={"t": token.group(1), "lang": "nl"}, allow_redirects=False
+    ) as response:
+        await response.read()
+        return response

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from aiohttp import web
 
 from bot.channels.base import Handler, StoreGetter
 from bot.channels.untrusted import Malformed, NotJson, check_text, loads
+from bot.channels.web_signin import SignIn
 from bot.messages import (
     Action,
     ActionName,
@@ -33,6 +34,7 @@ from bot.messages import (
     Inbound,
     Outbound,
     Reply,
+    VerifiedIdentity,
     user_key,
 )
 from bot.ports import Clock, Delivery, OutboxMessage
@@ -65,18 +67,38 @@ LOCALES = ("nl", "en")
 MAX_ROW_ID = 2**63 - 1  # outbox ids are BIGINT: a larger ``after`` fails in the database
 HISTORY_CLAIM = "web-history"  # de-duplication key space for "this message is in the history"
 TOO_LARGE = "bericht te groot / request body too large"
+SIGN_IN_NEEDED = "log eerst in / please sign in first"
 
 
 class _BadRequest(ValueError):
     """Input the page can fix; the message is shown to the person as is, so keep it plain."""
 
 
+class WebMode(StrEnum):
+    """Who the web chat takes a person to be."""
+
+    TRIAL = "trial"  # whoever the page says: loopback only, nobody signs in
+    SIGN_IN = "sign_in"  # the verified identity of the session cookie, nothing else
+
+
+@dataclass(frozen=True, slots=True)
+class _Visitor:
+    """The person a request is from, and the organisation whose chat it is."""
+
+    tenant_id: str
+    user_id: str
+    user_name: str
+    identity: VerifiedIdentity | None = None
+
+
+class _SignInNeeded(Exception):
+    """Sign-in mode and no valid session: the page shows the sign-in form."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Posted:
     """A validated POST body."""
 
-    user_id: str
-    user_name: str
     client_id: str
     locale: str | None
     shown: str  # what the history shows as the person's own message
@@ -119,8 +141,10 @@ class WebChat:
 
     ``store`` is a zero-argument callable returning the store, asked on every request: the
     app opens its store in a startup hook, after the routes are installed.
-    With ``access_token`` set, every ``/api/web/*`` route but ``/api/web/config`` asks for
-    ``Authorization: Bearer <token>``.
+    With ``sign_in`` (sign-in mode) a person is who their session says, in the
+    organisation they signed in to, and ``user_id``/``user_name`` in a request are ignored;
+    without it (trial mode, loopback only: ``app.py`` refuses anything else) the page's
+    ``user_id`` and typed name are taken as they come, in the ``tenant_id`` organisation.
     """
 
     channel = Channel.WEB
@@ -132,17 +156,17 @@ class WebChat:
         store: StoreGetter,
         clock: Clock,
         tenant_id: str,
-        access_token: str | None = None,
+        sign_in: SignIn | None = None,
         publish: Publish | None = None,
         time_zone: str = "Europe/Amsterdam",
     ) -> None:
         self._time_zone = time_zone
+        self._sign_in = sign_in
         self._handler = handler
         self._publish = publish
         self._store = store
         self._clock = clock
         self._tenant_id = tenant_id
-        self._token = access_token.encode() if access_token else None
         self._waiters: dict[str, set[asyncio.Event]] = {}
         self._write_lock = asyncio.Lock()
         self._closing = False
@@ -185,19 +209,47 @@ class WebChat:
             raise web.HTTPNotFound()
         return web.FileResponse(STATIC_DIR / name, headers=_STATIC_HEADERS)
 
+    @property
+    def mode(self) -> WebMode:
+        return WebMode.TRIAL if self._sign_in is None else WebMode.SIGN_IN
+
     async def _config(self, request: web.Request) -> web.Response:
-        return _json(
-            {
-                "token_required": self._token is not None,
-                "time_zone": self._time_zone,
-                # The empty chat's "what happened?" button: the menu of every plan.
-                "menu_action": Action(ActionName.SHOW_PLANS).encode(),
-            }
+        """What the page needs before it draws anything: the mode, who is signed in."""
+        config: dict[str, Any] = {
+            "mode": self.mode.value,
+            "time_zone": self._time_zone,
+            # The empty chat's "what happened?" button: the menu of every plan.
+            "menu_action": Action(ActionName.SHOW_PLANS).encode(),
+        }
+        if self._sign_in is not None:
+            session = await self._sign_in.session(request)
+            org = self._sign_in.organisations.get(session.org_id) if session else None
+            config["person"] = (
+                {"name": session.name, "email": session.email, "organisation": org.name}
+                if session is not None and org is not None
+                else None
+            )
+            if org is not None:
+                config["time_zone"] = org.timezone
+            config["sign_in"] = self._sign_in.options(request.query.get("org"))
+        return _json(config)
+
+    async def _visitor(self, request: web.Request, body: object = None) -> _Visitor:
+        """Who this request is from: the session's person, or in trial mode the page's."""
+        if self._sign_in is None:
+            user_id, user_name = _typed_person(body)
+            return _Visitor(self._tenant_id, user_id, user_name)
+        session = await self._sign_in.session(request)
+        if session is None:
+            raise _SignInNeeded()
+        return _Visitor(
+            session.org_id,
+            session.email,
+            session.name,
+            VerifiedIdentity(email=session.email, oid=session.oid),
         )
 
     async def _post_message(self, request: web.Request) -> web.Response:
-        if (denied := self._deny(request)) is not None:
-            return denied
         try:
             raw = await request.read()
         except web.HTTPRequestEntityTooLarge:
@@ -210,15 +262,18 @@ class WebChat:
             return _error(400, f"request body: {exc}")
         try:
             posted = _parse_post(body)
+            visitor = await self._visitor(request, body)
         except _BadRequest as exc:
             return _error(400, str(exc))
+        except _SignInNeeded:
+            return _sign_in_needed()
 
         received_at = self._clock.now()
-        inbound = self._inbound(posted, received_at=received_at)
+        inbound = self._inbound(visitor, posted, received_at=received_at)
         mine = {
             "kind": "user",
             "text": posted.shown,
-            "user_name": posted.user_name,
+            "user_name": visitor.user_name,
             "client_id": posted.client_id,
             "action": posted.action.encode() if posted.action else None,
             "at": received_at.isoformat(),
@@ -238,13 +293,14 @@ class WebChat:
         return _json({"last_id": last_id})
 
     async def _get_messages(self, request: web.Request) -> web.Response:
-        if (denied := self._deny(request)) is not None:
-            return denied
         try:
-            user_id, after, wait = _parse_poll(request.query)
+            after, wait = _parse_poll(request.query)
+            visitor = await self._visitor(request, request.query)
         except _BadRequest as exc:
             return _error(400, str(exc))
-        mailbox = user_key(Channel.WEB, self._tenant_id, user_id)
+        except _SignInNeeded:
+            return _sign_in_needed()
+        mailbox = user_key(Channel.WEB, visitor.tenant_id, visitor.user_id)
         try:
             rows = await self._wait_for_messages(mailbox, after=after, wait=wait)
         except Exception:
@@ -259,29 +315,20 @@ class WebChat:
 
     # Internals ----------------------------------------------------------------------------
 
-    def _deny(self, request: web.Request) -> web.Response | None:
-        if self._token is None:
-            return None
-        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), self._token):
-            return None
-        response = _error(401, "access token required")
-        response.headers["WWW-Authenticate"] = "Bearer"
-        return response
-
-    def _inbound(self, posted: _Posted, *, received_at: datetime) -> Inbound:
+    def _inbound(self, visitor: _Visitor, posted: _Posted, *, received_at: datetime) -> Inbound:
         own_chat = Address(
             channel=Channel.WEB,
-            tenant_id=self._tenant_id,
-            conversation_id=posted.user_id,
-            user_id=posted.user_id,
+            tenant_id=visitor.tenant_id,
+            conversation_id=visitor.user_id,
+            user_id=visitor.user_id,
         )
         return Inbound(
             channel=Channel.WEB,
-            tenant_id=self._tenant_id,
-            user_id=posted.user_id,
-            user_name=posted.user_name,
-            conversation_id=posted.user_id,  # one chat per browser user
+            tenant_id=visitor.tenant_id,
+            user_id=visitor.user_id,
+            user_name=visitor.user_name,
+            identity=visitor.identity,
+            conversation_id=visitor.user_id,  # one chat per person
             locale=posted.locale,
             event_id=posted.client_id,
             text=posted.text,
@@ -365,11 +412,18 @@ class WebChat:
 # Parsing ------------------------------------------------------------------------------------
 
 
+def _typed_person(given: Any) -> tuple[str, str]:
+    """Trial mode: the page's own id for this browser and the name typed into it. A poll
+    (the query) has no name; it only reads the mailbox of the id."""
+    user_id = _required_str(given, "user_id", limit=MAX_ID)
+    if isinstance(given, dict):
+        return user_id, _required_str(given, "user_name", limit=MAX_USER_NAME)
+    return user_id, ""
+
+
 def _parse_post(body: object) -> _Posted:
     if not isinstance(body, dict):
         raise _BadRequest("request body must be a JSON object")
-    user_id = _required_str(body, "user_id", limit=MAX_ID)
-    user_name = _required_str(body, "user_name", limit=MAX_USER_NAME)
     client_id = _required_str(body, "client_id", limit=MAX_ID)
     locale = body.get("locale")
     if locale is not None and locale not in LOCALES:
@@ -386,7 +440,7 @@ def _parse_post(body: object) -> _Posted:
         if not text.strip():
             raise _BadRequest("empty message")
         text = text.strip()
-        return _Posted(user_id, user_name, client_id, locale, text, text=text)
+        return _Posted(client_id, locale, text, text=text)
     if raw_action is None:
         raise _BadRequest("send text or action")
     if not isinstance(raw_action, str):
@@ -399,17 +453,21 @@ def _parse_post(body: object) -> _Posted:
     shown = body.get("label")  # the page's words for the press; else the typed values
     if not isinstance(shown, str) or not shown:
         shown = "\n".join(v for v in form.values() if v)
-    common = (user_id, user_name, client_id, locale, shown[:MAX_TEXT])
+    common = (client_id, locale, shown[:MAX_TEXT])
     return _Posted(*common, action=action, form=form)
 
 
-def _required_str(body: dict[str, Any], key: str, *, limit: int) -> str:
+def _required_str(body: Any, key: str, *, limit: int) -> str:
     value = body.get(key)
     if not isinstance(value, str) or not value.strip():
         raise _BadRequest(f"missing {key}")
     value = value.strip()
     if len(value) > limit:
         raise _BadRequest(f"{key} too long (max {limit} characters)")
+    try:
+        check_text(value)
+    except Malformed as exc:
+        raise _BadRequest(f"{key}: {exc}") from None
     return value
 
 
@@ -425,16 +483,7 @@ def _parse_form(form: object) -> dict[str, str]:
     return {k: v.strip() for k, v in form.items()}
 
 
-def _parse_poll(query: Any) -> tuple[str, int, float]:
-    user_id = query.get("user_id", "").strip()
-    if not user_id:
-        raise _BadRequest("missing user_id")
-    if len(user_id) > MAX_ID:
-        raise _BadRequest(f"user_id too long (max {MAX_ID} characters)")
-    try:
-        check_text(user_id)
-    except Malformed as exc:
-        raise _BadRequest(f"user_id: {exc}") from None
+def _parse_poll(query: Any) -> tuple[int, float]:
     try:
         after = int(query.get("after", "0"))
     except ValueError:
@@ -449,7 +498,7 @@ def _parse_poll(query: Any) -> tuple[str, int, float]:
         raise _BadRequest(f"after must be at most {MAX_ROW_ID}")
     if not math.isfinite(wait):
         raise _BadRequest("wait must be a number of seconds")
-    return user_id, after, min(max(wait, 0.0), MAX_WAIT_SECONDS)
+    return after, min(max(wait, 0.0), MAX_WAIT_SECONDS)
 
 
 def _json(data: dict[str, Any], *, status: int = 200) -> web.Response:
@@ -458,3 +507,7 @@ def _json(data: dict[str, Any], *, status: int = 200) -> web.Response:
 
 def _error(status: int, message: str) -> web.Response:
     return _json({"error": message}, status=status)
+
+
+def _sign_in_needed() -> web.Response:
+    return _json({"error": SIGN_IN_NEEDED, "sign_in": True}, status=401)

@@ -25,7 +25,7 @@ async def list_incidents(turn: Turn, *, page: int = 0, listing: Listing = Listin
     """Managers see every incident of their organisation; others the ones they are in.
     Closed incidents come with a button for their evidence file."""
     inbound = turn.inbound
-    manager = turn.org.manager_for(inbound.channel, inbound.user_id, inbound.user_name)
+    manager = turn.org.manager_for(inbound)
     who = None if manager else turn.actor
     closed: list[Incident] = []
     if listing is Listing.CLOSED:

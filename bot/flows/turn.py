@@ -125,8 +125,7 @@ class Turn:
     # Recording ---------------------------------------------------------------------------
     @property
     def is_manager(self) -> bool:
-        inbound = self.inbound
-        return self.org.manager_for(inbound.channel, inbound.user_id, inbound.user_name) is not None
+        return self.org.manager_for(self.inbound) is not None
 
     @property
     def actor(self) -> str:
@@ -215,9 +214,7 @@ class Turn:
             incident.conversation.get("channel") == self.inbound.channel.value
             and incident.conversation.get("conversation_id") == self.inbound.conversation_id
         )
-        is_manager = self.org.manager_for(
-            self.inbound.channel, self.inbound.user_id, self.inbound.user_name
-        )
+        is_manager = self.org.manager_for(self.inbound)
         if not (in_origin or is_manager):
             raise self.fail("not_participant", incident_id=incident.id)
         await self.add_participant(incident, role="manager" if is_manager else "colleague")

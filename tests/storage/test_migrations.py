@@ -46,9 +46,12 @@ from bot.ports import (
     NewDeadline,
     NewHandoff,
     Payment,
+    PendingSignIn,
     RecallStatus,
+    SignInMethod,
     StepStatus,
     Transport,
+    WebSession,
 )
 from bot.retention import Pruned, Retention
 from storage import SqlStore, StoreError, create_store, schema
@@ -673,3 +676,58 @@ async def test_payments_table_is_added_to_an_r0004_database_with_its_incidents(
         (DeadlineKind.RECALL_CHECK, DeadlineStatus.CANCELLED),
         (DeadlineKind.DUE, DeadlineStatus.PENDING),
     }
+
+
+# (g) r0007_web_identity: pending sign-ins and web sessions ------------------------------------
+
+
+async def test_web_identity_tables_are_added_next_to_the_rows_of_r0004(database_url: str) -> None:
+    store = await create_store(database_url)
+    try:
+
+        def at_r0004_with_rows(conn: Connection) -> None:
+            from alembic import command
+
+            command.upgrade(schema.config(conn), "r0004_retention_indexes")
+            t = RELEASE_95B9A7C.tables
+            conn.execute(
+                t["outbox"].insert(),
+                {"mailbox": "web:acme:u1", "created_at": _time(conn, T0), "payload": {"n": 1}},
+            )
+
+        await store.run_schema(at_r0004_with_rows)
+        tables = await store.run_schema(lambda conn: set(inspect(conn).get_table_names()))
+        assert "web_sessions" not in tables and "web_sign_ins" not in tables
+        await store.create_schema()
+        assert await store.schema_revision() == schema.head()
+        assert await store.run_schema(_diff) == []
+        async with store.transaction() as tx:
+            kept = await tx.read_outbox(mailbox="web:acme:u1", after_id=0)
+            assert [m.payload for m in kept] == [{"n": 1}]
+            pending = PendingSignIn(
+                token_hash="a" * 64,
+                org_id="acme",
+                method=SignInMethod.MAIL,
+                created_at=T0,
+                expires_at=T0 + timedelta(minutes=15),
+                email="jan@acme.example",
+            )
+            await tx.add_pending_sign_in(pending)
+            session = WebSession(
+                token_hash="b" * 64,
+                org_id="acme",
+                email="jan@acme.example",
+                name="Jan",
+                method=SignInMethod.MAIL,
+                created_at=T0,
+                expires_at=T0 + timedelta(hours=8),
+            )
+            await tx.add_web_session(session)
+        async with store.transaction() as tx:
+            assert await tx.take_pending_sign_in("a" * 64, now=T0) == pending
+            assert await tx.take_pending_sign_in("a" * 64, now=T0) is None  # once only
+            assert await tx.count_mail_sign_ins(email="jan@acme.example", since=T0) == 1
+            assert await tx.get_web_session("b" * 64, now=T0) == session
+            assert await tx.get_web_session("b" * 64, now=session.expires_at) is None
+    finally:
+        await store.close()

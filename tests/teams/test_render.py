@@ -40,7 +40,7 @@ from bot.ports import Incident, IncidentStatus, Step, StepStatus
 from tests.harness import ROOT, running_app
 from tests.teams.chat import run_reminders
 from tests.teams.fakes import LOCAL, ORG, START, FakeConnector, TeamsUser, cards, personal_chat
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 

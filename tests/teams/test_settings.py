@@ -14,7 +14,6 @@ from bot.channels.teams_package import PackageError, build_package, command
 from bot.channels.teams_settings import AppType, TeamsSettings, read_settings
 from bot.config import Settings, SettingsError
 from tests.harness import ROOT
-from tests.teams.fakes import ORG
 
 APP_ID = "3c9b1f5e-2a7d-4e6f-8b1a-9d0c2e4f6a8b"
 TENANT_ID = "5f1c2a8e-3b7d-4c9a-9e2f-0a1b2c3d4e5f"
@@ -97,13 +96,21 @@ def test_wrong_settings_are_one_line_that_never_shows_a_secret(
     assert says in message and "\n" not in message and SECRET not in message
 
 
-def test_an_unauthenticated_endpoint_off_loopback_stops_the_start() -> None:
+def test_an_unauthenticated_endpoint_off_loopback_stops_the_start(tmp_path: Path) -> None:
+    # With sign-in the web chat may listen there; Teams without authentication may not.
+    org = tmp_path / "organisation.yaml"
+    org.write_text(
+        "organisations:\n  - id: acme\n    name: Acme\n"
+        "    sign_in: {email_domains: [acme.example]}\n",
+        encoding="utf-8",
+    )
     settings = Settings.from_env(
         {
             "HOST": "0.0.0.0",
-            "WEB_ACCESS_TOKEN": "web-token",  # the web chat may listen there; Teams may not
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_FROM": "noodrem@acme.example",
             "TEAMS_LOCAL": "1",
-            "ORGANISATION_FILE": ORG,
+            "ORGANISATION_FILE": str(org),
             "PLAYBOOKS_DIR": str(ROOT / "playbooks"),
         }
     )

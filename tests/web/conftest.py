@@ -7,14 +7,17 @@ replies they will really get, without depending on a playbook.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
+from playwright.async_api import Browser, async_playwright
 
 from bot.channels.web import WebChat
 from bot.clock import SystemClock
@@ -112,21 +115,15 @@ class ChatServer:
         """A user id of its own per test, so tests never read each other's mailbox."""
         return f"user-{uuid.uuid4()}"
 
-    async def post(self, body: object, *, token: str | None = None) -> tuple[int, dict[str, Any]]:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        async with self.http.post(
-            f"{self.base_url}/api/web/messages", json=body, headers=headers
-        ) as res:
+    async def post(self, body: object) -> tuple[int, dict[str, Any]]:
+        async with self.http.post(f"{self.base_url}/api/web/messages", json=body) as res:
             return res.status, await res.json()
 
     async def poll(
-        self, user_id: str, *, after: int = 0, wait: float = 0, token: str | None = None
+        self, user_id: str, *, after: int = 0, wait: float = 0
     ) -> tuple[int, dict[str, Any]]:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
         params = {"user_id": user_id, "after": str(after), "wait": str(wait)}
-        async with self.http.get(
-            f"{self.base_url}/api/web/messages", params=params, headers=headers
-        ) as res:
+        async with self.http.get(f"{self.base_url}/api/web/messages", params=params) as res:
             return res.status, await res.json()
 
 
@@ -135,11 +132,11 @@ StartChat = Callable[..., Awaitable[ChatServer]]
 
 @pytest.fixture
 async def start_chat(store: Store) -> AsyncIterator[StartChat]:
-    """Start the adapter on 127.0.0.1 with a free port; ``access_token`` as the app would."""
+    """Start the adapter on 127.0.0.1 with a free port, in trial mode (no sign-in)."""
     runners: list[web.AppRunner] = []
     sessions: list[aiohttp.ClientSession] = []
 
-    async def start(*, access_token: str | None = None) -> ChatServer:
+    async def start() -> ChatServer:
         handler = FakeHandler()
         # The store is given lazily, as app.py does when it opens the store on startup.
         chat = WebChat(
@@ -147,7 +144,6 @@ async def start_chat(store: Store) -> AsyncIterator[StartChat]:
             store=lambda: store,
             clock=SystemClock(),
             tenant_id=TENANT,
-            access_token=access_token,
         )
         app = web.Application()
         chat.install(app)
@@ -171,3 +167,35 @@ async def start_chat(store: Store) -> AsyncIterator[StartChat]:
 @pytest.fixture
 async def server(start_chat: StartChat) -> ChatServer:
     return await start_chat()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def chromium() -> str:
+    """Debian's chromium; a skip on a developer machine without it, a failure under CI."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: install Debian's chromium package"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return str(CHROMIUM)
+
+
+@pytest.fixture
+async def browser(chromium: str) -> AsyncIterator[Browser]:
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()

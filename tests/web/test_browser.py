@@ -6,54 +6,22 @@ when the page stops making sense to a person and not when a CSS class is renamed
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, Route, async_playwright, expect
+from playwright.async_api import Browser, Page, Route, expect
 
 from bot.clock import ManualClock
 from bot.messages import Address, Channel, Outbound, Reply, ReplyKind
 from tests.harness import running_app
-from tests.web.conftest import TENANT, ChatServer, StartChat
+from tests.web.conftest import TENANT, ChatServer
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = Path("/tmp/noodrem-screens")
 ORGANISATION = str(Path(__file__).parent.parent / "fixtures" / "organisation.yaml")
-
-
-@pytest.fixture
-def chromium() -> str:
-    """Debian's chromium; a skip on a developer machine without it, a failure under CI."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: install Debian's chromium package"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return str(CHROMIUM)
-
-
-@pytest.fixture
-async def browser(chromium: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
 
 
 async def open_page(
@@ -170,17 +138,13 @@ async def test_connection_lost_and_recovered(browser: Browser, server: ChatServe
     await expect(page.get_by_role("log").get_by_text("Tweede herinnering")).to_be_visible()
 
 
-async def test_access_token_and_english(browser: Browser, start_chat: StartChat) -> None:
-    server = await start_chat(access_token="open-sesame")
+async def test_trial_mode_says_so_and_english(browser: Browser, server: ChatServer) -> None:
     page = await open_page(browser, server.base_url, locale="en-GB")
     await expect(page.get_by_text("Fraud response – step by step")).to_be_visible()
+    await expect(page.get_by_role("note")).to_contain_text(
+        "Trial mode: nobody signs in, and Noodrem works only on this computer"
+    )
 
-    token = page.get_by_label("Access token")
-    await token.fill("wrong")
-    await page.get_by_role("button", name="Continue").click()
-    await expect(page.get_by_text("That access token was not accepted")).to_be_visible()
-    await token.fill("open-sesame")
-    await page.get_by_role("button", name="Continue").click()
     await page.get_by_label("What is your name?").fill("Sam")
     await page.get_by_role("button", name="Continue").click()
     await page.get_by_role("textbox", name="Message").fill("we paid a fake invoice")

@@ -15,7 +15,7 @@ from yarl import URL
 from bot.channels.web import HANDLER_FAILED
 from bot.messages import Action, ActionName, Address, Channel, Outbound, Reply, ReplyKind, user_key
 from bot.ports import DeliveryStatus
-from tests.web.conftest import CONFIRM, DONE, TENANT, ChatServer, StartChat
+from tests.web.conftest import CONFIRM, DONE, TENANT, ChatServer
 
 
 def text_body(user_id: str, text: str, **extra: Any) -> dict[str, Any]:
@@ -169,55 +169,27 @@ async def test_longest_message_is_accepted(server: ChatServer) -> None:
 
 
 async def test_handler_failure_is_a_500_and_writes_nothing(
-    start_chat: StartChat, caplog: pytest.LogCaptureFixture
+    server: ChatServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    token = "s3cret-token-value"
-    server = await start_chat(access_token=token)
     user = server.new_user()
 
     with caplog.at_level(logging.ERROR, logger="bot.channels.web"):
-        status, answer = await server.post(text_body(user, "boom"), token=token)
+        status, answer = await server.post(text_body(user, "boom"))
 
     assert (status, answer) == (500, {"error": HANDLER_FAILED})
-    _, polled = await server.poll(user, token=token)
+    _, polled = await server.poll(user)
     assert polled == {"messages": [], "last_id": 0}
     [record] = caplog.records
     assert record.exc_info is not None and "scripted failure" in caplog.text
-    assert token not in caplog.text
+    assert "boom" not in caplog.text  # what a person wrote stays out of the log
 
 
-async def test_access_token_is_required_when_set(start_chat: StartChat) -> None:
-    token = "s3cret-token-value"
-    server = await start_chat(access_token=token)
-    user = server.new_user()
-    denied = {"error": "access token required"}
-
+async def test_trial_mode_says_so_in_the_config(server: ChatServer) -> None:
     async with server.http.get(f"{server.base_url}/api/web/config") as res:
         assert (res.status, await res.json()) == (
             200,
             {
-                "token_required": True,
-                "time_zone": "Europe/Amsterdam",
-                "menu_action": Action(ActionName.SHOW_PLANS).encode(),
-            },
-        )
-    assert await server.post(text_body(user, "hoi")) == (401, denied)
-    assert await server.post(text_body(user, "hoi"), token="wrong") == (401, denied)
-    assert await server.poll(user) == (401, denied)
-    assert server.handler.inbounds == []
-
-    status, _ = await server.post(text_body(user, "hoi"), token=token)
-    assert status == 200
-    status, polled = await server.poll(user, token=token)
-    assert status == 200 and len(polled["messages"]) == 2
-
-
-async def test_no_token_configured(server: ChatServer) -> None:
-    async with server.http.get(f"{server.base_url}/api/web/config") as res:
-        assert (res.status, await res.json()) == (
-            200,
-            {
-                "token_required": False,
+                "mode": "trial",
                 "time_zone": "Europe/Amsterdam",
                 "menu_action": Action(ActionName.SHOW_PLANS).encode(),
             },

@@ -13,11 +13,15 @@
   const STRINGS = {
     nl: {
       subtitle: 'Hulp bij fraude – stap voor stap',
-      tokenTitle: 'Toegangscode',
-      tokenHelp: 'Deze Noodrem is beveiligd. Vul de toegangscode in die je van je beheerder hebt gekregen.',
-      tokenLabel: 'Toegangscode',
-      tokenEmpty: 'Vul de toegangscode in.',
-      tokenWrong: 'Deze toegangscode klopt niet. Probeer het opnieuw.',
+      trialBanner: 'Proefmodus: niemand logt in, en Noodrem werkt alleen op deze computer. Gebruik dit om het uit te proberen, niet bij een echt incident met collega’s.',
+      signinTitle: 'Inloggen',
+      signinHelp: 'Vul je werkmailadres in. Je krijgt een link waarmee je één keer inlogt.',
+      emailLabel: 'E-mailadres',
+      sendLink: 'Stuur inloglink',
+      emailEmpty: 'Vul je e-mailadres in.',
+      signinWith: (p) => `Inloggen met ${p}`,
+      sessionEnded: 'Je bent niet (meer) ingelogd. Log opnieuw in.',
+      logout: (who) => `${who} · uitloggen`,
       continue: 'Verder',
       nameQuestion: 'Wat is je naam?',
       nameHelp: 'Je naam komt in het verslag van wat er is gedaan, en wie wat deed.',
@@ -42,11 +46,15 @@
     },
     en: {
       subtitle: 'Fraud response – step by step',
-      tokenTitle: 'Access token',
-      tokenHelp: 'This Noodrem is protected. Enter the access token your administrator gave you.',
-      tokenLabel: 'Access token',
-      tokenEmpty: 'Please enter the access token.',
-      tokenWrong: 'That access token was not accepted. Please try again.',
+      trialBanner: 'Trial mode: nobody signs in, and Noodrem works only on this computer. Use it to try Noodrem out, not for a real incident with colleagues.',
+      signinTitle: 'Sign in',
+      signinHelp: 'Enter your work e-mail address. You will get a link that signs you in once.',
+      emailLabel: 'E-mail address',
+      sendLink: 'Send sign-in link',
+      emailEmpty: 'Please enter your e-mail address.',
+      signinWith: (p) => `Sign in with ${p}`,
+      sessionEnded: 'You are not signed in (any more). Please sign in again.',
+      logout: (who) => `${who} · sign out`,
       continue: 'Continue',
       nameQuestion: 'What is your name?',
       nameHelp: 'Your name goes into the record of what was done, and by whom.',
@@ -71,7 +79,12 @@
     },
   };
 
-  const LANG = (navigator.language || '').toLowerCase().startsWith('nl') ? 'nl' : 'en';
+  const PAGE_QUERY = new URLSearchParams(window.location.search);
+  const ASKED_LANG = PAGE_QUERY.get('lang'); // the sign-in pages come back with the language
+  const LANG = ASKED_LANG === 'nl' || ASKED_LANG === 'en'
+    ? ASKED_LANG
+    : ((navigator.language || '').toLowerCase().startsWith('nl') ? 'nl' : 'en');
+  const PROVIDERS = { microsoft: 'Microsoft', google: 'Google' };
   const T = STRINGS[LANG];
   const KINDS = new Set(['text', 'question', 'step', 'checklist', 'reminder', 'escalation', 'error']);
   const STYLES = new Set(['default', 'primary', 'danger']);
@@ -92,7 +105,7 @@
     },
   };
 
-  // crypto.randomUUID exists only on secure origins; a token-protected LAN host may be plain http.
+  // crypto.randomUUID exists only on secure origins; a LAN host may be plain http.
   function uuid() {
     if (window.crypto && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
     const b = crypto.getRandomValues(new Uint8Array(16));
@@ -103,10 +116,11 @@
   }
 
   const state = {
-    token: saved.get('token'),
     name: saved.get('name'),
     userId: saved.get('userId'),
-    tokenRequired: false,
+    mode: 'trial', // or 'sign_in': who the person is comes from their session, not this page
+    person: null, // signed in: {name, email, organisation}
+    signIn: { mail: false, providers: [] },
     timeZone: null, // the organisation's, from /api/web/config
     menuAction: null, // the button that asks for the menu of plans, from /api/web/config
     lastId: 0,
@@ -145,7 +159,6 @@
   async function api(method, path, body, timeoutMs) {
     const headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (state.token) headers.Authorization = `Bearer ${state.token}`;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), timeoutMs || 15000);
     try {
@@ -432,7 +445,8 @@
   // Talking to the server
 
   function messagesUrl(wait) {
-    const q = new URLSearchParams({ user_id: state.userId, after: String(state.lastId), wait: String(wait) });
+    const q = new URLSearchParams({ after: String(state.lastId), wait: String(wait) });
+    if (state.mode === 'trial') q.set('user_id', state.userId);
     return `/api/web/messages?${q}`;
   }
 
@@ -446,7 +460,7 @@
         const res = await api('GET', messagesUrl(wait), undefined, (wait + 15) * 1000);
         if (res.status === 401) {
           state.polling = false;
-          tokenRejected();
+          signedOut(T.sessionEnded);
           return;
         }
         if (!res.ok || !res.data || !Array.isArray(res.data.messages)) throw new Error(`HTTP ${res.status}`);
@@ -472,7 +486,8 @@
   }
 
   async function send(fields, controls) {
-    const body = { user_id: state.userId, user_name: state.name, locale: LANG, client_id: uuid(), ...fields };
+    const body = { locale: LANG, client_id: uuid(), ...fields };
+    if (state.mode === 'trial') Object.assign(body, { user_id: state.userId, user_name: state.name });
     if (fields.text !== undefined) {
       // Same text again after a failure: same client_id, so the server never handles it twice.
       if (state.draft && state.draft.text === fields.text) body.client_id = state.draft.clientId;
@@ -490,7 +505,7 @@
           continue;
         }
         if (res.status === 401) {
-          tokenRejected();
+          signedOut(T.sessionEnded);
           return false;
         }
         if (!res.ok) {
@@ -510,35 +525,57 @@
   }
 
   // ---------------------------------------------------------------------------------------
-  // Screens: access token, name, chat
+  // Screens: sign-in (sign-in mode) or name (trial mode), then the chat
 
   function show(view) {
-    for (const id of ['token-view', 'name-view', 'chat-view']) $(id).hidden = id !== view;
+    for (const id of ['signin-view', 'name-view', 'chat-view']) $(id).hidden = id !== view;
     $('composer').hidden = view !== 'chat-view';
     const change = $('change-name');
-    change.hidden = view !== 'chat-view' || !state.name;
+    change.hidden = view !== 'chat-view' || state.mode !== 'trial' || !state.name;
     if (state.name) change.textContent = T.changeName(state.name);
+    const logout = $('logout');
+    logout.hidden = !state.person;
+    if (state.person) logout.textContent = T.logout(state.person.name);
   }
 
   function next() {
-    if (state.tokenRequired && !state.token) return showToken();
+    $('trial-banner').hidden = state.mode !== 'trial';
+    if (state.mode === 'sign_in') return state.person ? showChat() : showSignIn();
     if (!state.name) return showName();
     return showChat();
   }
 
-  function showToken(message) {
-    show('token-view');
-    const error = $('token-error');
-    error.textContent = message || '';
-    error.hidden = !message;
-    $('token-input').setAttribute('aria-invalid', message ? 'true' : 'false');
-    $('token-input').focus();
+  function showSignIn(message) {
+    show('signin-view');
+    $('mail-signin').hidden = !state.signIn.mail;
+    signInMessage(message);
+    const providers = $('providers');
+    providers.replaceChildren();
+    for (const p of state.signIn.providers) {
+      if (!PROVIDERS[p.provider] || typeof p.url !== 'string' || !p.url.startsWith('/auth/')) continue;
+      const a = el('a', 'btn provider', T.signinWith(PROVIDERS[p.provider]));
+      a.href = p.url;
+      providers.append(a);
+    }
+    if (state.signIn.mail) $('email-input').focus();
   }
 
-  function tokenRejected() {
-    state.token = null;
-    saved.remove('token');
-    showToken(T.tokenWrong);
+  function signInMessage(text) {
+    const note = $('signin-message');
+    note.textContent = text || '';
+    note.hidden = !text;
+  }
+
+  // The session ended (logout, expiry): nothing of the chat stays on the screen.
+  function signedOut(message) {
+    state.person = null;
+    state.polling = false;
+    state.lastId = 0;
+    state.loadedOnce = false;
+    state.cards.clear();
+    state.shownClients.clear();
+    $('log').replaceChildren();
+    showSignIn(message);
   }
 
   function showName() {
@@ -554,20 +591,25 @@
     pollLoop();
   }
 
-  $('token-form').addEventListener('submit', async (event) => {
+  $('signin-form').addEventListener('submit', async (event) => {
     event.preventDefault();
-    const token = $('token-input').value.trim();
-    if (!token) return showToken(T.tokenEmpty);
-    state.token = token;
+    const email = $('email-input').value.trim();
+    if (!email) return signInMessage(T.emailEmpty);
+    $('send-link').disabled = true;
     try {
-      const res = await api('GET', `/api/web/messages?${new URLSearchParams({ user_id: state.userId, after: '0', wait: '0' })}`);
-      if (res.status === 401) return tokenRejected();
+      const res = await api('POST', '/auth/mail', { email, locale: LANG });
+      signInMessage((res.data && (res.data.message || res.data.error)) || `HTTP ${res.status}`);
     } catch {
-      /* offline: keep the token, the poll loop will tell */
+      signInMessage(T.sendFailed);
+    } finally {
+      $('send-link').disabled = false;
     }
-    saved.set('token', token);
-    $('token-input').value = '';
-    return next();
+    return undefined;
+  });
+
+  $('logout').addEventListener('click', async () => {
+    try { await api('POST', '/auth/logout', {}); } catch { /* the cookie goes anyway on expiry */ }
+    signedOut('');
   });
 
   $('name-form').addEventListener('submit', (event) => {
@@ -635,9 +677,12 @@
     let delay = 1000;
     for (;;) {
       try {
-        const res = await api('GET', '/api/web/config');
+        const org = PAGE_QUERY.get('org');
+        const res = await api('GET', `/api/web/config${org ? `?${new URLSearchParams({ org })}` : ''}`);
         if (!res.ok || !res.data) throw new Error(`HTTP ${res.status}`);
-        state.tokenRequired = Boolean(res.data.token_required);
+        state.mode = res.data.mode === 'sign_in' ? 'sign_in' : 'trial';
+        state.person = res.data.person || null;
+        if (res.data.sign_in) state.signIn = res.data.sign_in;
         if (typeof res.data.time_zone === 'string') state.timeZone = res.data.time_zone;
         if (typeof res.data.menu_action === 'string') state.menuAction = res.data.menu_action;
         $('show-plans').hidden = !state.menuAction;
