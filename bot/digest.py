@@ -16,6 +16,7 @@ from bot.i18n import t
 from bot.messages import Outbound, Reply, ReplyKind, address_from_json
 from bot.organisation import WEEKDAYS, Organisation, Organisations
 from bot.playbook import Playbook
+from bot.playbook.combined import combine_ids
 from bot.ports import Clock, Delivery, Incident, Notifier, StepStatus, Store, Transaction
 from bot.timefmt import clock_time
 
@@ -151,7 +152,11 @@ class Digests:
         today = now.astimezone(org.tz).date()
         parts = []
         for incident in incidents:
-            playbook = self._playbooks[incident.playbook_id]
+            playbook = combine_ids(
+                [p.playbook_id for p in incident.plan_list()],
+                main=incident.playbook_id,
+                playbooks=self._playbooks,
+            )
             steps = await tx.get_steps(incident.id)
             lines = [
                 cards.incident_summary(
