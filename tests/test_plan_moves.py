@@ -5,6 +5,7 @@ mailbox adds its plan alongside, each step knows its plan, and the timeline says
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +14,9 @@ import aiohttp
 import pytest
 
 from bot.clock import ManualClock
+from bot.evidence.jsonexport import render_json
+from bot.evidence.model import StepState
+from bot.evidence.source import read_evidence
 from bot.ports import Incident, PlanRole, Step, StepStatus
 from tests.harness import RunningApp, running_app
 from tests.test_flow import assert_chain_intact, events_of, incident_id_in
@@ -105,6 +109,26 @@ async def test_attempt_that_turns_out_paid_switches_to_the_paid_plan_bank_first(
     timeline = texts(await jan.press("Tijdlijn"))
     assert "Overgestapt op het plan We hebben mogelijk een oplichter betaald" in timeline
     assert "Niet meer nodig na de overstap: Betaal niet en antwoord niet" in timeline
+
+    # The evidence file: named by the paid plan, every step of both plans with its fate.
+    runtime = bot.runtime
+    async with runtime.require_store().transaction() as tx:
+        evidence = await read_evidence(
+            tx,
+            incident_id,
+            organisations=runtime.organisations,
+            playbooks=runtime.playbooks,
+            generated_at=clock.now(),
+        )
+    file = evidence.timeline
+    assert "We hebben mogelijk een oplichter betaald" in str(file.summary)
+    lines = {line.step_id: line for line in file.steps}
+    assert set(lines) == {s.step_id for s in steps}
+    assert lines["do-not-pay"].state is StepState.NOT_APPLICABLE
+    assert any("overgestapt op We hebben" in note for note in lines["do-not-pay"].notes)
+    assert any("uit het plan We hebben" in note for note in lines["call-bank"].notes)
+    head = json.loads(render_json(evidence.events, timeline=file))
+    assert [e["kind"] for e in head["events"]].count("plan_switched") == 1
 
 
 async def test_switch_carries_an_answer_the_paid_plan_asks_under_another_id(

@@ -7,6 +7,8 @@ from __future__ import annotations
 from tests.harness import RunningApp
 from tests.slack.conftest import MakePerson, events_of, open_incident_ids
 from tests.slack.driver import buttons, texts
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.test_slack_export import uploads_after
 from tests.slack.test_slack_manage import open_incident
 
 
@@ -39,7 +41,9 @@ async def test_old_cards_of_a_closed_incident_say_so_and_offer_export_or_reopen(
     assert await open_incident_ids(bot) == [incident]
 
 
-async def test_a_stopped_incident_says_it_is_stopped(bot: RunningApp, person: MakePerson) -> None:
+async def test_a_stopped_incident_says_it_is_stopped(
+    bot: RunningApp, person: MakePerson, fake: FakeSlack
+) -> None:
     jan = person("U0JAN", "Jan Jansen")
     incident = await open_incident(bot, jan)
     await jan.say("stop")
@@ -47,5 +51,7 @@ async def test_a_stopped_incident_says_it_is_stopped(bot: RunningApp, person: Ma
     await jan.submit("loos alarm")
     pressed = await jan.press("Gedaan")
     assert f"Incident {incident} is gestopt: deze knop doet niets meer" in texts(pressed)
-    exported = await jan.press("Dossier (PDF)")
-    assert any(c.method.startswith("files.") for c in exported), "the file is still there"
+    mark = len(fake.calls)
+    await jan.press("Dossier (PDF)")
+    [upload] = await uploads_after(fake, mark)
+    assert upload.channel == jan.dm and upload.data.startswith(b"%PDF"), "the file is still there"
