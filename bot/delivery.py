@@ -28,6 +28,7 @@ class Purpose(StrEnum):
     ESCALATION = "escalation"
     DIGEST = "digest"
     CARD = "card"  # a step card (and its note) for the person it was assigned to
+    NUDGE = "nudge"  # an incident quiet for days: its lead is asked to close it or say why not
 
     @classmethod
     def of(cls, kind: DeadlineKind) -> Purpose:

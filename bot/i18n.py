@@ -538,6 +538,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Goedemorgen: {count} open incident(en)",
         "Good morning: {count} open incident(s)",
     ),
+    "quiet_nudge": (
+        "In incident {incident_id} is al {days} dagen niets gebeurd (sinds {since}). Is het "
+        "afgehandeld? Sluit het dan. Zo niet: open het overzicht en zeg wat er nog open staat.",
+        "Nothing has happened in incident {incident_id} for {days} days (since {since}). Is "
+        "it handled? Then close it. If not: open the checklist and say what is still open.",
+    ),
     "digest_due": ("• vandaag: {title}, deadline {time}", "• today: {title}, due {time}"),
     "exported": (
         "Het dossier van incident {incident_id}, voor bank, politie en verzekeraar. "

@@ -84,6 +84,7 @@ class Describer:
             "participant_joined": self._participant_joined,
             "steps_planned": self._steps_planned,
             "plan_switched": self._plan_switched,
+            "quiet_nudged": self._quiet_nudged,
             "plan_added": self._plan_added,
             "fact_answered": self._fact_answered,
             "fact_unknown": self._fact_unknown,
@@ -151,6 +152,11 @@ class Describer:
         dues = [parse_utc(s["due_at"]) for s in planned if isinstance(s, dict) and "due_at" in s]
         first = self._clock(min(dues)) if dues else "—"
         return say("ev.steps_planned", self.lang, n=len(planned), time=first)
+
+    def _quiet_nudged(self, data: dict[str, Any], event: Event) -> str:
+        since = data.get("quiet_since")
+        when = self._clock(parse_utc(since)) if isinstance(since, str) else "?"
+        return say("ev.quiet_nudged", self.lang, since=when)
 
     def _plan_switched(self, data: dict[str, Any], event: Event) -> str:
         return self._plan_moved("ev.plan_switched", data)

@@ -233,6 +233,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "purpose.escalation": ("Escalatie", "Escalation"),
     "purpose.digest": ("Ochtendoverzicht", "Morning digest"),
     "purpose.card": ("Stapkaart", "Step card"),
+    "purpose.nudge": (
+        "Vraag aan de leider: sluiten of zeggen wat nog open is",
+        "Asked the lead: close it or say what is still open",
+    ),
+    "ev.quiet_nudged": (
+        "Al dagen niets gebeurd (sinds {since}): de leider gevraagd het incident te sluiten of "
+        "te zeggen wat nog open staat.",
+        "Nothing happened for days (since {since}): the lead was asked to close the incident "
+        "or say what is still open.",
+    ),
     "outcome.delivered": ("afgeleverd", "delivered"),
     "outcome.failed": ("aflevering mislukt ({error})", "delivery failed ({error})"),
     "outcome.no_address": ("geen adres bekend ({error})", "no address known ({error})"),
