@@ -85,19 +85,7 @@ async def answer(
             turn.say(Reply(kind=ReplyKind.ERROR, text=exc.message, incident_id=incident.id))
             await _ask_again(turn, incident, spec.id)
             return
-    await turn.tx.set_fact(
-        Fact(
-            incident_id=incident.id,
-            fact_id=spec.id,
-            status=FactStatus.ANSWERED,
-            value=parsed.value,
-            updated_at=turn.now,
-            updated_by=turn.actor,
-        )
-    )
-    await turn.record(
-        incident.id, "fact_answered", fact=spec.id, value=parsed.value, display=parsed.display
-    )
+    await save_answer(turn, incident, spec.id, parsed.value, parsed.display)
     noted = turn.t("answer_noted", value=parsed.display)
     turn.say(
         Reply(kind=ReplyKind.TEXT, text="\n".join([noted, *parsed.notes]), incident_id=incident.id)
@@ -106,6 +94,26 @@ async def answer(
         await steps.apply_conditions(turn, incident)
         await plans.follow_moves(turn, incident)
     await _continue(turn, incident)
+
+
+async def save_answer(
+    turn: Turn, incident: Incident, fact_id: str, value: str, display: str, **why: str
+) -> None:
+    """Store an answer and record it on the timeline (``why``: e.g. where it was carried
+    over from)."""
+    await turn.tx.set_fact(
+        Fact(
+            incident_id=incident.id,
+            fact_id=fact_id,
+            status=FactStatus.ANSWERED,
+            value=value,
+            updated_at=turn.now,
+            updated_by=turn.actor,
+        )
+    )
+    await turn.record(
+        incident.id, "fact_answered", fact=fact_id, value=value, display=display, **why
+    )
 
 
 async def _fact_of(

@@ -9,13 +9,12 @@ from datetime import datetime
 
 from bot import reminders
 from bot.evidence.describe import answer_text
-from bot.flows import steps
+from bot.flows import facts, steps
 from bot.flows.turn import Turn
 from bot.playbook import Owner
 from bot.playbook.models import Carry, MoveKind, PlanMove
 from bot.ports import (
     MANAGERS,
-    Fact,
     FactStatus,
     Incident,
     IncidentPlan,
@@ -183,25 +182,8 @@ async def _carry(turn: Turn, incident: Incident, target: str, carry: Sequence[Ca
         value = item.values.get(fact.value) if item.values else fact.value
         if value is None:
             continue
-        await turn.tx.set_fact(
-            Fact(
-                incident_id=incident.id,
-                fact_id=item.to,
-                status=FactStatus.ANSWERED,
-                value=value,
-                updated_at=turn.now,
-                updated_by=turn.actor,
-            )
-        )
         display = answer_text(spec_of(item.to), value, value, lang=turn.lang, tz=turn.org.tz)
-        await turn.record(
-            incident.id,
-            "fact_answered",
-            fact=item.to,
-            value=value,
-            display=display,
-            carried_from=item.from_,
-        )
+        await facts.save_answer(turn, incident, item.to, value, display, carried_from=item.from_)
 
 
 async def _close_left_behind(

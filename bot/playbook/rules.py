@@ -3,8 +3,10 @@ may name, steps that must not wait for each other in a circle."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
+
+from pydantic_core import PydanticCustomError
 
 from bot.playbook.duration import format_duration
 from bot.playbook.errors import rule_error
@@ -35,14 +37,7 @@ def _check_step(playbook: Playbook, index: int, step: StepSpec) -> None:
     fact_ids = [fact.id for fact in playbook.facts]
     for position, fact_id in enumerate(step.shows):
         if fact_id not in fact_ids:
-            raise rule_error(
-                f'"shows" names fact "{fact_id}", which is not among the facts'
-                f" ({', '.join(fact_ids) or 'there are none'})",
-                "steps",
-                index,
-                "shows",
-                position,
-            )
+            raise _no_such_fact("shows", fact_id, fact_ids, "steps", index, "shows", position)
     if step.urgent and (step.after or step.when is not None):
         raise rule_error(
             "an urgent step is shown before any question is asked, so it cannot wait for "
@@ -81,12 +76,7 @@ def _check_condition(playbook: Playbook, condition: Condition, *at: str | int) -
     known = {fact.id: fact for fact in playbook.facts}
     fact = known.get(condition.fact)
     if fact is None:
-        raise rule_error(
-            f'"when" names fact "{condition.fact}", which is not among the facts'
-            f" ({', '.join(known) or 'there are none'})",
-            *at,
-            "fact",
-        )
+        raise _no_such_fact("when", condition.fact, known, *at, "fact")
     _check_values(
         condition.values,
         fact.option_ids(),
@@ -241,14 +231,8 @@ def _check_move(playbook: Playbook, index: int, move: PlanMove) -> None:
     for position, carry in enumerate(move.carry):
         fact = known.get(carry.from_)
         if fact is None:
-            raise rule_error(
-                f'"from" names fact "{carry.from_}", which is not among the facts'
-                f" ({', '.join(known) or 'there are none'})",
-                "moves",
-                index,
-                "carry",
-                position,
-                "from",
+            raise _no_such_fact(
+                "from", carry.from_, known, "moves", index, "carry", position, "from"
             )
         _check_values(
             tuple(carry.values), fact.option_ids(), f'fact "{fact.id}"',
@@ -273,12 +257,7 @@ def check_moves(playbook: Playbook, plans: Mapping[str, Playbook]) -> None:
             here = ("moves", index, "carry", position)
             fact = theirs.get(carry.to)
             if fact is None:
-                raise rule_error(
-                    f'"to" names fact "{carry.to}", which plan "{target.id}" does not ask'
-                    f" ({', '.join(theirs) or 'it asks none'})",
-                    *here,
-                    "to",
-                )
+                raise _no_such_fact("to", carry.to, theirs, *here, "to", plan=target.id)
             ours = playbook.fact(carry.from_)
             if carry.values:
                 _check_values(
@@ -316,3 +295,12 @@ def check_shared_facts(playbook: Playbook, plans: Mapping[str, Playbook]) -> Non
 
 def _fact_or_none(playbook: Playbook, fact_id: str) -> FactSpec | None:
     return next((fact for fact in playbook.facts if fact.id == fact_id), None)
+
+
+def _no_such_fact(
+    key: str, fact_id: str, known: Iterable[str], *at: str | int, plan: str | None = None
+) -> PydanticCustomError:
+    """ "<key>" names a fact that this plan (or ``plan``) does not ask, with the ones it does."""
+    where = f'which plan "{plan}" does not ask' if plan else "which is not among the facts"
+    listed = ", ".join(known) or ("it asks none" if plan else "there are none")
+    return rule_error(f'"{key}" names fact "{fact_id}", {where} ({listed})', *at)
