@@ -112,6 +112,7 @@ async def fill(
                         status=StepStatus.OPEN,
                         due_at=far,
                         owner="web:bench:bench-user",
+                        plan=incident.playbook_id,
                     )
                     for p, step_id in enumerate(playbook_steps)
                 ]

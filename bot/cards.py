@@ -5,7 +5,7 @@ Adapters decide how a card looks on their platform; this module decides what is 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from bot.answers.iban import bank_of
@@ -21,7 +21,9 @@ from bot.ports import (
     HandoffMessage,
     HandoffStatus,
     Incident,
+    IncidentPlan,
     Payment,
+    PlanRole,
     RecallStatus,
     Step,
     StepStatus,
@@ -132,9 +134,15 @@ def step_card(
                 t("have_ready", lang), "\n".join(f"• {item.get(lang)}" for item in spec.have_ready)
             )
         )
-    fields.append(
-        Field(t("deadline", lang), deadline_text(step.due_at, now=now, org=org, lang=lang))
+    deadline = deadline_text(step.due_at, now=now, org=org, lang=lang)
+    since = next(
+        (p.since for p in incident.plan_list() if p.playbook_id == step.plan and p.running), None
     )
+    if since is not None and since != incident.reported_at:  # a plan brought in later
+        deadline += "\n" + t(
+            "deadline_from_plan", lang, time=clock_time(since, tz=org.tz, now=now, lang=lang)
+        )
+    fields.append(Field(t("deadline", lang), deadline))
     fields.append(Field(t("owner", lang), owner_name))
     handoff_button: tuple[Button, ...] = ()
     if spec.handoff is not None:
@@ -295,8 +303,12 @@ def checklist(
     org: Organisation,
     now: datetime,
     lang: Lang,
+    plan_titles: Mapping[str, str] | None = None,
+    asked: Collection[str] | None = None,
 ) -> Reply:
-    """The whole incident at a glance; one card per incident, updated in place."""
+    """The whole incident at a glance; one card per incident, updated in place. With
+    several plans (``plan_titles``: id -> title), each plan's steps under its title;
+    ``asked``: the facts still asked (a plan switched away from asks none), all if None."""
     tz = org.tz
     lines = [
         t(
@@ -306,15 +318,28 @@ def checklist(
             who=incident.reporter_name,
         )
     ]
-    for step in steps:
+    plans = incident.plan_list()
+    titles = plan_titles or {}
+    for plan in plans if len(plans) > 1 else ():
+        lines.append("")
+        lines.append(
+            _plan_heading(plan, titles.get(plan.playbook_id, ""), now=now, org=org, lang=lang)
+        )
+        for step in steps:
+            if step.plan == plan.playbook_id:
+                lines.append(_checklist_line(step, playbook, org=org, now=now, lang=lang))
+    for step in steps if len(plans) == 1 else ():
         lines.append(_checklist_line(step, playbook, org=org, now=now, lang=lang))
-    fact_lines = []
-    for spec in playbook.facts:
-        fact = facts.get(spec.id)
-        fact_lines.append(f"{fact_label(spec, lang)}: {_fact_display(fact, spec, org, lang)}")
+    shown = [
+        spec for spec in playbook.facts if asked is None or spec.id in asked or spec.id in facts
+    ]
+    fact_lines = [
+        f"{fact_label(spec, lang)}: {_fact_display(facts.get(spec.id), spec, org, lang)}"
+        for spec in shown
+    ]
     missing = any(
         f is None or f.status is FactStatus.UNKNOWN
-        for f in (facts.get(s.id) for s in playbook.facts)
+        for f in (facts.get(s.id) for s in shown if asked is None or s.id in asked)
     )
     buttons = [
         Button(
@@ -343,13 +368,33 @@ def checklist(
     buttons.append(export_button(incident.id, lang))
     return Reply(
         kind=ReplyKind.CHECKLIST,
-        title=t("checklist_title", lang, incident_id=incident.id, title=playbook.title.get(lang)),
+        title=t(
+            "checklist_title",
+            lang,
+            incident_id=incident.id,
+            title=" + ".join(titles.get(p.playbook_id, "") for p in plans if p.running)
+            if len(plans) > 1
+            else playbook.title.get(lang),
+        ),
         text="\n".join(lines),
         fields=(Field(t("cl_facts", lang), "\n".join(fact_lines)),),
         buttons=tuple(buttons),
         incident_id=incident.id,
         card_key=f"checklist:{incident.id}",
     )
+
+
+def _plan_heading(
+    plan: IncidentPlan, title: str, *, now: datetime, org: Organisation, lang: Lang
+) -> str:
+    """ "*Plan title*", and since when, or that the incident switched away from it."""
+    time = clock_time(plan.since, tz=org.tz, now=now, lang=lang)
+    key = {
+        PlanRole.MAIN: "cl_plan_main",
+        PlanRole.ADDED: "cl_plan_added",
+        PlanRole.SWITCHED_FROM: "cl_plan_switched_from",
+    }[plan.role]
+    return t(key, lang, title=title, time=time)
 
 
 def _known_facts(

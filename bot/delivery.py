@@ -31,6 +31,7 @@ class Purpose(StrEnum):
     HANDOFF = "handoff"  # the incident handed to the IT provider (mail or webhook)
     HANDOFF_NOTICE = "handoff_notice"  # the lead told: acknowledged, or could not be sent
     RECALL_CHECK = "recall_check"  # "ask your bank for the recall status"
+    NUDGE = "nudge"  # an incident quiet for days: its lead is asked to close it or say why not
 
     @classmethod
     def of(cls, kind: DeadlineKind) -> Purpose:

@@ -7,15 +7,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot import cards
 from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via
 from bot.flows.turn import SYSTEM_ACTOR
 from bot.i18n import t
-from bot.messages import Outbound, Reply, ReplyKind, address_from_json
+from bot.messages import (
+    Action,
+    ActionName,
+    Button,
+    Outbound,
+    Reply,
+    ReplyKind,
+    address_from_json,
+)
 from bot.organisation import WEEKDAYS, Organisation, Organisations
 from bot.playbook import Playbook
+from bot.playbook.combined import combine_ids
 from bot.ports import Clock, Delivery, Incident, Notifier, StepStatus, Store, Transaction
 from bot.timefmt import clock_time
 
@@ -44,6 +54,16 @@ def next_digest_at(after: datetime, org: Organisation) -> datetime | None:
         if moment is not None and moment > after:
             return moment
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Nudge:
+    """The message for the lead of an incident that has gone quiet."""
+
+    incident_id: str
+    lead: Recipient
+    message: Outbound | None  # None: no chat of the lead's known yet
+    quiet_since: datetime
 
 
 class Digests:
@@ -77,7 +97,9 @@ class Digests:
             claimed = await self._claim(org)
             if claimed is None:
                 continue
-            incident_ids, copies = claimed
+            incident_ids, copies, nudges = claimed
+            for nudge in nudges:
+                sent += await self._nudge(nudge, org)
             attempts = []
             for recipient, message in copies:
                 if message is None:
@@ -111,11 +133,74 @@ class Digests:
                         data=attempt.data(),
                     )
 
+    async def _nudge(self, nudge: Nudge, org: Organisation) -> int:
+        """Send one quiet incident's nudge to its lead and record that, and what happened
+        to it, on its timeline; 1 when delivered."""
+        if nudge.message is None:
+            outcome = Delivery.no_address("Noodrem", "no chat known yet")
+        else:
+            outcome = await self._send(nudge.message, org)
+        attempt = Attempt(Purpose.NUDGE, nudge.lead, Via.DIRECT, outcome)
+        now = self._clock.now()
+        async with self._store.transaction() as tx:
+            await tx.get_incident(nudge.incident_id, lock=True)
+            for kind, data in (
+                ("quiet_nudged", {"quiet_since": nudge.quiet_since.isoformat()}),
+                (DeliveryEvent.ATTEMPTED.value, attempt.data()),
+            ):
+                await tx.append_event(
+                    incident_id=nudge.incident_id,
+                    at=now,
+                    actor=SYSTEM_ACTOR,
+                    actor_name="Noodrem",
+                    kind=kind,
+                    data=data,
+                )
+        return int(outcome.ok)
+
+    async def _quiet(
+        self, tx: Transaction, org: Organisation, incident: Incident, now: datetime
+    ) -> Nudge | None:
+        """The nudge for an incident nobody did anything in for ``quiet_after`` (system
+        messages do not count), unless its lead was nudged less than that ago."""
+        events = await tx.get_events(incident.id)
+        people = [e.at for e in events if e.actor != SYSTEM_ACTOR]
+        nudged = [e.at for e in events if e.kind == "quiet_nudged"]
+        last = max(people, default=incident.reported_at)
+        wait = org.digest.quiet_after
+        if now - last < wait or (nudged and now - max(nudged) < wait):
+            return None
+        lang = "en" if incident.lang == "en" else "nl"
+        reply = Reply(
+            kind=ReplyKind.QUESTION,
+            text=t(
+                "quiet_nudge",
+                lang,
+                incident_id=incident.id,
+                since=clock_time(last, tz=org.tz, now=now, lang=lang),
+                days=(now - last).days,
+            ),
+            buttons=(
+                Button(t("btn_status", lang), Action(ActionName.STATUS, incident.id)),
+                Button(t("btn_close", lang), Action(ActionName.CLOSE, incident.id)),
+            ),
+            incident_id=incident.id,
+        )
+        stored = await tx.get_address(incident.lead)
+        people_in = {p.user_key: p.name for p in await tx.get_participants(incident.id)}
+        return Nudge(
+            incident_id=incident.id,
+            lead=Recipient(incident.lead, people_in.get(incident.lead, incident.lead)),
+            message=Outbound(address_from_json(stored), (reply,)) if stored else None,
+            quiet_since=last,
+        )
+
     async def _claim(
         self, org: Organisation
-    ) -> tuple[list[str], list[tuple[Recipient, Outbound | None]]] | None:
+    ) -> tuple[list[str], list[tuple[Recipient, Outbound | None]], list[Nudge]] | None:
         """Today's digest of ``org`` if it is due and not yet claimed: the incidents it
-        lists and, per manager, the message (None: no chat of theirs known yet)."""
+        lists, per manager the message (None: no chat of theirs known yet), and the
+        nudges for the leads of incidents that have gone quiet."""
         now = self._clock.now()
         moment = digest_moment(now, org)
         if moment is None or now < moment or not org.managers:
@@ -142,7 +227,8 @@ class Digests:
                 stored = await tx.get_address(key)
                 message = Outbound(address_from_json(stored), (reply,)) if stored else None
                 copies.append((Recipient(key, manager.name), message))
-            return [i.id for i in incidents], copies
+            nudges = [n for i in incidents if (n := await self._quiet(tx, org, i, now))]
+            return [i.id for i in incidents], copies, nudges
 
     async def _digest(
         self, tx: Transaction, org: Organisation, incidents: list[Incident], now: datetime
@@ -151,7 +237,11 @@ class Digests:
         today = now.astimezone(org.tz).date()
         parts = []
         for incident in incidents:
-            playbook = self._playbooks[incident.playbook_id]
+            playbook = combine_ids(
+                [p.playbook_id for p in incident.plan_list()],
+                main=incident.playbook_id,
+                playbooks=self._playbooks,
+            )
             steps = await tx.get_steps(incident.id)
             lines = [
                 cards.incident_summary(

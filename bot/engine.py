@@ -214,6 +214,8 @@ class Engine:
                 await incidents.confirm_start(turn, action.target)
             case ActionName.DECLINE_START:
                 await incidents.decline_start(turn)
+            case ActionName.SAME_INCIDENT:
+                await incidents.same_incident(turn, action.incident_id, action.target)
             case ActionName.SOMETHING_ELSE:
                 await incidents.something_else(turn)
             case ActionName.SHOW_PLANS:
@@ -327,13 +329,14 @@ class Engine:
             if incident is not None:
                 await manage.close(turn, incident.id, None)
             return
-        if await self._answer_pending(turn, text, command):
-            return
         triggers = {
             p.id: {str(lang): phrases for lang, phrases in p.triggers.items()}
             for p in self.playbooks.values()
         }
         found = match_playbook(text, triggers)
+        another = found is not None and await self._another_situation(turn, found.playbook_id)
+        if not another and await self._answer_pending(turn, text, command):
+            return
         if found is not None:
             if turn.conversation.state.get("lang") is None:
                 turn.lang = found.lang
@@ -348,6 +351,17 @@ class Engine:
                 buttons=(incidents.show_plans_button(turn),),
             )
         )
+
+    async def _another_situation(self, turn: Turn, playbook_id: str) -> bool:
+        """Words that start a plan, typed while a question of an incident is open: a new
+        situation ("we did pay after all"), not the answer, unless that plan already runs
+        in the incident."""
+        if turn.mode is not Mode.FACT:
+            return False
+        incident = await turn.tx.get_incident(str(turn.detail("incident_id")))
+        if incident is None:
+            return False
+        return all(p.playbook_id != playbook_id for p in incident.plan_list() if p.running)
 
     def _best_fits(self, text: str, most: int = 3) -> list[str]:
         """The plans a text is most likely about, best first; none without a classifier."""
@@ -377,8 +391,12 @@ class Engine:
         match turn.mode:
             case Mode.CONFIRM_START if command is Command.YES and not turn.detail("playbook_id"):
                 return False  # a chooser: "yes" picks none of its plans
+            case Mode.CONFIRM_START if turn.detail("same_first") and command is Command.YES:
+                # "Is this about NR-…?" yes: about the first open incident it named
+                playbook_id = turn.detail("playbook_id")
+                await incidents.same_incident(turn, turn.detail("same_first"), playbook_id)
             case Mode.CONFIRM_START if command in (Command.YES, Command.NO):
-                if command is Command.YES:
+                if command is Command.YES or turn.detail("same_first"):  # no: a new one
                     await incidents.start(turn, turn.detail("playbook_id"))
                 else:
                     await incidents.decline_start(turn)

@@ -17,6 +17,24 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Start the plan *{title}*? I will open an incident and start the clock.",
     ),
     "yes_start": ("Ja, start", "Yes, start"),
+    "same_or_new": (
+        "Je hebt al een open incident:\n{incidents}\nGaat dit (*{title}*) over {first}? Dan "
+        "voeg ik dat plan aan het incident toe, met hetzelfde nummer en dezelfde tijdlijn. Of "
+        "is het een nieuw incident?",
+        "You already have an open incident:\n{incidents}\nIs this (*{title}*) about {first}? "
+        "Then I add that plan to the incident, with the same number and timeline. Or is it "
+        "a new incident?",
+    ),
+    "same_incident": ("Ja, over {incident_id}", "Yes, about {incident_id}"),
+    "new_incident": ("Nee, een nieuw incident", "No, a new incident"),
+    "plan_already_in": (
+        "Incident {incident_id} volgt dat plan al. Hier is het overzicht:",
+        "Incident {incident_id} already follows that plan. Here is the checklist:",
+    ),
+    "because_described": (
+        "{name} beschreef in de chat: “{text}”",
+        "{name} described in the chat: “{text}”",
+    ),
     "choose_plan": (
         "Wat is er gebeurd? Kies wat het best past; dan open ik een incident en start de "
         "klok.\nPast niets? Kies *Iets anders*. Betaal intussen niets, en bel meteen je bank "
@@ -91,6 +109,42 @@ TEXTS: dict[str, tuple[str, str]] = {
     "known_facts": ("Wat je al hebt doorgegeven", "What you have told me"),
     "deadline": ("Deadline", "Deadline"),
     "deadline_value": ("{time} (nog {left})", "{time} ({left} left)"),
+    "deadline_from_plan": (
+        "geteld vanaf {time}, toen dit plan erbij kwam",
+        "counted from {time}, when this plan came in",
+    ),
+    "cl_plan_main": ("*{title}*", "*{title}*"),
+    "cl_plan_added": ("*{title}* (erbij sinds {time})", "*{title}* (added at {time})"),
+    "cl_plan_switched_from": (
+        "*{title}* (gevolgd tot {time}, toen overgestapt)",
+        "*{title}* (followed until {time}, then switched)",
+    ),
+    "plan_switched": (
+        "{because}: incident {incident_id} gaat nu verder met het plan *{title}*. Wat al "
+        "gedaan is blijft staan; {count} stappen komen erbij, met termijnen vanaf nu "
+        "({time}).",
+        "{because}: incident {incident_id} now continues with the plan *{title}*. What is "
+        "done stays done; {count} steps are added, with deadlines counted from now "
+        "({time}).",
+    ),
+    "plan_added": (
+        "{because}: ik heb het plan *{title}* aan incident {incident_id} toegevoegd. "
+        "{count} stappen staan nu ook op het overzicht, met termijnen vanaf nu ({time}).",
+        "{because}: I added the plan *{title}* to incident {incident_id}. {count} steps are "
+        "now on the checklist too, with deadlines counted from now ({time}).",
+    ),
+    "tell_plan_switched": (
+        "{name}: {because}. Incident {incident_id} gaat nu verder met het plan '{title}'; "
+        "typ *status* voor het nieuwe overzicht.",
+        "{name}: {because}. Incident {incident_id} now continues with the plan '{title}'; "
+        "type *status* for the new checklist.",
+    ),
+    "tell_plan_added": (
+        "{name}: {because}. Het plan '{title}' is toegevoegd aan incident {incident_id}; "
+        "typ *status* voor het overzicht.",
+        "{name}: {because}. The plan '{title}' was added to incident {incident_id}; type "
+        "*status* for the checklist.",
+    ),
     "deadline_overdue": ("{time} (te laat: {late})", "{time} (overdue by {late})"),
     "owner": ("Wie", "Who"),
     "btn_done": ("Gedaan", "Done"),
@@ -259,8 +313,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "This button is out of date. Type *status* for the current checklist.",
     ),
     "incident_not_open": (
-        "Incident {incident_id} is {status}; er kan niets meer aan veranderen.",
-        "Incident {incident_id} is {status}; nothing can be changed any more.",
+        "Incident {incident_id} is {status}: deze knop doet niets meer. Het dossier kun je "
+        "nog altijd downloaden.",
+        "Incident {incident_id} is {status}: this button does nothing any more. You can "
+        "still download the evidence file.",
+    ),
+    "reopen_hint": (
+        "Als manager kun je het heropenen (knop hieronder, of typ *heropen {incident_id}*).",
+        "As a manager you can reopen it (button below, or type *reopen {incident_id}*).",
     ),
     "incident_status_closed": ("gesloten", "closed"),
     "incident_status_cancelled": ("gestopt", "stopped"),
@@ -570,6 +630,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "digest_title": (
         "Goedemorgen: {count} open incident(en)",
         "Good morning: {count} open incident(s)",
+    ),
+    "quiet_nudge": (
+        "In incident {incident_id} is al {days} dagen niets gebeurd (sinds {since}). Is het "
+        "afgehandeld? Sluit het dan. Zo niet: open het overzicht en zeg wat er nog open staat.",
+        "Nothing has happened in incident {incident_id} for {days} days (since {since}). Is "
+        "it handled? Then close it. If not: open the checklist and say what is still open.",
     ),
     "digest_due": ("• vandaag: {title}, deadline {time}", "• today: {title}, due {time}"),
     "exported": (

@@ -32,6 +32,7 @@ class ActionName(StrEnum):
     SOMETHING_ELSE = "start.other"  # none of the offered plans: the first advice, all plans
     SHOW_PLANS = "start.menu"  # the menu of every plan ("what happened?")
     REPORT = "start.report"  # a channel reporting a message as suspicious (Slack's shortcut)
+    SAME_INCIDENT = "start.same"  # the new situation is about an open incident: its plan joins
     ANSWER_FACT = "fact.answer"
     SKIP_FACT = "fact.skip"
     STEP_DONE = "step.done"

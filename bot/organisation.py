@@ -228,6 +228,11 @@ class Digest(BaseModel):
     enabled: bool = True
     time: time_of_day = time_of_day(8, 30)
     days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    quiet_after: Duration = Field(
+        timedelta(days=7),
+        description="An open incident in which nobody did anything this long nudges its "
+        "lead with the digest: close it, or say what is still open",
+    )
 
 
 class Organisation(BaseModel):

@@ -149,6 +149,28 @@ def _short(error: str) -> str:
     return (text[: MAX_ERROR - 1] + "…") if len(text) > MAX_ERROR else text or "unknown"
 
 
+class PlanRole(StrEnum):
+    """How a plan takes part in an incident."""
+
+    MAIN = "main"  # the plan the incident follows: its title in lists and on the file
+    ADDED = "added"  # runs alongside the main plan (e.g. a hacked mailbox)
+    SWITCHED_FROM = "switched_from"  # followed until the incident switched to another
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentPlan:
+    """One plan of an incident, and since when it has its role: a running plan's deadlines
+    count from then; a plan switched away from, since the switch."""
+
+    playbook_id: str
+    role: PlanRole
+    since: datetime
+
+    @property
+    def running(self) -> bool:
+        return self.role is not PlanRole.SWITCHED_FROM
+
+
 @dataclass(slots=True)
 class Incident:
     id: str
@@ -163,6 +185,12 @@ class Incident:
     conversation: dict[str, Any]  # Address of the conversation it was opened in, as JSON
     closed_at: datetime | None = None
     close_reason: str | None = None
+    plans: tuple[IncidentPlan, ...] = ()
+    """Every plan of the incident in the order they came in; empty: only ``playbook_id``,
+    since the report."""
+
+    def plan_list(self) -> tuple[IncidentPlan, ...]:
+        return self.plans or (IncidentPlan(self.playbook_id, PlanRole.MAIN, self.reported_at),)
 
 
 @dataclass(slots=True)
@@ -173,6 +201,7 @@ class Step:
     status: StepStatus
     due_at: datetime
     owner: str  # user key
+    plan: str  # the playbook the step comes from
     version: int = 0
     done_at: datetime | None = None
     done_by: str | None = None  # user key

@@ -436,7 +436,7 @@ class Reminders:
         owner: str,
     ) -> Reply:
         lang = incident.lang
-        title = self._playbooks[incident.playbook_id].step(step.step_id).title.get(lang)
+        title = self._playbooks[step.plan].step(step.step_id).title.get(lang)
         time = clock_time(step.due_at, tz=org.tz, now=now, lang=lang)
         # A retry or a redirected copy goes out later than planned: count from now.
         as_planned = deadline.attempt == 1 and deadline.instead_of is None

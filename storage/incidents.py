@@ -8,7 +8,16 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.ports import Fact, FactStatus, Incident, IncidentStatus, Participant
+from bot.chain import format_utc, parse_utc
+from bot.ports import (
+    Fact,
+    FactStatus,
+    Incident,
+    IncidentPlan,
+    IncidentStatus,
+    Participant,
+    PlanRole,
+)
 from storage.errors import StoreError
 from storage.models import FactRow, IncidentRow, ParticipantRow
 from storage.sql import AnyRow, insert, unindexed
@@ -141,6 +150,13 @@ def _open(tenant_id: str | None) -> Select[Any]:
 
 
 def _incident_values(incident: Incident) -> dict[str, Any]:
+    try:
+        plans = [
+            {"id": p.playbook_id, "role": p.role.value, "since": format_utc(p.since)}
+            for p in incident.plan_list()
+        ]
+    except ValueError as exc:  # a naive time, refused like one in a column
+        raise StoreError(f"cannot store incident {incident.id}: {exc}") from exc
     return {
         "id": incident.id,
         "tenant_id": incident.tenant_id,
@@ -154,6 +170,7 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
         "conversation": incident.conversation,
         "closed_at": incident.closed_at,
         "close_reason": incident.close_reason,
+        "plans": plans,
         **origin_columns(incident.conversation),
     }
 
@@ -168,7 +185,7 @@ def origin_columns(conversation: dict[str, Any]) -> dict[str, str | None]:
 
 
 def _incident(row: AnyRow) -> Incident:
-    return Incident(
+    incident = Incident(
         id=row.id,
         tenant_id=row.tenant_id,
         playbook_id=row.playbook_id,
@@ -182,6 +199,13 @@ def _incident(row: AnyRow) -> Incident:
         closed_at=row.closed_at,
         close_reason=row.close_reason,
     )
+    plans = tuple(
+        IncidentPlan(p["id"], PlanRole(p["role"]), parse_utc(p["since"])) for p in row.plans
+    )
+    # One plan since the report is what ``plans=()`` means: kept in that one form.
+    if plans != incident.plan_list():
+        incident.plans = plans
+    return incident
 
 
 # Participants ----------------------------------------------------------------------------

@@ -156,6 +156,9 @@ class IncidentRow(Base):
     # incidents of this chat" must not read every open incident of the tenant.
     origin_channel: Mapped[str | None] = mapped_column(String)
     origin_conversation: Mapped[str | None] = mapped_column(String)
+    # Every plan of the incident in the order they came in: [{"id", "role", "since"}];
+    # ``playbook_id`` is the one whose role is "main".
+    plans: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 
 
 class ParticipantRow(Base):
@@ -187,6 +190,7 @@ class StepRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     due_at: Mapped[datetime]
     owner: Mapped[str] = mapped_column(String)
+    playbook_id: Mapped[str] = mapped_column(String)  # the plan the step comes from
     version: Mapped[int] = mapped_column(Integer)
     done_at: Mapped[datetime | None]
     done_by: Mapped[str | None] = mapped_column(String)

@@ -80,3 +80,50 @@ async def test_digest_goes_to_managers_once_on_working_mornings(database_url: st
         await jan.say("vals alarm")
         clock.set(datetime(2027, 3, 30, 6, 30, tzinfo=UTC))
         assert await bot.run_digests() == 0, "nothing open: no digest"
+
+
+async def test_a_quiet_incident_nudges_its_lead_once_per_quiet_week(database_url: str) -> None:
+    """Nobody did anything for seven days (the default): with the digest, the lead is
+    asked to close it or say what is still open; not again the next morning, and the
+    reminders Noodrem itself sent do not count as something happening."""
+    clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))  # Monday, after 08:30
+    env = {"ORGANISATION_FILE": str(ORG_FILE)}
+    async with (
+        running_app(database_url, clock=clock, env=env) as bot,
+        aiohttp.ClientSession() as http,
+    ):
+        jan = WebUser(http, bot.url, "Jan")
+        await jan.say("ik denk dat we een oplichter hebben betaald")
+        opened = await jan.press("Ja")
+        incident = next(m["incident_id"] for m in opened if m.get("incident_id"))
+        await bot.run_reminders()
+        clock.set(datetime(2026, 11, 27, 7, 30, tzinfo=UTC))  # Friday: four days quiet
+        await bot.run_reminders()
+        await bot.run_digests()
+        assert "niets gebeurd" not in texts(await jan.inbox())
+
+        clock.set(datetime(2026, 11, 30, 7, 30, tzinfo=UTC))  # Monday 08:30: not quite 7 days
+        await bot.run_digests()
+        assert "niets gebeurd" not in texts(await jan.inbox())
+        clock.set(datetime(2026, 12, 1, 7, 30, tzinfo=UTC))  # Tuesday 08:30: seven days
+        await bot.run_digests()
+        nudged = [m for m in await jan.inbox() if "niets gebeurd" in (m.get("text") or "")]
+        assert len(nudged) == 1
+        assert nudged[0]["text"].startswith(
+            f"In incident {incident} is al 7 dagen niets gebeurd (sinds ma 23 nov 10:00)"
+        )
+        assert [b["label"] for b in nudged[0]["buttons"]] == ["Overzicht", "Incident sluiten"]
+
+        clock.set(datetime(2026, 12, 2, 7, 30, tzinfo=UTC))  # Wednesday: nudged yesterday
+        await bot.run_digests()
+        assert "niets gebeurd" not in texts(await jan.inbox())
+        async with bot.runtime.require_store().transaction() as tx:
+            events = await tx.get_events(incident)
+        nudges = [e for e in events if e.kind == "quiet_nudged"]
+        assert len(nudges) == 1 and nudges[0].actor == "noodrem"
+        attempt = events[events.index(nudges[0]) + 1]
+        assert attempt.kind == "delivery_attempted" and attempt.data["purpose"] == "nudge"
+        assert attempt.data["outcome"] == "delivered"
+
+        closing = await jan.press("Incident sluiten")  # the nudge's button works
+        assert "sluiten" in texts(closing).lower()

@@ -590,7 +590,9 @@ async def test_two_incidents_the_bot_asks_which(
     for _ in range(5):
         await jan.press("Weet ik nog niet")
     await jan.press("Nee")
-    second = await open_incident(jan, "we hebben een nepfactuur betaald")
+    asked = await jan.say("we hebben een nepfactuur betaald")
+    assert f"Gaat dit (*We hebben mogelijk een oplichter betaald*) over {first}?" in texts(asked)
+    second = incident_id_in(await jan.press("Nee, een nieuw incident"))
     assert first != second
     asked = await jan.say("status")
     assert "Over welk incident" in texts(asked)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.playbook import FactType, Playbook, load_playbook
+from bot.playbook import FactCondition, FactType, Playbook, load_playbook
+from bot.playbook.models import MoveKind
 
 PLAYBOOKS = Path(__file__).resolve().parents[1] / "playbooks"
 PLANS = ("ceo-fraud-request", "iban-change-request", "deepfake-call")
@@ -33,11 +34,15 @@ def test_steps_most_urgent_first(plans: dict[str, Playbook], pid: str) -> None:
 
 
 @pytest.mark.parametrize("pid", PLANS)
-def test_already_paid_points_to_the_bank_first(plans: dict[str, Playbook], pid: str) -> None:
-    first = plans[pid].steps[0]
-    assert first.when is not None and first.when.fact == "already_paid"
-    assert first.when.equals == "yes"
-    assert "bank" in first.contacts
+def test_already_paid_switches_to_the_paid_plan_bank_first(
+    plans: dict[str, Playbook], pid: str
+) -> None:
+    move = next(m for m in plans[pid].moves if m.kind is MoveKind.SWITCH)
+    assert move.target == "paid-fraudster"
+    assert isinstance(move.when, FactCondition)
+    assert (move.when.fact, move.when.equals) == ("already_paid", "yes")
+    paid = load_playbook(PLAYBOOKS / "paid-fraudster.yaml")
+    assert paid.steps[0].urgent and "bank" in paid.steps[0].contacts
 
 
 def test_iban_change_asks_both_ibans_typed(plans: dict[str, Playbook]) -> None:
@@ -46,8 +51,11 @@ def test_iban_change_asks_both_ibans_typed(plans: dict[str, Playbook]) -> None:
     assert types["new_iban"] is FactType.IBAN
 
 
-def test_ceo_fraud_hacked_mailbox_step_only_when_mailbox_compromised(
+def test_ceo_fraud_adds_the_hacked_mailbox_plan_only_when_mailbox_compromised(
     plans: dict[str, Playbook],
 ) -> None:
-    step = next(s for s in plans["ceo-fraud-request"].steps if s.id == "hacked-mailbox")
-    assert step.when is not None and step.when.fact == "mailbox_compromised"
+    move = next(m for m in plans["ceo-fraud-request"].moves if m.kind is MoveKind.ADD)
+    assert move.target == "hacked-mailbox"
+    assert move.when.decide({"mailbox_compromised": "yes"}) is True
+    assert move.when.decide({"mailbox_compromised": "no"}) is False
+    assert move.when.decide({}) is None  # unanswered: no move yet

@@ -84,6 +84,9 @@ class Describer:
             "incident_opened": self._incident_opened,
             "participant_joined": self._participant_joined,
             "steps_planned": self._steps_planned,
+            "plan_switched": self._plan_switched,
+            "quiet_nudged": self._quiet_nudged,
+            "plan_added": self._plan_added,
             "fact_answered": self._fact_answered,
             "fact_unknown": self._fact_unknown,
             "step_done": self._step_done,
@@ -135,7 +138,11 @@ class Describer:
 
     # One method per event kind --------------------------------------------------------
     def _incident_opened(self, data: dict[str, Any], event: Event) -> str:
-        text = say("ev.incident_opened", self.lang, title=self.playbook.title.get(self.lang))
+        # After a switch the file is named by the plan switched to; this line says what
+        # the incident was opened as (its title as recorded, in the incident's language).
+        opened_as = self.playbook.id == data.get("playbook") or not data.get("title")
+        title = self.playbook.title.get(self.lang) if opened_as else str(data["title"])
+        text = say("ev.incident_opened", self.lang, title=title)
         if data.get("reported_text"):
             text += " " + say("ev.reported_text", self.lang, text=quote(data["reported_text"]))
         return text
@@ -152,6 +159,32 @@ class Describer:
         first = self._clock(min(dues)) if dues else "—"
         return say("ev.steps_planned", self.lang, n=len(planned), time=first)
 
+    def _quiet_nudged(self, data: dict[str, Any], event: Event) -> str:
+        since = data.get("quiet_since")
+        when = self._clock(parse_utc(since)) if isinstance(since, str) else "?"
+        return say("ev.quiet_nudged", self.lang, since=when)
+
+    def _plan_switched(self, data: dict[str, Any], event: Event) -> str:
+        return self._plan_moved("ev.plan_switched", data)
+
+    def _plan_added(self, data: dict[str, Any], event: Event) -> str:
+        return self._plan_moved("ev.plan_added", data)
+
+    def _plan_moved(self, key: str, data: dict[str, Any]) -> str:
+        steps = data.get("steps")
+        closed = data.get("closed_steps")
+        text = say(
+            key,
+            self.lang,
+            title=str(data.get("title", data.get("plan", ""))),
+            because=str(data.get("because", "")),
+            n=len(steps) if isinstance(steps, list) else 0,
+        )
+        if isinstance(closed, list) and closed:
+            titles = ", ".join(self._title({"step": step}) for step in closed)
+            text += " " + say("ev.plan_left_behind", self.lang, titles=titles)
+        return text
+
     def _fact(self, data: dict[str, Any]) -> tuple[str, FactSpec | None]:
         spec = self.facts.get(str(data.get("fact")))
         label = fact_label(spec, self.lang) if spec else str(data.get("fact"))
@@ -163,7 +196,11 @@ class Describer:
         display = str(data.get("display") or value)
         if spec is not None:
             display = answer_text(spec, value, display, lang=self.lang, tz=self.tz)
-        return say("ev.fact_answered", self.lang, label=label, value=display)
+        text = say("ev.fact_answered", self.lang, label=label, value=display)
+        if data.get("carried_from"):
+            origin = self._fact({"fact": data["carried_from"]})[0]
+            text += " " + say("ev.fact_carried", self.lang, label=origin)
+        return text
 
     def _fact_unknown(self, data: dict[str, Any], event: Event) -> str:
         return say("ev.fact_unknown", self.lang, label=self._fact(data)[0])

@@ -16,6 +16,7 @@ from bot.evidence.timeline import Timeline, build_timeline
 from bot.messages import Lang
 from bot.organisation import DEFAULT_ORGANISATION, Organisations
 from bot.playbook import Playbook
+from bot.playbook.combined import combine
 from bot.ports import Event, Transaction
 
 
@@ -25,6 +26,10 @@ class Evidence:
 
     events: list[Event]
     timeline: Timeline
+
+
+#: The events that bring another plan into an incident.
+PLAN_EVENTS = frozenset({"plan_switched", "plan_added"})
 
 
 class UnknownIncident(EvidenceError):
@@ -46,13 +51,21 @@ async def read_evidence(
     events = await tx.get_events(incident_id) if incident is not None else []
     if incident is None or not events:
         raise UnknownIncident(f"there is no incident {incident_id}")
-    playbook_id = str(events[0].data.get("playbook") or incident.playbook_id)
-    playbook = playbooks.get(playbook_id)
-    if playbook is None:
+    # The plans in the order they came in: the one it was opened with, then each switch
+    # or addition; the last one switched to names the incident.
+    ids = [str(events[0].data.get("playbook") or incident.playbook_id)]
+    main = ids[0]
+    for event in events:
+        if event.kind in PLAN_EVENTS and isinstance(event.data.get("plan"), str):
+            ids.append(event.data["plan"])
+            main = ids[-1] if event.kind == "plan_switched" else main
+    missing = [pid for pid in ids if pid not in playbooks]
+    if missing:
         raise EvidenceError(
-            f"incident {incident_id} follows playbook {playbook_id!r}, which is not installed "
+            f"incident {incident_id} follows playbook {missing[0]!r}, which is not installed "
             "here: point PLAYBOOKS_DIR at the folder that has it"
         )
+    playbook = combine([playbooks[pid] for pid in dict.fromkeys(ids)], main=playbooks[main])
     organisation = organisations.of_incident(incident)
     timeline = build_timeline(
         events,

@@ -178,6 +178,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "note.escalation": ("{time} escalatie aan {to}", "{time} escalated to {to}"),
     "note.not_applicable": ("{time} niet van toepassing", "{time} not applicable"),
+    "note.from_plan": (
+        "uit het plan {title}, toegevoegd om {time}; deadline vanaf dat moment",
+        "from the plan {title}, added at {time}; deadline counted from then",
+    ),
+    "note.left_behind": (
+        "{time} niet meer nodig: overgestapt op {title}",
+        "{time} no longer needed: switched to {title}",
+    ),
     "note.applicable": ("{time} weer van toepassing", "{time} applicable again"),
     "note.assigned": ("{time} toegewezen aan {name}", "{time} assigned to {name}"),
     "note.snoozed": (
@@ -222,6 +230,21 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{n} steps planned; first deadline {time}.",
     ),
     "ev.fact_answered": ("{label}: {value}", "{label}: {value}"),
+    "ev.fact_carried": ("(overgenomen van: {label})", "(carried over from: {label})"),
+    "ev.plan_switched": (
+        "Overgestapt op het plan {title}: {because}. {n} stappen erbij, met termijnen vanaf "
+        "dit moment.",
+        "Switched to the plan {title}: {because}. {n} steps added, with deadlines counted "
+        "from this moment.",
+    ),
+    "ev.plan_added": (
+        "Plan toegevoegd: {title}: {because}. {n} stappen erbij, met termijnen vanaf dit moment.",
+        "Plan added: {title}: {because}. {n} steps added, with deadlines counted from this moment.",
+    ),
+    "ev.plan_left_behind": (
+        "Niet meer nodig na de overstap: {titles}.",
+        "No longer needed after the switch: {titles}.",
+    ),
     "ev.fact_unknown": ("{label}: nog niet bekend", "{label}: not known yet"),
     "ev.step_done": ("Gedaan: {title} ({timing}).", "Done: {title} ({timing})."),
     "ev.step_blocked": (
@@ -257,6 +280,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "purpose.card": ("Stapkaart", "Step card"),
     "purpose.handoff": ("Overdracht", "Hand-off"),
     "purpose.handoff_notice": ("Bericht over de overdracht", "Notice about the hand-off"),
+    "purpose.nudge": (
+        "Vraag aan de leider: sluiten of zeggen wat nog open is",
+        "Asked the lead: close it or say what is still open",
+    ),
+    "ev.quiet_nudged": (
+        "Al dagen niets gebeurd (sinds {since}): de leider gevraagd het incident te sluiten of "
+        "te zeggen wat nog open staat.",
+        "Nothing happened for days (since {since}): the lead was asked to close the incident "
+        "or say what is still open.",
+    ),
     "outcome.delivered": ("afgeleverd", "delivered"),
     "outcome.failed": ("aflevering mislukt ({error})", "delivery failed ({error})"),
     "outcome.no_address": ("geen adres bekend ({error})", "no address known ({error})"),

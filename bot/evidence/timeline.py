@@ -143,6 +143,8 @@ class _Builder:
         when = self._clock(event.at)
         if kind == "steps_planned":
             self._plan(data.get("steps"))
+        elif kind in ("plan_switched", "plan_added"):
+            self._another_plan(data, when)
         elif kind == "participant_joined":
             role = role_text(data.get("role"), self.lang)
             name = str(data.get("name") or event.actor_name)
@@ -202,6 +204,23 @@ class _Builder:
             self.steps[step_id] = _Step(
                 number=len(self.steps) + 1, step_id=step_id, due_at=parse_utc(item["due_at"])
             )
+
+    def _another_plan(self, data: dict[str, Any], when: str) -> None:
+        """Steps another plan brought in say so; on a switch, the old plan's steps it left
+        open are no longer needed."""
+        before = set(self.steps)
+        self._plan(data.get("steps"))
+        title = str(data.get("title", ""))  # recorded in the incident's language only
+        for step_id in set(self.steps) - before:
+            self.steps[step_id].notes.append(
+                say("note.from_plan", self.lang, title=title, time=when)
+            )
+        closed = data.get("closed_steps")
+        for step_id in closed if isinstance(closed, list) else []:
+            step = self.steps.get(str(step_id))
+            if step is not None:
+                step.state = StepState.NOT_APPLICABLE
+                step.notes.append(say("note.left_behind", self.lang, title=title, time=when))
 
     def _step_event(self, step: _Step, event: Event, when: str) -> None:
         data = event.data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import cards
 from bot.answers import AnswerError, Parsed, parse_answer
-from bot.flows import steps
+from bot.flows import plans, steps
 from bot.flows.turn import Mode, Turn
 from bot.messages import Reply, ReplyKind
 from bot.playbook import FactSpec, FactType
@@ -17,8 +17,9 @@ async def ask_next(
     """Ask the first fact not yet asked (with ``refill``: not yet known), or go on to steps.
 
     ``passed`` holds facts skipped again during a refill, so they are not asked twice.
+    Only the running plans' facts: a plan switched away from asks nothing more.
     """
-    playbook = turn.playbook_of(incident)
+    playbook = turn.running_plan(incident)
     known = await turn.tx.get_facts(incident.id)
     pending = [
         spec
@@ -48,7 +49,7 @@ async def ask_next(
 async def resume(turn: Turn, incident: Incident) -> None:
     """After a step was dealt with: questions never asked yet come first (an urgent step is
     shown before them, and may be done before they are answered), then the next step."""
-    playbook = turn.playbook_of(incident)
+    playbook = turn.running_plan(incident)
     known = await turn.tx.get_facts(incident.id)
     if any(spec.id not in known for spec in playbook.facts):
         await ask_next(turn, incident)
@@ -84,26 +85,35 @@ async def answer(
             turn.say(Reply(kind=ReplyKind.ERROR, text=exc.message, incident_id=incident.id))
             await _ask_again(turn, incident, spec.id)
             return
-    await turn.tx.set_fact(
-        Fact(
-            incident_id=incident.id,
-            fact_id=spec.id,
-            status=FactStatus.ANSWERED,
-            value=parsed.value,
-            updated_at=turn.now,
-            updated_by=turn.actor,
-        )
-    )
-    await turn.record(
-        incident.id, "fact_answered", fact=spec.id, value=parsed.value, display=parsed.display
-    )
+    await save_answer(turn, incident, spec.id, parsed.value, parsed.display)
     noted = turn.t("answer_noted", value=parsed.display)
     turn.say(
         Reply(kind=ReplyKind.TEXT, text="\n".join([noted, *parsed.notes]), incident_id=incident.id)
     )
     if spec.type in (FactType.CHOICE, FactType.YES_NO):
         await steps.apply_conditions(turn, incident)
+        await plans.follow_moves(turn, incident)
     await _continue(turn, incident)
+
+
+async def save_answer(
+    turn: Turn, incident: Incident, fact_id: str, value: str, display: str, **why: str
+) -> None:
+    """Store an answer and record it on the timeline (``why``: e.g. where it was carried
+    over from)."""
+    await turn.tx.set_fact(
+        Fact(
+            incident_id=incident.id,
+            fact_id=fact_id,
+            status=FactStatus.ANSWERED,
+            value=value,
+            updated_at=turn.now,
+            updated_by=turn.actor,
+        )
+    )
+    await turn.record(
+        incident.id, "fact_answered", fact=fact_id, value=value, display=display, **why
+    )
 
 
 async def _fact_of(
@@ -113,7 +123,7 @@ async def _fact_of(
     incident = await turn.lock_incident(incident_id)
     await turn.ensure_participant(incident)
     try:
-        return incident, turn.playbook_of(incident).fact(fact_id or "")
+        return incident, turn.running_plan(incident).fact(fact_id or "")
     except KeyError:
         raise turn.fail("stale_button") from None
 
@@ -163,12 +173,14 @@ async def ask_again_after(turn: Turn, interrupted: dict[str, object]) -> None:
     fact_id = str(interrupted.get("fact_id"))
     if fact_id in known and known[fact_id].status is FactStatus.ANSWERED:
         return
+    if fact_id not in {f.id for f in turn.running_plan(incident).facts}:
+        return  # its plan was switched away from meanwhile
     turn.say_text("question_again")
     await _ask_again(turn, incident, fact_id)
 
 
 async def _ask_again(turn: Turn, incident: Incident, fact_id: str) -> None:
-    playbook = turn.playbook_of(incident)
+    playbook = turn.running_plan(incident)
     spec = playbook.fact(fact_id)
     turn.set_mode(
         Mode.FACT,

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from bot import reminders
 from bot.cards import contact_lines
-from bot.flows import facts, steps
+from bot.flows import facts, plans, steps
 from bot.flows.turn import Mode, Turn
 from bot.messages import (
     Action,
@@ -21,6 +21,7 @@ from bot.messages import (
     address_to_json,
 )
 from bot.playbook import Owner
+from bot.playbook.models import MoveKind
 from bot.ports import MANAGERS, Incident, IncidentStatus, Step, StepStatus
 from bot.timefmt import clock_time
 
@@ -31,6 +32,7 @@ EVIDENCE_KEYS = frozenset(
     {"evidence_text", "evidence_author", "evidence_time", "evidence_permalink"}
 )
 MAX_EVIDENCE = 4_000
+MAX_SAME = 3  # open incidents offered as "is it about this one?"
 
 
 def _evidence(turn: Turn) -> dict[str, str | int]:
@@ -84,6 +86,8 @@ async def offer_start(turn: Turn, playbook_id: str) -> None:
         trigger=turn.inbound.text,
         evidence=_evidence(turn),
     )
+    if await _ask_same_or_new(turn, playbook_id):
+        return
     turn.say(
         Reply(
             kind=ReplyKind.QUESTION,
@@ -192,10 +196,90 @@ async def decline_start(turn: Turn) -> None:
     turn.say_text("start_declined")
 
 
+async def _ask_same_or_new(turn: Turn, playbook_id: str) -> bool:
+    """Someone with an open incident describes a situation: is it about that incident (its
+    plan joins it) or a new one? Asked once per offer; False when there is nothing to ask."""
+    if turn.detail("same_asked"):
+        return False
+    mine = await turn.tx.open_incidents_for(tenant_id=turn.inbound.tenant_id, user_key=turn.actor)
+    if not mine:
+        return False
+    turn.conversation.state.update(same_asked=True, same_first=mine[0].id, playbook_id=playbook_id)
+    title = turn.playbooks[playbook_id].title.get(turn.lang)
+    listed = "\n".join(
+        turn.t(
+            "incident_label",
+            incident_id=i.id,
+            title=turn.playbooks[i.playbook_id].title.get(turn.lang),
+            time=clock_time(i.reported_at, tz=turn.org.tz, now=turn.now, lang=turn.lang),
+        )
+        for i in mine[:MAX_SAME]
+    )
+    buttons = [
+        Button(
+            turn.t("same_incident", incident_id=i.id),
+            Action(ActionName.SAME_INCIDENT, i.id, playbook_id),
+            ButtonStyle.PRIMARY if n == 0 else ButtonStyle.DEFAULT,
+        )
+        for n, i in enumerate(mine[:MAX_SAME])
+    ]
+    buttons.append(
+        Button(turn.t("new_incident"), Action(ActionName.CONFIRM_START, target=playbook_id))
+    )
+    buttons.append(Button(turn.t("no_start"), Action(ActionName.DECLINE_START, target=playbook_id)))
+    turn.say(
+        Reply(
+            kind=ReplyKind.QUESTION,
+            text=turn.t("same_or_new", title=title, incidents=listed, first=mine[0].id),
+            buttons=tuple(buttons),
+        )
+    )
+    return True
+
+
+async def same_incident(turn: Turn, incident_id: str | None, playbook_id: str | None) -> None:
+    """The situation just described is about this open incident: its plan joins it, as the
+    move a running plan declares to it (a switch, with what it carries) or else added."""
+    offered = turn.mode is Mode.CONFIRM_START and turn.detail("playbook_id") == playbook_id
+    if not offered or playbook_id is None or playbook_id not in turn.playbooks:
+        raise turn.fail("stale_button")
+    incident = await turn.lock_incident(incident_id)
+    await turn.ensure_participant(incident)
+    described = str(turn.detail("trigger") or "")
+    turn.set_mode(Mode.IDLE)
+    if any(p.playbook_id == playbook_id for p in incident.plan_list() if p.running):
+        turn.say_text("plan_already_in", incident_id=incident.id)
+        await steps.show_checklist(turn, incident)
+        return
+    move = plans.move_to(turn, incident, playbook_id)
+    source = next(
+        (
+            p.playbook_id
+            for p in incident.plan_list()
+            if move in turn.playbooks[p.playbook_id].moves
+        ),
+        incident.playbook_id,
+    )
+    await plans.bring_in(
+        turn,
+        incident,
+        playbook_id,
+        kind=move.kind if move is not None else MoveKind.ADD,
+        source=source,
+        because=turn.t("because_described", name=turn.actor_name, text=described)
+        if move is None
+        else move.because.get(incident.lang),
+        carry=move.carry if move is not None else (),
+    )
+    await facts.resume(turn, incident)
+
+
 async def start(turn: Turn, playbook_id: str | None) -> None:
     """Open the incident and start the clock: deadlines count from this moment."""
     if playbook_id is None or playbook_id not in turn.playbooks:
         raise turn.fail("stale_button")
+    if await _ask_same_or_new(turn, playbook_id):
+        return
     playbook = turn.playbooks[playbook_id]
     inbound = turn.inbound
     origin = inbound.address or Address(
@@ -252,6 +336,7 @@ async def start(turn: Turn, playbook_id: str | None) -> None:
                 status=StepStatus.OPEN,
                 due_at=incident.reported_at + spec.due,
                 owner=owner,
+                plan=playbook.id,
             )
         )
     await turn.tx.add_steps(planned)

@@ -100,6 +100,11 @@ async def show_checklist(turn: Turn, incident: Incident) -> None:
             org=turn.org,
             now=turn.now,
             lang=turn.lang,
+            plan_titles={
+                p.playbook_id: turn.playbooks[p.playbook_id].title.get(turn.lang)
+                for p in incident.plan_list()
+            },
+            asked={f.id for f in turn.running_plan(incident).facts},
         )
     )
 

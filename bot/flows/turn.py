@@ -13,10 +13,22 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.cards import export_button
 from bot.i18n import t
-from bot.messages import Inbound, Lang, Outbound, Reply, ReplyKind, address_from_json
+from bot.messages import (
+    Action,
+    ActionName,
+    Button,
+    Inbound,
+    Lang,
+    Outbound,
+    Reply,
+    ReplyKind,
+    address_from_json,
+)
 from bot.organisation import Organisation
 from bot.playbook import Playbook
+from bot.playbook.combined import combine_ids
 from bot.ports import (
     Conversation,
     Event,
@@ -183,9 +195,24 @@ class Turn:
         if incident is None or incident.tenant_id != self.inbound.tenant_id:
             raise self.fail("stale_button")
         if incident.status is not IncidentStatus.OPEN:
-            status = self.t(f"incident_status_{incident.status.value}")
-            raise self.fail("incident_not_open", incident_id=incident.id, status=status)
+            raise FlowError(self._not_open(incident))
         return incident
+
+    def _not_open(self, incident: Incident) -> Reply:
+        """What a button on an old card of a closed or stopped incident says: that it is,
+        and what can still be done: the evidence file, and for a manager reopening it."""
+        status = self.t(f"incident_status_{incident.status.value}")
+        lines = [self.t("incident_not_open", incident_id=incident.id, status=status)]
+        buttons = [export_button(incident.id, self.lang)]
+        if self.is_manager:
+            lines.append(self.t("reopen_hint", incident_id=incident.id))
+            buttons.append(Button(self.t("btn_reopen"), Action(ActionName.REOPEN, incident.id)))
+        return Reply(
+            kind=ReplyKind.ERROR,
+            text="\n".join(lines),
+            buttons=tuple(buttons),
+            incident_id=incident.id,
+        )
 
     async def readable_incident(self, incident_id: str | None, *, lock: bool = False) -> Incident:
         """An incident of this tenant in any state (to look back on, export or reopen),
@@ -199,7 +226,16 @@ class Turn:
         return incident
 
     def playbook_of(self, incident: Incident) -> Playbook:
-        return self.playbooks[incident.playbook_id]
+        """Every plan the incident has had, read as one: each of its steps and facts."""
+        return self._combined(incident, running_only=False)
+
+    def running_plan(self, incident: Incident) -> Playbook:
+        """The plans still running (not the ones switched away from): the facts to ask."""
+        return self._combined(incident, running_only=True)
+
+    def _combined(self, incident: Incident, *, running_only: bool) -> Playbook:
+        ids = [p.playbook_id for p in incident.plan_list() if p.running or not running_only]
+        return combine_ids(ids, main=incident.playbook_id, playbooks=self.playbooks)
 
     async def ensure_participant(self, incident: Incident) -> None:
         """Join the incident if allowed, or raise why not.

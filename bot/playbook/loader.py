@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
 
+from bot.playbook import rules
 from bot.playbook.diagnostics import explain
 from bot.playbook.errors import PlaybookError
 from bot.playbook.models import Playbook
@@ -29,10 +31,14 @@ def load_playbook(path: Path) -> Playbook:
 def load_playbooks(directory: Path) -> dict[str, Playbook]:
     """Every playbook in ``directory`` by id; the first problem found is raised."""
     playbooks: dict[str, Playbook] = {}
+    sources: list[Source] = []
     for path in _directory_files(directory):
         playbook, source = _load(path)
         _check_unique(playbook, source, playbooks)
         playbooks[playbook.id] = playbook
+        sources.append(source)
+    for error in _check_together(playbooks, sources):
+        raise error
     return playbooks
 
 
@@ -62,13 +68,17 @@ def validate_paths(paths: Sequence[Path]) -> list[PlaybookError]:
             errors.append(error)
             continue
         seen: dict[str, Playbook] = {}
+        sources: list[Source] = []
         for file in files:
             try:
                 playbook, source = _load(file)
                 _check_unique(playbook, source, seen)
                 seen[playbook.id] = playbook
+                sources.append(source)
             except PlaybookError as error:
                 errors.append(error)
+        if path.is_dir():  # a single file given alone has no other plans to check against
+            errors.extend(_check_together(seen, sources))
     return errors
 
 
@@ -86,6 +96,30 @@ def _load(path: Path) -> tuple[Playbook, Source]:
             line=source.line_of(("id",)),
         )
     return playbook, source
+
+
+def _check_together(playbooks: dict[str, Playbook], sources: list[Source]) -> list[PlaybookError]:
+    """What spans plans: the plan a move names exists and takes what is carried to it,
+    and a fact id two plans share means the same in both. At most one error per file."""
+    errors: list[PlaybookError] = []
+    for source in sources:
+        playbook = playbooks[str(source.data.get("id"))]
+        try:
+            rules.check_moves(playbook, playbooks)
+            rules.check_shared_facts(playbook, playbooks)
+        except PydanticCustomError as error:
+            context = error.context or {}
+            at = tuple(context.get("at", ()))
+            name = source.describe(at)
+            message = str(context.get("message", error.message()))
+            errors.append(
+                PlaybookError(
+                    f"{name}: {message}" if name else message,
+                    path=source.path,
+                    line=source.line_of(at),
+                )
+            )
+    return errors
 
 
 def _check_unique(playbook: Playbook, source: Source, seen: dict[str, Playbook]) -> None:

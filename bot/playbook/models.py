@@ -608,6 +608,65 @@ class StepSpec(BaseModel):
         return self
 
 
+class Carry(BaseModel):
+    """An answer taken along when the incident moves to another plan whose fact has a
+    different id or other answers. Facts with the same id in both plans need no carry:
+    an incident keeps one answer per fact id."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_name=True)
+
+    from_: Slug = Field(alias="from", description="A fact of this plan.")
+    to: Slug = Field(description="The fact of the other plan that gets its answer.")
+    values: dict[Slug, Slug] = Field(
+        default_factory=dict,
+        description="For a choice or yes/no: this plan's answer -> the other plan's answer. "
+        "An answer left out is not carried (the other plan asks it).",
+        json_schema_extra={"additionalProperties": {"type": "string", "pattern": SLUG_PATTERN}},
+    )
+
+
+class MoveKind(StrEnum):
+    """What a move does to the incident."""
+
+    SWITCH = "switch"  # the incident continues under the other plan; this one stops
+    ADD = "add"  # the other plan runs alongside this one, in the same incident
+
+
+class PlanMove(BaseModel):
+    """Once the answers make ``when`` true, the incident switches to another plan (an
+    attempt that turns out paid) or adds one (the mailbox itself is hacked). Same incident
+    number and timeline; the other plan's deadlines count from that moment."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"oneOf": [{"required": ["switch_to"]}, {"required": ["add"]}]},
+    )
+
+    when: Condition = Field(description="The answers that make the move, as a step's when.")
+    switch_to: StepSlug | None = Field(None, description="The plan the incident switches to.")
+    add: StepSlug | None = Field(None, description="The plan added to the incident.")
+    because: LocalText = Field(
+        description="Why, in a few words: said in the chat and on the timeline "
+        '(e.g. "Er is toch al betaald" / "Money has gone after all").'
+    )
+    carry: tuple[Carry, ...] = ()
+
+    @property
+    def kind(self) -> MoveKind:
+        return MoveKind.SWITCH if self.switch_to is not None else MoveKind.ADD
+
+    @property
+    def target(self) -> str:
+        return self.switch_to or self.add or ""
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Self:
+        if (self.switch_to is None) == (self.add is None):
+            raise rule_error('give either "switch_to" (a plan id) or "add" (a plan id)')
+        return self
+
+
 class Playbook(BaseModel):
     """A playbook: the facts to ask and the steps to take for one kind of incident."""
 
@@ -642,6 +701,11 @@ class Playbook(BaseModel):
         None,
         description="Heading of the facts on the first page of the evidence file "
         '(default: "Gegevens van het incident" / "Details of the incident").',
+    )
+    moves: tuple[PlanMove, ...] = Field(
+        (),
+        description="When the answers show the incident is another situation: switch to "
+        "another plan, or add one to run alongside.",
     )
 
     def breach_step(self) -> StepSpec | None:

@@ -3,14 +3,17 @@ may name, steps that must not wait for each other in a circle."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
+
+from pydantic_core import PydanticCustomError
 
 from bot.playbook.duration import format_duration
 from bot.playbook.errors import rule_error
 from bot.playbook.placeholders import UnknownPlaceholder, parse, placeholders_in
 
 if TYPE_CHECKING:
-    from bot.playbook.models import Condition, Playbook, StepSpec
+    from bot.playbook.models import Condition, FactSpec, PlanMove, Playbook, StepSpec
 
 #: Contacts every organisation configures itself (its own bank, its own IT provider);
 #: a playbook may name them without defining them.
@@ -26,6 +29,8 @@ def check_references(playbook: Playbook) -> None:
     _check_contacts(playbook, playbook.further_reporting, "further_reporting")
     _check_texts(playbook)
     _check_no_cycle(playbook)
+    for index, move in enumerate(playbook.moves):
+        _check_move(playbook, index, move)
 
 
 def _check_step(playbook: Playbook, index: int, step: StepSpec) -> None:
@@ -35,14 +40,7 @@ def _check_step(playbook: Playbook, index: int, step: StepSpec) -> None:
     fact_ids = [fact.id for fact in playbook.facts]
     for position, fact_id in enumerate(step.shows):
         if fact_id not in fact_ids:
-            raise rule_error(
-                f'"shows" names fact "{fact_id}", which is not among the facts'
-                f" ({', '.join(fact_ids) or 'there are none'})",
-                "steps",
-                index,
-                "shows",
-                position,
-            )
+            raise _no_such_fact("shows", fact_id, fact_ids, "steps", index, "shows", position)
     if step.urgent and (step.after or step.when is not None):
         raise rule_error(
             "an urgent step is shown before any question is asked, so it cannot wait for "
@@ -81,12 +79,7 @@ def _check_condition(playbook: Playbook, condition: Condition, *at: str | int) -
     known = {fact.id: fact for fact in playbook.facts}
     fact = known.get(condition.fact)
     if fact is None:
-        raise rule_error(
-            f'"when" names fact "{condition.fact}", which is not among the facts'
-            f" ({', '.join(known) or 'there are none'})",
-            *at,
-            "fact",
-        )
+        raise _no_such_fact("when", condition.fact, known, *at, "fact")
     _check_values(
         condition.values,
         fact.option_ids(),
@@ -312,3 +305,89 @@ def _check_no_cycle(playbook: Playbook) -> None:
                 index[start],
                 "after",
             )
+
+
+def _check_move(playbook: Playbook, index: int, move: PlanMove) -> None:
+    """A move's condition and what it carries name this plan's own facts and answers; the
+    other plan's side is checked once every plan is loaded (``check_moves``)."""
+    _check_condition(playbook, move.when, "moves", index, "when")
+    at = ("moves", index, "switch_to" if move.switch_to else "add")
+    if move.target == playbook.id:
+        raise rule_error(f'a plan cannot move to itself ("{playbook.id}")', *at)
+    known = {fact.id: fact for fact in playbook.facts}
+    for position, carry in enumerate(move.carry):
+        fact = known.get(carry.from_)
+        if fact is None:
+            raise _no_such_fact(
+                "from", carry.from_, known, "moves", index, "carry", position, "from"
+            )
+        _check_values(
+            tuple(carry.values), fact.option_ids(), f'fact "{fact.id}"',
+            "moves", index, "carry", position, "values",
+        )  # fmt: skip
+
+
+def check_moves(playbook: Playbook, plans: Mapping[str, Playbook]) -> None:
+    """The other plan of each move exists and takes what is carried to it; raised at the
+    move (``moves``, index, ...) in ``playbook``'s file."""
+    for index, move in enumerate(playbook.moves):
+        target = plans.get(move.target)
+        at = ("moves", index, "switch_to" if move.switch_to else "add")
+        if target is None:
+            raise rule_error(
+                f'there is no plan "{move.target}"; use one of: '
+                f"{', '.join(sorted(p for p in plans if p != playbook.id))}",
+                *at,
+            )
+        theirs = {fact.id: fact for fact in target.facts}
+        for position, carry in enumerate(move.carry):
+            here = ("moves", index, "carry", position)
+            fact = theirs.get(carry.to)
+            if fact is None:
+                raise _no_such_fact("to", carry.to, theirs, *here, "to", plan=target.id)
+            ours = playbook.fact(carry.from_)
+            if carry.values:
+                _check_values(
+                    tuple(carry.values.values()), fact.option_ids(),
+                    f'fact "{fact.id}" of plan "{target.id}"', *here, "values",
+                )  # fmt: skip
+            elif ours.type is not fact.type or ours.option_ids() != fact.option_ids():
+                raise rule_error(
+                    f'fact "{ours.id}" ({ours.type}) and fact "{fact.id}" of plan '
+                    f'"{target.id}" ({fact.type}) do not take the same answers; map them '
+                    'with "values: {our_answer: their_answer}"',
+                    *here,
+                )
+
+
+def check_shared_facts(playbook: Playbook, plans: Mapping[str, Playbook]) -> None:
+    """An incident keeps one answer per fact id, whichever of its plans asked it: a fact
+    id that two plans use must take the same answers in both."""
+    for index, fact in enumerate(playbook.facts):
+        for other in plans.values():
+            theirs = _fact_or_none(other, fact.id)
+            if other.id == playbook.id or theirs is None:
+                continue
+            if theirs.type is not fact.type or theirs.option_ids() != fact.option_ids():
+                raise rule_error(
+                    f'fact "{fact.id}" is also in plan "{other.id}" with other answers '
+                    f"({theirs.type}: {', '.join(theirs.option_ids()) or 'free text'}); one "
+                    "incident keeps one answer per fact id, so give it another id here and "
+                    "carry it with a move if needed",
+                    "facts",
+                    index,
+                    "id",
+                )
+
+
+def _fact_or_none(playbook: Playbook, fact_id: str) -> FactSpec | None:
+    return next((fact for fact in playbook.facts if fact.id == fact_id), None)
+
+
+def _no_such_fact(
+    key: str, fact_id: str, known: Iterable[str], *at: str | int, plan: str | None = None
+) -> PydanticCustomError:
+    """ "<key>" names a fact that this plan (or ``plan``) does not ask, with the ones it does."""
+    where = f'which plan "{plan}" does not ask' if plan else "which is not among the facts"
+    listed = ", ".join(known) or ("it asks none" if plan else "there are none")
+    return rule_error(f'"{key}" names fact "{fact_id}", {where} ({listed})', *at)

@@ -40,7 +40,15 @@ async def create_open_incidents(bot: RunningApp, count: int, *, reporters: list[
             await tx.add_participant(Participant(incident.id, key, reporter, reported_at))
             await tx.add_steps(
                 [
-                    Step(incident.id, spec.id, i, StepStatus.OPEN, reported_at + spec.due, key)
+                    Step(
+                        incident.id,
+                        spec.id,
+                        i,
+                        StepStatus.OPEN,
+                        reported_at + spec.due,
+                        key,
+                        playbook.id,
+                    )
                     for i, spec in enumerate(playbook.steps)
                 ]
             )

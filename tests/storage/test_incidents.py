@@ -33,6 +33,7 @@ def step(step_id: str, position: int, **changes: Any) -> Step:
         status=StepStatus.OPEN,
         due_at=T0 + timedelta(minutes=15 * position),
         owner="slack:T1:U1",
+        plan="paid-fraudster",
     )
     return replace(base, **changes)
 

@@ -11,6 +11,8 @@ it survives, as the test of the old release does here.
 from __future__ import annotations
 
 import asyncio
+import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,11 +44,13 @@ from bot.ports import (
     LEAD,
     DeadlineKind,
     DeadlineStatus,
+    IncidentPlan,
     IncidentStatus,
     NewDeadline,
     NewHandoff,
     Payment,
     PendingSignIn,
+    PlanRole,
     RecallStatus,
     SignInMethod,
     StepStatus,
@@ -731,3 +735,52 @@ async def test_web_identity_tables_are_added_next_to_the_rows_of_r0004(database_
             assert await tx.get_web_session("b" * 64, now=session.expires_at) is None
     finally:
         await store.close()
+
+
+# (h) r0008_plan_switch: each step knows its plan, each incident its plans ------------------
+
+
+async def test_plan_columns_are_filled_for_existing_incidents_and_steps(database_url: str) -> None:
+    """An incident from before r0008 has one plan, the main one, since its report, and each
+    of its steps comes from that plan; a step of a second plan can then be added."""
+    old = await create_store(database_url)
+    try:
+        await old.run_schema(_fill_release_db)
+    finally:
+        await old.close()
+    store = await create_store(database_url)
+    try:
+        await store.create_schema()
+        assert await store.schema_revision() == schema.head()
+        assert await store.run_schema(_diff) == []
+        raw = await store.run_schema(
+            lambda conn: conn.exec_driver_sql("SELECT plans FROM incidents").scalar_one()
+        )
+        async with store.transaction() as tx:
+            incident = await tx.get_incident("NR-OLD1")
+            steps = await tx.get_steps("NR-OLD1")
+            assert incident is not None
+            incident.plans = (
+                *incident.plan_list(),
+                IncidentPlan("hacked-mailbox", PlanRole.ADDED, T0 + timedelta(hours=1)),
+            )
+            await tx.update_incident(incident)
+            added = replace(steps[0], step_id="it-lockout", position=1, plan="hacked-mailbox")
+            await tx.add_steps([added])
+        async with store.transaction() as tx:
+            again = await tx.get_incident("NR-OLD1")
+            after = await tx.get_steps("NR-OLD1")
+    finally:
+        await store.close()
+    stored = raw if isinstance(raw, list) else json.loads(raw)
+    assert stored == [{"id": "paid-fraudster", "role": "main", "since": chain.format_utc(T0)}]
+    assert incident.plans[0] == IncidentPlan("paid-fraudster", PlanRole.MAIN, T0)
+    assert [(s.step_id, s.plan) for s in steps] == [("call-bank", "paid-fraudster")]
+    assert again is not None and [p.playbook_id for p in again.plan_list()] == [
+        "paid-fraudster",
+        "hacked-mailbox",
+    ]
+    assert [(s.step_id, s.plan) for s in after] == [
+        ("call-bank", "paid-fraudster"),
+        ("it-lockout", "hacked-mailbox"),
+    ]

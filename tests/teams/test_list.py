@@ -64,6 +64,7 @@ async def open_many(app: RunningApp, count: int, chat: Chat) -> list[str]:
                         status=StepStatus.OPEN,
                         due_at=incident.reported_at + spec.due,
                         owner=key if spec.owner is not Owner.MANAGER else "role:managers",
+                        plan=playbook.id,
                     )
                     for position, spec in enumerate(playbook.steps)
                 ]

@@ -393,7 +393,15 @@ def every_plans_cards(lang: Lang) -> list[tuple[str, dict[str, Any]]]:
             conversation={"channel": "teams", "tenant_id": "acme", "conversation_id": "c"},
         )
         steps = [
-            Step(incident.id, spec.id, n, StepStatus.OPEN, START + spec.due, "teams:acme:jan")
+            Step(
+                incident.id,
+                spec.id,
+                n,
+                StepStatus.OPEN,
+                START + spec.due,
+                "teams:acme:jan",
+                playbook.id,
+            )
             for n, spec in enumerate(playbook.steps)
         ]
         total = len(playbook.facts)
