@@ -177,7 +177,7 @@ async def converse(locale: str, database_url: str) -> Conversation:
             await jan.press(words.asked_to_stop)
             clock.advance(timedelta(days=2, minutes=1))
             await run_reminders(app, connector)
-            keep("recall check-in", n, "recall|")
+            keep("recall check-in", n, '[\\"recall\\"')  # the action, JSON inside JSON
     finally:
         await connector.stop()
     return shown
