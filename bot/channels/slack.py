@@ -180,6 +180,11 @@ class SlackChannel:
         bolt.message_shortcut(SHORTCUT_CALLBACK_ID)(listeners.on_shortcut)
         bolt.action(re.compile(f"^{re.escape(ACTION_PREFIX)}"))(listeners.on_action)
         bolt.view_submission(FORM_CALLBACK_ID)(listeners.on_submit)
+        if self._install is not None:
+            # A workspace that uninstalls the app, or revokes its token: Bolt deletes its
+            # installation, so nothing is sent there any more (a reminder records
+            # not_installed). Subscribe the two events in the app's settings (docs/slack.md).
+            bolt.enable_token_revocation_listeners()
 
     async def _the_token(self, team: str) -> str:
         """One bot token (``SLACK_BOT_TOKEN``) serves every workspace that reaches us."""

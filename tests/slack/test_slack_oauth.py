@@ -216,16 +216,21 @@ def assert_own_tokens(fake: FakeSlack, calls: list[Call], *users: SlackUser) -> 
         assert {fake.team_of_token(call.token)} == about, (call.method, call.args)
 
 
-async def test_a_reminder_for_a_workspace_that_is_no_longer_installed_is_recorded_failed(
+async def test_after_an_uninstall_nothing_more_goes_to_that_workspace(
     oauth_bot: RunningApp, browser: Browser, fake: FakeSlack, http: aiohttp.ClientSession
 ) -> None:
+    """``app_uninstalled`` deletes the workspace's installation (Beta's stays): its due
+    reminder is recorded as not delivered, and nothing is sent with its old token."""
     assert (await browser.install(fake, TEAM_ID))[0] == 200
-    jan = SlackUser(SignedSlack(http, oauth_bot.url), fake, "U0JAN", "Jan Jansen")
+    assert (await browser.install(fake, BETA))[0] == 200
+    slack = SignedSlack(http, oauth_bot.url)
+    jan = SlackUser(slack, fake, "U0JAN", "Jan Jansen")
     await jan.say("ik denk dat we een oplichter hebben betaald")
     await jan.press("Ja")
     [incident] = await _open_incidents(oauth_bot, TEAM_ID)
-    async with oauth_bot.runtime.require_store().engine.begin() as conn:
-        await conn.execute(slack_bots.delete())  # what Bolt does on app_uninstalled
+    uninstalled = event_body({"type": "app_uninstalled", "event_ts": "1780000000.1"})
+    assert await slack.event(uninstalled) == 200
+    assert [team for team, _ in await installed_teams(oauth_bot)] == [BETA]
     mark = len(fake.calls)
     clock = oauth_bot.runtime.clock
     assert isinstance(clock, ManualClock)
@@ -236,6 +241,9 @@ async def test_a_reminder_for_a_workspace_that_is_no_longer_installed_is_recorde
         events = await tx.get_events(incident)
     outcomes = [e.data["error"] for e in events if e.kind == "delivery_attempted"]
     assert outcomes == ["Slack: not_installed"]
+    assert await slack.event(_dm(jan, "help")) == 200
+    await fake.quiet()
+    assert fake.outputs(mark) == [], "a message from there is no longer answered"
 
 
 @pytest.mark.parametrize(
