@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -21,7 +22,7 @@ import pytest
 import yaml
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import MetaData, select, update
+from sqlalchemy import Column, Index, MetaData, select, update
 from yarl import URL
 
 from bot.channels import slack_oauth
@@ -363,14 +364,12 @@ def test_the_install_asks_for_the_manifests_bot_scopes() -> None:
     )
 
 
-def _column(column: object) -> tuple[object, ...]:
-    c = column  # a sqlalchemy Column
-    return (c.name, repr(c.type), c.nullable, c.primary_key)  # type: ignore[attr-defined]
+def _column(column: Column[Any]) -> tuple[object, ...]:
+    return (column.name, repr(column.type), column.nullable, column.primary_key)
 
 
-def _index(index: object) -> tuple[object, ...]:
-    i = index  # a sqlalchemy Index
-    return (i.name, tuple(c.name for c in i.columns))  # type: ignore[attr-defined]
+def _index(index: Index) -> tuple[object, ...]:
+    return (index.name, tuple(c.name for c in index.columns))
 
 
 def _dm(user: SlackUser, text: str) -> str:
