@@ -24,7 +24,14 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.channels import slack_settings, teams_package, teams_settings
-from bot.channels.base import ChannelFactory, Handler, PlatformChannel, PublishLink, StoreGetter
+from bot.channels.base import (
+    ChannelFactory,
+    Handler,
+    PlatformChannel,
+    PublishLink,
+    SqlEngineGetter,
+    StoreGetter,
+)
 from bot.channels.downloads import Downloads
 from bot.channels.handoff_ack import HandoffAcks
 from bot.channels.web import WebChat
@@ -148,13 +155,20 @@ def _slack(
     clock: Clock,
     host: str,
     publish_link: PublishLink | None = None,
+    sql_engine: SqlEngineGetter | None = None,
 ) -> PlatformChannel | None:
     if slack_settings.read_settings(env) is None:
         return None
     from bot.channels import slack
 
     return slack.from_settings(
-        env, handler=handler, store=store, clock=clock, host=host, publish_link=publish_link
+        env,
+        handler=handler,
+        store=store,
+        clock=clock,
+        host=host,
+        publish_link=publish_link,
+        sql_engine=sql_engine,
     )
 
 
@@ -166,6 +180,7 @@ def _teams(
     clock: Clock,
     host: str,
     publish_link: PublishLink | None = None,
+    sql_engine: SqlEngineGetter | None = None,  # Teams keeps no tables of its own
 ) -> PlatformChannel | None:
     if teams_settings.read_settings(env, host=host) is None:
         return None
@@ -297,6 +312,7 @@ def build_app(
                 clock=runtime.clock,
                 host=settings.host,
                 publish_link=publish_link,
+                sql_engine=lambda: runtime.require_store().engine,
             )
         except SettingsError as exc:
             raise StartupError(str(exc)) from None

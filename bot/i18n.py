@@ -768,6 +768,49 @@ TEXTS: dict[str, tuple[str, str]] = {
         "bericht van {author} ({time}), bewaard in Noodrem",
         "message from {author} ({time}), saved in Noodrem",
     ),
+    # The pages of Slack's OAuth install (bot/channels/slack_oauth.py), shown in both.
+    "slack_installed_title": ("Noodrem is geïnstalleerd", "Noodrem is installed"),
+    "slack_installed": (
+        "Noodrem is toegevoegd aan de Slack-werkruimte {team}. Open Noodrem onder Apps in "
+        "Slack en vertel wat er gebeurd is. Hoort deze werkruimte bij een van meerdere "
+        "organisaties, dan zet je IT-dienstverlener haar id {team_id} bij die organisatie "
+        "(slack_team_ids).",
+        "Noodrem was added to the Slack workspace {team}. Open Noodrem under Apps in Slack "
+        "and tell it what happened. If this workspace is one of several organisations, your "
+        "IT provider adds its id {team_id} to that organisation (slack_team_ids).",
+    ),
+    "slack_install_failed_title": (
+        "Installeren is niet gelukt",
+        "The installation did not complete",
+    ),
+    "slack_install_state": (
+        "Deze installatielink is verlopen of al gebruikt (hij werkt {minutes} minuten en één "
+        "keer). Begin opnieuw.",
+        "This install link has expired or was used already (it works for {minutes} minutes, "
+        "once). Start again.",
+    ),
+    "slack_install_browser": (
+        "De installatie is in een andere browser begonnen, of de browser bewaarde het cookie "
+        "niet. Begin opnieuw in deze browser.",
+        "The installation was started in another browser, or the browser did not keep its "
+        "cookie. Start again in this browser.",
+    ),
+    "slack_install_code": (
+        "Slack gaf geen geldige toestemming mee (de code ontbreekt, is verlopen of al "
+        "gebruikt). Begin opnieuw.",
+        "Slack sent no valid permission along (the code is missing, expired or used "
+        "already). Start again.",
+    ),
+    "slack_install_cancelled": (
+        "De installatie is in Slack afgebroken ({reason}). Er is niets veranderd.",
+        "The installation was cancelled in Slack ({reason}). Nothing was changed.",
+    ),
+    "slack_install_unavailable": (
+        "Noodrem kon de installatie nu niet afronden of opslaan. Probeer het over een paar "
+        "minuten opnieuw.",
+        "Noodrem could not complete or save the installation just now. Try again in a few minutes.",
+    ),
+    "slack_install_again": ("Opnieuw installeren", "Install again"),
     "minutes": ("{n} min", "{n} min"),
     "hours_minutes": ("{h} u {m} min", "{h} h {m} min"),
     "days_hours": ("{d} d {h} u", "{d} d {h} h"),

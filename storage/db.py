@@ -80,6 +80,12 @@ class Database:
         self._engine = engine
         self._name = describe_url(engine.url)
 
+    @property
+    def engine(self) -> AsyncEngine:
+        """For a library that brings its own SQL for its own tables (slack_sdk's
+        installation store): the same pool and SQLite set-up, outside ``unit_of_work``."""
+        return self._engine
+
     async def check(self) -> None:
         """Open one connection now, so a bad URL fails at start and not at the first message."""
         try:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.ports import (
     Conversation,
@@ -91,6 +91,12 @@ class SqlStore:
     async def run_schema(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` on a synchronous connection in one transaction (schema tools)."""
         return await self._database.run_schema(work)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine itself, for a library that runs its own SQL on its own tables in
+        our schema (``storage.models``: the Slack installations); nothing else."""
+        return self._database.engine
 
     async def close(self) -> None:
         await self._database.close()

@@ -8,18 +8,25 @@ can act on) when it is configured wrongly, and otherwise a ``PlatformChannel``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 
 from bot.messages import Attachment, Channel, Inbound, Outbound, Reply
 from bot.ports import Clock, Delivery, Store
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
 Handler = Callable[[Inbound], Awaitable[Sequence[Reply]]]
 """The engine as a channel sees it: one inbound in, replies out."""
 
 StoreGetter = Callable[[], Store]
 """The store opens in the app's startup hook, after the routes exist: ask for it late."""
+
+SqlEngineGetter = Callable[[], "AsyncEngine"]
+"""The store's database engine, for an SDK that keeps its own tables in our schema with
+its own SQL (Slack's installation store); asked for late, like the store."""
 
 
 class PlatformChannel(Protocol):
@@ -46,4 +53,5 @@ class ChannelFactory(Protocol):
         clock: Clock,
         host: str,
         publish_link: PublishLink | None = None,
+        sql_engine: SqlEngineGetter | None = None,
     ) -> PlatformChannel | None: ...

@@ -9,7 +9,10 @@ one with a 500, and logs part of each rejected body. With
 Mode), for a business without a public URL, and serves no Slack route at all.
 
 Settings: ``SLACK_BOT_TOKEN`` (xoxb-), ``SLACK_SIGNING_SECRET`` (HTTP mode),
-``SLACK_APP_TOKEN`` (xapp-, Socket Mode), ``SLACK_API_URL`` (default Slack's own). See
+``SLACK_APP_TOKEN`` (xapp-, Socket Mode), ``SLACK_API_URL`` (default Slack's own); or, for
+one app installed in many workspaces, ``SLACK_CLIENT_ID`` and ``SLACK_CLIENT_SECRET``
+instead of the bot token (``slack_oauth``: each workspace's token is in our database).
+Every Web API call carries the token of the workspace it is for (``Workspaces``). See
 ``docs/slack.md`` and ``slack/manifest.yml``.
 """
 
@@ -34,14 +37,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.base import Handler, PublishLink, StoreGetter
+from bot.channels.base import Handler, PublishLink, SqlEngineGetter, StoreGetter
 from bot.channels.slack_blocks import ACTION_PREFIX, FORM_CALLBACK_ID
 from bot.channels.slack_inbound import is_dm
 from bot.channels.slack_listeners import Listeners
+from bot.channels.slack_oauth import SlackInstall
 from bot.channels.slack_send import Cards, Sender
-from bot.channels.slack_settings import SlackMode, SlackSettings, read_settings
+from bot.channels.slack_settings import SlackAuth, SlackMode, SlackSettings, read_settings
 from bot.channels.slack_shape import check_command, check_event, check_interaction
-from bot.channels.slack_web import Failed, SlackWeb
+from bot.channels.slack_web import Failed, Workspaces
 from bot.channels.untrusted import Malformed, check, loads
 from bot.config import SettingsError
 from bot.messages import Channel, Outbound
@@ -74,6 +78,8 @@ class _NoBodies(logging.Filter):
         for mark in ("Unhandled request", "without providing a response for the request"):
             if mark in message:
                 record.msg, record.args = f"Slack: {mark} (body not logged)", ()
+        if "oauth.v2.access result with code" in message:  # the one-time code, and more
+            record.msg, record.args = "Slack: oauth.v2.access refused the code (not logged)", ()
         return True
 
 
@@ -89,18 +95,32 @@ def from_settings(
     clock: Clock,
     host: str,
     publish_link: PublishLink | None = None,
+    sql_engine: SqlEngineGetter | None = None,
 ) -> SlackChannel | None:
     """The ``ChannelFactory`` for Slack (see ``bot.channels.base``).
 
     ``host`` does not matter here: every Slack request is signed or comes over our own
-    websocket, so the Slack route is safe on any interface.
+    websocket (the install pages hand out nothing but a link to Slack), so the Slack routes
+    are safe on any interface. ``sql_engine`` holds the installations (OAuth mode).
     """
     settings = read_settings(env)
     if settings is None:
         return None
+    install = None
+    if settings.auth is SlackAuth.OAUTH:
+        if sql_engine is None:
+            raise SettingsError("Slack's OAuth install needs Noodrem's database (DATABASE_URL)")
+        install = SlackInstall(
+            client_id=settings.client_id, client_secret=settings.client_secret, engine=sql_engine
+        )
     where = ROUTE if settings.mode is SlackMode.HTTP else "Socket Mode"
-    log.info("Slack: %s, Web API at %s", where, settings.api_url)
-    return SlackChannel(settings, handler=handler, store=store, clock=clock)
+    log.info(
+        "Slack: %s, %s, Web API at %s",
+        where,
+        "OAuth install at /slack/install" if install else "one bot token",
+        settings.api_url,
+    )
+    return SlackChannel(settings, handler=handler, store=store, clock=clock, install=install)
 
 
 class SlackChannel:
@@ -109,18 +129,29 @@ class SlackChannel:
     channel = Channel.SLACK
 
     def __init__(
-        self, settings: SlackSettings, *, handler: Handler, store: StoreGetter, clock: Clock
+        self,
+        settings: SlackSettings,
+        *,
+        handler: Handler,
+        store: StoreGetter,
+        clock: Clock,
+        install: SlackInstall | None = None,
     ) -> None:
         self._settings = settings
+        self._install = install
+        # Without a token of its own (OAuth mode) this client only serves the install
+        # (oauth.v2.access); every other call goes through ``Workspaces``.
         self._client = AsyncWebClient(
-            token=settings.bot_token,
+            token=settings.bot_token or None,
             base_url=settings.api_url,
             logger=logging.getLogger("noodrem.slack.web"),
         )
-        self._web = SlackWeb(self._client)
-        self._sender = Sender(self._web, store=store, clock=clock)
+        self._workspaces = Workspaces(
+            self._client, install.token_of if install is not None else self._the_token
+        )
+        self._sender = Sender(store=store, clock=clock)
         self._listeners = Listeners(
-            handler=handler, web=self._web, sender=self._sender, clock=clock
+            handler=handler, workspaces=self._workspaces, sender=self._sender, clock=clock
         )
         self._bolt = AsyncApp(
             client=self._client,
@@ -129,6 +160,8 @@ class SlackChannel:
             logger=_BOLT_LOG,
             # ``_http`` verifies before Bolt parses; Socket Mode needs no signature.
             request_verification_enabled=False,
+            # Bolt's authorization then finds each workspace's token in the installations.
+            oauth_settings=install.settings if install is not None else None,
         )
         # Only HTTP mode receives signed requests (slack_sdk refuses an empty secret).
         self._verifier = (
@@ -147,10 +180,21 @@ class SlackChannel:
         bolt.message_shortcut(SHORTCUT_CALLBACK_ID)(listeners.on_shortcut)
         bolt.action(re.compile(f"^{re.escape(ACTION_PREFIX)}"))(listeners.on_action)
         bolt.view_submission(FORM_CALLBACK_ID)(listeners.on_submit)
+        if self._install is not None:
+            # A workspace that uninstalls the app, or revokes its token: Bolt deletes its
+            # installation, so nothing is sent there any more (a reminder records
+            # not_installed). Subscribe the two events in the app's settings (docs/slack.md).
+            bolt.enable_token_revocation_listeners()
+
+    async def _the_token(self, team: str) -> str:
+        """One bot token (``SLACK_BOT_TOKEN``) serves every workspace that reaches us."""
+        return self._settings.bot_token
 
     def install(self, app: web.Application) -> None:
         if self._settings.mode is SlackMode.HTTP:
             app.router.add_post(ROUTE, self._http)
+        if self._install is not None and self._bolt.oauth_flow is not None:
+            self._install.install(app, self._bolt.oauth_flow)
         app.on_startup.append(self._start)
         app.on_cleanup.append(self._stop)
 
@@ -161,14 +205,18 @@ class SlackChannel:
         address = message.address
         if address.channel is not Channel.SLACK or not address.conversation_id:
             return Delivery.no_address(PLATFORM, "no Slack conversation")
+        web = await self._workspaces.of_team(address.tenant_id)
+        if isinstance(web, Failed):
+            return Delivery.failed(PLATFORM, web.error)
         target: str | Failed = address.conversation_id
         if address.user_id and (
             is_dm(address.conversation_id) or address.conversation_id == address.user_id
         ):
-            target = await self._web.open_dm(address.user_id)
+            target = await web.open_dm(address.user_id)
         if isinstance(target, Failed):
             return Delivery.failed(PLATFORM, target.error)
         failed = await self._sender.send(
+            web,
             message.replies,
             team=address.tenant_id,
             channel=target,

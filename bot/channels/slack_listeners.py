@@ -38,7 +38,7 @@ from bot.channels.slack_inbound import (
 )
 from bot.channels.slack_people import People
 from bot.channels.slack_send import Cards, Sender
-from bot.channels.slack_web import Failed, Person, SlackWeb, slack_time
+from bot.channels.slack_web import Failed, Person, SlackWeb, Workspaces, slack_time
 from bot.messages import Action, ActionName, Inbound, InputRequest, Reply
 from bot.ports import Clock
 
@@ -51,11 +51,13 @@ SUBMIT_BUDGET = 2.0  # seconds of Slack's 3 for the engine to answer a submitted
 class Listeners:
     """The Bolt listeners; ``SlackChannel`` registers each once, in one place."""
 
-    def __init__(self, *, handler: Handler, web: SlackWeb, sender: Sender, clock: Clock) -> None:
+    def __init__(
+        self, *, handler: Handler, workspaces: Workspaces, sender: Sender, clock: Clock
+    ) -> None:
         self._handler = handler
-        self._web = web
+        self._workspaces = workspaces
         self._sender = sender
-        self._people = People(web=web, handler=handler, clock=clock)
+        self._people = People(handler=handler, clock=clock)
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -72,7 +74,7 @@ class Listeners:
         if event.get("subtype") or event.get("bot_id") or event.get("channel_type") != "im":
             return  # edits, deletions, joins, other bots: nothing a person said to us
         async with self._working("a direct message"):
-            await self._typed(body, bot_user_id=context.bot_user_id)
+            await self._typed(self._web(context), body, bot_user_id=context.bot_user_id)
 
     async def on_mention(self, body: Body, context: AsyncBoltContext) -> None:
         """``app_mention``: "@Noodrem ..." in a channel; the replies go to that channel."""
@@ -80,19 +82,21 @@ class Listeners:
         if event.get("bot_id"):
             return  # another app mentioning us is not a person asking for help
         async with self._working("a mention"):
-            await self._typed(body, bot_user_id=context.bot_user_id)
+            await self._typed(self._web(context), body, bot_user_id=context.bot_user_id)
 
-    async def on_home(self, body: Body) -> None:
+    async def on_home(self, body: Body, context: AsyncBoltContext) -> None:
         """``app_home_opened``: publish the open incidents this person may see."""
         event = body.get("event") or {}
         if event.get("tab") != "home":
             return
         async with self._working("the Home tab"):
+            web = self._web(context)
             user = str(event["user"])
-            conversation = event.get("channel") or await self._web.open_dm(user)
+            conversation = event.get("channel") or await web.open_dm(user)
             if isinstance(conversation, Failed):
                 return
             await self._publish_home(
+                web,
                 team=event_team(body),
                 user=user,
                 conversation=str(conversation),
@@ -101,24 +105,33 @@ class Listeners:
             )
 
     async def _publish_home(
-        self, *, team: str, user: str, conversation: str, event_id: str, action: Action
+        self,
+        web: SlackWeb,
+        *,
+        team: str,
+        user: str,
+        conversation: str,
+        event_id: str,
+        action: Action,
     ) -> None:
         """The engine's list (first page, or the page a Home button asked for) as the Home
         tab; its count of open incidents is in the title."""
         inbound, person = await self._people.inbound(
-            team=team, user=user, conversation=conversation, event_id=event_id, action=action
+            web, team=team, user=user, conversation=conversation, event_id=event_id, action=action
         )
         replies = await self._handler(inbound)
         if replies:  # none for a redelivered event: the view published first stays
-            await self._web.publish_home(user, home_view(replies, locale=person.locale))
+            await web.publish_home(user, home_view(replies, locale=person.locale))
 
     # Slash command and shortcut ------------------------------------------------------------
 
-    async def on_command(self, ack: AsyncAck, body: Body) -> None:
+    async def on_command(self, ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
         """``/noodrem [status|list|help|stop|export|what happened]`` in any conversation."""
         await ack()
         async with self._working("/noodrem"):
+            web = self._web(context)
             inbound, person = await self._people.inbound(
+                web,
                 team=str(body.get("team_id") or ""),
                 user=str(body["user_id"]),
                 conversation=str(body["channel_id"]),
@@ -126,6 +139,7 @@ class Listeners:
                 text=command_text(str(body.get("text") or "")),
             )
             await self._run(
+                web,
                 inbound,
                 person,
                 cards=Cards.REPOST,
@@ -133,30 +147,32 @@ class Listeners:
                 response_url=body.get("response_url"),
             )
 
-    async def on_shortcut(self, ack: AsyncAck, body: Body) -> None:
+    async def on_shortcut(self, ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
         """The "Report as fraud" shortcut on a message: start in the reporter's DM, with the
         message (text, author, time, permalink) as the first evidence."""
         await ack()
         async with self._working("the Report as fraud shortcut"):
+            web = self._web(context)
             user = str(body["user"]["id"])
-            dm = await self._web.open_dm(user)
+            dm = await web.open_dm(user)
             if isinstance(dm, Failed):
                 return
             message: Body = body.get("message") or {}
             ts = str(body.get("message_ts") or message.get("ts") or "")
             channel = str((body.get("channel") or {}).get("id") or "")
             author = message.get("user")
-            author_name = (await self._web.person(str(author))).name if author else ""
+            author_name = (await web.person(str(author))).name if author else ""
             when = slack_time(ts)
-            named = await self._people.named(mentioned(str(message.get("text") or "")))
+            named = await self._people.named(web, mentioned(str(message.get("text") or "")))
             form = evidence_form(
                 message,
                 author=author_name or str(message.get("username") or message.get("bot_id") or ""),
                 time=when.isoformat() if when else "",
-                permalink=await self._web.permalink(channel, ts) if channel and ts else None,
+                permalink=await web.permalink(channel, ts) if channel and ts else None,
                 names={m.user_id: m.name for m in named},
             )
             inbound, person = await self._people.inbound(
+                web,
                 team=interaction_team(body),
                 user=user,
                 conversation=dm,
@@ -164,21 +180,22 @@ class Listeners:
                 action=Action(ActionName.REPORT),
                 form=form,
             )
-            await self._run(inbound, person, cards=Cards.REPOST)
+            await self._run(web, inbound, person, cards=Cards.REPOST)
 
     # Interactivity -------------------------------------------------------------------------
 
-    async def on_action(self, ack: AsyncAck, body: Body) -> None:
+    async def on_action(self, ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
         """A button: an engine action, or "Fill in", which only opens the input modal."""
         await ack()
         async with self._working("a button"):
+            web = self._web(context)
             action: Body = (body.get("actions") or [{}])[0]
             user = str(body["user"]["id"])
             container: Body = body.get("container") or {}
             conversation = (
                 container.get("channel_id")
                 or (body.get("channel") or {}).get("id")
-                or await self._web.open_dm(user)  # a button on the Home tab: answer in the DM
+                or await web.open_dm(user)  # a button on the Home tab: answer in the DM
             )
             if isinstance(conversation, Failed):
                 return
@@ -186,7 +203,7 @@ class Listeners:
             trigger_id = str(body.get("trigger_id") or "")
             if action_id.startswith(FORM_ACTION_PREFIX):
                 await self._fill_in(
-                    raw, user=user, conversation=conversation, trigger_id=trigger_id
+                    web, raw, user=user, conversation=conversation, trigger_id=trigger_id
                 )
                 return
             try:
@@ -196,6 +213,7 @@ class Listeners:
                 return
             if pressed.name is ActionName.LIST and (body.get("view") or {}).get("type") == "home":
                 await self._publish_home(  # "Next page" on the Home tab turns the Home's page
+                    web,
                     team=interaction_team(body),
                     user=user,
                     conversation=str(conversation),
@@ -204,6 +222,7 @@ class Listeners:
                 )
                 return
             inbound, person = await self._people.inbound(
+                web,
                 team=interaction_team(body),
                 user=user,
                 conversation=str(conversation),
@@ -211,6 +230,7 @@ class Listeners:
                 action=pressed,
             )
             await self._run(
+                web,
                 inbound,
                 person,
                 cards=Cards.UPDATE,
@@ -218,15 +238,17 @@ class Listeners:
                 response_url=body.get("response_url"),
             )
 
-    async def _fill_in(self, raw: str, *, user: str, conversation: str, trigger_id: str) -> None:
+    async def _fill_in(
+        self, web: SlackWeb, raw: str, *, user: str, conversation: str, trigger_id: str
+    ) -> None:
         try:
             request = decode_form_request(raw)
         except ValueError:
             log.warning("slack: ignored a Fill in button with an unknown value")
             return
-        person = await self._web.person(user)
+        person = await web.person(user)
         view = form_modal((request,), text="", conversation_id=conversation, locale=person.locale)
-        await self._web.open_modal(trigger_id, view)
+        await web.open_modal(trigger_id, view)
 
     async def on_submit(self, ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
         """The input modal was submitted: check required fields, then one engine action.
@@ -252,8 +274,9 @@ class Listeners:
             return
         closed = False
         async with self._working("a form"):
+            web = self._web(context)
             answer = asyncio.ensure_future(
-                self._answer_form(body, form, values, bot_user_id=context.bot_user_id)
+                self._answer_form(web, body, form, values, bot_user_id=context.bot_user_id)
             )
             done, _ = await asyncio.wait({answer}, timeout=SUBMIT_BUDGET)
             if not done:
@@ -274,6 +297,7 @@ class Listeners:
                 await ack()
             closed = True
             await self._sender.send(
+                web,
                 replies,
                 team=inbound.tenant_id,
                 channel=inbound.conversation_id,
@@ -285,7 +309,13 @@ class Listeners:
             await ack()  # it failed before the engine answered (logged): close the modal
 
     async def _answer_form(
-        self, body: Body, form: FormContext, values: dict[str, str], *, bot_user_id: str | None
+        self,
+        web: SlackWeb,
+        body: Body,
+        form: FormContext,
+        values: dict[str, str],
+        *,
+        bot_user_id: str | None,
     ) -> tuple[Sequence[Reply], Inbound, Person]:
         """The engine's answer to a submitted modal, all within the submit budget (a
         person picked in it may need a ``users.info`` first)."""
@@ -294,9 +324,10 @@ class Listeners:
         found: dict[str, str] = {}
         for value in values.values():  # a picked person, or a mention typed as <@U…>
             found |= mentioned(value, bot_user_id=bot_user_id)
-        people = await self._people.reachable(found, team=team, sender=user)
+        people = await self._people.reachable(web, found, team=team, sender=user)
         names = {m.user_id: m.name for m in people}
         inbound, person = await self._people.inbound(
+            web,
             team=team,
             user=user,
             conversation=form.conversation_id,
@@ -310,13 +341,14 @@ class Listeners:
 
     # Shared --------------------------------------------------------------------------------
 
-    async def _typed(self, body: Body, *, bot_user_id: str | None) -> None:
+    async def _typed(self, web: SlackWeb, body: Body, *, bot_user_id: str | None) -> None:
         event = body.get("event") or {}
         team, user, raw = event_team(body), str(event["user"]), str(event.get("text") or "")
         found = mentioned(raw, bot_user_id=bot_user_id)
-        people = await self._people.reachable(found, team=team, sender=user)
+        people = await self._people.reachable(web, found, team=team, sender=user)
         names = {m.user_id: m.name for m in people}
         inbound, person = await self._people.inbound(
+            web,
             team=team,
             user=user,
             conversation=str(event["channel"]),
@@ -324,10 +356,11 @@ class Listeners:
             text=plain_text(raw, bot_user_id=bot_user_id, names=names),
             mentions=people,
         )
-        await self._run(inbound, person, cards=Cards.REPOST)
+        await self._run(web, inbound, person, cards=Cards.REPOST)
 
     async def _run(
         self,
+        web: SlackWeb,
         inbound: Inbound,
         person: Person,
         *,
@@ -339,9 +372,10 @@ class Listeners:
         replies: Sequence[Reply] = await self._handler(inbound)
         if trigger_id:
             replies = await self._open_form(
-                replies, trigger_id=trigger_id, inbound=inbound, person=person
+                web, replies, trigger_id=trigger_id, inbound=inbound, person=person
             )
         await self._sender.send(
+            web,
             replies,
             team=inbound.tenant_id,
             channel=inbound.conversation_id,
@@ -352,7 +386,13 @@ class Listeners:
         )
 
     async def _open_form(
-        self, replies: Sequence[Reply], *, trigger_id: str, inbound: Inbound, person: Person
+        self,
+        web: SlackWeb,
+        replies: Sequence[Reply],
+        *,
+        trigger_id: str,
+        inbound: Inbound,
+        person: Person,
     ) -> Sequence[Reply]:
         """Ask for typed input in a modal; the reply that asked is then not posted. If the
         modal cannot open, the reply is posted with its "Fill in" button instead."""
@@ -366,9 +406,16 @@ class Listeners:
             conversation_id=inbound.conversation_id,
             locale=person.locale,
         )
-        if await self._web.open_modal(trigger_id, view) is not None:
+        if await web.open_modal(trigger_id, view) is not None:
             return replies
         return [r for r in replies if r is not asking]
+
+    def _web(self, context: AsyncBoltContext) -> SlackWeb:
+        """The Web API of the request's workspace, with the token Bolt's authorization
+        found for it (the one token, or that workspace's installation)."""
+        if not context.token:
+            raise RuntimeError("Bolt gave a listener no token")  # logged by _working
+        return self._workspaces.with_token(context.token)
 
     @contextlib.asynccontextmanager
     async def _working(self, what: str) -> AsyncIterator[None]:

@@ -1,6 +1,7 @@
 """Who a Slack request is from and whom it names, as the engine's ``Inbound``.
 
-Display names and languages come from ``users.info`` (cached in ``SlackWeb``). People
+Display names and languages come from ``users.info`` (cached in the ``SlackWeb`` of the
+workspace, which every method is given: the token and cache of the request's workspace). People
 mentioned with ``<@U…>`` (or picked in a user picker) become ``Inbound.mentions``, which
 the engine uses to assign a step or hand over the lead to them.
 """
@@ -17,13 +18,13 @@ from bot.ports import Clock
 
 
 class People:
-    def __init__(self, *, web: SlackWeb, handler: Handler, clock: Clock) -> None:
-        self._web = web
+    def __init__(self, *, handler: Handler, clock: Clock) -> None:
         self._handler = handler
         self._clock = clock
 
     async def inbound(
         self,
+        web: SlackWeb,
         *,
         team: str,
         user: str,
@@ -35,7 +36,7 @@ class People:
         mentions: tuple[Mention, ...] = (),
     ) -> tuple[Inbound, Person]:
         """The ``Inbound`` for what ``user`` did in ``conversation``, and who they are."""
-        person = await self._web.person(user)
+        person = await web.person(user)
         inbound = Inbound(
             channel=Channel.SLACK,
             tenant_id=team,
@@ -62,17 +63,17 @@ class People:
         )
         return inbound, person
 
-    async def named(self, found: Mapping[str, str]) -> tuple[Mention, ...]:
+    async def named(self, web: SlackWeb, found: Mapping[str, str]) -> tuple[Mention, ...]:
         """Display names for mentioned user ids (``mentioned()``'s result); the label Slack
         sent along, else the id, when the lookup fails."""
         people = []
         for user_id, label in found.items():
-            name = (await self._web.person(user_id)).name
+            name = (await web.person(user_id)).name
             people.append(Mention(user_id, label if name == user_id and label else name))
         return tuple(people)
 
     async def reachable(
-        self, found: Mapping[str, str], *, team: str, sender: str
+        self, web: SlackWeb, found: Mapping[str, str], *, team: str, sender: str
     ) -> tuple[Mention, ...]:
         """Like ``named``, and each person announced to the engine as reachable.
 
@@ -81,10 +82,11 @@ class People:
         the engine remember that, so a step assigned to them (and its reminders) reaches
         them in private instead of asking the room to pass it on.
         """
-        people = await self.named(found)
+        people = await self.named(web, found)
         for mention in people:
             if mention.user_id != sender:  # the sender's own inbound says where they are
                 presence, _ = await self.inbound(
+                    web,
                     team=team,
                     user=mention.user_id,
                     conversation=mention.user_id,

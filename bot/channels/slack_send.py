@@ -37,13 +37,15 @@ def card_ref_key(*, team: str, channel: str, card_key: str) -> str:
 
 
 class Sender:
-    def __init__(self, web: SlackWeb, *, store: StoreGetter, clock: Clock) -> None:
-        self._web = web
+    """Every method is given the ``SlackWeb`` of the workspace the replies are for."""
+
+    def __init__(self, *, store: StoreGetter, clock: Clock) -> None:
         self._store = store
         self._clock = clock
 
     async def send(
         self,
+        web: SlackWeb,
         replies: Sequence[Reply],
         *,
         team: str,
@@ -65,6 +67,7 @@ class Sender:
         for reply in replies:
             if reply.attachment is not None and not is_dm(channel):
                 failed = await self._send_privately(
+                    web,
                     reply,
                     team=team,
                     channel=channel,
@@ -74,6 +77,7 @@ class Sender:
                 )
             else:
                 failed = await self._send_one(
+                    web,
                     reply,
                     team=team,
                     channel=channel,
@@ -87,6 +91,7 @@ class Sender:
 
     async def _send_one(
         self,
+        web: SlackWeb,
         reply: Reply,
         *,
         team: str,
@@ -107,30 +112,29 @@ class Sender:
             ref = await self._get_ref(key)
             if (
                 ref is not None
-                and await self._web.update(
-                    str(ref["channel"]), str(ref["ts"]), text=text, blocks=blocks
-                )
+                and await web.update(str(ref["channel"]), str(ref["ts"]), text=text, blocks=blocks)
                 is None
             ):
                 return None
             # Never posted here, or deleted, or too old to edit: post it anew below.
         if refused is not None and channel in refused and response_url:
-            return await self._web.respond(response_url, text=text, blocks=blocks)
-        posted = await self._web.post(channel, text=text, blocks=blocks)
+            return await web.respond(response_url, text=text, blocks=blocks)
+        posted = await web.post(channel, text=text, blocks=blocks)
         if isinstance(posted, Failed):
             if response_url and posted.error in UNREACHABLE:
                 if refused is not None:
                     refused.add(channel)  # the next replies go the private way at once
-                return await self._web.respond(response_url, text=text, blocks=blocks)
+                return await web.respond(response_url, text=text, blocks=blocks)
             return posted
         if key is not None:
             await self._save_ref(key, {"channel": channel, "ts": posted})
         if reply.attachment is not None:
-            return await self._web.upload(channel, reply.attachment)
+            return await web.upload(channel, reply.attachment)
         return None
 
     async def _send_privately(
         self,
+        web: SlackWeb,
         reply: Reply,
         *,
         team: str,
@@ -142,14 +146,15 @@ class Sender:
         """A file (the evidence: names, account numbers, amounts) is only for the people
         entitled to it, and a channel may hold others, guests from other companies even:
         the reply and its file go to the person's DM, the channel learns only where."""
-        dm = await self._web.open_dm(user) if user else Failed("no_user")
+        dm = await web.open_dm(user) if user else Failed("no_user")
         if isinstance(dm, Failed):
             return dm
         sent = await self._send_one(
-            reply, team=team, channel=dm, locale=locale, cards=Cards.REPOST, response_url=None
+            web, reply, team=team, channel=dm, locale=locale, cards=Cards.REPOST, response_url=None
         )
         note = Reply(kind=ReplyKind.TEXT, text=file_in_dm_text(locale))
         noted = await self._send_one(
+            web,
             note,
             team=team,
             channel=channel,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 
 PERSON_TTL_SECONDS = 3600.0  # a changed display name or language shows within the hour
 MAX_PEOPLE = 10_000
+MAX_WORKSPACES = 1_000
+NOT_INSTALLED = "not_installed"  # our code: no bot token for the workspace in our database
+
+TokenOf = Callable[[str], Awaitable[str | None]]
+"""The bot token of a workspace (Slack team id); None when the app is not installed there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,3 +194,36 @@ class SlackWeb:
         except (SlackRequestError, aiohttp.ClientError, TimeoutError, OSError) as exc:
             log.warning("slack: %s failed: %s", method, type(exc).__name__)
             return Failed(type(exc).__name__)
+
+
+class Workspaces:
+    """A ``SlackWeb`` per bot token, so that every Web API call made for a workspace carries
+    that workspace's token and no other, and each workspace has its own people cache.
+
+    A request from Slack names its token (Bolt's authorization found it: the one token, or
+    the workspace's installation); a proactive message knows only the workspace, whose
+    token ``token_of`` looks up.
+    """
+
+    def __init__(self, client: AsyncWebClient, token_of: TokenOf) -> None:
+        self._client = client  # base URL, logger, and (once started) the connection pool
+        self._token_of = token_of
+        self._webs: dict[str, SlackWeb] = {}
+
+    def with_token(self, token: str) -> SlackWeb:
+        web = self._webs.get(token)
+        if web is None:
+            if len(self._webs) >= MAX_WORKSPACES:
+                self._webs.clear()  # caches only: starting over costs a lookup per person
+            client = AsyncWebClient(
+                token=token,
+                base_url=self._client.base_url,
+                session=self._client.session,
+                logger=self._client.logger,
+            )
+            web = self._webs[token] = SlackWeb(client)
+        return web
+
+    async def of_team(self, team: str) -> SlackWeb | Failed:
+        token = await self._token_of(team)
+        return self.with_token(token) if token else Failed(NOT_INSTALLED)

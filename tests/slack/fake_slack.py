@@ -4,6 +4,12 @@ Modelled on Bolt's own test server: canned JSON per method, a log of calls, plus
 enough state (posted messages by channel and ts, opened modals) for a test to press the
 buttons the bot drew and submit the modals it opened. ``files.getUploadURLExternal`` hands
 out an ``upload_url`` that points back here, as the real one does to files.slack.com.
+
+Several workspaces: ``bot_tokens`` holds each team's bot token (one, ``T0ACME``'s, unless a
+test adds more); a Web API call with any other token is refused with ``invalid_auth``, and
+every call records the token it came with. ``approve(team)`` is the person pressing Allow on
+Slack's authorize page: it gives the ``code`` that ``oauth.v2.access`` trades, once, for
+that team's bot token, when the app's client id and secret (HTTP Basic) are right.
 """
 
 from __future__ import annotations
@@ -11,14 +17,19 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import BasicAuth, web
 
 BOT_TOKEN = "xoxb-1234-test-bot-token"
+TEAM_ID = "T0ACME"
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "fake-client-secret-0123456789abcdef"
+APP_ID = "A0NOODREM"
 APP_TOKEN = "xapp-1-A111-test-app-token"
 BOT_USER = "UBOTNOODREM"
 OUTPUT_METHODS = frozenset(
@@ -78,6 +89,9 @@ class FakeSlack:
     not_member: set[str] = field(default_factory=set)  # channels the bot may not post in
     outages: list[Outage] = field(default_factory=list)
     socket_url: str | None = None
+    bot_tokens: dict[str, str] = field(default_factory=lambda: {TEAM_ID: BOT_TOKEN})
+    team_names: dict[str, str] = field(default_factory=lambda: {TEAM_ID: "Bakkerij Acme"})
+    codes: dict[str, str] = field(default_factory=dict)  # an approved install's code: its team
     calls: list[Call] = field(default_factory=list)
     messages: dict[tuple[str, str], Message] = field(default_factory=dict)
     base_url: str = ""
@@ -106,6 +120,21 @@ class FakeSlack:
             await self._runner.cleanup()
 
     # Looking at what happened ----------------------------------------------------------
+
+    def add_team(self, team: str, name: str) -> str:
+        """A workspace with its own bot token (what the install of the app there gives)."""
+        token = f"xoxb-{team}-{secrets.token_hex(8)}"
+        self.bot_tokens[team], self.team_names[team] = token, name
+        return token
+
+    def approve(self, team: str) -> str:
+        """An admin of ``team`` pressed Allow on Slack's authorize page: the code."""
+        code = f"code-{team}-{secrets.token_hex(6)}"
+        self.codes[code] = team
+        return code
+
+    def team_of_token(self, token: str) -> str | None:
+        return next((team for team, known in self.bot_tokens.items() if known == token), None)
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -142,7 +171,6 @@ class FakeSlack:
         args = await _arguments(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         call = Call(method, args, asyncio.get_running_loop().time(), token)
-        expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
         answer = getattr(self, "_" + method.replace(".", "_"), None)
         outage = next((o for o in self.outages if o.matches(method, args)), None)
         if outage is not None:
@@ -157,10 +185,21 @@ class FakeSlack:
             if outage.status is not None:
                 return web.Response(status=outage.status, text="Service Unavailable")
             return web.json_response({"ok": False, "error": outage.error})
-        if token != expected:
+        if method == "oauth.v2.access":  # the app's own credentials, not a bot token
+            call.result = self._oauth_v2_access(args, request.headers.get("Authorization", ""))
+            self._record(call)
+            return web.json_response(call.result)
+        known = (
+            token == APP_TOKEN
+            if method == "apps.connections.open"
+            else self.team_of_token(token) is not None
+        )
+        if not known:
             call.result = {"ok": False, "error": "invalid_auth"}
         elif answer is None:
             call.result = {"ok": False, "error": "unknown_method"}
+        elif method == "auth.test":
+            call.result = self._auth_test(token)
         else:
             call.result = answer(args)
         self._record(call)
@@ -170,15 +209,40 @@ class FakeSlack:
         self.calls.append(call)
         self._changed.set()
 
-    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _auth_test(self, token: str) -> dict[str, Any]:
+        team = self.team_of_token(token) or TEAM_ID
         return {
             "ok": True,
-            "url": "https://acme.slack.com/",
-            "team": "Bakkerij Acme",
+            "url": f"https://{team.lower()}.slack.com/",
+            "team": self.team_names.get(team, team),
             "user": "noodrem",
-            "team_id": "T0ACME",
+            "team_id": team,
             "user_id": BOT_USER,
-            "bot_id": "B0NOODREM",
+            "bot_id": f"B{team}",
+        }
+
+    def _oauth_v2_access(self, args: dict[str, Any], authorization: str) -> dict[str, Any]:
+        try:
+            credentials = BasicAuth.decode(authorization)
+        except ValueError:
+            return {"ok": False, "error": "invalid_client_id"}
+        if (credentials.login, credentials.password) != (CLIENT_ID, CLIENT_SECRET):
+            return {"ok": False, "error": "bad_client_secret"}
+        team = self.codes.pop(str(args.get("code", "")), None)  # a code works once
+        if team is None:
+            return {"ok": False, "error": "invalid_code"}
+        return {
+            "ok": True,
+            "access_token": self.bot_tokens[team],
+            "token_type": "bot",
+            "scope": "app_mentions:read,chat:write,commands,files:write,im:history,im:write,"
+            "users:read",
+            "bot_user_id": BOT_USER,
+            "app_id": APP_ID,
+            "team": {"id": team, "name": self.team_names[team]},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": f"U0ADMIN{team}"},
         }
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:

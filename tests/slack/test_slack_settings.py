@@ -49,6 +49,18 @@ def test_without_a_bot_token_slack_is_off() -> None:
             {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "x", "SLACK_API_URL": SECRET},
             "SLACK_API_URL must be an http",
         ),
+        # OAuth: one app installed in many workspaces
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": SECRET},
+            "not both",
+        ),
+        ({"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "x"}, "SLACK_CLIENT_SECRET is missing"),
+        ({"SLACK_CLIENT_SECRET": SECRET}, "SLACK_CLIENT_ID is missing"),
+        ({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": SECRET}, "SLACK_SIGNING_SECRET is"),
+        (
+            {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": SECRET, "SLACK_APP_TOKEN": "xapp-1"},
+            "use HTTP mode",
+        ),
     ],
 )
 def test_wrong_settings_say_what_to_fix(env: dict[str, str], message: str) -> None:
@@ -83,3 +95,14 @@ def test_the_app_refuses_to_start_with_wrong_slack_settings(tmp_path: Path) -> N
     with pytest.raises(StartupError, match="SLACK_SIGNING_SECRET is required") as exc:
         build_app(Settings.from_env(env))
     assert SECRET not in str(exc.value)
+
+
+def test_oauth_settings() -> None:
+    oauth = slack.read_settings(
+        {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": SECRET, "SLACK_SIGNING_SECRET": "x"}
+    )
+    assert oauth is not None and oauth.auth is slack.SlackAuth.OAUTH
+    assert oauth.mode is slack.SlackMode.HTTP and oauth.bot_token == ""
+    assert SECRET not in repr(oauth) and "oauth" in repr(oauth)
+    token = slack.read_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "x"})
+    assert token is not None and token.auth is slack.SlackAuth.TOKEN

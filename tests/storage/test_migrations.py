@@ -784,3 +784,53 @@ async def test_plan_columns_are_filled_for_existing_incidents_and_steps(database
         ("call-bank", "paid-fraudster"),
         ("it-lockout", "hacked-mailbox"),
     ]
+
+
+# (i) r0009_slack_installations: the tables of slack_sdk's installation and state stores ---------
+
+
+async def test_slack_installation_tables_are_added_to_a_database_with_its_rows(
+    database_url: str,
+) -> None:
+    """A database at r0004 with chat history gains the three Slack tables, keeps its rows,
+    and the new tables take and give back an installation's row (the SDK's naive UTC)."""
+    store = await create_store(database_url)
+    try:
+
+        def at_r0004_with_rows(conn: Connection) -> None:
+            from alembic import command
+
+            command.upgrade(schema.config(conn), "r0004_retention_indexes")
+            conn.execute(
+                RELEASE_95B9A7C.tables["outbox"].insert(),
+                {"mailbox": "web:T1:u1", "created_at": _time(conn, T0), "payload": {"n": 1}},
+            )
+
+        await store.run_schema(at_r0004_with_rows)
+        assert await store.schema_revision() == "r0004_retention_indexes"
+        await store.create_schema()
+        assert await store.schema_revision() == schema.head()
+        assert await store.run_schema(_diff) == []
+
+        installed = T0.replace(tzinfo=None)
+
+        def write_and_read_a_bot(conn: Connection) -> Any:
+            from storage.models import slack_bots
+
+            names = set(inspect(conn).get_table_names())
+            assert {"slack_installations", "slack_bots", "slack_oauth_states"} <= names
+            conn.execute(
+                slack_bots.insert(),
+                {"client_id": "1.2", "app_id": "A1", "team_id": "T1", "bot_token": "xoxb-1",
+                 "is_enterprise_install": False, "installed_at": installed},
+            )  # fmt: skip
+            return conn.execute(slack_bots.select()).mappings().one()
+
+        row = await store.run_schema(write_and_read_a_bot)
+        assert (row["id"], row["team_id"], row["bot_token"]) == (1, "T1", "xoxb-1")
+        assert row["installed_at"] == installed  # microseconds kept
+        async with store.transaction() as tx:
+            kept = await tx.read_outbox(mailbox="web:T1:u1", after_id=0)
+        assert [m.payload for m in kept] == [{"n": 1}]
+    finally:
+        await store.close()
