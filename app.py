@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,6 +72,8 @@ class Runtime:
     playbooks: dict[str, Playbook]
     organisations: Organisations
     router: Router
+    platforms: list[PlatformChannel] = field(default_factory=list)
+    """The chat platforms configured (Slack, Teams), each installed on the app."""
     store: SqlStore | None = None
     engine: Engine | None = None
     reminders: Reminders | None = None
@@ -319,6 +321,7 @@ def build_app(
         if platform is not None:
             platform.install(app)
             runtime.router.register(platform.channel, platform.deliver)
+            runtime.platforms.append(platform)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", functools.partial(_readyz, runtime))
     metrics.install(app)

@@ -1,16 +1,17 @@
 """Fixtures shared by the whole test suite.
 
 ``database_url`` runs a test once on a fresh SQLite file and once on a fresh PostgreSQL
-database, so what passes here passes in production too. ``store`` is a started
-``SqlStore`` on that database with the schema created. ``make_incident`` builds (does
-not store) an incident record.
+database, so what passes here passes in production too; empty, or already at the newest
+schema for a test that asks for ``schema_at_head`` (as the fixtures that start the app do).
+``store`` is a started ``SqlStore`` on that database with the schema created.
+``make_incident`` builds (does not store) an incident record.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,20 +22,36 @@ import pytest
 
 from bot.ports import Incident, IncidentStatus
 from storage import SqlStore, create_store
+from tests.databases import POSTGRES_ADMIN_DSN, POSTGRES_URL, Databases
 
-POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
-POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+
+@pytest.fixture
+def schema_at_head() -> None:
+    """Ask for this next to ``database_url`` when the app starts on it at once: the database
+    is then already at the newest schema (a copy of one migrated once a session), so the
+    start finds nothing to migrate instead of running every migration again."""
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    made = Databases(tmp_path_factory.mktemp("template"))
+    yield made
+    asyncio.run(made.close())
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A URL of an empty database of each kind; PostgreSQL's is dropped afterwards.
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, databases: Databases
+) -> AsyncIterator[str]:
+    """A URL of a database of each kind for this test alone, empty (or at the newest
+    schema, see ``schema_at_head``); see ``tests/databases.py`` for how.
 
     Skips when PostgreSQL is not running, except under CI (``CI`` set), where a skip
     would hide a test that should have run.
     """
+    at_head = "schema_at_head" in request.fixturenames
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'noodrem.db'}"
+        yield await databases.sqlite(tmp_path / "noodrem.db", at_head=at_head)
         return
     try:
         admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
@@ -43,17 +60,16 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    name = f"noodrem_t_{uuid.uuid4().hex[:12]}"
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        name = await databases.take(admin, at_head=at_head)
         yield POSTGRES_URL.format(name=name)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await databases.give_back(admin, name, at_head=at_head)
     finally:
         await admin.close()
 
 
 @pytest.fixture
-async def store(database_url: str) -> AsyncIterator[SqlStore]:
+async def store(schema_at_head: None, database_url: str) -> AsyncIterator[SqlStore]:
     store = await create_store(database_url)
     await store.create_schema()
     yield store

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -29,6 +30,20 @@ class RunningApp:
     async def run_digests(self) -> int:
         assert self.runtime.digests is not None
         return await self.runtime.digests.run_due()
+
+    async def handled(self) -> None:
+        """Return once the app has finished handling every request it answered so far.
+
+        Slack's listeners run after the 200 (Bolt acknowledges first); Teams answers when it
+        is done. Waiting for this instead of for a quiet period is exact: what a request
+        makes the app do has happened when it returns, and nothing more will.
+        """
+        from bot.channels.slack import SlackChannel  # the Slack SDK only where Slack is on
+
+        await asyncio.sleep(0)  # a listener Bolt scheduled with the 200 takes its first step
+        for platform in self.runtime.platforms:
+            if isinstance(platform, SlackChannel):
+                await platform.idle()
 
 
 @asynccontextmanager

@@ -28,7 +28,7 @@ GATE_SECONDS = 60  # only a bound for a broken run; a passing run opens the gate
 
 
 @pytest.fixture
-async def bot(database_url: str) -> AsyncIterator[RunningApp]:
+async def bot(schema_at_head: None, database_url: str) -> AsyncIterator[RunningApp]:
     async with running_app(database_url, env={"ORGANISATION_FILE": ORG}) as app:
         yield app
 

@@ -16,7 +16,7 @@ ORG = str(Path(__file__).parent / "fixtures" / "organisation.yaml")
 
 
 @pytest.fixture
-async def bot(database_url: str) -> AsyncIterator[RunningApp]:
+async def bot(schema_at_head: None, database_url: str) -> AsyncIterator[RunningApp]:
     clock = ManualClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
     async with running_app(database_url, clock=clock, env={"ORGANISATION_FILE": ORG}) as app:
         yield app

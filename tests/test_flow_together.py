@@ -30,7 +30,7 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-async def bot(database_url: str) -> AsyncIterator[RunningApp]:
+async def bot(schema_at_head: None, database_url: str) -> AsyncIterator[RunningApp]:
     clock = ManualClock(START)
     async with running_app(database_url, clock=clock, env={"ORGANISATION_FILE": ORG}) as app:
         yield app
@@ -180,7 +180,7 @@ async def test_help_and_a_declined_stop_keep_the_english_questions_going(
 
 
 @pytest.fixture
-async def lost_phone_bot(database_url: str) -> AsyncIterator[RunningApp]:
+async def lost_phone_bot(schema_at_head: None, database_url: str) -> AsyncIterator[RunningApp]:
     env = {"ORGANISATION_FILE": ORG, "PLAYBOOKS_DIR": CONDITIONS}
     async with running_app(database_url, clock=ManualClock(START), env=env) as app:
         yield app

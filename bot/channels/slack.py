@@ -249,6 +249,11 @@ class SlackChannel:
             return web.Response(status=400, text="Ongeldig verzoek / bad request")
         return await to_aiohttp_response(bolt_response)
 
+    async def idle(self) -> None:
+        """Wait until every request acknowledged so far is handled: Bolt answers Slack first
+        and runs the listener after, so the answer to a request comes later than its 200."""
+        await self._listeners.idle()
+
     def _signed(self, body: bytes, timestamp: str, signature: str) -> bool:
         if self._verifier is None:  # Socket Mode serves no HTTP route
             return False
@@ -311,7 +316,7 @@ class SlackChannel:
             await self._socket.close_async()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(DRAIN_SECONDS):
-                await self._listeners.idle()
+                await self.idle()
         if self._client.session is not None:
             await self._client.session.close()
 

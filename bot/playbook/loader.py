@@ -7,6 +7,7 @@ with one readable line instead of a traceback.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from bot.playbook import rules
 from bot.playbook.diagnostics import explain
 from bot.playbook.errors import PlaybookError
 from bot.playbook.models import Playbook
-from bot.playbook.source import Source, read_source
+from bot.playbook.source import Source, parse_source, read_bytes
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -83,7 +84,17 @@ def validate_paths(paths: Sequence[Path]) -> list[PlaybookError]:
 
 
 def _load(path: Path) -> tuple[Playbook, Source]:
-    source = read_source(path)
+    return _validated(path, read_bytes(path))
+
+
+# Keyed by the bytes, so a changed file is read afresh: a process that loads the same files
+# again (every app start in the tests, hundreds a run) parses them once. Pure-Python YAML
+# with line numbers costs a good part of a second for the playbooks.
+@functools.lru_cache(maxsize=64)
+def _validated(path: Path, raw: bytes) -> tuple[Playbook, Source]:
+    """The playbook in ``raw`` (the bytes of ``path``) and its source; both immutable in
+    use, so a cached pair is shared."""
+    source = parse_source(path, raw)
     try:
         playbook = Playbook.model_validate(source.data)
     except ValidationError as error:

@@ -71,12 +71,17 @@ class Source:
         return text
 
 
-def read_source(path: Path) -> Source:
-    """Parse ``path``; raise PlaybookError for anything that stops it being a mapping."""
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes; PlaybookError when it cannot be read."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise PlaybookError(f"cannot read the file: {exc.strerror or exc}", path=path) from None
+
+
+def parse_source(path: Path, raw: bytes) -> Source:
+    """Parse ``raw``, read from ``path``; raise PlaybookError for anything that stops it
+    being a mapping."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -21,7 +21,7 @@ GENERATED = START + timedelta(minutes=83)  # 11:23 in Amsterdam
 
 
 @pytest.fixture
-async def recorded(database_url: str) -> AsyncIterator[Recorded]:
+async def recorded(schema_at_head: None, database_url: str) -> AsyncIterator[Recorded]:
     clock = ManualClock(START)
     async with (
         running_app(database_url, clock=clock, env={"ORGANISATION_FILE": ORG}) as app,

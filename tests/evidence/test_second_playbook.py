@@ -62,7 +62,7 @@ async def _lost_laptop(app_url: str, http: aiohttp.ClientSession, clock: ManualC
 
 
 @pytest.fixture
-async def recorded(database_url: str) -> AsyncIterator[Recorded]:
+async def recorded(schema_at_head: None, database_url: str) -> AsyncIterator[Recorded]:
     clock = ManualClock(START)
     env = {"ORGANISATION_FILE": ORG, "PLAYBOOKS_DIR": str(PLAYBOOKS)}
     async with (

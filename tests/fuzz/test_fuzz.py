@@ -225,7 +225,7 @@ async def test_slack_events_never_answer_5xx(fuzzed: Fuzzed, logs: Records) -> N
     requests = [one(*slack_request(rng, *rng.choice(seeds))) for _ in range(REQUESTS)]
     statuses = await fire(requests)
     assert statuses[200] > 100 and statuses[400] > 100 and statuses[401] > 100, statuses
-    await fuzzed.slack.quiet()
+    await fuzzed.app.handled()
     assert_clean(statuses, logs)
 
     body = event_body(slack_seeds()[0][1]["event"])

@@ -48,7 +48,9 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
-async def bot(database_url: str, clock: ManualClock, fake: FakeSlack) -> AsyncIterator[RunningApp]:
+async def bot(
+    schema_at_head: None, database_url: str, clock: ManualClock, fake: FakeSlack
+) -> AsyncIterator[RunningApp]:
     async with running_app(database_url, clock=clock, env=slack_env(fake)) as app:
         yield app
 
@@ -61,7 +63,7 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 @pytest.fixture
 def slack(bot: RunningApp, http: aiohttp.ClientSession) -> SignedSlack:
-    return SignedSlack(http, bot.url)
+    return SignedSlack(http, bot)
 
 
 MakePerson = Callable[..., SlackUser]

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from tests.harness import RunningApp
 from tests.slack.fake_slack import BOT_USER, Call, FakeSlack, SlackUserRecord
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -77,7 +78,15 @@ class SignedSlack:
     """Sends requests to the app's ``/slack/events`` the way Slack does."""
 
     http: aiohttp.ClientSession
-    url: str  # the app's base URL
+    app: RunningApp
+
+    @property
+    def url(self) -> str:
+        return self.app.url
+
+    async def handled(self) -> None:
+        """Return once the app has done all it will for the requests sent so far."""
+        await self.app.handled()
 
     async def post(
         self, body: str, *, content_type: str, headers: dict[str, str] | None = None
@@ -256,7 +265,7 @@ class SlackUser:
     async def send_event(self, body: str, *, retry: int | None = None) -> list[Call]:
         mark = len(self.fake.calls)
         assert await self.slack.event(body, retry=retry) == 200
-        await self.fake.settle(mark)
+        await self._answered(mark)
         return self._seen(mark)
 
     async def command(self, text: str = "", *, channel: str | None = None) -> list[Call]:
@@ -281,7 +290,7 @@ class SlackUser:
             urlencode(fields), content_type="application/x-www-form-urlencoded"
         )
         assert status == 200
-        await self.fake.settle(mark)
+        await self._answered(mark)
         return self._seen(mark)
 
     def find_button(self, label: str, *, channel: str | None = None) -> tuple[Any, dict[str, Any]]:
@@ -342,9 +351,9 @@ class SlackUser:
         status, _ = await self.slack.interaction(payload)
         assert status == 200
         if expect_output:
-            await self.fake.settle(mark)
+            await self._answered(mark)
         else:
-            await self.fake.quiet()
+            await self.slack.handled()
         return self._seen(mark)
 
     def modal_inputs(self) -> list[dict[str, Any]]:
@@ -387,10 +396,16 @@ class SlackUser:
         elif not ack:
             self.modal = None
         if ack:
-            await self.fake.quiet()
+            await self.slack.handled()
         else:
-            await self.fake.settle(mark)
+            await self._answered(mark)
         return ack, self._seen(mark)
+
+    async def _answered(self, mark: int) -> None:
+        """Wait for the answer to what was sent when ``len(fake.calls)`` was ``mark``: its
+        first visible output, then the end of its handling."""
+        await self.fake.wait_for(lambda: bool(self.fake.outputs(mark)))
+        await self.slack.handled()
 
     def _as_shown(self, view: dict[str, Any], *, view_id: str) -> dict[str, Any]:
         """A view the way Slack hands it back: with its id, and a new hash per version."""

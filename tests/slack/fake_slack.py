@@ -150,20 +150,6 @@ class FakeSlack:
                     return
                 await self._changed.wait()
 
-    async def settle(self, since: int, *, quiet: float = 0.25, within: float = 10.0) -> None:
-        """Wait for the bot's answer to something sent when ``len(calls)`` was ``since``:
-        a first visible output, then no further call for ``quiet`` seconds."""
-        await self.wait_for(lambda: bool(self.outputs(since)), within=within)
-        await self.quiet(quiet)
-
-    async def quiet(self, seconds: float = 0.4) -> None:
-        """Wait until no call has arrived for ``seconds`` (for things that must not happen)."""
-        while True:
-            count = len(self.calls)
-            await asyncio.sleep(seconds)
-            if len(self.calls) == count:
-                return
-
     # The API ----------------------------------------------------------------------------
 
     async def _api(self, request: web.Request) -> web.Response:

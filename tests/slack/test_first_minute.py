@@ -17,7 +17,9 @@ from tests.slack.fake_slack import FakeSlack
 
 
 @pytest.fixture
-async def bot(database_url: str, clock: ManualClock, fake: FakeSlack) -> AsyncIterator[RunningApp]:
+async def bot(
+    schema_at_head: None, database_url: str, clock: ManualClock, fake: FakeSlack
+) -> AsyncIterator[RunningApp]:
     env = slack_env(fake)
     del env["ORGANISATION_FILE"]  # what docs/slack.md has a new user set: tokens only
     async with running_app(database_url, clock=clock, env=env) as app:
@@ -53,7 +55,7 @@ async def test_several_organisations_refuse_a_stranger_and_say_what_to_add(
     async with running_app(
         database_url, clock=clock, env=slack_env(fake, ORGANISATION_FILE=str(config))
     ) as app:
-        slack = SignedSlack(http, app.url)
+        slack = SignedSlack(http, app)
         stranger = SlackUser(slack, fake, "U0EVE", "Eve", locale="en-GB", team="T0ELSEWHERE")
         with caplog.at_level(logging.WARNING, logger="bot.engine"):
             said = await stranger.say("I think we paid a fraudster")

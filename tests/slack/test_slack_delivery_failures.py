@@ -165,7 +165,7 @@ async def test_a_failed_attempt_pending_at_a_restart_is_still_retried(
     """Slack unreachable (the connection dies), Noodrem stops, starts again: the retry is
     a row in the store, so the new process sends it."""
     async with running_app(database_url, clock=clock, env=slack_env(fake)) as first:
-        jan = SlackUser(SignedSlack(http, first.url), fake, "U0JAN", "Jan Jansen")
+        jan = SlackUser(SignedSlack(http, first), fake, "U0JAN", "Jan Jansen")
         await jan.say("ik denk dat we een oplichter hebben betaald")
         await jan.press("Ja")
         [incident] = await open_incident_ids(first)

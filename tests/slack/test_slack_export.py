@@ -21,11 +21,11 @@ class Upload:
     data: bytes
 
 
-async def uploads_after(fake: FakeSlack, mark: int) -> list[Upload]:
-    """Files shared since ``mark``: the upload URL asked for, the bytes posted to it, the
-    upload completed into a channel."""
-    await fake.quiet()
-    calls = fake.calls[mark:]
+async def uploads_after(user: SlackUser, mark: int) -> list[Upload]:
+    """Files shared since ``mark``, once the app is done with what ``user`` asked: the
+    upload URL asked for, the bytes posted to it, the upload completed into a channel."""
+    await user.slack.handled()
+    calls = user.fake.calls[mark:]
     asked = [c for c in calls if c.method == "files.getUploadURLExternal"]
     sent = {c.args["file_id"]: c.args["data"] for c in calls if c.method == "upload"}
     done = [c for c in calls if c.method == "files.completeUploadExternal"]
@@ -41,7 +41,7 @@ async def export_pdf(user: SlackUser, fake: FakeSlack, text: str, *, command: bo
     mark = len(fake.calls)
     said = await (user.command(text) if command else user.say(text))
     assert "Vingerafdruk van de tijdlijn" in texts(said)
-    [upload] = await uploads_after(fake, mark)
+    [upload] = await uploads_after(user, mark)
     assert upload.data.startswith(b"%PDF") and upload.filename.endswith(".pdf")
     return upload
 
@@ -63,7 +63,7 @@ async def test_export_hands_over_the_pdf_only_to_people_in_the_incident(
     # Asked in a channel: the file (personal data) goes to his DM, the channel is told.
     mark = len(fake.calls)
     in_channel = await jan.command("export", channel="C0FINANCE")
-    [upload] = await uploads_after(fake, mark)
+    [upload] = await uploads_after(jan, mark)
     assert upload.channel == jan.dm and upload.data.startswith(b"%PDF")
     said_there = texts([c for c in in_channel if c.args.get("channel") == "C0FINANCE"])
     assert "privégesprek" in said_there and "Vingerafdruk" not in said_there
@@ -79,7 +79,7 @@ async def test_export_hands_over_the_pdf_only_to_people_in_the_incident(
     mark = len(fake.calls)
     refused = await piet.say(f"export {incident}")
     assert f"Je doet niet mee aan incident {incident}" in texts(refused)
-    assert await uploads_after(fake, mark) == []
+    assert await uploads_after(piet, mark) == []
 
     exported = [e for e in await events_of(bot, incident) if e.kind == "evidence_exported"]
     assert len(exported) == 4 and {e.actor_name for e in exported} == {"Jan Jansen"}

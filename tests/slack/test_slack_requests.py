@@ -63,7 +63,7 @@ async def test_requests_without_a_valid_signature_get_401_and_change_nothing(
     body = event_body(dm_message("U0JAN", START_NL), event_id="Ev0REFUSED")
     status, _ = await slack.post(body, content_type="application/json", headers=headers(body))
     assert status == 401
-    await fake.quiet()
+    await slack.handled()
     assert fake.calls == []
     async with bot.runtime.require_store().transaction() as tx:
         assert await tx.get_conversation(f"slack:{TEAM}:DU0JAN:U0JAN") is None
@@ -81,7 +81,7 @@ async def test_a_redelivered_event_is_handled_once(
     assert "starten" in texts(first)
     mark = len(fake.calls)
     assert await jan.slack.event(body, retry=2) == 200
-    await fake.quiet()
+    await jan.slack.handled()
     assert fake.outputs(mark) == []
 
     await jan.press("Ja")
@@ -89,7 +89,7 @@ async def test_a_redelivered_event_is_handled_once(
     await jan.send_event(answer)
     for retry in (1, 2, 3):
         assert await jan.slack.event(answer, retry=retry) == 200
-    await fake.quiet()
+    await jan.slack.handled()
     [incident] = await open_incident_ids(bot)
     facts = [e for e in await events_of(bot, incident) if e.kind == "fact_answered"]
     assert len(facts) == 1
@@ -172,7 +172,8 @@ async def test_report_as_fraud_shortcut_starts_in_a_dm_with_the_message_as_evide
     mark = len(fake.calls)
     status, _ = await slack.interaction(payload)
     assert status == 200
-    await fake.settle(mark)
+    await fake.wait_for(lambda: bool(fake.outputs(mark)))
+    await slack.handled()
     asked = fake.outputs(mark)
     assert asked[0].args["channel"] == jan.dm and "Wat is er gebeurd?" in texts(asked)
     assert fake.calls_of("chat.getPermalink")[0].args == {
@@ -215,7 +216,7 @@ async def test_home_tab_lists_open_incidents(
         assert published.method == "views.publish" and published.args["user_id"] == user.user_id
         mark = len(fake.calls)
         assert await slack.event(body, retry=1) == 200
-        await fake.quiet()
+        await slack.handled()
         assert fake.outputs(mark) == [], "a redelivery leaves the published view alone"
         return dict(published.args["view"])
 

@@ -39,7 +39,9 @@ async def connector() -> AsyncIterator[FakeConnector]:
 
 
 @pytest.fixture
-async def bot(database_url: str, clock: ManualClock) -> AsyncIterator[RunningApp]:
+async def bot(
+    schema_at_head: None, database_url: str, clock: ManualClock
+) -> AsyncIterator[RunningApp]:
     async with running_app(database_url, clock=clock, env=LOCAL) as app:
         yield app
 

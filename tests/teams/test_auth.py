@@ -40,7 +40,7 @@ def forged_token(service_url: str) -> str:
 
 @pytest.fixture
 async def secured(
-    database_url: str, clock: ManualClock, caplog: pytest.LogCaptureFixture
+    schema_at_head: None, database_url: str, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> AsyncIterator[RunningApp]:
     caplog.set_level(logging.DEBUG)
     async with running_app(database_url, clock=clock, env=AUTHENTICATED) as app:

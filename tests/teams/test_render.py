@@ -7,7 +7,9 @@ rendered with Microsoft's ``adaptivecards`` renderer (tests/teams/render, instal
 ``npm ci``) in Debian's headless chromium, with a Teams host config, 360 px wide, and the
 test reads the rendered DOM: no button or choice whose text needs more room than its box,
 nothing wider than the phone, titles larger and bolder than the text, and no complaint from
-the renderer's parser. Screenshots go to /tmp/noodrem-screens/teams.
+the renderer's parser. Screenshots of the cards with a problem go to
+/tmp/noodrem-screens/teams (of every card with ``NOODREM_SCREENSHOTS=1``: a screenshot
+costs five times the card's rendering).
 
 The database does not change what a card looks like, so the conversation runs once per
 module on SQLite; the Teams flow tests run it on both databases.
@@ -49,6 +51,7 @@ DIST = RENDER / "node_modules" / "adaptivecards" / "dist"
 HOST_CONFIG = json.loads((RENDER / "host-config.json").read_text(encoding="utf-8"))
 PHONE = 360  # px: the narrowest common phone, the whole card (its 16 px padding included)
 SCREENSHOTS = Path("/tmp/noodrem-screens/teams")
+EVERY_SCREENSHOT = os.environ.get("NOODREM_SCREENSHOTS") == "1"
 LANGUAGES = ("nl-NL", "en-US")
 TEAMS_MAX_CARD = 28 * 1024  # bytes of a message, which Teams counts in UTF-16
 
@@ -271,8 +274,10 @@ async def render(page: Page, card: dict[str, Any], name: str) -> Rendered:
         "([card, config, width, id]) => renderTeamsCard(card, config, width, id)",
         [card, HOST_CONFIG, PHONE, slug],
     )
-    await page.locator(f"#{slug}").screenshot(path=str(SCREENSHOTS / f"{slug}.png"))
-    return Rendered(name, report)
+    rendered = Rendered(name, report)
+    if EVERY_SCREENSHOT or rendered.cut() or report["problems"]:
+        await page.locator(f"#{slug}").screenshot(path=str(SCREENSHOTS / f"{slug}.png"))
+    return rendered
 
 
 @pytest.fixture(params=LANGUAGES)
