@@ -24,7 +24,7 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-async def bot(database_url: str) -> AsyncIterator[RunningApp]:
+async def bot(schema_at_head: None, database_url: str) -> AsyncIterator[RunningApp]:
     async with running_app(database_url, env={"ORGANISATION_FILE": ORG}) as app:
         yield app
 

@@ -38,7 +38,9 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-async def bot(database_url: str, clock: ManualClock) -> AsyncIterator[RunningApp]:
+async def bot(
+    schema_at_head: None, database_url: str, clock: ManualClock
+) -> AsyncIterator[RunningApp]:
     async with running_app(database_url, clock=clock, env={"ORGANISATION_FILE": ORG}) as app:
         yield app
 

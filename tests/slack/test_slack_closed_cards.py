@@ -53,5 +53,5 @@ async def test_a_stopped_incident_says_it_is_stopped(
     assert f"Incident {incident} is gestopt: deze knop doet niets meer" in texts(pressed)
     mark = len(fake.calls)
     await jan.press("Dossier (PDF)")
-    [upload] = await uploads_after(fake, mark)
+    [upload] = await uploads_after(jan, mark)
     assert upload.channel == jan.dm and upload.data.startswith(b"%PDF"), "the file is still there"

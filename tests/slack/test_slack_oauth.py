@@ -139,10 +139,10 @@ async def installed_teams(app: RunningApp) -> list[tuple[str, str]]:
 async def test_install_stores_the_workspace_and_its_dm_is_answered_with_its_token(
     oauth_bot: RunningApp, browser: Browser, fake: FakeSlack, http: aiohttp.ClientSession
 ) -> None:
-    jan = SlackUser(SignedSlack(http, oauth_bot.url), fake, "U0JAN", "Jan Jansen")
+    jan = SlackUser(SignedSlack(http, oauth_bot), fake, "U0JAN", "Jan Jansen")
     mark = len(fake.calls)
     assert await jan.slack.event(_dm(jan, "help")) == 200
-    await fake.quiet()
+    await oauth_bot.handled()
     assert fake.outputs(mark) == [], "not installed yet: no token, no answer"
 
     authorize = await browser.start_install()
@@ -176,7 +176,7 @@ async def test_two_workspaces_each_get_their_own_token_and_never_each_others_dat
     assert (await browser.install(fake, TEAM_ID))[0] == 200
     assert (await browser.install(fake, BETA))[0] == 200
     assert [team for team, _ in await installed_teams(oauth_bot)] == [TEAM_ID, BETA]
-    slack = SignedSlack(http, oauth_bot.url)
+    slack = SignedSlack(http, oauth_bot)
     jan = SlackUser(slack, fake, "U0JAN", "Jan Jansen", team=TEAM_ID)
     bea = SlackUser(slack, fake, "U0BEA", "Bea Beta", team=BETA)
 
@@ -224,7 +224,7 @@ async def test_after_an_uninstall_nothing_more_goes_to_that_workspace(
     reminder is recorded as not delivered, and nothing is sent with its old token."""
     assert (await browser.install(fake, TEAM_ID))[0] == 200
     assert (await browser.install(fake, BETA))[0] == 200
-    slack = SignedSlack(http, oauth_bot.url)
+    slack = SignedSlack(http, oauth_bot)
     jan = SlackUser(slack, fake, "U0JAN", "Jan Jansen")
     await jan.say("ik denk dat we een oplichter hebben betaald")
     await jan.press("Ja")
@@ -243,7 +243,7 @@ async def test_after_an_uninstall_nothing_more_goes_to_that_workspace(
     outcomes = [e.data["error"] for e in events if e.kind == "delivery_attempted"]
     assert outcomes == ["Slack: not_installed"]
     assert await slack.event(_dm(jan, "help")) == 200
-    await fake.quiet()
+    await oauth_bot.handled()
     assert fake.outputs(mark) == [], "a message from there is no longer answered"
 
 
@@ -322,7 +322,7 @@ async def test_an_installation_survives_a_restart(
             beta_started = await Browser(session, first.url).start_install()
             cookies = {c.key: c.value for c in jar}
     async with running_app(database_url, clock=ManualClock(START), env=env) as second:
-        jan = SlackUser(SignedSlack(http, second.url), fake, "U0JAN", "Jan Jansen")
+        jan = SlackUser(SignedSlack(http, second), fake, "U0JAN", "Jan Jansen")
         mark = len(fake.calls)
         assert "starten" in texts(await jan.say("ik denk dat we een oplichter hebben betaald"))
         assert {c.token for c in fake.calls[mark:]} == {BOT_TOKEN}
