@@ -35,7 +35,6 @@ from bot.channels.base import (
 from bot.channels.downloads import Downloads
 from bot.channels.handoff_ack import HandoffAcks
 from bot.channels.web import WebChat
-from bot.channels.web_oidc import OpenIdConnect
 from bot.channels.web_signin import SignIn
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError
@@ -415,6 +414,9 @@ def _sign_in(
         )
     sign_in.install(app)
     if any(o.sign_in is not None and o.sign_in.oidc for o in organisations):
+        # Authlib and joserfc only where an organisation signs in with OpenID Connect.
+        from bot.channels.web_oidc import OpenIdConnect
+
         try:
             oidc = OpenIdConnect(
                 sign_in=sign_in,
