@@ -103,7 +103,9 @@ class Mailer:
         except aiosmtplib.SMTPRecipientsRefused:
             return Delivery.failed(PLATFORM, "recipient refused")
         except aiosmtplib.SMTPResponseException as refused:
-            return Delivery.failed(PLATFORM, f"{refused.code} {refused.message}")
+            # The code says what went wrong; the server's words may quote the address, and
+            # this outcome goes into the evidence.
+            return Delivery.failed(PLATFORM, f"refused with {refused.code}")
         except (aiosmtplib.SMTPException, OSError) as unreachable:
             # The class names the failure (timeout, refused connection); the text may hold
             # addresses, which stay out of the log and the evidence.

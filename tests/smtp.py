@@ -28,6 +28,9 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        refusing = [a for a in envelope.rcpt_tos if a.endswith("@rejects-data.example")]
+        if refusing:  # a refusal that quotes the address, as real servers do
+            return f"554 5.7.1 message for <{refusing[0]}> rejected as spam"
         self.received.append(envelope)
         return "250 Message accepted for delivery"
 

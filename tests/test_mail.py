@@ -52,6 +52,15 @@ async def test_a_refused_recipient_is_a_failure_with_the_reason(smtp: tuple[Inbo
     assert outcome.error == "SMTP: recipient refused"
 
 
+async def test_a_refused_message_names_the_code_not_the_servers_words(
+    smtp: tuple[Inbox, int],
+) -> None:
+    _, port = smtp
+    outcome = await Mailer(_settings(port)).send(_message("jan@rejects-data.example"))
+    assert outcome.status is DeliveryStatus.FAILED
+    assert outcome.error == "SMTP: refused with 554", "the address stays out of the evidence"
+
+
 async def test_an_unreachable_server_is_a_failure_not_an_exception() -> None:
     port = free_port()  # closed again before the send: nothing listens
     outcome = await Mailer(_settings(port)).send(_message("it@provider.example"))
