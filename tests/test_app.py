@@ -110,7 +110,7 @@ async def test_kill_9_in_the_middle_loses_nothing(server_env: dict[str, str]) ->
             await history.inbox()
             assert "Genoteerd: € 8.000,00" in texts(history.history), "the history is kept"
             noted = await history.say("gisteren 16:00")  # answers the question before the kill
-            assert "Vraag 3 van 6" in texts(noted)
+            assert "Vraag 3 van 7" in texts(noted)
             status = await history.say("status")
             assert incident in texts(status) and "€ 8.000,00" in texts(status)
     finally:

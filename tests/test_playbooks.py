@@ -131,6 +131,7 @@ def test_paid_fraudster_has_the_agreed_facts_and_steps() -> None:
         ("beneficiary_name", FactType.TEXT),
         ("request_channel", FactType.CHOICE),
         ("mailbox_compromised", FactType.YES_NO),
+        ("from_account", FactType.IBAN),
     ]
     assert playbook.fact("request_channel").option_ids() == (
         "director_mail",

@@ -399,15 +399,17 @@ class _Builder:
         """Own account and receiving bank: a fact when the plan asks it, else said so."""
         lang = self.lang
         answered = {
-            spec.account: str(event.data.get("value") or "")
+            spec.account: event
             for spec in self.playbook.facts
             if spec.account is not None
             and (event := self.facts.get(spec.id)) is not None
             and event.kind == "fact_answered"
         }
-        own = answered.get(AccountRole.OWN)
+        own_event = answered.get(AccountRole.OWN)
+        own = own_event and str(own_event.data.get("display") or own_event.data.get("value") or "")
         rows = [Row(say("own_account", lang), own or say("not_recorded", lang))]
-        receiving = answered.get(AccountRole.RECEIVING)
+        receiving_event = answered.get(AccountRole.RECEIVING)
+        receiving = receiving_event and str(receiving_event.data.get("value") or "")
         if receiving:
             bank = bank_of(receiving) or say("bank_unknown", lang)
         else:

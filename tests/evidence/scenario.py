@@ -21,6 +21,7 @@ ORG = str(Path(__file__).resolve().parent.parent / "fixtures" / "organisation.ya
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
 AMOUNT = "€ 12.500,00"
 IBAN = "DE89 3704 0044 0532 0130 00"
+OWN_IBAN = "NL20 INGB 0001 2345 67"
 BENEFICIARY = "Fraud Holding GmbH"
 BANK_CASE = "RABO-2026-4711"
 POLICE_REPORT = "PL0900-2026-12345"
@@ -52,6 +53,7 @@ async def run_incident(
     for answer in (AMOUNT, "vandaag 09:15", IBAN, BENEFICIARY, "2"):
         await jan.say(answer)
     await jan.press("Ja")  # a mailbox may be hacked
+    await jan.say(OWN_IBAN)
     piet = WebUser(http, app.url, "Piet de Vries")
     await piet.say(f"doe mee {incident_id.lower()}")
 

@@ -83,7 +83,7 @@ async def test_two_exports_then_a_json_lists_both_hashes_and_closed_stays_export
         "Jan Jansen",
         "Gemaakt op",
         "Eigen rekening",
-        "niet vastgelegd",
+        "NL20 INGB 0001 2345 67",
         "Bank van de ontvanger",
         "Commerzbank",
         f"gebeurtenis 1 t/m {covered_seq}",

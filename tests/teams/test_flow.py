@@ -47,16 +47,17 @@ async def test_whole_flow_in_dutch_in_a_personal_chat(
     opened = await jan.press("Ja")
     incident = incident_in(opened)
     assert f"Incident *{incident}* is geopend om 10:00" in texts(opened)
-    assert "Vraag 1 van 6" in texts(opened)
+    assert "Vraag 1 van 7" in texts(opened)
 
     noted = await jan.say("€ 12.500,00")
-    assert "12.500" in texts(noted) and "Vraag 2 van 6" in texts(noted)
+    assert "12.500" in texts(noted) and "Vraag 2 van 7" in texts(noted)
     await jan.say("vandaag 09:15")
     foreign = await jan.say("DE89 3704 0044 0532 0130 00")
     assert "buitenlandse" in texts(foreign)
     await jan.say("Fraud Holding GmbH")
     await jan.say("2")
-    first_step = await jan.press("Ja")  # the mailbox may be hacked
+    await jan.press("Ja")  # the mailbox may be hacked
+    first_step = await jan.press("Weet ik nog niet")  # our own account
     card = cards([first_step[-1].body])[0]
     assert "Rabobank fraudelijn" in texts(first_step) and "088-722 67 67" in texts(first_step)
     assert "10:15 (nog 15 min)" in texts(first_step)
@@ -111,10 +112,11 @@ async def test_english_follows_the_teams_locale(person: People) -> None:
     confirm = await ann.say("I think we paid a fraudster")
     assert "Start the plan" in texts(confirm)
     opened = await ann.press("Yes")
-    assert "Question 1 of 6" in texts(opened)
+    assert "Question 1 of 7" in texts(opened)
     for _ in range(5):
         await ann.press("Don't know yet")
-    step = await ann.press("No")
+    await ann.press("No")
+    step = await ann.press("Don't know yet")  # our own account
     assert "Right now — step 1: Call your bank" in texts(step)
     assert actions(cards([step[-1].body])[0])[0]["title"] == "Done"
 

@@ -153,6 +153,9 @@ async def converse(locale: str, database_url: str) -> Conversation:
             keep("question 6", n, "fact.answer")
             n = len(connector.calls)
             await jan.press(words.yes)
+            keep("question 7", n, "fact.skip")
+            n = len(connector.calls)
+            await jan.press(words.dont_know)
             keep("steps", n, "step.done")
             n = len(connector.calls)
             await jan.say("status")
@@ -306,7 +309,7 @@ async def test_the_fifth_question_shows_every_answer_whole(
 ) -> None:
     card = shown.named["question 5"]
     rendered = await render(phone, card, f"{shown.locale} question 5")
-    title = "Vraag 5 van 6" if shown.locale == "nl-NL" else "Question 5 of 6"
+    title = "Vraag 5 van 7" if shown.locale == "nl-NL" else "Question 5 of 7"
     assert rendered.texts[0]["text"] == title
     answers = [c["label"] for c in rendered.choices]
     assert len(answers) == 5 and WORDS[shown.locale].invoice in answers

@@ -176,7 +176,7 @@ async def test_first_steps_of_the_real_flow(browser: Browser, database_url: str)
             await message.press("Enter")
 
         async def question(n: int) -> None:
-            await expect(page.get_by_role("heading", name=f"Vraag {n} van 6")).to_be_visible()
+            await expect(page.get_by_role("heading", name=f"Vraag {n} van 7")).to_be_visible()
 
         await say("volgens mij hebben we een oplichter betaald")
         await expect(log.get_by_text("Zal ik het plan")).to_be_visible()
@@ -197,6 +197,8 @@ async def test_first_steps_of_the_real_flow(browser: Browser, database_url: str)
         await page.get_by_role("button", name="Factuur met een ander rekeningnummer").click()
         await question(6)
         await page.get_by_role("button", name="Ja", exact=True).last.click()
+        await question(7)
+        await say("NL20 INGB 0001 2345 67")
 
         # The bank card came first, before the questions, and again after them.
         step = page.get_by_role("heading", name=re.compile("^Nu meteen — stap 1: Bel je bank"))
