@@ -17,12 +17,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
 
 from bot.ports import Incident, IncidentStatus
 from storage import SqlStore, create_store
 from tests.databases import POSTGRES_ADMIN_DSN, POSTGRES_URL, Databases
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """One HTTP client per test, for the tests that talk to a running app."""
+    async with aiohttp.ClientSession() as session:
+        yield session
 
 
 @pytest.fixture

@@ -45,12 +45,6 @@ async def bot(
         yield app
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 @dataclass
 class Outputs:
     """What a reader of the evidence sees: the PDF's text, the JSON, the register row."""

@@ -18,12 +18,6 @@ ORG = str(Path(__file__).parent / "fixtures" / "organisation.yaml")
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
 async def bot(schema_at_head: None, database_url: str) -> AsyncIterator[RunningApp]:
     async with running_app(database_url, env={"ORGANISATION_FILE": ORG}) as app:
         yield app

@@ -39,12 +39,6 @@ async def bot(
         yield app
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 async def events_of(app: RunningApp, incident_id: str) -> list[Event]:
     async with app.runtime.require_store().transaction() as tx:
         return await tx.get_events(incident_id)

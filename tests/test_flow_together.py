@@ -24,12 +24,6 @@ START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
 async def bot(schema_at_head: None, database_url: str) -> AsyncIterator[RunningApp]:
     clock = ManualClock(START)
     async with running_app(database_url, clock=clock, env={"ORGANISATION_FILE": ORG}) as app:

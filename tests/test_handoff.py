@@ -115,12 +115,6 @@ def _env(org: Path, smtp_port: int | None) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 async def _to_it_step(jan: WebUser) -> str:
     """Open paid-fraudster with two facts known, the rest "don't know", and show the IT step."""
     await jan.say("ik denk dat we een oplichter hebben betaald")

@@ -32,12 +32,6 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
 async def bot(
     schema_at_head: None, database_url: str, clock: ManualClock
 ) -> AsyncIterator[RunningApp]:

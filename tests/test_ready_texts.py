@@ -39,12 +39,6 @@ async def bot(
         yield app
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 async def exported(
     app: RunningApp, http: aiohttp.ClientSession, user: WebUser, incident_id: str, tmp_path: Path
 ) -> tuple[str, list[dict[str, Any]]]:

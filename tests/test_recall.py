@@ -47,12 +47,6 @@ async def bot(
         yield app
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 async def report_payment(user: WebUser, *, case_number: str = "ING-2026-7781") -> str:
     """Open the plan, answer its questions, and finish the bank step with a case number."""
     english = user.locale == "en"

@@ -56,12 +56,6 @@ async def bot(
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
 def slack(bot: RunningApp, http: aiohttp.ClientSession) -> SignedSlack:
     return SignedSlack(http, bot)
 

@@ -47,12 +47,6 @@ async def bot(
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
 def person(bot: RunningApp, connector: FakeConnector, http: aiohttp.ClientSession) -> People:
     """``person("Jan")``: someone in their own personal chat with the bot (Dutch Teams);
     pass ``conversation=`` to put them in a channel, ``locale="en-US"`` for English."""
