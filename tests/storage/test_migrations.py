@@ -253,6 +253,25 @@ def _time(conn: Connection, at: datetime) -> Any:
     return chain.format_utc(at) if conn.dialect.name == "sqlite" else at
 
 
+async def _release_db_at_head(database_url: str) -> SqlStore:
+    """A database with the release's schema and rows, upgraded to head, its schema checked
+    against the models; the caller closes it."""
+    old = await create_store(database_url)
+    try:
+        await old.run_schema(_fill_release_db)
+    finally:
+        await old.close()
+    store = await create_store(database_url)
+    try:
+        await store.create_schema()
+        assert await store.schema_revision() == schema.head()
+        assert await store.run_schema(_diff) == []
+    except BaseException:
+        await store.close()
+        raise
+    return store
+
+
 def _fill_release_db(conn: Connection) -> list[dict[str, Any]]:
     """Release 95b9a7c's tables with one incident and its timeline, written as that release
     wrote them; returns the events as stored."""
@@ -572,16 +591,8 @@ async def test_handoffs_table_is_added_and_takes_hand_offs_of_existing_incidents
 ) -> None:
     """An incident made before r0006 can be handed off after it: the new table, with its
     foreign key and indexes, on a database that has the old rows."""
-    old = await create_store(database_url)
+    store = await _release_db_at_head(database_url)
     try:
-        await old.run_schema(_fill_release_db)
-    finally:
-        await old.close()
-    store = await create_store(database_url)
-    try:
-        await store.create_schema()
-        assert await store.schema_revision() == schema.head()
-        assert await store.run_schema(_diff) == []
         indexes = await store.run_schema(
             lambda conn: {ix["name"] for ix in inspect(conn).get_indexes("handoffs")}
         )
@@ -743,16 +754,8 @@ async def test_web_identity_tables_are_added_next_to_the_rows_of_r0004(database_
 async def test_plan_columns_are_filled_for_existing_incidents_and_steps(database_url: str) -> None:
     """An incident from before r0008 has one plan, the main one, since its report, and each
     of its steps comes from that plan; a step of a second plan can then be added."""
-    old = await create_store(database_url)
+    store = await _release_db_at_head(database_url)
     try:
-        await old.run_schema(_fill_release_db)
-    finally:
-        await old.close()
-    store = await create_store(database_url)
-    try:
-        await store.create_schema()
-        assert await store.schema_revision() == schema.head()
-        assert await store.run_schema(_diff) == []
         raw = await store.run_schema(
             lambda conn: conn.exec_driver_sql("SELECT plans FROM incidents").scalar_one()
         )
