@@ -30,6 +30,7 @@ BENCHES: dict[str, tuple[list[str], list[str], bool]] = {
     "retention": (["--rows", "20000", "--old", "2000"], [], True),
     "slack_latency": (["--rate", "50", "--seconds", "5"], [], True),
     "intents": ([], [], False),
+    "statements": ([], [], True),  # no baseline: the count per message kind
 }
 # A line that states a figure against its baseline or its goal.
 FIGURE = re.compile(r"ratio|baseline|goal|target|\d+(\.\d+)?x\b|FAIL", re.IGNORECASE)
