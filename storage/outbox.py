@@ -13,7 +13,9 @@ from storage import listen
 from storage.models import OutboxRow
 
 
-async def put(conn: AsyncConnection, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int:
+async def put(
+    conn: AsyncConnection, *, mailbox: str, payload: dict[str, Any], at: datetime, lock: bool = True
+) -> int:
     """Store a message; returns its id, above every id of this mailbox any reader can see
     now or later, so a reader that asks for "everything after id N" never skips one.
 
@@ -23,9 +25,10 @@ async def put(conn: AsyncConnection, *, mailbox: str, payload: dict[str, Any], a
     the lower id before it was visible, for good. SQLite's write lock (``BEGIN IMMEDIATE``)
     already does that for the whole database; on PostgreSQL a per-mailbox transaction lock
     does, for every process alike, and the same statement queues the ``NOTIFY`` that wakes
-    pollers on every replica once this transaction commits (``storage.listen``).
+    pollers on every replica once this transaction commits (``storage.listen``). ``lock``
+    false: this transaction took both for this mailbox already (one NOTIFY is enough).
     """
-    if conn.dialect.name == "postgresql":
+    if lock and conn.dialect.name == "postgresql":
         await conn.execute(
             select(
                 func.pg_advisory_xact_lock(func.hashtext(mailbox)),

@@ -120,6 +120,7 @@ class SqlTransaction:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self._outbox_locked: set[str] = set()  # mailboxes this transaction holds already
 
     # Inbound de-duplication -------------------------------------------------------------
     async def claim_inbound(self, *, channel: str, event_id: str, at: datetime) -> bool:
@@ -364,7 +365,9 @@ class SqlTransaction:
 
     # Web chat outbox -----------------------------------------------------------------------
     async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int:
-        return await outbox.put(self._conn, mailbox=mailbox, payload=payload, at=at)
+        first = mailbox not in self._outbox_locked
+        self._outbox_locked.add(mailbox)
+        return await outbox.put(self._conn, mailbox=mailbox, payload=payload, at=at, lock=first)
 
     async def read_outbox(
         self, *, mailbox: str, after_id: int, limit: int = 200
