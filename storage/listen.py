@@ -42,6 +42,7 @@ class OutboxListener:
         self._options: dict[str, Any] = {"timeout": CONNECT_TIMEOUT_S, **options}
         self._on_write = on_write
         self._listening = asyncio.Event()
+        self._tried = asyncio.Event()  # the first connection listens, or could not
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -53,9 +54,7 @@ class OutboxListener:
         """Begin listening; returns once the first connection listens or has failed (then
         it keeps retrying in the background, and ``live`` stays false until it works)."""
         self._task = asyncio.create_task(self._run(), name="outbox listener")
-        first = asyncio.create_task(self._listening.wait())
-        await asyncio.wait({first, self._task}, return_when=asyncio.FIRST_COMPLETED)
-        first.cancel()
+        await self._tried.wait()
 
     async def close(self) -> None:
         if self._task is not None:
@@ -73,6 +72,7 @@ class OutboxListener:
             except Exception as exc:  # whatever it was, keep trying: pollers re-read meanwhile
                 # Only the kind: the message of a refused login can quote the options.
                 log.warning("outbox listener: cannot listen (%s)", type(exc).__name__)
+                self._tried.set()
                 await asyncio.sleep(RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)])
                 failures += 1
 
@@ -85,6 +85,7 @@ class OutboxListener:
             connection.add_termination_listener(lambda _conn: lost.set())
             await connection.add_listener(CHANNEL, self._notified)
             self._listening.set()
+            self._tried.set()
             self._on_write(None)  # what was written while nobody here listened
             await lost.wait()
             log.warning("outbox listener: connection lost, reconnecting")

@@ -6,9 +6,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.ports import OutboxMessage
 from storage import SqlStore
+from storage.listen import OutboxListener
 
 T0 = datetime(2026, 11, 21, 19, 35, 51, 123456, tzinfo=UTC)
 
@@ -97,3 +99,17 @@ async def test_a_poller_gets_both_messages_of_two_writers_at_once(store: SqlStor
             {"n": 1},
             {"n": 2},
         ]
+
+
+async def test_a_listener_that_cannot_connect_says_so_and_keeps_trying() -> None:
+    """The first poll starts the listener and waits for it: a refused connection must not
+    hold that poll, only leave the listener not live (the poll then reads by itself)."""
+    refused = create_async_engine("postgresql+asyncpg://postgres@127.0.0.1:1/none")
+    listener = OutboxListener(refused, lambda _mailbox: None)
+    try:
+        async with asyncio.timeout(5):
+            await listener.start()
+        assert not listener.live
+    finally:
+        await listener.close()
+        await refused.dispose()
