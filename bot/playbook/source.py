@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -29,7 +29,8 @@ Loc = tuple[str | int, ...]
 KEY_MARKER = "[key]"
 
 _FAST_LOADER: type[yaml.CSafeLoader] | None = getattr(yaml, "CSafeLoader", None)
-Loader = yaml.SafeLoader | yaml.CSafeLoader
+if TYPE_CHECKING:  # a PyYAML built without libyaml has no CSafeLoader
+    Loader = yaml.SafeLoader | yaml.CSafeLoader
 
 _HINTS = {
     "mapping values are not allowed here": (
