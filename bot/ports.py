@@ -7,7 +7,7 @@ one. ``storage`` implements ``Store``; ``app.py`` wires the channels into a ``No
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -573,7 +573,11 @@ class Transaction(Protocol):
     async def next_handoff_at(self) -> datetime | None: ...
 
     # Web chat outbox -----------------------------------------------------------------------
-    async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int: ...
+    async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int:
+        """Store a message; its id is above every id of this mailbox visible to any reader
+        now or later, so "everything after id N" never skips one (even across replicas)."""
+        ...
+
     async def read_outbox(
         self, *, mailbox: str, after_id: int, limit: int = 200
     ) -> list[OutboxMessage]: ...
@@ -605,11 +609,29 @@ class Transaction(Protocol):
         """Delete up to ``limit`` de-duplication rows older than ``before``; how many went."""
 
 
+OutboxWritten = Callable[[str | None], None]
+"""Some process committed a write to this mailbox; ``None``: perhaps to any mailbox."""
+
+
+class OutboxListening(Protocol):
+    @property
+    def live(self) -> bool:
+        """Whether a write by another process would be reported now."""
+        ...
+
+    async def close(self) -> None: ...
+
+
 class Store(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
 
     def snapshot(self) -> AbstractAsyncContextManager[Transaction]:
         """Read only, a consistent view, no write lock (reading a long timeline)."""
+        ...
+
+    async def listen_outbox(self, on_write: OutboxWritten) -> OutboxListening | None:
+        """Report outbox writes by every process (this one too) until closed; ``None`` where
+        the database cannot (SQLite): then only this process knows what it wrote."""
         ...
 
 

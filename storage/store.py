@@ -27,7 +27,9 @@ from bot.ports import (
     Incident,
     NewDeadline,
     NewHandoff,
+    OutboxListening,
     OutboxMessage,
+    OutboxWritten,
     Participant,
     Payment,
     PendingSignIn,
@@ -43,6 +45,7 @@ from storage import conversations, events, files, incidents, outbox, payments, w
 from storage import deadlines as deadline_rows
 from storage import handoffs as handoff_rows
 from storage import steps as step_rows
+from storage.listen import OutboxListener
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -73,6 +76,16 @@ class SqlStore:
         reading much (a whole timeline) while others write. Writing in it fails."""
         async with self._database.unit_of_work(read_only=True) as conn:
             yield SqlTransaction(conn)
+
+    async def listen_outbox(self, on_write: OutboxWritten) -> OutboxListening | None:
+        """Report outbox writes committed by any process, this one included (PostgreSQL
+        LISTEN/NOTIFY, on a connection of its own, until ``close()``); ``None`` on SQLite,
+        which has no such signal."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        listener = OutboxListener(self.engine, on_write)
+        await listener.start()
+        return listener
 
     async def create_schema(self) -> None:
         """Create the schema or upgrade it to the newest migration (idempotent; safe with
@@ -107,6 +120,7 @@ class SqlTransaction:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self._outbox_locked: set[str] = set()  # mailboxes this transaction holds already
 
     # Inbound de-duplication -------------------------------------------------------------
     async def claim_inbound(self, *, channel: str, event_id: str, at: datetime) -> bool:
@@ -351,7 +365,9 @@ class SqlTransaction:
 
     # Web chat outbox -----------------------------------------------------------------------
     async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int:
-        return await outbox.put(self._conn, mailbox=mailbox, payload=payload, at=at)
+        first = mailbox not in self._outbox_locked
+        self._outbox_locked.add(mailbox)
+        return await outbox.put(self._conn, mailbox=mailbox, payload=payload, at=at, lock=first)
 
     async def read_outbox(
         self, *, mailbox: str, after_id: int, limit: int = 200
