@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import assert_never
 
 from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via
 from bot.flows import export, facts, handoff, incidents, manage, overview, recall, steps, texts
@@ -20,11 +21,44 @@ from bot.intents import Command, detect_language, match_command, match_playbook
 from bot.messages import (
     LANGS,
     Action,
-    ActionName,
+    AssignStep,
+    Close,
+    ConfirmStart,
+    ConfirmStop,
+    DeclineStart,
+    FactOption,
+    FillFacts,
+    HandOff,
+    HandOverLead,
     Inbound,
+    KeepGoing,
     Lang,
+    ListIncidents,
+    Outdated,
+    PickFor,
+    PickIncident,
+    Presence,
+    RecallUpdate,
+    RecordOption,
+    Reopen,
     Reply,
     ReplyKind,
+    Report,
+    SameIncident,
+    ShowPlans,
+    ShowStatus,
+    ShowTimeline,
+    SkipFact,
+    Snooze,
+    SomethingElse,
+    StepBlocked,
+    StepDone,
+    StepHelp,
+    StepShow,
+    StepSkip,
+    StepText,
+    TakeLead,
+    Welcome,
     address_to_json,
 )
 from bot.organisation import Organisation, Organisations
@@ -81,7 +115,7 @@ class Engine:
         """Handle one message or click. Never raises: a failure is one honest reply."""
         org = self.organisations.for_tenant(inbound.channel, inbound.tenant_id)
         lang = _lang_hint(inbound, org)
-        presence = inbound.action is not None and inbound.action.name is ActionName.PRESENCE
+        presence = isinstance(inbound.action, Presence)
         if org is None:
             return [] if presence else [self._refuse_unknown_tenant(inbound, lang)]
         try:
@@ -197,12 +231,12 @@ class Engine:
 
     async def _on_action(self, turn: Turn, action: Action) -> None:
         form = turn.inbound.form
-        match action.name:
-            case ActionName.OUTDATED:
+        match action:
+            case Outdated():
                 raise turn.fail("stale_button")
-            case ActionName.PRESENCE:
+            case Presence():
                 pass  # the person is here (mentioned, say): their address is now known
-            case ActionName.WELCOME:
+            case Welcome():
                 turn.say(
                     Reply(
                         kind=ReplyKind.TEXT,
@@ -210,80 +244,77 @@ class Engine:
                         buttons=(incidents.show_plans_button(turn),),
                     )
                 )
-            case ActionName.CONFIRM_START:
-                await incidents.confirm_start(turn, action.target)
-            case ActionName.DECLINE_START:
+            case ConfirmStart(playbook_id=playbook_id):
+                await incidents.confirm_start(turn, playbook_id)
+            case DeclineStart():
                 await incidents.decline_start(turn)
-            case ActionName.SAME_INCIDENT:
-                await incidents.same_incident(turn, action.incident_id, action.target)
-            case ActionName.SOMETHING_ELSE:
+            case SameIncident(incident_id=incident_id, playbook_id=playbook_id):
+                await incidents.same_incident(turn, incident_id, playbook_id)
+            case SomethingElse():
                 await incidents.something_else(turn)
-            case ActionName.SHOW_PLANS:
+            case ShowPlans():
                 await incidents.show_menu(turn)
-            case ActionName.REPORT:
+            case Report():
                 await incidents.report(turn, self._best_fits(form.get("evidence_text", "")))
-            case ActionName.ANSWER_FACT if action.target is None:
-                incident = await turn.lock_incident(action.incident_id)
+            case FillFacts(incident_id=incident_id):
+                incident = await turn.lock_incident(incident_id)
                 await turn.ensure_participant(incident)
                 await facts.ask_next(turn, incident, refill=True)
-            case ActionName.ANSWER_FACT:
-                await facts.answer(turn, action.incident_id, action.target, option=action.value)
-            case ActionName.SKIP_FACT:
-                await facts.skip(turn, action.incident_id, action.target)
-            case ActionName.STEP_DONE:
+            case FactOption(incident_id=incident_id, fact_id=fact_id, option=option):
+                await facts.answer(turn, incident_id, fact_id, option=option)
+            case SkipFact(incident_id=incident_id, fact_id=fact_id):
+                await facts.skip(turn, incident_id, fact_id)
+            case StepDone() | RecordOption():
                 await steps.done(turn, action, form)
-            case ActionName.STEP_BLOCKED | ActionName.STEP_SKIP:
+            case StepBlocked() | StepSkip():
                 await steps.set_aside(turn, action, form.get("reason"))
-            case ActionName.HANDOFF:
+            case HandOff():
                 await handoff.hand_off(turn, action)
-            case ActionName.STEP_HELP:
+            case StepHelp():
                 await steps.help_for(turn, action)
-            case ActionName.STEP_SHOW:
-                await steps.show_step(turn, action.incident_id, action.target)
-            case ActionName.STEP_TEXT:
+            case StepShow(incident_id=incident_id, step_id=step_id):
+                await steps.show_step(turn, incident_id, step_id)
+            case StepText():
                 await texts.prepare(turn, action)
-            case ActionName.RECALL_STATUS:
+            case RecallUpdate():
                 await recall.set_status(turn, action, form)
-            case ActionName.STATUS:
-                incident = await turn.lock_incident(action.incident_id)
+            case ShowStatus(incident_id=incident_id):
+                incident = await turn.lock_incident(incident_id)
                 await turn.ensure_participant(incident)
                 await steps.show_checklist(turn, incident)
-            case ActionName.LIST:
-                closed = action.target == overview.Listing.CLOSED.value
+            case ListIncidents(closed=closed, page=page):
                 listing = overview.Listing.CLOSED if closed else overview.Listing.OPEN
-                await overview.list_incidents(turn, page=_page(action.value), listing=listing)
-            case ActionName.PICK_INCIDENT if action.target == Command.EXPORT.value:
-                await export.export_by_id(turn, action.incident_id or "")
-            case ActionName.PICK_INCIDENT if action.target == "close":
-                await manage.close(turn, action.incident_id, None)
-            case ActionName.PICK_INCIDENT:
-                incident = await turn.lock_incident(action.incident_id)
-                commands = {c.value: c for c in (Command.STOP, Command.EXPORT)}
-                command = commands.get(action.target or "", Command.STATUS)
+                await overview.list_incidents(turn, page=max(page, 0), listing=listing)
+            case PickIncident(incident_id=incident_id, purpose=PickFor.EXPORT):
+                await export.export_by_id(turn, incident_id)
+            case PickIncident(incident_id=incident_id, purpose=PickFor.CLOSE):
+                await manage.close(turn, incident_id, None)
+            case PickIncident(incident_id=incident_id, purpose=purpose):
+                incident = await turn.lock_incident(incident_id)
+                command = Command.STOP if purpose is PickFor.STOP else Command.STATUS
                 await self._run_command_for(turn, command, incident)
-            case ActionName.CONFIRM_STOP:
-                await incidents.confirm_stop(turn, action.incident_id, form.get("reason"))
-            case ActionName.STEP_ASSIGN | ActionName.HAND_OVER_LEAD:
-                target = "lead" if action.name is ActionName.HAND_OVER_LEAD else action.target
+            case ConfirmStop(incident_id=incident_id):
+                await incidents.confirm_stop(turn, incident_id, form.get("reason"))
+            case AssignStep() | HandOverLead():
+                target = action.step_id if isinstance(action, AssignStep) else "lead"
                 if form.get("person", "").strip() or turn.inbound.mentions:
                     await manage.assign(turn, action.incident_id, target, form.get("person", ""))
                 else:
                     await manage.ask_assignee(turn, action.incident_id, target)
-            case ActionName.TAKE_LEAD:
-                await manage.take_lead(turn, action.incident_id)
-            case ActionName.SNOOZE:
+            case TakeLead(incident_id=incident_id):
+                await manage.take_lead(turn, incident_id)
+            case Snooze():
                 await manage.snooze(turn, action, form)
-            case ActionName.CLOSE:
-                confirmed = action.target == manage.CONFIRMED
-                await manage.close(
-                    turn, action.incident_id, form.get("reason"), confirmed=confirmed
-                )
-            case ActionName.REOPEN:
-                await manage.reopen(turn, action.incident_id)
-            case ActionName.TIMELINE:
-                await overview.show_timeline(turn, action.incident_id)
-            case ActionName.KEEP_GOING:
-                await incidents.keep_going(turn, action.incident_id)
+            case Close(incident_id=incident_id, confirmed=confirmed):
+                await manage.close(turn, incident_id, form.get("reason"), confirmed=confirmed)
+            case Reopen(incident_id=incident_id):
+                await manage.reopen(turn, incident_id)
+            case ShowTimeline(incident_id=incident_id):
+                await overview.show_timeline(turn, incident_id)
+            case KeepGoing(incident_id=incident_id):
+                await incidents.keep_going(turn, incident_id)
+            case _:
+                assert_never(action)
 
     async def _on_text(self, turn: Turn, raw: str) -> None:
         text = raw.strip()
@@ -325,7 +356,7 @@ class Engine:
             await manage.reopen(turn, incidents.normalise_incident_id(reopening.group(1)))
             return
         if _CLOSE.match(text) and turn.mode not in _TYPING_MODES:
-            incident = await incidents.choose(turn, "close")
+            incident = await incidents.choose(turn, PickFor.CLOSE)
             if incident is not None:
                 await manage.close(turn, incident.id, None)
             return
@@ -406,21 +437,16 @@ class Engine:
                 await facts.answer(turn, incident_id, turn.detail("fact_id"), text=text)
             case Mode.RECORD:
                 value = "" if text in ("-", "—") or command is Command.SKIP else text
-                action = Action(ActionName.STEP_DONE, incident_id, turn.detail("step_id"))
-                await steps.done(turn, action, {turn.detail("field"): value})
+                done = StepDone(incident_id, turn.detail("step_id"))
+                await steps.done(turn, done, {turn.detail("field"): value})
             case Mode.RETURNED_AMOUNT:
-                action = Action(
-                    ActionName.RECALL_STATUS,
-                    incident_id,
-                    turn.detail("step_id"),
-                    RecallStatus.PARTLY_RETURNED.value,
+                update = RecallUpdate(
+                    incident_id, turn.detail("step_id"), RecallStatus.PARTLY_RETURNED.value
                 )
-                await recall.set_status(turn, action, {recall.RETURNED_FIELD: text})
+                await recall.set_status(turn, update, {recall.RETURNED_FIELD: text})
             case Mode.REASON:
-                action = Action(
-                    ActionName(turn.detail("action")), incident_id, turn.detail("step_id")
-                )
-                await steps.set_aside(turn, action, text)
+                kind = StepSkip if turn.detail("action") == StepSkip.kind else StepBlocked
+                await steps.set_aside(turn, kind(incident_id, turn.detail("step_id")), text)
             case Mode.CONFIRM_STOP if command in (Command.YES, Command.NO):
                 if command is Command.YES:
                     await incidents.confirm_stop(turn, incident_id, None)
@@ -434,10 +460,8 @@ class Engine:
                 form = {turn.detail("field"): text}
                 if turn.detail("until"):
                     form["until"] = turn.detail("until")
-                action = Action(
-                    ActionName.SNOOZE, incident_id, turn.detail("step_id"), turn.detail("choice")
-                )
-                await manage.snooze(turn, action, form)
+                snooze = Snooze(incident_id, turn.detail("step_id"), turn.detail("minutes"))
+                await manage.snooze(turn, snooze, form)
             case Mode.CONFIRM_CLOSE if command in (Command.YES, Command.NO):
                 if command is Command.YES:
                     await manage.close(turn, incident_id, None, confirmed=True)
@@ -453,7 +477,8 @@ class Engine:
         if command is Command.HELP:
             await self._help(turn)
             return
-        incident = await incidents.choose(turn, command.value, closed_too=command is Command.EXPORT)
+        purpose = PickFor(command.value)  # status, stop or export
+        incident = await incidents.choose(turn, purpose, closed_too=command is Command.EXPORT)
         if incident is not None and command is Command.EXPORT:
             await export.export_by_id(turn, incident.id)  # open or closed alike
         elif incident is not None:
@@ -482,10 +507,6 @@ class Engine:
             await export.export(turn, incident)
         else:
             await steps.show_checklist(turn, incident)
-
-
-def _page(value: str | None) -> int:
-    return int(value) if value and value.isdigit() else 0
 
 
 def _lang_hint(inbound: Inbound, org: Organisation | None) -> Lang:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from bot.messages import Action, ActionName, Address, Channel, Inbound, ReplyKind
+from bot.messages import Address, Channel, ConfirmStart, Inbound, ReplyKind
 from tests.harness import RunningApp, running_app
 
 ORG = str(Path(__file__).parent / "fixtures" / "organisation.yaml")
@@ -48,9 +48,7 @@ async def test_first_evidence_from_a_shortcut_is_recorded(bot: RunningApp) -> No
         inbound(text="ik denk dat we een oplichter hebben betaald", form=evidence)
     )
     assert offered[-1].kind is ReplyKind.QUESTION
-    opened = await engine.handle(
-        inbound(action=Action(ActionName.CONFIRM_START, target="paid-fraudster"))
-    )
+    opened = await engine.handle(inbound(action=ConfirmStart("paid-fraudster")))
     incident_id = next(r.incident_id for r in opened if r.incident_id)
     async with bot.runtime.require_store().transaction() as tx:
         events = await tx.get_events(incident_id)
@@ -72,9 +70,7 @@ async def test_a_pasted_message_that_was_cut_says_so_in_the_chat_and_in_the_file
     await engine.handle(
         inbound(text="ik denk dat we een oplichter hebben betaald", form={"evidence_text": pasted})
     )
-    opened = await engine.handle(
-        inbound(action=Action(ActionName.CONFIRM_START, target="paid-fraudster"))
-    )
+    opened = await engine.handle(inbound(action=ConfirmStart("paid-fraudster")))
     said = "\n".join(r.text or "" for r in opened)
     assert f"het geplakte bericht was {len(pasted):,} tekens" in said
     assert f"alleen de eerste {MAX_EVIDENCE:,}" in said

@@ -10,14 +10,21 @@ from bot.cards import contact_lines
 from bot.flows import facts, plans, steps
 from bot.flows.turn import Mode, Turn
 from bot.messages import (
-    Action,
-    ActionName,
     Address,
     Button,
     ButtonStyle,
+    ConfirmStart,
+    ConfirmStop,
+    DeclineStart,
     InputRequest,
+    KeepGoing,
+    PickFor,
+    PickIncident,
     Reply,
     ReplyKind,
+    SameIncident,
+    ShowPlans,
+    SomethingElse,
     address_to_json,
 )
 from bot.playbook import Owner
@@ -60,13 +67,13 @@ def normalise_incident_id(text: str) -> str:
 
 
 def _something_else(turn: Turn) -> Button:
-    return Button(turn.t("something_else"), Action(ActionName.SOMETHING_ELSE))
+    return Button(turn.t("something_else"), SomethingElse())
 
 
 def show_plans_button(turn: Turn) -> Button:
     """One button that opens the menu of every plan: offered where nothing was recognised,
     so nobody has to guess the words that start a plan."""
-    return Button(turn.t("show_plans"), Action(ActionName.SHOW_PLANS))
+    return Button(turn.t("show_plans"), ShowPlans())
 
 
 def menu(turn: Turn, first: Sequence[str] = ()) -> list[str]:
@@ -95,10 +102,10 @@ async def offer_start(turn: Turn, playbook_id: str) -> None:
             buttons=(
                 Button(
                     turn.t("yes_start"),
-                    Action(ActionName.CONFIRM_START, target=playbook_id),
+                    ConfirmStart(playbook_id),
                     ButtonStyle.PRIMARY,
                 ),
-                Button(turn.t("no_start"), Action(ActionName.DECLINE_START, target=playbook_id)),
+                Button(turn.t("no_start"), DeclineStart()),
                 _something_else(turn),
             ),
         )
@@ -126,10 +133,7 @@ async def offer_choice(
         evidence=dict(evidence) if evidence is not None else _evidence(turn),
     )
     buttons = [
-        Button(
-            turn.playbooks[pid].title.get(turn.lang), Action(ActionName.CONFIRM_START, target=pid)
-        )
-        for pid in choices
+        Button(turn.playbooks[pid].title.get(turn.lang), ConfirmStart(pid)) for pid in choices
     ]
     if text_key == "choose_plan":
         buttons.append(_something_else(turn))
@@ -218,15 +222,13 @@ async def _ask_same_or_new(turn: Turn, playbook_id: str) -> bool:
     buttons = [
         Button(
             turn.t("same_incident", incident_id=i.id),
-            Action(ActionName.SAME_INCIDENT, i.id, playbook_id),
+            SameIncident(i.id, playbook_id),
             ButtonStyle.PRIMARY if n == 0 else ButtonStyle.DEFAULT,
         )
         for n, i in enumerate(mine[:MAX_SAME])
     ]
-    buttons.append(
-        Button(turn.t("new_incident"), Action(ActionName.CONFIRM_START, target=playbook_id))
-    )
-    buttons.append(Button(turn.t("no_start"), Action(ActionName.DECLINE_START, target=playbook_id)))
+    buttons.append(Button(turn.t("new_incident"), ConfirmStart(playbook_id)))
+    buttons.append(Button(turn.t("no_start"), DeclineStart()))
     turn.say(
         Reply(
             kind=ReplyKind.QUESTION,
@@ -374,7 +376,7 @@ async def join(turn: Turn, incident_id: str) -> None:
     await steps.show_checklist(turn, incident)
 
 
-async def choose(turn: Turn, command: str, *, closed_too: bool = False) -> Incident | None:
+async def choose(turn: Turn, purpose: PickFor, *, closed_too: bool = False) -> Incident | None:
     """The incident a typed command is about: one the person takes part in, or one opened
     in this very chat (a channel); asks with buttons when there are several. With
     ``closed_too`` (export), the closed ones they took part in when none is open."""
@@ -401,7 +403,7 @@ async def choose(turn: Turn, command: str, *, closed_too: bool = False) -> Incid
                 title=turn.playbooks[i.playbook_id].title.get(turn.lang),
                 time=clock_time(i.reported_at, tz=turn.org.tz, now=turn.now, lang=turn.lang),
             ),
-            Action(ActionName.PICK_INCIDENT, i.id, target=command),
+            PickIncident(i.id, purpose),
         )
         for i in incidents
     )
@@ -419,10 +421,10 @@ async def ask_stop(turn: Turn, incident: Incident) -> None:
             buttons=(
                 Button(
                     turn.t("yes_stop"),
-                    Action(ActionName.CONFIRM_STOP, incident.id),
+                    ConfirmStop(incident.id),
                     ButtonStyle.DANGER,
                 ),
-                Button(turn.t("no_stop"), Action(ActionName.KEEP_GOING, incident.id)),
+                Button(turn.t("no_stop"), KeepGoing(incident.id)),
             ),
             incident_id=incident.id,
         )
@@ -445,7 +447,7 @@ async def confirm_stop(turn: Turn, incident_id: str | None, reason: str | None) 
                     InputRequest(
                         "reason",
                         turn.t("ask_stop_reason"),
-                        Action(ActionName.CONFIRM_STOP, incident.id),
+                        ConfirmStop(incident.id),
                     ),
                 ),
             )

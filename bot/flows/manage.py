@@ -14,22 +14,26 @@ from bot import cards, reminders
 from bot.flows import recall, steps
 from bot.flows.turn import ForOther, Mode, Turn
 from bot.messages import (
-    Action,
-    ActionName,
+    AssignStep,
     Button,
     ButtonStyle,
+    Close,
+    HandOverLead,
     InputKind,
     InputRequest,
+    KeepGoing,
     Outbound,
+    Reopen,
     Reply,
     ReplyKind,
+    Snooze,
     address_from_json,
     user_key,
 )
 from bot.ports import LEAD, MANAGERS, Incident, IncidentStatus, Participant, Step
 from bot.timefmt import clock_time
 
-SNOOZES = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1)}
+SNOOZE_MINUTES = (15, 60)  # what the reminder buttons offer; the first is the fallback
 _CLOCK = re.compile(r"^(?:tot\s+|until\s+)?(\d{1,2})[:.](\d{2})$", re.I)
 _ME = {"me", "mij", "ik", "myself", "mezelf", "i"}
 
@@ -42,7 +46,7 @@ def _require_steering(turn: Turn, incident: Incident) -> None:
 # Assigning a step, or the lead ---------------------------------------------------------
 
 
-async def ask_assignee(turn: Turn, incident_id: str | None, target: str | None) -> None:
+async def ask_assignee(turn: Turn, incident_id: str | None, target: str) -> None:
     """``target`` is a step id, or "lead" to hand over the incident lead."""
     incident = await turn.lock_incident(incident_id)
     _require_steering(turn, incident)
@@ -58,11 +62,9 @@ async def ask_assignee(turn: Turn, incident_id: str | None, target: str | None) 
                 InputRequest(
                     "person",
                     turn.t("person"),
-                    Action(
-                        ActionName.STEP_ASSIGN if target != "lead" else ActionName.HAND_OVER_LEAD,
-                        incident.id,
-                        target,
-                    ),
+                    AssignStep(incident.id, target)
+                    if target != "lead"
+                    else HandOverLead(incident.id),
                     kind=InputKind.PERSON,
                 ),
             ),
@@ -171,22 +173,28 @@ async def _join(turn: Turn, incident: Incident, key: str, name: str) -> None:
 # Snoozing reminders ----------------------------------------------------------------------
 
 
-async def snooze(turn: Turn, action: Action, form: dict[str, str]) -> None:
+async def snooze(turn: Turn, action: Snooze, form: dict[str, str]) -> None:
     """Postpone one's own reminders of a step, with a reason; never the deadline itself."""
     incident = await turn.lock_incident(action.incident_id)
     await turn.ensure_participant(incident)
-    step = await steps.open_step(turn, incident, action.target)
+    step = await steps.open_step(turn, incident, action.step_id)
     if step is None:
         return
     recipients = _own_reminders(turn, incident, step)
     if not recipients:
         raise turn.fail("snooze_not_yours")
-    choice = action.value if action.value in (*SNOOZES, "until") else "15m"
+    minutes = action.minutes
+    if minutes is not None and minutes not in SNOOZE_MINUTES:
+        minutes = SNOOZE_MINUTES[0]  # a button this version does not offer
     until_text = form.get("until") or turn.detail("until") or ""
-    until = turn.now + SNOOZES[choice] if choice in SNOOZES else _clock_time(turn, until_text)
+    until = (
+        turn.now + timedelta(minutes=minutes)
+        if minutes is not None
+        else _clock_time(turn, until_text)
+    )
     reason = (form.get("reason") or "").strip()[:500]
     if until is None or not reason:
-        _ask_snooze(turn, incident, step, choice, until, typed_until=bool(until_text))
+        _ask_snooze(turn, incident, step, minutes, until, typed_until=bool(until_text))
         return
     moved = await turn.tx.snooze_deadlines(
         incident_id=incident.id, step_id=step.step_id, recipients=recipients, until=until
@@ -224,17 +232,21 @@ def _ask_snooze(
     turn: Turn,
     incident: Incident,
     step: Step,
-    choice: str,
+    minutes: int | None,
     until: datetime | None,
     *,
     typed_until: bool,
 ) -> None:
-    submit = Action(ActionName.SNOOZE, incident.id, step.step_id, choice, stamp=step.version)
+    submit = Snooze(incident.id, step.step_id, minutes, step.version)
     if until is None:
         if typed_until:
             turn.say_text("snooze_until_invalid", kind=ReplyKind.ERROR)
         turn.set_mode(
-            Mode.SNOOZE, incident_id=incident.id, step_id=step.step_id, choice=choice, field="until"
+            Mode.SNOOZE,
+            incident_id=incident.id,
+            step_id=step.step_id,
+            minutes=minutes,
+            field="until",
         )
         turn.say(
             Reply(
@@ -249,9 +261,9 @@ def _ask_snooze(
         Mode.SNOOZE,
         incident_id=incident.id,
         step_id=step.step_id,
-        choice=choice,
+        minutes=minutes,
         field="reason",
-        until=None if choice in SNOOZES else until.isoformat(),
+        until=None if minutes is not None else until.isoformat(),
     )
     turn.say(
         Reply(
@@ -300,7 +312,7 @@ async def close(
         return
     if not reason:
         turn.set_mode(Mode.CLOSE_REASON, incident_id=incident.id)
-        submit = Action(ActionName.CLOSE, incident.id, CONFIRMED)
+        submit = Close(incident.id, confirmed=True)
         question = (
             turn.t("ask_close_reason", count=len(still_open))
             if still_open
@@ -334,15 +346,11 @@ async def close(
             incident_id=incident.id,
             text=turn.t("closed", incident_id=incident.id),
             buttons=(
-                Button(turn.t("btn_reopen"), Action(ActionName.REOPEN, incident.id)),
+                Button(turn.t("btn_reopen"), Reopen(incident.id)),
                 cards.export_button(incident.id, turn.lang),
             ),
         )
     )
-
-
-#: The target of a close button pressed after the confirmation.
-CONFIRMED = "confirmed"
 
 
 def _ask_close(turn: Turn, incident: Incident) -> None:
@@ -355,10 +363,10 @@ def _ask_close(turn: Turn, incident: Incident) -> None:
             buttons=(
                 Button(
                     turn.t("yes_close"),
-                    Action(ActionName.CLOSE, incident.id, CONFIRMED),
+                    Close(incident.id, confirmed=True),
                     ButtonStyle.DANGER,
                 ),
-                Button(turn.t("no_stop"), Action(ActionName.KEEP_GOING, incident.id)),
+                Button(turn.t("no_stop"), KeepGoing(incident.id)),
             ),
         )
     )

@@ -20,7 +20,7 @@ from bot.answers import AnswerError, parse_answer
 from bot.chain import parse_utc
 from bot.flows import recall
 from bot.flows.turn import Mode, Turn
-from bot.messages import Action, ActionName, Button, InputRequest, Reply, ReplyKind
+from bot.messages import Button, InputRequest, RecordOption, Reply, ReplyKind, StepDone
 from bot.playbook import ApState, BreachQuestion, FactType, LocalText, RecordSpec, StepSpec
 from bot.ports import Event, Incident, Step
 from bot.timefmt import clock_time
@@ -188,20 +188,14 @@ def ask(
     )
     label = record.label.get(turn.lang)
     text = turn.t("ask_record", label=label)
-    submit = Action(ActionName.STEP_DONE, incident.id, spec.id, stamp=step.version)
+    submit = StepDone(incident.id, spec.id, step.version)
     if not record.required:
         text += " " + turn.t("record_optional")
     if record.type in (FactType.CHOICE, FactType.YES_NO):
         buttons = tuple(
             Button(
                 option_label,
-                Action(
-                    ActionName.STEP_DONE,
-                    incident.id,
-                    spec.id,
-                    value=f"{record.id}={option_id}",
-                    stamp=step.version,
-                ),
+                RecordOption(incident.id, spec.id, record.id, option_id, step.version),
             )
             for option_id, option_label in cards.option_labels(record, turn.lang)
         )
@@ -231,13 +225,7 @@ def not_yet_button(
     }
     if decision is None or record.id not in asks:
         return ()
-    action = Action(
-        ActionName.STEP_DONE,
-        incident.id,
-        spec.id,
-        value=f"{decision}={ApState.NOTIFY_LATER.value}",
-        stamp=step.version,
-    )
+    action = RecordOption(incident.id, spec.id, decision, ApState.NOTIFY_LATER.value, step.version)
     return (Button(turn.t("btn_ap_not_yet"), action),)
 
 

@@ -7,7 +7,16 @@ from datetime import timedelta
 from bot import cards, handoff, reminders
 from bot.flows import facts, recall, records
 from bot.flows.turn import Mode, Turn
-from bot.messages import Action, ActionName, InputRequest, Reply, ReplyKind
+from bot.messages import (
+    InputRequest,
+    RecordOption,
+    Reply,
+    ReplyKind,
+    StepBlocked,
+    StepDone,
+    StepHelp,
+    StepSkip,
+)
 from bot.playbook import ApState, StepSpec
 from bot.ports import FactStatus, Incident, Step, StepStatus
 from bot.timefmt import clock_time, duration
@@ -136,11 +145,11 @@ async def open_step(turn: Turn, incident: Incident, step_id: str | None) -> Step
     return step
 
 
-async def done(turn: Turn, action: Action, form: dict[str, str]) -> None:
+async def done(turn: Turn, action: StepDone | RecordOption, form: dict[str, str]) -> None:
     """Mark a step done once everything it records is known; asks for what is missing."""
     incident = await turn.lock_incident(action.incident_id)
     await turn.ensure_participant(incident)
-    step = await open_step(turn, incident, action.target)
+    step = await open_step(turn, incident, action.step_id)
     if step is None:
         return
     spec = turn.playbook_of(incident).step(step.step_id)
@@ -151,9 +160,8 @@ async def done(turn: Turn, action: Action, form: dict[str, str]) -> None:
     elif spec.breach_assessment:  # after "not notified yet": only the decision again
         collected.update(records.carried_over(spec, await turn.tx.get_events(incident.id)))
     answers = dict(form)
-    if action.value and "=" in action.value:  # a choice button: "record_id=option_id"
-        record_id, _, option_id = action.value.partition("=")
-        answers[record_id] = option_id
+    if isinstance(action, RecordOption):
+        answers[action.record_id] = action.option
     if records.not_yet_answers(spec, answers):
         turn.say_text("ap_not_yet_understood")
     for record in (*spec.record, records.DELAY_REASON):
@@ -261,13 +269,13 @@ def _leads(turn: Turn, leads: list[timedelta]) -> str:
     return turn.t("hours", hours=joined) if words[0].isdigit() else joined
 
 
-async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
+async def set_aside(turn: Turn, action: StepBlocked | StepSkip, reason: str | None) -> None:
     """ "Not possible right now" (still open, deadline runs) or "skip" (closed); both need
     a reason, because the evidence file must explain every step that was not done."""
-    skipping = action.name is ActionName.STEP_SKIP
+    skipping = isinstance(action, StepSkip)
     incident = await turn.lock_incident(action.incident_id)
     await turn.ensure_participant(incident)
-    step = await open_step(turn, incident, action.target)
+    step = await open_step(turn, incident, action.step_id)
     if step is None:
         return
     spec = turn.playbook_of(incident).step(step.step_id)
@@ -280,7 +288,7 @@ async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
             Mode.REASON,
             incident_id=incident.id,
             step_id=spec.id,
-            action=action.name.value,
+            action=action.kind,
             stamp=step.version,
         )
         turn.say(
@@ -325,11 +333,11 @@ async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
     await facts.resume(turn, incident)
 
 
-async def help_for(turn: Turn, action: Action) -> None:
+async def help_for(turn: Turn, action: StepHelp) -> None:
     incident = await turn.lock_incident(action.incident_id)
     playbook = turn.playbook_of(incident)
     try:
-        spec = playbook.step(action.target or "")
+        spec = playbook.step(action.step_id)
     except KeyError:
         raise turn.fail("stale_button") from None
     parts = [(spec.help or spec.do).get(turn.lang)]

@@ -16,12 +16,11 @@ from typing import Any
 from bot.cards import export_button
 from bot.i18n import t
 from bot.messages import (
-    Action,
-    ActionName,
     Button,
     Inbound,
     Lang,
     Outbound,
+    Reopen,
     Reply,
     ReplyKind,
     address_from_json,
@@ -206,7 +205,7 @@ class Turn:
         buttons = [export_button(incident.id, self.lang)]
         if self.is_manager:
             lines.append(self.t("reopen_hint", incident_id=incident.id))
-            buttons.append(Button(self.t("btn_reopen"), Action(ActionName.REOPEN, incident.id)))
+            buttons.append(Button(self.t("btn_reopen"), Reopen(incident.id)))
         return Reply(
             kind=ReplyKind.ERROR,
             text="\n".join(lines),
