@@ -9,13 +9,30 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import assert_never
 
 from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via
 from bot.flows import export, facts, handoff, incidents, manage, overview, recall, steps, texts
-from bot.flows.turn import SYSTEM_ACTOR, FlowError, ForOther, Mode, Turn
+from bot.flows.state import (
+    TYPING,
+    AwaitingAssignee,
+    AwaitingCloseReason,
+    AwaitingFact,
+    AwaitingReason,
+    AwaitingRecord,
+    AwaitingReturnedAmount,
+    AwaitingSnooze,
+    AwaitingStopReason,
+    ConfirmingClose,
+    ConfirmingStart,
+    ConfirmingStop,
+    Idle,
+    state_from_json,
+    state_to_json,
+)
+from bot.flows.turn import SYSTEM_ACTOR, FlowError, ForOther, Turn
 from bot.i18n import t
 from bot.intents import Command, detect_language, match_command, match_playbook
 from bot.messages import (
@@ -81,17 +98,6 @@ MAX_TEXT = 20_000
 _EXPORT = re.compile(r"^(?:export|exporteer|dossier)\s+(\S+(?:\s\S+)?)$", re.I)
 _REOPEN = re.compile(r"^(?:reopen|heropen(?:en)?)\s+(\S+(?:\s\S+)?)$", re.I)
 _CLOSE = re.compile(r"^(?:close|sluit|sluiten)(?:\s+(?:het\s+)?incident)?$", re.I)
-_TYPING_MODES = frozenset(
-    {
-        Mode.RECORD,
-        Mode.REASON,
-        Mode.STOP_REASON,
-        Mode.SNOOZE,
-        Mode.CLOSE_REASON,
-        Mode.ASSIGN,
-        Mode.RETURNED_AMOUNT,
-    }
-)
 # What a Slack workspace id (T0123ABCD, E… for Enterprise Grid) or an Entra tenant id (a GUID)
 # looks like: only such a value is written to the log, never whatever a request carried.
 _PLATFORM_ID = re.compile(
@@ -147,7 +153,8 @@ class Engine:
                 return []  # a redelivery: it was handled the first time
             conversation = await tx.get_conversation(
                 inbound.conversation_key, lock=True
-            ) or Conversation(key=inbound.conversation_key, state={"mode": Mode.IDLE.value})
+            ) or Conversation(key=inbound.conversation_key, state={})
+            state = state_from_json(conversation.state)
             turn = Turn(
                 tx=tx,
                 inbound=inbound,
@@ -155,7 +162,8 @@ class Engine:
                 org=org,
                 playbooks=self.playbooks,
                 conversation=conversation,
-                lang=conversation.state.get("lang") or _lang_hint(inbound, org),
+                lang=state.lang or _lang_hint(inbound, org),
+                state=state,
                 handoffs=self.handoffs,
             )
             await self._remember_address(turn)
@@ -163,6 +171,7 @@ class Engine:
                 await self._dispatch(turn)
             except FlowError as refusal:
                 turn.say(refusal.reply)
+            turn.conversation.state = state_to_json(turn.state)
             await tx.save_conversation(turn.conversation)
         for work in turn.after_commit:
             await work(self.store, self.clock.now())
@@ -334,13 +343,13 @@ class Engine:
             )
             return
         if command in (Command.HELP, Command.STATUS, Command.STOP, Command.EXPORT):
-            interrupted = dict(turn.conversation.state)
+            interrupted = turn.pending
             await self._run_command(turn, command)
             await facts.ask_again_after(turn, interrupted)
             return
         if command in (Command.LANGUAGE_NL, Command.LANGUAGE_EN):
             turn.lang = "nl" if command is Command.LANGUAGE_NL else "en"
-            turn.conversation.state["lang"] = turn.lang
+            turn.state = replace(turn.state, lang=turn.lang)
             turn.say_text("language_set")
             return
         joining = _JOIN.match(text)
@@ -355,7 +364,7 @@ class Engine:
         if reopening:
             await manage.reopen(turn, incidents.normalise_incident_id(reopening.group(1)))
             return
-        if _CLOSE.match(text) and turn.mode not in _TYPING_MODES:
+        if _CLOSE.match(text) and not isinstance(turn.pending, TYPING):
             incident = await incidents.choose(turn, PickFor.CLOSE)
             if incident is not None:
                 await manage.close(turn, incident.id, None)
@@ -369,7 +378,7 @@ class Engine:
         if not another and await self._answer_pending(turn, text, command):
             return
         if found is not None:
-            if turn.conversation.state.get("lang") is None:
+            if turn.state.lang is None:
                 turn.lang = found.lang
             await incidents.offer_start(turn, found.playbook_id)
             return
@@ -387,9 +396,9 @@ class Engine:
         """Words that start a plan, typed while a question of an incident is open: a new
         situation ("we did pay after all"), not the answer, unless that plan already runs
         in the incident."""
-        if turn.mode is not Mode.FACT:
+        if not isinstance(turn.pending, AwaitingFact):
             return False
-        incident = await turn.tx.get_incident(str(turn.detail("incident_id")))
+        incident = await turn.tx.get_incident(turn.pending.incident_id)
         if incident is None:
             return False
         return all(p.playbook_id != playbook_id for p in incident.plan_list() if p.running)
@@ -408,7 +417,7 @@ class Engine:
         ids = [c.playbook_id for c in found.candidates if c.playbook_id in self.playbooks]
         if found.band is Band.NONE or not ids:
             return False
-        if turn.conversation.state.get("lang") is None and found.lang is not None:
+        if turn.state.lang is None and found.lang is not None:
             turn.lang = found.lang
         if found.band is Band.CONFIDENT:
             await incidents.offer_start(turn, ids[0])
@@ -418,56 +427,54 @@ class Engine:
 
     async def _answer_pending(self, turn: Turn, text: str, command: Command | None) -> bool:
         """Typed text as the answer to the open question, if there is one."""
-        incident_id = turn.detail("incident_id")
-        match turn.mode:
-            case Mode.CONFIRM_START if command is Command.YES and not turn.detail("playbook_id"):
+        yes_or_no = command in (Command.YES, Command.NO)
+        match turn.pending:
+            case ConfirmingStart(playbook_id=None) if command is Command.YES:
                 return False  # a chooser: "yes" picks none of its plans
-            case Mode.CONFIRM_START if turn.detail("same_first") and command is Command.YES:
+            case ConfirmingStart(playbook_id=playbook_id, same_first=str(first)) if (
+                command is Command.YES
+            ):
                 # "Is this about NR-…?" yes: about the first open incident it named
-                playbook_id = turn.detail("playbook_id")
-                await incidents.same_incident(turn, turn.detail("same_first"), playbook_id)
-            case Mode.CONFIRM_START if command in (Command.YES, Command.NO):
-                if command is Command.YES or turn.detail("same_first"):  # no: a new one
-                    await incidents.start(turn, turn.detail("playbook_id"))
+                await incidents.same_incident(turn, first, playbook_id)
+            case ConfirmingStart(playbook_id=playbook_id, same_first=first) if yes_or_no:
+                if command is Command.YES or first is not None:  # no: a new one
+                    await incidents.start(turn, playbook_id)
                 else:
                     await incidents.decline_start(turn)
-            case Mode.FACT if command is Command.SKIP:
-                await facts.skip(turn, incident_id, turn.detail("fact_id"))
-            case Mode.FACT:
-                await facts.answer(turn, incident_id, turn.detail("fact_id"), text=text)
-            case Mode.RECORD:
+            case AwaitingFact(incident_id=incident_id, fact_id=fact_id) if command is Command.SKIP:
+                await facts.skip(turn, incident_id, fact_id)
+            case AwaitingFact(incident_id=incident_id, fact_id=fact_id):
+                await facts.answer(turn, incident_id, fact_id, text=text)
+            case AwaitingRecord(incident_id=incident_id, step_id=step_id, record_id=record_id):
                 value = "" if text in ("-", "—") or command is Command.SKIP else text
-                done = StepDone(incident_id, turn.detail("step_id"))
-                await steps.done(turn, done, {turn.detail("field"): value})
-            case Mode.RETURNED_AMOUNT:
-                update = RecallUpdate(
-                    incident_id, turn.detail("step_id"), RecallStatus.PARTLY_RETURNED.value
-                )
+                await steps.done(turn, StepDone(incident_id, step_id), {record_id: value})
+            case AwaitingReturnedAmount(incident_id=incident_id, step_id=step_id):
+                update = RecallUpdate(incident_id, step_id, RecallStatus.PARTLY_RETURNED.value)
                 await recall.set_status(turn, update, {recall.RETURNED_FIELD: text})
-            case Mode.REASON:
-                kind = StepSkip if turn.detail("action") == StepSkip.kind else StepBlocked
-                await steps.set_aside(turn, kind(incident_id, turn.detail("step_id")), text)
-            case Mode.CONFIRM_STOP if command in (Command.YES, Command.NO):
+            case AwaitingReason(incident_id=incident_id, step_id=step_id, skip=skip):
+                set_aside = StepSkip if skip else StepBlocked
+                await steps.set_aside(turn, set_aside(incident_id, step_id), text)
+            case ConfirmingStop(incident_id=incident_id) if yes_or_no:
                 if command is Command.YES:
                     await incidents.confirm_stop(turn, incident_id, None)
                 else:
                     await incidents.keep_going(turn, incident_id)
-            case Mode.STOP_REASON:
+            case AwaitingStopReason(incident_id=incident_id):
                 await incidents.confirm_stop(turn, incident_id, text)
-            case Mode.ASSIGN:
-                await manage.assign(turn, incident_id, turn.detail("target"), text)
-            case Mode.SNOOZE:
-                form = {turn.detail("field"): text}
-                if turn.detail("until"):
-                    form["until"] = turn.detail("until")
-                snooze = Snooze(incident_id, turn.detail("step_id"), turn.detail("minutes"))
-                await manage.snooze(turn, snooze, form)
-            case Mode.CONFIRM_CLOSE if command in (Command.YES, Command.NO):
+            case AwaitingAssignee(incident_id=incident_id, step_id=step_id):
+                target = "lead" if step_id is None else step_id
+                await manage.assign(turn, incident_id, target, text)
+            case AwaitingSnooze(
+                incident_id=incident_id, step_id=step_id, asks=asks, minutes=minutes
+            ):
+                snooze = Snooze(incident_id, step_id, minutes)
+                await manage.snooze(turn, snooze, {asks.value: text})
+            case ConfirmingClose(incident_id=incident_id) if yes_or_no:
                 if command is Command.YES:
                     await manage.close(turn, incident_id, None, confirmed=True)
                 else:
                     await incidents.keep_going(turn, incident_id)
-            case Mode.CLOSE_REASON:
+            case AwaitingCloseReason(incident_id=incident_id):
                 await manage.close(turn, incident_id, text, confirmed=True)
             case _:
                 return False
@@ -487,7 +494,7 @@ class Engine:
     async def _help(self, turn: Turn) -> None:
         """What Noodrem can do, and the menu of plans: shown at once when no question is
         open, else behind a button, so a pending question is not lost to the menu."""
-        if turn.mode in (Mode.IDLE, Mode.CONFIRM_START):
+        if isinstance(turn.pending, Idle | ConfirmingStart):
             turn.say_text("help")
             await incidents.show_menu(turn)
             return

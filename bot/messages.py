@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
-from types import UnionType
-from typing import ClassVar, Literal, TypeAlias, Union, get_args, get_origin, get_type_hints
+from typing import ClassVar, Literal, TypeAlias, get_args, get_type_hints
+
+from bot.jsonfields import typed
 
 Lang = Literal["nl", "en"]
 LANGS: tuple[Lang, ...] = ("nl", "en")
@@ -428,25 +428,10 @@ def decode_action(raw: str) -> Action:
     if len(values) > len(hints):
         raise ValueError("not a Noodrem action")
     values += [None] * (len(hints) - len(values))
-    return cls(*(_checked(hint, value) for hint, value in zip(hints, values, strict=True)))
-
-
-def _checked(hint: object, raw: object) -> object:
-    """``raw`` as a value of the field type ``hint``, or ``ValueError``."""
-    if get_origin(hint) in (Union, UnionType):
-        options = get_args(hint)
-        if raw is None and type(None) in options:
-            return None
-        (inner,) = (option for option in options if option is not type(None))
-        return _checked(inner, raw)
-    if get_origin(hint) is Literal and isinstance(raw, str) and raw in get_args(hint):
-        return raw
-    if isinstance(hint, type) and issubclass(hint, StrEnum) and isinstance(raw, str):
-        with suppress(ValueError):
-            return hint(raw)
-    elif hint in (bool, int, str) and type(raw) is hint:  # exact: True is no int here
-        return raw
-    raise ValueError("not a Noodrem action")
+    try:
+        return cls(*(typed(hint, value) for hint, value in zip(hints, values, strict=True)))
+    except ValueError:
+        raise ValueError("not a Noodrem action") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,15 @@ from datetime import datetime, timedelta
 
 from bot import cards, reminders
 from bot.flows import recall, steps
-from bot.flows.turn import ForOther, Mode, Turn
+from bot.flows.state import (
+    AwaitingAssignee,
+    AwaitingCloseReason,
+    AwaitingSnooze,
+    ConfirmingClose,
+    Idle,
+    SnoozeAsks,
+)
+from bot.flows.turn import ForOther, Turn
 from bot.messages import (
     AssignStep,
     Button,
@@ -52,7 +60,7 @@ async def ask_assignee(turn: Turn, incident_id: str | None, target: str) -> None
     _require_steering(turn, incident)
     if target != "lead" and await steps.open_step(turn, incident, target) is None:
         return
-    turn.set_mode(Mode.ASSIGN, incident_id=incident.id, target=target)
+    turn.expect(AwaitingAssignee(incident.id, None if target == "lead" else target))
     turn.say(
         Reply(
             kind=ReplyKind.QUESTION,
@@ -77,7 +85,7 @@ async def assign(turn: Turn, incident_id: str | None, target: str | None, named:
     _require_steering(turn, incident)
     person = await _resolve_person(turn, incident, named)
     if person is None:
-        turn.set_mode(Mode.ASSIGN, incident_id=incident.id, target=target)
+        turn.expect(AwaitingAssignee(incident.id, None if target == "lead" else target))
         raise turn.fail("unknown_person", name=named.strip(), incident_id=incident.id)
     key, name = person
     await _join(turn, incident, key, name)
@@ -101,7 +109,7 @@ async def assign(turn: Turn, incident_id: str | None, target: str | None, named:
     await turn.record(
         incident.id, "step_assigned", step=step.step_id, previous=previous, to=key, to_name=name
     )
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     title = turn.playbook_of(incident).step(step.step_id).title.get(turn.lang)
     turn.say_text("step_assigned", title=title, name=name)
     await _send_card(turn, incident, step, key, name)
@@ -144,7 +152,7 @@ async def set_lead(turn: Turn, incident: Incident, key: str, name: str) -> None:
     previous, incident.lead = incident.lead, key
     await turn.tx.update_incident(incident)
     await turn.record(incident.id, "lead_changed", previous=previous, to=key, to_name=name)
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     turn.say_text("lead_changed", name=name, incident_id=incident.id)
 
 
@@ -186,15 +194,17 @@ async def snooze(turn: Turn, action: Snooze, form: dict[str, str]) -> None:
     minutes = action.minutes
     if minutes is not None and minutes not in SNOOZE_MINUTES:
         minutes = SNOOZE_MINUTES[0]  # a button this version does not offer
-    until_text = form.get("until") or turn.detail("until") or ""
-    until = (
-        turn.now + timedelta(minutes=minutes)
-        if minutes is not None
-        else _clock_time(turn, until_text)
-    )
+    typed = form.get("until") or ""
+    saved = turn.pending.until if isinstance(turn.pending, AwaitingSnooze) else None
+    if minutes is not None:
+        until: datetime | None = turn.now + timedelta(minutes=minutes)
+    elif typed:
+        until = _clock_time(turn, typed)
+    else:  # the time given before the reason was asked; gone by now, it is asked again
+        until = saved if saved is not None and saved > turn.now else None
     reason = (form.get("reason") or "").strip()[:500]
     if until is None or not reason:
-        _ask_snooze(turn, incident, step, minutes, until, typed_until=bool(until_text))
+        _ask_snooze(turn, incident, step, minutes, until, typed_until=bool(typed or saved))
         return
     moved = await turn.tx.snooze_deadlines(
         incident_id=incident.id, step_id=step.step_id, recipients=recipients, until=until
@@ -209,7 +219,7 @@ async def snooze(turn: Turn, action: Snooze, form: dict[str, str]) -> None:
         recipients=recipients,
         reminders=moved,
     )
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     tz, lang = turn.org.tz, turn.lang
     turn.say_text(
         "snoozed",
@@ -241,13 +251,7 @@ def _ask_snooze(
     if until is None:
         if typed_until:
             turn.say_text("snooze_until_invalid", kind=ReplyKind.ERROR)
-        turn.set_mode(
-            Mode.SNOOZE,
-            incident_id=incident.id,
-            step_id=step.step_id,
-            minutes=minutes,
-            field="until",
-        )
+        turn.expect(AwaitingSnooze(incident.id, step.step_id, SnoozeAsks.UNTIL, minutes))
         turn.say(
             Reply(
                 kind=ReplyKind.QUESTION,
@@ -257,14 +261,8 @@ def _ask_snooze(
             )
         )
         return
-    turn.set_mode(
-        Mode.SNOOZE,
-        incident_id=incident.id,
-        step_id=step.step_id,
-        minutes=minutes,
-        field="reason",
-        until=None if minutes is not None else until.isoformat(),
-    )
+    saved = None if minutes is not None else until
+    turn.expect(AwaitingSnooze(incident.id, step.step_id, SnoozeAsks.REASON, minutes, saved))
     turn.say(
         Reply(
             kind=ReplyKind.QUESTION,
@@ -276,12 +274,7 @@ def _ask_snooze(
 
 
 def _clock_time(turn: Turn, text: str) -> datetime | None:
-    """ "14:30" (or an ISO time saved earlier) as the next such moment, in the org's zone."""
-    try:
-        parsed = datetime.fromisoformat(text)
-        return parsed if parsed.tzinfo and parsed > turn.now else None
-    except ValueError:
-        pass
+    """ "14:30" as the next such moment, in the org's zone."""
     match = _CLOCK.match(text.strip())
     if match is None or int(match[1]) > 23 or int(match[2]) > 59:
         return None
@@ -311,7 +304,7 @@ async def close(
         _ask_close(turn, incident)
         return
     if not reason:
-        turn.set_mode(Mode.CLOSE_REASON, incident_id=incident.id)
+        turn.expect(AwaitingCloseReason(incident.id))
         submit = Close(incident.id, confirmed=True)
         question = (
             turn.t("ask_close_reason", count=len(still_open))
@@ -339,7 +332,7 @@ async def close(
         open_steps=still_open,
     )
     await turn.tell(incident, "tell_closed", everyone=True, reason=reason)
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     turn.say(
         Reply(
             kind=ReplyKind.TEXT,
@@ -354,7 +347,7 @@ async def close(
 
 
 def _ask_close(turn: Turn, incident: Incident) -> None:
-    turn.set_mode(Mode.CONFIRM_CLOSE, incident_id=incident.id)
+    turn.expect(ConfirmingClose(incident.id))
     turn.say(
         Reply(
             kind=ReplyKind.QUESTION,

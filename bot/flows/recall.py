@@ -18,7 +18,8 @@ from bot.answers import AnswerError, parse_answer
 from bot.answers.money import stored_money_text
 from bot.chain import format_utc
 from bot.flows import facts
-from bot.flows.turn import Mode, Turn
+from bot.flows.state import AwaitingReturnedAmount, Idle
+from bot.flows.turn import Turn
 from bot.i18n import t
 from bot.messages import InputRequest, RecallUpdate, Reply, ReplyKind
 from bot.payments import PAYMENT_ID, described
@@ -134,8 +135,8 @@ async def set_status(turn: Turn, action: RecallUpdate, form: dict[str, str]) -> 
     await turn.tell(
         incident, "tell_recall", everyone=False, status=t(f"recall.{new.value}", incident.lang)
     )
-    if turn.mode is Mode.RETURNED_AMOUNT:
-        turn.set_mode(Mode.IDLE)
+    if isinstance(turn.pending, AwaitingReturnedAmount):
+        turn.expect(Idle())
         await facts.resume(turn, incident)
 
 
@@ -221,7 +222,7 @@ def _returned_amount(
     if error is not None:
         turn.say(Reply(kind=ReplyKind.ERROR, text=error, incident_id=incident.id))
     submit = RecallUpdate(incident.id, spec.id, RecallStatus.PARTLY_RETURNED.value)
-    turn.set_mode(Mode.RETURNED_AMOUNT, incident_id=incident.id, step_id=spec.id)
+    turn.expect(AwaitingReturnedAmount(incident.id, spec.id))
     label = turn.t("recall_ask_returned")
     turn.say(
         Reply(

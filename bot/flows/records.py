@@ -19,7 +19,8 @@ from bot import cards
 from bot.answers import AnswerError, parse_answer
 from bot.chain import parse_utc
 from bot.flows import recall
-from bot.flows.turn import Mode, Turn
+from bot.flows.state import AwaitingRecord
+from bot.flows.turn import Turn
 from bot.messages import Button, InputRequest, RecordOption, Reply, ReplyKind, StepDone
 from bot.playbook import ApState, BreachQuestion, FactType, LocalText, RecordSpec, StepSpec
 from bot.ports import Event, Incident, Step
@@ -178,14 +179,7 @@ def ask(
     record: RecordSpec,
     collected: Mapping[str, str],
 ) -> None:
-    turn.set_mode(
-        Mode.RECORD,
-        incident_id=incident.id,
-        step_id=spec.id,
-        field=record.id,
-        records=dict(collected),
-        stamp=step.version,
-    )
+    turn.expect(AwaitingRecord(incident.id, spec.id, record.id, dict(collected), step.version))
     label = record.label.get(turn.lang)
     text = turn.t("ask_record", label=label)
     submit = StepDone(incident.id, spec.id, step.version)

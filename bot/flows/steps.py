@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from bot import cards, handoff, reminders
 from bot.flows import facts, recall, records
-from bot.flows.turn import Mode, Turn
+from bot.flows.state import AwaitingReason, AwaitingRecord, Idle
+from bot.flows.turn import Turn
 from bot.messages import (
     InputRequest,
     RecordOption,
@@ -155,8 +156,9 @@ async def done(turn: Turn, action: StepDone | RecordOption, form: dict[str, str]
     spec = turn.playbook_of(incident).step(step.step_id)
     late = turn.now > step.due_at
     collected: dict[str, str] = {}
-    if turn.mode is Mode.RECORD and turn.detail("step_id") == spec.id:
-        collected.update(turn.detail("records") or {})
+    pending = turn.pending
+    if isinstance(pending, AwaitingRecord) and pending.step_id == spec.id:
+        collected.update(pending.records)
     elif spec.breach_assessment:  # after "not notified yet": only the decision again
         collected.update(records.carried_over(spec, await turn.tx.get_events(incident.id)))
     answers = dict(form)
@@ -192,7 +194,7 @@ async def _decided_to_notify(
     await turn.record(
         incident.id, "ap_assessed", **records.assessment_data(spec, values, late=late)
     )
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     leads = [lead for lead in spec.remind_before if step.due_at - lead > turn.now]
     reminders_text = turn.t("ap_notify_later_reminders", leads=_leads(turn, leads)) if leads else ""
     turn.say_text(
@@ -233,7 +235,7 @@ async def _complete(
         )
     await turn.tell(incident, "tell_step_done", everyone=False, title=spec.title.get(incident.lang))
     timing = turn.t("on_time") if on_time else turn.t("late_by", late=duration(late, turn.lang))
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     playbook = turn.playbook_of(incident)
     turn.say(
         Reply(
@@ -282,15 +284,10 @@ async def set_aside(turn: Turn, action: StepBlocked | StepSkip, reason: str | No
     reason = (reason or "").strip()[: records.MAX_FIELD]
     if not reason:
         key = "ask_reason_skip" if skipping else "ask_reason_blocked"
-        if turn.mode is Mode.REASON and turn.detail("step_id") == spec.id:
+        pending = turn.pending
+        if isinstance(pending, AwaitingReason) and pending.step_id == spec.id:
             turn.say_text("reason_required", kind=ReplyKind.ERROR)
-        turn.set_mode(
-            Mode.REASON,
-            incident_id=incident.id,
-            step_id=spec.id,
-            action=action.kind,
-            stamp=step.version,
-        )
+        turn.expect(AwaitingReason(incident.id, spec.id, skip=skipping, stamp=step.version))
         turn.say(
             Reply(
                 kind=ReplyKind.QUESTION,
@@ -323,7 +320,7 @@ async def set_aside(turn: Turn, action: StepBlocked | StepSkip, reason: str | No
         title=spec.title.get(incident.lang),
         reason=reason,
     )
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     turn.say_text(
         "step_skipped" if skipping else "step_blocked",
         title=spec.title.get(turn.lang),
