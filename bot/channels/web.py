@@ -31,14 +31,16 @@ from bot.channels.untrusted import Malformed, NotJson, check_text, loads
 from bot.channels.web_signin import SignIn
 from bot.messages import (
     Action,
-    ActionName,
     Address,
     Attachment,
     Channel,
     Inbound,
     Outbound,
     Reply,
+    ShowPlans,
     VerifiedIdentity,
+    decode_action,
+    encode_action,
     user_key,
 )
 from bot.ports import Clock, Delivery, OutboxListening, OutboxMessage
@@ -122,8 +124,8 @@ def reply_to_json(reply: Reply, *, at: datetime, link: str | None = None) -> dic
         "title": reply.title,
         "text": reply.text,
         "fields": [asdict(f) for f in reply.fields],
-        "buttons": [{**asdict(b), "action": b.action.encode()} for b in reply.buttons],
-        "inputs": [{**asdict(i), "submit": i.submit.encode()} for i in reply.inputs],
+        "buttons": [{**asdict(b), "action": encode_action(b.action)} for b in reply.buttons],
+        "inputs": [{**asdict(i), "submit": encode_action(i.submit)} for i in reply.inputs],
         "incident_id": reply.incident_id,
         "card_key": reply.card_key,
         "late": reply.late,
@@ -227,7 +229,7 @@ class WebChat:
             "mode": self.mode.value,
             "time_zone": self._time_zone,
             # The empty chat's "what happened?" button: the menu of every plan.
-            "menu_action": Action(ActionName.SHOW_PLANS).encode(),
+            "menu_action": encode_action(ShowPlans()),
         }
         if self._sign_in is not None:
             session = await self._sign_in.session(request)
@@ -283,7 +285,7 @@ class WebChat:
             "text": posted.shown,
             "user_name": visitor.user_name,
             "client_id": posted.client_id,
-            "action": posted.action.encode() if posted.action else None,
+            "action": encode_action(posted.action) if posted.action else None,
             "at": received_at.isoformat(),
         }
         try:
@@ -491,7 +493,7 @@ def _parse_post(body: object) -> _Posted:
     if not isinstance(raw_action, str):
         raise _BadRequest("action must be a string")
     try:
-        action = Action.decode(raw_action)
+        action = decode_action(raw_action)
     except ValueError:
         raise _BadRequest("unknown action") from None
     form = _parse_form(body.get("form"))

@@ -15,7 +15,16 @@ from yarl import URL
 
 from bot.channels.web import HANDLER_FAILED, RECHECK_SECONDS, WebChat
 from bot.clock import SystemClock
-from bot.messages import Action, ActionName, Address, Channel, Outbound, Reply, ReplyKind, user_key
+from bot.messages import (
+    Address,
+    Channel,
+    Outbound,
+    Reply,
+    ReplyKind,
+    ShowPlans,
+    encode_action,
+    user_key,
+)
 from bot.ports import DeliveryStatus
 from storage import create_store
 from tests.web.conftest import CONFIRM, DONE, TENANT, ChatServer, FakeHandler
@@ -66,7 +75,11 @@ async def test_text_round_trip(server: ChatServer) -> None:
     assert mine["client_id"] == body["client_id"]
     assert reply["kind"] == "question"
     assert reply["title"] == "Mogelijk een oplichter betaald"
-    assert reply["buttons"][0] == {"label": "Ja", "action": CONFIRM.encode(), "style": "primary"}
+    assert reply["buttons"][0] == {
+        "label": "Ja",
+        "action": encode_action(CONFIRM),
+        "style": "primary",
+    }
     assert reply["incident_id"] == "inc-1" and reply["late"] is False
     assert mine["id"] < reply["id"] == answer["last_id"] == polled["last_id"]
 
@@ -77,7 +90,7 @@ async def test_action_with_form(server: ChatServer) -> None:
         "user_id": user,
         "user_name": "Anna",
         "client_id": str(uuid.uuid4()),
-        "action": DONE.encode(),
+        "action": encode_action(DONE),
         "form": {"bank_case_number": " 2024-118 "},
         "label": "Zaaknummer van de bank: 2024-118",
         "locale": "en",
@@ -96,7 +109,7 @@ async def test_action_with_form(server: ChatServer) -> None:
     assert kinds == ["user", "text", "checklist"]
     mine = polled["messages"][0]
     assert mine["text"] == "Zaaknummer van de bank: 2024-118"
-    assert mine["action"] == DONE.encode()
+    assert mine["action"] == encode_action(DONE)
     assert polled["messages"][1]["text"] == "Genoteerd: 2024-118"
     assert polled["messages"][2]["card_key"] == "checklist:inc-1"
     assert answer["last_id"] == polled["messages"][-1]["id"]
@@ -120,7 +133,7 @@ BAD_BODIES = [
         "unknown action",
     ),
     (
-        {"user_id": "u", "user_name": "A", "client_id": "c", "action": 'n2:[1,"NR-ABC234"]'},
+        {"user_id": "u", "user_name": "A", "client_id": "c", "action": 'n3:[1,"NR-ABC234"]'},
         "unknown action",
     ),
     (
@@ -194,7 +207,7 @@ async def test_trial_mode_says_so_in_the_config(server: ChatServer) -> None:
             {
                 "mode": "trial",
                 "time_zone": "Europe/Amsterdam",
-                "menu_action": Action(ActionName.SHOW_PLANS).encode(),
+                "menu_action": encode_action(ShowPlans()),
             },
         )
 
