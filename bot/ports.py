@@ -584,7 +584,7 @@ class Transaction(Protocol):
 
     # Web sign-in ---------------------------------------------------------------------------
     async def add_pending_sign_in(self, pending: PendingSignIn) -> None:
-        """Store a sign-in under way (expired ones go at the same time)."""
+        """Store a sign-in under way (the retention pass deletes it once long expired)."""
 
     async def take_pending_sign_in(self, token_hash: str, *, now: datetime) -> PendingSignIn | None:
         """Use a sign-in once: the row if it exists, is unused and unexpired, now marked
@@ -594,7 +594,7 @@ class Transaction(Protocol):
         """How many links were mailed to this address since ``since`` (the rate limit)."""
 
     async def add_web_session(self, session: WebSession) -> None:
-        """Store a new session (expired ones go at the same time)."""
+        """Store a new session (the retention pass deletes it once expired)."""
 
     async def get_web_session(self, token_hash: str, *, now: datetime) -> WebSession | None:
         """The session if it exists and has not expired."""
@@ -607,6 +607,13 @@ class Transaction(Protocol):
 
     async def prune_inbound_claims(self, *, before: datetime, limit: int) -> int:
         """Delete up to ``limit`` de-duplication rows older than ``before``; how many went."""
+
+    async def prune_sign_ins(self, *, expired_before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` sign-ins (mail links, OIDC logins) that expired before
+        ``expired_before``, used or not; how many went."""
+
+    async def prune_web_sessions(self, *, expired_before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` web sessions that expired before ``expired_before``."""
 
 
 OutboxWritten = Callable[[str | None], None]

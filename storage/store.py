@@ -399,6 +399,16 @@ class SqlTransaction:
     async def prune_inbound_claims(self, *, before: datetime, limit: int) -> int:
         return await conversations.prune_inbound_claims(self._conn, before=before, limit=limit)
 
+    async def prune_sign_ins(self, *, expired_before: datetime, limit: int) -> int:
+        return await web_identity.prune_pending(
+            self._conn, expired_before=expired_before, limit=limit
+        )
+
+    async def prune_web_sessions(self, *, expired_before: datetime, limit: int) -> int:
+        return await web_identity.prune_sessions(
+            self._conn, expired_before=expired_before, limit=limit
+        )
+
 
 if TYPE_CHECKING:  # mypy proves here that these implement the ports
     _store: type[Store] = SqlStore

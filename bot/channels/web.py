@@ -28,7 +28,8 @@ from aiohttp import web
 
 from bot.channels.base import Handler, StoreGetter
 from bot.channels.untrusted import Malformed, NotJson, check_text, loads
-from bot.channels.web_signin import SignIn
+from bot.channels.web_signin import SignIn, page_lang
+from bot.i18n import t
 from bot.messages import (
     Action,
     Address,
@@ -37,6 +38,7 @@ from bot.messages import (
     Inbound,
     Outbound,
     Reply,
+    ReplyKind,
     ShowPlans,
     VerifiedIdentity,
     decode_action,
@@ -289,7 +291,7 @@ class WebChat:
             "at": received_at.isoformat(),
         }
         try:
-            replies = await self._handler(inbound)
+            replies = await self._handler(inbound) or [self._answer_lost(posted)]
             at = self._clock.now()
             # Written only after the handler succeeded, in one transaction: a failure leaves
             # no half conversation behind, and a retry shows the message once.
@@ -301,6 +303,15 @@ class WebChat:
             logger.exception("web chat: could not handle message %s", posted.client_id)
             return _error(500, HANDLER_FAILED)
         return _json({"last_id": last_id})
+
+    @staticmethod
+    def _answer_lost(posted: _Posted) -> Reply:
+        """The engine answers nothing only to a message it handled before. When this
+        mailbox does not show that message yet (``_append`` writes nothing if it does), the
+        replica that handled it died between its commit and writing the answer: say so,
+        rather than show the message unanswered. (The answer itself is gone: it was never
+        stored. Writing it in the engine's transaction would keep it.)"""
+        return Reply(kind=ReplyKind.TEXT, text=t("answer_lost", page_lang(posted.locale)))
 
     async def _get_messages(self, request: web.Request) -> web.Response:
         try:
