@@ -14,6 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
+from bot.errors import LimitExceeded
+
 Lang = Literal["nl", "en"]
 LANGS: tuple[Lang, ...] = ("nl", "en")
 
@@ -106,7 +108,7 @@ MAX_ENCODED_ACTION = 2000
 """The tightest platform limit on what a button carries: Slack's ``value``."""
 
 
-class ActionTooLong(ValueError):
+class ActionTooLong(LimitExceeded):
     """A button would carry more than every platform takes: a bug where the button is made."""
 
 

@@ -31,6 +31,7 @@ from typing import Any, Final
 
 import yaml
 
+from bot.errors import ConfigError
 from bot.intents import MAX_SCAN_CHARS, detect_language, normalise
 from bot.messages import LANGS, Lang
 
@@ -82,7 +83,7 @@ class TrainingSet:
     ask_between: frozenset[frozenset[str]] = frozenset()
 
 
-class ExamplesError(Exception):
+class ExamplesError(ConfigError):
     """An examples file that cannot be used, or a training set that cannot be learnt from;
     ``str()`` names the file and says what is wrong."""
 

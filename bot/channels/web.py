@@ -25,6 +25,7 @@ from aiohttp import web
 from bot.channels.base import Handler, StoreGetter
 from bot.channels.untrusted import Malformed, NotJson, check_text, loads
 from bot.channels.web_signin import SignIn
+from bot.errors import InputError, SignInNeeded, outcome
 from bot.messages import (
     Action,
     ActionName,
@@ -70,7 +71,7 @@ TOO_LARGE = "bericht te groot / request body too large"
 SIGN_IN_NEEDED = "log eerst in / please sign in first"
 
 
-class _BadRequest(ValueError):
+class _BadRequest(InputError):
     """Input the page can fix; the message is shown to the person as is, so keep it plain."""
 
 
@@ -91,7 +92,7 @@ class _Visitor:
     identity: VerifiedIdentity | None = None
 
 
-class _SignInNeeded(Exception):
+class _SignInNeeded(SignInNeeded):
     """Sign-in mode and no valid session: the page shows the sign-in form."""
 
 
@@ -259,14 +260,14 @@ class WebChat:
         except NotJson:
             return _error(400, "request body must be JSON")
         except Malformed as exc:  # not UTF-8, too deep, NUL or a lone surrogate
-            return _error(400, f"request body: {exc}")
+            return _error(outcome(exc).http_status, f"request body: {exc}")
         try:
             posted = _parse_post(body)
             visitor = await self._visitor(request, body)
         except _BadRequest as exc:
-            return _error(400, str(exc))
-        except _SignInNeeded:
-            return _sign_in_needed()
+            return _error(outcome(exc).http_status, str(exc))
+        except _SignInNeeded as exc:
+            return _sign_in_needed(exc)
 
         received_at = self._clock.now()
         inbound = self._inbound(visitor, posted, received_at=received_at)
@@ -297,9 +298,9 @@ class WebChat:
             after, wait = _parse_poll(request.query)
             visitor = await self._visitor(request, request.query)
         except _BadRequest as exc:
-            return _error(400, str(exc))
-        except _SignInNeeded:
-            return _sign_in_needed()
+            return _error(outcome(exc).http_status, str(exc))
+        except _SignInNeeded as exc:
+            return _sign_in_needed(exc)
         mailbox = user_key(Channel.WEB, visitor.tenant_id, visitor.user_id)
         try:
             rows = await self._wait_for_messages(mailbox, after=after, wait=wait)
@@ -509,5 +510,5 @@ def _error(status: int, message: str) -> web.Response:
     return _json({"error": message}, status=status)
 
 
-def _sign_in_needed() -> web.Response:
-    return _json({"error": SIGN_IN_NEEDED, "sign_in": True}, status=401)
+def _sign_in_needed(exc: _SignInNeeded) -> web.Response:
+    return _json({"error": SIGN_IN_NEEDED, "sign_in": True}, status=outcome(exc).http_status)

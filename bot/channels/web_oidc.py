@@ -33,6 +33,7 @@ from joserfc.jwk import KeySet
 from bot.channels.base import StoreGetter
 from bot.channels.web_signin import PageText, SignIn, page_lang, render_page, see_other, token_hash
 from bot.config import SettingsError
+from bot.errors import Refused
 from bot.i18n import t
 from bot.messages import Lang
 from bot.organisation import OidcLogin, Organisation
@@ -69,7 +70,7 @@ class Refusal(StrEnum):
 _CLAIM_REFUSALS = {"iss": Refusal.ISSUER, "aud": Refusal.AUDIENCE, "nonce": Refusal.NONCE}
 
 
-class _Refused(Exception):
+class _Refused(Refused):
     def __init__(self, refusal: Refusal) -> None:
         super().__init__(refusal.value)
         self.refusal = refusal

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.cards import export_button
+from bot.errors import Refused
 from bot.i18n import t
 from bot.messages import (
     Action,
@@ -76,7 +77,7 @@ class Mode(StrEnum):
     RETURNED_AMOUNT = "returned_amount"  # how much of a payment came back
 
 
-class FlowError(Exception):
+class FlowError(Refused):
     """Something the person asked cannot be done; ``reply`` says why in their language."""
 
     def __init__(self, reply: Reply) -> None:
