@@ -33,7 +33,7 @@ from bot.evidence.register import (
 )
 from bot.evidence.source import Evidence, read_evidence
 from bot.evidence.verify import load_export, verify_document
-from bot.flows.incidents import normalise_incident_id
+from bot.intents import normalise_incident_id
 from bot.messages import Lang
 from bot.organisation import Organisations
 from bot.playbook import Playbook
