@@ -13,7 +13,8 @@ from datetime import datetime
 
 from bot.errors import NotFound
 from bot.evidence import EvidenceError
-from bot.evidence.timeline import Timeline, build_timeline
+from bot.evidence.model import Timeline
+from bot.evidence.timeline import build_timeline
 from bot.messages import Lang
 from bot.organisation import DEFAULT_ORGANISATION, Organisations
 from bot.playbook import Playbook
