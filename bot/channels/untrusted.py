@@ -43,7 +43,7 @@ def loads(raw: bytes | str) -> Any:
     return value
 
 
-def check(value: Any) -> None:
+def check(value: object) -> None:
     """Refuse strings the store cannot keep, anywhere in a parsed value."""
     stack = [value]
     while stack:

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -235,7 +235,7 @@ class WebChat:
             config["sign_in"] = self._sign_in.options(request.query.get("org"))
         return _json(config)
 
-    async def _visitor(self, request: web.Request, body: object = None) -> _Visitor:
+    async def _visitor(self, request: web.Request, body: Mapping[str, object]) -> _Visitor:
         """Who this request is from: the session's person, or in trial mode the page's."""
         if self._sign_in is None:
             user_id, user_name = _typed_person(body)
@@ -413,7 +413,7 @@ class WebChat:
 # Parsing ------------------------------------------------------------------------------------
 
 
-def _typed_person(given: Any) -> tuple[str, str]:
+def _typed_person(given: Mapping[str, object]) -> tuple[str, str]:
     """Trial mode: the page's own id for this browser and the name typed into it. A poll
     (the query) has no name; it only reads the mailbox of the id."""
     user_id = _required_str(given, "user_id", limit=MAX_ID)
@@ -458,7 +458,7 @@ def _parse_post(body: object) -> _Posted:
     return _Posted(*common, action=action, form=form)
 
 
-def _required_str(body: Any, key: str, *, limit: int) -> str:
+def _required_str(body: Mapping[str, object], key: str, *, limit: int) -> str:
     value = body.get(key)
     if not isinstance(value, str) or not value.strip():
         raise _BadRequest(f"missing {key}")
@@ -484,7 +484,7 @@ def _parse_form(form: object) -> dict[str, str]:
     return {k: v.strip() for k, v in form.items()}
 
 
-def _parse_poll(query: Any) -> tuple[int, float]:
+def _parse_poll(query: Mapping[str, str]) -> tuple[int, float]:
     try:
         after = int(query.get("after", "0"))
     except ValueError:

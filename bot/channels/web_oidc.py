@@ -289,7 +289,7 @@ class OpenIdConnect:
             await self._http.close()
 
 
-def _email_of(claims: Mapping[str, Any], method: SignInMethod) -> str:
+def _email_of(claims: Mapping[str, object], method: SignInMethod) -> str:
     """The person's address: Google's only when it says it verified it; Entra's ``email``
     or else the sign-in name (``preferred_username``), which is the work address."""
     if method is SignInMethod.GOOGLE:
