@@ -230,8 +230,7 @@ def build_app(
     organisation config are checked here, so a broken file stops the start at once.
     """
     try:
-        playbooks = load_playbooks(settings.playbooks_dir)
-        organisations = load_organisations(settings.organisation_file)
+        organisations, playbooks = _loaded(settings)
     except (PlaybookError, OrganisationError) as exc:
         raise StartupError(str(exc)) from None
     try:
@@ -568,17 +567,21 @@ Command = Callable[[SqlStore, Organisations, dict[str, Playbook]], Awaitable[Exi
 """A command that works on the store, with the organisations and playbooks it reads by."""
 
 
-def configured(env: Mapping[str, str]) -> tuple[Settings, Organisations, dict[str, Playbook]]:
-    """The settings, organisation config and playbooks the server and the commands share;
-    raises the ``ConfigError`` that says what is wrong."""
+def _loaded(settings: Settings) -> tuple[Organisations, dict[str, Playbook]]:
+    """The organisation config and playbooks the server and the commands read by; raises
+    the ``OrganisationError`` or ``PlaybookError`` that says what is wrong."""
+    return load_organisations(settings.organisation_file), load_playbooks(settings.playbooks_dir)
+
+
+def _configured(env: Mapping[str, str]) -> tuple[Settings, Organisations, dict[str, Playbook]]:
+    """What a command runs with: the settings from ``env`` and what they point at."""
     settings = Settings.from_env(env)
-    organisations = load_organisations(settings.organisation_file)
-    return settings, organisations, load_playbooks(settings.playbooks_dir)
+    return (settings, *_loaded(settings))
 
 
 def _with_store(env: Mapping[str, str], command: Command) -> ExitCode:
     """Run ``command`` on the configured store, opened for it and closed after."""
-    settings, organisations, playbooks = configured(env)
+    settings, organisations, playbooks = _configured(env)
 
     async def run() -> ExitCode:
         # A typo in DATABASE_URL must read as "no such database", not "no such incident".
