@@ -257,8 +257,8 @@ class WebChat:
             return _error(413, TOO_LARGE)
         try:
             body = loads(raw)
-        except NotJson:
-            return _error(400, "request body must be JSON")
+        except NotJson as exc:
+            return _error(outcome(exc).http_status, "request body must be JSON")
         except Malformed as exc:  # not UTF-8, too deep, NUL or a lone surrogate
             return _error(outcome(exc).http_status, f"request body: {exc}")
         try:
