@@ -16,7 +16,7 @@ import functools
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,6 +40,7 @@ from bot.clock import SystemClock
 from bot.config import Settings, SettingsError
 from bot.digest import Digests
 from bot.engine import Engine
+from bot.errors import ConfigError, ExitCode, NoodremError, outcome
 from bot.evidence import cli as evidence_cli
 from bot.handoff import Handoffs
 from bot.mail import Mailer, MailSettings
@@ -58,7 +59,7 @@ from storage import SqlStore, StoreError, create_store
 log = logging.getLogger("noodrem")
 
 
-class StartupError(Exception):
+class StartupError(ConfigError):
     """Noodrem cannot start; the message is one line that says why."""
 
 
@@ -229,8 +230,7 @@ def build_app(
     organisation config are checked here, so a broken file stops the start at once.
     """
     try:
-        playbooks = load_playbooks(settings.playbooks_dir)
-        organisations = load_organisations(settings.organisation_file)
+        organisations, playbooks = _loaded(settings)
     except (PlaybookError, OrganisationError) as exc:
         raise StartupError(str(exc)) from None
     try:
@@ -517,32 +517,91 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     if args.command == "validate":
         return validate(args.paths)
-    if args.command == "export":
-        return evidence_cli.export_main(
-            os.environ,
-            incident_id=args.incident,
-            fmt=args.format,
-            out=args.output,
-            lang=args.lang,
-            by=args.by,
-        )
     if args.command == "verify":
-        return evidence_cli.verify_command(args.file)
+        return _command(lambda: evidence_cli.verify_command(args.file))
+    if args.command == "export":
+        return _command(
+            lambda: _with_store(
+                os.environ,
+                lambda store, organisations, playbooks: evidence_cli.export_command(
+                    store,
+                    organisations=organisations,
+                    playbooks=playbooks,
+                    incident_id=args.incident,
+                    fmt=evidence_cli.Format(args.format),
+                    out=args.output,
+                    lang=args.lang,
+                    by=args.by,
+                ),
+            )
+        )
     if args.command == "register":
-        return evidence_cli.register_main(
-            os.environ, fmt=args.format, out=args.output, lang=args.lang, org_id=args.org
+        return _command(
+            lambda: _with_store(
+                os.environ,
+                lambda store, organisations, playbooks: evidence_cli.register_command(
+                    store,
+                    organisations=organisations,
+                    playbooks=playbooks,
+                    fmt=evidence_cli.Format(args.format),
+                    out=args.output,
+                    lang=args.lang,
+                    org_id=args.org,
+                ),
+            )
         )
     if args.command == "teams-package":
-        return teams_package.command(args.output, os.environ)
+        return _command(lambda: teams_package.command(args.output, os.environ))
     try:
         settings = Settings.from_env(os.environ)
         asyncio.run(serve(settings))
-    except (SettingsError, StartupError) as exc:
+    except NoodremError as exc:
         print(f"Noodrem cannot start: {exc}", file=sys.stderr)
-        return 2
+        return outcome(exc).exit_code
     except KeyboardInterrupt:
         pass
-    return 0
+    return ExitCode.OK
+
+
+Command = Callable[[SqlStore, Organisations, dict[str, Playbook]], Awaitable[ExitCode]]
+"""A command that works on the store, with the organisations and playbooks it reads by."""
+
+
+def _loaded(settings: Settings) -> tuple[Organisations, dict[str, Playbook]]:
+    """The organisation config and playbooks the server and the commands read by; raises
+    the ``OrganisationError`` or ``PlaybookError`` that says what is wrong."""
+    return load_organisations(settings.organisation_file), load_playbooks(settings.playbooks_dir)
+
+
+def _configured(env: Mapping[str, str]) -> tuple[Settings, Organisations, dict[str, Playbook]]:
+    """What a command runs with: the settings from ``env`` and what they point at."""
+    settings = Settings.from_env(env)
+    return (settings, *_loaded(settings))
+
+
+def _with_store(env: Mapping[str, str], command: Command) -> ExitCode:
+    """Run ``command`` on the configured store, opened for it and closed after."""
+    settings, organisations, playbooks = _configured(env)
+
+    async def run() -> ExitCode:
+        # A typo in DATABASE_URL must read as "no such database", not "no such incident".
+        store = await create_store(settings.database_url, must_exist=True)
+        try:
+            return await command(store, organisations, playbooks)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def _command(run: Callable[[], ExitCode]) -> int:
+    """A command's exit code; any error it raises as one line on stderr, the code from the
+    one table in ``bot.errors``."""
+    try:
+        return run()
+    except NoodremError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return outcome(exc).exit_code
 
 
 if __name__ == "__main__":

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from bot.errors import ConfigError
 
-class SettingsError(Exception):
+
+class SettingsError(ConfigError):
     """A setting is missing or wrong; the message is one line a person can act on."""
 
 

@@ -34,7 +34,16 @@ from bot.flows.state import (
 )
 from bot.flows.turn import SYSTEM_ACTOR, FlowError, ForOther, Turn
 from bot.i18n import t
-from bot.intents import Command, detect_language, match_command, match_playbook
+from bot.intents import (
+    CloseIncident,
+    Command,
+    ExportOf,
+    Join,
+    ReopenOf,
+    detect_language,
+    match_playbook,
+    parse_command,
+)
 from bot.messages import (
     LANGS,
     Action,
@@ -95,15 +104,11 @@ from bot.recognition import Band, Recognizer
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 20_000
-_EXPORT = re.compile(r"^(?:export|exporteer|dossier)\s+(\S+(?:\s\S+)?)$", re.I)
-_REOPEN = re.compile(r"^(?:reopen|heropen(?:en)?)\s+(\S+(?:\s\S+)?)$", re.I)
-_CLOSE = re.compile(r"^(?:close|sluit|sluiten)(?:\s+(?:het\s+)?incident)?$", re.I)
 # What a Slack workspace id (T0123ABCD, E… for Enterprise Grid) or an Entra tenant id (a GUID)
 # looks like: only such a value is written to the log, never whatever a request carried.
 _PLATFORM_ID = re.compile(
     r"[TE][A-Z0-9]{2,20}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
 )
-_JOIN = re.compile(r"^(?:join|doe\s+mee(?:\s+met)?|meedoen(?:\s+met)?)\s+(\S+(?:\s\S+)?)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -335,47 +340,48 @@ class Engine:
                 "too_long", kind=ReplyKind.ERROR, length=f"{len(raw):,}", limit=f"{MAX_TEXT:,}"
             )
             return
-        command = match_command(text)
-        if command in (Command.LIST, Command.LIST_CLOSED):
-            closed = command is Command.LIST_CLOSED
-            await overview.list_incidents(
-                turn, listing=overview.Listing.CLOSED if closed else overview.Listing.OPEN
-            )
-            return
-        if command in (Command.HELP, Command.STATUS, Command.STOP, Command.EXPORT):
-            interrupted = turn.pending
-            await self._run_command(turn, command)
-            await facts.ask_again_after(turn, interrupted)
-            return
-        if command in (Command.LANGUAGE_NL, Command.LANGUAGE_EN):
-            turn.lang = "nl" if command is Command.LANGUAGE_NL else "en"
-            turn.state = replace(turn.state, lang=turn.lang)
-            turn.say_text("language_set")
-            return
-        joining = _JOIN.match(text)
-        if joining:
-            await incidents.join(turn, incidents.normalise_incident_id(joining.group(1)))
-            return
-        exporting = _EXPORT.match(text)
-        if exporting:
-            await export.export_by_id(turn, incidents.normalise_incident_id(exporting.group(1)))
-            return
-        reopening = _REOPEN.match(text)
-        if reopening:
-            await manage.reopen(turn, incidents.normalise_incident_id(reopening.group(1)))
-            return
-        if _CLOSE.match(text) and not isinstance(turn.pending, TYPING):
-            incident = await incidents.choose(turn, PickFor.CLOSE)
-            if incident is not None:
-                await manage.close(turn, incident.id, None)
-            return
+        command = parse_command(text)
+        match command:
+            case Command.LIST | Command.LIST_CLOSED:
+                closed = command is Command.LIST_CLOSED
+                await overview.list_incidents(
+                    turn, listing=overview.Listing.CLOSED if closed else overview.Listing.OPEN
+                )
+                return
+            case Command.HELP | Command.STATUS | Command.STOP | Command.EXPORT:
+                interrupted = turn.pending
+                await self._run_command(turn, command)
+                await facts.ask_again_after(turn, interrupted)
+                return
+            case Command.LANGUAGE_NL | Command.LANGUAGE_EN:
+                turn.lang = "nl" if command is Command.LANGUAGE_NL else "en"
+                turn.state = replace(turn.state, lang=turn.lang)
+                turn.say_text("language_set")
+                return
+            case Join(incident_id):
+                await incidents.join(turn, incident_id)
+                return
+            case ExportOf(incident_id):
+                await export.export_by_id(turn, incident_id)
+                return
+            case ReopenOf(incident_id):
+                await manage.reopen(turn, incident_id)
+                return
+            case CloseIncident() if not isinstance(turn.pending, TYPING):
+                incident = await incidents.choose(turn, PickFor.CLOSE)
+                if incident is not None:
+                    await manage.close(turn, incident.id, None)
+                return
+        # What is left (yes, no, skip; "close" while a reason is being typed) may answer
+        # the open question.
+        answer = command if isinstance(command, Command) else None
         triggers = {
             p.id: {str(lang): phrases for lang, phrases in p.triggers.items()}
             for p in self.playbooks.values()
         }
         found = match_playbook(text, triggers)
         another = found is not None and await self._another_situation(turn, found.playbook_id)
-        if not another and await self._answer_pending(turn, text, command):
+        if not another and await self._answer_pending(turn, text, answer):
             return
         if found is not None:
             if turn.state.lang is None:

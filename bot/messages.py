@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar, Literal, TypeAlias, get_args, get_type_hints
 
+from bot.errors import LimitExceeded
 from bot.jsonfields import typed
 
 Lang = Literal["nl", "en"]
@@ -74,7 +75,7 @@ MAX_ENCODED_ACTION = 2000
 """The tightest platform limit on what a button carries: Slack's ``value``."""
 
 
-class ActionTooLong(ValueError):
+class ActionTooLong(LimitExceeded):
     """A button would carry more than every platform takes: a bug where the button is made."""
 
 

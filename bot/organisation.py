@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.errors import ConfigError
 from bot.messages import Channel, Inbound, address_from_json
 from bot.playbook.duration import Duration
 from bot.ports import Incident, SignInMethod
@@ -32,7 +33,7 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class OrganisationError(Exception):
+class OrganisationError(ConfigError):
     """The organisation config cannot be used; the message says where and why."""
 
 

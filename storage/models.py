@@ -59,7 +59,8 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if isinstance(value, str):
             return parse_utc(value)
-        return value.astimezone(UTC)
+        stored: datetime = value  # PostgreSQL's driver gives an aware datetime
+        return stored.astimezone(UTC)
 
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.

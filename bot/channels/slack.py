@@ -48,6 +48,7 @@ from bot.channels.slack_shape import check_command, check_event, check_interacti
 from bot.channels.slack_web import Failed, Workspaces
 from bot.channels.untrusted import Malformed, check, loads
 from bot.config import SettingsError
+from bot.errors import outcome
 from bot.messages import Channel, Outbound
 from bot.ports import Clock, Delivery
 
@@ -241,7 +242,9 @@ class SlackChannel:
         try:
             _check_body(body, request.content_type)
         except Malformed as exc:
-            return web.Response(status=400, text=f"Ongeldig verzoek / bad request: {exc}")
+            return web.Response(
+                status=outcome(exc).http_status, text=f"Ongeldig verzoek / bad request: {exc}"
+            )
         try:
             bolt_response = await self._bolt.async_dispatch(await to_bolt_request(request))
         except Exception as exc:  # Bolt reading a signed body of an unexpected shape

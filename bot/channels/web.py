@@ -17,7 +17,7 @@ import contextlib
 import logging
 import math
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -29,6 +29,7 @@ from aiohttp import web
 from bot.channels.base import Handler, StoreGetter
 from bot.channels.untrusted import Malformed, NotJson, check_text, loads
 from bot.channels.web_signin import SignIn, page_lang
+from bot.errors import InputError, SignInNeeded, outcome
 from bot.i18n import t
 from bot.messages import (
     Action,
@@ -78,7 +79,7 @@ TOO_LARGE = "bericht te groot / request body too large"
 SIGN_IN_NEEDED = "log eerst in / please sign in first"
 
 
-class _BadRequest(ValueError):
+class _BadRequest(InputError):
     """Input the page can fix; the message is shown to the person as is, so keep it plain."""
 
 
@@ -99,7 +100,7 @@ class _Visitor:
     identity: VerifiedIdentity | None = None
 
 
-class _SignInNeeded(Exception):
+class _SignInNeeded(SignInNeeded):
     """Sign-in mode and no valid session: the page shows the sign-in form."""
 
 
@@ -246,7 +247,7 @@ class WebChat:
             config["sign_in"] = self._sign_in.options(request.query.get("org"))
         return _json(config)
 
-    async def _visitor(self, request: web.Request, body: object = None) -> _Visitor:
+    async def _visitor(self, request: web.Request, body: Mapping[str, object]) -> _Visitor:
         """Who this request is from: the session's person, or in trial mode the page's."""
         if self._sign_in is None:
             user_id, user_name = _typed_person(body)
@@ -268,17 +269,17 @@ class WebChat:
             return _error(413, TOO_LARGE)
         try:
             body = loads(raw)
-        except NotJson:
-            return _error(400, "request body must be JSON")
+        except NotJson as exc:
+            return _error(outcome(exc).http_status, "request body must be JSON")
         except Malformed as exc:  # not UTF-8, too deep, NUL or a lone surrogate
-            return _error(400, f"request body: {exc}")
+            return _error(outcome(exc).http_status, f"request body: {exc}")
         try:
             posted = _parse_post(body)
             visitor = await self._visitor(request, body)
         except _BadRequest as exc:
-            return _error(400, str(exc))
-        except _SignInNeeded:
-            return _sign_in_needed()
+            return _error(outcome(exc).http_status, str(exc))
+        except _SignInNeeded as exc:
+            return _sign_in_needed(exc)
 
         received_at = self._clock.now()
         inbound = self._inbound(visitor, posted, received_at=received_at)
@@ -318,9 +319,9 @@ class WebChat:
             after, wait = _parse_poll(request.query)
             visitor = await self._visitor(request, request.query)
         except _BadRequest as exc:
-            return _error(400, str(exc))
-        except _SignInNeeded:
-            return _sign_in_needed()
+            return _error(outcome(exc).http_status, str(exc))
+        except _SignInNeeded as exc:
+            return _sign_in_needed(exc)
         mailbox = user_key(Channel.WEB, visitor.tenant_id, visitor.user_id)
         try:
             rows = await self._wait_for_messages(mailbox, after=after, wait=wait)
@@ -470,7 +471,7 @@ class WebChat:
 # Parsing ------------------------------------------------------------------------------------
 
 
-def _typed_person(given: Any) -> tuple[str, str]:
+def _typed_person(given: Mapping[str, object]) -> tuple[str, str]:
     """Trial mode: the page's own id for this browser and the name typed into it. A poll
     (the query) has no name; it only reads the mailbox of the id."""
     user_id = _required_str(given, "user_id", limit=MAX_ID)
@@ -515,7 +516,7 @@ def _parse_post(body: object) -> _Posted:
     return _Posted(*common, action=action, form=form)
 
 
-def _required_str(body: Any, key: str, *, limit: int) -> str:
+def _required_str(body: Mapping[str, object], key: str, *, limit: int) -> str:
     value = body.get(key)
     if not isinstance(value, str) or not value.strip():
         raise _BadRequest(f"missing {key}")
@@ -541,7 +542,7 @@ def _parse_form(form: object) -> dict[str, str]:
     return {k: v.strip() for k, v in form.items()}
 
 
-def _parse_poll(query: Any) -> tuple[int, float]:
+def _parse_poll(query: Mapping[str, str]) -> tuple[int, float]:
     try:
         after = int(query.get("after", "0"))
     except ValueError:
@@ -567,5 +568,5 @@ def _error(status: int, message: str) -> web.Response:
     return _json({"error": message}, status=status)
 
 
-def _sign_in_needed() -> web.Response:
-    return _json({"error": SIGN_IN_NEEDED, "sign_in": True}, status=401)
+def _sign_in_needed(exc: _SignInNeeded) -> web.Response:
+    return _json({"error": SIGN_IN_NEEDED, "sign_in": True}, status=outcome(exc).http_status)

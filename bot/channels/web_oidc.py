@@ -41,6 +41,7 @@ from bot.channels import web_oidc_cache
 from bot.channels.base import StoreGetter
 from bot.channels.web_signin import PageText, SignIn, page_lang, render_page, see_other, token_hash
 from bot.config import SettingsError
+from bot.errors import Refused
 from bot.i18n import t
 from bot.messages import Lang
 from bot.organisation import OidcLogin, Organisation
@@ -77,7 +78,7 @@ class Refusal(StrEnum):
 _CLAIM_REFUSALS = {"iss": Refusal.ISSUER, "aud": Refusal.AUDIENCE, "nonce": Refusal.NONCE}
 
 
-class _Refused(Exception):
+class _Refused(Refused):
     def __init__(self, refusal: Refusal) -> None:
         super().__init__(refusal.value)
         self.refusal = refusal
@@ -319,7 +320,7 @@ class OpenIdConnect:
             await self._http.close()
 
 
-def _email_of(claims: Mapping[str, Any], method: SignInMethod) -> str:
+def _email_of(claims: Mapping[str, object], method: SignInMethod) -> str:
     """The person's address: Google's only when it says it verified it; Entra's ``email``
     or else the sign-in name (``preferred_username``), which is the work address."""
     if method is SignInMethod.GOOGLE:

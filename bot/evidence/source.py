@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.errors import NotFound
 from bot.evidence import EvidenceError
-from bot.evidence.timeline import Timeline, build_timeline
+from bot.evidence.model import Timeline
+from bot.evidence.timeline import build_timeline
 from bot.messages import Lang
 from bot.organisation import DEFAULT_ORGANISATION, Organisations
 from bot.playbook import Playbook
@@ -32,7 +34,7 @@ class Evidence:
 PLAN_EVENTS = frozenset({"plan_switched", "plan_added"})
 
 
-class UnknownIncident(EvidenceError):
+class UnknownIncident(NotFound, EvidenceError):
     """No incident with that id: the one error a person fixes by retyping."""
 
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.answers.when import DAY_NAMES, MONTH_NAMES
 from bot.messages import Lang
+from bot.timefmt import DAY_NAMES, MONTH_NAMES
 
 TEXTS: dict[str, tuple[str, str]] = {
     # key: (nl, en)

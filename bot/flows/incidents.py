@@ -62,12 +62,6 @@ def new_incident_id() -> str:
     return "NR-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(6))
 
 
-def normalise_incident_id(text: str) -> str:
-    """ "nr 4k7q2m", "NR-4K7Q2M" and "4k7q2m" all name the same incident."""
-    core = text.strip().upper().replace(" ", "").replace("-", "")
-    return "NR-" + core.removeprefix("NR")
-
-
 def _something_else(turn: Turn) -> Button:
     return Button(turn.t("something_else"), SomethingElse())
 

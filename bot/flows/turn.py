@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.cards import export_button
+from bot.errors import Refused
 from bot.flows.state import ConversationState, Pending
 from bot.i18n import t
 from bot.messages import (
@@ -58,7 +59,7 @@ class ForOther:
     message: Outbound
 
 
-class FlowError(Exception):
+class FlowError(Refused):
     """Something the person asked cannot be done; ``reply`` says why in their language."""
 
     def __init__(self, reply: Reply) -> None:

@@ -118,7 +118,7 @@ async def test_the_csv_and_the_register_command_agree(
 
     register = partial(
         register_command,
-        database_url=database_url,
+        recorded.app.runtime.require_store(),
         organisations=load_organisations(Path(ORG)),
         playbooks=load_playbooks(PLAYBOOKS),
         now=GENERATED,
