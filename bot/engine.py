@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via
+from bot.delivery import Attempt, Purpose, Recipient, Via
+from bot.events import DeliveryAttempted, append_event
 from bot.flows import export, facts, handoff, incidents, manage, overview, recall, steps, texts
 from bot.flows.turn import SYSTEM_ACTOR, FlowError, ForOther, Mode, Turn
 from bot.i18n import t
@@ -160,13 +161,13 @@ class Engine:
                         via=Via.DIRECT if other.direct else Via.INCIDENT_CHAT,
                         outcome=outcome,
                     )
-                    await tx.append_event(
-                        incident_id=other.incident_id,
+                    await append_event(
+                        tx,
+                        other.incident_id,
+                        DeliveryAttempted.of(attempt),
                         at=self.clock.now(),
                         actor=SYSTEM_ACTOR,
                         actor_name="Noodrem",
-                        kind=DeliveryEvent.ATTEMPTED.value,
-                        data=attempt.data(),
                     )
         except Exception:  # the turn itself is committed; the person's replies still go out
             log.exception("could not record the delivery of a message for someone else")

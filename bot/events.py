@@ -8,9 +8,9 @@ keys, same values, optional keys left out when absent as before). A kind this ve
 does not know (written by a newer one), or data that does not fit its kind, parses as
 ``UnknownEvent``: the file still shows it, generically, and ``verify`` still checks it.
 
-Storage knows none of this: it keeps ``kind`` and ``data``. ``append`` is the one place
-the bot writes an event (``Turn.record`` goes through it), so a misspelt kind is a type
-error rather than a line that silently goes missing from the evidence file.
+Storage knows none of this: it keeps ``kind`` and ``data``. ``append_event`` is the one
+place the bot writes an event (``Turn.record`` goes through it), so a misspelt kind is a
+type error rather than a line that silently goes missing from the evidence file.
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ from enum import Enum, StrEnum
 from typing import Any, ClassVar, Literal, Union, get_args, get_origin, get_type_hints
 
 from bot.chain import format_utc
-from bot.delivery import Purpose, Via
+from bot.delivery import Attempt, Purpose, Via
 from bot.messages import Lang
 from bot.playbook import ApState
-from bot.ports import DeadlineKind, DeliveryStatus, Event, RecallStatus, Transaction
+from bot.ports import DeadlineKind, DeliveryStatus, Event, RecallStatus, Step, Transaction
+from bot.readytext import PreparedText
 
 # How a field is written: always (None as null), except that a field with a default (None,
 # or NOT_RECORDED) is left out while it has it: an optional key, absent in older events.
@@ -73,6 +74,10 @@ class PlannedStep:
     due_at: datetime
     owner: str  # a user key, or ``MANAGERS``
 
+    @classmethod
+    def of(cls, step: Step) -> PlannedStep:
+        return cls(step=step.step_id, due_at=step.due_at, owner=step.owner)
+
 
 # The incident -------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,7 +107,7 @@ class EvidenceAdded:
 class ParticipantJoined:
     kind: ClassVar[str] = "participant_joined"
     role: Role
-    name: str
+    name: str | None = None  # absent in the oldest events: the one who joined is the actor
     person: str | None = None  # when someone else brought them in
 
 
@@ -114,8 +119,11 @@ class StepsPlanned:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanSwitched:
+    """The incident follows another plan now; ``closed_steps`` of the old one it left open
+    are no longer needed."""
+
     kind: ClassVar[str] = "plan_switched"
-    from_: str = field(metadata={_KEY: "from"})
+    source: str = field(metadata={_KEY: "from"})  # the plan switched from
     plan: str
     playbook_version: int
     title: str
@@ -126,8 +134,10 @@ class PlanSwitched:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanAdded:
+    """Another plan's steps came in alongside (``closed_steps`` is empty then)."""
+
     kind: ClassVar[str] = "plan_added"
-    by_plan: str
+    source: str = field(metadata={_KEY: "by_plan"})  # the plan that brought it in
     plan: str
     playbook_version: int
     title: str
@@ -294,6 +304,28 @@ class DeliveryAttempted:
     handoff: int | None = None  # the hand-off message (outbox row) this try was of
     next_attempt_at: datetime | None = None  # a hand-off's next try
 
+    @classmethod
+    def of(cls, attempt: Attempt, *, next_attempt_at: datetime | None = None) -> DeliveryAttempted:
+        planned = attempt.planned_at
+        return cls(
+            purpose=attempt.purpose,
+            recipient=attempt.recipient.key,
+            recipient_name=attempt.recipient.name,
+            via=attempt.via,
+            attempt=attempt.attempt,
+            attempts=attempt.attempts,
+            outcome=attempt.outcome.status,
+            error=attempt.outcome.error,
+            step=attempt.step,
+            deadline=attempt.deadline,
+            planned_at=planned,
+            late=None if planned is None else attempt.late,
+            instead_of=None if attempt.instead_of is None else attempt.instead_of.key,
+            instead_of_name=None if attempt.instead_of is None else attempt.instead_of.name,
+            handoff=attempt.handoff,
+            next_attempt_at=next_attempt_at,
+        )
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeliveryRedirected:
@@ -381,6 +413,18 @@ class TextPrepared:
     missing: tuple[str, ...]
     missing_labels: tuple[str, ...]
 
+    @classmethod
+    def of(cls, prepared: PreparedText) -> TextPrepared:
+        return cls(
+            text=prepared.text_id,
+            language=prepared.lang,
+            title=prepared.title,
+            body=prepared.body,
+            used=dict(prepared.used),
+            missing=tuple(m.placeholder for m in prepared.missing),
+            missing_labels=tuple(m.label for m in prepared.missing),
+        )
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecallStatusChanged:
@@ -448,7 +492,7 @@ EventData = (
     | RecallStatusChanged
     | EvidenceExported
 )
-"""Every event kind this version knows: what ``append`` accepts and ``parse`` returns."""
+"""Every event kind this version knows: what ``append_event`` accepts and ``parse`` returns."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,7 +539,7 @@ def of(event: Event) -> EventData | UnknownEvent:
     return parse(event.kind, event.data)
 
 
-async def append(
+async def append_event(
     tx: Transaction,
     incident_id: str,
     event: EventData,
