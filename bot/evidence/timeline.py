@@ -198,9 +198,9 @@ class _Builder:
                 self._plan(planned)
             case PlanSwitched() | PlanAdded():
                 self._another_plan(payload, when)
-            case ParticipantJoined(name=name, role=role):
+            case ParticipantJoined(name=joined, role=role):
                 role_name = role_text(role, self.lang)
-                name = name or event.actor_name
+                name = joined or event.actor_name
                 self.people.append(say("person", self.lang, name=name, role=role_name, time=when))
             case FactAnswered() | FactUnknown():
                 self.facts[payload.fact] = payload
