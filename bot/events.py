@@ -510,12 +510,12 @@ KINDS: Mapping[str, type[EventData]] = {cls.kind: cls for cls in get_args(EventD
 def to_data(event: EventData) -> dict[str, Any]:
     """The ``data`` dict of an event, as the chain hashes and storage keeps it."""
     data: dict[str, Any] = {}
-    for f in dataclasses.fields(event):
+    for f in _fields(type(event)):
         value = getattr(event, f.name)
-        if f.metadata.get(_REST):
+        if f.rest:
             data.update({k: _dump(v) for k, v in value.items()})
         elif f.default is dataclasses.MISSING or value is not f.default:
-            data[f.metadata.get(_KEY, f.name)] = _dump(value, utc=bool(f.metadata.get(_UTC)))
+            data[f.key] = _dump(value, utc=f.utc)
     return data
 
 
@@ -569,39 +569,59 @@ def _dump(value: Any, *, utc: bool = False) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _dump(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _dump(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.key: _dump(getattr(value, f.name)) for f in _fields(type(value))}
     return value
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """How one field is read and written, worked out once per class."""
+
+    name: str
+    key: str
+    hint: Any
+    default: Any  # ``dataclasses.MISSING`` when the key must be there
+    rest: bool
+    utc: bool
 
 
-def _hints(cls: type) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = get_type_hints(cls)
-    return _HINTS[cls]
+_FIELDS: dict[type, tuple[_Field, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[_Field, ...]:
+    found = _FIELDS.get(cls)
+    if found is None:
+        hints = get_type_hints(cls)
+        found = _FIELDS[cls] = tuple(
+            _Field(
+                name=f.name,
+                key=f.metadata.get(_KEY, f.name),
+                hint=hints[f.name],
+                default=f.default,
+                rest=bool(f.metadata.get(_REST)),
+                utc=bool(f.metadata.get(_UTC)),
+            )
+            for f in dataclasses.fields(cls)
+        )
+    return found
 
 
 def _load_fields(cls: type[Any], data: Mapping[str, Any]) -> Any:
     if not isinstance(data, Mapping):
         raise TypeError(f"{cls.__name__}: not an object")
-    hints = _hints(cls)
     values: dict[str, Any] = {}
-    claimed: set[str] = set()
-    rest: dataclasses.Field[Any] | None = None
-    for f in dataclasses.fields(cls):
-        if f.metadata.get(_REST):
+    rest: _Field | None = None
+    for f in _fields(cls):
+        if f.rest:
             rest = f
-            continue
-        key = f.metadata.get(_KEY, f.name)
-        claimed.add(key)
-        if key in data:
-            values[f.name] = _load(data[key], hints[f.name])
+        elif f.key in data:
+            values[f.name] = _load(data[f.key], f.hint)
         elif f.default is dataclasses.MISSING:
-            raise ValueError(f"{cls.__name__}: no {key!r}")
+            raise ValueError(f"{cls.__name__}: no {f.key!r}")
+    claimed = {f.key for f in _fields(cls) if not f.rest}
     others = {k: v for k, v in data.items() if k not in claimed}
     if rest is not None:
-        values[rest.name] = _load(others, hints[rest.name])
+        values[rest.name] = _load(others, rest.hint)
     elif others:
         raise ValueError(f"{cls.__name__}: unexpected {sorted(others)}")
     return cls(**values)

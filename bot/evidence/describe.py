@@ -22,6 +22,7 @@ from bot.events import (
     DeliveryAttempted,
     DeliveryRedirected,
     EscalationSent,
+    EventData,
     EvidenceAdded,
     EvidenceExported,
     FactAnswered,
@@ -117,8 +118,11 @@ class Describer:
         self.breach_step = playbook.breach_step()
 
     def __call__(self, event: Event) -> str:
+        return self.sentence(event, of(event))
+
+    def sentence(self, event: Event, payload: EventData | UnknownEvent) -> str:
+        """``event`` said in a sentence; ``payload`` is ``bot.events.of(event)``."""
         lang = self.lang
-        payload = of(event)
         match payload:
             case IncidentOpened():
                 return self._incident_opened(payload)

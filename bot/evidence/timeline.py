@@ -229,7 +229,7 @@ class _Builder:
                 actor=event.actor,
                 actor_name=event.actor_name,
                 kind=event.kind,
-                text=self.describe(event),
+                text=self.describe.sentence(event, payload),
                 data=event.data,
                 hash=event.hash,
             )
