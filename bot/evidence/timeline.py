@@ -76,13 +76,7 @@ MAX_RECALL_CHANGES = 4
 """On page one, which must keep room for the sequence and hash the file covers."""
 MAX_NOTES = 8
 """Per step in the checklist; the full timeline has every one."""
-STEP_EVENTS = (
-    StepDone, StepSkipped, StepBlocked, StepNotApplicable, StepApplicable, ReminderSent,
-    EscalationSent, DeliveryAttempted, DeliveryRedirected, DeliveryAbandoned, HandoffFailed,
-    HandoffAcknowledged, StepAssigned, ReminderSnoozed,
-)  # fmt: skip
-"""The events that leave a note on (or change) their step in the checklist."""
-StepEvent = (
+StepEvent = (  # the events that leave a note on (or change) their step in the checklist
     StepDone | StepSkipped | StepBlocked | StepNotApplicable | StepApplicable | ReminderSent
     | EscalationSent | DeliveryAttempted | DeliveryRedirected | DeliveryAbandoned | HandoffFailed
     | HandoffAcknowledged | StepAssigned | ReminderSnoozed
@@ -216,7 +210,7 @@ class _Builder:
                 self.ending = None
             case TextPrepared():
                 self.texts.append(self._text(event, payload, when))
-            case _ if isinstance(payload, STEP_EVENTS):
+            case _ if isinstance(payload, StepEvent):
                 step = self.steps.get(payload.step or "")
                 if step is not None:
                     self._step_event(step, payload, event, when)
