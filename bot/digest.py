@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot import cards
-from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via
+from bot.delivery import Attempt, Purpose, Recipient, Via
+from bot.events import DeliveryAttempted, QuietNudged, append_event, of
 from bot.flows.turn import SYSTEM_ACTOR
 from bot.i18n import t
 from bot.messages import (
@@ -124,13 +125,13 @@ class Digests:
             for incident_id in sorted(incident_ids):
                 await tx.get_incident(incident_id, lock=True)
                 for attempt in attempts:
-                    await tx.append_event(
-                        incident_id=incident_id,
+                    await append_event(
+                        tx,
+                        incident_id,
+                        DeliveryAttempted.of(attempt),
                         at=now,
                         actor=SYSTEM_ACTOR,
                         actor_name="Noodrem",
-                        kind=DeliveryEvent.ATTEMPTED.value,
-                        data=attempt.data(),
                     )
 
     async def _nudge(self, nudge: Nudge, org: Organisation) -> int:
@@ -144,17 +145,12 @@ class Digests:
         now = self._clock.now()
         async with self._store.transaction() as tx:
             await tx.get_incident(nudge.incident_id, lock=True)
-            for kind, data in (
-                ("quiet_nudged", {"quiet_since": nudge.quiet_since.isoformat()}),
-                (DeliveryEvent.ATTEMPTED.value, attempt.data()),
+            for event in (
+                QuietNudged(quiet_since=nudge.quiet_since),
+                DeliveryAttempted.of(attempt),
             ):
-                await tx.append_event(
-                    incident_id=nudge.incident_id,
-                    at=now,
-                    actor=SYSTEM_ACTOR,
-                    actor_name="Noodrem",
-                    kind=kind,
-                    data=data,
+                await append_event(
+                    tx, nudge.incident_id, event, at=now, actor=SYSTEM_ACTOR, actor_name="Noodrem"
                 )
         return int(outcome.ok)
 
@@ -165,7 +161,7 @@ class Digests:
         messages do not count), unless its lead was nudged less than that ago."""
         events = await tx.get_events(incident.id)
         people = [e.at for e in events if e.actor != SYSTEM_ACTOR]
-        nudged = [e.at for e in events if e.kind == "quiet_nudged"]
+        nudged = [e.at for e in events if isinstance(of(e), QuietNudged)]
         last = max(people, default=incident.reported_at)
         wait = org.digest.quiet_after
         if now - last < wait or (nudged and now - max(nudged) < wait):

@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import assert_never
 
-from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via
+from bot.delivery import Attempt, Purpose, Recipient, Via
+from bot.events import DeliveryAttempted, append_event
 from bot.flows import export, facts, handoff, incidents, manage, overview, recall, steps, texts
 from bot.flows.state import (
     TYPING,
@@ -208,13 +209,13 @@ class Engine:
                         via=Via.DIRECT if other.direct else Via.INCIDENT_CHAT,
                         outcome=outcome,
                     )
-                    await tx.append_event(
-                        incident_id=other.incident_id,
+                    await append_event(
+                        tx,
+                        other.incident_id,
+                        DeliveryAttempted.of(attempt),
                         at=self.clock.now(),
                         actor=SYSTEM_ACTOR,
                         actor_name="Noodrem",
-                        kind=DeliveryEvent.ATTEMPTED.value,
-                        data=attempt.data(),
                     )
         except Exception:  # the turn itself is committed; the person's replies still go out
             log.exception("could not record the delivery of a message for someone else")

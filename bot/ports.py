@@ -52,10 +52,6 @@ class DeadlineKind(StrEnum):
     RECALL_CHECK = "recall_check"  # "ask your bank for the recall status", until settled
 
 
-RECALL_STATUS_CHANGED = "recall_status_changed"
-"""The event kind of a change of a payment's recall status: its history is these events."""
-
-
 class RecallStatus(StrEnum):
     """Where the recall of a payment stands, as the bank told the person."""
 

@@ -19,7 +19,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot import cards, payments
-from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via, retry_delay
+from bot.delivery import Attempt, Purpose, Recipient, Via, retry_delay
+from bot.events import (
+    DeliveryAbandoned,
+    DeliveryAttempted,
+    DeliveryRedirected,
+    EventData,
+    append_event,
+)
 from bot.flows.turn import SYSTEM_ACTOR, Turn
 from bot.i18n import t
 from bot.messages import (
@@ -252,7 +259,7 @@ class Reminders:
                 late=plan.late,
                 instead_of=plan.instead_of,
             )
-            await self._event(tx, deadline, DeliveryEvent.ATTEMPTED, attempt.data(), now)
+            await self._event(tx, deadline, DeliveryAttempted.of(attempt), now)
             if outcome.ok:
                 continue
             all_ok = False
@@ -289,26 +296,30 @@ class Reminders:
             to = LEAD
         elif org.managers:
             to = MANAGERS
-        data: dict[str, object] = {
-            "purpose": Purpose.of(deadline.kind).value,
-            "step": deadline.step_id,
-            "deadline": deadline.kind.value,
-            "recipient": failed.key,
-            "recipient_name": failed.name,
-            "attempts": deadline.attempt,
-            "error": outcome.error,
-        }
+        purpose, step, kind, attempts = (
+            Purpose.of(deadline.kind),
+            deadline.step_id,
+            deadline.kind,
+            deadline.attempt,
+        )
         if to is None:
-            await self._event(tx, deadline, DeliveryEvent.ABANDONED, data, now)
+            abandoned = DeliveryAbandoned(
+                purpose=purpose, step=step, deadline=kind, recipient=failed.key,
+                recipient_name=failed.name, attempts=attempts, error=outcome.error,
+            )  # fmt: skip
+            await self._event(tx, deadline, abandoned, now)
             return
         names = await _names(tx, incident, org)
-        data["to"] = to
-        data["to_name"] = names.get(incident.lead, incident.lead) if to == LEAD else None
         await tx.add_deadlines(
             deadline.incident_id,
             [NewDeadline(deadline.step_id, deadline.kind, now, to, instead_of=failed.key)],
         )
-        await self._event(tx, deadline, DeliveryEvent.REDIRECTED, data, now)
+        redirected = DeliveryRedirected(
+            purpose=purpose, step=step, deadline=kind, recipient=failed.key,
+            recipient_name=failed.name, attempts=attempts, error=outcome.error,
+            to=to, to_name=names.get(incident.lead, incident.lead) if to == LEAD else None,
+        )  # fmt: skip
+        await self._event(tx, deadline, redirected, now)
 
     async def _next_check_in(
         self, tx: Transaction, deadline: Deadline, incident: Incident, now: datetime
@@ -337,20 +348,9 @@ class Reminders:
         )  # fmt: skip
 
     @staticmethod
-    async def _event(
-        tx: Transaction,
-        deadline: Deadline,
-        kind: DeliveryEvent,
-        data: dict[str, object],
-        now: datetime,
-    ) -> None:
-        await tx.append_event(
-            incident_id=deadline.incident_id,
-            at=now,
-            actor=SYSTEM_ACTOR,
-            actor_name="Noodrem",
-            kind=kind.value,
-            data=dict(data),
+    async def _event(tx: Transaction, deadline: Deadline, event: EventData, now: datetime) -> None:
+        await append_event(
+            tx, deadline.incident_id, event, at=now, actor=SYSTEM_ACTOR, actor_name="Noodrem"
         )
 
     async def _prepare(self, tx: Transaction, deadline: Deadline, now: datetime) -> _Planned | None:

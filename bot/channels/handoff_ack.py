@@ -23,12 +23,12 @@ from typing import Any
 from aiohttp import web
 
 from bot import signing
+from bot.events import AckVia
 from bot.evidence.texts import local_long
 from bot.handoff import (
     CALLBACK_PATH,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    AckVia,
     Handoffs,
     link_message,
     shown_recipient,

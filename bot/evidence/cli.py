@@ -21,9 +21,10 @@ from pathlib import Path
 
 from bot.clock import SystemClock
 from bot.errors import ExitCode, InputError, StoreFailure
+from bot.events import ExportVia, append_event
 from bot.evidence import EvidenceError
 from bot.evidence.csvexport import render_csv
-from bot.evidence.exports import EXPORTED, ExportVia, covered_by, export_data
+from bot.evidence.exports import covered_by, exported
 from bot.evidence.jsonexport import render_json
 from bot.evidence.register import (
     Entry,
@@ -94,15 +95,13 @@ async def export_command(
             )
             data = render(evidence, fmt, font_dir=font_dir)
             path = _write(target, data)
-            await tx.append_event(
-                incident_id=incident_id,
+            await append_event(
+                tx,
+                incident_id,
+                exported(fmt=fmt.value, via=ExportVia.CLI, covered=covered_by(evidence.events)),
                 at=generated_at,
                 actor=f"cli:{operator}",
                 actor_name=operator,
-                kind=EXPORTED,
-                data=export_data(
-                    fmt=fmt.value, via=ExportVia.CLI, covered=covered_by(evidence.events)
-                ),
             )
     except StoreFailure:
         if path is not None and path != STDOUT:

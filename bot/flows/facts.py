@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import cards
 from bot.answers import AnswerError, Parsed, parse_answer
+from bot.events import FactAnswered, FactUnknown
 from bot.flows import plans, steps
 from bot.flows.state import AwaitingFact, Idle, Pending
 from bot.flows.turn import Turn
@@ -96,10 +97,16 @@ async def answer(
 
 
 async def save_answer(
-    turn: Turn, incident: Incident, fact_id: str, value: str, display: str, **why: str
+    turn: Turn,
+    incident: Incident,
+    fact_id: str,
+    value: str,
+    display: str,
+    *,
+    carried_from: str | None = None,
 ) -> None:
-    """Store an answer and record it on the timeline (``why``: e.g. where it was carried
-    over from)."""
+    """Store an answer and record it on the timeline (``carried_from``: the fact of the
+    earlier plan it was carried over from)."""
     await turn.tx.set_fact(
         Fact(
             incident_id=incident.id,
@@ -111,7 +118,8 @@ async def save_answer(
         )
     )
     await turn.record(
-        incident.id, "fact_answered", fact=fact_id, value=value, display=display, **why
+        incident.id,
+        FactAnswered(fact=fact_id, value=value, display=display, carried_from=carried_from),
     )
 
 
@@ -141,7 +149,7 @@ async def skip(turn: Turn, incident_id: str | None, fact_id: str | None) -> None
                 updated_by=turn.actor,
             )
         )
-        await turn.record(incident.id, "fact_unknown", fact=spec.id)
+        await turn.record(incident.id, FactUnknown(fact=spec.id))
     turn.say_text("fact_skipped")
     earlier = turn.pending.passed if isinstance(turn.pending, AwaitingFact) else ()
     await _continue(turn, incident, passed=(*earlier, spec.id))

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot import handoff as outbox
+from bot.events import HandoffRequested
 from bot.flows import steps
 from bot.flows.turn import Turn
 from bot.i18n import t
@@ -67,14 +68,15 @@ async def hand_off(turn: Turn, action: HandOff) -> None:
     )
     await turn.record(
         incident.id,
-        outbox.HandoffEvent.REQUESTED.value,
-        step=spec.id,
-        to=target,
-        to_name=name,
-        via=[transport.value for transport, _ in found],
-        handoffs=ids,
-        facts=[f["id"] for f in content["facts"] if f["value"] is not None],
-        checklist=len(content["checklist"]),
+        HandoffRequested(
+            step=spec.id,
+            to=target,
+            to_name=name,
+            via=tuple(outbox.VIA[transport] for transport, _ in found),
+            handoffs=tuple(ids),
+            facts=tuple(f["id"] for f in content["facts"] if f["value"] is not None),
+            checklist=len(content["checklist"]),
+        ),
     )
     turn.after_commit.append(functools.partial(_send, turn, ids, name, position=len(turn.replies)))
 

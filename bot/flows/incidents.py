@@ -8,6 +8,14 @@ from dataclasses import replace
 
 from bot import reminders
 from bot.cards import contact_lines
+from bot.events import (
+    EvidenceAdded,
+    IncidentOpened,
+    IncidentStopped,
+    PlannedStep,
+    Role,
+    StepsPlanned,
+)
 from bot.flows import facts, plans, steps
 from bot.flows.state import AwaitingStopReason, ConfirmingStart, ConfirmingStop, Idle
 from bot.flows.turn import Turn
@@ -311,18 +319,19 @@ async def start(turn: Turn, playbook_id: str | None) -> None:
     await turn.tx.create_incident(incident)
     await turn.record(
         incident.id,
-        "incident_opened",
-        playbook=playbook.id,
-        playbook_version=playbook.version,
-        title=playbook.title.get(turn.lang),
-        organisation=turn.org.name,
-        language=turn.lang,
-        reported_text=offered.trigger or "",
+        IncidentOpened(
+            playbook=playbook.id,
+            playbook_version=playbook.version,
+            title=playbook.title.get(turn.lang),
+            organisation=turn.org.name,
+            language=turn.lang,
+            reported_text=offered.trigger or "",
+        ),
     )
-    await turn.add_participant(incident, role="reporter")
+    await turn.add_participant(incident, role=Role.REPORTER)
     evidence = offered.evidence
     if evidence:
-        await turn.record(incident.id, "evidence_added", **evidence)
+        await turn.record(incident.id, _evidence_added(evidence))
         if "evidence_text_chars" in evidence:
             turn.say_text(
                 "evidence_cut",
@@ -350,13 +359,7 @@ async def start(turn: Turn, playbook_id: str | None) -> None:
     await turn.tx.add_steps(planned)
     for step in planned:
         await reminders.schedule_step(turn, incident, step)
-    await turn.record(
-        incident.id,
-        "steps_planned",
-        steps=[
-            {"step": s.step_id, "due_at": s.due_at.isoformat(), "owner": s.owner} for s in planned
-        ],
-    )
+    await turn.record(incident.id, StepsPlanned(steps=tuple(PlannedStep.of(s) for s in planned)))
     turn.say_text(
         "incident_opened",
         incident_id=incident.id,
@@ -377,7 +380,7 @@ async def join(turn: Turn, incident_id: str) -> None:
         or incident.status is not IncidentStatus.OPEN
     ):
         raise turn.fail("join_unknown", incident_id=incident_id)
-    await turn.add_participant(incident, role="colleague")
+    await turn.add_participant(incident, role=Role.COLLEAGUE)
     turn.say_text("joined", incident_id=incident.id)
     await steps.show_checklist(turn, incident)
 
@@ -464,7 +467,7 @@ async def confirm_stop(turn: Turn, incident_id: str | None, reason: str | None) 
     incident.close_reason = reason[:500]
     await turn.tx.update_incident(incident)
     await turn.tx.cancel_deadlines(incident_id=incident.id)
-    await turn.record(incident.id, "incident_stopped", reason=incident.close_reason)
+    await turn.record(incident.id, IncidentStopped(reason=incident.close_reason))
     await turn.tell(incident, "tell_stopped", everyone=True, reason=incident.close_reason)
     turn.expect(Idle())
     turn.say_text("stopped", incident_id=incident.id, reason=incident.close_reason)
@@ -475,3 +478,20 @@ async def keep_going(turn: Turn, incident_id: str | None) -> None:
     turn.say_text("kept_going")
     incident = await turn.lock_incident(incident_id)
     await facts.resume(turn, incident)  # questions not asked yet first, then the next step
+
+
+def _evidence_added(evidence: Mapping[str, str | int]) -> EvidenceAdded:
+    """The first evidence a channel handed over, as the conversation state kept it."""
+
+    def text(key: str) -> str | None:
+        value = evidence.get(key)
+        return value if isinstance(value, str) else None
+
+    chars = evidence.get("evidence_text_chars")
+    return EvidenceAdded(
+        evidence_text=text("evidence_text"),
+        evidence_author=text("evidence_author"),
+        evidence_time=text("evidence_time"),
+        evidence_permalink=text("evidence_permalink"),
+        evidence_text_chars=chars if isinstance(chars, int) else None,
+    )

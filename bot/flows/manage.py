@@ -11,6 +11,15 @@ import re
 from datetime import datetime, timedelta
 
 from bot import cards, reminders
+from bot.events import (
+    IncidentClosed,
+    IncidentReopened,
+    LeadChanged,
+    ParticipantJoined,
+    ReminderSnoozed,
+    Role,
+    StepAssigned,
+)
 from bot.flows import recall, steps
 from bot.flows.state import (
     AwaitingAssignee,
@@ -107,7 +116,7 @@ async def assign(turn: Turn, incident_id: str | None, target: str | None, named:
     )
     await reminders.schedule_step(turn, incident, step, owner_only=True)
     await turn.record(
-        incident.id, "step_assigned", step=step.step_id, previous=previous, to=key, to_name=name
+        incident.id, StepAssigned(step=step.step_id, previous=previous, to=key, to_name=name)
     )
     turn.expect(Idle())
     title = turn.playbook_of(incident).step(step.step_id).title.get(turn.lang)
@@ -151,7 +160,7 @@ async def set_lead(turn: Turn, incident: Incident, key: str, name: str) -> None:
         return
     previous, incident.lead = incident.lead, key
     await turn.tx.update_incident(incident)
-    await turn.record(incident.id, "lead_changed", previous=previous, to=key, to_name=name)
+    await turn.record(incident.id, LeadChanged(previous=previous, to=key, to_name=name))
     turn.expect(Idle())
     turn.say_text("lead_changed", name=name, incident_id=incident.id)
 
@@ -175,7 +184,7 @@ async def _resolve_person(turn: Turn, incident: Incident, named: str) -> tuple[s
 async def _join(turn: Turn, incident: Incident, key: str, name: str) -> None:
     person = Participant(incident_id=incident.id, user_key=key, name=name, joined_at=turn.now)
     if await turn.tx.add_participant(person):
-        await turn.record(incident.id, "participant_joined", role="assignee", name=name, person=key)
+        await turn.record(incident.id, ParticipantJoined(role=Role.ASSIGNEE, name=name, person=key))
 
 
 # Snoozing reminders ----------------------------------------------------------------------
@@ -212,12 +221,13 @@ async def snooze(turn: Turn, action: Snooze, form: dict[str, str]) -> None:
     turn.wake_times.append(until)
     await turn.record(
         incident.id,
-        "reminder_snoozed",
-        step=step.step_id,
-        until=until.isoformat(),
-        reason=reason,
-        recipients=recipients,
-        reminders=moved,
+        ReminderSnoozed(
+            step=step.step_id,
+            until=until,
+            reason=reason,
+            recipients=tuple(recipients),
+            reminders=moved,
+        ),
     )
     turn.expect(Idle())
     tz, lang = turn.org.tz, turn.lang
@@ -326,10 +336,7 @@ async def close(
     await turn.tx.cancel_deadlines(incident_id=incident.id)
     await turn.record(
         incident.id,
-        "incident_closed",
-        forced=bool(still_open),
-        reason=reason,
-        open_steps=still_open,
+        IncidentClosed(forced=bool(still_open), reason=reason, open_steps=tuple(still_open)),
     )
     await turn.tell(incident, "tell_closed", everyone=True, reason=reason)
     turn.expect(Idle())
@@ -376,7 +383,7 @@ async def reopen(turn: Turn, incident_id: str | None) -> None:
         if not step.status.is_closed:
             await reminders.schedule_step(turn, incident, step, from_now=True)
     await recall.resume_check_ins(turn, incident)  # closing cancelled them with the rest
-    await turn.record(incident.id, "incident_reopened")
+    await turn.record(incident.id, IncidentReopened())
     await turn.tell(incident, "tell_reopened", everyone=True)
     turn.say_text("reopened", incident_id=incident.id)
     await steps.show_checklist(turn, incident)

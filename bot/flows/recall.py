@@ -16,7 +16,7 @@ from decimal import Decimal
 from bot import cards
 from bot.answers import AnswerError, parse_answer
 from bot.answers.money import stored_money_text
-from bot.chain import format_utc
+from bot.events import RecallStatusChanged
 from bot.flows import facts
 from bot.flows.state import AwaitingReturnedAmount, Idle
 from bot.flows.turn import Turn
@@ -25,7 +25,6 @@ from bot.messages import InputRequest, RecallUpdate, Reply, ReplyKind
 from bot.payments import PAYMENT_ID, described
 from bot.playbook import StepSpec
 from bot.ports import (
-    RECALL_STATUS_CHANGED,
     DeadlineKind,
     Incident,
     NewDeadline,
@@ -121,7 +120,7 @@ async def set_status(turn: Turn, action: RecallUpdate, form: dict[str, str]) -> 
             return
         payment.returned_amount = returned
     await turn.tx.save_payment(payment)
-    await turn.record(incident.id, RECALL_STATUS_CHANGED, **event_data(payment, old))
+    await turn.record(incident.id, changed(payment, old))
     await turn.tx.cancel_deadlines(
         incident_id=incident.id, step_id=spec.id, kind=DeadlineKind.RECALL_CHECK
     )
@@ -161,22 +160,22 @@ async def _plan_check_in(turn: Turn, incident: Incident, spec: StepSpec, step: S
     return at
 
 
-def event_data(payment: Payment, old: RecallStatus | None) -> dict[str, object]:
+def changed(payment: Payment, old: RecallStatus | None) -> RecallStatusChanged:
     """The event: the change, and the payment as it was described at that moment."""
-    return {
-        "payment": payment.payment_id,
-        "step": payment.step_id,
-        "from": None if old is None else old.value,
-        "to": payment.status.value,
-        "case_number": payment.case_number,
-        "returned_amount": payment.returned_amount,
-        "amount": payment.amount,
-        "paid": None if payment.paid is None else format_utc(payment.paid),
-        "own_iban": payment.own_iban,
-        "receiving_iban": payment.receiving_iban,
-        "receiving_bank": payment.receiving_bank,
-        "payee": payment.payee,
-    }
+    return RecallStatusChanged(
+        payment=payment.payment_id,
+        step=payment.step_id,
+        from_=old,
+        to=payment.status,
+        case_number=payment.case_number,
+        returned_amount=payment.returned_amount,
+        amount=payment.amount,
+        paid=payment.paid,
+        own_iban=payment.own_iban,
+        receiving_iban=payment.receiving_iban,
+        receiving_bank=payment.receiving_bank,
+        payee=payment.payee,
+    )
 
 
 async def _current(turn: Turn, incident: Incident) -> Payment | None:

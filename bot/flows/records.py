@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from bot import cards
 from bot.answers import AnswerError, parse_answer
 from bot.chain import parse_utc
+from bot.events import ApAssessed, of
 from bot.flows import recall
 from bot.flows.state import AwaitingRecord
 from bot.flows.turn import Turn
@@ -98,10 +99,10 @@ def pending(
 def carried_over(spec: StepSpec, events: list[Event]) -> dict[str, str]:
     """After "decided to notify, not yet done", the next Done asks only the decision and
     what follows from it: the other answers of that assessment are kept."""
-    assessed = [e for e in events if e.kind == "ap_assessed"]
-    if not assessed or assessed[-1].data.get("ap_state") != ApState.NOTIFY_LATER.value:
+    assessed = [a for e in events if isinstance(a := of(e), ApAssessed)]
+    if not assessed or assessed[-1].ap_state is not ApState.NOTIFY_LATER:
         return {}
-    data = assessed[-1].data
+    data = assessed[-1].records
     again = {
         record_for(spec, q)
         for q in (
@@ -223,12 +224,11 @@ def not_yet_button(
     return (Button(turn.t("btn_ap_not_yet"), action),)
 
 
-def assessment_data(spec: StepSpec, values: Mapping[str, str], *, late: bool) -> dict[str, object]:
+def assessment(spec: StepSpec, values: Mapping[str, str], *, late: bool) -> ApAssessed:
     """The breach-register entry: the decision's state as such, yes/no answers as booleans,
     absent answers as None."""
-    state = state_of(spec, values)
-    data: dict[str, object] = {"ap_state": None if state is None else state.value, "late": late}
+    answers: dict[str, str | bool | None] = {}
     for record in (*spec.record, DELAY_REASON):
         value = values.get(record.id) or None
-        data[record.id] = (value == "yes") if record.type is FactType.YES_NO and value else value
-    return data
+        answers[record.id] = (value == "yes") if record.type is FactType.YES_NO and value else value
+    return ApAssessed(ap_state=state_of(spec, values), late=late, records=answers)

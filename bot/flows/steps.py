@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import cards, handoff, reminders
+from bot import cards, events, handoff, reminders
 from bot.flows import facts, recall, records
 from bot.flows.state import AwaitingReason, AwaitingRecord, Idle
 from bot.flows.turn import Turn
@@ -191,9 +191,7 @@ async def _decided_to_notify(
     """ "Yes, not notified yet": recorded as that state; the step stays open, so its
     deadline and the reminders before it (the playbook's remind_before) keep running."""
     late = turn.now > step.due_at
-    await turn.record(
-        incident.id, "ap_assessed", **records.assessment_data(spec, values, late=late)
-    )
+    await turn.record(incident.id, records.assessment(spec, values, late=late))
     turn.expect(Idle())
     leads = [lead for lead in spec.remind_before if step.due_at - lead > turn.now]
     reminders_text = turn.t("ap_notify_later_reminders", leads=_leads(turn, leads)) if leads else ""
@@ -222,17 +220,16 @@ async def _complete(
     on_time = late.total_seconds() <= 0
     await turn.record(
         incident.id,
-        "step_done",
-        step=step.step_id,
-        records=step.records,
-        due_at=step.due_at.isoformat(),
-        on_time=on_time,
-        late_seconds=max(0, round(late.total_seconds())),
+        events.StepDone(
+            step=step.step_id,
+            records=dict(step.records),
+            due_at=step.due_at,
+            on_time=on_time,
+            late_seconds=max(0, round(late.total_seconds())),
+        ),
     )
     if spec.breach_assessment:
-        await turn.record(
-            incident.id, "ap_assessed", **records.assessment_data(spec, values, late=not on_time)
-        )
+        await turn.record(incident.id, records.assessment(spec, values, late=not on_time))
     await turn.tell(incident, "tell_step_done", everyone=False, title=spec.title.get(incident.lang))
     timing = turn.t("on_time") if on_time else turn.t("late_by", late=duration(late, turn.lang))
     turn.expect(Idle())
@@ -309,9 +306,7 @@ async def set_aside(turn: Turn, action: StepBlocked | StepSkip, reason: str | No
         await turn.tx.cancel_deadlines(incident_id=incident.id, step_id=step.step_id)
     await turn.record(
         incident.id,
-        "step_skipped" if skipping else "step_blocked",
-        step=step.step_id,
-        reason=reason,
+        (events.StepSkipped if skipping else events.StepBlocked)(step=step.step_id, reason=reason),
     )
     await turn.tell(
         incident,
@@ -369,9 +364,9 @@ async def apply_conditions(turn: Turn, incident: Incident) -> None:
             step.status, step.version = StepStatus.NOT_APPLICABLE, expected + 1
             await turn.tx.update_step(step, expected_version=expected)
             await turn.tx.cancel_deadlines(incident_id=incident.id, step_id=step.step_id)
-            await turn.record(incident.id, "step_not_applicable", step=step.step_id)
+            await turn.record(incident.id, events.StepNotApplicable(step=step.step_id))
         elif applies and step.status is StepStatus.NOT_APPLICABLE:
             step.status, step.version = StepStatus.OPEN, expected + 1
             await turn.tx.update_step(step, expected_version=expected)
             await reminders.schedule_step(turn, incident, step)
-            await turn.record(incident.id, "step_applicable", step=step.step_id)
+            await turn.record(incident.id, events.StepApplicable(step=step.step_id))

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.answers.iban import bank_of
+from bot.events import EvidenceAdded, TextPrepared, of
 from bot.evidence.describe import answer_text, fact_label
 from bot.evidence.texts import local_long
 from bot.flows import records
@@ -17,7 +18,7 @@ from bot.organisation import DEFAULT_ORGANISATION, Organisation
 from bot.playbook import AccountRole, FactSpec, FactType, Playbook, RecordSpec
 from bot.playbook.placeholders import IncidentValue, Placeholder, PlaceholderKind, parse
 from bot.ports import Event, Fact, FactStatus, Incident, Participant, Step, StepStatus
-from bot.readytext import TextEvent, fill
+from bot.readytext import fill
 from bot.timefmt import clock_time
 
 
@@ -40,7 +41,7 @@ async def prepare(turn: Turn, action: StepText) -> None:
         value_of=known.value,
         label_of=known.label,
     )
-    await turn.record(incident.id, TextEvent.PREPARED.value, **prepared.data())
+    await turn.record(incident.id, TextPrepared.of(prepared))
     fields = []
     if prepared.missing:
         labels = ", ".join(missing.label for missing in prepared.missing)
@@ -257,10 +258,10 @@ class _Known:
             + t(
                 "text_evidence_item",
                 self.lang,
-                author=event.data.get("evidence_author") or "?",
-                time=event.data.get("evidence_time") or "?",
+                author=added.evidence_author or "?",
+                time=added.evidence_time or "?",
             )
             for event in self.events
-            if event.kind == "evidence_added"
+            if isinstance(added := of(event), EvidenceAdded)
         ]
         return "\n".join(lines) or None

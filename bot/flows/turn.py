@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.cards import export_button
 from bot.errors import Refused
+from bot.events import EventData, ParticipantJoined, Role, append_event
 from bot.flows.state import ConversationState, Pending
 from bot.i18n import t
 from bot.messages import (
@@ -131,15 +132,10 @@ class Turn:
     def actor_name(self) -> str:
         return self.inbound.user_name or self.inbound.user_id
 
-    async def record(self, incident_id: str, kind: str, **data: Any) -> Event:
+    async def record(self, incident_id: str, event: EventData) -> Event:
         """Append one event to the incident's timeline, as the person of this turn."""
-        return await self.tx.append_event(
-            incident_id=incident_id,
-            at=self.now,
-            actor=self.actor,
-            actor_name=self.actor_name,
-            kind=kind,
-            data=data,
+        return await append_event(
+            self.tx, incident_id, event, at=self.now, actor=self.actor, actor_name=self.actor_name
         )
 
     async def tell(self, incident: Incident, key: str, *, everyone: bool, **values: Any) -> None:
@@ -237,12 +233,12 @@ class Turn:
         is_manager = self.org.manager_for(self.inbound)
         if not (in_origin or is_manager):
             raise self.fail("not_participant", incident_id=incident.id)
-        await self.add_participant(incident, role="manager" if is_manager else "colleague")
+        await self.add_participant(incident, role=Role.MANAGER if is_manager else Role.COLLEAGUE)
 
-    async def add_participant(self, incident: Incident, *, role: str) -> None:
+    async def add_participant(self, incident: Incident, *, role: Role) -> None:
         participant = Participant(
             incident_id=incident.id, user_key=self.actor, name=self.actor_name, joined_at=self.now
         )
         if await self.tx.add_participant(participant):
-            await self.record(incident.id, "participant_joined", role=role, name=self.actor_name)
+            await self.record(incident.id, ParticipantJoined(role=role, name=self.actor_name))
             await self.tell(incident, "tell_joined", everyone=False)
