@@ -32,6 +32,7 @@ from bot.evidence.register import (
     render_register_pdf,
 )
 from bot.evidence.source import Evidence, UnknownIncident, read_evidence
+from bot.evidence.texts import say
 from bot.evidence.verify import load_export, verify_document
 from bot.flows.incidents import normalise_incident_id
 from bot.messages import Lang
@@ -194,7 +195,7 @@ async def register_command(
                 tz=organisation.tz,
                 font_dir=font_dir,
             )
-        name = "datalekregister" if language == "nl" else "breach-register"
+        name = say("register_file", language)
         path = _write(out or Path(f"{name}.{fmt.value}"), data)
     except (EvidenceError, StoreError) as exc:
         return _fail(str(exc), 2)
