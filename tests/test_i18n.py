@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import LOCALES, REFERENCE, CatalogueError, catalogue, load, t
+from bot.catalogue import LOCALES, REFERENCE, CatalogueError, load
+from bot.i18n import catalogue, t
 from bot.messages import LANGS
 
 ROOT = Path(__file__).resolve().parent.parent
