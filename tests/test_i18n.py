@@ -135,6 +135,8 @@ _LITERAL = {
     r"\bturn\.t\(\s*\"([\w.]+)\"": "",
     r"\badapter_text\(\s*\"([\w.]+)\"": "teams.",
     r"\bteams_files\.text\(\s*\"([\w.]+)\"": "teams.files.",
+    r"\b_said\(\s*\"([\w.]+)\"": "handoff_ack.",
+    r"\b_refuse\(\s*\d+,\s*\"([\w.]+)\"": "downloads.",
 }
 _LITERAL_IN = {
     "bot/evidence": r"(?<![\w.])say\(\s*\"([\w.]+)\"",
