@@ -57,17 +57,6 @@ from bot.ports import (
 )
 from bot.timefmt import clock_time, duration
 
-_ORG_CONTACT_FALLBACK = {
-    "bank": (
-        "Je eigen bank: het fraudenummer staat op je bankpas en op de website van de bank",
-        "Your own bank: the fraud line is on your bank card and on the bank's website",
-    ),
-    "it_provider": (
-        "Je IT-dienstverlener (staat nog niet in de Noodrem-configuratie)",
-        "Your IT provider (not yet in the Noodrem configuration)",
-    ),
-}
-
 
 def contact_lines(
     ids: Sequence[str], *, playbook: Playbook | None, org: Organisation, lang: Lang
@@ -85,8 +74,7 @@ def contact_lines(
             c = playbook.contacts[contact_id]
             parts = [c.name.get(lang), c.phone, c.email, c.url]
         else:
-            nl, en = _ORG_CONTACT_FALLBACK[contact_id]
-            parts = [en if lang == "en" else nl]
+            parts = [t(f"org_contact_{contact_id}", lang)]
         lines.append(" · ".join(p for p in parts if p))
     return "\n".join(lines)
 
@@ -117,7 +105,7 @@ def fact_question(
 def option_labels(fact: FactSpec | RecordSpec, lang: Lang) -> list[tuple[str, str]]:
     """(option id, label) pairs for choice and yes/no facts, in the person's language."""
     if fact.type is FactType.YES_NO:
-        return [("yes", "Ja" if lang == "nl" else "Yes"), ("no", "Nee" if lang == "nl" else "No")]
+        return [("yes", t("answers.choice.yes", lang)), ("no", t("answers.choice.no", lang))]
     return [(o.id, o.label.get(lang)) for o in fact.options]
 
 

@@ -39,6 +39,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.i18n import t
 from bot.messages import (
     Action,
     Button,
@@ -73,15 +74,6 @@ _STYLES = {ButtonStyle.PRIMARY: "positive", ButtonStyle.DANGER: "destructive"}
 _ALARM = (ReplyKind.ERROR, ReplyKind.ESCALATION)
 _HEADLINED = (ReplyKind.REMINDER, ReplyKind.ESCALATION)  # always get a heading
 _ICON = re.compile(r"^[^\w*]*")  # what a sentence starts with before its first word: "🚨 "
-
-# The adapter's own sentences, for the few cases it answers without the engine.
-_TEXTS: dict[str, tuple[str, str]] = {
-    "fill_in": ("Vul eerst in: {labels}.", "Please fill in first: {labels}."),
-    "unknown_button": (
-        "Deze knop ken ik niet (meer). Typ *status* voor het actuele overzicht.",
-        "I don't know this button (any more). Type *status* for the current checklist.",
-    ),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +124,8 @@ def language(locale: str | None) -> Lang:
 
 
 def adapter_text(key: str, lang: Lang, **values: str) -> str:
-    nl, en = _TEXTS[key]
-    return markdown((en if lang == "en" else nl).format(**values))
+    """The adapter's own sentence ``teams.<key>``, for the few cases it answers alone."""
+    return markdown(t(f"teams.{key}", lang, **values))
 
 
 def needs_card(reply: Reply) -> bool:

@@ -33,6 +33,7 @@ from bot.evidence.register import (
     render_register_pdf,
 )
 from bot.evidence.source import Evidence, read_evidence
+from bot.evidence.texts import say
 from bot.evidence.verify import load_export, verify_document
 from bot.intents import normalise_incident_id
 from bot.messages import Lang
@@ -182,7 +183,7 @@ async def register_command(
             tz=organisation.tz,
             font_dir=font_dir,
         )
-    name = "datalekregister" if language == "nl" else "breach-register"
+    name = say("register_file", language)
     path = _write(out or Path(f"{name}.{fmt.value}"), data)
     noun = "incident" if len(entries) == 1 else "incidents"
     _status(f"{path}: {len(entries)} {noun}", to_stderr=out == STDOUT)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
 
 from bot import cards
 from bot.answers import AnswerError, parse_answer
@@ -22,6 +23,7 @@ from bot.events import ApAssessed, of
 from bot.flows import recall
 from bot.flows.state import AwaitingRecord
 from bot.flows.turn import Turn
+from bot.i18n import t
 from bot.messages import Button, InputRequest, RecordOption, Reply, ReplyKind, StepDone
 from bot.playbook import ApState, BreachQuestion, FactType, LocalText, RecordSpec, StepSpec
 from bot.ports import Event, Incident, Step
@@ -29,16 +31,15 @@ from bot.timefmt import clock_time
 
 MAX_FIELD = 500  # case numbers and reasons: long enough for any, short enough for a PDF line
 
-DELAY_REASON = RecordSpec(
-    id="delay_reason",
-    type=FactType.TEXT,
-    label=LocalText(
-        nl="Dit is later dan de deadline. Wat is de reden van de vertraging? "
-        "(Dit komt in het dossier.)",
-        en="This is later than the deadline. What is the reason for the delay? "
-        "(This goes into the file.)",
-    ),
-)
+
+@cache
+def delay_reason() -> RecordSpec:
+    """What a late breach assessment also records; made once, on first use, from the catalogue."""
+    return RecordSpec(
+        id="delay_reason",
+        type=FactType.TEXT,
+        label=LocalText(nl=t("delay_reason_question", "nl"), en=t("delay_reason_question", "en")),
+    )
 
 
 # "nog niet (gemeld)", "not yet", "n.v.t.": typed where the AP's number or time is asked,
@@ -92,7 +93,7 @@ def pending(
     wanted = [r for r in spec.record if r.when is None or r.when.holds(collected)]
     state = state_of(spec, collected)
     if late and spec.breach_assessment and (state is None or state.closes_step):
-        wanted.append(DELAY_REASON)
+        wanted.append(delay_reason())
     return [r for r in wanted if r.id not in collected]
 
 
@@ -124,7 +125,7 @@ def carried_over(spec: StepSpec, events: list[Event]) -> dict[str, str]:
 def applicable_values(spec: StepSpec, collected: Mapping[str, str]) -> dict[str, str]:
     """Only the answers that still apply: a changed earlier answer drops later ones."""
     kept = {}
-    for record in (*spec.record, DELAY_REASON):
+    for record in (*spec.record, delay_reason()):
         if record.id in collected and (record.when is None or record.when.holds(collected)):
             kept[record.id] = collected[record.id]
     return kept
@@ -228,7 +229,7 @@ def assessment(spec: StepSpec, values: Mapping[str, str], *, late: bool) -> ApAs
     """The breach-register entry: the decision's state as such, yes/no answers as booleans,
     absent answers as None."""
     answers: dict[str, str | bool | None] = {}
-    for record in (*spec.record, DELAY_REASON):
+    for record in (*spec.record, delay_reason()):
         value = values.get(record.id) or None
         answers[record.id] = (value == "yes") if record.type is FactType.YES_NO and value else value
     return ApAssessed(ap_state=state_of(spec, values), late=late, records=answers)

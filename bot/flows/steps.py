@@ -166,7 +166,7 @@ async def done(turn: Turn, action: StepDone | RecordOption, form: dict[str, str]
         answers[action.record_id] = action.option
     if records.not_yet_answers(spec, answers):
         turn.say_text("ap_not_yet_understood")
-    for record in (*spec.record, records.DELAY_REASON):
+    for record in (*spec.record, records.delay_reason()):
         if record.id in answers:
             value = records.accept(turn, incident, spec, record, answers[record.id])
             if value is not None:
