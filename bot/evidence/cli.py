@@ -35,7 +35,7 @@ from bot.evidence.source import Evidence, UnknownIncident, read_evidence
 from bot.evidence.verify import load_export, verify_document
 from bot.flows.incidents import normalise_incident_id
 from bot.messages import Lang
-from bot.organisation import OrganisationError, Organisations, load_organisations
+from bot.organisation import Organisations
 from bot.playbook import Playbook, PlaybookError, load_playbooks
 from storage import SqlStore, StoreError, create_store
 
@@ -71,9 +71,11 @@ async def export_command(
     now: datetime | None = None,
     font_dir: Path | None = None,
     by: str | None = None,
+    org_id: str | None = None,
 ) -> int:
     """Writes the file and records the export on the timeline, as the chat does: the
-    file is written inside the transaction, so an export that failed is not recorded."""
+    file is written inside the transaction, so an export that failed is not recorded.
+    With ``org_id`` only an incident of that organisation (another's is "no incident")."""
     incident_id = normalise_incident_id(incident_id)
     generated_at = now or SystemClock().now()
     operator = by or _operator()
@@ -83,7 +85,15 @@ async def export_command(
         store = await _open(database_url)
         try:
             async with store.transaction() as tx:
-                await tx.get_incident(incident_id, lock=True)  # one export at a time
+                incident = await tx.get_incident(incident_id, lock=True)  # one at a time
+                if (
+                    incident is not None
+                    and org_id is not None
+                    and organisations.of_incident(incident).id != org_id
+                ):
+                    raise UnknownIncident(
+                        f"there is no incident {incident_id} in organisation {org_id}"
+                    )
                 evidence = await read_evidence(
                     tx,
                     incident_id,
@@ -210,13 +220,15 @@ def export_main(
     fmt: str,
     out: Path | None,
     lang: Lang | None,
+    organisations: Organisations,
+    org_id: str | None,
     by: str | None = None,
 ) -> int:
     """``app.py export``: reads the configuration from ``env`` like the server does."""
     loaded = _configuration(env)
     if isinstance(loaded, int):
         return loaded
-    settings, organisations, playbooks = loaded
+    settings, playbooks = loaded
     return asyncio.run(
         export_command(
             database_url=settings.database_url,
@@ -227,18 +239,25 @@ def export_main(
             out=out,
             lang=lang,
             by=by,
+            org_id=org_id,
         )
     )
 
 
 def register_main(
-    env: Mapping[str, str], *, fmt: str, out: Path | None, lang: Lang | None, org_id: str | None
+    env: Mapping[str, str],
+    *,
+    fmt: str,
+    out: Path | None,
+    lang: Lang | None,
+    organisations: Organisations,
+    org_id: str | None,
 ) -> int:
     """``app.py register``: reads the configuration from ``env`` like the server does."""
     loaded = _configuration(env)
     if isinstance(loaded, int):
         return loaded
-    settings, organisations, playbooks = loaded
+    settings, playbooks = loaded
     return asyncio.run(
         register_command(
             database_url=settings.database_url,
@@ -252,17 +271,11 @@ def register_main(
     )
 
 
-def _configuration(
-    env: Mapping[str, str],
-) -> tuple[Settings, Organisations, dict[str, Playbook]] | int:
+def _configuration(env: Mapping[str, str]) -> tuple[Settings, dict[str, Playbook]] | int:
     try:
         settings = Settings.from_env(env)
-        return (
-            settings,
-            load_organisations(settings.organisation_file),
-            load_playbooks(settings.playbooks_dir),
-        )
-    except (SettingsError, OrganisationError, PlaybookError) as exc:
+        return settings, load_playbooks(settings.playbooks_dir)
+    except (SettingsError, PlaybookError) as exc:
         return _fail(str(exc), 2)
 
 
