@@ -134,6 +134,7 @@ class Refresh:
         self._problems = problems
         self._refused = -1  # the version last refused, logged once
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self._changed = asyncio.Condition()
 
     async def refresh(self) -> bool:
@@ -171,14 +172,20 @@ class Refresh:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
+        """Stop checking; a check under way finishes first (cancelled mid-query, a
+        database driver's thread would answer a loop that is gone)."""
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await self._task
             self._task = None
 
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._every)
+        while not self._stopping.is_set():
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=self._every)
+                return
+            except TimeoutError:
+                pass
             try:
                 await self.refresh()
             except Exception as exc:  # the store is down: keep serving what we have
