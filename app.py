@@ -5,7 +5,7 @@ python app.py validate [PATH]  check playbooks without starting
 python app.py export INCIDENT --format pdf|json|csv [-o FILE] [--lang nl|en]
 python app.py verify FILE.json  check that an exported timeline is unaltered
 python app.py register --format csv|pdf [-o FILE] [--org ID | --all]  the breach register
-python app.py org import FILE | list | show ID | remove ID [--force]  the organisations
+python app.py org import FILE | list | show ID | remove ID  the organisations
 python app.py teams-package [-o FILE]  zip the Teams app for upload
 """
 
@@ -685,9 +685,8 @@ def _add_org_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     actions.add_parser("list", help="every organisation")
     show = actions.add_parser("show", help="one organisation, as a file 'import' takes")
     show.add_argument("id")
-    remove = actions.add_parser("remove", help="remove an organisation (not its incidents)")
+    remove = actions.add_parser("remove", help="remove one without open incidents")
     remove.add_argument("id")
-    remove.add_argument("--force", action="store_true", help="even with open incidents")
 
 
 def _org_main(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -712,7 +711,7 @@ def _org_main(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 return await organisation_cli.list_command(store)
             if args.org_command == "show":
                 return await organisation_cli.show_command(store, args.id)
-            return await organisation_cli.remove_command(store, args.id, now=now, force=args.force)
+            return await organisation_cli.remove_command(store, args.id, now=now)
         finally:
             await store.close()
 

@@ -356,6 +356,12 @@ class Organisations:
         current = self._set
         return _for_tenant(current, origin.channel, incident.tenant_id) or current.all[0]
 
+    def owner_of(self, incident: Incident) -> Organisation | None:
+        """The organisation an incident belongs to, or None when its tenant is no one's
+        (its organisation was removed): what decides whose register or file it is in."""
+        origin = address_from_json(incident.conversation)
+        return _for_tenant(self._set, origin.channel, incident.tenant_id)
+
     def for_tenant(self, channel: Channel, tenant_id: str) -> Organisation | None:
         """The organisation a platform tenant (Slack team, Entra tenant) belongs to.
 

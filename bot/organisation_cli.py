@@ -80,17 +80,10 @@ async def show_command(store: Store, org_id: str) -> int:
     return 0
 
 
-async def remove_command(store: Store, org_id: str, *, now: datetime, force: bool) -> int:
-    """Refused while the organisation has open incidents, unless forced: their people
-    would lose their managers, reminders and contacts mid-incident."""
-    open_ids = await organisation_store.open_incident_ids(store, org_id)
-    if open_ids and not force:
-        shown = ", ".join(open_ids[:5]) + (", ..." if len(open_ids) > 5 else "")
-        return _fail(
-            f"{org_id} has {len(open_ids)} open incident(s) ({shown}): close them first, "
-            "or remove it anyway with --force",
-            1,
-        )
+async def remove_command(store: Store, org_id: str, *, now: datetime) -> int:
+    """Refused for the last organisation and for one with open incidents (their reminders
+    would go to another organisation's managers); its closed incidents stay, in no
+    organisation's register but the provider's (``register --all``)."""
     try:
         removed = await organisation_store.remove(store, org_id, at=now)
     except OrganisationError as exc:

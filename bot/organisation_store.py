@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from bot.organisation import Organisation, OrganisationError, Organisations
 from bot.organisation_file import check_together, document
-from bot.ports import IncidentStatus, Store, Transaction
+from bot.ports import Incident, IncidentStatus, Store, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -59,35 +59,34 @@ async def seed(store: Store, organisations: Sequence[Organisation], *, at: datet
 async def import_organisations(
     store: Store, organisations: Sequence[Organisation], *, at: datetime
 ) -> int:
-    """Create or replace each one, after checking them together with those that stay;
-    returns the new version. Nothing is written when a check fails."""
+    """Create or replace each one, after checking them together with those that stay and
+    against the incidents there are; returns the new version. Nothing is written when a
+    check fails."""
     documents = [(o.id, document(o)) for o in organisations]
     async with store.transaction() as tx:
         current = await _read(tx)
         incoming = {o.id for o in organisations}
         kept = [o for o in current.organisations if o.id not in incoming]
         check_together([*kept, *organisations])
+        if current.organisations:
+            before = Organisations(current.organisations)
+            moves = await _moves(tx, before, [*kept, *organisations])
+            if moves:
+                # Its timeline, register entry and reminders would go to other people.
+                raise OrganisationError(
+                    f"this would move {len(moves)} incident(s) to another organisation or "
+                    f"to none: {_some(str(m) for m in moves)}; keep their workspace or "
+                    "tenant ids with the organisation they are in"
+                )
         return await tx.put_organisations(documents, at=at)
 
 
-async def open_incident_ids(store: Store, org_id: str) -> list[str]:
-    """The open incidents that belong to this organisation now."""
-    async with store.snapshot() as tx:
-        current = await _read(tx)
-        if not current.organisations:
-            return []
-        organisations = Organisations(current.organisations)
-        return [
-            incident.id
-            for incident in await tx.open_incidents()
-            if incident.status is IncidentStatus.OPEN
-            and organisations.of_incident(incident).id == org_id
-        ]
-
-
 async def remove(store: Store, org_id: str, *, at: datetime) -> bool:
-    """Remove one; ``OrganisationError`` for the last one (a store with none would serve
-    every workspace as the built-in default). Whether it was there."""
+    """Remove one; whether it was there. ``OrganisationError`` for the last one (a store
+    with none would serve every workspace as the built-in default), for one with open
+    incidents (an open incident whose organisation is gone still sends reminders, to the
+    default organisation's managers: another customer's people), and when its incidents
+    would fall to another (a sole organisation that names no workspace serves them all)."""
     async with store.transaction() as tx:
         current = await _read(tx)
         ids = [o.id for o in current.organisations]
@@ -97,7 +96,53 @@ async def remove(store: Store, org_id: str, *, at: datetime) -> bool:
             raise OrganisationError(
                 f"{org_id} is the only organisation: import the one that replaces it first"
             )
+        before = Organisations(current.organisations)
+        after = [o for o in current.organisations if o.id != org_id]
+        moves = await _moves(tx, before, after)
+        still_open = [m.incident for m in moves if m.incident.status is IncidentStatus.OPEN]
+        if still_open:
+            raise OrganisationError(
+                f"{org_id} has {len(still_open)} open incident(s) "
+                f"({_some(i.id for i in still_open)}): they must be closed first (in the "
+                "chat, by their lead or a manager)"
+            )
+        taken = [m for m in moves if m.now is not None]
+        if taken:
+            raise OrganisationError(
+                f"removing {org_id} would give {len(taken)} of its incidents to another "
+                f"organisation: {_some(str(m) for m in taken)}; give that one its own "
+                "slack_team_ids / teams_tenant_ids first"
+            )
         return await tx.remove_organisation(org_id, at=at)
+
+
+@dataclass(frozen=True, slots=True)
+class _Move:
+    incident: Incident
+    was: str
+    now: str | None
+
+    def __str__(self) -> str:
+        return f"{self.incident.id} ({self.was} -> {self.now or 'none'})"
+
+
+async def _moves(
+    tx: Transaction, before: Organisations, after: Sequence[Organisation]
+) -> list[_Move]:
+    """The incidents a change would move to another organisation or to none."""
+    changed = Organisations(after)
+    moves = []
+    for incident in await tx.incidents():
+        was = before.owner_of(incident)
+        now = changed.owner_of(incident)
+        if was is not None and (now is None or now.id != was.id):
+            moves.append(_Move(incident, was.id, now.id if now is not None else None))
+    return moves
+
+
+def _some(items: Iterable[str]) -> str:
+    listed = list(items)
+    return ", ".join(listed[:5]) + (", ..." if len(listed) > 5 else "")
 
 
 async def _read(tx: Transaction) -> Stored:

@@ -37,6 +37,7 @@ from bot.flows.incidents import normalise_incident_id
 from bot.messages import Lang
 from bot.organisation import Organisations
 from bot.playbook import Playbook, PlaybookError, load_playbooks
+from bot.ports import Incident
 from storage import SqlStore, StoreError, create_store
 
 STDOUT = Path("-")
@@ -89,7 +90,7 @@ async def export_command(
                 if (
                     incident is not None
                     and org_id is not None
-                    and organisations.of_incident(incident).id != org_id
+                    and not _owned(organisations, incident, org_id)
                 ):
                     raise UnknownIncident(
                         f"there is no incident {incident_id} in organisation {org_id}"
@@ -179,9 +180,7 @@ async def register_command(
             for incident_id in ids:
                 async with store.transaction() as tx:
                     incident = await tx.get_incident(incident_id)
-                    if incident is None or (
-                        org_id and organisations.of_incident(incident).id != org_id
-                    ):
+                    if incident is None or (org_id and not _owned(organisations, incident, org_id)):
                         continue
                     evidence = await read_evidence(
                         tx,
@@ -277,6 +276,11 @@ def _configuration(env: Mapping[str, str]) -> tuple[Settings, dict[str, Playbook
         return settings, load_playbooks(settings.playbooks_dir)
     except (SettingsError, PlaybookError) as exc:
         return _fail(str(exc), 2)
+
+
+def _owned(organisations: Organisations, incident: Incident, org_id: str) -> bool:
+    owner = organisations.owner_of(incident)  # not the default for an orphan: no one's
+    return owner is not None and owner.id == org_id
 
 
 async def _open(database_url: str) -> SqlStore:
