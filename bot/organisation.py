@@ -1,7 +1,9 @@
 """Organisation config: who the company is, its time zone, its managers and its contacts.
 
-These facts differ per customer (an MSSP may host many), so they live in one YAML file
-apart from the playbooks, which describe what to do and are the same for everyone.
+These facts differ per customer (an MSSP may host many), so they are kept apart from the
+playbooks, which describe what to do and are the same for everyone: in the database, one
+JSON document per organisation, written from a YAML file (``bot/organisation_file.py``,
+``bot/organisation_store.py``) and validated by these models both ways.
 """
 
 from __future__ import annotations

@@ -181,3 +181,12 @@ async def test_remove_is_refused_while_the_organisation_has_open_incidents(
     assert left.returncode == 0 and "0 incidents" in left.stdout
     last = run(database_url, "org", "remove", "other")
     assert last.returncode == 1 and "the only organisation" in error_line(last)
+
+
+def test_without_a_database_every_command_says_so_in_one_line(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/missing/noodrem.db"
+    for args in (("org", "list"), ("org", "show", "acme"), ("org", "remove", "acme")):
+        result = run(url, *args)
+        assert result.returncode == 2 and "noodrem.db" in error_line(result), args
+    register = run(url, "register", "--all")
+    assert register.returncode == 2 and "noodrem.db" in error_line(register)
