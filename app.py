@@ -252,18 +252,9 @@ def build_app(
         mail = MailSettings.from_env(settings.env)
     except SettingsError as exc:
         raise StartupError(str(exc)) from None
-    unset = Handoffs.missing_secrets(organisations, settings.env)
-    if unset:
-        raise StartupError(
-            f"the organisation config names webhook_secret_env {', '.join(unset)}, but the "
-            "environment does not set it: set the secret the IT provider's webhook is signed with"
-        )
-    if not settings.on_loopback and not organisations.sign_in_configured:
-        raise StartupError(
-            f"HOST={settings.host} is not a loopback address, and without sign-in the web "
-            "chat would be open to everyone on the network: add sign_in to the organisation "
-            "config (README, 'Signing in to the web chat')"
-        )
+    problems = _organisation_problems(settings)(organisations)
+    if problems:
+        raise StartupError("; ".join(problems))
     metrics = Metrics(token=settings.metrics_token)
     runtime = Runtime(
         settings=settings,
@@ -449,7 +440,8 @@ async def _serve_stored_organisations(
 
 
 def _organisation_problems(settings: Settings) -> organisation_store.Problems:
-    """What makes a set of organisations one this process must not serve."""
+    """What makes a set of organisations one this process must not serve: checked at the
+    start (it stops) and on every change another replica makes (it is not taken into use)."""
 
     def problems(organisations: Organisations) -> list[str]:
         found = []
@@ -463,8 +455,8 @@ def _organisation_problems(settings: Settings) -> organisation_store.Problems:
         if not settings.on_loopback and not organisations.sign_in_configured:
             found.append(
                 f"HOST={settings.host} is not a loopback address, and without sign-in the "
-                "web chat would be open to everyone on the network: add sign_in to an "
-                "organisation"
+                "web chat would be open to everyone on the network: add sign_in to the "
+                "organisation config (README, 'Signing in to the web chat')"
             )
         return found
 

@@ -148,12 +148,28 @@ async def test_a_bad_import_leaves_the_version_in_effect(
     assert other.runtime.organisations.version == before
     acme = other.runtime.organisations.get("acme")
     assert acme is not None and acme.name == "Bakkerij Acme B.V."
+    # Nor one this process cannot serve: a webhook secret its environment lacks.
+    webhook = {
+        "id": "acme",
+        "name": "Acme",
+        "contacts": {
+            "it_provider": {
+                "name": "IT",
+                "webhook_url": "https://it.example/hook",
+                "webhook_secret_env": "NOODREM_TEST_UNSET_SECRET",
+            }
+        },
+    }
+    async with store.transaction() as tx:
+        await tx.put_organisations([("acme", webhook)], at=clock.now())
+    assert await refresh.refresh() is False
+    assert other.runtime.organisations.version == before
     # Repaired, it is taken into use.
     async with store.transaction() as tx:
         await tx.put_organisations([("acme", {"id": "acme", "name": "Acme"})], at=clock.now())
-    await caught_up(other, version + 1)
+    await caught_up(other, version + 2)
     acme = other.runtime.organisations.get("acme")
-    assert acme is not None and acme.name == "Acme"
+    assert acme is not None and acme.name == "Acme" and not acme.contacts
 
 
 async def test_a_turn_keeps_the_organisation_it_started_with(
