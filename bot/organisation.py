@@ -303,9 +303,9 @@ class Organisations:
     """All organisations this installation serves, looked up by platform tenant.
 
     The set can be swapped at run time (``replace``: another replica changed the stored
-    organisations). Each lookup reads one version; a turn resolves its organisation once,
-    so it keeps the version it started with. Code that reads several organisations in one
-    pass takes a ``snapshot()``.
+    organisations). Each lookup and each iteration reads one version, and an
+    ``Organisation`` is frozen: a turn resolves its organisation once, so it keeps the
+    version it started with.
     """
 
     def __init__(self, organisations: Sequence[Organisation], *, version: int = 0) -> None:
@@ -320,10 +320,6 @@ class Organisations:
     def replace(self, organisations: Sequence[Organisation], *, version: int) -> None:
         """Serve this set from now on (one assignment: a reader sees the old or the new)."""
         self._set = self._build(organisations, version)
-
-    def snapshot(self) -> Organisations:
-        """This version, unaffected by a later ``replace``."""
-        return Organisations(self._set.all, version=self._set.version)
 
     @property
     def version(self) -> int:
