@@ -64,7 +64,7 @@ async def import_organisations(
     check fails."""
     documents = [(o.id, document(o)) for o in organisations]
     async with store.transaction() as tx:
-        current = await _read(tx)
+        current = await _read(tx, lock=True)
         incoming = {o.id for o in organisations}
         kept = [o for o in current.organisations if o.id not in incoming]
         check_together([*kept, *organisations])
@@ -88,7 +88,7 @@ async def remove(store: Store, org_id: str, *, at: datetime) -> bool:
     default organisation's managers: another customer's people), and when its incidents
     would fall to another (a sole organisation that names no workspace serves them all)."""
     async with store.transaction() as tx:
-        current = await _read(tx)
+        current = await _read(tx, lock=True)
         ids = [o.id for o in current.organisations]
         if org_id not in ids:
             return False
@@ -145,10 +145,11 @@ def _some(items: Iterable[str]) -> str:
     return ", ".join(listed[:5]) + (", ..." if len(listed) > 5 else "")
 
 
-async def _read(tx: Transaction) -> Stored:
+async def _read(tx: Transaction, *, lock: bool = False) -> Stored:
+    rows = await tx.stored_organisations(lock=lock)
     at = await tx.organisations_version()
     organisations = []
-    for row in await tx.stored_organisations():
+    for row in rows:
         try:
             organisations.append(Organisation.model_validate(row.document))
         except ValidationError as exc:

@@ -613,8 +613,10 @@ class Transaction(Protocol):
         """The version of the last change to the organisations (0: never any): it grows with
         every write and removal, so a process sees a change by reading this one number."""
 
-    async def stored_organisations(self) -> list[StoredOrganisation]:
-        """Every organisation not removed, in the order they were first written."""
+    async def stored_organisations(self, *, lock: bool = False) -> list[StoredOrganisation]:
+        """Every organisation not removed, in the order they were first written. ``lock``
+        holds off other writers of organisations until this transaction ends, so what a
+        change was checked against is what it is written over."""
 
     async def put_organisations(
         self, documents: Sequence[tuple[str, dict[str, Any]]], *, at: datetime

@@ -25,7 +25,9 @@ async def version(conn: AsyncConnection) -> int:
     return int((await conn.execute(stmt)).scalar_one_or_none() or 0)
 
 
-async def stored(conn: AsyncConnection) -> list[StoredOrganisation]:
+async def stored(conn: AsyncConnection, *, lock: bool = False) -> list[StoredOrganisation]:
+    if lock:
+        await _lock(conn)
     stmt = (
         select(OrganisationRow)
         .where(OrganisationRow.document.is_not(None))

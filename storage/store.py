@@ -390,8 +390,8 @@ class SqlTransaction:
     async def organisations_version(self) -> int:
         return await organisations.version(self._conn)
 
-    async def stored_organisations(self) -> list[StoredOrganisation]:
-        return await organisations.stored(self._conn)
+    async def stored_organisations(self, *, lock: bool = False) -> list[StoredOrganisation]:
+        return await organisations.stored(self._conn, lock=lock)
 
     async def put_organisations(
         self, documents: Sequence[tuple[str, dict[str, Any]]], *, at: datetime
