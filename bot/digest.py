@@ -15,12 +15,12 @@ from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via
 from bot.flows.turn import SYSTEM_ACTOR
 from bot.i18n import t
 from bot.messages import (
-    Action,
-    ActionName,
     Button,
+    Close,
     Outbound,
     Reply,
     ReplyKind,
+    ShowStatus,
     address_from_json,
 )
 from bot.organisation import WEEKDAYS, Organisation, Organisations
@@ -181,8 +181,8 @@ class Digests:
                 days=(now - last).days,
             ),
             buttons=(
-                Button(t("btn_status", lang), Action(ActionName.STATUS, incident.id)),
-                Button(t("btn_close", lang), Action(ActionName.CLOSE, incident.id)),
+                Button(t("btn_status", lang), ShowStatus(incident.id)),
+                Button(t("btn_close", lang), Close(incident.id)),
             ),
             incident_id=incident.id,
         )

@@ -33,13 +33,12 @@ from bot.flows.turn import SYSTEM_ACTOR
 from bot.i18n import t
 from bot.mail import Mailer
 from bot.messages import (
-    Action,
-    ActionName,
     Button,
     Lang,
     Outbound,
     Reply,
     ReplyKind,
+    StepShow,
     address_from_json,
 )
 from bot.organisation import Organisation, Organisations
@@ -519,7 +518,7 @@ class Handoffs:
             buttons=(
                 Button(
                     t("btn_open_step", incident.lang),
-                    Action(ActionName.STEP_SHOW, incident.id, message.step_id, stamp=stamp),
+                    StepShow(incident.id, message.step_id, stamp),
                 ),
             ),
         )

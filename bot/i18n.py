@@ -474,6 +474,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Er ging iets mis aan mijn kant; er is niets verloren. Probeer het nog eens.",
         "Something went wrong on my side; nothing was lost. Please try again.",
     ),
+    "answer_lost": (
+        "Je bericht is aangekomen en verwerkt, maar mijn antwoord ging verloren doordat een "
+        "server herstartte. Typ *status* om te zien waar het incident nu staat.",
+        "Your message arrived and was handled, but my answer was lost when a server "
+        "restarted. Type *status* to see where the incident stands now.",
+    ),
     "reminder_before": (
         "⏰ Nog {left}: *{title}* (incident {incident_id}), deadline {time}.",
         "⏰ {left} left: *{title}* (incident {incident_id}), due {time}.",

@@ -7,7 +7,7 @@ one. ``storage`` implements ``Store``; ``app.py`` wires the channels into a ``No
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -584,14 +584,18 @@ class Transaction(Protocol):
     async def next_handoff_at(self) -> datetime | None: ...
 
     # Web chat outbox -----------------------------------------------------------------------
-    async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int: ...
+    async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int:
+        """Store a message; its id is above every id of this mailbox visible to any reader
+        now or later, so "everything after id N" never skips one (even across replicas)."""
+        ...
+
     async def read_outbox(
         self, *, mailbox: str, after_id: int, limit: int = 200
     ) -> list[OutboxMessage]: ...
 
     # Web sign-in ---------------------------------------------------------------------------
     async def add_pending_sign_in(self, pending: PendingSignIn) -> None:
-        """Store a sign-in under way (expired ones go at the same time)."""
+        """Store a sign-in under way (the retention pass deletes it once long expired)."""
 
     async def take_pending_sign_in(self, token_hash: str, *, now: datetime) -> PendingSignIn | None:
         """Use a sign-in once: the row if it exists, is unused and unexpired, now marked
@@ -601,7 +605,7 @@ class Transaction(Protocol):
         """How many links were mailed to this address since ``since`` (the rate limit)."""
 
     async def add_web_session(self, session: WebSession) -> None:
-        """Store a new session (expired ones go at the same time)."""
+        """Store a new session (the retention pass deletes it once expired)."""
 
     async def get_web_session(self, token_hash: str, *, now: datetime) -> WebSession | None:
         """The session if it exists and has not expired."""
@@ -638,12 +642,37 @@ class Transaction(Protocol):
     async def prune_inbound_claims(self, *, before: datetime, limit: int) -> int:
         """Delete up to ``limit`` de-duplication rows older than ``before``; how many went."""
 
+    async def prune_sign_ins(self, *, expired_before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` sign-ins (mail links, OIDC logins) that expired before
+        ``expired_before``, used or not; how many went."""
+
+    async def prune_web_sessions(self, *, expired_before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` web sessions that expired before ``expired_before``."""
+
+
+OutboxWritten = Callable[[str | None], None]
+"""Some process committed a write to this mailbox; ``None``: perhaps to any mailbox."""
+
+
+class OutboxListening(Protocol):
+    @property
+    def live(self) -> bool:
+        """Whether a write by another process would be reported now."""
+        ...
+
+    async def close(self) -> None: ...
+
 
 class Store(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
 
     def snapshot(self) -> AbstractAsyncContextManager[Transaction]:
         """Read only, a consistent view, no write lock (reading a long timeline)."""
+        ...
+
+    async def listen_outbox(self, on_write: OutboxWritten) -> OutboxListening | None:
+        """Report outbox writes by every process (this one too) until closed; ``None`` where
+        the database cannot (SQLite): then only this process knows what it wrote."""
         ...
 
 

@@ -23,13 +23,13 @@ from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via, retry_
 from bot.flows.turn import SYSTEM_ACTOR, Turn
 from bot.i18n import t
 from bot.messages import (
-    Action,
-    ActionName,
     Button,
     Lang,
     Outbound,
     Reply,
     ReplyKind,
+    Snooze,
+    StepShow,
     address_from_json,
 )
 from bot.organisation import Organisation, Organisations, ReminderPolicy
@@ -463,14 +463,14 @@ class Reminders:
             ReplyKind.ESCALATION if deadline.kind is DeadlineKind.ESCALATE else ReplyKind.REMINDER
         )
 
-        def action(name: ActionName, value: str | None = None) -> Action:
-            return Action(name, incident.id, step.step_id, value, stamp=step.version)
+        def snooze(minutes: int | None) -> Snooze:
+            return Snooze(incident.id, step.step_id, minutes, step.version)
 
         buttons = (
-            Button(t("btn_open_step", lang), action(ActionName.STEP_SHOW)),
-            Button(t("btn_snooze_15m", lang), action(ActionName.SNOOZE, "15m")),
-            Button(t("btn_snooze_1h", lang), action(ActionName.SNOOZE, "1h")),
-            Button(t("btn_snooze_until", lang), action(ActionName.SNOOZE, "until")),
+            Button(t("btn_open_step", lang), StepShow(incident.id, step.step_id, step.version)),
+            Button(t("btn_snooze_15m", lang), snooze(15)),
+            Button(t("btn_snooze_1h", lang), snooze(60)),
+            Button(t("btn_snooze_until", lang), snooze(None)),
         )
         return Reply(kind=kind, text=text, incident_id=incident.id, late=late, buttons=buttons)
 

@@ -27,7 +27,9 @@ from bot.ports import (
     Incident,
     NewDeadline,
     NewHandoff,
+    OutboxListening,
     OutboxMessage,
+    OutboxWritten,
     Participant,
     Payment,
     PendingSignIn,
@@ -53,6 +55,7 @@ from storage import (
 from storage import deadlines as deadline_rows
 from storage import handoffs as handoff_rows
 from storage import steps as step_rows
+from storage.listen import OutboxListener
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -83,6 +86,16 @@ class SqlStore:
         reading much (a whole timeline) while others write. Writing in it fails."""
         async with self._database.unit_of_work(read_only=True) as conn:
             yield SqlTransaction(conn)
+
+    async def listen_outbox(self, on_write: OutboxWritten) -> OutboxListening | None:
+        """Report outbox writes committed by any process, this one included (PostgreSQL
+        LISTEN/NOTIFY, on a connection of its own, until ``close()``); ``None`` on SQLite,
+        which has no such signal."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        listener = OutboxListener(self.engine, on_write)
+        await listener.start()
+        return listener
 
     async def create_schema(self) -> None:
         """Create the schema or upgrade it to the newest migration (idempotent; safe with
@@ -117,6 +130,7 @@ class SqlTransaction:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self._outbox_locked: set[str] = set()  # mailboxes this transaction holds already
 
     # Inbound de-duplication -------------------------------------------------------------
     async def claim_inbound(self, *, channel: str, event_id: str, at: datetime) -> bool:
@@ -361,7 +375,9 @@ class SqlTransaction:
 
     # Web chat outbox -----------------------------------------------------------------------
     async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int:
-        return await outbox.put(self._conn, mailbox=mailbox, payload=payload, at=at)
+        first = mailbox not in self._outbox_locked
+        self._outbox_locked.add(mailbox)
+        return await outbox.put(self._conn, mailbox=mailbox, payload=payload, at=at, lock=first)
 
     async def read_outbox(
         self, *, mailbox: str, after_id: int, limit: int = 200
@@ -411,6 +427,16 @@ class SqlTransaction:
 
     async def prune_inbound_claims(self, *, before: datetime, limit: int) -> int:
         return await conversations.prune_inbound_claims(self._conn, before=before, limit=limit)
+
+    async def prune_sign_ins(self, *, expired_before: datetime, limit: int) -> int:
+        return await web_identity.prune_pending(
+            self._conn, expired_before=expired_before, limit=limit
+        )
+
+    async def prune_web_sessions(self, *, expired_before: datetime, limit: int) -> int:
+        return await web_identity.prune_sessions(
+            self._conn, expired_before=expired_before, limit=limit
+        )
 
 
 if TYPE_CHECKING:  # mypy proves here that these implement the ports

@@ -20,6 +20,8 @@ from bot.messages import (
     InputKind,
     InputRequest,
     Reply,
+    decode_action,
+    encode_action,
 )
 
 Block = dict[str, Any]
@@ -91,7 +93,7 @@ def file_in_dm_text(locale: str | None) -> str:
 def reply_blocks(reply: Reply, *, locale: str | None = None) -> list[Block]:
     """One reply as blocks: title, text, fields, then its buttons.
 
-    Buttons carry ``Action.encode()`` as their value; an ``InputRequest`` becomes a
+    Buttons carry ``encode_action()`` as their value; an ``InputRequest`` becomes a
     "Fill in" button whose value describes the modal to open.
     """
     blocks: list[Block] = []
@@ -167,7 +169,7 @@ def _button(button: Button, action_id: str) -> Block:
         "type": "button",
         "action_id": action_id,
         "text": {"type": "plain_text", "text": clip(button.label, MAX_BUTTON_TEXT), "emoji": True},
-        "value": button.action.encode(),
+        "value": encode_action(button.action),
     }
     if button.style is not ButtonStyle.DEFAULT:
         element["style"] = button.style.value
@@ -193,7 +195,7 @@ def encode_form_request(request: InputRequest) -> str:
     data = {
         "f": request.field_id,
         "l": request.label[:500],
-        "s": request.submit.encode(),
+        "s": encode_action(request.submit),
         "r": request.required,
     }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))[:MAX_BUTTON_VALUE]
@@ -206,7 +208,7 @@ def decode_form_request(raw: str) -> InputRequest:
         return InputRequest(
             field_id=str(data["f"]),
             label=str(data["l"]),
-            submit=Action.decode(str(data["s"])),
+            submit=decode_action(str(data["s"])),
             required=bool(data["r"]),
         )
     except (KeyError, TypeError, json.JSONDecodeError) as exc:
@@ -232,7 +234,7 @@ class FormContext:
 
     def encode(self) -> str:
         data = {
-            "s": self.submit.encode(),
+            "s": encode_action(self.submit),
             "f": list(self.fields),
             "r": list(self.required),
             "c": self.conversation_id,
@@ -245,7 +247,7 @@ class FormContext:
         try:
             data = json.loads(raw)
             return cls(
-                submit=Action.decode(str(data["s"])),
+                submit=decode_action(str(data["s"])),
                 fields=tuple(str(f) for f in data["f"]),
                 required=tuple(str(f) for f in data["r"]),
                 conversation_id=str(data["c"]),

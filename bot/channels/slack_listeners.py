@@ -39,7 +39,7 @@ from bot.channels.slack_inbound import (
 from bot.channels.slack_people import People
 from bot.channels.slack_send import Cards, Sender
 from bot.channels.slack_web import Failed, Person, SlackWeb, Workspaces, slack_time
-from bot.messages import Action, ActionName, Inbound, InputRequest, Reply
+from bot.messages import Action, Inbound, InputRequest, ListIncidents, Reply, Report, decode_action
 from bot.ports import Clock
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class Listeners:
                 user=user,
                 conversation=str(conversation),
                 event_id=str(body.get("event_id") or ""),
-                action=Action(ActionName.LIST),
+                action=ListIncidents(),
             )
 
     async def _publish_home(
@@ -177,7 +177,7 @@ class Listeners:
                 user=user,
                 conversation=dm,
                 event_id=f"{ts}:{body.get('action_ts', '')}:{user}",
-                action=Action(ActionName.REPORT),
+                action=Report(),
                 form=form,
             )
             await self._run(web, inbound, person, cards=Cards.REPOST)
@@ -207,11 +207,14 @@ class Listeners:
                 )
                 return
             try:
-                pressed = Action.decode(raw)
+                pressed = decode_action(raw)
             except ValueError:
                 log.warning("slack: ignored a button with an unknown value (%s)", action_id)
                 return
-            if pressed.name is ActionName.LIST and (body.get("view") or {}).get("type") == "home":
+            if (
+                isinstance(pressed, ListIncidents)
+                and (body.get("view") or {}).get("type") == "home"
+            ):
                 await self._publish_home(  # "Next page" on the Home tab turns the Home's page
                     web,
                     team=interaction_team(body),

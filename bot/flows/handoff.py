@@ -16,17 +16,17 @@ from bot import handoff as outbox
 from bot.flows import steps
 from bot.flows.turn import Turn
 from bot.i18n import t
-from bot.messages import Action, Reply, ReplyKind
+from bot.messages import HandOff, Reply, ReplyKind
 from bot.ports import HandoffStatus, HandoffTry, Store
 from bot.timefmt import clock_time
 
 log = logging.getLogger(__name__)
 
 
-async def hand_off(turn: Turn, action: Action) -> None:
+async def hand_off(turn: Turn, action: HandOff) -> None:
     incident = await turn.lock_incident(action.incident_id)
     await turn.ensure_participant(incident)
-    step = await steps.open_step(turn, incident, action.target)
+    step = await steps.open_step(turn, incident, action.step_id)
     if step is None:
         return
     playbook = turn.playbook_of(incident)

@@ -18,9 +18,10 @@ from bot.answers import AnswerError, parse_answer
 from bot.answers.money import stored_money_text
 from bot.chain import format_utc
 from bot.flows import facts
-from bot.flows.turn import Mode, Turn
+from bot.flows.state import AwaitingReturnedAmount, Idle
+from bot.flows.turn import Turn
 from bot.i18n import t
-from bot.messages import Action, ActionName, InputRequest, Reply, ReplyKind
+from bot.messages import InputRequest, RecallUpdate, Reply, ReplyKind
 from bot.payments import PAYMENT_ID, described
 from bot.playbook import StepSpec
 from bot.ports import (
@@ -78,7 +79,7 @@ async def ask_status(turn: Turn, incident: Incident, spec: StepSpec, step: Step)
     )
 
 
-async def set_status(turn: Turn, action: Action, form: dict[str, str]) -> None:
+async def set_status(turn: Turn, action: RecallUpdate, form: dict[str, str]) -> None:
     """Record what the bank says now, if the recall can go there from where it stands."""
     incident = await turn.lock_incident(action.incident_id)
     await turn.ensure_participant(incident)
@@ -88,15 +89,15 @@ async def set_status(turn: Turn, action: Action, form: dict[str, str]) -> None:
     if (
         spec is None
         or step is None
-        or spec.id != action.target
+        or spec.id != action.step_id
         or step.status is not StepStatus.DONE
     ):
         raise turn.fail("stale_button")
-    if action.value is None:  # the checklist's button: where it stands, what can follow
+    if action.status is None:  # the checklist's button: where it stands, what can follow
         await ask_status(turn, incident, spec, step)
         return
     try:
-        new = RecallStatus(action.value)
+        new = RecallStatus(action.status)
     except ValueError:
         raise turn.fail("stale_button") from None
     current = await _current(turn, incident)
@@ -134,8 +135,8 @@ async def set_status(turn: Turn, action: Action, form: dict[str, str]) -> None:
     await turn.tell(
         incident, "tell_recall", everyone=False, status=t(f"recall.{new.value}", incident.lang)
     )
-    if turn.mode is Mode.RETURNED_AMOUNT:
-        turn.set_mode(Mode.IDLE)
+    if isinstance(turn.pending, AwaitingReturnedAmount):
+        turn.expect(Idle())
         await facts.resume(turn, incident)
 
 
@@ -220,10 +221,8 @@ def _returned_amount(
                 return value
     if error is not None:
         turn.say(Reply(kind=ReplyKind.ERROR, text=error, incident_id=incident.id))
-    submit = Action(
-        ActionName.RECALL_STATUS, incident.id, spec.id, RecallStatus.PARTLY_RETURNED.value
-    )
-    turn.set_mode(Mode.RETURNED_AMOUNT, incident_id=incident.id, step_id=spec.id)
+    submit = RecallUpdate(incident.id, spec.id, RecallStatus.PARTLY_RETURNED.value)
+    turn.expect(AwaitingReturnedAmount(incident.id, spec.id))
     label = turn.t("recall_ask_returned")
     turn.say(
         Reply(

@@ -19,8 +19,9 @@ from bot import cards
 from bot.answers import AnswerError, parse_answer
 from bot.chain import parse_utc
 from bot.flows import recall
-from bot.flows.turn import Mode, Turn
-from bot.messages import Action, ActionName, Button, InputRequest, Reply, ReplyKind
+from bot.flows.state import AwaitingRecord
+from bot.flows.turn import Turn
+from bot.messages import Button, InputRequest, RecordOption, Reply, ReplyKind, StepDone
 from bot.playbook import ApState, BreachQuestion, FactType, LocalText, RecordSpec, StepSpec
 from bot.ports import Event, Incident, Step
 from bot.timefmt import clock_time
@@ -178,30 +179,17 @@ def ask(
     record: RecordSpec,
     collected: Mapping[str, str],
 ) -> None:
-    turn.set_mode(
-        Mode.RECORD,
-        incident_id=incident.id,
-        step_id=spec.id,
-        field=record.id,
-        records=dict(collected),
-        stamp=step.version,
-    )
+    turn.expect(AwaitingRecord(incident.id, spec.id, record.id, dict(collected), step.version))
     label = record.label.get(turn.lang)
     text = turn.t("ask_record", label=label)
-    submit = Action(ActionName.STEP_DONE, incident.id, spec.id, stamp=step.version)
+    submit = StepDone(incident.id, spec.id, step.version)
     if not record.required:
         text += " " + turn.t("record_optional")
     if record.type in (FactType.CHOICE, FactType.YES_NO):
         buttons = tuple(
             Button(
                 option_label,
-                Action(
-                    ActionName.STEP_DONE,
-                    incident.id,
-                    spec.id,
-                    value=f"{record.id}={option_id}",
-                    stamp=step.version,
-                ),
+                RecordOption(incident.id, spec.id, record.id, option_id, step.version),
             )
             for option_id, option_label in cards.option_labels(record, turn.lang)
         )
@@ -231,13 +219,7 @@ def not_yet_button(
     }
     if decision is None or record.id not in asks:
         return ()
-    action = Action(
-        ActionName.STEP_DONE,
-        incident.id,
-        spec.id,
-        value=f"{decision}={ApState.NOTIFY_LATER.value}",
-        stamp=step.version,
-    )
+    action = RecordOption(incident.id, spec.id, decision, ApState.NOTIFY_LATER.value, step.version)
     return (Button(turn.t("btn_ap_not_yet"), action),)
 
 

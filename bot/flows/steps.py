@@ -6,8 +6,18 @@ from datetime import timedelta
 
 from bot import cards, handoff, reminders
 from bot.flows import facts, recall, records
-from bot.flows.turn import Mode, Turn
-from bot.messages import Action, ActionName, InputRequest, Reply, ReplyKind
+from bot.flows.state import AwaitingReason, AwaitingRecord, Idle
+from bot.flows.turn import Turn
+from bot.messages import (
+    InputRequest,
+    RecordOption,
+    Reply,
+    ReplyKind,
+    StepBlocked,
+    StepDone,
+    StepHelp,
+    StepSkip,
+)
 from bot.playbook import ApState, StepSpec
 from bot.ports import FactStatus, Incident, Step, StepStatus
 from bot.timefmt import clock_time, duration
@@ -136,24 +146,24 @@ async def open_step(turn: Turn, incident: Incident, step_id: str | None) -> Step
     return step
 
 
-async def done(turn: Turn, action: Action, form: dict[str, str]) -> None:
+async def done(turn: Turn, action: StepDone | RecordOption, form: dict[str, str]) -> None:
     """Mark a step done once everything it records is known; asks for what is missing."""
     incident = await turn.lock_incident(action.incident_id)
     await turn.ensure_participant(incident)
-    step = await open_step(turn, incident, action.target)
+    step = await open_step(turn, incident, action.step_id)
     if step is None:
         return
     spec = turn.playbook_of(incident).step(step.step_id)
     late = turn.now > step.due_at
     collected: dict[str, str] = {}
-    if turn.mode is Mode.RECORD and turn.detail("step_id") == spec.id:
-        collected.update(turn.detail("records") or {})
+    pending = turn.pending
+    if isinstance(pending, AwaitingRecord) and pending.step_id == spec.id:
+        collected.update(pending.records)
     elif spec.breach_assessment:  # after "not notified yet": only the decision again
         collected.update(records.carried_over(spec, await turn.tx.get_events(incident.id)))
     answers = dict(form)
-    if action.value and "=" in action.value:  # a choice button: "record_id=option_id"
-        record_id, _, option_id = action.value.partition("=")
-        answers[record_id] = option_id
+    if isinstance(action, RecordOption):
+        answers[action.record_id] = action.option
     if records.not_yet_answers(spec, answers):
         turn.say_text("ap_not_yet_understood")
     for record in (*spec.record, records.DELAY_REASON):
@@ -184,7 +194,7 @@ async def _decided_to_notify(
     await turn.record(
         incident.id, "ap_assessed", **records.assessment_data(spec, values, late=late)
     )
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     leads = [lead for lead in spec.remind_before if step.due_at - lead > turn.now]
     reminders_text = turn.t("ap_notify_later_reminders", leads=_leads(turn, leads)) if leads else ""
     turn.say_text(
@@ -225,7 +235,7 @@ async def _complete(
         )
     await turn.tell(incident, "tell_step_done", everyone=False, title=spec.title.get(incident.lang))
     timing = turn.t("on_time") if on_time else turn.t("late_by", late=duration(late, turn.lang))
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     playbook = turn.playbook_of(incident)
     turn.say(
         Reply(
@@ -261,28 +271,23 @@ def _leads(turn: Turn, leads: list[timedelta]) -> str:
     return turn.t("hours", hours=joined) if words[0].isdigit() else joined
 
 
-async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
+async def set_aside(turn: Turn, action: StepBlocked | StepSkip, reason: str | None) -> None:
     """ "Not possible right now" (still open, deadline runs) or "skip" (closed); both need
     a reason, because the evidence file must explain every step that was not done."""
-    skipping = action.name is ActionName.STEP_SKIP
+    skipping = isinstance(action, StepSkip)
     incident = await turn.lock_incident(action.incident_id)
     await turn.ensure_participant(incident)
-    step = await open_step(turn, incident, action.target)
+    step = await open_step(turn, incident, action.step_id)
     if step is None:
         return
     spec = turn.playbook_of(incident).step(step.step_id)
     reason = (reason or "").strip()[: records.MAX_FIELD]
     if not reason:
         key = "ask_reason_skip" if skipping else "ask_reason_blocked"
-        if turn.mode is Mode.REASON and turn.detail("step_id") == spec.id:
+        pending = turn.pending
+        if isinstance(pending, AwaitingReason) and pending.step_id == spec.id:
             turn.say_text("reason_required", kind=ReplyKind.ERROR)
-        turn.set_mode(
-            Mode.REASON,
-            incident_id=incident.id,
-            step_id=spec.id,
-            action=action.name.value,
-            stamp=step.version,
-        )
+        turn.expect(AwaitingReason(incident.id, spec.id, skip=skipping, stamp=step.version))
         turn.say(
             Reply(
                 kind=ReplyKind.QUESTION,
@@ -315,7 +320,7 @@ async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
         title=spec.title.get(incident.lang),
         reason=reason,
     )
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     turn.say_text(
         "step_skipped" if skipping else "step_blocked",
         title=spec.title.get(turn.lang),
@@ -325,11 +330,11 @@ async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
     await facts.resume(turn, incident)
 
 
-async def help_for(turn: Turn, action: Action) -> None:
+async def help_for(turn: Turn, action: StepHelp) -> None:
     incident = await turn.lock_incident(action.incident_id)
     playbook = turn.playbook_of(incident)
     try:
-        spec = playbook.step(action.target or "")
+        spec = playbook.step(action.step_id)
     except KeyError:
         raise turn.fail("stale_button") from None
     parts = [(spec.help or spec.do).get(turn.lang)]

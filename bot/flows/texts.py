@@ -12,7 +12,7 @@ from bot.evidence.texts import local_long
 from bot.flows import records
 from bot.flows.turn import Turn
 from bot.i18n import t
-from bot.messages import LANGS, Action, ActionName, Button, Field, Lang, Reply, ReplyKind
+from bot.messages import Button, Field, FillFacts, Lang, Reply, ReplyKind, StepText
 from bot.organisation import DEFAULT_ORGANISATION, Organisation
 from bot.playbook import AccountRole, FactSpec, FactType, Playbook, RecordSpec
 from bot.playbook.placeholders import IncidentValue, Placeholder, PlaceholderKind, parse
@@ -21,19 +21,19 @@ from bot.readytext import TextEvent, fill
 from bot.timefmt import clock_time
 
 
-async def prepare(turn: Turn, action: Action) -> None:
+async def prepare(turn: Turn, action: StepText) -> None:
     """Fill the text in the language the button asks (the person's own by default),
     record it and show it."""
     incident = await turn.lock_incident(action.incident_id)
     await turn.ensure_participant(incident)
     playbook = turn.playbook_of(incident)
-    spec = playbook.texts.get(action.target or "")
+    spec = playbook.texts.get(action.text_id)
     if spec is None:
         raise turn.fail("stale_button")
-    lang: Lang = next((lang for lang in LANGS if lang == action.value), turn.lang)
+    lang: Lang = action.lang or turn.lang
     known = await _read(turn, incident, playbook, lang)
     prepared = fill(
-        text_id=action.target or "",
+        text_id=action.text_id,
         title=spec.title.get(lang),
         body=spec.body.get(lang),
         lang=lang,
@@ -50,11 +50,11 @@ async def prepare(turn: Turn, action: Action) -> None:
     buttons = [
         Button(
             turn.t(f"text_in_{other}"),
-            Action(ActionName.STEP_TEXT, incident.id, action.target, other),
+            StepText(incident.id, action.text_id, other),
         )
     ]
     if any(known.asked_fact(m.placeholder) for m in prepared.missing):
-        buttons.append(Button(turn.t("fill_facts"), Action(ActionName.ANSWER_FACT, incident.id)))
+        buttons.append(Button(turn.t("fill_facts"), FillFacts(incident.id)))
     turn.say(
         Reply(
             kind=ReplyKind.TEXT,

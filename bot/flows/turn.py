@@ -10,18 +10,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from bot.cards import export_button
+from bot.flows.state import ConversationState, Pending
 from bot.i18n import t
 from bot.messages import (
-    Action,
-    ActionName,
     Button,
     Inbound,
     Lang,
     Outbound,
+    Reopen,
     Reply,
     ReplyKind,
     address_from_json,
@@ -59,23 +58,6 @@ class ForOther:
     message: Outbound
 
 
-class Mode(StrEnum):
-    """What the next typed message means in this conversation."""
-
-    IDLE = "idle"
-    CONFIRM_START = "confirm_start"
-    FACT = "fact"
-    RECORD = "record"
-    REASON = "reason"
-    CONFIRM_STOP = "confirm_stop"
-    CONFIRM_CLOSE = "confirm_close"
-    STOP_REASON = "stop_reason"
-    ASSIGN = "assign"
-    SNOOZE = "snooze"
-    CLOSE_REASON = "close_reason"
-    RETURNED_AMOUNT = "returned_amount"  # how much of a payment came back
-
-
 class FlowError(Exception):
     """Something the person asked cannot be done; ``reply`` says why in their language."""
 
@@ -92,7 +74,10 @@ class Turn:
     org: Organisation
     playbooks: Mapping[str, Playbook]
     conversation: Conversation
+    """The conversation's row; the engine writes ``state`` into it before saving it."""
     lang: Lang
+    state: ConversationState = field(default_factory=ConversationState)
+    """What the next typed message means, and the conversation's language once known."""
     replies: list[Reply] = field(default_factory=list)
     wake_times: list[datetime] = field(default_factory=list)
     outbound: list[ForOther] = field(default_factory=list)
@@ -106,15 +91,13 @@ class Turn:
 
     # Conversation state ----------------------------------------------------------------
     @property
-    def mode(self) -> Mode:
-        return Mode(self.conversation.state.get("mode", Mode.IDLE))
+    def pending(self) -> Pending:
+        return self.state.pending
 
-    def set_mode(self, mode: Mode, **details: Any) -> None:
-        """Replace the pending question; earlier details are dropped on purpose."""
-        self.conversation.state = {"mode": mode.value, "lang": self.lang, **details}
-
-    def detail(self, name: str) -> Any:
-        return self.conversation.state.get(name)
+    def expect(self, pending: Pending) -> None:
+        """Replace the pending question (what was open before is dropped, on purpose);
+        from now on the conversation is held in this turn's language."""
+        self.state = ConversationState(pending, self.lang)
 
     # Saying things -----------------------------------------------------------------------
     def t(self, key: str, **values: Any) -> str:
@@ -206,7 +189,7 @@ class Turn:
         buttons = [export_button(incident.id, self.lang)]
         if self.is_manager:
             lines.append(self.t("reopen_hint", incident_id=incident.id))
-            buttons.append(Button(self.t("btn_reopen"), Action(ActionName.REOPEN, incident.id)))
+            buttons.append(Button(self.t("btn_reopen"), Reopen(incident.id)))
         return Reply(
             kind=ReplyKind.ERROR,
             text="\n".join(lines),
