@@ -212,7 +212,7 @@ class Digests:
             incidents = [
                 i
                 for i in await tx.open_incidents()
-                if self._organisations.of_incident(i).id == org.id
+                if (owner := self._organisations.owner_of(i)) is not None and owner.id == org.id
             ]
             if not incidents:
                 return None

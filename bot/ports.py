@@ -392,6 +392,17 @@ class WebSession:
     oid: str | None = None  # Microsoft Entra object id
 
 
+@dataclass(frozen=True, slots=True)
+class StoredOrganisation:
+    """One organisation as stored: its config entry (the YAML file's structure, validated
+    before it was written) as a JSON document, and the version of the change that wrote it."""
+
+    id: str
+    document: dict[str, Any]
+    version: int
+    updated_at: datetime
+
+
 class Transaction(Protocol):
     """One unit of work. Everything done through it commits together or not at all."""
 
@@ -596,6 +607,29 @@ class Transaction(Protocol):
         """The session if it exists and has not expired."""
 
     async def end_web_session(self, token_hash: str) -> None: ...
+
+    # Organisations ---------------------------------------------------------------------------
+    async def organisations_version(self) -> int:
+        """The version of the last change to the organisations (0: never any): it grows with
+        every write and removal, so a process sees a change by reading this one number."""
+
+    async def stored_organisations(self, *, lock: bool = False) -> list[StoredOrganisation]:
+        """Every organisation not removed, in the order they were first written. ``lock``
+        holds off other writers of organisations until this transaction ends, so what a
+        change was checked against is what it is written over."""
+
+    async def put_organisations(
+        self, documents: Sequence[tuple[str, dict[str, Any]]], *, at: datetime
+    ) -> int:
+        """Create or replace each ``(id, document)``; returns the new version."""
+
+    async def seed_organisations(
+        self, documents: Sequence[tuple[str, dict[str, Any]]], *, at: datetime
+    ) -> bool:
+        """Write these only if no organisation was ever stored; whether they were."""
+
+    async def remove_organisation(self, org_id: str, *, at: datetime) -> bool:
+        """Remove one (its row stays, empty, so the version still grows); whether it was there."""
 
     # Retention -------------------------------------------------------------------------------
     async def prune_outbox(self, *, before: datetime, limit: int) -> int:

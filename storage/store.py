@@ -36,10 +36,20 @@ from bot.ports import (
     Step,
     Store,
     StoredFile,
+    StoredOrganisation,
     Transaction,
     WebSession,
 )
-from storage import conversations, events, files, incidents, outbox, payments, web_identity
+from storage import (
+    conversations,
+    events,
+    files,
+    incidents,
+    organisations,
+    outbox,
+    payments,
+    web_identity,
+)
 
 # Aliased: the port's own parameters are called ``steps`` and ``deadlines``.
 from storage import deadlines as deadline_rows
@@ -392,6 +402,25 @@ class SqlTransaction:
 
     async def end_web_session(self, token_hash: str) -> None:
         await web_identity.end_session(self._conn, token_hash=token_hash)
+
+    async def organisations_version(self) -> int:
+        return await organisations.version(self._conn)
+
+    async def stored_organisations(self, *, lock: bool = False) -> list[StoredOrganisation]:
+        return await organisations.stored(self._conn, lock=lock)
+
+    async def put_organisations(
+        self, documents: Sequence[tuple[str, dict[str, Any]]], *, at: datetime
+    ) -> int:
+        return await organisations.put(self._conn, documents=documents, at=at)
+
+    async def seed_organisations(
+        self, documents: Sequence[tuple[str, dict[str, Any]]], *, at: datetime
+    ) -> bool:
+        return await organisations.seed(self._conn, documents=documents, at=at)
+
+    async def remove_organisation(self, org_id: str, *, at: datetime) -> bool:
+        return await organisations.remove(self._conn, org_id=org_id, at=at)
 
     async def prune_outbox(self, *, before: datetime, limit: int) -> int:
         return await outbox.prune(self._conn, before=before, limit=limit)

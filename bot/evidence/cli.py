@@ -32,14 +32,14 @@ from bot.evidence.register import (
     render_register_csv,
     render_register_pdf,
 )
-from bot.evidence.source import Evidence, read_evidence
+from bot.evidence.source import Evidence, UnknownIncident, read_evidence
 from bot.evidence.texts import say
 from bot.evidence.verify import load_export, verify_document
 from bot.intents import normalise_incident_id
 from bot.messages import Lang
 from bot.organisation import Organisations
 from bot.playbook import Playbook
-from bot.ports import Store
+from bot.ports import Incident, Store
 
 STDOUT = Path("-")
 
@@ -73,9 +73,11 @@ async def export_command(
     now: datetime | None = None,
     font_dir: Path | None = None,
     by: str | None = None,
+    org_id: str | None = None,
 ) -> ExitCode:
     """Writes the file and records the export on the timeline, as the chat does: the
     file is written inside the transaction, so an export that failed is not recorded.
+    With ``org_id`` only an incident of that organisation (another's is "no incident").
     Raises ``UnknownIncident``, ``EvidenceError`` or ``StoreFailure``."""
     incident_id = normalise_incident_id(incident_id)
     generated_at = now or SystemClock().now()
@@ -84,7 +86,11 @@ async def export_command(
     path: Path | None = None
     try:
         async with store.transaction() as tx:
-            await tx.get_incident(incident_id, lock=True)  # one export at a time
+            incident = await tx.get_incident(incident_id, lock=True)  # one at a time
+            if incident and org_id is not None and not _owned(organisations, incident, org_id):
+                raise UnknownIncident(
+                    f"there is no incident {incident_id} in organisation {org_id}"
+                )
             evidence = await read_evidence(
                 tx,
                 incident_id,
@@ -162,7 +168,7 @@ async def register_command(
     for incident_id in ids:
         async with store.transaction() as tx:
             incident = await tx.get_incident(incident_id)
-            if incident is None or (org_id and organisations.of_incident(incident).id != org_id):
+            if incident is None or (org_id and not _owned(organisations, incident, org_id)):
                 continue
             evidence = await read_evidence(
                 tx,
@@ -188,6 +194,11 @@ async def register_command(
     noun = "incident" if len(entries) == 1 else "incidents"
     _status(f"{path}: {len(entries)} {noun}", to_stderr=out == STDOUT)
     return ExitCode.OK
+
+
+def _owned(organisations: Organisations, incident: Incident, org_id: str) -> bool:
+    owner = organisations.owner_of(incident)  # not the default for an orphan: no one's
+    return owner is not None and owner.id == org_id
 
 
 def _operator() -> str:

@@ -16,7 +16,7 @@ import pytest
 from app import main as app_main
 from bot.evidence.cli import Format, export_command, register_command, verify_command
 from bot.evidence.source import UnknownIncident
-from bot.organisation import load_organisations
+from bot.organisation_file import load_organisations
 from bot.playbook import load_playbooks
 from bot.ports import Incident, IncidentStatus
 from storage import SqlStore

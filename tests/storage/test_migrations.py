@@ -837,3 +837,40 @@ async def test_slack_installation_tables_are_added_to_a_database_with_its_rows(
         assert [m.payload for m in kept] == [{"n": 1}]
     finally:
         await store.close()
+
+
+# (j) r0011_organisations: the organisations as stored documents, with a version ------------
+
+
+async def test_organisations_table_is_added_to_a_release_database_and_versions_each_change(
+    database_url: str,
+) -> None:
+    store = await _release_db_at_head(database_url)
+    try:
+        async with store.transaction() as tx:
+            assert await tx.organisations_version() == 0
+            assert await tx.stored_organisations() == []
+            seeded = await tx.seed_organisations(
+                [("a", {"id": "a", "name": "A"}), ("b", {"id": "b", "name": "B"})], at=T0
+            )
+        async with store.transaction() as tx:
+            again = await tx.seed_organisations([("c", {"id": "c", "name": "C"})], at=T0)
+            replaced = await tx.put_organisations([("a", {"id": "a", "name": "A2"})], at=T0)
+        async with store.transaction() as tx:
+            assert await tx.remove_organisation("a", at=T0 + timedelta(seconds=1))
+            assert not await tx.remove_organisation("a", at=T0)  # gone already
+            removed_at = await tx.organisations_version()
+            back = await tx.put_organisations([("a", {"id": "a", "name": "A3"})], at=T0)
+            stored = await tx.stored_organisations()
+            events = await tx.get_events("NR-OLD1")
+    finally:
+        await store.close()
+    assert seeded and not again  # a table that had rows is never seeded again
+    assert (replaced, removed_at, back) == (3, 4, 5)  # every change, a removal too, moves it
+    # A removed organisation that comes back is new: last in the order, so not the default.
+    assert [(o.id, o.document["name"], o.version) for o in stored] == [
+        ("b", "B", 2),
+        ("a", "A3", 5),
+    ]
+    assert stored[0].updated_at == T0  # UTC with microseconds, as written
+    assert len(events) == 3  # the release's timeline is untouched
