@@ -16,6 +16,8 @@ from pathlib import Path
 from string import Formatter
 from typing import Any
 
+from bot.errors import ConfigError
+
 LOCALES = Path(__file__).parent / "locales"
 REFERENCE = "nl"  # Dutch first: every other file is checked against it; the fallback too
 _CODE = r"[a-z]{2,3}"  # a language file is named by its code: de.toml
@@ -35,7 +37,7 @@ class Problem:
         return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
 
 
-class CatalogueError(Exception):
+class CatalogueError(ConfigError):
     """The language files do not fit together; ``problems`` says where, one per mistake."""
 
     def __init__(self, problems: list[Problem]) -> None:

@@ -86,7 +86,7 @@ def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("env", "said"),
     [
-        ({"ORGANISATION_FILE": "/nonexistent/organisation.yaml"}, "cannot read"),
+        ({"PORT": "eighty"}, "PORT"),
         ({"PLAYBOOKS_DIR": str(ROOT / "tests" / "playbooks_broken")}, "playbooks_broken"),
     ],
 )
