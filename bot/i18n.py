@@ -785,6 +785,18 @@ TEXTS: dict[str, tuple[str, str]] = {
         "and tell it what happened. If this workspace is one of several organisations, your "
         "IT provider adds its id {team_id} to that organisation (slack_team_ids).",
     ),
+    "slack_installed_enterprise": (
+        "Noodrem is voor de hele Enterprise Grid-organisatie {team} geïnstalleerd. Een "
+        "beheerder van de organisatie voegt de app nog toe aan de werkruimtes die haar "
+        "gebruiken; daarna opent iedereen daar Noodrem onder Apps. Hoort deze organisatie bij "
+        "een van meerdere organisaties in Noodrem, dan zet je IT-dienstverlener haar id "
+        "{team_id} bij die organisatie (slack_enterprise_ids).",
+        "Noodrem was installed for the whole Enterprise Grid organisation {team}. An admin of "
+        "the organisation still adds the app to the workspaces that use it; then everyone "
+        "there opens Noodrem under Apps. If this organisation is one of several organisations "
+        "in Noodrem, your IT provider adds its id {team_id} to that organisation "
+        "(slack_enterprise_ids).",
+    ),
     "slack_install_failed_title": (
         "Installeren is niet gelukt",
         "The installation did not complete",
