@@ -12,6 +12,7 @@ Grid organisation that installed the app on its own is a tenant by its team id.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -27,7 +28,7 @@ from bot.organisation import Organisation, OrganisationError, load_organisations
 from storage.models import slack_bots
 from tests.harness import RunningApp, running_app
 from tests.slack.conftest import START
-from tests.slack.driver import SignedSlack, SlackUser, texts
+from tests.slack.driver import SignedSlack, SlackUser, event_body, texts
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.slack.test_slack_oauth import Browser, oauth_env
 
@@ -73,10 +74,20 @@ async def browser(grid_bot: RunningApp) -> AsyncIterator[Browser]:
         yield Browser(http, grid_bot.url)
 
 
-def grid_user(
-    app: RunningApp, http: aiohttp.ClientSession, fake: FakeSlack, user_id: str, name: str, **kw
+def in_grid(
+    slack: SignedSlack,
+    fake: FakeSlack,
+    user_id: str,
+    name: str,
+    *,
+    team: str,
+    enterprise: str = NOORD,
+    org_wide: bool = True,
 ) -> SlackUser:
-    return SlackUser(SignedSlack(http, app), fake, user_id, name, **kw)
+    """A person in workspace ``team`` of the Grid organisation ``enterprise``."""
+    return SlackUser(
+        slack, fake, user_id, name, team=team, enterprise=enterprise, org_wide=org_wide
+    )
 
 
 async def bots(app: RunningApp) -> list[tuple[str | None, str | None, bool]]:
@@ -101,10 +112,7 @@ async def test_an_org_wide_install_serves_every_workspace_of_the_grid_with_its_t
     assert "slack_enterprise_ids" in page
     assert await bots(grid_bot) == [(NOORD, None, True)], "found by enterprise id, no team"
 
-    piet = grid_user(
-        grid_bot, http, fake, "W0PIET", "Piet de Vries",
-        team=NOORD_ZWOLLE, enterprise=NOORD, org_wide=True,
-    )  # fmt: skip
+    piet = in_grid(SignedSlack(http, grid_bot), fake, "W0PIET", "Piet de Vries", team=NOORD_ZWOLLE)
     mark = len(fake.calls)
     said = await piet.say("ik denk dat we een oplichter hebben betaald")
     assert "starten" in texts(said)
@@ -115,10 +123,7 @@ async def test_an_org_wide_install_serves_every_workspace_of_the_grid_with_its_t
 
     # The manager, in another workspace of the same Grid organisation: the same
     # organisation (she is its manager there), the same token, Piet's incident in her list.
-    anna = grid_user(
-        grid_bot, http, fake, "W0ANNA", "Anna Bakker",
-        team=NOORD_ASSEN, enterprise=NOORD, org_wide=True,
-    )  # fmt: skip
+    anna = in_grid(SignedSlack(http, grid_bot), fake, "W0ANNA", "Anna Bakker", team=NOORD_ASSEN)
     mark = len(fake.calls)
     assert incident in texts(await anna.say("lijst"))
     assert {c.token for c in fake.calls[mark:]} == {token}
@@ -134,6 +139,30 @@ async def test_an_org_wide_install_serves_every_workspace_of_the_grid_with_its_t
     assert {c.token for c in fake.calls[mark:]} == {token}
 
 
+async def test_after_an_org_wide_uninstall_nothing_more_goes_to_the_grid(
+    grid_bot: RunningApp, browser: Browser, fake: FakeSlack, http: aiohttp.ClientSession
+) -> None:
+    """``app_uninstalled`` for the org-wide install deletes it (found by enterprise id, as
+    Bolt reads it from the authorization): the due reminder is not sent."""
+    fake.add_enterprise(NOORD, "Noord Zorg")
+    assert (await browser.install(fake, NOORD))[0] == 200
+    piet = in_grid(SignedSlack(http, grid_bot), fake, "W0PIET", "Piet de Vries", team=NOORD_ZWOLLE)
+    await piet.say("ik denk dat we een oplichter hebben betaald")
+    await piet.press("Ja")
+    gone = {"type": "app_uninstalled", "event_ts": "1780000000.1"}
+    body = event_body(gone, team=NOORD_ZWOLLE, enterprise=NOORD, org_wide=True)
+    assert await piet.slack.event(body) == 200
+    async with asyncio.timeout(10):  # Bolt's own listener, outside what handled() counts
+        while await bots(grid_bot):  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    mark = len(fake.calls)
+    clock = grid_bot.runtime.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(timedelta(minutes=10))
+    await grid_bot.run_reminders()
+    assert fake.outputs(mark) == []
+
+
 async def test_a_grid_organisation_bound_to_no_organisation_is_not_linked(
     grid_bot: RunningApp, browser: Browser, fake: FakeSlack, http: aiohttp.ClientSession
 ) -> None:
@@ -144,10 +173,14 @@ async def test_a_grid_organisation_bound_to_no_organisation_is_not_linked(
     other_token = fake.add_enterprise(OTHER, "Other Corp")
     assert (await browser.install(fake, NOORD))[0] == 200
     assert (await browser.install(fake, OTHER))[0] == 200
-    olga = grid_user(
-        grid_bot, http, fake, "W0OLGA", "Olga Other",
-        team=OTHER_WORKSPACE, enterprise=OTHER, org_wide=True,
-    )  # fmt: skip
+    olga = in_grid(
+        SignedSlack(http, grid_bot),
+        fake,
+        "W0OLGA",
+        "Olga Other",
+        team=OTHER_WORKSPACE,
+        enterprise=OTHER,
+    )
     mark = len(fake.calls)
     said = texts(await olga.say("ik denk dat we een oplichter hebben betaald"))
     assert "niet gekoppeld aan een organisatie" in said
@@ -166,7 +199,15 @@ async def test_a_grid_workspace_that_installed_alone_is_a_tenant_by_its_team_id(
     status, page = await browser.install(fake, SOLO_WORKSPACE)
     assert status == 200 and "Slack-werkruimte Solo" in page, page
     assert await bots(grid_bot) == [(SOLO, SOLO_WORKSPACE, False)]
-    sam = grid_user(grid_bot, http, fake, "W0SAM", "Sam Solo", team=SOLO_WORKSPACE, enterprise=SOLO)
+    sam = in_grid(
+        SignedSlack(http, grid_bot),
+        fake,
+        "W0SAM",
+        "Sam Solo",
+        team=SOLO_WORKSPACE,
+        enterprise=SOLO,
+        org_wide=False,
+    )
     await sam.say("ik denk dat we een oplichter hebben betaald")
     await sam.press("Ja")
     assert len(await open_incidents(grid_bot, SOLO_WORKSPACE)) == 1
