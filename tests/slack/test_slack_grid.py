@@ -6,13 +6,16 @@ enterprise, ``is_enterprise_install: true``); people in two of its workspaces th
 in signed ``event_callback``\\ s carrying ``enterprise_id``, ``context_team_id`` and an
 org-wide ``authorizations[0]``, and are served as the organisation that lists
 ``E0NOORD`` in ``slack_enterprise_ids``, with the org-wide token, reminders included. A
-Grid organisation bound to no organisation gets the "not linked" answer; a workspace of a
-Grid organisation that installed the app on its own is a tenant by its team id.
+Grid organisation bound to no organisation gets the "not linked" answer, and so does a
+person of another company in a channel the Grid organisation shares (Slack Connect); a
+workspace of a Grid organisation that installed the app on its own is a tenant by its team
+id; an org-wide uninstall stops delivery.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -187,6 +190,33 @@ async def test_a_grid_organisation_bound_to_no_organisation_is_not_linked(
     assert OTHER in said and "slack_enterprise_ids" in said
     assert {c.token for c in fake.calls[mark:]} == {other_token}
     for tenant in (OTHER, OTHER_WORKSPACE, NOORD):
+        assert await open_incidents(grid_bot, tenant) == []
+
+
+async def test_another_companys_person_in_a_shared_channel_is_not_served_as_the_grid(
+    grid_bot: RunningApp, browser: Browser, fake: FakeSlack, http: aiohttp.ClientSession
+) -> None:
+    """Slack Connect: someone of another company (``user_team`` not of the Grid
+    organisation) mentions the app in a channel Noord Zorg shares. The event comes through
+    Noord's org-wide installation, but the person is not Noord's: "not linked", with their
+    own workspace's id, and no incident anywhere."""
+    fake.add_enterprise(NOORD, "Noord Zorg")
+    assert (await browser.install(fake, NOORD))[0] == 200
+    guest = in_grid(SignedSlack(http, grid_bot), fake, "U0GUEST", "Gast", team=NOORD_ZWOLLE)
+    event = {
+        "type": "app_mention",
+        "user": guest.user_id,
+        "text": "<@UBOTNOODREM> we hebben een oplichter betaald",
+        "ts": "1780000000.000100",
+        "channel": "C0SHARED",
+        "event_ts": "1780000000.000100",
+        "team": NOORD_ZWOLLE,
+        "user_team": "T0GUESTCO",
+    }
+    body = json.loads(event_body(event, team=NOORD_ZWOLLE, enterprise=NOORD, org_wide=True))
+    said = texts(await guest.send_event(json.dumps(body | {"is_ext_shared_channel": True})))
+    assert "niet gekoppeld aan een organisatie" in said and "T0GUESTCO" in said
+    for tenant in (NOORD, NOORD_ZWOLLE, "T0GUESTCO"):
         assert await open_incidents(grid_bot, tenant) == []
 
 
