@@ -138,7 +138,7 @@ class Engine:
 
     @staticmethod
     def _refuse_unknown_tenant(inbound: Inbound, lang: Lang) -> Reply:
-        setting = Organisation.platform_setting(inbound.channel)
+        setting = Organisation.platform_setting(inbound.channel, inbound.tenant_id)
         shown = inbound.tenant_id if _PLATFORM_ID.fullmatch(inbound.tenant_id) else "(malformed id)"
         log.warning(
             "%s %s belongs to no organisation: add it to %s of its organisation in the "

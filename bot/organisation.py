@@ -31,6 +31,7 @@ from bot.ports import Incident, SignInMethod
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_ENTERPRISE_ID = re.compile(r"E[A-Z0-9]{2,20}")  # a Slack Enterprise Grid organisation
 
 
 class OrganisationError(ConfigError):
@@ -244,6 +245,11 @@ class Organisation(BaseModel):
     timezone: str = "Europe/Amsterdam"
     language: Literal["nl", "en"] = "nl"
     slack_team_ids: tuple[str, ...] = ()
+    slack_enterprise_ids: tuple[str, ...] = Field(
+        (),
+        description="Slack Enterprise Grid organisations (E0123ABCD) that installed the app "
+        "org-wide: every workspace of the organisation is this one's",
+    )
     teams_tenant_ids: tuple[str, ...] = ()
     managers: tuple[Manager, ...] = ()
     sign_in: SignIn | None = None
@@ -261,6 +267,15 @@ class Organisation(BaseModel):
             raise ValueError(f"unknown time zone {value!r}; use e.g. Europe/Amsterdam") from None
         return value
 
+    @field_validator("slack_enterprise_ids")
+    @classmethod
+    def _enterprise_ids(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            if not _ENTERPRISE_ID.fullmatch(value):
+                hint = " (a workspace's T… id goes in slack_team_ids)" if value[:1] == "T" else ""
+                raise ValueError(f"{value!r} is no Slack enterprise id like E0123ABCD{hint}")
+        return values
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -269,16 +284,19 @@ class Organisation(BaseModel):
         return next((m for m in self.managers if m.is_user(inbound)), None)
 
     @staticmethod
-    def platform_setting(channel: Channel) -> str:
+    def platform_setting(channel: Channel, tenant_id: str = "") -> str:
         """The config key that lists a platform's ids: what an administrator must add to."""
+        if channel is Channel.SLACK and _ENTERPRISE_ID.fullmatch(tenant_id):
+            return "slack_enterprise_ids"
         return {Channel.SLACK: "slack_team_ids", Channel.TEAMS: "teams_tenant_ids"}.get(
             channel, "id"
         )
 
     def platform_ids(self, channel: Channel) -> tuple[str, ...]:
-        """The workspaces (Slack) or tenants (Teams) of one platform that are this one's."""
+        """The workspaces and Grid organisations (Slack) or tenants (Teams) of one platform
+        that are this one's."""
         if channel is Channel.SLACK:
-            return self.slack_team_ids
+            return self.slack_team_ids + self.slack_enterprise_ids
         if channel is Channel.TEAMS:
             return self.teams_tenant_ids
         return (self.id,)
@@ -362,7 +380,8 @@ class Organisations:
         return _for_tenant(self._set, origin.channel, incident.tenant_id)
 
     def for_tenant(self, channel: Channel, tenant_id: str) -> Organisation | None:
-        """The organisation a platform tenant (Slack team, Entra tenant) belongs to.
+        """The organisation a platform tenant (Slack workspace or org-wide Grid install,
+        Entra tenant) belongs to: the one that lists its id.
 
         A single organisation that names no workspace or tenant of this platform serves
         every one that reaches it: a new install with no config (or a config that leaves

@@ -187,7 +187,7 @@ class SlackChannel:
             # not_installed). Subscribe the two events in the app's settings (docs/slack.md).
             bolt.enable_token_revocation_listeners()
 
-    async def _the_token(self, team: str) -> str:
+    async def _the_token(self, tenant: str) -> str:
         """One bot token (``SLACK_BOT_TOKEN``) serves every workspace that reaches us."""
         return self._settings.bot_token
 
@@ -206,7 +206,7 @@ class SlackChannel:
         address = message.address
         if address.channel is not Channel.SLACK or not address.conversation_id:
             return Delivery.no_address(PLATFORM, "no Slack conversation")
-        web = await self._workspaces.of_team(address.tenant_id)
+        web = await self._workspaces.of_tenant(address.tenant_id)
         if isinstance(web, Failed):
             return Delivery.failed(PLATFORM, web.error)
         target: str | Failed = address.conversation_id

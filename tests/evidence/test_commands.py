@@ -184,4 +184,6 @@ async def test_register_lists_every_incident_assessed_or_not(
     monkeypatch.setenv("PLAYBOOKS_DIR", str(ROOT / "playbooks"))
     argv = ["register", "-o", str(out), "--org", "nope"]
     assert await asyncio.to_thread(app_main, argv) == 2
-    assert capsys.readouterr().err == "error: no organisation 'nope'; 'app.py org list' shows them\n"
+    assert (
+        capsys.readouterr().err == "error: no organisation 'nope'; 'app.py org list' shows them\n"
+    )
