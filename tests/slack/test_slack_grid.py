@@ -27,7 +27,8 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.messages import Channel
-from bot.organisation import Organisation, OrganisationError, load_organisations
+from bot.organisation import Organisation, OrganisationError
+from bot.organisation_file import load_organisations
 from storage.models import slack_bots
 from tests.harness import RunningApp, running_app
 from tests.slack.conftest import START
