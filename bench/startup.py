@@ -1,19 +1,21 @@
-"""How long from process start to the first 200 from /healthz?
+"""How long from process start to the first 200 from /healthz, and from /readyz?
 
 Starts ``python app.py`` (web chat only: no Slack or Teams settings, a fresh database) and
-polls ``GET /healthz`` until it answers. As a baseline it starts, in the same run, a bare
-process that imports aiohttp and SQLAlchemy's asyncio extension, opens the same kind of
-database with one ``SELECT 1`` and serves ``/healthz``. Runs alternate, so a busy machine
-hurts both alike; the figure is the median. On a shared machine the wall time says as much
-about the neighbours as about the start, so each run also reads the CPU time the process had
-used when it first answered (``/proc/<pid>/stat``, Linux; 10 ms ticks): the load changes it
-little.
+polls ``GET /healthz`` until it answers, then ``GET /readyz``. The server listens before it
+builds the app (docs/architecture.md, "The start"): /healthz is the process alive, /readyz
+the app started (store open and migrated, engine built), which is what a message waits for.
+As a baseline it starts, in the same run, a bare process that imports aiohttp and
+SQLAlchemy's asyncio extension, opens the same kind of database with one ``SELECT 1`` and
+serves ``/healthz``. Runs alternate, so a busy machine hurts both alike; the figure is the
+median. On a shared machine the wall time says as much about the neighbours as about the
+start, so each run also reads the CPU time the process had used when it first answered
+(``/proc/<pid>/stat``, Linux; 10 ms ticks): the load changes it little.
 
     python bench/startup.py [--database-url URL] [--runs 5]
 
-The figure is a restart: one untimed start first creates the schema (a new database's first
-start also imports Alembic and runs the migrations; that figure is printed apart), then
-every timed run finds the database current. Without ``--database-url``, a SQLite file.
+The figures are a restart: one start first creates the schema (a new database's first
+start also imports Alembic and runs the migrations; its time to /readyz is printed apart),
+then every timed run finds the database current. Without ``--database-url``, a SQLite file.
 """
 
 from __future__ import annotations
