@@ -46,13 +46,13 @@ from bot.errors import ConfigError, ExitCode, InputError, NoodremError, outcome
 from bot.evidence import cli as evidence_cli
 from bot.handoff import Handoffs
 from bot.mail import Mailer, MailSettings
-from bot.messages import Attachment, Channel, Lang
+from bot.messages import Attachment, Channel, Inbound, Lang, Reply
 from bot.metrics import Metrics
 from bot.notifier import Router
 from bot.organisation import Organisation, OrganisationError, Organisations
 from bot.organisation_file import load_organisations
 from bot.playbook import Playbook, PlaybookError, load_playbooks, playbook_files, validate_paths
-from bot.ports import Clock
+from bot.ports import Clock, ReplySink
 from bot.recognition import ORDINARY, Recognizer, load_training_set
 from bot.reminders import Reminders
 from bot.retention import Retention
@@ -269,14 +269,14 @@ def build_app(
     app[RUNTIME] = runtime
 
     @metrics.timed
-    async def handle(inbound):  # type: ignore[no-untyped-def]
+    async def handle(inbound: Inbound, *, sink: ReplySink | None = None) -> list[Reply]:
         if runtime.engine is None:
             raise RuntimeError("engine not started")
         # The first message after a start waits the seconds the training has left: with
         # the triggers alone, a person telling an emergency in their own words would hear
         # "I didn't understand".
         await runtime.recognizer_ready()
-        return await runtime.engine.handle(inbound)
+        return await runtime.engine.handle(inbound, sink=sink)
 
     downloads = Downloads(
         store=runtime.require_store,
