@@ -49,12 +49,12 @@ if TYPE_CHECKING:
     from bot.engine import Engine
     from bot.handoff import Handoffs
     from bot.mail import MailSettings
-    from bot.messages import Lang
+    from bot.messages import Inbound, Lang, Reply
     from bot.metrics import Metrics
     from bot.notifier import Router
     from bot.organisation import Organisation, Organisations
     from bot.playbook import Playbook
-    from bot.ports import Clock
+    from bot.ports import Clock, ReplySink
     from bot.recognition import Recognizer
     from bot.reminders import Reminders
     from bot.retention import Retention
@@ -295,14 +295,14 @@ def build_app(
     app[RUNTIME] = runtime
 
     @metrics.timed
-    async def handle(inbound):  # type: ignore[no-untyped-def]
+    async def handle(inbound: Inbound, *, sink: ReplySink | None = None) -> list[Reply]:
         if runtime.engine is None:
             raise RuntimeError("engine not started")
         # The first message after a start waits the seconds the training has left: with
         # the triggers alone, a person telling an emergency in their own words would hear
         # "I didn't understand".
         await runtime.recognizer_ready()
-        return await runtime.engine.handle(inbound)
+        return await runtime.engine.handle(inbound, sink=sink)
 
     downloads = Downloads(
         store=runtime.require_store,

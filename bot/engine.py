@@ -98,6 +98,7 @@ from bot.ports import (
     Incident,
     Notifier,
     RecallStatus,
+    ReplySink,
     Store,
 )
 from bot.recognition import Band, Recognizer
@@ -123,15 +124,20 @@ class Engine:
     recognizer: Recognizer | None = None
     handoffs: HandoffSender | None = None
 
-    async def handle(self, inbound: Inbound) -> list[Reply]:
-        """Handle one message or click. Never raises: a failure is one honest reply."""
+    async def handle(self, inbound: Inbound, *, sink: ReplySink | None = None) -> list[Reply]:
+        """Handle one message or click. Never raises: a failure is one honest reply.
+
+        With ``sink``, the replies the turn made are written through it in the turn's
+        transaction and only the others are returned: those made after the commit (an
+        export, a hand-off's outcome) with what the turn said after them, or an error reply.
+        """
         org = self.organisations.for_tenant(inbound.channel, inbound.tenant_id)
         lang = _lang_hint(inbound, org)
         presence = isinstance(inbound.action, Presence)
         if org is None:
             return [] if presence else [self._refuse_unknown_tenant(inbound, lang)]
         try:
-            return await self._handle(inbound, org)
+            return await self._handle(inbound, org, sink)
         except Exception:
             log.exception("could not handle a %s message", inbound.channel.value)
             return [Reply(kind=ReplyKind.ERROR, text=t("internal_error", lang))]
@@ -150,8 +156,11 @@ class Engine:
         text = t("unknown_org", lang, tenant_id=inbound.tenant_id, setting=setting)
         return Reply(kind=ReplyKind.ERROR, text=text)
 
-    async def _handle(self, inbound: Inbound, org: Organisation) -> list[Reply]:
+    async def _handle(
+        self, inbound: Inbound, org: Organisation, sink: ReplySink | None
+    ) -> list[Reply]:
         now = self.clock.now()
+        written: list[Reply] = []
         async with self.store.transaction() as tx:
             if inbound.event_id and not await tx.claim_inbound(
                 channel=inbound.channel.value, event_id=inbound.event_id, at=now
@@ -179,12 +188,21 @@ class Engine:
                 turn.say(refusal.reply)
             turn.conversation.state = state_to_json(turn.state)
             await tx.save_conversation(turn.conversation)
+            if sink is not None:
+                written = turn.replies[: turn.held_from]
+                await sink.write(tx, written)
+        if sink is not None:
+            sink.committed()
+        # Replies made after the commit (and those after them) are not in it: were the
+        # process to die before the channel writes them, they are lost (the person asks
+        # for the export again; a stored hand-off is still sent, by the scheduler).
         for work in turn.after_commit:
             await work(self.store, self.clock.now())
         for when in turn.wake_times:
             self.wake(when)
         await self._send_outbound(turn)
-        return turn.replies
+        done = {id(reply) for reply in written}
+        return [reply for reply in turn.replies if id(reply) not in done]
 
     async def _send_outbound(self, turn: Turn) -> None:
         """Messages for other people go out only once what they announce is committed;

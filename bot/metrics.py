@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from datetime import timedelta
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
 
+from bot.channels.base import Handler
 from bot.messages import Channel, Inbound, Outbound, Reply
-from bot.ports import Delivery, Notifier
-
-Handler = Callable[[Inbound], Awaitable[list[Reply]]]
+from bot.ports import Delivery, Notifier, ReplySink
 
 TURN_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 LATENESS_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0, 4 * 3600.0)
@@ -69,12 +68,14 @@ class Metrics:
     def timed(self, handle: Handler) -> Handler:
         """``handle`` counting each message and timing its turn (failed turns too)."""
 
-        async def timed_handle(inbound: Inbound) -> list[Reply]:
+        async def timed_handle(
+            inbound: Inbound, *, sink: ReplySink | None = None
+        ) -> Sequence[Reply]:
             channel = inbound.channel.value
             self._messages.labels(channel).inc()
             started = time.perf_counter()
             try:
-                return await handle(inbound)
+                return await handle(inbound, sink=sink)
             finally:
                 self._turns.labels(channel).observe(time.perf_counter() - started)
 

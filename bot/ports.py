@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from bot.messages import Outbound
+from bot.messages import Outbound, Reply
 
 MANAGERS = "role:managers"
 """A deadline recipient that means: every manager of the organisation."""
@@ -670,6 +670,18 @@ class Store(Protocol):
         """Report outbox writes by every process (this one too) until closed; ``None`` where
         the database cannot (SQLite): then only this process knows what it wrote."""
         ...
+
+
+class ReplySink(Protocol):
+    """Where a channel that keeps a person's replies in the store (the web chat's outbox)
+    has the engine put a turn's replies: in the turn's own transaction, so the answer
+    commits with what it answers, or neither does."""
+
+    async def write(self, tx: Transaction, replies: Sequence[Reply]) -> None:
+        """Write the turn's replies through ``tx``, just before it commits."""
+
+    def committed(self) -> None:
+        """The transaction ``write`` wrote in has committed (not called if it rolled back)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.clock import ManualClock
-from bot.messages import Address, Channel, ConfirmStart, Inbound, ReplyKind
+from bot.messages import Address, Channel, ConfirmStart, Inbound, Reply, ReplyKind
+from bot.ports import Transaction
 from tests.harness import RunningApp, running_app
 
 ORG = str(Path(__file__).parent / "fixtures" / "organisation.yaml")
@@ -90,6 +92,55 @@ async def test_a_pasted_message_that_was_cut_says_so_in_the_chat_and_in_the_file
     assert len(added.data["evidence_text"]) == MAX_EVIDENCE
     text = " ".join(" ".join(pdf_pages(render_pdf(evidence.timeline), tmp_path)).split())
     assert f"ingekort: alleen de eerste {MAX_EVIDENCE:,} van {len(pasted):,} tekens" in text
+
+
+@dataclass
+class OutboxSink:
+    """A ``ReplySink`` that writes each reply's text to the outbox through the turn's
+    transaction and then, with ``fail``, fails as a lost database connection would."""
+
+    fail: bool = False
+    written: list[Reply] = field(default_factory=list)
+    commits: int = 0
+
+    async def write(self, tx: Transaction, replies: Sequence[Reply]) -> None:
+        for reply in replies:
+            await tx.put_outbox(mailbox="sink", payload={"text": reply.text}, at=datetime.now(UTC))
+        if self.fail:
+            raise ConnectionResetError("the database went away before the commit")
+        self.written = list(replies)
+
+    def committed(self) -> None:
+        self.commits += 1
+
+
+async def test_a_sink_writes_the_turns_replies_in_its_transaction(bot: RunningApp) -> None:
+    engine, store = bot.runtime.engine, bot.runtime.require_store()
+    assert engine is not None
+    await engine.handle(inbound(text="ik denk dat we een oplichter hebben betaald"))
+    start = inbound(action=ConfirmStart("paid-fraudster"), event_id="e-1")
+    failing = OutboxSink(fail=True)
+    said = await engine.handle(start, sink=failing)
+    assert [r.kind for r in said] == [ReplyKind.ERROR] and failing.commits == 0
+    async with store.snapshot() as tx:
+        assert await tx.read_outbox(mailbox="sink", after_id=0) == [], "the replies undone"
+        assert await tx.open_incidents(tenant_id="acme") == [], "and the turn with them"
+
+    sink = OutboxSink()
+    assert await engine.handle(start, sink=sink) == [], "not a duplicate: all written"
+    assert sink.commits == 1 and any(r.incident_id for r in sink.written)
+    async with store.snapshot() as tx:
+        rows = await tx.read_outbox(mailbox="sink", after_id=0)
+        assert len(await tx.open_incidents(tenant_id="acme")) == 1
+    assert [row.payload["text"] for row in rows] == [r.text for r in sink.written]
+
+    # With a question open, the file is made after the commit and the question is asked
+    # again after it: both come back, in that order, for the channel to write then.
+    later = OutboxSink()
+    after = await engine.handle(inbound(text="export", event_id="e-2"), sink=later)
+    assert later.written == [] and later.commits == 1
+    assert after[0].attachment is not None and len(after) > 1
+    assert all(r.attachment is None for r in after[1:])
 
 
 async def test_the_open_question_is_stored_typed_and_read_back(bot: RunningApp) -> None:

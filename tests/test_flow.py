@@ -11,13 +11,16 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 import app as app_module
 from bot.chain import GENESIS, event_hash
 from bot.clock import ManualClock
+from bot.i18n import t
 from bot.messages import ConfirmStart, PickIncident, StepDone, decode_action, encode_action
 from bot.playbook import load_playbooks
 from bot.ports import Event
+from storage import outbox
 from tests.harness import RunningApp, running_app
 from tests.webclient import WebUser, texts
 
@@ -525,6 +528,41 @@ async def test_duplicate_inbound_ids_change_nothing(
     async with bot.runtime.require_store().transaction() as tx:
         incidents = await tx.open_incidents(tenant_id="acme")
     assert [i.id for i in incidents] == [incident]
+
+
+async def test_a_turn_whose_answer_is_not_written_is_undone_and_handled_when_sent_again(
+    bot: RunningApp, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer goes to the outbox in the turn's own transaction: when writing it fails
+    after the turn's statements (as when the process dies before the commit), the turn is
+    undone with it, so the page's resend with the same client id is not taken for a
+    message handled before. It is handled then, once, and answered."""
+    jan = WebUser(http, bot.url, "Jan")
+    await jan.say("ik denk dat we een oplichter hebben betaald")
+    put = outbox.put
+    writes = 0
+
+    async def second_write_fails(conn: AsyncConnection, **row: Any) -> int:
+        nonlocal writes
+        writes += 1
+        if writes == 2:  # the turn's first reply, after the person's own line
+            raise ConnectionResetError("the database went away before the commit")
+        return await put(conn, **row)
+
+    monkeypatch.setattr(outbox, "put", second_write_fails)
+    failed = await jan.press("Ja", client_id="start")
+    assert writes > 2, "the turn got as far as its replies"
+    assert [m["text"] for m in failed] == [t("internal_error", "nl")]
+    async with bot.runtime.require_store().transaction() as tx:
+        assert await tx.open_incidents(tenant_id="acme") == [], "the turn was rolled back"
+
+    again = await jan.press("Ja", client_id="start")  # the page's resend
+    assert "is geopend" in texts(again)
+    async with bot.runtime.require_store().transaction() as tx:
+        assert [i.id for i in await tx.open_incidents(tenant_id="acme")] == [incident_id_in(again)]
+    assert await jan.press("Ja", client_id="start") == [], "handled once"
+    lines = [m for m in jan.history if m["kind"] == "user" and m["client_id"] == "start"]
+    assert len(lines) == 1, "the person's line is in the history once"
 
 
 async def test_two_people_pressing_done_at_once_record_one_completion(

@@ -37,12 +37,10 @@ import aiohttp
 import pytest
 from sqlalchemy import select, update
 
-from bot.i18n import t
 from bot.messages import ReplyKind
 from bot.ports import LEAD
 from storage import SqlStore, create_store
 from storage.models import DeadlineRow, EventRow
-from tests.harness import running_app
 from tests.test_app import free_port
 from tests.webclient import WebUser
 
@@ -53,7 +51,6 @@ BURST = 8  # messages per person
 LEASE = timedelta(seconds=4)
 PROACTIVE = (ReplyKind.REMINDER.value, ReplyKind.ESCALATION.value)
 CLOSED = ("sent", "failed", "cancelled")
-LOST = t("answer_lost", "nl")
 
 
 @dataclass
@@ -215,11 +212,19 @@ async def test_a_replica_killed_mid_burst_and_mid_batch_loses_nothing(
                     .values(due_at=due + timedelta(microseconds=n))
                 )
 
+        killed = asyncio.Event()
+
         async def burst(n: int, person: Person) -> None:
-            for i in range(BURST):
+            # At least BURST messages, and on until two after the kill: however long the
+            # claims take to show on a loaded machine, some go to the killed replica.
+            i = after_kill = 0
+            while i < BURST or after_kill < 2:
                 first, other = (a, b) if (n + i) % 2 == 0 else (b, a)
                 await person.post([first.url, other.url], "status")
                 await person.poll(other.url)
+                i += 1
+                after_kill += killed.is_set()
+                assert i < 50 * BURST, "the kill never came"
 
         sending = [asyncio.create_task(burst(n, p)) for n, p in enumerate(people)]
         # Another process's claims are seen in the table only, so look there, often.
@@ -229,6 +234,7 @@ async def test_a_replica_killed_mid_burst_and_mid_batch_loses_nothing(
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.2)  # well into the first batches
         a.kill()
+        killed.set()
         held = {i for i, s in (await deadline_states(store, shifted)).items() if s == "claimed"}
         await asyncio.gather(*sending)
         assert sum(p.resent for p in people) > 0, "messages were on their way to the killed one"
@@ -241,7 +247,7 @@ async def test_a_replica_killed_mid_burst_and_mid_batch_loses_nothing(
             await asyncio.sleep(0.2)
 
         # No message lost: each accepted message once in the history, answered.
-        total_proactive = lost = 0
+        total_proactive = 0
         for person in people:
             rows = await history(http, b.url, person.user)
             mine = [r for r in rows if r["kind"] == "user" and r["text"] == "status"]
@@ -251,7 +257,6 @@ async def test_a_replica_killed_mid_burst_and_mid_batch_loses_nothing(
                 if row["kind"] == "user":
                     after = rows[position + 1 : position + 2]
                     assert after and after[0]["kind"] != "user", "answered"
-                    lost += after[0]["text"] == LOST
             await person.poll(b.url)
             assert sorted(person.seen) == [r["id"] for r in rows], "polling saw every row"
             total_proactive += sum(1 for r in rows if r["kind"] in PROACTIVE)
@@ -288,31 +293,5 @@ async def test_a_replica_killed_mid_burst_and_mid_batch_loses_nothing(
         f"\n{len(deadlines)} deadline rows, {claimed} claimed when A was killed, {len(held)} "
         f"held then; {total_proactive} reminders shown, {recorded} recorded, {doubled} "
         f"shown twice; {sum(len(p.accepted) for p in people)} messages accepted, "
-        f"{sum(p.resent for p in people)} sent again to B, {lost} of them answered "
-        "'answer lost'"
+        f"{sum(p.resent for p in people)} sent again to B"
     )
-
-
-async def test_a_message_handled_by_a_replica_that_died_before_answering_is_not_left_unanswered(
-    database_url: str,
-) -> None:
-    """The window the test above can hit: one replica committed the turn (its event id is
-    claimed) and died before writing the answer to the outbox; the page sends the message
-    again to the other replica, whose engine sees a message handled before."""
-    env = {"ORGANISATION_FILE": str(ORG)}
-    async with (
-        running_app(database_url, env=env, wait_for_recognizer=False) as app,
-        aiohttp.ClientSession() as http,
-    ):
-        jan = WebUser(http, app.url, "Jan")
-        async with app.runtime.require_store().transaction() as tx:
-            assert await tx.claim_inbound(channel="web", event_id="c-1", at=datetime.now(UTC)), (
-                "as the dead replica's turn did"
-            )
-        await jan.say("status", client_id="c-1")
-        assert [(m["kind"], m["text"]) for m in jan.history] == [
-            ("user", "status"),
-            ("text", LOST),
-        ]
-        await jan.say("status", client_id="c-1")  # once more: the history has it already
-        assert len(jan.history) == 2

@@ -13,13 +13,21 @@ from typing import TYPE_CHECKING, Protocol
 from aiohttp import web
 
 from bot.messages import Attachment, Channel, Inbound, Outbound, Reply
-from bot.ports import Clock, Delivery, Store
+from bot.ports import Clock, Delivery, ReplySink, Store
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-Handler = Callable[[Inbound], Awaitable[Sequence[Reply]]]
-"""The engine as a channel sees it: one inbound in, replies out."""
+
+class Handler(Protocol):
+    """The engine as a channel sees it: one inbound in, replies out. A channel that keeps
+    replies in the store passes a ``sink`` for them (``Engine.handle``); one that sends them
+    to a platform over HTTP cannot, as no HTTP call is part of a database transaction."""
+
+    async def __call__(
+        self, inbound: Inbound, *, sink: ReplySink | None = None
+    ) -> Sequence[Reply]: ...
+
 
 StoreGetter = Callable[[], Store]
 """The store opens in the app's startup hook, after the routes exist: ask for it late."""

@@ -8,6 +8,9 @@ process memory. A waiting poll reads the database when something was written to 
 mailbox: this process's own writes wake it at once, another replica's through the
 store's ``listen_outbox`` (PostgreSQL NOTIFY); where the store cannot tell (SQLite) or
 while its listener is down, the poll also reads again every ``RECHECK_SECONDS``.
+
+A message's answer is written in the engine's own transaction (``_TurnReplies``), so no
+process can die between handling a message and storing its answer.
 """
 
 from __future__ import annotations
@@ -28,9 +31,8 @@ from aiohttp import web
 
 from bot.channels.base import Handler, StoreGetter
 from bot.channels.untrusted import Malformed, NotJson, check_text, loads
-from bot.channels.web_signin import SignIn, page_lang
+from bot.channels.web_signin import SignIn
 from bot.errors import InputError, SignInNeeded, outcome
-from bot.i18n import t
 from bot.messages import (
     Action,
     Address,
@@ -39,14 +41,13 @@ from bot.messages import (
     Inbound,
     Outbound,
     Reply,
-    ReplyKind,
     ShowPlans,
     VerifiedIdentity,
     decode_action,
     encode_action,
     user_key,
 )
-from bot.ports import Clock, Delivery, OutboxListening, OutboxMessage
+from bot.ports import Clock, Delivery, OutboxListening, OutboxMessage, Transaction
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +140,62 @@ def reply_to_json(reply: Reply, *, at: datetime, link: str | None = None) -> dic
         ),
         "at": at.isoformat(),
     }
+
+
+async def _put(
+    tx: Transaction,
+    mailbox: str,
+    payloads: Sequence[dict[str, Any]],
+    *,
+    at: datetime,
+    line: dict[str, Any] | None = None,
+) -> int:
+    """Write ``payloads`` in order through ``tx``, after ``line`` (the person's own message)
+    unless this mailbox has that line already: the page sends a message again with the
+    same ``client_id`` when it got no answer, and the line, claimed in the transaction that
+    writes it, is in the history exactly once whatever fails. Returns the id of the last
+    row written, 0 if none.
+
+    Pollers read "everything after id N": the store makes a mailbox's ids visible in id
+    order whichever process writes (``put_outbox``), so writes need no lock here.
+    """
+    if line is not None and await tx.claim_inbound(
+        channel=HISTORY_CLAIM, event_id=f"{mailbox}:{line['client_id']}", at=at
+    ):
+        payloads = [line, *payloads]
+    last_id = 0
+    for payload in payloads:
+        last_id = await tx.put_outbox(mailbox=mailbox, payload=payload, at=at)
+    return last_id
+
+
+@dataclass
+class _TurnReplies:
+    """The ``ReplySink`` of one web chat message: the person's line and the turn's replies
+    are written to their outbox in the turn's own transaction. Written after its commit,
+    a process dying in between would leave a handled message unanswered for good: sent
+    again, it is a duplicate, which the engine answers with nothing."""
+
+    mailbox: str
+    line: dict[str, Any]
+    clock: Clock
+    wake: Callable[[str | None], None]
+    last_id: int = 0
+    done: bool = False  # the transaction with the line and the replies committed
+
+    async def write(self, tx: Transaction, replies: Sequence[Reply]) -> None:
+        # A file is made after the commit (``bot.flows.export``), never in a turn's own
+        # replies: its link is stored in a transaction of its own, which here would wait
+        # on this one (SQLite's single writer).
+        if any(reply.attachment is not None for reply in replies):
+            raise ValueError("a reply with a file cannot be written in the turn's transaction")
+        at = self.clock.now()
+        payloads = [reply_to_json(reply, at=at) for reply in replies]
+        self.last_id = await _put(tx, self.mailbox, payloads, at=at, line=self.line)
+
+    def committed(self) -> None:
+        self.done = True
+        self.wake(self.mailbox)  # before any after-commit work: the answer shows at once
 
 
 Publish = Callable[[Attachment, str], Awaitable[str]]
@@ -291,28 +348,25 @@ class WebChat:
             "action": encode_action(posted.action) if posted.action else None,
             "at": received_at.isoformat(),
         }
+        turn = _TurnReplies(inbound.user_key, mine, self._clock, self._wake)
         try:
-            replies = await self._handler(inbound) or [self._answer_lost(posted)]
+            # The turn's own replies go to the outbox in its transaction (``_TurnReplies``);
+            # the rest come back: those made after its commit (an export, written only
+            # now: lost if this process dies first, the person asks for it again), an
+            # error reply, or all of them when no turn committed (then with the line).
+            later = await self._handler(inbound, sink=turn)
             at = self._clock.now()
-            # Written only after the handler succeeded, in one transaction: a failure leaves
-            # no half conversation behind, and a retry shows the message once.
-            payloads = [mine]
-            for reply in replies:
-                payloads.append(reply_to_json(reply, at=at, link=await self._link(reply, inbound)))
-            last_id = await self._append(inbound.user_key, payloads, at=at, once=posted.client_id)
+            payloads = [
+                reply_to_json(reply, at=at, link=await self._link(reply, inbound))
+                for reply in later
+            ]
+            line = None if turn.done else mine
+            written = await self._append(inbound.user_key, payloads, at=at, line=line)
+            last_id = written or (turn.last_id if turn.done else 0)
         except Exception:
             logger.exception("web chat: could not handle message %s", posted.client_id)
             return _error(500, HANDLER_FAILED)
         return _json({"last_id": last_id})
-
-    @staticmethod
-    def _answer_lost(posted: _Posted) -> Reply:
-        """The engine answers nothing only to a message it handled before. When this
-        mailbox does not show that message yet (``_append`` writes nothing if it does), the
-        replica that handled it died between its commit and writing the answer: say so,
-        rather than show the message unanswered. (The answer itself is gone: it was never
-        stored. Writing it in the engine's transaction would keep it.)"""
-        return Reply(kind=ReplyKind.TEXT, text=t("answer_lost", page_lang(posted.locale)))
 
     async def _get_messages(self, request: web.Request) -> web.Response:
         try:
@@ -367,29 +421,14 @@ class WebChat:
         payloads: Sequence[dict[str, Any]],
         *,
         at: datetime,
-        once: str | None = None,
+        line: dict[str, Any] | None = None,
     ) -> int:
-        """Write payloads in order in one transaction, wake this mailbox's pollers, and
-        return the id of the last one written (0 if there was nothing to write).
-
-        With ``once`` (the page's client id) nothing is written if this mailbox already
-        has that message: the engine answers a re-sent message with no replies, but the
-        person's own line used to be written again. The claim is in the same transaction
-        as the rows, so the line is in the history exactly once whatever fails.
-
-        Pollers read "everything after id N": the store makes a mailbox's ids visible in
-        id order whichever process writes (``put_outbox``), so writes need no lock here.
-        """
-        if not payloads:
+        """Write ``payloads`` (after ``line``, see ``_put``) in one transaction, wake this
+        mailbox's pollers, and return the id of the last row written (0: none)."""
+        if not payloads and line is None:
             return 0
-        last_id = 0
         async with self._store().transaction() as tx:
-            if once is not None and not await tx.claim_inbound(
-                channel=HISTORY_CLAIM, event_id=f"{mailbox}:{once}", at=at
-            ):
-                return 0
-            for payload in payloads:
-                last_id = await tx.put_outbox(mailbox=mailbox, payload=payload, at=at)
+            last_id = await _put(tx, mailbox, payloads, at=at, line=line)
         self._wake(mailbox)
         return last_id
 

@@ -24,7 +24,7 @@ async def export(turn: Turn, incident: Incident) -> None:
     timeline holds no transaction, and on SQLite no one else's turn waits for it.
     """
     turn.after_commit.append(
-        functools.partial(_hand_over, turn, incident.id, position=len(turn.replies))
+        functools.partial(_hand_over, turn, incident.id, position=turn.reply_later())
     )
 
 

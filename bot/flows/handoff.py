@@ -78,7 +78,7 @@ async def hand_off(turn: Turn, action: HandOff) -> None:
             checklist=len(content["checklist"]),
         ),
     )
-    turn.after_commit.append(functools.partial(_send, turn, ids, name, position=len(turn.replies)))
+    turn.after_commit.append(functools.partial(_send, turn, ids, name, position=turn.reply_later()))
 
 
 async def _send(

@@ -87,7 +87,10 @@ class Turn:
     the commit."""
     after_commit: list[AfterCommit] = field(default_factory=list)
     """Run by the engine in order once the turn's transaction has committed; they may add
-    replies."""
+    replies, where ``reply_later`` said."""
+    held_from: int | None = None
+    """The replies from here on follow a reply made after the commit: the engine holds
+    them back from the commit with it (``ReplySink``), so they keep their order."""
     handoffs: HandoffSender | None = None
     """Sends hand-offs to the IT provider; None where the app wires none (some tests)."""
 
@@ -107,6 +110,14 @@ class Turn:
 
     def say(self, reply: Reply) -> None:
         self.replies.append(reply)
+
+    def reply_later(self) -> int:
+        """The position, for ``say_at``, of a reply that work after the commit will make:
+        after what the turn said so far, before what it says next."""
+        position = len(self.replies)
+        if self.held_from is None:
+            self.held_from = position
+        return position
 
     def say_at(self, position: int, reply: Reply) -> None:
         """A reply made after the commit (an export) goes where it was decided, before

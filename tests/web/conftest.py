@@ -34,7 +34,7 @@ from bot.messages import (
     StepDone,
     StepHelp,
 )
-from bot.ports import Store
+from bot.ports import ReplySink, Store
 
 TENANT = "test-tenant"
 INCIDENT = "inc-1"
@@ -54,7 +54,8 @@ class FakeHandler:
 
     inbounds: list[Inbound] = field(default_factory=list)
 
-    async def __call__(self, inbound: Inbound) -> list[Reply]:
+    async def __call__(self, inbound: Inbound, *, sink: ReplySink | None = None) -> list[Reply]:
+        """Commits no turn, so it leaves ``sink`` alone: the adapter writes every reply."""
         self.inbounds.append(inbound)
         if inbound.text == "boom":
             raise HandlerFailed("scripted failure")
