@@ -41,9 +41,9 @@ RUN python -m compileall -q /app
 USER noodrem
 VOLUME ["/data"]
 EXPOSE 3978
-# Alive = the process answers /healthz. Load balancers should ask /readyz (store reachable,
-# schema at the newest revision) before sending traffic. The start period covers the
-# schema upgrade and training the free-text classifier.
+# Alive = the process answers /healthz, which it does from the moment it listens, before
+# the app is built. Load balancers should ask /readyz (started, store reachable, schema at
+# the newest revision) before sending traffic. A failed start ends the process (exit 2).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3978'), timeout=2)"]
 CMD ["python", "app.py"]

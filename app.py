@@ -21,43 +21,45 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 from aiohttp import web
 
-from bot import organisation_cli, organisation_store
 from bot.channels import slack_settings, teams_package, teams_settings
-from bot.channels.base import (
-    ChannelFactory,
-    Handler,
-    PlatformChannel,
-    PublishLink,
-    SqlEngineGetter,
-    StoreGetter,
-)
-from bot.channels.downloads import Downloads
-from bot.channels.handoff_ack import HandoffAcks
-from bot.channels.web import WebChat
-from bot.channels.web_signin import SignIn
-from bot.clock import SystemClock
 from bot.config import Settings, SettingsError
-from bot.digest import Digests
-from bot.engine import Engine
 from bot.errors import ConfigError, ExitCode, InputError, NoodremError, outcome
-from bot.evidence import cli as evidence_cli
-from bot.handoff import Handoffs
-from bot.mail import Mailer, MailSettings
-from bot.messages import Attachment, Channel, Inbound, Lang, Reply
-from bot.metrics import Metrics
-from bot.notifier import Router
-from bot.organisation import Organisation, OrganisationError, Organisations
-from bot.organisation_file import load_organisations
-from bot.playbook import Playbook, PlaybookError, load_playbooks, playbook_files, validate_paths
-from bot.ports import Clock, ReplySink
-from bot.recognition import ORDINARY, Recognizer, load_training_set
-from bot.reminders import Reminders
-from bot.retention import Retention
-from bot.scheduler import Wakeups
-from storage import SqlStore, StoreError, create_store
+from bot.front import MAX_BODY, Front, alive
+
+# The rest of Noodrem is imported where it is used, not here: `python app.py` listens (and
+# answers /healthz) once aiohttp is imported, and imports the app's ~100 modules after, in a
+# thread (`serve`); a command imports what it needs (bench/startup.py).
+if TYPE_CHECKING:
+    from bot import organisation_store
+    from bot.channels.base import (
+        ChannelFactory,
+        Handler,
+        PlatformChannel,
+        PublishLink,
+        SqlEngineGetter,
+        StoreGetter,
+    )
+    from bot.channels.downloads import Downloads
+    from bot.channels.web_signin import SignIn
+    from bot.digest import Digests
+    from bot.engine import Engine
+    from bot.handoff import Handoffs
+    from bot.mail import MailSettings
+    from bot.messages import Inbound, Lang, Reply
+    from bot.metrics import Metrics
+    from bot.notifier import Router
+    from bot.organisation import Organisation, Organisations
+    from bot.playbook import Playbook
+    from bot.ports import Clock, ReplySink
+    from bot.recognition import Recognizer
+    from bot.reminders import Reminders
+    from bot.retention import Retention
+    from bot.scheduler import Wakeups
+    from storage import SqlStore
 
 log = logging.getLogger("noodrem")
 
@@ -207,6 +209,8 @@ def trained_recognizer(directory: Path, playbooks: Mapping[str, Playbook]) -> Re
     """The classifier for free text, trained once per process for a set of playbooks; None
     (triggers only) where the playbooks come without examples of ordinary chat, without which
     it cannot tell an emergency from a chat about the painter's invoice."""
+    from bot.recognition import ORDINARY
+
     if not (directory / "examples" / f"{ORDINARY}.yaml").is_file():
         log.info(
             "no %s/examples/%s.yaml: free text is matched by triggers only", directory, ORDINARY
@@ -223,6 +227,8 @@ def trained_recognizer(directory: Path, playbooks: Mapping[str, Playbook]) -> Re
 def _train(
     directory: Path, triggers: tuple[tuple[str, tuple[tuple[Lang, tuple[str, ...]], ...]], ...]
 ) -> Recognizer:
+    from bot.recognition import Recognizer, load_training_set
+
     by_plan = {pid: dict(by_lang) for pid, by_lang in triggers}
     return Recognizer.train(load_training_set(directory / "examples", by_plan))
 
@@ -237,11 +243,31 @@ def build_app(
     """The aiohttp application with every configured channel; raises ``StartupError``.
 
     The store opens in the startup hook (it needs the event loop); playbooks and the
-    organisation file are checked here, so a broken file stops the start at once.
+    organisation file are checked here, so a broken file stops the start at once. ``serve``
+    calls it in a thread once it listens (``_built``): the imports below are most of a
+    start, and the server answers /healthz meanwhile.
     ``organisations``: the set to build with, as ``serve`` read it from the store; without
     it, the organisation file's, which seeds an empty store. Either way the startup hook
     then serves the stored set and keeps it current (``_serve_stored_organisations``).
     """
+    from bot.channels.downloads import Downloads
+    from bot.channels.handoff_ack import HandoffAcks
+    from bot.channels.web import WebChat
+    from bot.clock import SystemClock
+    from bot.digest import Digests
+    from bot.engine import Engine
+    from bot.handoff import Handoffs
+    from bot.mail import Mailer, MailSettings
+    from bot.messages import Attachment, Channel
+    from bot.metrics import Metrics
+    from bot.notifier import Router
+    from bot.organisation import OrganisationError
+    from bot.playbook import PlaybookError
+    from bot.reminders import Reminders
+    from bot.retention import Retention
+    from bot.scheduler import Wakeups
+    from storage import StoreError, create_store
+
     try:
         from_file, playbooks = _loaded(settings)
     except (PlaybookError, OrganisationError) as exc:
@@ -265,7 +291,7 @@ def build_app(
         metrics=metrics,
     )
     notifier = metrics.observed(runtime.router)
-    app = web.Application(client_max_size=1024 * 1024)
+    app = web.Application(client_max_size=MAX_BODY)
     app[RUNTIME] = runtime
 
     @metrics.timed
@@ -327,7 +353,7 @@ def build_app(
             platform.install(app)
             runtime.router.register(platform.channel, platform.deliver)
             runtime.platforms.append(platform)
-    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/healthz", alive)
     app.router.add_get("/readyz", functools.partial(_readyz, runtime))
     metrics.install(app)
 
@@ -410,6 +436,9 @@ async def _serve_stored_organisations(
     """Seed an empty store from the organisation file, serve the stored organisations, and
     start following their changes. Raises ``StartupError`` for a stored set this process
     cannot serve (as a broken file would)."""
+    from bot import organisation_store
+    from bot.organisation import OrganisationError, Organisations
+
     store = runtime.require_store()
     if seed is not None and await organisation_store.seed(store, seed, at=runtime.clock.now()):
         log.info("organisations: the organisation file was imported into the empty store")
@@ -442,6 +471,7 @@ async def _serve_stored_organisations(
 def _organisation_problems(settings: Settings) -> organisation_store.Problems:
     """What makes a set of organisations one this process must not serve: checked at the
     start (it stops) and on every change another replica makes (it is not taken into use)."""
+    from bot.handoff import Handoffs
 
     def problems(organisations: Organisations) -> list[str]:
         found = []
@@ -467,6 +497,10 @@ async def _stored_organisations(settings: Settings) -> Organisations | None:
     """The organisations ``serve`` builds the app with (they decide, for one, whether the
     web chat signs people in): those of an existing store; ``None`` for a new or older
     one, which the startup hook migrates and seeds from the file."""
+    from bot import organisation_store
+    from bot.organisation import OrganisationError, Organisations
+    from storage import StoreError, create_store
+
     try:
         store = await create_store(settings.database_url, must_exist=True)
     except StoreError:
@@ -488,6 +522,9 @@ def _sign_in(
     app: web.Application, settings: Settings, runtime: Runtime, mail: MailSettings | None
 ) -> SignIn | None:
     """The web chat's sign-in when an organisation has one (else the trial mode)."""
+    from bot.channels.web_signin import SignIn
+    from bot.mail import Mailer
+
     organisations = runtime.organisations
     if not organisations.sign_in_configured:
         return None
@@ -522,11 +559,6 @@ def _sign_in(
     return sign_in
 
 
-async def _healthz(request: web.Request) -> web.Response:
-    """Alive: the process answers. Says nothing about the database (that is ``/readyz``)."""
-    return web.json_response({"ok": True})
-
-
 async def _readyz(runtime: Runtime, request: web.Request) -> web.Response:
     """Ready for traffic: the store is open, answers, and its schema is at the newest
     revision; otherwise 503 with the reason, so a load balancer sends people elsewhere."""
@@ -537,8 +569,12 @@ async def _readyz(runtime: Runtime, request: web.Request) -> web.Response:
 
 
 async def serve(settings: Settings) -> None:
-    app = build_app(settings, organisations=await _stored_organisations(settings))
-    runner = web.AppRunner(app, access_log=None)
+    """Listen at once, then build and start the app behind the front (``bot/front.py``):
+    ``/healthz`` answers from the first moment, messages wait for the app. Raises
+    ``StartupError`` when the app cannot start, and then stops listening: ``/readyz`` has
+    said "starting" until then, never ready."""
+    front = Front()
+    runner = web.AppRunner(front.application(), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     try:
@@ -548,14 +584,25 @@ async def serve(settings: Settings) -> None:
         raise StartupError(
             f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}"
         ) from None
-    log.info("Noodrem is running on http://%s:%s", settings.host, settings.port)
     try:
+        # Importing the app's modules and reading its files is CPU work: in a thread, so
+        # the event loop answers /healthz meanwhile.
+        await front.start(asyncio.to_thread(_built, settings))
+        log.info("Noodrem is running on http://%s:%s", settings.host, settings.port)
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
 
 
+def _built(settings: Settings) -> web.Application:
+    """``serve``'s app, built in a thread. The stored organisations are read with an event
+    loop of the thread's own: ``_stored_organisations`` opens and closes its store."""
+    return build_app(settings, organisations=asyncio.run(_stored_organisations(settings)))
+
+
 def validate(paths: Sequence[Path]) -> int:
+    from bot.playbook import playbook_files, validate_paths
+
     targets = list(paths) or [Path("playbooks")]
     errors = validate_paths(targets)
     bad = {str(e.path) for e in errors}
@@ -612,44 +659,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return validate(args.paths)
     if args.command == "org":
         return _command(lambda: _org_main(args, os.environ))
-    if args.command == "verify":
-        return _command(lambda: evidence_cli.verify_command(args.file))
-    if args.command == "export":
-        return _command(
-            lambda: _with_store(
-                os.environ,
-                lambda store, scope, playbooks: evidence_cli.export_command(
-                    store,
-                    organisations=scope.organisations,
-                    playbooks=playbooks,
-                    incident_id=args.incident,
-                    fmt=evidence_cli.Format(args.format),
-                    out=args.output,
-                    lang=args.lang,
-                    by=args.by,
-                    org_id=scope.org_id,
-                ),
-                org_id=args.org,
-                every=args.all,
-            )
-        )
-    if args.command == "register":
-        return _command(
-            lambda: _with_store(
-                os.environ,
-                lambda store, scope, playbooks: evidence_cli.register_command(
-                    store,
-                    organisations=scope.organisations,
-                    playbooks=playbooks,
-                    fmt=evidence_cli.Format(args.format),
-                    out=args.output,
-                    lang=args.lang,
-                    org_id=scope.org_id,
-                ),
-                org_id=args.org,
-                every=args.all,
-            )
-        )
+    if args.command in ("verify", "export", "register"):
+        return _command(lambda: _evidence_main(args))
     if args.command == "teams-package":
         return _command(lambda: teams_package.command(args.output, os.environ))
     try:
@@ -663,13 +674,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     return ExitCode.OK
 
 
-Command = Callable[[SqlStore, "OrgScope", dict[str, Playbook]], Awaitable[ExitCode]]
+def _evidence_main(args: argparse.Namespace) -> ExitCode:
+    """``app.py verify | export | register`` (the evidence modules, imported for these only)."""
+    from bot.evidence import cli as evidence_cli
+
+    if args.command == "verify":
+        return evidence_cli.verify_command(args.file)
+    if args.command == "export":
+        return _with_store(
+            os.environ,
+            lambda store, scope, playbooks: evidence_cli.export_command(
+                store,
+                organisations=scope.organisations,
+                playbooks=playbooks,
+                incident_id=args.incident,
+                fmt=evidence_cli.Format(args.format),
+                out=args.output,
+                lang=args.lang,
+                by=args.by,
+                org_id=scope.org_id,
+            ),
+            org_id=args.org,
+            every=args.all,
+        )
+    return _with_store(
+        os.environ,
+        lambda store, scope, playbooks: evidence_cli.register_command(
+            store,
+            organisations=scope.organisations,
+            playbooks=playbooks,
+            fmt=evidence_cli.Format(args.format),
+            out=args.output,
+            lang=args.lang,
+            org_id=scope.org_id,
+        ),
+        org_id=args.org,
+        every=args.all,
+    )
+
+
+Command: TypeAlias = "Callable[[SqlStore, OrgScope, dict[str, Playbook]], Awaitable[ExitCode]]"
 """A command that works on the store, with the organisations it is about and the playbooks."""
 
 
 def _loaded(settings: Settings) -> tuple[Organisations, dict[str, Playbook]]:
     """The organisation file and the playbooks the server and the commands read by; raises
     the ``OrganisationError`` or ``PlaybookError`` that says what is wrong."""
+    from bot.organisation_file import load_organisations
+    from bot.playbook import load_playbooks
+
     return load_organisations(settings.organisation_file), load_playbooks(settings.playbooks_dir)
 
 
@@ -678,6 +731,9 @@ def _with_store(
 ) -> ExitCode:
     """Run ``command`` on the configured store, opened for it and closed after, with the
     stored organisations and the one it is about (``_scope``)."""
+    from bot.playbook import load_playbooks
+    from storage import create_store
+
     settings = Settings.from_env(env)
     playbooks = load_playbooks(settings.playbooks_dir)
 
@@ -734,6 +790,8 @@ def _add_org_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
 def _org_main(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     """``app.py org ...``: opens the store for ``bot.organisation_cli``; exit 2 when it
     cannot (settings, database), with one line on stderr."""
+    from bot import organisation_cli
+    from storage import create_store
 
     async def run(settings: Settings) -> int:
         # An import may come before the first start: it creates the database and schema.
@@ -763,6 +821,10 @@ def _org_main(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 async def _command_organisations(store: SqlStore, settings: Settings) -> Organisations:
     """The organisations in the store; before the first start, the file's (as that start
     will seed them)."""
+    from bot import organisation_store
+    from bot.organisation import Organisations
+    from bot.organisation_file import load_organisations
+
     found = await organisation_store.load(store)
     if not found.organisations:
         return load_organisations(settings.organisation_file)

@@ -112,9 +112,16 @@ def free_port() -> int:
 
 @contextlib.asynccontextmanager
 async def app_process(
-    name: str, command: Sequence[str], env: dict[str, str], port: int, log: Path
+    name: str,
+    command: Sequence[str],
+    env: dict[str, str],
+    port: int,
+    log: Path,
+    *,
+    ready: str = "/healthz",
 ) -> AsyncIterator[str]:
-    """Start one app as its own process and wait for its /healthz."""
+    """Start one app as its own process and wait until ``ready`` answers 200 (Noodrem's
+    /healthz answers before its start is done: it is /readyz that says started)."""
     with log.open("w") as out:
         process = await asyncio.create_subprocess_exec(
             *command, cwd=ROOT, env=env, stdout=out, stderr=out
@@ -126,7 +133,7 @@ async def app_process(
                 if process.returncode is not None:
                     raise SystemExit(f"{name} stopped at start; see {log}")
                 with contextlib.suppress(aiohttp.ClientError):
-                    async with http.get(f"{url}/healthz") as response:
+                    async with http.get(f"{url}{ready}") as response:
                         if response.status == 200:
                             break
                 await asyncio.sleep(0.1)
@@ -347,7 +354,7 @@ async def main(args: argparse.Namespace) -> None:
             }
             noodrem_command = [sys.executable, str(ROOT / "app.py")]
             async with app_process(
-                "Noodrem", noodrem_command, env, port, folder / "noodrem.log"
+                "Noodrem", noodrem_command, env, port, folder / "noodrem.log", ready="/readyz"
             ) as url:
                 noodrem = await measure("Noodrem", url, fake, rate=args.rate, count=count)
     kind = database.split(":", 1)[0]

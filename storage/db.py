@@ -122,7 +122,9 @@ class Database:
         except StoreError as exc:
             log.warning("not ready: %s", exc)  # the message masks any password
             return "database unreachable"
-        newest = schema.head()
+        # Alembic only when the revision files do not name one head: importing it would
+        # cost the first probe after a start most of a second.
+        newest = schema.quick_head() or schema.head()
         if at != newest:
             return f"database schema at {at or 'none'}, expected {newest}"
         return None

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,3 +118,42 @@ async def test_kill_9_in_the_middle_loses_nothing(server_env: dict[str, str]) ->
     finally:
         process.kill()
         process.wait(timeout=10)
+
+
+def test_a_broken_playbook_found_after_listening_stops_the_process_never_ready(
+    database_url: str,
+) -> None:
+    """``python app.py`` listens before it reads the playbooks: with a broken one it may
+    answer /healthz a moment, but /readyz never says ready and the process exits 2."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "PORT": str(port),
+            "PLAYBOOKS_DIR": str(BROKEN),
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    ready: list[int] = []
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
+                ready.append(response.status)
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 503
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.01)  # polling a child process: there is no event to wait on
+    try:
+        _, err = process.communicate(timeout=10)
+    finally:
+        process.kill()  # still serving after a failed start: the test fails, nothing is left
+    assert process.returncode == 2, err
+    assert ready == [], "said ready with a broken playbook"
+    assert err.strip().startswith("Noodrem cannot start:") and "playbooks_broken" in err

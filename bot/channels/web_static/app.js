@@ -508,6 +508,12 @@
           signedOut(T.sessionEnded);
           return false;
         }
+        if (res.status === 503) {
+          // A server whose start failed (it is stopping): the same client_id again shortly,
+          // to its replacement or another replica.
+          await sleep(1000 * (attempt + 1));
+          continue;
+        }
         if (!res.ok) {
           showError((res.data && res.data.error) || `HTTP ${res.status}`);
           return false;
