@@ -245,7 +245,13 @@ class Digests:
             steps = await tx.get_steps(incident.id)
             lines = [
                 cards.incident_summary(
-                    incident=incident, playbook=playbook, steps=steps, org=org, now=now, lang=lang
+                    incident=incident,
+                    title=cards.plans_title(incident, self._playbooks, lang),
+                    playbook=playbook,
+                    steps=steps,
+                    org=org,
+                    now=now,
+                    lang=lang,
                 )
             ]
             due_today = [
