@@ -32,11 +32,14 @@ class Purpose(StrEnum):
     HANDOFF_NOTICE = "handoff_notice"  # the lead told: acknowledged, or could not be sent
     RECALL_CHECK = "recall_check"  # "ask your bank for the recall status"
     NUDGE = "nudge"  # an incident quiet for days: its lead is asked to close it or say why not
+    FOLLOW_UP = "follow_up"  # a prevention follow-up proposed at the close, not done yet
 
     @classmethod
     def of(cls, kind: DeadlineKind) -> Purpose:
         if kind is DeadlineKind.ESCALATE:
             return cls.ESCALATION
+        if kind.is_follow_up:
+            return cls.FOLLOW_UP
         return cls.RECALL_CHECK if kind is DeadlineKind.RECALL_CHECK else cls.REMINDER
 
 
@@ -66,6 +69,7 @@ class Attempt:
     attempt: int = 1
     attempts: int = 1  # the limit: "attempt 2 of 3"
     step: str | None = None
+    follow_up: str | None = None  # the follow-up a reminder was about
     deadline: DeadlineKind | None = None
     planned_at: datetime | None = None
     late: bool = False
@@ -85,6 +89,8 @@ class Attempt:
         }
         if self.step is not None:
             data["step"] = self.step
+        if self.follow_up is not None:
+            data["follow_up"] = self.follow_up
         if self.deadline is not None:
             data["deadline"] = self.deadline.value
         if self.planned_at is not None:

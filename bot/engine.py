@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via
-from bot.flows import export, facts, handoff, incidents, manage, overview, recall, steps, texts
+from bot.flows import (
+    export,
+    facts,
+    followups,
+    handoff,
+    incidents,
+    manage,
+    overview,
+    recall,
+    steps,
+    texts,
+)
 from bot.flows.turn import SYSTEM_ACTOR, FlowError, ForOther, Mode, Turn
 from bot.i18n import t
 from bot.intents import Command, detect_language, match_command, match_playbook
@@ -55,6 +66,7 @@ _TYPING_MODES = frozenset(
         Mode.SNOOZE,
         Mode.CLOSE_REASON,
         Mode.ASSIGN,
+        Mode.ASSIGN_FOLLOW_UP,
         Mode.RETURNED_AMOUNT,
     }
 )
@@ -269,6 +281,15 @@ class Engine:
                     await manage.assign(turn, action.incident_id, target, form.get("person", ""))
                 else:
                     await manage.ask_assignee(turn, action.incident_id, target)
+            case ActionName.FOLLOW_UP_DONE:
+                await followups.done(turn, action)
+            case ActionName.FOLLOW_UP_ASSIGN:
+                if form.get("person", "").strip() or turn.inbound.mentions:
+                    await followups.assign(
+                        turn, action.incident_id, action.target, form.get("person", "")
+                    )
+                else:
+                    await followups.ask_assignee(turn, action)
             case ActionName.TAKE_LEAD:
                 await manage.take_lead(turn, action.incident_id)
             case ActionName.SNOOZE:
@@ -430,6 +451,8 @@ class Engine:
                 await incidents.confirm_stop(turn, incident_id, text)
             case Mode.ASSIGN:
                 await manage.assign(turn, incident_id, turn.detail("target"), text)
+            case Mode.ASSIGN_FOLLOW_UP:
+                await followups.assign(turn, incident_id, turn.detail("target"), text)
             case Mode.SNOOZE:
                 form = {turn.detail("field"): text}
                 if turn.detail("until"):

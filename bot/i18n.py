@@ -637,6 +637,63 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Nothing has happened in incident {incident_id} for {days} days (since {since}). Is "
         "it handled? Then close it. If not: open the checklist and say what is still open.",
     ),
+    "follow_ups_proposed": (
+        "Om herhaling te voorkomen stellen de plannen {count} vervolgactie(s) voor. Elke "
+        "actie heeft een eigenaar en een uiterste datum; ik herinner de eigenaar eraan, ook "
+        "nu het incident gesloten is.",
+        "To keep this from happening again, the plans propose {count} follow-up(s). Each "
+        "has an owner and a due date; I will remind the owner, even though the incident "
+        "is closed.",
+    ),
+    "follow_ups_yours": (
+        "Incident {incident_id} is gesloten. Als leider ben jij eigenaar van {count} "
+        "vervolgactie(s) om herhaling te voorkomen; geef ze gerust aan een ander.",
+        "Incident {incident_id} is closed. As its lead you own {count} follow-up(s) to keep "
+        "it from happening again; feel free to give them to someone else.",
+    ),
+    "follow_up_title": ("Vervolgactie: {title}", "Follow-up: {title}"),
+    "follow_up_owner": ("Eigenaar", "Owner"),
+    "follow_up_due": ("Uiterlijk", "Due"),
+    "follow_up_state": ("Status", "State"),
+    "follow_up_done_by": ("afgerond {time} door {name}", "done {time} by {name}"),
+    "btn_follow_up_done": ("Geregeld", "Mark done"),
+    "follow_up_marked_done": (
+        "✅ Vervolgactie *{title}* staat op afgerond. De herinneringen stoppen.",
+        "✅ Follow-up *{title}* is marked done. Its reminders stop.",
+    ),
+    "follow_up_already_done": (
+        "Vervolgactie *{title}* is al afgerond door {name}.",
+        "Follow-up *{title}* was already done by {name}.",
+    ),
+    "tell_follow_up_done": (
+        "{name} heeft vervolgactie *{title}* van incident {incident_id} afgerond.",
+        "{name} finished follow-up *{title}* of incident {incident_id}.",
+    ),
+    "you_were_assigned_follow_up": (
+        "{by} heeft je een vervolgactie van incident {incident_id} gegeven: *{title}*.",
+        "{by} gave you a follow-up of incident {incident_id}: *{title}*.",
+    ),
+    "reminder_follow_up_soon": (
+        "⏰ Nog {left}: vervolgactie *{title}* van incident {incident_id}.",
+        "⏰ {left} left: follow-up *{title}* of incident {incident_id}.",
+    ),
+    "reminder_follow_up_due": (
+        "⏰ Vervolgactie *{title}* van incident {incident_id} moet vandaag af zijn.",
+        "⏰ Follow-up *{title}* of incident {incident_id} is due today.",
+    ),
+    "digest_follow_ups": ("Open vervolgacties:", "Open follow-ups:"),
+    "digest_follow_up": (
+        "• {incident_id}: {title}, {owner}, uiterlijk {time}",
+        "• {incident_id}: {title}, {owner}, due {time}",
+    ),
+    "digest_follow_up_overdue": (
+        "• {incident_id}: {title}, {owner}, ⚠️ te laat sinds {time}",
+        "• {incident_id}: {title}, {owner}, ⚠️ overdue since {time}",
+    ),
+    "digest_title_follow_ups": (
+        "Goedemorgen: {count} open vervolgactie(s)",
+        "Good morning: {count} open follow-up(s)",
+    ),
     "digest_due": ("• vandaag: {title}, deadline {time}", "• today: {title}, due {time}"),
     "exported": (
         "Het dossier van incident {incident_id}, voor bank, politie en verzekeraar. "

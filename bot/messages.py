@@ -55,6 +55,8 @@ class ActionName(StrEnum):
     HAND_OVER_LEAD = "lead.give"
     CLOSE = "close"
     REOPEN = "reopen"
+    FOLLOW_UP_DONE = "followup.done"  # a prevention follow-up proposed at the close is done
+    FOLLOW_UP_ASSIGN = "followup.assign"
     OUTDATED = "outdated"  # a button drawn by another version of Noodrem (Action.decode)
     PRESENCE = "presence"  # not a button: a channel saying "this person is here"
     WELCOME = "welcome"  # not a button: a person opened a chat with Noodrem (installed it)

@@ -76,6 +76,7 @@ class Describer:
         self.reported_at = reported_at
         self.names: dict[str, str] = {}
         self.titles = {s.id: s.title.get(lang) for s in playbook.steps}
+        self.follow_ups = {f.id: f.title.get(lang) for f in playbook.follow_ups}
         self.facts = {f.id: f for f in playbook.facts}
         self.records = {r.id: r for s in playbook.steps for r in s.record}
         self.assessments = {s.id for s in playbook.steps if s.breach_assessment}
@@ -103,6 +104,9 @@ class Describer:
             "incident_closed": self._incident_closed,
             "incident_reopened": self._incident_reopened,
             "step_assigned": self._step_assigned,
+            "follow_up_proposed": self._follow_up_proposed,
+            "follow_up_assigned": self._follow_up_assigned,
+            "follow_up_done": self._follow_up_done,
             "lead_changed": self._lead_changed,
             "reminder_snoozed": self._reminder_snoozed,
             "evidence_added": self._evidence_added,
@@ -285,7 +289,33 @@ class Describer:
         return text
 
     def _about(self, data: dict[str, Any]) -> str:
+        if data.get("follow_up"):
+            return f" ({self._follow_up(data)})"
         return f" ({self._title(data)})" if data.get("step") else ""
+
+    def _follow_up(self, data: dict[str, Any]) -> str:
+        follow_up = str(data.get("follow_up", ""))
+        return self.follow_ups.get(follow_up, follow_up)
+
+    def _follow_up_proposed(self, data: dict[str, Any], event: Event) -> str:
+        return say(
+            "ev.follow_up_proposed",
+            self.lang,
+            title=self._follow_up(data),
+            name=self.person(data, "owner"),
+            due=self._clock(parse_utc(str(data.get("due_at")))),
+        )
+
+    def _follow_up_assigned(self, data: dict[str, Any], event: Event) -> str:
+        return say(
+            "ev.follow_up_assigned",
+            self.lang,
+            title=self._follow_up(data),
+            name=self.person(data, "to"),
+        )
+
+    def _follow_up_done(self, data: dict[str, Any], event: Event) -> str:
+        return say("ev.follow_up_done", self.lang, title=self._follow_up(data))
 
     def via(self, data: dict[str, Any]) -> str:
         """ " (in de chat van het incident)", " per e-mail"; nothing for a direct message."""

@@ -23,6 +23,8 @@ from bot.evidence.ap import ApAssessment, ap_decision, ap_rows
 from bot.evidence.describe import Describer, answer_text, fact_label, role_text
 from bot.evidence.model import (
     EventLine,
+    FollowUpLine,
+    FollowUpState,
     PaymentView,
     RecallChange,
     Row,
@@ -59,6 +61,19 @@ class _Step:
     records: dict[str, str] = field(default_factory=dict)
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _FollowUp:
+    follow_up_id: str
+    plan: str
+    owner: str  # name
+    due_at: datetime
+    done_at: datetime | None = None
+    done_by: str = ""
+
+
+FOLLOW_UP_EVENTS = frozenset({"follow_up_proposed", "follow_up_assigned", "follow_up_done"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +125,7 @@ def build_timeline(
         final_seq=events[-1].seq,
         generated_by=generated_by,
         texts=tuple(builder.texts),
+        follow_ups=tuple(builder.follow_up_line(f, now=generated_at) for f in builder.follow_ups),
     )
 
 
@@ -132,6 +148,7 @@ class _Builder:
         self.ending: _Ending | None = None
         self.lines: list[EventLine] = []
         self.texts: list[TextLine] = []
+        self.follow_ups: list[_FollowUp] = []
 
     def add(self, event: Event) -> None:
         data = event.data
@@ -161,6 +178,8 @@ class _Builder:
             self.ending = None
         elif kind == TextEvent.PREPARED:
             self.texts.append(self._text(event, when))
+        elif kind in FOLLOW_UP_EVENTS:
+            self._follow_up_event(event)
         elif step is not None:
             self._step_event(step, event, when)
         self.lines.append(
@@ -176,6 +195,50 @@ class _Builder:
                 data=data,
                 hash=event.hash,
             )
+        )
+
+    def _follow_up_event(self, event: Event) -> None:
+        data = event.data
+        follow_up_id = str(data.get("follow_up") or "")
+        if event.kind == "follow_up_proposed":
+            self.follow_ups.append(
+                _FollowUp(
+                    follow_up_id,
+                    str(data.get("plan") or ""),
+                    str(data.get("owner_name") or ""),
+                    parse_utc(str(data.get("due_at"))),
+                )
+            )
+            return
+        follow_up = next((f for f in self.follow_ups if f.follow_up_id == follow_up_id), None)
+        if follow_up is None:
+            return
+        if event.kind == "follow_up_assigned":
+            follow_up.owner = str(data.get("to_name") or data.get("to") or "")
+        else:  # done
+            follow_up.done_at, follow_up.done_by = event.at, event.actor_name
+
+    def follow_up_line(self, follow_up: _FollowUp, *, now: datetime) -> FollowUpLine:
+        """``now``: when the file is made; a follow-up outlives the incident's close."""
+        spec = next((f for f in self.playbook.follow_ups if f.id == follow_up.follow_up_id), None)
+        title = spec.title.get(self.lang) if spec else follow_up.follow_up_id
+        done = ""
+        if follow_up.done_at is not None:
+            state = FollowUpState.DONE
+            done = say("done_by", self.lang, time=self._clock(follow_up.done_at),
+                       name=follow_up.done_by)  # fmt: skip
+        else:
+            state = FollowUpState.OVERDUE if now > follow_up.due_at else FollowUpState.OPEN
+        return FollowUpLine(
+            follow_up_id=follow_up.follow_up_id,
+            plan=follow_up.plan,
+            title=title,
+            owner=follow_up.owner,
+            due_at=follow_up.due_at,
+            due=self._clock(follow_up.due_at),
+            state=state,
+            done=done,
+            done_at=follow_up.done_at,
         )
 
     def _text(self, event: Event, when: str) -> TextLine:

@@ -71,6 +71,7 @@ class Mode(StrEnum):
     CONFIRM_CLOSE = "confirm_close"
     STOP_REASON = "stop_reason"
     ASSIGN = "assign"
+    ASSIGN_FOLLOW_UP = "assign_follow_up"
     SNOOZE = "snooze"
     CLOSE_REASON = "close_reason"
     RETURNED_AMOUNT = "returned_amount"  # how much of a payment came back
