@@ -4,7 +4,8 @@ python app.py                  serve the web chat (and Slack/Teams when configur
 python app.py validate [PATH]  check playbooks without starting
 python app.py export INCIDENT --format pdf|json|csv [-o FILE] [--lang nl|en]
 python app.py verify FILE.json  check that an exported timeline is unaltered
-python app.py register --format csv|pdf [-o FILE]  the breach register (Art. 33(5) GDPR)
+python app.py register --format csv|pdf [-o FILE] [--org ID | --all]  the breach register
+python app.py org import FILE | list | show ID | remove ID  the organisations
 python app.py teams-package [-o FILE]  zip the Teams app for upload
 """
 
@@ -16,13 +17,14 @@ import functools
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
 
+from bot import organisation_cli, organisation_store
 from bot.channels import slack_settings, teams_package, teams_settings
 from bot.channels.base import (
     ChannelFactory,
@@ -40,13 +42,15 @@ from bot.clock import SystemClock
 from bot.config import Settings, SettingsError
 from bot.digest import Digests
 from bot.engine import Engine
+from bot.errors import ConfigError, ExitCode, InputError, NoodremError, outcome
 from bot.evidence import cli as evidence_cli
 from bot.handoff import Handoffs
 from bot.mail import Mailer, MailSettings
 from bot.messages import Attachment, Channel, Lang
 from bot.metrics import Metrics
 from bot.notifier import Router
-from bot.organisation import OrganisationError, Organisations, load_organisations
+from bot.organisation import Organisation, OrganisationError, Organisations
+from bot.organisation_file import load_organisations
 from bot.playbook import Playbook, PlaybookError, load_playbooks, playbook_files, validate_paths
 from bot.ports import Clock
 from bot.recognition import ORDINARY, Recognizer, load_training_set
@@ -58,7 +62,7 @@ from storage import SqlStore, StoreError, create_store
 log = logging.getLogger("noodrem")
 
 
-class StartupError(Exception):
+class StartupError(ConfigError):
     """Noodrem cannot start; the message is one line that says why."""
 
 
@@ -103,6 +107,9 @@ class Runtime:
     retention: Retention | None = None
     metrics: Metrics | None = None
     handoffs: Handoffs | None = None
+    organisation_refresh: organisation_store.Refresh | None = None
+    """Keeps ``organisations`` at the stored version (another replica or ``app.py org``
+    changed them)."""
 
     async def tick(self) -> None:
         """What the scheduler runs when it wakes: due reminders, due hand-offs, digests,
@@ -221,34 +228,33 @@ def _train(
 
 
 def build_app(
-    settings: Settings, *, clock: Clock | None = None, start_scheduler: bool = True
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    start_scheduler: bool = True,
+    organisations: Organisations | None = None,
 ) -> web.Application:
     """The aiohttp application with every configured channel; raises ``StartupError``.
 
     The store opens in the startup hook (it needs the event loop); playbooks and the
-    organisation config are checked here, so a broken file stops the start at once.
+    organisation file are checked here, so a broken file stops the start at once.
+    ``organisations``: the set to build with, as ``serve`` read it from the store; without
+    it, the organisation file's, which seeds an empty store. Either way the startup hook
+    then serves the stored set and keeps it current (``_serve_stored_organisations``).
     """
     try:
-        playbooks = load_playbooks(settings.playbooks_dir)
-        organisations = load_organisations(settings.organisation_file)
+        from_file, playbooks = _loaded(settings)
     except (PlaybookError, OrganisationError) as exc:
         raise StartupError(str(exc)) from None
+    if organisations is None:
+        organisations = from_file
     try:
         mail = MailSettings.from_env(settings.env)
     except SettingsError as exc:
         raise StartupError(str(exc)) from None
-    unset = Handoffs.missing_secrets(organisations, settings.env)
-    if unset:
-        raise StartupError(
-            f"the organisation config names webhook_secret_env {', '.join(unset)}, but the "
-            "environment does not set it: set the secret the IT provider's webhook is signed with"
-        )
-    if not settings.on_loopback and not organisations.sign_in_configured:
-        raise StartupError(
-            f"HOST={settings.host} is not a loopback address, and without sign-in the web "
-            "chat would be open to everyone on the network: add sign_in to the organisation "
-            "config (README, 'Signing in to the web chat')"
-        )
+    problems = _organisation_problems(settings)(organisations)
+    if problems:
+        raise StartupError("; ".join(problems))
     metrics = Metrics(token=settings.metrics_token)
     runtime = Runtime(
         settings=settings,
@@ -329,6 +335,9 @@ def build_app(
         try:
             runtime.store = await create_store(settings.database_url)
             await runtime.store.create_schema()
+            await _serve_stored_organisations(
+                runtime, seed=list(from_file) if settings.organisation_file else None
+            )
         except StoreError as exc:
             raise StartupError(str(exc)) from None
         runtime.reminders = Reminders(
@@ -379,6 +388,8 @@ def build_app(
             runtime.wakeups.start()
 
     async def stop(app: web.Application) -> None:
+        if runtime.organisation_refresh is not None:
+            await runtime.organisation_refresh.stop()
         if runtime.wakeups is not None:
             await runtime.wakeups.stop()
         if runtime.training is not None:
@@ -391,6 +402,86 @@ def build_app(
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
     return app
+
+
+async def _serve_stored_organisations(
+    runtime: Runtime, *, seed: Sequence[Organisation] | None
+) -> None:
+    """Seed an empty store from the organisation file, serve the stored organisations, and
+    start following their changes. Raises ``StartupError`` for a stored set this process
+    cannot serve (as a broken file would)."""
+    store = runtime.require_store()
+    if seed is not None and await organisation_store.seed(store, seed, at=runtime.clock.now()):
+        log.info("organisations: the organisation file was imported into the empty store")
+    problems = _organisation_problems(runtime.settings)
+    refresh = organisation_store.Refresh(
+        organisations=runtime.organisations,
+        store=store,
+        every=runtime.settings.organisation_refresh_seconds,
+        problems=problems,
+    )
+    try:
+        stored = await organisation_store.load(store)
+    except OrganisationError as exc:
+        raise StartupError(str(exc)) from None
+    if stored.organisations:
+        found = problems(Organisations(stored.organisations))
+        if found:
+            raise StartupError("; ".join(found))
+        runtime.organisations.replace(stored.organisations, version=stored.version)
+        if seed is not None and list(seed) != list(stored.organisations):
+            log.info(
+                "organisations come from the database (version %d); the organisation file "
+                "only seeds an empty one: 'app.py org import' applies it",
+                stored.version,
+            )
+    runtime.organisation_refresh = refresh
+    refresh.start()
+
+
+def _organisation_problems(settings: Settings) -> organisation_store.Problems:
+    """What makes a set of organisations one this process must not serve: checked at the
+    start (it stops) and on every change another replica makes (it is not taken into use)."""
+
+    def problems(organisations: Organisations) -> list[str]:
+        found = []
+        unset = Handoffs.missing_secrets(organisations, settings.env)
+        if unset:
+            found.append(
+                f"the organisation config names webhook_secret_env {', '.join(unset)}, but "
+                "the environment does not set it: set the secret the IT provider's webhook "
+                "is signed with"
+            )
+        if not settings.on_loopback and not organisations.sign_in_configured:
+            found.append(
+                f"HOST={settings.host} is not a loopback address, and without sign-in the "
+                "web chat would be open to everyone on the network: add sign_in to the "
+                "organisation config (README, 'Signing in to the web chat')"
+            )
+        return found
+
+    return problems
+
+
+async def _stored_organisations(settings: Settings) -> Organisations | None:
+    """The organisations ``serve`` builds the app with (they decide, for one, whether the
+    web chat signs people in): those of an existing store; ``None`` for a new or older
+    one, which the startup hook migrates and seeds from the file."""
+    try:
+        store = await create_store(settings.database_url, must_exist=True)
+    except StoreError:
+        return None  # the startup hook creates it, or says why it cannot
+    try:
+        stored = await organisation_store.load(store)
+    except StoreError:
+        return None  # a schema from before r0011: no organisations stored yet
+    except OrganisationError as exc:
+        raise StartupError(str(exc)) from None
+    finally:
+        await store.close()
+    if not stored.organisations:
+        return None
+    return Organisations(stored.organisations, version=stored.version)
 
 
 def _sign_in(
@@ -446,7 +537,7 @@ async def _readyz(runtime: Runtime, request: web.Request) -> web.Response:
 
 
 async def serve(settings: Settings) -> None:
-    app = build_app(settings)
+    app = build_app(settings, organisations=await _stored_organisations(settings))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
@@ -492,6 +583,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.add_argument(
         "--by", help="who makes the file, as the evidence names them (default: login)"
     )
+    _add_org_scope(export, "the incident must be this organisation's")
     verify = commands.add_parser("verify", help="check that a JSON export is unaltered")
     verify.add_argument("file", type=Path)
     register = commands.add_parser("register", help="write the breach register (Art. 33(5))")
@@ -500,7 +592,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "-o", "--output", type=Path, help="file to write (default: datalekregister.FORMAT)"
     )
     register.add_argument("--lang", choices=["nl", "en"], help="default: the organisation's")
-    register.add_argument("--org", help="only this organisation's incidents (its id)")
+    _add_org_scope(register, "only this organisation's incidents")
+    _add_org_commands(commands)
     package = commands.add_parser("teams-package", help="zip the Teams app for upload")
     package.add_argument(
         "-o",
@@ -517,32 +610,181 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     if args.command == "validate":
         return validate(args.paths)
-    if args.command == "export":
-        return evidence_cli.export_main(
-            os.environ,
-            incident_id=args.incident,
-            fmt=args.format,
-            out=args.output,
-            lang=args.lang,
-            by=args.by,
-        )
+    if args.command == "org":
+        return _command(lambda: _org_main(args, os.environ))
     if args.command == "verify":
-        return evidence_cli.verify_command(args.file)
+        return _command(lambda: evidence_cli.verify_command(args.file))
+    if args.command == "export":
+        return _command(
+            lambda: _with_store(
+                os.environ,
+                lambda store, scope, playbooks: evidence_cli.export_command(
+                    store,
+                    organisations=scope.organisations,
+                    playbooks=playbooks,
+                    incident_id=args.incident,
+                    fmt=evidence_cli.Format(args.format),
+                    out=args.output,
+                    lang=args.lang,
+                    by=args.by,
+                    org_id=scope.org_id,
+                ),
+                org_id=args.org,
+                every=args.all,
+            )
+        )
     if args.command == "register":
-        return evidence_cli.register_main(
-            os.environ, fmt=args.format, out=args.output, lang=args.lang, org_id=args.org
+        return _command(
+            lambda: _with_store(
+                os.environ,
+                lambda store, scope, playbooks: evidence_cli.register_command(
+                    store,
+                    organisations=scope.organisations,
+                    playbooks=playbooks,
+                    fmt=evidence_cli.Format(args.format),
+                    out=args.output,
+                    lang=args.lang,
+                    org_id=scope.org_id,
+                ),
+                org_id=args.org,
+                every=args.all,
+            )
         )
     if args.command == "teams-package":
-        return teams_package.command(args.output, os.environ)
+        return _command(lambda: teams_package.command(args.output, os.environ))
     try:
         settings = Settings.from_env(os.environ)
         asyncio.run(serve(settings))
-    except (SettingsError, StartupError) as exc:
+    except NoodremError as exc:
         print(f"Noodrem cannot start: {exc}", file=sys.stderr)
-        return 2
+        return outcome(exc).exit_code
     except KeyboardInterrupt:
         pass
-    return 0
+    return ExitCode.OK
+
+
+Command = Callable[[SqlStore, "OrgScope", dict[str, Playbook]], Awaitable[ExitCode]]
+"""A command that works on the store, with the organisations it is about and the playbooks."""
+
+
+def _loaded(settings: Settings) -> tuple[Organisations, dict[str, Playbook]]:
+    """The organisation file and the playbooks the server and the commands read by; raises
+    the ``OrganisationError`` or ``PlaybookError`` that says what is wrong."""
+    return load_organisations(settings.organisation_file), load_playbooks(settings.playbooks_dir)
+
+
+def _with_store(
+    env: Mapping[str, str], command: Command, *, org_id: str | None = None, every: bool = False
+) -> ExitCode:
+    """Run ``command`` on the configured store, opened for it and closed after, with the
+    stored organisations and the one it is about (``_scope``)."""
+    settings = Settings.from_env(env)
+    playbooks = load_playbooks(settings.playbooks_dir)
+
+    async def run() -> ExitCode:
+        # A typo in DATABASE_URL must read as "no such database", not "no such incident".
+        store = await create_store(settings.database_url, must_exist=True)
+        try:
+            organisations = await _command_organisations(store, settings)
+            return await command(store, _scope(organisations, org_id, every=every), playbooks)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def _command(run: Callable[[], int]) -> int:
+    """A command's exit code; any error it raises as one line on stderr, the code from the
+    one table in ``bot.errors``."""
+    try:
+        return run()
+    except NoodremError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return outcome(exc).exit_code
+
+
+# The organisation commands and the per-organisation scope of the evidence commands --------
+
+
+@dataclass(frozen=True)
+class OrgScope:
+    organisations: Organisations
+    org_id: str | None
+    """The one organisation asked for; ``None``: all of them (``--all``)."""
+
+
+def _add_org_scope(parser: argparse.ArgumentParser, what: str) -> None:
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--org", help=f"{what} (its id; needed with several organisations)")
+    scope.add_argument("--all", action="store_true", help="every organisation's (a provider)")
+
+
+def _add_org_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    org = commands.add_parser("org", help="the organisations in the database")
+    actions = org.add_subparsers(dest="org_command", required=True)
+    imports = actions.add_parser("import", help="create or replace the file's organisations")
+    imports.add_argument("file", type=Path)
+    actions.add_parser("list", help="every organisation")
+    show = actions.add_parser("show", help="one organisation, as a file 'import' takes")
+    show.add_argument("id")
+    remove = actions.add_parser("remove", help="remove one without open incidents")
+    remove.add_argument("id")
+
+
+def _org_main(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """``app.py org ...``: opens the store for ``bot.organisation_cli``; exit 2 when it
+    cannot (settings, database), with one line on stderr."""
+
+    async def run(settings: Settings) -> int:
+        # An import may come before the first start: it creates the database and schema.
+        creating = args.org_command == "import"
+        store = await create_store(settings.database_url, must_exist=not creating)
+        try:
+            await store.create_schema()
+            now = datetime.now(UTC)
+            if args.org_command == "import":
+                return await organisation_cli.import_command(
+                    store,
+                    args.file,
+                    now=now,
+                    refresh_seconds=settings.organisation_refresh_seconds,
+                )
+            if args.org_command == "list":
+                return await organisation_cli.list_command(store)
+            if args.org_command == "show":
+                return await organisation_cli.show_command(store, args.id)
+            return await organisation_cli.remove_command(store, args.id, now=now)
+        finally:
+            await store.close()
+
+    return asyncio.run(run(Settings.from_env(env)))
+
+
+async def _command_organisations(store: SqlStore, settings: Settings) -> Organisations:
+    """The organisations in the store; before the first start, the file's (as that start
+    will seed them)."""
+    found = await organisation_store.load(store)
+    if not found.organisations:
+        return load_organisations(settings.organisation_file)
+    return Organisations(found.organisations, version=found.version)
+
+
+def _scope(organisations: Organisations, org_id: str | None, *, every: bool) -> OrgScope:
+    """The one organisation an evidence command is about: named with ``--org`` (needed once
+    there are several, so no customer's file mixes in another's), or all with ``--all``."""
+    if every:
+        return OrgScope(organisations, None)
+    if org_id is not None:
+        if organisations.get(org_id) is None:
+            raise InputError(f"no organisation {org_id!r}; 'app.py org list' shows them")
+        return OrgScope(organisations, org_id)
+    if len(organisations) > 1:
+        ids = ", ".join(o.id for o in organisations)
+        raise InputError(
+            f"there are {len(organisations)} organisations ({ids}): name one with --org ID, "
+            "or --all for every organisation's"
+        )
+    return OrgScope(organisations, organisations.default.id)
 
 
 if __name__ == "__main__":

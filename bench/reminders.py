@@ -32,7 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.clock import SystemClock
 from bot.messages import Address, Channel, Outbound, address_to_json
-from bot.organisation import Organisations, load_organisations
+from bot.organisation import Organisations
+from bot.organisation_file import load_organisations
 from bot.playbook import load_playbooks
 from bot.ports import (
     DeadlineKind,

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.clock import ManualClock
 from bot.engine import Engine
 from bot.messages import Action, ActionName, Address, Channel, Inbound, Reply
-from bot.organisation import load_organisations
+from bot.organisation_file import load_organisations
 from bot.playbook import load_playbooks
 from bot.ports import Incident, IncidentStatus, Participant
 from storage import SqlStore, create_store

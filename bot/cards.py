@@ -12,7 +12,34 @@ from bot.answers.iban import bank_of
 from bot.answers.money import stored_money_text
 from bot.evidence.describe import answer_text, fact_label
 from bot.i18n import t
-from bot.messages import Action, ActionName, Button, ButtonStyle, Field, Lang, Reply, ReplyKind
+from bot.messages import (
+    Action,
+    AssignStep,
+    Button,
+    ButtonStyle,
+    Close,
+    FactOption,
+    Field,
+    FillFacts,
+    HandOff,
+    HandOverLead,
+    Lang,
+    PickFor,
+    PickIncident,
+    RecallUpdate,
+    Reply,
+    ReplyKind,
+    ShowStatus,
+    ShowTimeline,
+    SkipFact,
+    StepBlocked,
+    StepDone,
+    StepHelp,
+    StepShow,
+    StepSkip,
+    StepText,
+    TakeLead,
+)
 from bot.organisation import Organisation
 from bot.playbook import FactSpec, FactType, Playbook, RecordSpec, StepSpec
 from bot.ports import (
@@ -29,17 +56,6 @@ from bot.ports import (
     StepStatus,
 )
 from bot.timefmt import clock_time, duration
-
-_ORG_CONTACT_FALLBACK = {
-    "bank": (
-        "Je eigen bank: het fraudenummer staat op je bankpas en op de website van de bank",
-        "Your own bank: the fraud line is on your bank card and on the bank's website",
-    ),
-    "it_provider": (
-        "Je IT-dienstverlener (staat nog niet in de Noodrem-configuratie)",
-        "Your IT provider (not yet in the Noodrem configuration)",
-    ),
-}
 
 
 def contact_lines(
@@ -58,8 +74,7 @@ def contact_lines(
             c = playbook.contacts[contact_id]
             parts = [c.name.get(lang), c.phone, c.email, c.url]
         else:
-            nl, en = _ORG_CONTACT_FALLBACK[contact_id]
-            parts = [en if lang == "en" else nl]
+            parts = [t(f"org_contact_{contact_id}", lang)]
         lines.append(" · ".join(p for p in parts if p))
     return "\n".join(lines)
 
@@ -71,10 +86,10 @@ def fact_question(
     if fact.type in (FactType.CHOICE, FactType.YES_NO):
         labels = option_labels(fact, lang)
         buttons = [
-            Button(label, Action(ActionName.ANSWER_FACT, incident.id, fact.id, option_id))
+            Button(label, FactOption(incident.id, fact.id, option_id))
             for option_id, label in labels
         ]
-    buttons.append(Button(t("dont_know", lang), Action(ActionName.SKIP_FACT, incident.id, fact.id)))
+    buttons.append(Button(t("dont_know", lang), SkipFact(incident.id, fact.id)))
     text = fact.ask.get(lang)
     if fact.hint is not None:
         text += "\n" + fact.hint.get(lang)
@@ -90,7 +105,7 @@ def fact_question(
 def option_labels(fact: FactSpec | RecordSpec, lang: Lang) -> list[tuple[str, str]]:
     """(option id, label) pairs for choice and yes/no facts, in the person's language."""
     if fact.type is FactType.YES_NO:
-        return [("yes", "Ja" if lang == "nl" else "Yes"), ("no", "Nee" if lang == "nl" else "No")]
+        return [("yes", t("answers.choice.yes", lang)), ("no", t("answers.choice.no", lang))]
     return [(o.id, o.label.get(lang)) for o in fact.options]
 
 
@@ -159,12 +174,12 @@ def step_card(
             handoff_button = (
                 Button(
                     t("btn_handoff", lang, name=name),
-                    Action(ActionName.HANDOFF, incident.id, spec.id, stamp=step.version),
+                    HandOff(incident.id, spec.id, step.version),
                 ),
             )
 
-    def action(name: ActionName) -> Action:
-        return Action(name, incident.id, spec.id, stamp=step.version)
+    def action(kind: type[StepDone | StepBlocked | StepSkip | StepHelp | AssignStep]) -> Action:
+        return kind(incident.id, spec.id, step.version)
 
     return Reply(
         kind=ReplyKind.STEP,
@@ -178,11 +193,11 @@ def step_card(
         fields=tuple(fields),
         buttons=(
             *handoff_button,
-            Button(t("btn_done", lang), action(ActionName.STEP_DONE), ButtonStyle.PRIMARY),
-            Button(t("btn_blocked", lang), action(ActionName.STEP_BLOCKED)),
-            Button(t("btn_skip", lang), action(ActionName.STEP_SKIP)),
-            Button(t("btn_help", lang), action(ActionName.STEP_HELP)),
-            Button(t("btn_assign", lang), action(ActionName.STEP_ASSIGN)),
+            Button(t("btn_done", lang), action(StepDone), ButtonStyle.PRIMARY),
+            Button(t("btn_blocked", lang), action(StepBlocked)),
+            Button(t("btn_skip", lang), action(StepSkip)),
+            Button(t("btn_help", lang), action(StepHelp)),
+            Button(t("btn_assign", lang), action(AssignStep)),
             *(
                 text_button(incident.id, text_id, playbook.texts[text_id].title.get(lang))
                 for text_id in spec.texts
@@ -216,7 +231,7 @@ def handoff_line(message: HandoffMessage, *, org: Organisation, now: datetime, l
 
 def text_button(incident_id: str, text_id: str, title: str) -> Button:
     """A text ready to send, filled and shown in one tap (in the person's language)."""
-    return Button(f"📋 {title}", Action(ActionName.STEP_TEXT, incident_id, text_id))
+    return Button(f"📋 {title}", StepText(incident_id, text_id))
 
 
 #: The order the recall statuses are offered in: the usual course first.
@@ -273,7 +288,7 @@ def recall_card(
     buttons = tuple(
         Button(
             t(f"btn_recall.{status.value}", lang),
-            Action(ActionName.RECALL_STATUS, incident.id, payment.step_id, status.value),
+            RecallUpdate(incident.id, payment.step_id, status.value),
         )
         for status in offered
     )
@@ -291,7 +306,7 @@ def recall_card(
 def export_button(incident_id: str, lang: Lang, *, with_id: bool = False) -> Button:
     """The evidence file, one tap away (open or closed: the engine checks who may)."""
     label = t("btn_export", lang) + (f" {incident_id}" if with_id else "")
-    return Button(label, Action(ActionName.PICK_INCIDENT, incident_id, "export"))
+    return Button(label, PickIncident(incident_id, PickFor.EXPORT))
 
 
 def checklist(
@@ -344,7 +359,7 @@ def checklist(
     buttons = [
         Button(
             "▶ " + playbook.step(s.step_id).title.get(lang),
-            Action(ActionName.STEP_SHOW, incident.id, s.step_id, stamp=s.version),
+            StepShow(incident.id, s.step_id, s.version),
         )
         for s in steps
         if s.status in (StepStatus.OPEN, StepStatus.BLOCKED)
@@ -353,18 +368,18 @@ def checklist(
     if recall is not None and any(
         s.step_id == recall.id and s.status is StepStatus.DONE for s in steps
     ):
-        action = Action(ActionName.RECALL_STATUS, incident.id, recall.id)
+        action = RecallUpdate(incident.id, recall.id)
         buttons.append(Button(t("btn_recall_status", lang), action))
-    buttons.append(Button(t("btn_status", lang), Action(ActionName.STATUS, incident.id)))
+    buttons.append(Button(t("btn_status", lang), ShowStatus(incident.id)))
     if missing:
-        buttons.append(Button(t("fill_facts", lang), Action(ActionName.ANSWER_FACT, incident.id)))
-    for key, name in (
-        ("btn_timeline", ActionName.TIMELINE),
-        ("btn_take_lead", ActionName.TAKE_LEAD),
-        ("btn_hand_over_lead", ActionName.HAND_OVER_LEAD),
-        ("btn_close", ActionName.CLOSE),
+        buttons.append(Button(t("fill_facts", lang), FillFacts(incident.id)))
+    for key, kind in (
+        ("btn_timeline", ShowTimeline),
+        ("btn_take_lead", TakeLead),
+        ("btn_hand_over_lead", HandOverLead),
+        ("btn_close", Close),
     ):
-        buttons.append(Button(t(key, lang), Action(name, incident.id)))
+        buttons.append(Button(t(key, lang), kind(incident.id)))
     buttons.append(export_button(incident.id, lang))
     return Reply(
         kind=ReplyKind.CHECKLIST,

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from bot.errors import ConfigError
 
-class SettingsError(Exception):
+
+class SettingsError(ConfigError):
     """A setting is missing or wrong; the message is one line a person can act on."""
 
 
@@ -40,6 +42,9 @@ class Settings:
     """When set, ``/metrics`` answers only ``Authorization: Bearer <token>``: METRICS_TOKEN."""
     retention_every_seconds: float = 3600.0
     """How often the scheduler prunes what is past its retention."""
+    organisation_refresh_seconds: float = 5.0
+    """How often a process checks whether the stored organisations changed:
+    ORGANISATION_REFRESH_SECONDS."""
     env: dict[str, str] = field(default_factory=dict, repr=False)
     """The whole environment, for the platform channels to read their own settings."""
 
@@ -72,6 +77,7 @@ class Settings:
             chat_retention=_retention(env, "CHAT_RETENTION_DAYS", DEFAULT_CHAT_RETENTION_DAYS),
             dedup_retention=_retention(env, "DEDUP_RETENTION_DAYS", DEFAULT_DEDUP_RETENTION_DAYS),
             metrics_token=env.get("METRICS_TOKEN") or None,
+            organisation_refresh_seconds=_seconds(env, "ORGANISATION_REFRESH_SECONDS", 5.0),
             secret=(env.get("NOODREM_SECRET") or secrets.token_hex(32)).encode(),
             env=dict(env),
         )
@@ -96,3 +102,16 @@ def _retention(env: Mapping[str, str], name: str, default: int) -> timedelta | N
     if days < 0:
         raise SettingsError(f"{name} must be 0 (keep for ever) or more days, got {days}")
     return timedelta(days=days) if days else None
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {text!r}") from None
+    if not 0 < seconds <= 3600:
+        raise SettingsError(f"{name} must be more than 0 and at most 3600 seconds, got {text}")
+    return seconds

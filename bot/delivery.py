@@ -3,8 +3,8 @@
 A reminder, an escalation, the morning digest or a step card sent to someone else is
 recorded after it was tried, with the platform's answer (``bot.ports.Delivery``): the
 evidence says "delivered" only when the platform took the message. When the retries of a
-reminder run out it goes to the next person (``DELIVERY_REDIRECTED``), or, with nobody
-left, that is recorded too (``DELIVERY_ABANDONED``).
+reminder run out it goes to the next person (``DeliveryRedirected``), or, with nobody
+left, that is recorded too (``DeliveryAbandoned``); the event types are in ``bot.events``.
 """
 
 from __future__ import annotations
@@ -12,15 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from bot.ports import DeadlineKind, Delivery
-
-
-class DeliveryEvent(StrEnum):
-    ATTEMPTED = "delivery_attempted"
-    REDIRECTED = "delivery_redirected"
-    ABANDONED = "delivery_abandoned"
 
 
 class Purpose(StrEnum):
@@ -60,7 +53,7 @@ class Recipient:
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
-    """One try to reach one person; ``data()`` is the event's payload."""
+    """One try to reach one person; ``bot.events.DeliveryAttempted.of`` records it."""
 
     purpose: Purpose
     recipient: Recipient
@@ -75,33 +68,6 @@ class Attempt:
     late: bool = False
     instead_of: Recipient | None = None
     handoff: int | None = None  # the hand-off message (outbox row) this try was of
-
-    def data(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "purpose": self.purpose.value,
-            "recipient": self.recipient.key,
-            "recipient_name": self.recipient.name,
-            "via": self.via.value,
-            "attempt": self.attempt,
-            "attempts": self.attempts,
-            "outcome": self.outcome.status.value,
-            "error": self.outcome.error,
-        }
-        if self.step is not None:
-            data["step"] = self.step
-        if self.follow_up is not None:
-            data["follow_up"] = self.follow_up
-        if self.deadline is not None:
-            data["deadline"] = self.deadline.value
-        if self.planned_at is not None:
-            data["planned_at"] = self.planned_at.isoformat()
-            data["late"] = self.late
-        if self.instead_of is not None:
-            data["instead_of"] = self.instead_of.key
-            data["instead_of_name"] = self.instead_of.name
-        if self.handoff is not None:
-            data["handoff"] = self.handoff
-        return data
 
 
 def retry_delay(after_attempt: int, backoff: tuple[timedelta, ...]) -> timedelta:

@@ -11,16 +11,17 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bot import cards
-from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via
+from bot.delivery import Attempt, Purpose, Recipient, Via
+from bot.events import DeliveryAttempted, QuietNudged, append_event, of
 from bot.flows.turn import SYSTEM_ACTOR
 from bot.i18n import t
 from bot.messages import (
-    Action,
-    ActionName,
     Button,
+    Close,
     Outbound,
     Reply,
     ReplyKind,
+    ShowStatus,
     address_from_json,
 )
 from bot.organisation import WEEKDAYS, Organisation, Organisations
@@ -133,13 +134,13 @@ class Digests:
             for incident_id in sorted(incident_ids):
                 await tx.get_incident(incident_id, lock=True)
                 for attempt in attempts:
-                    await tx.append_event(
-                        incident_id=incident_id,
+                    await append_event(
+                        tx,
+                        incident_id,
+                        DeliveryAttempted.of(attempt),
                         at=now,
                         actor=SYSTEM_ACTOR,
                         actor_name="Noodrem",
-                        kind=DeliveryEvent.ATTEMPTED.value,
-                        data=attempt.data(),
                     )
 
     async def _nudge(self, nudge: Nudge, org: Organisation) -> int:
@@ -153,17 +154,12 @@ class Digests:
         now = self._clock.now()
         async with self._store.transaction() as tx:
             await tx.get_incident(nudge.incident_id, lock=True)
-            for kind, data in (
-                ("quiet_nudged", {"quiet_since": nudge.quiet_since.isoformat()}),
-                (DeliveryEvent.ATTEMPTED.value, attempt.data()),
+            for event in (
+                QuietNudged(quiet_since=nudge.quiet_since),
+                DeliveryAttempted.of(attempt),
             ):
-                await tx.append_event(
-                    incident_id=nudge.incident_id,
-                    at=now,
-                    actor=SYSTEM_ACTOR,
-                    actor_name="Noodrem",
-                    kind=kind,
-                    data=data,
+                await append_event(
+                    tx, nudge.incident_id, event, at=now, actor=SYSTEM_ACTOR, actor_name="Noodrem"
                 )
         return int(outcome.ok)
 
@@ -174,7 +170,7 @@ class Digests:
         messages do not count), unless its lead was nudged less than that ago."""
         events = await tx.get_events(incident.id)
         people = [e.at for e in events if e.actor != SYSTEM_ACTOR]
-        nudged = [e.at for e in events if e.kind == "quiet_nudged"]
+        nudged = [e.at for e in events if isinstance(of(e), QuietNudged)]
         last = max(people, default=incident.reported_at)
         wait = org.digest.quiet_after
         if now - last < wait or (nudged and now - max(nudged) < wait):
@@ -190,8 +186,8 @@ class Digests:
                 days=(now - last).days,
             ),
             buttons=(
-                Button(t("btn_status", lang), Action(ActionName.STATUS, incident.id)),
-                Button(t("btn_close", lang), Action(ActionName.CLOSE, incident.id)),
+                Button(t("btn_status", lang), ShowStatus(incident.id)),
+                Button(t("btn_close", lang), Close(incident.id)),
             ),
             incident_id=incident.id,
         )
@@ -225,7 +221,7 @@ class Digests:
             incidents = [
                 i
                 for i in await tx.open_incidents()
-                if self._organisations.of_incident(i).id == org.id
+                if (owner := self._organisations.owner_of(i)) is not None and owner.id == org.id
             ]
             follow_ups = await self._open_follow_ups(tx, org)
             if not incidents and not follow_ups:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import assert_never
 
-from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via
+from bot.delivery import Attempt, Purpose, Recipient, Via
+from bot.events import DeliveryAttempted, append_event
 from bot.flows import (
     export,
     facts,
@@ -25,17 +27,79 @@ from bot.flows import (
     steps,
     texts,
 )
-from bot.flows.turn import SYSTEM_ACTOR, FlowError, ForOther, Mode, Turn
+from bot.flows.state import (
+    TYPING,
+    AwaitingAssignee,
+    AwaitingCloseReason,
+    AwaitingFact,
+    AwaitingFollowUpAssignee,
+    AwaitingReason,
+    AwaitingRecord,
+    AwaitingReturnedAmount,
+    AwaitingSnooze,
+    AwaitingStopReason,
+    ConfirmingClose,
+    ConfirmingStart,
+    ConfirmingStop,
+    Idle,
+    state_from_json,
+    state_to_json,
+)
+from bot.flows.turn import SYSTEM_ACTOR, FlowError, ForOther, Turn
 from bot.i18n import t
-from bot.intents import Command, detect_language, match_command, match_playbook
+from bot.intents import (
+    CloseIncident,
+    Command,
+    ExportOf,
+    Join,
+    ReopenOf,
+    detect_language,
+    match_playbook,
+    parse_command,
+)
 from bot.messages import (
     LANGS,
     Action,
-    ActionName,
+    AssignFollowUp,
+    AssignStep,
+    Close,
+    ConfirmStart,
+    ConfirmStop,
+    DeclineStart,
+    FactOption,
+    FillFacts,
+    FollowUpDone,
+    HandOff,
+    HandOverLead,
     Inbound,
+    KeepGoing,
     Lang,
+    ListIncidents,
+    Outdated,
+    PickFor,
+    PickIncident,
+    Presence,
+    RecallUpdate,
+    RecordOption,
+    Reopen,
     Reply,
     ReplyKind,
+    Report,
+    SameIncident,
+    ShowPlans,
+    ShowStatus,
+    ShowTimeline,
+    SkipFact,
+    Snooze,
+    SomethingElse,
+    StepBlocked,
+    StepDone,
+    StepHelp,
+    StepShow,
+    StepSkip,
+    StepText,
+    TakeLead,
+    Welcome,
     address_to_json,
 )
 from bot.organisation import Organisation, Organisations
@@ -55,27 +119,11 @@ from bot.recognition import Band, Recognizer
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 20_000
-_EXPORT = re.compile(r"^(?:export|exporteer|dossier)\s+(\S+(?:\s\S+)?)$", re.I)
-_REOPEN = re.compile(r"^(?:reopen|heropen(?:en)?)\s+(\S+(?:\s\S+)?)$", re.I)
-_CLOSE = re.compile(r"^(?:close|sluit|sluiten)(?:\s+(?:het\s+)?incident)?$", re.I)
-_TYPING_MODES = frozenset(
-    {
-        Mode.RECORD,
-        Mode.REASON,
-        Mode.STOP_REASON,
-        Mode.SNOOZE,
-        Mode.CLOSE_REASON,
-        Mode.ASSIGN,
-        Mode.ASSIGN_FOLLOW_UP,
-        Mode.RETURNED_AMOUNT,
-    }
-)
 # What a Slack workspace id (T0123ABCD, E… for Enterprise Grid) or an Entra tenant id (a GUID)
 # looks like: only such a value is written to the log, never whatever a request carried.
 _PLATFORM_ID = re.compile(
     r"[TE][A-Z0-9]{2,20}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
 )
-_JOIN = re.compile(r"^(?:join|doe\s+mee(?:\s+met)?|meedoen(?:\s+met)?)\s+(\S+(?:\s\S+)?)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -93,7 +141,7 @@ class Engine:
         """Handle one message or click. Never raises: a failure is one honest reply."""
         org = self.organisations.for_tenant(inbound.channel, inbound.tenant_id)
         lang = _lang_hint(inbound, org)
-        presence = inbound.action is not None and inbound.action.name is ActionName.PRESENCE
+        presence = isinstance(inbound.action, Presence)
         if org is None:
             return [] if presence else [self._refuse_unknown_tenant(inbound, lang)]
         try:
@@ -104,7 +152,7 @@ class Engine:
 
     @staticmethod
     def _refuse_unknown_tenant(inbound: Inbound, lang: Lang) -> Reply:
-        setting = Organisation.platform_setting(inbound.channel)
+        setting = Organisation.platform_setting(inbound.channel, inbound.tenant_id)
         shown = inbound.tenant_id if _PLATFORM_ID.fullmatch(inbound.tenant_id) else "(malformed id)"
         log.warning(
             "%s %s belongs to no organisation: add it to %s of its organisation in the "
@@ -125,7 +173,8 @@ class Engine:
                 return []  # a redelivery: it was handled the first time
             conversation = await tx.get_conversation(
                 inbound.conversation_key, lock=True
-            ) or Conversation(key=inbound.conversation_key, state={"mode": Mode.IDLE.value})
+            ) or Conversation(key=inbound.conversation_key, state={})
+            state = state_from_json(conversation.state)
             turn = Turn(
                 tx=tx,
                 inbound=inbound,
@@ -133,7 +182,8 @@ class Engine:
                 org=org,
                 playbooks=self.playbooks,
                 conversation=conversation,
-                lang=conversation.state.get("lang") or _lang_hint(inbound, org),
+                lang=state.lang or _lang_hint(inbound, org),
+                state=state,
                 handoffs=self.handoffs,
             )
             await self._remember_address(turn)
@@ -141,6 +191,7 @@ class Engine:
                 await self._dispatch(turn)
             except FlowError as refusal:
                 turn.say(refusal.reply)
+            turn.conversation.state = state_to_json(turn.state)
             await tx.save_conversation(turn.conversation)
         for work in turn.after_commit:
             await work(self.store, self.clock.now())
@@ -172,13 +223,13 @@ class Engine:
                         via=Via.DIRECT if other.direct else Via.INCIDENT_CHAT,
                         outcome=outcome,
                     )
-                    await tx.append_event(
-                        incident_id=other.incident_id,
+                    await append_event(
+                        tx,
+                        other.incident_id,
+                        DeliveryAttempted.of(attempt),
                         at=self.clock.now(),
                         actor=SYSTEM_ACTOR,
                         actor_name="Noodrem",
-                        kind=DeliveryEvent.ATTEMPTED.value,
-                        data=attempt.data(),
                     )
         except Exception:  # the turn itself is committed; the person's replies still go out
             log.exception("could not record the delivery of a message for someone else")
@@ -209,12 +260,12 @@ class Engine:
 
     async def _on_action(self, turn: Turn, action: Action) -> None:
         form = turn.inbound.form
-        match action.name:
-            case ActionName.OUTDATED:
+        match action:
+            case Outdated():
                 raise turn.fail("stale_button")
-            case ActionName.PRESENCE:
+            case Presence():
                 pass  # the person is here (mentioned, say): their address is now known
-            case ActionName.WELCOME:
+            case Welcome():
                 turn.say(
                     Reply(
                         kind=ReplyKind.TEXT,
@@ -222,89 +273,86 @@ class Engine:
                         buttons=(incidents.show_plans_button(turn),),
                     )
                 )
-            case ActionName.CONFIRM_START:
-                await incidents.confirm_start(turn, action.target)
-            case ActionName.DECLINE_START:
+            case ConfirmStart(playbook_id=playbook_id):
+                await incidents.confirm_start(turn, playbook_id)
+            case DeclineStart():
                 await incidents.decline_start(turn)
-            case ActionName.SAME_INCIDENT:
-                await incidents.same_incident(turn, action.incident_id, action.target)
-            case ActionName.SOMETHING_ELSE:
+            case SameIncident(incident_id=incident_id, playbook_id=playbook_id):
+                await incidents.same_incident(turn, incident_id, playbook_id)
+            case SomethingElse():
                 await incidents.something_else(turn)
-            case ActionName.SHOW_PLANS:
+            case ShowPlans():
                 await incidents.show_menu(turn)
-            case ActionName.REPORT:
+            case Report():
                 await incidents.report(turn, self._best_fits(form.get("evidence_text", "")))
-            case ActionName.ANSWER_FACT if action.target is None:
-                incident = await turn.lock_incident(action.incident_id)
+            case FillFacts(incident_id=incident_id):
+                incident = await turn.lock_incident(incident_id)
                 await turn.ensure_participant(incident)
                 await facts.ask_next(turn, incident, refill=True)
-            case ActionName.ANSWER_FACT:
-                await facts.answer(turn, action.incident_id, action.target, option=action.value)
-            case ActionName.SKIP_FACT:
-                await facts.skip(turn, action.incident_id, action.target)
-            case ActionName.STEP_DONE:
+            case FactOption(incident_id=incident_id, fact_id=fact_id, option=option):
+                await facts.answer(turn, incident_id, fact_id, option=option)
+            case SkipFact(incident_id=incident_id, fact_id=fact_id):
+                await facts.skip(turn, incident_id, fact_id)
+            case StepDone() | RecordOption():
                 await steps.done(turn, action, form)
-            case ActionName.STEP_BLOCKED | ActionName.STEP_SKIP:
+            case StepBlocked() | StepSkip():
                 await steps.set_aside(turn, action, form.get("reason"))
-            case ActionName.HANDOFF:
+            case HandOff():
                 await handoff.hand_off(turn, action)
-            case ActionName.STEP_HELP:
+            case StepHelp():
                 await steps.help_for(turn, action)
-            case ActionName.STEP_SHOW:
-                await steps.show_step(turn, action.incident_id, action.target)
-            case ActionName.STEP_TEXT:
+            case StepShow(incident_id=incident_id, step_id=step_id):
+                await steps.show_step(turn, incident_id, step_id)
+            case StepText():
                 await texts.prepare(turn, action)
-            case ActionName.RECALL_STATUS:
+            case RecallUpdate():
                 await recall.set_status(turn, action, form)
-            case ActionName.STATUS:
-                incident = await turn.lock_incident(action.incident_id)
+            case ShowStatus(incident_id=incident_id):
+                incident = await turn.lock_incident(incident_id)
                 await turn.ensure_participant(incident)
                 await steps.show_checklist(turn, incident)
-            case ActionName.LIST:
-                closed = action.target == overview.Listing.CLOSED.value
+            case ListIncidents(closed=closed, page=page):
                 listing = overview.Listing.CLOSED if closed else overview.Listing.OPEN
-                await overview.list_incidents(turn, page=_page(action.value), listing=listing)
-            case ActionName.PICK_INCIDENT if action.target == Command.EXPORT.value:
-                await export.export_by_id(turn, action.incident_id or "")
-            case ActionName.PICK_INCIDENT if action.target == "close":
-                await manage.close(turn, action.incident_id, None)
-            case ActionName.PICK_INCIDENT:
-                incident = await turn.lock_incident(action.incident_id)
-                commands = {c.value: c for c in (Command.STOP, Command.EXPORT)}
-                command = commands.get(action.target or "", Command.STATUS)
+                await overview.list_incidents(turn, page=max(page, 0), listing=listing)
+            case PickIncident(incident_id=incident_id, purpose=PickFor.EXPORT):
+                await export.export_by_id(turn, incident_id)
+            case PickIncident(incident_id=incident_id, purpose=PickFor.CLOSE):
+                await manage.close(turn, incident_id, None)
+            case PickIncident(incident_id=incident_id, purpose=purpose):
+                incident = await turn.lock_incident(incident_id)
+                command = Command.STOP if purpose is PickFor.STOP else Command.STATUS
                 await self._run_command_for(turn, command, incident)
-            case ActionName.CONFIRM_STOP:
-                await incidents.confirm_stop(turn, action.incident_id, form.get("reason"))
-            case ActionName.STEP_ASSIGN | ActionName.HAND_OVER_LEAD:
-                target = "lead" if action.name is ActionName.HAND_OVER_LEAD else action.target
+            case ConfirmStop(incident_id=incident_id):
+                await incidents.confirm_stop(turn, incident_id, form.get("reason"))
+            case AssignStep() | HandOverLead():
+                target = action.step_id if isinstance(action, AssignStep) else "lead"
                 if form.get("person", "").strip() or turn.inbound.mentions:
                     await manage.assign(turn, action.incident_id, target, form.get("person", ""))
                 else:
                     await manage.ask_assignee(turn, action.incident_id, target)
-            case ActionName.FOLLOW_UP_DONE:
+            case FollowUpDone():
                 await followups.done(turn, action)
-            case ActionName.FOLLOW_UP_ASSIGN:
+            case AssignFollowUp():
                 if form.get("person", "").strip() or turn.inbound.mentions:
                     await followups.assign(
-                        turn, action.incident_id, action.target, form.get("person", "")
+                        turn, action.incident_id, action.follow_up_id, form.get("person", "")
                     )
                 else:
                     await followups.ask_assignee(turn, action)
-            case ActionName.TAKE_LEAD:
-                await manage.take_lead(turn, action.incident_id)
-            case ActionName.SNOOZE:
+            case TakeLead(incident_id=incident_id):
+                await manage.take_lead(turn, incident_id)
+            case Snooze():
                 await manage.snooze(turn, action, form)
-            case ActionName.CLOSE:
-                confirmed = action.target == manage.CONFIRMED
-                await manage.close(
-                    turn, action.incident_id, form.get("reason"), confirmed=confirmed
-                )
-            case ActionName.REOPEN:
-                await manage.reopen(turn, action.incident_id)
-            case ActionName.TIMELINE:
-                await overview.show_timeline(turn, action.incident_id)
-            case ActionName.KEEP_GOING:
-                await incidents.keep_going(turn, action.incident_id)
+            case Close(incident_id=incident_id, confirmed=confirmed):
+                await manage.close(turn, incident_id, form.get("reason"), confirmed=confirmed)
+            case Reopen(incident_id=incident_id):
+                await manage.reopen(turn, incident_id)
+            case ShowTimeline(incident_id=incident_id):
+                await overview.show_timeline(turn, incident_id)
+            case KeepGoing(incident_id=incident_id):
+                await incidents.keep_going(turn, incident_id)
+            case _:
+                assert_never(action)
 
     async def _on_text(self, turn: Turn, raw: str) -> None:
         text = raw.strip()
@@ -316,50 +364,51 @@ class Engine:
                 "too_long", kind=ReplyKind.ERROR, length=f"{len(raw):,}", limit=f"{MAX_TEXT:,}"
             )
             return
-        command = match_command(text)
-        if command in (Command.LIST, Command.LIST_CLOSED):
-            closed = command is Command.LIST_CLOSED
-            await overview.list_incidents(
-                turn, listing=overview.Listing.CLOSED if closed else overview.Listing.OPEN
-            )
-            return
-        if command in (Command.HELP, Command.STATUS, Command.STOP, Command.EXPORT):
-            interrupted = dict(turn.conversation.state)
-            await self._run_command(turn, command)
-            await facts.ask_again_after(turn, interrupted)
-            return
-        if command in (Command.LANGUAGE_NL, Command.LANGUAGE_EN):
-            turn.lang = "nl" if command is Command.LANGUAGE_NL else "en"
-            turn.conversation.state["lang"] = turn.lang
-            turn.say_text("language_set")
-            return
-        joining = _JOIN.match(text)
-        if joining:
-            await incidents.join(turn, incidents.normalise_incident_id(joining.group(1)))
-            return
-        exporting = _EXPORT.match(text)
-        if exporting:
-            await export.export_by_id(turn, incidents.normalise_incident_id(exporting.group(1)))
-            return
-        reopening = _REOPEN.match(text)
-        if reopening:
-            await manage.reopen(turn, incidents.normalise_incident_id(reopening.group(1)))
-            return
-        if _CLOSE.match(text) and turn.mode not in _TYPING_MODES:
-            incident = await incidents.choose(turn, "close")
-            if incident is not None:
-                await manage.close(turn, incident.id, None)
-            return
+        command = parse_command(text)
+        match command:
+            case Command.LIST | Command.LIST_CLOSED:
+                closed = command is Command.LIST_CLOSED
+                await overview.list_incidents(
+                    turn, listing=overview.Listing.CLOSED if closed else overview.Listing.OPEN
+                )
+                return
+            case Command.HELP | Command.STATUS | Command.STOP | Command.EXPORT:
+                interrupted = turn.pending
+                await self._run_command(turn, command)
+                await facts.ask_again_after(turn, interrupted)
+                return
+            case Command.LANGUAGE_NL | Command.LANGUAGE_EN:
+                turn.lang = "nl" if command is Command.LANGUAGE_NL else "en"
+                turn.state = replace(turn.state, lang=turn.lang)
+                turn.say_text("language_set")
+                return
+            case Join(incident_id):
+                await incidents.join(turn, incident_id)
+                return
+            case ExportOf(incident_id):
+                await export.export_by_id(turn, incident_id)
+                return
+            case ReopenOf(incident_id):
+                await manage.reopen(turn, incident_id)
+                return
+            case CloseIncident() if not isinstance(turn.pending, TYPING):
+                incident = await incidents.choose(turn, PickFor.CLOSE)
+                if incident is not None:
+                    await manage.close(turn, incident.id, None)
+                return
+        # What is left (yes, no, skip; "close" while a reason is being typed) may answer
+        # the open question.
+        answer = command if isinstance(command, Command) else None
         triggers = {
             p.id: {str(lang): phrases for lang, phrases in p.triggers.items()}
             for p in self.playbooks.values()
         }
         found = match_playbook(text, triggers)
         another = found is not None and await self._another_situation(turn, found.playbook_id)
-        if not another and await self._answer_pending(turn, text, command):
+        if not another and await self._answer_pending(turn, text, answer):
             return
         if found is not None:
-            if turn.conversation.state.get("lang") is None:
+            if turn.state.lang is None:
                 turn.lang = found.lang
             await incidents.offer_start(turn, found.playbook_id)
             return
@@ -377,9 +426,9 @@ class Engine:
         """Words that start a plan, typed while a question of an incident is open: a new
         situation ("we did pay after all"), not the answer, unless that plan already runs
         in the incident."""
-        if turn.mode is not Mode.FACT:
+        if not isinstance(turn.pending, AwaitingFact):
             return False
-        incident = await turn.tx.get_incident(str(turn.detail("incident_id")))
+        incident = await turn.tx.get_incident(turn.pending.incident_id)
         if incident is None:
             return False
         return all(p.playbook_id != playbook_id for p in incident.plan_list() if p.running)
@@ -398,7 +447,7 @@ class Engine:
         ids = [c.playbook_id for c in found.candidates if c.playbook_id in self.playbooks]
         if found.band is Band.NONE or not ids:
             return False
-        if turn.conversation.state.get("lang") is None and found.lang is not None:
+        if turn.state.lang is None and found.lang is not None:
             turn.lang = found.lang
         if found.band is Band.CONFIDENT:
             await incidents.offer_start(turn, ids[0])
@@ -408,65 +457,56 @@ class Engine:
 
     async def _answer_pending(self, turn: Turn, text: str, command: Command | None) -> bool:
         """Typed text as the answer to the open question, if there is one."""
-        incident_id = turn.detail("incident_id")
-        match turn.mode:
-            case Mode.CONFIRM_START if command is Command.YES and not turn.detail("playbook_id"):
+        yes_or_no = command in (Command.YES, Command.NO)
+        match turn.pending:
+            case ConfirmingStart(playbook_id=None) if command is Command.YES:
                 return False  # a chooser: "yes" picks none of its plans
-            case Mode.CONFIRM_START if turn.detail("same_first") and command is Command.YES:
+            case ConfirmingStart(playbook_id=playbook_id, same_first=str(first)) if (
+                command is Command.YES
+            ):
                 # "Is this about NR-…?" yes: about the first open incident it named
-                playbook_id = turn.detail("playbook_id")
-                await incidents.same_incident(turn, turn.detail("same_first"), playbook_id)
-            case Mode.CONFIRM_START if command in (Command.YES, Command.NO):
-                if command is Command.YES or turn.detail("same_first"):  # no: a new one
-                    await incidents.start(turn, turn.detail("playbook_id"))
+                await incidents.same_incident(turn, first, playbook_id)
+            case ConfirmingStart(playbook_id=playbook_id, same_first=first) if yes_or_no:
+                if command is Command.YES or first is not None:  # no: a new one
+                    await incidents.start(turn, playbook_id)
                 else:
                     await incidents.decline_start(turn)
-            case Mode.FACT if command is Command.SKIP:
-                await facts.skip(turn, incident_id, turn.detail("fact_id"))
-            case Mode.FACT:
-                await facts.answer(turn, incident_id, turn.detail("fact_id"), text=text)
-            case Mode.RECORD:
+            case AwaitingFact(incident_id=incident_id, fact_id=fact_id) if command is Command.SKIP:
+                await facts.skip(turn, incident_id, fact_id)
+            case AwaitingFact(incident_id=incident_id, fact_id=fact_id):
+                await facts.answer(turn, incident_id, fact_id, text=text)
+            case AwaitingRecord(incident_id=incident_id, step_id=step_id, record_id=record_id):
                 value = "" if text in ("-", "—") or command is Command.SKIP else text
-                action = Action(ActionName.STEP_DONE, incident_id, turn.detail("step_id"))
-                await steps.done(turn, action, {turn.detail("field"): value})
-            case Mode.RETURNED_AMOUNT:
-                action = Action(
-                    ActionName.RECALL_STATUS,
-                    incident_id,
-                    turn.detail("step_id"),
-                    RecallStatus.PARTLY_RETURNED.value,
-                )
-                await recall.set_status(turn, action, {recall.RETURNED_FIELD: text})
-            case Mode.REASON:
-                action = Action(
-                    ActionName(turn.detail("action")), incident_id, turn.detail("step_id")
-                )
-                await steps.set_aside(turn, action, text)
-            case Mode.CONFIRM_STOP if command in (Command.YES, Command.NO):
+                await steps.done(turn, StepDone(incident_id, step_id), {record_id: value})
+            case AwaitingReturnedAmount(incident_id=incident_id, step_id=step_id):
+                update = RecallUpdate(incident_id, step_id, RecallStatus.PARTLY_RETURNED.value)
+                await recall.set_status(turn, update, {recall.RETURNED_FIELD: text})
+            case AwaitingReason(incident_id=incident_id, step_id=step_id, skip=skip):
+                set_aside = StepSkip if skip else StepBlocked
+                await steps.set_aside(turn, set_aside(incident_id, step_id), text)
+            case ConfirmingStop(incident_id=incident_id) if yes_or_no:
                 if command is Command.YES:
                     await incidents.confirm_stop(turn, incident_id, None)
                 else:
                     await incidents.keep_going(turn, incident_id)
-            case Mode.STOP_REASON:
+            case AwaitingStopReason(incident_id=incident_id):
                 await incidents.confirm_stop(turn, incident_id, text)
-            case Mode.ASSIGN:
-                await manage.assign(turn, incident_id, turn.detail("target"), text)
-            case Mode.ASSIGN_FOLLOW_UP:
-                await followups.assign(turn, incident_id, turn.detail("target"), text)
-            case Mode.SNOOZE:
-                form = {turn.detail("field"): text}
-                if turn.detail("until"):
-                    form["until"] = turn.detail("until")
-                action = Action(
-                    ActionName.SNOOZE, incident_id, turn.detail("step_id"), turn.detail("choice")
-                )
-                await manage.snooze(turn, action, form)
-            case Mode.CONFIRM_CLOSE if command in (Command.YES, Command.NO):
+            case AwaitingAssignee(incident_id=incident_id, step_id=step_id):
+                target = "lead" if step_id is None else step_id
+                await manage.assign(turn, incident_id, target, text)
+            case AwaitingFollowUpAssignee(incident_id=incident_id, follow_up_id=follow_up_id):
+                await followups.assign(turn, incident_id, follow_up_id, text)
+            case AwaitingSnooze(
+                incident_id=incident_id, step_id=step_id, asks=asks, minutes=minutes
+            ):
+                snooze = Snooze(incident_id, step_id, minutes)
+                await manage.snooze(turn, snooze, {asks.value: text})
+            case ConfirmingClose(incident_id=incident_id) if yes_or_no:
                 if command is Command.YES:
                     await manage.close(turn, incident_id, None, confirmed=True)
                 else:
                     await incidents.keep_going(turn, incident_id)
-            case Mode.CLOSE_REASON:
+            case AwaitingCloseReason(incident_id=incident_id):
                 await manage.close(turn, incident_id, text, confirmed=True)
             case _:
                 return False
@@ -476,7 +516,8 @@ class Engine:
         if command is Command.HELP:
             await self._help(turn)
             return
-        incident = await incidents.choose(turn, command.value, closed_too=command is Command.EXPORT)
+        purpose = PickFor(command.value)  # status, stop or export
+        incident = await incidents.choose(turn, purpose, closed_too=command is Command.EXPORT)
         if incident is not None and command is Command.EXPORT:
             await export.export_by_id(turn, incident.id)  # open or closed alike
         elif incident is not None:
@@ -485,7 +526,7 @@ class Engine:
     async def _help(self, turn: Turn) -> None:
         """What Noodrem can do, and the menu of plans: shown at once when no question is
         open, else behind a button, so a pending question is not lost to the menu."""
-        if turn.mode in (Mode.IDLE, Mode.CONFIRM_START):
+        if isinstance(turn.pending, Idle | ConfirmingStart):
             turn.say_text("help")
             await incidents.show_menu(turn)
             return
@@ -505,10 +546,6 @@ class Engine:
             await export.export(turn, incident)
         else:
             await steps.show_checklist(turn, incident)
-
-
-def _page(value: str | None) -> int:
-    return int(value) if value and value.isdigit() else 0
 
 
 def _lang_hint(inbound: Inbound, org: Organisation | None) -> Lang:

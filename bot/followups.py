@@ -15,7 +15,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.i18n import t
-from bot.messages import Action, ActionName, Button, ButtonStyle, Field, Lang, Reply, ReplyKind
+from bot.messages import (
+    AssignFollowUp,
+    Button,
+    ButtonStyle,
+    Field,
+    FollowUpDone,
+    Lang,
+    Reply,
+    ReplyKind,
+)
 from bot.playbook import FollowUpSpec, Playbook
 from bot.ports import (
     Deadline,
@@ -75,19 +84,10 @@ def card(
             )
         )
     else:
-
-        def action(name: ActionName) -> Action:
-            return Action(
-                name, follow_up.incident_id, follow_up.follow_up_id, stamp=follow_up.version
-            )
-
+        ids = (follow_up.incident_id, follow_up.follow_up_id, follow_up.version)
         buttons = (
-            Button(
-                t("btn_follow_up_done", lang),
-                action(ActionName.FOLLOW_UP_DONE),
-                ButtonStyle.PRIMARY,
-            ),
-            Button(t("btn_assign", lang), action(ActionName.FOLLOW_UP_ASSIGN)),
+            Button(t("btn_follow_up_done", lang), FollowUpDone(*ids), ButtonStyle.PRIMARY),
+            Button(t("btn_assign", lang), AssignFollowUp(*ids)),
         )
     return Reply(
         kind=kind,

@@ -20,26 +20,32 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 
 from bot import signing
-from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via, retry_delay
+from bot.delivery import Attempt, Purpose, Recipient, Via, retry_delay
+from bot.events import (
+    AckVia,
+    DeliveryAttempted,
+    EventData,
+    HandoffAcknowledged,
+    HandoffFailed,
+    append_event,
+)
 from bot.evidence.describe import answer_text
 from bot.flows.turn import SYSTEM_ACTOR
 from bot.i18n import t
 from bot.mail import Mailer
 from bot.messages import (
-    Action,
-    ActionName,
     Button,
     Lang,
     Outbound,
     Reply,
     ReplyKind,
+    StepShow,
     address_from_json,
 )
 from bot.organisation import Organisation, Organisations
@@ -74,19 +80,6 @@ TIMESTAMP_HEADER = "X-Noodrem-Timestamp"
 CALLBACK_PATH = "/api/handoff/ack"
 LINK_PATH = "/handoff/ack/{handoff_id}"
 PLATFORM = "Webhook"
-
-
-class HandoffEvent(StrEnum):
-    REQUESTED = "handoff_requested"
-    FAILED = "handoff_failed"
-    ACKNOWLEDGED = "handoff_acknowledged"
-
-
-class AckVia(StrEnum):
-    """How the IT provider said they have it."""
-
-    MAIL_LINK = "mail_link"
-    WEBHOOK = "webhook"
 
 
 VIA: dict[Transport, Via] = {Transport.MAIL: Via.MAIL, Transport.WEBHOOK: Via.WEBHOOK}
@@ -416,24 +409,20 @@ class Handoffs:
                 step=message.step_id,
                 handoff=message.id,
             )
-            data = tried.data()
-            if next_at is not None:
-                data["next_attempt_at"] = next_at.isoformat()
-            await _event(tx, incident.id, DeliveryEvent.ATTEMPTED, data, now)
+            await _event(tx, incident.id, DeliveryAttempted.of(tried, next_attempt_at=next_at), now)
             if status is HandoffStatus.FAILED:
                 await _event(
                     tx,
                     incident.id,
-                    HandoffEvent.FAILED,
-                    {
-                        "step": message.step_id,
-                        "handoff": message.id,
-                        "via": VIA[message.transport].value,
-                        "to": content.get("to"),
-                        "to_name": to_name,
-                        "attempts": attempt,
-                        "error": outcome.error,
-                    },
+                    HandoffFailed(
+                        step=message.step_id,
+                        handoff=message.id,
+                        via=VIA[message.transport],
+                        to=_text(content.get("to")),
+                        to_name=to_name,
+                        attempts=attempt,
+                        error=outcome.error,
+                    ),
                     now,
                 )
                 notice = await self._lead_message(
@@ -475,15 +464,14 @@ class Handoffs:
             await _event(
                 tx,
                 incident.id,
-                HandoffEvent.ACKNOWLEDGED,
-                {
-                    "step": message.step_id,
-                    "handoff": message.id,
-                    "via": via.value,
-                    "to": content.get("to"),
-                    "to_name": content.get("to_name"),
-                    "by": by,
-                },
+                HandoffAcknowledged(
+                    step=message.step_id,
+                    handoff=message.id,
+                    via=via,
+                    to=_text(content.get("to")),
+                    to_name=_text(content.get("to_name")),
+                    by=by,
+                ),
                 now,
             )
             org = self._organisations.of_incident(incident)
@@ -519,7 +507,7 @@ class Handoffs:
             buttons=(
                 Button(
                     t("btn_open_step", incident.lang),
-                    Action(ActionName.STEP_SHOW, incident.id, message.step_id, stamp=stamp),
+                    StepShow(incident.id, message.step_id, stamp),
                 ),
             ),
         )
@@ -541,22 +529,16 @@ class Handoffs:
                 via=Via.DIRECT if notice.direct else Via.INCIDENT_CHAT,
                 outcome=outcome,
             )
-            await _event(
-                tx, incident.id, DeliveryEvent.ATTEMPTED, attempt.data(), self._clock.now()
-            )
+            await _event(tx, incident.id, DeliveryAttempted.of(attempt), self._clock.now())
 
 
-async def _event(
-    tx: Transaction, incident_id: str, kind: StrEnum, data: dict[str, Any], now: datetime
-) -> None:
-    await tx.append_event(
-        incident_id=incident_id,
-        at=now,
-        actor=SYSTEM_ACTOR,
-        actor_name="Noodrem",
-        kind=kind.value,
-        data=data,
-    )
+async def _event(tx: Transaction, incident_id: str, event: EventData, now: datetime) -> None:
+    await append_event(tx, incident_id, event, at=now, actor=SYSTEM_ACTOR, actor_name="Noodrem")
+
+
+def _text(value: object) -> str | None:
+    """A name or key from a hand-off's stored content (JSON), as the event records it."""
+    return None if value is None else str(value)
 
 
 def expired(expires: int, now: datetime) -> bool:

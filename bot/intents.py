@@ -1,4 +1,8 @@
-"""Free text to what the person wants: a short command, or a playbook to start.
+"""Free text to what the person wants: a typed command, or a playbook to start.
+
+``parse_command`` is the one parser of typed commands: a whole-message word (``Command``,
+typo-tolerant) or a command that names an incident (``Join``, ``ExportOf``, ``ReopenOf``) or
+closes one (``CloseIncident``); the engine only dispatches on the type it returns.
 
 People write here in the worst hour of their working year, on a phone, in Slack, Teams or
 the web chat. So everything is forgiving about case, accents, punctuation and small typos,
@@ -57,6 +61,34 @@ class PlaybookMatch:
 
 
 Intent = CommandMatch | PlaybookMatch
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    """ "join NR-4K7Q2M": become one of the incident's people."""
+
+    incident_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExportOf:
+    """ "export NR-4K7Q2M": that incident's evidence file (plain "export" asks which)."""
+
+    incident_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReopenOf:
+    incident_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseIncident:
+    """ "close" / "sluit het incident": close the incident of this chat (asked which)."""
+
+
+TypedCommand = Command | Join | ExportOf | ReopenOf | CloseIncident
+"""What ``parse_command`` makes of a message; the closed set the engine matches on."""
 
 
 def _word_set(*chunks: str) -> frozenset[str]:
@@ -174,6 +206,40 @@ def match_command(text: str) -> Command | None:
     if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
         return None
     return ranked[0][0]
+
+
+# Commands that name an incident: exact forms, no typos (an id is not a word to guess at)
+
+_ID: Final = r"\s+(\S+(?:\s\S+)?)"  # "NR-4K7Q2M", "nr 4k7q2m"
+_NAMED: Final[tuple[tuple[re.Pattern[str], type[Join | ExportOf | ReopenOf]], ...]] = (
+    (re.compile(r"(?:join|doe\s+mee(?:\s+met)?|meedoen(?:\s+met)?)" + _ID, re.I), Join),
+    (re.compile(r"(?:export|exporteer|dossier)" + _ID, re.I), ExportOf),
+    (re.compile(r"(?:reopen|heropen(?:en)?)" + _ID, re.I), ReopenOf),
+)
+_CLOSE: Final = re.compile(r"(?:close|sluit|sluiten)(?:\s+(?:het\s+)?incident)?", re.I)
+
+
+def normalise_incident_id(text: str) -> str:
+    """ "nr 4k7q2m", "NR-4K7Q2M" and "4k7q2m" all name the same incident."""
+    core = text.strip().upper().replace(" ", "").replace("-", "")
+    return "NR-" + core.removeprefix("NR")
+
+
+def parse_command(text: str) -> TypedCommand | None:
+    """The command the whole message (already stripped) is, or None.
+
+    A word command wins; then a command with an incident id ("export nr 4k7q2m"), the id
+    normalised; then "close". Only the first ``MAX_SCAN_CHARS`` are read.
+    """
+    command = match_command(text)
+    if command is not None:
+        return command
+    scanned = text[:MAX_SCAN_CHARS]
+    for pattern, kind in _NAMED:
+        found = pattern.fullmatch(scanned)
+        if found:
+            return kind(normalise_incident_id(found.group(1)))
+    return CloseIncident() if _CLOSE.fullmatch(scanned) else None
 
 
 # Playbooks --------------------------------------------------------------------------------

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import ClassVar, Literal, TypeAlias, get_args, get_type_hints
+
+from bot.errors import LimitExceeded
+from bot.jsonfields import typed
 
 Lang = Literal["nl", "en"]
 LANGS: tuple[Lang, ...] = ("nl", "en")
@@ -22,44 +26,6 @@ class Channel(StrEnum):
     WEB = "web"
     SLACK = "slack"
     TEAMS = "teams"
-
-
-class ActionName(StrEnum):
-    """Everything a button can ask for. Values travel inside platform payloads: keep them short."""
-
-    CONFIRM_START = "start.yes"
-    DECLINE_START = "start.no"
-    SOMETHING_ELSE = "start.other"  # none of the offered plans: the first advice, all plans
-    SHOW_PLANS = "start.menu"  # the menu of every plan ("what happened?")
-    REPORT = "start.report"  # a channel reporting a message as suspicious (Slack's shortcut)
-    SAME_INCIDENT = "start.same"  # the new situation is about an open incident: its plan joins
-    ANSWER_FACT = "fact.answer"
-    SKIP_FACT = "fact.skip"
-    STEP_DONE = "step.done"
-    STEP_BLOCKED = "step.blocked"
-    STEP_SKIP = "step.skip"
-    STEP_HELP = "step.help"
-    STEP_SHOW = "step.show"
-    HANDOFF = "step.handoff"  # hand the incident to the IT provider (mail, webhook)
-    STEP_TEXT = "step.text"  # a text ready to send: target the text id, value its language
-    RECALL_STATUS = "recall"  # what the bank says about the payment's recall
-    PICK_INCIDENT = "incident.pick"
-    CONFIRM_STOP = "stop.yes"
-    KEEP_GOING = "stop.no"
-    STATUS = "status"
-    LIST = "list"
-    TIMELINE = "timeline"
-    STEP_ASSIGN = "step.assign"
-    SNOOZE = "snooze"
-    TAKE_LEAD = "lead.take"
-    HAND_OVER_LEAD = "lead.give"
-    CLOSE = "close"
-    REOPEN = "reopen"
-    FOLLOW_UP_DONE = "followup.done"  # a prevention follow-up proposed at the close is done
-    FOLLOW_UP_ASSIGN = "followup.assign"
-    OUTDATED = "outdated"  # a button drawn by another version of Noodrem (Action.decode)
-    PRESENCE = "presence"  # not a button: a channel saying "this person is here"
-    WELCOME = "welcome"  # not a button: a person opened a chat with Noodrem (installed it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,93 +65,394 @@ def address_from_json(data: dict[str, object]) -> Address:
     )
 
 
-ACTION_FORMAT = 2
-"""The version of ``Action.encode``'s form. Bump it when a field changes meaning: buttons
-drawn before then decode to ``OUTDATED`` instead of doing something else."""
+ACTION_FORMAT = 3
+"""The version of ``encode_action``'s form. Bump it when a kind's fields change: buttons
+drawn before then decode to ``Outdated`` instead of doing something else. (3: each button
+kind its own fields, in place of name, incident, target, value and stamp for all.)"""
 _ENCODED = re.compile(r"n(\d{1,6}):(.*)", re.DOTALL)
 _FORMAT_1 = re.compile(r"[a-z.]+\|[^|]*\|[^|]*\|[^|]*\|\d*")  # "name|incident|target|value|stamp"
 MAX_ENCODED_ACTION = 2000
 """The tightest platform limit on what a button carries: Slack's ``value``."""
 
 
-class ActionTooLong(ValueError):
+class ActionTooLong(LimitExceeded):
     """A button would carry more than every platform takes: a bug where the button is made."""
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
-    """A button press. ``stamp`` is the version of the thing the button was drawn for,
-    so a press on an old message can be recognised as out of date."""
+class PickFor(StrEnum):
+    """What an incident chosen from a list of them is wanted for."""
 
-    name: ActionName
-    incident_id: str | None = None
-    target: str | None = None
-    value: str | None = None
+    STATUS = "status"
+    STOP = "stop"
+    EXPORT = "export"
+    CLOSE = "close"
+
+
+# Every button kind, with what it carries. ``kind`` is its name on the wire: keep it short.
+# ``stamp`` is the version of the step the button was drawn for.
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmStart:
+    kind: ClassVar[str] = "start.yes"
+    playbook_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeclineStart:
+    kind: ClassVar[str] = "start.no"
+
+
+@dataclass(frozen=True, slots=True)
+class SomethingElse:
+    """None of the offered plans: the first advice, and every plan."""
+
+    kind: ClassVar[str] = "start.other"
+
+
+@dataclass(frozen=True, slots=True)
+class ShowPlans:
+    """The menu of every plan ("what happened?")."""
+
+    kind: ClassVar[str] = "start.menu"
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A channel reporting a message as suspicious (Slack's shortcut)."""
+
+    kind: ClassVar[str] = "start.report"
+
+
+@dataclass(frozen=True, slots=True)
+class SameIncident:
+    """The new situation is about this open incident: its plan joins it."""
+
+    kind: ClassVar[str] = "start.same"
+    incident_id: str
+    playbook_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class FillFacts:
+    """Ask the facts still unknown again."""
+
+    kind: ClassVar[str] = "fact.fill"
+    incident_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class FactOption:
+    kind: ClassVar[str] = "fact.answer"
+    incident_id: str
+    fact_id: str
+    option: str
+
+
+@dataclass(frozen=True, slots=True)
+class SkipFact:
+    kind: ClassVar[str] = "fact.skip"
+    incident_id: str
+    fact_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepDone:
+    kind: ClassVar[str] = "step.done"
+    incident_id: str
+    step_id: str
     stamp: int | None = None
 
-    def encode(self) -> str:
-        """Loss-free text form for platforms that carry one string per button:
-        ``n2:["step.done","NR-ABC234","call-bank",null,3]`` (trailing empty fields left off)."""
-        fields: list[str | int | None] = [
-            self.name.value,
-            self.incident_id,
-            self.target,
-            self.value,
-            self.stamp,
-        ]
-        while fields[-1] is None:
-            fields.pop()
-        encoded = f"n{ACTION_FORMAT}:" + json.dumps(
-            fields, ensure_ascii=False, separators=(",", ":")
+
+@dataclass(frozen=True, slots=True)
+class RecordOption:
+    """One option of a step's choice record, pressed on the way to the step being done."""
+
+    kind: ClassVar[str] = "step.choice"
+    incident_id: str
+    step_id: str
+    record_id: str
+    option: str
+    stamp: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepBlocked:
+    kind: ClassVar[str] = "step.blocked"
+    incident_id: str
+    step_id: str
+    stamp: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepSkip:
+    kind: ClassVar[str] = "step.skip"
+    incident_id: str
+    step_id: str
+    stamp: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepHelp:
+    kind: ClassVar[str] = "step.help"
+    incident_id: str
+    step_id: str
+    stamp: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepShow:
+    kind: ClassVar[str] = "step.show"
+    incident_id: str
+    step_id: str
+    stamp: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HandOff:
+    """Hand the incident to the IT provider (mail, webhook)."""
+
+    kind: ClassVar[str] = "step.handoff"
+    incident_id: str
+    step_id: str
+    stamp: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepText:
+    """A text ready to send, in ``lang`` (None: the person's own)."""
+
+    kind: ClassVar[str] = "step.text"
+    incident_id: str
+    text_id: str
+    lang: Lang | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecallUpdate:
+    """What the bank says about the payment's recall: a ``RecallStatus`` value, or None to
+    ask where it stands. Checked by the flow: the status enum belongs to the domain."""
+
+    kind: ClassVar[str] = "recall"
+    incident_id: str
+    step_id: str
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PickIncident:
+    kind: ClassVar[str] = "incident.pick"
+    incident_id: str
+    purpose: PickFor
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmStop:
+    kind: ClassVar[str] = "stop.yes"
+    incident_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeepGoing:
+    kind: ClassVar[str] = "stop.no"
+    incident_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShowStatus:
+    kind: ClassVar[str] = "status"
+    incident_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListIncidents:
+    kind: ClassVar[str] = "list"
+    closed: bool = False
+    page: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ShowTimeline:
+    kind: ClassVar[str] = "timeline"
+    incident_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AssignStep:
+    kind: ClassVar[str] = "step.assign"
+    incident_id: str
+    step_id: str
+    stamp: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Snooze:
+    """Postpone one's reminders of a step by ``minutes``; None: until a time typed next."""
+
+    kind: ClassVar[str] = "snooze"
+    incident_id: str
+    step_id: str
+    minutes: int | None = None
+    stamp: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TakeLead:
+    kind: ClassVar[str] = "lead.take"
+    incident_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class HandOverLead:
+    kind: ClassVar[str] = "lead.give"
+    incident_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """Close the incident; ``confirmed`` once the person said yes to closing it."""
+
+    kind: ClassVar[str] = "close"
+    incident_id: str
+    confirmed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reopen:
+    kind: ClassVar[str] = "reopen"
+    incident_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpDone:
+    """A prevention follow-up proposed at the close is done; ``stamp``: its version."""
+
+    kind: ClassVar[str] = "followup.done"
+    incident_id: str
+    follow_up_id: str
+    stamp: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AssignFollowUp:
+    kind: ClassVar[str] = "followup.assign"
+    incident_id: str
+    follow_up_id: str
+    stamp: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outdated:
+    """A button drawn by another version of Noodrem (``decode_action``)."""
+
+    kind: ClassVar[str] = "outdated"
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """Not a button: a channel saying "this person is here"."""
+
+    kind: ClassVar[str] = "presence"
+
+
+@dataclass(frozen=True, slots=True)
+class Welcome:
+    """Not a button: a person opened a chat with Noodrem (installed it)."""
+
+    kind: ClassVar[str] = "welcome"
+
+
+Action: TypeAlias = (
+    ConfirmStart
+    | DeclineStart
+    | SomethingElse
+    | ShowPlans
+    | Report
+    | SameIncident
+    | FillFacts
+    | FactOption
+    | SkipFact
+    | StepDone
+    | RecordOption
+    | StepBlocked
+    | StepSkip
+    | StepHelp
+    | StepShow
+    | HandOff
+    | StepText
+    | RecallUpdate
+    | PickIncident
+    | ConfirmStop
+    | KeepGoing
+    | ShowStatus
+    | ListIncidents
+    | ShowTimeline
+    | AssignStep
+    | Snooze
+    | TakeLead
+    | HandOverLead
+    | Close
+    | Reopen
+    | FollowUpDone
+    | AssignFollowUp
+    | Outdated
+    | Presence
+    | Welcome
+)
+"""Everything a button (or a platform event standing in for one) can ask for."""
+
+_KINDS: dict[str, tuple[Callable[..., Action], tuple[object, ...]]] = {
+    kind.kind: (kind, tuple(get_type_hints(kind)[f.name] for f in fields(kind)))
+    for kind in get_args(Action)
+}
+
+
+def encode_action(action: Action) -> str:
+    """Loss-free text form for platforms that carry one string per button: the kind, then
+    its fields in order (trailing empty ones left off):
+    ``n3:["step.done","NR-ABC234","call-bank",3]``."""
+    values: list[object] = [getattr(action, f.name) for f in fields(action)]
+    while values and values[-1] is None:
+        values.pop()
+    encoded = f"n{ACTION_FORMAT}:" + json.dumps(
+        [action.kind, *values], ensure_ascii=False, separators=(",", ":")
+    )
+    if len(encoded) > MAX_ENCODED_ACTION:
+        raise ActionTooLong(
+            f"{action.kind} carries {len(encoded)} characters, platforms take {MAX_ENCODED_ACTION}"
         )
-        if len(encoded) > MAX_ENCODED_ACTION:
-            raise ActionTooLong(
-                f"{self.name.value} carries {len(encoded)} characters, "
-                f"platforms take {MAX_ENCODED_ACTION}"
-            )
-        return encoded
-
-    @classmethod
-    def decode(cls, raw: str) -> Action:
-        """Inverse of ``encode``. A button of another format version, or naming an action
-        this version does not know, is ``OUTDATED`` (the person is told so); anything that
-        is no Noodrem button at all raises ``ValueError``."""
-        if _FORMAT_1.fullmatch(raw):
-            return cls(ActionName.OUTDATED)
-        matched = _ENCODED.fullmatch(raw)
-        if matched is None:
-            raise ValueError("not a Noodrem action")
-        if int(matched.group(1)) != ACTION_FORMAT:
-            return cls(ActionName.OUTDATED)
-        try:
-            fields = json.loads(matched.group(2))
-        except ValueError:
-            raise ValueError("not a Noodrem action") from None
-        if not (isinstance(fields, list) and 1 <= len(fields) <= 5):
-            raise ValueError("not a Noodrem action")
-        padded: list[object] = [*fields, *([None] * (5 - len(fields)))]
-        name, incident_id, target, value, stamp = padded
-        if not isinstance(name, str):
-            raise ValueError("not a Noodrem action")
-        if stamp is not None and (not isinstance(stamp, int) or isinstance(stamp, bool)):
-            raise ValueError("not a Noodrem action")
-        try:
-            known = ActionName(name)
-        except ValueError:
-            return cls(ActionName.OUTDATED)  # from a newer version, or one that dropped it
-        return cls(
-            name=known,
-            incident_id=_text_field(incident_id),
-            target=_text_field(target),
-            value=_text_field(value),
-            stamp=stamp,
-        )
+    return encoded
 
 
-def _text_field(raw: object) -> str | None:
-    if raw is None or isinstance(raw, str):
-        return raw
-    raise ValueError("not a Noodrem action")
+def decode_action(raw: str) -> Action:
+    """Inverse of ``encode_action``. A button of another format version, or of a kind this
+    version does not know, is ``Outdated`` (the person is told so); anything that is no
+    Noodrem button at all, or carries a field of the wrong type, raises ``ValueError``."""
+    if _FORMAT_1.fullmatch(raw):
+        return Outdated()
+    matched = _ENCODED.fullmatch(raw)
+    if matched is None:
+        raise ValueError("not a Noodrem action")
+    if int(matched.group(1)) != ACTION_FORMAT:
+        return Outdated()
+    try:
+        parsed = json.loads(matched.group(2))
+    except (ValueError, RecursionError):
+        raise ValueError("not a Noodrem action") from None
+    if not (isinstance(parsed, list) and parsed and isinstance(parsed[0], str)):
+        raise ValueError("not a Noodrem action")
+    kind, *values = parsed
+    shape = _KINDS.get(kind)
+    if shape is None:
+        return Outdated()  # from a newer version, or one that dropped it
+    cls, hints = shape
+    if len(values) > len(hints):
+        raise ValueError("not a Noodrem action")
+    values += [None] * (len(hints) - len(values))
+    try:
+        return cls(*(typed(hint, value) for hint, value in zip(hints, values, strict=True)))
+    except ValueError:
+        raise ValueError("not a Noodrem action") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +532,9 @@ class Button:
     action: Action
     style: ButtonStyle = ButtonStyle.DEFAULT
 
+    def __post_init__(self) -> None:
+        encode_action(self.action)  # ActionTooLong here, where the button is made
+
 
 class InputKind(StrEnum):
     TEXT = "text"
@@ -285,6 +555,9 @@ class InputRequest:
     submit: Action
     required: bool = True
     kind: InputKind = InputKind.TEXT
+
+    def __post_init__(self) -> None:
+        encode_action(self.submit)  # ActionTooLong here, where the question is made
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,38 +1,40 @@
 """Organisation config: who the company is, its time zone, its managers and its contacts.
 
-These facts differ per customer (an MSSP may host many), so they live in one YAML file
-apart from the playbooks, which describe what to do and are the same for everyone.
+These facts differ per customer (an MSSP may host many), so they are kept apart from the
+playbooks, which describe what to do and are the same for everyone: in the database, one
+JSON document per organisation, written from a YAML file (``bot/organisation_file.py``,
+``bot/organisation_store.py``) and validated by these models both ways.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import time as time_of_day
 from datetime import timedelta
-from pathlib import Path
 from typing import Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
+from bot.errors import ConfigError
 from bot.messages import Channel, Inbound, address_from_json
 from bot.playbook.duration import Duration
 from bot.ports import Incident, SignInMethod
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_ENTERPRISE_ID = re.compile(r"E[A-Z0-9]{2,20}")  # a Slack Enterprise Grid organisation
 
 
-class OrganisationError(Exception):
+class OrganisationError(ConfigError):
     """The organisation config cannot be used; the message says where and why."""
 
 
@@ -243,6 +245,11 @@ class Organisation(BaseModel):
     timezone: str = "Europe/Amsterdam"
     language: Literal["nl", "en"] = "nl"
     slack_team_ids: tuple[str, ...] = ()
+    slack_enterprise_ids: tuple[str, ...] = Field(
+        (),
+        description="Slack Enterprise Grid organisations (E0123ABCD) that installed the app "
+        "org-wide: every workspace of the organisation is this one's",
+    )
     teams_tenant_ids: tuple[str, ...] = ()
     managers: tuple[Manager, ...] = ()
     sign_in: SignIn | None = None
@@ -260,6 +267,15 @@ class Organisation(BaseModel):
             raise ValueError(f"unknown time zone {value!r}; use e.g. Europe/Amsterdam") from None
         return value
 
+    @field_validator("slack_enterprise_ids")
+    @classmethod
+    def _enterprise_ids(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            if not _ENTERPRISE_ID.fullmatch(value):
+                hint = " (a workspace's T… id goes in slack_team_ids)" if value[:1] == "T" else ""
+                raise ValueError(f"{value!r} is no Slack enterprise id like E0123ABCD{hint}")
+        return values
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -268,16 +284,19 @@ class Organisation(BaseModel):
         return next((m for m in self.managers if m.is_user(inbound)), None)
 
     @staticmethod
-    def platform_setting(channel: Channel) -> str:
+    def platform_setting(channel: Channel, tenant_id: str = "") -> str:
         """The config key that lists a platform's ids: what an administrator must add to."""
+        if channel is Channel.SLACK and _ENTERPRISE_ID.fullmatch(tenant_id):
+            return "slack_enterprise_ids"
         return {Channel.SLACK: "slack_team_ids", Channel.TEAMS: "teams_tenant_ids"}.get(
             channel, "id"
         )
 
     def platform_ids(self, channel: Channel) -> tuple[str, ...]:
-        """The workspaces (Slack) or tenants (Teams) of one platform that are this one's."""
+        """The workspaces and Grid organisations (Slack) or tenants (Teams) of one platform
+        that are this one's."""
         if channel is Channel.SLACK:
-            return self.slack_team_ids
+            return self.slack_team_ids + self.slack_enterprise_ids
         if channel is Channel.TEAMS:
             return self.teams_tenant_ids
         return (self.id,)
@@ -290,89 +309,95 @@ class Organisation(BaseModel):
 DEFAULT_ORGANISATION = Organisation(id="default", name="Noodrem")
 
 
-class Organisations:
-    """All organisations this installation serves, looked up by platform tenant."""
+@dataclass(frozen=True, slots=True)
+class _Set:
+    """One version of the organisations, swapped as a whole."""
 
-    def __init__(self, organisations: Sequence[Organisation]) -> None:
+    all: tuple[Organisation, ...]
+    by_id: Mapping[str, Organisation]
+    version: int
+
+
+class Organisations:
+    """All organisations this installation serves, looked up by platform tenant.
+
+    The set can be swapped at run time (``replace``: another replica changed the stored
+    organisations). Each lookup and each iteration reads one version, and an
+    ``Organisation`` is frozen: a turn resolves its organisation once, so it keeps the
+    version it started with.
+    """
+
+    def __init__(self, organisations: Sequence[Organisation], *, version: int = 0) -> None:
+        self._set = self._build(organisations, version)
+
+    @staticmethod
+    def _build(organisations: Sequence[Organisation], version: int) -> _Set:
         if not organisations:
             raise OrganisationError("the organisation config lists no organisation")
-        self._all = tuple(organisations)
-        self._by_id = {o.id: o for o in self._all}
+        return _Set(tuple(organisations), {o.id: o for o in organisations}, version)
+
+    def replace(self, organisations: Sequence[Organisation], *, version: int) -> None:
+        """Serve this set from now on (one assignment: a reader sees the old or the new)."""
+        self._set = self._build(organisations, version)
+
+    @property
+    def version(self) -> int:
+        """The stored version this set was read at (0: not from the store)."""
+        return self._set.version
 
     @property
     def default(self) -> Organisation:
-        return self._all[0]
+        return self._set.all[0]
 
     def __iter__(self) -> Iterator[Organisation]:
-        return iter(self._all)
+        return iter(self._set.all)
+
+    def __len__(self) -> int:
+        return len(self._set.all)
 
     def get(self, org_id: str) -> Organisation | None:
-        return self._by_id.get(org_id)
+        return self._set.by_id.get(org_id)
 
     @property
     def sign_in_configured(self) -> bool:
         """Does any organisation sign people in to the web chat (else: trial mode)?"""
-        return any(o.sign_in is not None for o in self._all)
+        return any(o.sign_in is not None for o in self._set.all)
 
     def for_email(self, email: str) -> Organisation | None:
         """The first organisation whose sign-in admits this address to a mail link."""
-        return next((o for o in self._all if o.sign_in and o.sign_in.admits(email)), None)
+        return next((o for o in self._set.all if o.sign_in and o.sign_in.admits(email)), None)
 
     def of_incident(self, incident: Incident) -> Organisation:
         """The organisation an incident was opened in; the default when its tenant is gone."""
         origin = address_from_json(incident.conversation)
-        return self.for_tenant(origin.channel, incident.tenant_id) or self.default
+        current = self._set
+        return _for_tenant(current, origin.channel, incident.tenant_id) or current.all[0]
+
+    def owner_of(self, incident: Incident) -> Organisation | None:
+        """The organisation an incident belongs to, or None when its tenant is no one's
+        (its organisation was removed): what decides whose register or file it is in."""
+        origin = address_from_json(incident.conversation)
+        return _for_tenant(self._set, origin.channel, incident.tenant_id)
 
     def for_tenant(self, channel: Channel, tenant_id: str) -> Organisation | None:
-        """The organisation a platform tenant (Slack team, Entra tenant) belongs to.
+        """The organisation a platform tenant (Slack workspace or org-wide Grid install,
+        Entra tenant) belongs to: the one that lists its id.
 
         A single organisation that names no workspace or tenant of this platform serves
         every one that reaches it: a new install with no config (or a config that leaves
         the ids out) works at once. With several organisations nobody can guess, so an
         unnamed workspace gets None and is refused.
         """
-        if channel is Channel.WEB:
-            return self._by_id.get(tenant_id)
-        for org in self._all:
-            if tenant_id in org.platform_ids(channel):
-                return org
-        sole = self._all[0]
-        if len(self._all) == 1 and not sole.platform_ids(channel):
-            return sole
-        return None
+        return _for_tenant(self._set, channel, tenant_id)
 
 
-def load_organisations(path: Path | None) -> Organisations:
-    """Read the config; without a file, one default organisation with no managers."""
-    if path is None:
-        return Organisations([DEFAULT_ORGANISATION])
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise OrganisationError(f"{path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise OrganisationError(f"{path}: not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise OrganisationError(f"{path}{where}: not valid YAML") from None
-    if not isinstance(raw, Mapping) or "organisations" not in raw:
-        raise OrganisationError(f"{path}: expected a mapping with the key 'organisations'")
-    items = raw["organisations"]
-    if not isinstance(items, list):
-        raise OrganisationError(f"{path}: 'organisations' must be a list")
-    organisations = []
-    for index, item in enumerate(items):
-        try:
-            organisations.append(Organisation.model_validate(item))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise OrganisationError(
-                f"{path}: organisations[{index}].{where}: {first['msg']}"
-            ) from None
-    ids = [o.id for o in organisations]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise OrganisationError(f"{path}: duplicate organisation id {', '.join(duplicates)}")
-    return Organisations(organisations)
+def _for_tenant(current: _Set, channel: Channel, tenant_id: str) -> Organisation | None:
+    if channel is Channel.WEB:
+        return current.by_id.get(tenant_id)
+    for org in current.all:
+        if tenant_id in org.platform_ids(channel):
+            return org
+    sole = current.all[0]
+    if len(current.all) == 1 and not sole.platform_ids(channel):
+        return sole
+    return None

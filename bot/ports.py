@@ -7,7 +7,7 @@ one. ``storage`` implements ``Store``; ``app.py`` wires the channels into a ``No
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,10 +58,6 @@ class DeadlineKind(StrEnum):
     @property
     def is_follow_up(self) -> bool:
         return self in (DeadlineKind.FOLLOW_UP_SOON, DeadlineKind.FOLLOW_UP_DUE)
-
-
-RECALL_STATUS_CHANGED = "recall_status_changed"
-"""The event kind of a change of a payment's recall status: its history is these events."""
 
 
 class RecallStatus(StrEnum):
@@ -429,6 +425,17 @@ class WebSession:
     oid: str | None = None  # Microsoft Entra object id
 
 
+@dataclass(frozen=True, slots=True)
+class StoredOrganisation:
+    """One organisation as stored: its config entry (the YAML file's structure, validated
+    before it was written) as a JSON document, and the version of the change that wrote it."""
+
+    id: str
+    document: dict[str, Any]
+    version: int
+    updated_at: datetime
+
+
 class Transaction(Protocol):
     """One unit of work. Everything done through it commits together or not at all."""
 
@@ -617,14 +624,18 @@ class Transaction(Protocol):
     async def next_handoff_at(self) -> datetime | None: ...
 
     # Web chat outbox -----------------------------------------------------------------------
-    async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int: ...
+    async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int:
+        """Store a message; its id is above every id of this mailbox visible to any reader
+        now or later, so "everything after id N" never skips one (even across replicas)."""
+        ...
+
     async def read_outbox(
         self, *, mailbox: str, after_id: int, limit: int = 200
     ) -> list[OutboxMessage]: ...
 
     # Web sign-in ---------------------------------------------------------------------------
     async def add_pending_sign_in(self, pending: PendingSignIn) -> None:
-        """Store a sign-in under way (expired ones go at the same time)."""
+        """Store a sign-in under way (the retention pass deletes it once long expired)."""
 
     async def take_pending_sign_in(self, token_hash: str, *, now: datetime) -> PendingSignIn | None:
         """Use a sign-in once: the row if it exists, is unused and unexpired, now marked
@@ -634,12 +645,35 @@ class Transaction(Protocol):
         """How many links were mailed to this address since ``since`` (the rate limit)."""
 
     async def add_web_session(self, session: WebSession) -> None:
-        """Store a new session (expired ones go at the same time)."""
+        """Store a new session (the retention pass deletes it once expired)."""
 
     async def get_web_session(self, token_hash: str, *, now: datetime) -> WebSession | None:
         """The session if it exists and has not expired."""
 
     async def end_web_session(self, token_hash: str) -> None: ...
+
+    # Organisations ---------------------------------------------------------------------------
+    async def organisations_version(self) -> int:
+        """The version of the last change to the organisations (0: never any): it grows with
+        every write and removal, so a process sees a change by reading this one number."""
+
+    async def stored_organisations(self, *, lock: bool = False) -> list[StoredOrganisation]:
+        """Every organisation not removed, in the order they were first written. ``lock``
+        holds off other writers of organisations until this transaction ends, so what a
+        change was checked against is what it is written over."""
+
+    async def put_organisations(
+        self, documents: Sequence[tuple[str, dict[str, Any]]], *, at: datetime
+    ) -> int:
+        """Create or replace each ``(id, document)``; returns the new version."""
+
+    async def seed_organisations(
+        self, documents: Sequence[tuple[str, dict[str, Any]]], *, at: datetime
+    ) -> bool:
+        """Write these only if no organisation was ever stored; whether they were."""
+
+    async def remove_organisation(self, org_id: str, *, at: datetime) -> bool:
+        """Remove one (its row stays, empty, so the version still grows); whether it was there."""
 
     # Retention -------------------------------------------------------------------------------
     async def prune_outbox(self, *, before: datetime, limit: int) -> int:
@@ -648,12 +682,37 @@ class Transaction(Protocol):
     async def prune_inbound_claims(self, *, before: datetime, limit: int) -> int:
         """Delete up to ``limit`` de-duplication rows older than ``before``; how many went."""
 
+    async def prune_sign_ins(self, *, expired_before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` sign-ins (mail links, OIDC logins) that expired before
+        ``expired_before``, used or not; how many went."""
+
+    async def prune_web_sessions(self, *, expired_before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` web sessions that expired before ``expired_before``."""
+
+
+OutboxWritten = Callable[[str | None], None]
+"""Some process committed a write to this mailbox; ``None``: perhaps to any mailbox."""
+
+
+class OutboxListening(Protocol):
+    @property
+    def live(self) -> bool:
+        """Whether a write by another process would be reported now."""
+        ...
+
+    async def close(self) -> None: ...
+
 
 class Store(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
 
     def snapshot(self) -> AbstractAsyncContextManager[Transaction]:
         """Read only, a consistent view, no write lock (reading a long timeline)."""
+        ...
+
+    async def listen_outbox(self, on_write: OutboxWritten) -> OutboxListening | None:
+        """Report outbox writes by every process (this one too) until closed; ``None`` where
+        the database cannot (SQLite): then only this process knows what it wrote."""
         ...
 
 

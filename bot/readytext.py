@@ -10,16 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from bot.i18n import t
 from bot.messages import Lang
 from bot.playbook.placeholders import PLACEHOLDER
-
-
-class TextEvent(StrEnum):
-    PREPARED = "text_prepared"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +27,7 @@ class Missing:
 
 @dataclass(frozen=True, slots=True)
 class PreparedText:
-    """A filled text as shown; ``data()`` is the ``text_prepared`` event's payload."""
+    """A filled text as shown; ``bot.events.TextPrepared.of`` records it."""
 
     text_id: str
     lang: Lang
@@ -40,17 +35,6 @@ class PreparedText:
     body: str
     used: Mapping[str, str]  # placeholder as written -> the value put in its place
     missing: tuple[Missing, ...]
-
-    def data(self) -> dict[str, Any]:
-        return {
-            "text": self.text_id,
-            "language": self.lang,
-            "title": self.title,
-            "body": self.body,
-            "used": dict(self.used),
-            "missing": [m.placeholder for m in self.missing],
-            "missing_labels": [m.label for m in self.missing],
-        }
 
 
 def marker(label: str, lang: Lang) -> str:

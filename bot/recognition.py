@@ -27,10 +27,11 @@ from enum import Enum
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Final
+from typing import Final, Protocol
 
 import yaml
 
+from bot.errors import ConfigError
 from bot.intents import MAX_SCAN_CHARS, detect_language, normalise
 from bot.messages import LANGS, Lang
 
@@ -82,7 +83,7 @@ class TrainingSet:
     ask_between: frozenset[frozenset[str]] = frozenset()
 
 
-class ExamplesError(Exception):
+class ExamplesError(ConfigError):
     """An examples file that cannot be used, or a training set that cannot be learnt from;
     ``str()`` names the file and says what is wrong."""
 
@@ -162,17 +163,34 @@ def _prepare(text: str) -> str:
     return _DIGITS.sub("0", normalise(text))
 
 
+class _Stemmer(Protocol):
+    """What is used of a Snowball stemmer (snowballstemmer ships no types)."""
+
+    def stemWord(self, word: str) -> str: ...
+
+
+class _Model(Protocol):
+    """What is used of the scikit-learn pipeline (scikit-learn ships no types)."""
+
+    classes_: Sequence[object]
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> object: ...
+
+    def predict_proba(self, texts: Sequence[str]) -> Sequence[Sequence[float]]: ...
+
+
 @lru_cache(maxsize=2)
-def _stemmer(lang: Lang) -> Any:
+def _stemmer(lang: Lang) -> _Stemmer:
     import snowballstemmer
 
-    return snowballstemmer.stemmer({"nl": "dutch", "en": "english"}[lang])
+    stemmer: _Stemmer = snowballstemmer.stemmer({"nl": "dutch", "en": "english"}[lang])
+    return stemmer
 
 
 @lru_cache(maxsize=65536)
 def _stem(word: str, lang: Lang) -> str:
     """Cached: the Snowball stemmers are pure Python, and most words recur in every text."""
-    return str(_stemmer(lang).stemWord(word))
+    return _stemmer(lang).stemWord(word)
 
 
 def word_features(text: str) -> list[str]:
@@ -201,7 +219,7 @@ class Recognizer:
     """
 
     def __init__(
-        self, *, model: Any, labels: tuple[str, ...], ask_between: frozenset[frozenset[str]]
+        self, *, model: _Model, labels: tuple[str, ...], ask_between: frozenset[frozenset[str]]
     ) -> None:
         self._model = model
         self._labels = labels
@@ -293,7 +311,7 @@ def _class_weights(labels: Sequence[str]) -> dict[str, float]:
     return weights
 
 
-def _pipeline(class_weight: Mapping[str, float]) -> Any:
+def _pipeline(class_weight: Mapping[str, float]) -> _Model:
     """The untrained model. scikit-learn is imported here, on first training (see above)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -310,7 +328,8 @@ def _pipeline(class_weight: Mapping[str, float]) -> Any:
         class_weight=dict(class_weight),
         random_state=_RANDOM_STATE,
     )
-    return make_pipeline(make_union(chars, words), classifier)
+    pipeline: _Model = make_pipeline(make_union(chars, words), classifier)
+    return pipeline
 
 
 # Examples on disk -------------------------------------------------------------------------

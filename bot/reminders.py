@@ -19,17 +19,24 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot import cards, followups, payments
-from bot.delivery import Attempt, DeliveryEvent, Purpose, Recipient, Via, retry_delay
+from bot.delivery import Attempt, Purpose, Recipient, Via, retry_delay
+from bot.events import (
+    DeliveryAbandoned,
+    DeliveryAttempted,
+    DeliveryRedirected,
+    EventData,
+    append_event,
+)
 from bot.flows.turn import SYSTEM_ACTOR, Turn
 from bot.i18n import t
 from bot.messages import (
-    Action,
-    ActionName,
     Button,
     Lang,
     Outbound,
     Reply,
     ReplyKind,
+    Snooze,
+    StepShow,
     address_from_json,
 )
 from bot.organisation import Organisation, Organisations, ReminderPolicy
@@ -253,7 +260,7 @@ class Reminders:
                 late=plan.late,
                 instead_of=plan.instead_of,
             )
-            await self._event(tx, deadline, DeliveryEvent.ATTEMPTED, attempt.data(), now)
+            await self._event(tx, deadline, DeliveryAttempted.of(attempt), now)
             if outcome.ok:
                 continue
             all_ok = False
@@ -290,26 +297,31 @@ class Reminders:
             to = LEAD
         elif org.managers:
             to = MANAGERS
-        data: dict[str, object] = {
-            "purpose": Purpose.of(deadline.kind).value,
-            **_about(deadline),
-            "deadline": deadline.kind.value,
-            "recipient": failed.key,
-            "recipient_name": failed.name,
-            "attempts": deadline.attempt,
-            "error": outcome.error,
-        }
+        purpose, kind, attempts = Purpose.of(deadline.kind), deadline.kind, deadline.attempt
+        # What the message was about: the step, or the follow-up.
+        step, follow_up = (
+            (None, deadline.step_id) if kind.is_follow_up else (deadline.step_id, None)
+        )
         if to is None:
-            await self._event(tx, deadline, DeliveryEvent.ABANDONED, data, now)
+            abandoned = DeliveryAbandoned(
+                purpose=purpose, step=step, follow_up=follow_up, deadline=kind,
+                recipient=failed.key, recipient_name=failed.name, attempts=attempts,
+                error=outcome.error,
+            )  # fmt: skip
+            await self._event(tx, deadline, abandoned, now)
             return
         names = await _names(tx, incident, org)
-        data["to"] = to
-        data["to_name"] = names.get(incident.lead, incident.lead) if to == LEAD else None
         await tx.add_deadlines(
             deadline.incident_id,
             [NewDeadline(deadline.step_id, deadline.kind, now, to, instead_of=failed.key)],
         )
-        await self._event(tx, deadline, DeliveryEvent.REDIRECTED, data, now)
+        redirected = DeliveryRedirected(
+            purpose=purpose, step=step, follow_up=follow_up, deadline=kind,
+            recipient=failed.key, recipient_name=failed.name, attempts=attempts,
+            error=outcome.error,
+            to=to, to_name=names.get(incident.lead, incident.lead) if to == LEAD else None,
+        )  # fmt: skip
+        await self._event(tx, deadline, redirected, now)
 
     async def _next_check_in(
         self, tx: Transaction, deadline: Deadline, incident: Incident, now: datetime
@@ -338,20 +350,9 @@ class Reminders:
         )  # fmt: skip
 
     @staticmethod
-    async def _event(
-        tx: Transaction,
-        deadline: Deadline,
-        kind: DeliveryEvent,
-        data: dict[str, object],
-        now: datetime,
-    ) -> None:
-        await tx.append_event(
-            incident_id=deadline.incident_id,
-            at=now,
-            actor=SYSTEM_ACTOR,
-            actor_name="Noodrem",
-            kind=kind.value,
-            data=dict(data),
+    async def _event(tx: Transaction, deadline: Deadline, event: EventData, now: datetime) -> None:
+        await append_event(
+            tx, deadline.incident_id, event, at=now, actor=SYSTEM_ACTOR, actor_name="Noodrem"
         )
 
     async def _prepare(self, tx: Transaction, deadline: Deadline, now: datetime) -> _Planned | None:
@@ -489,21 +490,16 @@ class Reminders:
             ReplyKind.ESCALATION if deadline.kind is DeadlineKind.ESCALATE else ReplyKind.REMINDER
         )
 
-        def action(name: ActionName, value: str | None = None) -> Action:
-            return Action(name, incident.id, step.step_id, value, stamp=step.version)
+        def snooze(minutes: int | None) -> Snooze:
+            return Snooze(incident.id, step.step_id, minutes, step.version)
 
         buttons = (
-            Button(t("btn_open_step", lang), action(ActionName.STEP_SHOW)),
-            Button(t("btn_snooze_15m", lang), action(ActionName.SNOOZE, "15m")),
-            Button(t("btn_snooze_1h", lang), action(ActionName.SNOOZE, "1h")),
-            Button(t("btn_snooze_until", lang), action(ActionName.SNOOZE, "until")),
+            Button(t("btn_open_step", lang), StepShow(incident.id, step.step_id, step.version)),
+            Button(t("btn_snooze_15m", lang), snooze(15)),
+            Button(t("btn_snooze_1h", lang), snooze(60)),
+            Button(t("btn_snooze_until", lang), snooze(None)),
         )
         return Reply(kind=kind, text=text, incident_id=incident.id, late=late, buttons=buttons)
-
-
-def _about(deadline: Deadline) -> dict[str, str]:
-    """What a delivery event says the message was about: the step, or the follow-up."""
-    return {"follow_up" if deadline.kind.is_follow_up else "step": deadline.step_id}
 
 
 async def _unsettled(tx: Transaction, deadline: Deadline) -> Payment | None:

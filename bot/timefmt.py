@@ -8,14 +8,16 @@ from zoneinfo import ZoneInfo
 from bot.i18n import t
 from bot.messages import Lang
 
-DAY_NAMES: dict[Lang, tuple[str, ...]] = {
-    "nl": ("ma", "di", "wo", "do", "vr", "za", "zo"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-MONTH_NAMES: dict[Lang, tuple[str, ...]] = {
-    "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-}
+# The catalogue's keys of the short names, Monday and January first (Python's order).
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def day_month(local: datetime, lang: Lang | str) -> str:
+    """ "za 21 nov" / "Sat 21 Nov", without system locales."""
+    day = t(f"calendar.day.{_DAYS[local.weekday()]}", lang)
+    month = t(f"calendar.month.{_MONTHS[local.month - 1]}", lang)
+    return f"{day} {local.day} {month}"
 
 
 def clock_time(when: datetime, *, tz: ZoneInfo, now: datetime, lang: Lang | str) -> str:
@@ -23,10 +25,7 @@ def clock_time(when: datetime, *, tz: ZoneInfo, now: datetime, lang: Lang | str)
     local = when.astimezone(tz)
     if local.date() == now.astimezone(tz).date():
         return local.strftime("%H:%M")
-    code: Lang = "en" if lang == "en" else "nl"
-    day = DAY_NAMES[code][local.weekday()]
-    month = MONTH_NAMES[code][local.month - 1]
-    return f"{day} {local.day} {month} {local:%H:%M}"
+    return f"{day_month(local, lang)} {local:%H:%M}"
 
 
 def duration(delta: timedelta, lang: Lang | str) -> str:

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import Update, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import DeadlineRow, HandoffRow
+
+Leased: TypeAlias = type[DeadlineRow] | type[HandoffRow]
+"""The tables whose rows are claimed with a lease."""
 
 PENDING = "pending"
 CLAIMED = "claimed"
 
 
 def claim_due(
-    model: Any, *, now: datetime, lease_until: datetime, limit: int, returning: Sequence[Any]
+    model: Leased, *, now: datetime, lease_until: datetime, limit: int, returning: Sequence[Any]
 ) -> Update:
     """The statement that takes up to ``limit`` due rows of ``model``, oldest first.
     RETURNING has no defined order: callers sort what it gives."""
@@ -45,7 +50,7 @@ def claim_due(
     )
 
 
-async def next_due_at(conn: AsyncConnection, model: Any) -> datetime | None:
+async def next_due_at(conn: AsyncConnection, model: Leased) -> datetime | None:
     """When the next claim could find work: the earliest pending due time or lease end."""
     pending = await conn.scalar(select(func.min(model.due_at)).where(model.status == PENDING))
     lease = await conn.scalar(select(func.min(model.lease_until)).where(model.status == CLAIMED))

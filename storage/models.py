@@ -25,6 +25,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -59,7 +60,8 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if isinstance(value, str):
             return parse_utc(value)
-        return value.astimezone(UTC)
+        stored: datetime = value  # PostgreSQL's driver gives an aware datetime
+        return stored.astimezone(UTC)
 
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
@@ -364,6 +366,23 @@ class WebSessionRow(Base):
     method: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class OrganisationRow(Base):
+    """An organisation's config entry as a JSON document. A removed one keeps its row with
+    no document, so ``max(version)`` grows with every change, removals too: each process
+    compares that one number to see that it must reload (``bot/organisation_store.py``)."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (UniqueConstraint("version"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    version: Mapped[int] = mapped_column(BigInteger)
+    created_version: Mapped[int] = mapped_column(BigInteger)
+    """The version that first wrote it: the order of the organisations (the first one is
+    the default)."""
+    updated_at: Mapped[datetime]
 
 
 # Tables that a platform SDK reads and writes with its own SQL (slack_sdk's

@@ -9,19 +9,32 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ports import OutboxMessage
+from storage import listen
 from storage.models import OutboxRow
 
 
-async def put(conn: AsyncConnection, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int:
-    """Store a message; returns its id, larger than every id stored before it.
+async def put(
+    conn: AsyncConnection, *, mailbox: str, payload: dict[str, Any], at: datetime, lock: bool = True
+) -> int:
+    """Store a message; returns its id, above every id of this mailbox any reader can see
+    now or later, so a reader that asks for "everything after id N" never skips one.
 
-    Readers ask for "everything after id N", so ids of one mailbox must become visible in
-    id order. On PostgreSQL two transactions could commit their ids out of order and a
-    reader would skip the lower one for good; a per-mailbox transaction lock makes the
-    second writer take its id only after the first has committed.
+    Ids come from one counter for all mailboxes, so that needs this mailbox's writers to
+    take their ids one at a time, each only after the one before has committed or rolled
+    back: otherwise two transactions could commit out of id order and a reader would pass
+    the lower id before it was visible, for good. SQLite's write lock (``BEGIN IMMEDIATE``)
+    already does that for the whole database; on PostgreSQL a per-mailbox transaction lock
+    does, for every process alike, and the same statement queues the ``NOTIFY`` that wakes
+    pollers on every replica once this transaction commits (``storage.listen``). ``lock``
+    false: this transaction took both for this mailbox already (one NOTIFY is enough).
     """
-    if conn.dialect.name == "postgresql":
-        await conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(mailbox))))
+    if lock and conn.dialect.name == "postgresql":
+        await conn.execute(
+            select(
+                func.pg_advisory_xact_lock(func.hashtext(mailbox)),
+                func.pg_notify(listen.CHANNEL, mailbox),
+            )
+        )
     stmt = (
         insert(OutboxRow)
         .values(mailbox=mailbox, payload=payload, created_at=at)

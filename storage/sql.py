@@ -19,11 +19,13 @@ from sqlalchemy.sql.functions import FunctionElement
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
 
+    from storage.models import Base
+
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 """A result row of any shape; the modules read its columns by name."""
 
 
-def insert(conn: AsyncConnection, model: Any) -> postgresql.Insert | sqlite.Insert:
+def insert(conn: AsyncConnection, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
     """An ``INSERT`` for ``model`` that supports ``on_conflict_do_*`` on this connection.
     Each dialect is imported on first use (by then the engine has loaded its own)."""
     if conn.dialect.name == "postgresql":

@@ -28,23 +28,36 @@ from bot.ports import (
     Incident,
     NewDeadline,
     NewHandoff,
+    OutboxListening,
     OutboxMessage,
+    OutboxWritten,
     Participant,
     Payment,
     PendingSignIn,
     Step,
     Store,
     StoredFile,
+    StoredOrganisation,
     Transaction,
     WebSession,
 )
-from storage import conversations, events, files, incidents, outbox, payments, web_identity
+from storage import (
+    conversations,
+    events,
+    files,
+    incidents,
+    organisations,
+    outbox,
+    payments,
+    web_identity,
+)
 
 # Aliased: the port's own parameters are called ``steps`` and ``deadlines``.
 from storage import deadlines as deadline_rows
 from storage import follow_ups as follow_up_rows
 from storage import handoffs as handoff_rows
 from storage import steps as step_rows
+from storage.listen import OutboxListener
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -75,6 +88,16 @@ class SqlStore:
         reading much (a whole timeline) while others write. Writing in it fails."""
         async with self._database.unit_of_work(read_only=True) as conn:
             yield SqlTransaction(conn)
+
+    async def listen_outbox(self, on_write: OutboxWritten) -> OutboxListening | None:
+        """Report outbox writes committed by any process, this one included (PostgreSQL
+        LISTEN/NOTIFY, on a connection of its own, until ``close()``); ``None`` on SQLite,
+        which has no such signal."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        listener = OutboxListener(self.engine, on_write)
+        await listener.start()
+        return listener
 
     async def create_schema(self) -> None:
         """Create the schema or upgrade it to the newest migration (idempotent; safe with
@@ -109,6 +132,7 @@ class SqlTransaction:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self._outbox_locked: set[str] = set()  # mailboxes this transaction holds already
 
     # Inbound de-duplication -------------------------------------------------------------
     async def claim_inbound(self, *, channel: str, event_id: str, at: datetime) -> bool:
@@ -368,7 +392,9 @@ class SqlTransaction:
 
     # Web chat outbox -----------------------------------------------------------------------
     async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int:
-        return await outbox.put(self._conn, mailbox=mailbox, payload=payload, at=at)
+        first = mailbox not in self._outbox_locked
+        self._outbox_locked.add(mailbox)
+        return await outbox.put(self._conn, mailbox=mailbox, payload=payload, at=at, lock=first)
 
     async def read_outbox(
         self, *, mailbox: str, after_id: int, limit: int = 200
@@ -394,11 +420,40 @@ class SqlTransaction:
     async def end_web_session(self, token_hash: str) -> None:
         await web_identity.end_session(self._conn, token_hash=token_hash)
 
+    async def organisations_version(self) -> int:
+        return await organisations.version(self._conn)
+
+    async def stored_organisations(self, *, lock: bool = False) -> list[StoredOrganisation]:
+        return await organisations.stored(self._conn, lock=lock)
+
+    async def put_organisations(
+        self, documents: Sequence[tuple[str, dict[str, Any]]], *, at: datetime
+    ) -> int:
+        return await organisations.put(self._conn, documents=documents, at=at)
+
+    async def seed_organisations(
+        self, documents: Sequence[tuple[str, dict[str, Any]]], *, at: datetime
+    ) -> bool:
+        return await organisations.seed(self._conn, documents=documents, at=at)
+
+    async def remove_organisation(self, org_id: str, *, at: datetime) -> bool:
+        return await organisations.remove(self._conn, org_id=org_id, at=at)
+
     async def prune_outbox(self, *, before: datetime, limit: int) -> int:
         return await outbox.prune(self._conn, before=before, limit=limit)
 
     async def prune_inbound_claims(self, *, before: datetime, limit: int) -> int:
         return await conversations.prune_inbound_claims(self._conn, before=before, limit=limit)
+
+    async def prune_sign_ins(self, *, expired_before: datetime, limit: int) -> int:
+        return await web_identity.prune_pending(
+            self._conn, expired_before=expired_before, limit=limit
+        )
+
+    async def prune_web_sessions(self, *, expired_before: datetime, limit: int) -> int:
+        return await web_identity.prune_sessions(
+            self._conn, expired_before=expired_before, limit=limit
+        )
 
 
 if TYPE_CHECKING:  # mypy proves here that these implement the ports

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -10,13 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.ports import PendingSignIn, SignInMethod, WebSession
 from storage.models import PendingSignInRow, WebSessionRow
 
-KEEP_FOR_RATE_LIMIT = timedelta(days=1)  # a used or expired row still counts this long
-
 
 async def add_pending(conn: AsyncConnection, *, pending: PendingSignIn) -> None:
-    # Expired rows go when a new one comes, a while later: the rate limit counts them.
-    stale = pending.created_at - KEEP_FOR_RATE_LIMIT
-    await conn.execute(delete(PendingSignInRow).where(PendingSignInRow.expires_at < stale))
     await conn.execute(
         insert(PendingSignInRow).values(
             token_hash=pending.token_hash,
@@ -72,7 +67,6 @@ async def count_mail(conn: AsyncConnection, *, email: str, since: datetime) -> i
 
 
 async def add_session(conn: AsyncConnection, *, session: WebSession) -> None:
-    await conn.execute(delete(WebSessionRow).where(WebSessionRow.expires_at < session.created_at))
     await conn.execute(
         insert(WebSessionRow).values(
             token_hash=session.token_hash,
@@ -113,3 +107,35 @@ async def get_session(
 
 async def end_session(conn: AsyncConnection, *, token_hash: str) -> None:
     await conn.execute(delete(WebSessionRow).where(WebSessionRow.token_hash == token_hash))
+
+
+# Expired rows are deleted by the retention pass (``bot/retention.py``), in bounded batches,
+# oldest first along the ``expires_at`` index: never while someone waits for a sign-in.
+
+
+async def prune_pending(conn: AsyncConnection, *, expired_before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` sign-ins (used or not) that expired before ``expired_before``."""
+    oldest = (
+        select(PendingSignInRow.token_hash)
+        .where(PendingSignInRow.expires_at < expired_before)
+        .order_by(PendingSignInRow.expires_at)
+        .limit(limit)
+        .scalar_subquery()
+    )
+    result = await conn.execute(
+        delete(PendingSignInRow).where(PendingSignInRow.token_hash.in_(oldest))
+    )
+    return int(result.rowcount or 0)
+
+
+async def prune_sessions(conn: AsyncConnection, *, expired_before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` sessions that expired before ``expired_before``."""
+    oldest = (
+        select(WebSessionRow.token_hash)
+        .where(WebSessionRow.expires_at < expired_before)
+        .order_by(WebSessionRow.expires_at)
+        .limit(limit)
+        .scalar_subquery()
+    )
+    result = await conn.execute(delete(WebSessionRow).where(WebSessionRow.token_hash.in_(oldest)))
+    return int(result.rowcount or 0)

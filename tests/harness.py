@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from aiohttp import web
 
 from app import RUNTIME, Runtime, build_app
 from bot.config import Settings
+from bot.messages import decode_action, encode_action
 from bot.ports import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,3 +77,13 @@ async def running_app(
         yield RunningApp(url=f"http://{host}:{port}", runtime=runtime)
     finally:
         await runner.cleanup()
+
+
+def incident_named(raw: str) -> str | None:
+    """The incident an encoded button names, if its kind names one."""
+    return getattr(decode_action(raw), "incident_id", None)
+
+
+def naming_incident(raw: str, incident_id: str) -> str:
+    """The same encoded button, naming another incident (to try someone else's)."""
+    return encode_action(dataclasses.replace(decode_action(raw), incident_id=incident_id))  # type: ignore[type-var]

@@ -11,7 +11,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.digest import next_digest_at
-from bot.organisation import load_organisations
+from bot.organisation_file import load_organisations
 from tests.harness import running_app
 from tests.webclient import WebUser, texts
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from bot.messages import Action, ActionName, Address, Channel, Inbound, ReplyKind
+from bot.messages import Address, Channel, ConfirmStart, Inbound, ReplyKind
 from tests.harness import RunningApp, running_app
 
 ORG = str(Path(__file__).parent / "fixtures" / "organisation.yaml")
@@ -48,9 +48,7 @@ async def test_first_evidence_from_a_shortcut_is_recorded(bot: RunningApp) -> No
         inbound(text="ik denk dat we een oplichter hebben betaald", form=evidence)
     )
     assert offered[-1].kind is ReplyKind.QUESTION
-    opened = await engine.handle(
-        inbound(action=Action(ActionName.CONFIRM_START, target="paid-fraudster"))
-    )
+    opened = await engine.handle(inbound(action=ConfirmStart("paid-fraudster")))
     incident_id = next(r.incident_id for r in opened if r.incident_id)
     async with bot.runtime.require_store().transaction() as tx:
         events = await tx.get_events(incident_id)
@@ -72,9 +70,7 @@ async def test_a_pasted_message_that_was_cut_says_so_in_the_chat_and_in_the_file
     await engine.handle(
         inbound(text="ik denk dat we een oplichter hebben betaald", form={"evidence_text": pasted})
     )
-    opened = await engine.handle(
-        inbound(action=Action(ActionName.CONFIRM_START, target="paid-fraudster"))
-    )
+    opened = await engine.handle(inbound(action=ConfirmStart("paid-fraudster")))
     said = "\n".join(r.text or "" for r in opened)
     assert f"het geplakte bericht was {len(pasted):,} tekens" in said
     assert f"alleen de eerste {MAX_EVIDENCE:,}" in said
@@ -94,3 +90,54 @@ async def test_a_pasted_message_that_was_cut_says_so_in_the_chat_and_in_the_file
     assert len(added.data["evidence_text"]) == MAX_EVIDENCE
     text = " ".join(" ".join(pdf_pages(render_pdf(evidence.timeline), tmp_path)).split())
     assert f"ingekort: alleen de eerste {MAX_EVIDENCE:,} van {len(pasted):,} tekens" in text
+
+
+async def test_the_open_question_is_stored_typed_and_read_back(bot: RunningApp) -> None:
+    """The fact asked is what the row says; a typed answer goes to that fact."""
+    from bot.flows.state import AwaitingFact, state_from_json
+
+    engine = bot.runtime.engine
+    assert engine is not None
+    await engine.handle(inbound(text="ik denk dat we een oplichter hebben betaald"))
+    opened = await engine.handle(inbound(action=ConfirmStart("paid-fraudster")))
+    incident_id = next(r.incident_id for r in opened if r.incident_id)
+    key = inbound().conversation_key
+    async with bot.runtime.require_store().transaction() as tx:
+        row = await tx.get_conversation(key)
+    assert row is not None
+    state = state_from_json(row.state)
+    assert isinstance(state.pending, AwaitingFact) and state.lang == "nl"
+    assert state.pending.incident_id == incident_id
+    asked = state.pending.fact_id
+    await engine.handle(inbound(text="weet ik niet"))
+    async with bot.runtime.require_store().transaction() as tx:
+        facts = await tx.get_facts(incident_id)
+        row = await tx.get_conversation(key)
+    assert asked in facts
+    assert row is not None
+    after = state_from_json(row.state).pending
+    assert isinstance(after, AwaitingFact) and after.fact_id != asked
+
+
+async def test_a_stored_state_that_cannot_be_read_starts_over_as_idle(
+    bot: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A row this version cannot read (a field of the wrong type) is no open question: the
+    text is read as if nothing was asked, and the row is readable again afterwards."""
+    from bot.flows.state import ConversationState, Idle, state_from_json
+    from bot.i18n import t
+    from bot.ports import Conversation
+
+    engine = bot.runtime.engine
+    assert engine is not None
+    key = inbound().conversation_key
+    broken = {"mode": "fact", "lang": "en", "incident_id": 7, "fact_id": "geheim-NL91ABNA"}
+    async with bot.runtime.require_store().transaction() as tx:
+        await tx.save_conversation(Conversation(key=key, state=broken))
+    with caplog.at_level("WARNING", logger="bot.flows.state"):
+        replies = await engine.handle(inbound(text="ja"))
+    assert [r.text for r in replies] == [t("not_understood", "en")]  # its language is kept
+    assert "could not be read" in caplog.text and "NL91ABNA" not in caplog.text
+    async with bot.runtime.require_store().transaction() as tx:
+        row = await tx.get_conversation(key)
+    assert row is not None and state_from_json(row.state) == ConversationState(Idle(), "en")

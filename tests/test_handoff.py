@@ -28,7 +28,8 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.evidence.cli import Format, render
 from bot.evidence.source import read_evidence
-from bot.organisation import OrganisationError, Organisations, load_organisations
+from bot.organisation import OrganisationError, Organisations
+from bot.organisation_file import load_organisations
 from bot.ports import Event
 from tests import test_mail
 from tests.harness import ROOT, RunningApp, running_app

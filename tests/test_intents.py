@@ -13,12 +13,19 @@ import yaml
 from bot.intents import (
     _COMMAND_PHRASES,
     DEFAULT_THRESHOLD,
+    CloseIncident,
     Command,
+    ExportOf,
+    Join,
     PlaybookMatch,
+    ReopenOf,
+    TypedCommand,
     detect_language,
     match_command,
     match_playbook,
     normalise,
+    normalise_incident_id,
+    parse_command,
 )
 
 # Commands ---------------------------------------------------------------------------------
@@ -117,6 +124,46 @@ def test_every_phrase_means_its_own_command() -> None:
 def test_normalise() -> None:
     assert normalise("  Oké,   Don’t  STOP!! ") == "oke dont stop"
     assert normalise("x" * 10_000) == "x" * 500
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("stauts", Command.STATUS),  # the word commands, typos and all
+        ("export", Command.EXPORT),
+        ("export nr 4k7q2m", ExportOf("NR-4K7Q2M")),
+        ("Dossier NR-4K7Q2M", ExportOf("NR-4K7Q2M")),
+        ("join 4k7q2m", Join("NR-4K7Q2M")),
+        ("doe mee met NR-4K7Q2M", Join("NR-4K7Q2M")),
+        ("meedoen nr-4k7q2m", Join("NR-4K7Q2M")),
+        ("heropen NR-4K7Q2M", ReopenOf("NR-4K7Q2M")),
+        ("reopen nr 4k7q2m", ReopenOf("NR-4K7Q2M")),
+        ("close", CloseIncident()),
+        ("Sluit het incident", CloseIncident()),
+        ("sluiten incident", CloseIncident()),
+    ],
+)
+def test_parse_command_gives_a_typed_command(text: str, expected: TypedCommand) -> None:
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "export the invoice to the bank please",  # more than an id after the verb
+        "join",  # no id
+        "close the door",
+        "sluis",  # exact forms only: one letter from "sluit" is not "close"
+        "we joined NR-4K7Q2M",
+        "",
+    ],
+)
+def test_parse_command_leaves_other_text_alone(text: str) -> None:
+    assert parse_command(text) is None
+
+
+def test_incident_ids_are_normalised_however_typed() -> None:
+    assert {normalise_incident_id(t) for t in ("nr 4k7q2m", "NR-4K7Q2M", "4k7q2m")} == {"NR-4K7Q2M"}
 
 
 # Playbooks --------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.messages import Channel
-from bot.organisation import Organisation, Organisations, load_organisations
+from bot.organisation import Organisation, Organisations
+from bot.organisation_file import load_organisations
 
 
 def test_no_config_serves_every_workspace_and_tenant() -> None:

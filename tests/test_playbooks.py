@@ -522,3 +522,25 @@ def test_the_code_names_no_fact_or_record_of_a_shipped_playbook() -> None:
         if re.search(rf"\b{re.escape(name)}\b", line)
     ]
     assert not found, found
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(PLAYBOOKS.glob("*.yaml")) + BROKEN_FILES,
+    ids=lambda path: path.stem,
+)
+def test_libyaml_reads_a_file_as_pyyaml_does(path: Path) -> None:
+    """The start parses with libyaml; the lines of errors come from the same node marks."""
+    from bot.playbook import source
+
+    assert source._FAST_LOADER is not None, "PyYAML without libyaml: starts are slow"
+    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+
+    def read(loader: type[source.Loader]) -> tuple[object, object] | str:
+        try:
+            parsed = source._read(loader(text), path)
+        except (yaml.YAMLError, PlaybookError, RecursionError) as exc:
+            return type(exc).__name__
+        return parsed.data, parsed.lines
+
+    assert read(source._FAST_LOADER) == read(yaml.SafeLoader)

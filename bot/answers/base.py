@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from bot.answers.texts import say
+from bot.errors import InputError
 from bot.messages import Lang
 
 MAX_STRUCTURED_CHARS: Final = 200
@@ -24,7 +25,7 @@ class Parsed:
     notes: tuple[str, ...] = ()
 
 
-class AnswerError(ValueError):
+class AnswerError(InputError):
     """The typed answer cannot be used. ``message`` is for the person (in their language,
     saying what to type instead); ``reason`` is a stable key for code and tests."""
 

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from bot.answers.base import Parsed, fail, fold, structured_input
 from bot.answers.texts import say
 from bot.messages import Lang
-from bot.timefmt import DAY_NAMES, MONTH_NAMES
+from bot.timefmt import day_month
 
 FUTURE_GRACE: Final = timedelta(minutes=5)
 MAX_AGE: Final = timedelta(days=365)
@@ -283,7 +283,7 @@ def _finish(
 
 def format_moment(local: datetime, lang: Lang, *, time_known: bool = True) -> str:
     """ "za 21 nov 2026, 10:15" / "Sat 21 Nov 2026, 10:15", without system locales."""
-    day = f"{DAY_NAMES[lang][local.weekday()]} {local.day} {MONTH_NAMES[lang][local.month - 1]}"
+    day = day_month(local, lang)
     if time_known:
         return f"{day} {local.year}, {local:%H:%M}"
     return f"{day} {local.year} ({say('when.unknown_time', lang)})"

@@ -16,7 +16,8 @@ from aiohttp import web
 
 from bot import signing
 from bot.channels.base import StoreGetter
-from bot.messages import Attachment
+from bot.i18n import t
+from bot.messages import LANGS, Attachment
 from bot.ports import Clock, StoredFile
 
 ROUTE = "/files/{file_id}"
@@ -26,15 +27,6 @@ DEFAULT_TTL = timedelta(hours=24)
 _FILE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _EXPIRES = re.compile(r"[0-9]{1,11}")  # to year 5138; more overflows datetime
 _SIG = re.compile(r"[0-9a-f]{64}")
-INVALID = "Deze downloadlink is ongeldig. / This download link is not valid."
-EXPIRED = (
-    "Deze downloadlink is verlopen; typ 'export' in de chat voor een nieuwe. / "
-    "This download link has expired; type 'export' in the chat for a new one."
-)
-GONE = (
-    "Dit bestand is niet meer beschikbaar; typ 'export' in de chat voor een nieuw. / "
-    "This file is no longer available; type 'export' in the chat for a new one."
-)
 
 
 class Downloads:
@@ -87,17 +79,17 @@ class Downloads:
             and _EXPIRES.fullmatch(raw_expires)
             and _SIG.fullmatch(given)
         ):
-            return _refuse(403, INVALID)
+            return _refuse(403, "invalid")
         expires = int(raw_expires)
         if not signing.matches(self._secret, f"{file_id}:{expires}".encode(), given):
-            return _refuse(403, INVALID)
+            return _refuse(403, "invalid")
         now = self._clock.now()
         if datetime.fromtimestamp(expires, UTC) <= now:
-            return _refuse(410, EXPIRED)
+            return _refuse(410, "expired")
         async with self._store().transaction() as tx:
             stored = await tx.get_file(file_id, now=now)
         if stored is None:
-            return _refuse(404, GONE)
+            return _refuse(404, "gone")
         return web.Response(
             body=stored.data,
             content_type=stored.content_type,
@@ -109,5 +101,7 @@ class Downloads:
         )
 
 
-def _refuse(status: int, message: str) -> web.Response:
+def _refuse(status: int, key: str) -> web.Response:
+    """``downloads.<key>`` in every language: whoever opens a link, we do not know theirs."""
+    message = " / ".join(t(f"downloads.{key}", lang) for lang in LANGS)
     return web.Response(status=status, text=message, content_type="text/plain")

@@ -16,24 +16,27 @@ import html
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot import signing
+from bot.events import AckVia
 from bot.evidence.texts import local_long
 from bot.handoff import (
     CALLBACK_PATH,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    AckVia,
     Handoffs,
     link_message,
     shown_recipient,
     signed_part,
 )
+from bot.i18n import t
+from bot.messages import LANGS, Lang
 from bot.organisation import Organisations
 from bot.ports import Clock, HandoffMessage, Transport
 
@@ -44,13 +47,6 @@ MAX_BY = 200
 _ID = re.compile(r"[0-9]{1,18}")
 _EXPIRES = re.compile(r"[0-9]{1,11}")
 _SIGNATURE = re.compile(r"sha256=([0-9a-f]{64})")
-
-INVALID = ("Deze bevestigingslink is ongeldig.", "This confirmation link is not valid.")
-EXPIRED = (
-    "Deze bevestigingslink is verlopen. Laat de organisatie weten dat jullie de melding "
-    "hebben ontvangen.",
-    "This confirmation link has expired. Let the organisation know you received the report.",
-)
 
 
 HandoffsGetter = Callable[[], Handoffs]
@@ -82,16 +78,16 @@ class HandoffAcks:
         raw_expires = request.query.get("expires", "")
         given = request.query.get("sig", "")
         if not (_ID.fullmatch(raw_id) and _EXPIRES.fullmatch(raw_expires)):
-            return _page(403, INVALID)
+            return _page(403, _said("invalid"))
         handoff_id, expires = int(raw_id), int(raw_expires)
         if not signing.matches(self._secret, link_message(handoff_id, expires), given):
-            return _page(403, INVALID)
+            return _page(403, _said("invalid"))
         if datetime.fromtimestamp(expires, UTC) <= self._clock.now():
-            return _page(410, EXPIRED)
+            return _page(410, _said("expired"))
         async with self._handoffs().store.transaction() as tx:
             message = await tx.get_handoff(handoff_id)
         if message is None or message.transport is not Transport.MAIL:
-            return _page(404, INVALID)
+            return _page(404, _said("invalid"))
         return message
 
     async def _page(self, request: web.Request) -> web.Response:
@@ -101,18 +97,9 @@ class HandoffAcks:
         incident_id = str(message.content.get("incident_id"))
         if message.acknowledged_at is not None:
             return _page(200, self._already(message.acknowledged_at, message.content))
-        form = (
-            '<form method="post"><button type="submit">Ontvangst bevestigen / '
-            "Confirm receipt</button></form>"
-        )
-        return _page(
-            200,
-            (
-                f"Bevestig dat jullie de overdracht van incident {incident_id} hebben ontvangen.",
-                f"Confirm that you received the hand-off of incident {incident_id}.",
-            ),
-            extra=form,
-        )
+        button = " / ".join(html.escape(t("handoff_ack.confirm_button", lang)) for lang in LANGS)
+        form = f'<form method="post"><button type="submit">{button}</button></form>'
+        return _page(200, _said("confirm", incident_id=incident_id), extra=form)
 
     async def _confirm(self, request: web.Request) -> web.Response:
         message = await self._linked(request)
@@ -123,32 +110,35 @@ class HandoffAcks:
             message.id, via=AckVia.MAIL_LINK, by=message.recipient
         )
         if done is None:
-            return _page(404, INVALID)
+            return _page(404, _said("invalid"))
         if not done.first:
             return _page(200, self._already(done.at, message.content))
-        when = self._when(done.at, message.content)
+        tz = self._tz(message.content)
         incident_id = str(message.content.get("incident_id"))
-        return _page(
-            200,
-            (
-                f"Dank je. De ontvangst van incident {incident_id} is vastgelegd op {when[0]}.",
-                f"Thank you. Receipt of incident {incident_id} was recorded at {when[1]}.",
-            ),
-        )
+        recorded = {
+            lang: t(
+                "handoff_ack.recorded",
+                lang,
+                incident_id=incident_id,
+                time=local_long(done.at, tz=tz, lang=lang),
+            )
+            for lang in LANGS
+        }
+        return _page(200, recorded)
 
-    def _already(self, at: datetime, content: dict[str, Any]) -> tuple[str, str]:
-        when = self._when(at, content)
-        return (
-            f"De ontvangst was al bevestigd op {when[0]}.",
-            f"Receipt was already confirmed at {when[1]}.",
-        )
+    def _already(self, at: datetime, content: dict[str, Any]) -> dict[Lang, str]:
+        tz = self._tz(content)
+        return {
+            lang: t("handoff_ack.already", lang, time=local_long(at, tz=tz, lang=lang))
+            for lang in LANGS
+        }
 
-    def _when(self, at: datetime, content: dict[str, Any]) -> tuple[str, str]:
-        """In the organisation's time zone, with the date: the reader may be days later."""
+    def _tz(self, content: dict[str, Any]) -> ZoneInfo:
+        """The organisation's time zone, for times with the date: the reader may be days later."""
         org_info = content.get("organisation")
         org_id = org_info.get("id") if isinstance(org_info, dict) else None
         org = self._organisations.get(str(org_id)) or self._organisations.default
-        return (local_long(at, tz=org.tz, lang="nl"), local_long(at, tz=org.tz, lang="en"))
+        return org.tz
 
     # The webhook's callback -----------------------------------------------------------------
     async def _callback(self, request: web.Request) -> web.Response:
@@ -203,13 +193,20 @@ class HandoffAcks:
         )
 
 
-def _page(status: int, text: tuple[str, str], *, extra: str = "") -> web.Response:
-    nl, en = (html.escape(part, quote=False) for part in text)
+def _said(key: str, **values: str) -> dict[Lang, str]:
+    """``handoff_ack.<key>`` in every language: the IT provider's is not known."""
+    return {lang: t(f"handoff_ack.{key}", lang, **values) for lang in LANGS}
+
+
+def _page(status: int, text: Mapping[Lang, str], *, extra: str = "") -> web.Response:
+    paragraphs = "".join(
+        f"<p lang='{lang}'>{html.escape(part, quote=False)}</p>" for lang, part in text.items()
+    )
     body = (
         "<!doctype html><html><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         "<title>Noodrem</title></head><body style='font-family:sans-serif;max-width:40em;"
-        f"margin:2em auto'><p lang='nl'>{nl}</p><p lang='en'>{en}</p>{extra}</body></html>"
+        f"margin:2em auto'>{paragraphs}{extra}</body></html>"
     )
     return web.Response(
         status=status,

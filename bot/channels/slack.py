@@ -48,6 +48,7 @@ from bot.channels.slack_shape import check_command, check_event, check_interacti
 from bot.channels.slack_web import Failed, Workspaces
 from bot.channels.untrusted import Malformed, check, loads
 from bot.config import SettingsError
+from bot.errors import outcome
 from bot.messages import Channel, Outbound
 from bot.ports import Clock, Delivery
 
@@ -186,7 +187,7 @@ class SlackChannel:
             # not_installed). Subscribe the two events in the app's settings (docs/slack.md).
             bolt.enable_token_revocation_listeners()
 
-    async def _the_token(self, team: str) -> str:
+    async def _the_token(self, tenant: str) -> str:
         """One bot token (``SLACK_BOT_TOKEN``) serves every workspace that reaches us."""
         return self._settings.bot_token
 
@@ -205,7 +206,7 @@ class SlackChannel:
         address = message.address
         if address.channel is not Channel.SLACK or not address.conversation_id:
             return Delivery.no_address(PLATFORM, "no Slack conversation")
-        web = await self._workspaces.of_team(address.tenant_id)
+        web = await self._workspaces.of_tenant(address.tenant_id)
         if isinstance(web, Failed):
             return Delivery.failed(PLATFORM, web.error)
         target: str | Failed = address.conversation_id
@@ -241,7 +242,9 @@ class SlackChannel:
         try:
             _check_body(body, request.content_type)
         except Malformed as exc:
-            return web.Response(status=400, text=f"Ongeldig verzoek / bad request: {exc}")
+            return web.Response(
+                status=outcome(exc).http_status, text=f"Ongeldig verzoek / bad request: {exc}"
+            )
         try:
             bolt_response = await self._bolt.async_dispatch(await to_bolt_request(request))
         except Exception as exc:  # Bolt reading a signed body of an unexpected shape

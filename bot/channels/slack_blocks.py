@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.i18n import t
 from bot.messages import (
     Action,
     Button,
@@ -20,6 +21,8 @@ from bot.messages import (
     InputKind,
     InputRequest,
     Reply,
+    decode_action,
+    encode_action,
 )
 
 Block = dict[str, Any]
@@ -44,21 +47,6 @@ MAX_LABEL = 2000
 MAX_FALLBACK_TEXT = 3000
 SHORT_FIELD = 60  # fields up to this long and on one line sit side by side
 
-_FILL_IN = {"nl": "Invullen", "en": "Fill in"}
-_REQUIRED = {"nl": "Vul dit in.", "en": "Please fill this in."}
-_SHORTENED = {
-    "nl": "(Ingekort: niet alles past in één Slack-bericht.)",
-    "en": "(Shortened: not everything fits in one Slack message.)",
-}
-_FILE_IN_DM = {
-    "nl": "Het bestand staat in je privégesprek met Noodrem (het bevat persoonsgegevens).",
-    "en": "The file is in your direct messages with Noodrem (it holds personal data).",
-}
-_HOME_SHORTENED = {
-    "nl": "Niet alles past hier. Typ *list* in een bericht aan Noodrem voor het hele overzicht.",
-    "en": "Not everything fits here. Type *list* in a message to Noodrem for the full overview.",
-}
-
 
 def escape(text: str) -> str:
     """Slack mrkdwn treats ``&``, ``<`` and ``>`` as control characters; the rest
@@ -82,7 +70,7 @@ def lang_of(locale: str | None) -> str:
 
 def file_in_dm_text(locale: str | None) -> str:
     """Said in a channel where a file was asked for, instead of sharing it there."""
-    return _FILE_IN_DM[lang_of(locale)]
+    return t("slack.file_in_dm", lang_of(locale))
 
 
 # Messages -----------------------------------------------------------------------------------
@@ -91,7 +79,7 @@ def file_in_dm_text(locale: str | None) -> str:
 def reply_blocks(reply: Reply, *, locale: str | None = None) -> list[Block]:
     """One reply as blocks: title, text, fields, then its buttons.
 
-    Buttons carry ``Action.encode()`` as their value; an ``InputRequest`` becomes a
+    Buttons carry ``encode_action()`` as their value; an ``InputRequest`` becomes a
     "Fill in" button whose value describes the modal to open.
     """
     blocks: list[Block] = []
@@ -110,7 +98,7 @@ def reply_blocks(reply: Reply, *, locale: str | None = None) -> list[Block]:
             {"type": "actions", "elements": elements[start : start + MAX_BUTTONS_PER_BLOCK]}
         )
     if len(blocks) > MAX_MESSAGE_BLOCKS:
-        blocks = [*blocks[: MAX_MESSAGE_BLOCKS - 1], _note(_SHORTENED[lang_of(locale)])]
+        blocks = [*blocks[: MAX_MESSAGE_BLOCKS - 1], _note(t("slack.shortened", lang_of(locale)))]
     return blocks
 
 
@@ -167,7 +155,7 @@ def _button(button: Button, action_id: str) -> Block:
         "type": "button",
         "action_id": action_id,
         "text": {"type": "plain_text", "text": clip(button.label, MAX_BUTTON_TEXT), "emoji": True},
-        "value": button.action.encode(),
+        "value": encode_action(button.action),
     }
     if button.style is not ButtonStyle.DEFAULT:
         element["style"] = button.style.value
@@ -175,7 +163,7 @@ def _button(button: Button, action_id: str) -> Block:
 
 
 def _form_button(request: InputRequest, action_id: str, *, locale: str | None) -> Block:
-    label = f"✏️ {_FILL_IN[lang_of(locale)]}: {request.label}"
+    label = f"✏️ {t('slack.fill_in', lang_of(locale))}: {request.label}"
     return {
         "type": "button",
         "action_id": action_id,
@@ -193,7 +181,7 @@ def encode_form_request(request: InputRequest) -> str:
     data = {
         "f": request.field_id,
         "l": request.label[:500],
-        "s": request.submit.encode(),
+        "s": encode_action(request.submit),
         "r": request.required,
     }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))[:MAX_BUTTON_VALUE]
@@ -206,7 +194,7 @@ def decode_form_request(raw: str) -> InputRequest:
         return InputRequest(
             field_id=str(data["f"]),
             label=str(data["l"]),
-            submit=Action.decode(str(data["s"])),
+            submit=decode_action(str(data["s"])),
             required=bool(data["r"]),
         )
     except (KeyError, TypeError, json.JSONDecodeError) as exc:
@@ -232,7 +220,7 @@ class FormContext:
 
     def encode(self) -> str:
         data = {
-            "s": self.submit.encode(),
+            "s": encode_action(self.submit),
             "f": list(self.fields),
             "r": list(self.required),
             "c": self.conversation_id,
@@ -245,7 +233,7 @@ class FormContext:
         try:
             data = json.loads(raw)
             return cls(
-                submit=Action.decode(str(data["s"])),
+                submit=decode_action(str(data["s"])),
                 fields=tuple(str(f) for f in data["f"]),
                 required=tuple(str(f) for f in data["r"]),
                 conversation_id=str(data["c"]),
@@ -315,7 +303,7 @@ def form_values(view: dict[str, Any], context: FormContext) -> dict[str, str]:
 
 def missing_errors(values: dict[str, str], context: FormContext) -> dict[str, str]:
     """``response_action: errors`` content for required fields left empty (or blank)."""
-    message = _REQUIRED[lang_of(context.locale)]
+    message = t("slack.required", lang_of(context.locale))
     return {f: message for f in context.required if not values.get(f)}
 
 
@@ -330,5 +318,5 @@ def home_view(replies: Sequence[Reply], *, locale: str | None) -> Block:
             blocks.append({"type": "divider"})
         blocks.extend(reply_blocks(reply, locale=locale))
     if len(blocks) > MAX_VIEW_BLOCKS:
-        blocks = [*blocks[: MAX_VIEW_BLOCKS - 1], _note(_HOME_SHORTENED[lang_of(locale)])]
+        blocks = [*blocks[: MAX_VIEW_BLOCKS - 1], _note(t("slack.home_shortened", lang_of(locale)))]
     return {"type": "home", "blocks": blocks}

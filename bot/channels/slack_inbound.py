@@ -81,6 +81,21 @@ def with_names(typed: str, names: Mapping[str, str]) -> str:
     ).strip()
 
 
+def is_enterprise(tenant: str) -> bool:
+    """An Enterprise Grid organisation's id (``E…``), as opposed to a workspace's (``T…``)."""
+    return tenant.startswith("E")
+
+
+def tenant(team: str, *, enterprise_id: str | None, org_wide: bool) -> str:
+    """The tenant a person acted in: the Enterprise Grid organisation (``E…``) when the
+    installation that received the request is org-wide (one bot token for all its
+    workspaces, user ids valid across them), else the person's workspace (``team``, a
+    workspace install inside a Grid organisation too). ``enterprise_id`` is the person's
+    organisation as Bolt reads it (its "actor": in a Slack Connect channel, a person of
+    another company is not of ours, and falls back to their own workspace)."""
+    return enterprise_id if org_wide and enterprise_id else team
+
+
 def event_team(body: Mapping[str, Any]) -> str:
     """The person's workspace: in a channel shared between workspaces (Slack Connect)
     that can differ from the workspace the event was delivered for."""

@@ -34,12 +34,13 @@ from bot.channels.slack_inbound import (
     interaction_team,
     mentioned,
     plain_text,
+    tenant,
     with_names,
 )
 from bot.channels.slack_people import People
 from bot.channels.slack_send import Cards, Sender
 from bot.channels.slack_web import Failed, Person, SlackWeb, Workspaces, slack_time
-from bot.messages import Action, ActionName, Inbound, InputRequest, Reply
+from bot.messages import Action, Inbound, InputRequest, ListIncidents, Reply, Report, decode_action
 from bot.ports import Clock
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ class Listeners:
         if event.get("subtype") or event.get("bot_id") or event.get("channel_type") != "im":
             return  # edits, deletions, joins, other bots: nothing a person said to us
         async with self._working("a direct message"):
-            await self._typed(self._web(context), body, bot_user_id=context.bot_user_id)
+            await self._typed(self._web(context), body, context=context)
 
     async def on_mention(self, body: Body, context: AsyncBoltContext) -> None:
         """``app_mention``: "@Noodrem ..." in a channel; the replies go to that channel."""
@@ -82,7 +83,7 @@ class Listeners:
         if event.get("bot_id"):
             return  # another app mentioning us is not a person asking for help
         async with self._working("a mention"):
-            await self._typed(self._web(context), body, bot_user_id=context.bot_user_id)
+            await self._typed(self._web(context), body, context=context)
 
     async def on_home(self, body: Body, context: AsyncBoltContext) -> None:
         """``app_home_opened``: publish the open incidents this person may see."""
@@ -97,11 +98,11 @@ class Listeners:
                 return
             await self._publish_home(
                 web,
-                team=event_team(body),
+                team=_tenant(context, event_team(body)),
                 user=user,
                 conversation=str(conversation),
                 event_id=str(body.get("event_id") or ""),
-                action=Action(ActionName.LIST),
+                action=ListIncidents(),
             )
 
     async def _publish_home(
@@ -132,7 +133,7 @@ class Listeners:
             web = self._web(context)
             inbound, person = await self._people.inbound(
                 web,
-                team=str(body.get("team_id") or ""),
+                team=_tenant(context, str(body.get("team_id") or "")),
                 user=str(body["user_id"]),
                 conversation=str(body["channel_id"]),
                 event_id=f"command:{body.get('trigger_id', '')}",
@@ -173,11 +174,11 @@ class Listeners:
             )
             inbound, person = await self._people.inbound(
                 web,
-                team=interaction_team(body),
+                team=_tenant(context, interaction_team(body)),
                 user=user,
                 conversation=dm,
                 event_id=f"{ts}:{body.get('action_ts', '')}:{user}",
-                action=Action(ActionName.REPORT),
+                action=Report(),
                 form=form,
             )
             await self._run(web, inbound, person, cards=Cards.REPOST)
@@ -207,14 +208,17 @@ class Listeners:
                 )
                 return
             try:
-                pressed = Action.decode(raw)
+                pressed = decode_action(raw)
             except ValueError:
                 log.warning("slack: ignored a button with an unknown value (%s)", action_id)
                 return
-            if pressed.name is ActionName.LIST and (body.get("view") or {}).get("type") == "home":
+            if (
+                isinstance(pressed, ListIncidents)
+                and (body.get("view") or {}).get("type") == "home"
+            ):
                 await self._publish_home(  # "Next page" on the Home tab turns the Home's page
                     web,
-                    team=interaction_team(body),
+                    team=_tenant(context, interaction_team(body)),
                     user=user,
                     conversation=str(conversation),
                     event_id=click_event_id(body, action),
@@ -223,7 +227,7 @@ class Listeners:
                 return
             inbound, person = await self._people.inbound(
                 web,
-                team=interaction_team(body),
+                team=_tenant(context, interaction_team(body)),
                 user=user,
                 conversation=str(conversation),
                 event_id=click_event_id(body, action),
@@ -276,7 +280,7 @@ class Listeners:
         async with self._working("a form"):
             web = self._web(context)
             answer = asyncio.ensure_future(
-                self._answer_form(web, body, form, values, bot_user_id=context.bot_user_id)
+                self._answer_form(web, body, form, values, context=context)
             )
             done, _ = await asyncio.wait({answer}, timeout=SUBMIT_BUDGET)
             if not done:
@@ -315,15 +319,15 @@ class Listeners:
         form: FormContext,
         values: dict[str, str],
         *,
-        bot_user_id: str | None,
+        context: AsyncBoltContext,
     ) -> tuple[Sequence[Reply], Inbound, Person]:
         """The engine's answer to a submitted modal, all within the submit budget (a
         person picked in it may need a ``users.info`` first)."""
         view: Body = body.get("view") or {}
-        team, user = interaction_team(body), str(body["user"]["id"])
+        team, user = _tenant(context, interaction_team(body)), str(body["user"]["id"])
         found: dict[str, str] = {}
         for value in values.values():  # a picked person, or a mention typed as <@U…>
-            found |= mentioned(value, bot_user_id=bot_user_id)
+            found |= mentioned(value, bot_user_id=context.bot_user_id)
         people = await self._people.reachable(web, found, team=team, sender=user)
         names = {m.user_id: m.name for m in people}
         inbound, person = await self._people.inbound(
@@ -341,9 +345,10 @@ class Listeners:
 
     # Shared --------------------------------------------------------------------------------
 
-    async def _typed(self, web: SlackWeb, body: Body, *, bot_user_id: str | None) -> None:
+    async def _typed(self, web: SlackWeb, body: Body, *, context: AsyncBoltContext) -> None:
         event = body.get("event") or {}
         team, user, raw = event_team(body), str(event["user"]), str(event.get("text") or "")
+        team, bot_user_id = _tenant(context, team), context.bot_user_id
         found = mentioned(raw, bot_user_id=bot_user_id)
         people = await self._people.reachable(web, found, team=team, sender=user)
         names = {m.user_id: m.name for m in people}
@@ -431,3 +436,12 @@ class Listeners:
             self._busy -= 1
             if self._busy == 0:
                 self._idle.set()
+
+
+def _tenant(context: AsyncBoltContext, team: str) -> str:
+    """The request's tenant (``slack_inbound.tenant``), from what Bolt's authorization read."""
+    return tenant(
+        team,
+        enterprise_id=context.actor_enterprise_id,
+        org_wide=bool(context.is_enterprise_install),
+    )

@@ -7,11 +7,18 @@ code=…&state=…``; Bolt's ``AsyncOAuthFlow`` checks the state, trades the cod
 workspace's bot token (``oauth.v2.access``) and saves the installation with slack_sdk's
 ``AsyncSQLAlchemyInstallationStore``, in our tables (``storage.models``, migration r0009).
 From then on Bolt's authorization finds that workspace's token for each of its requests,
-and a proactive message looks it up by team id (``token_of``).
+and a proactive message looks it up by tenant (``token_of``).
 
-Which organisation a workspace is served as is the organisation config's rule
-(``Organisations.for_tenant``: the one that lists its team id in ``slack_team_ids``, or
-the only organisation), applied to every message; the install itself binds nothing.
+Enterprise Grid: an admin of a Grid organisation can install the app org-wide
+(``is_enterprise_install``; no team, the enterprise ``E…``). That one installation, found
+by enterprise id, serves every workspace of the organisation, and the organisation is one
+tenant (``slack_inbound.tenant``). A workspace of a Grid organisation can also install the
+app on its own: then it is a tenant of its own, like any workspace.
+
+Which organisation a tenant is served as is the organisation config's rule
+(``Organisations.for_tenant``: the one that lists its id in ``slack_team_ids`` or
+``slack_enterprise_ids``, or the only organisation), applied to every message; the install
+itself binds nothing.
 """
 
 from __future__ import annotations
@@ -35,11 +42,16 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.oauth import OAuthStateUtils
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.installation_store.sqlalchemy import (
+    AsyncSQLAlchemyInstallationStore,
+    SQLAlchemyInstallationStore,
+)
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from sqlalchemy import desc, select
 
 from bot.channels.base import SqlEngineGetter
+from bot.channels.slack_inbound import is_enterprise
 from bot.i18n import t
 
 log = logging.getLogger(__name__)
@@ -110,6 +122,26 @@ class _Installations(AsyncInstallationStore):
             team_id=team_id,
             is_enterprise_install=is_enterprise_install,
         )
+
+    async def find_bot_of_team(self, team_id: str) -> Bot | None:
+        """The newest workspace install of the app in ``team_id``, in a Grid organisation or
+        not: team ids are unique across Slack, so no enterprise id is needed (slack_sdk's
+        ``find_bot`` wants it, and an address carries only the tenant)."""
+        bots = self._store.bots
+        query = (
+            select(bots)
+            .where(
+                bots.c.client_id == self._client_id,
+                bots.c.team_id == team_id,
+                bots.c.is_enterprise_install.is_(False),
+                bots.c.bot_token.is_not(None),
+            )
+            .order_by(desc(bots.c.installed_at))
+            .limit(1)
+        )
+        async with self._store.engine.connect() as conn:
+            row = (await conn.execute(query)).mappings().first()
+        return SQLAlchemyInstallationStore.build_bot_entity(row) if row else None
 
     async def async_find_installation(
         self,
@@ -182,9 +214,15 @@ class SlackInstall:
         app.router.add_get(INSTALL_PATH, functools.partial(self._start, flow))
         app.router.add_get(REDIRECT_PATH, functools.partial(self._finish, flow))
 
-    async def token_of(self, team: str) -> str | None:
-        """The newest bot token of the workspace, None when the app is not installed there."""
-        bot = await self._installations.async_find_bot(enterprise_id=None, team_id=team)
+    async def token_of(self, tenant: str) -> str | None:
+        """The newest bot token of the tenant (a workspace, or a Grid organisation that
+        installed the app org-wide), None when the app is not installed there."""
+        if is_enterprise(tenant):
+            bot = await self._installations.async_find_bot(
+                enterprise_id=tenant, team_id=None, is_enterprise_install=True
+            )
+        else:
+            bot = await self._installations.find_bot_of_team(tenant)
         return bot.bot_token if bot is not None else None
 
     async def _start(self, flow: AsyncOAuthFlow, request: web.Request) -> web.Response:
@@ -205,10 +243,16 @@ class SlackInstall:
 
     async def _success(self, args: AsyncSuccessArgs) -> BoltResponse:
         installation = args.installation
-        team_id = installation.team_id or ""
-        log.info("Slack install: workspace %s installed the app", team_id)
-        values = {"team": installation.team_name or team_id, "team_id": team_id}
-        return self._response(200, "slack_installed_title", "slack_installed", values, again=False)
+        if installation.is_enterprise_install:
+            where, text = installation.enterprise_id or "", "slack_installed_enterprise"
+            name = installation.enterprise_name
+            log.info("Slack install: Enterprise Grid organisation %s installed the app", where)
+        else:
+            where, text = installation.team_id or "", "slack_installed"
+            name = installation.team_name
+            log.info("Slack install: workspace %s installed the app", where)
+        values = {"team": name or where, "team_id": where}
+        return self._response(200, "slack_installed_title", text, values, again=False)
 
     async def _failure(self, args: AsyncFailureArgs) -> BoltResponse:
         # Any other reason is Slack's ?error=… (the person said no, or the app is not

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from bot.channels.base import Handler
 from bot.channels.slack_inbound import is_dm
 from bot.channels.slack_web import Person, SlackWeb
-from bot.messages import Action, ActionName, Address, Channel, Inbound, Mention
+from bot.messages import Action, Address, Channel, Inbound, Mention, Presence
 from bot.ports import Clock
 
 
@@ -91,7 +91,7 @@ class People:
                     user=mention.user_id,
                     conversation=mention.user_id,
                     event_id="",
-                    action=Action(ActionName.PRESENCE),
+                    action=Presence(),
                 )
                 await self._handler(presence)
         return people

@@ -32,7 +32,8 @@ MAX_WORKSPACES = 1_000
 NOT_INSTALLED = "not_installed"  # our code: no bot token for the workspace in our database
 
 TokenOf = Callable[[str], Awaitable[str | None]]
-"""The bot token of a workspace (Slack team id); None when the app is not installed there."""
+"""The bot token of a tenant (a Slack team id, or the enterprise id of an org-wide
+Enterprise Grid install); None when the app is not installed there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +203,7 @@ class Workspaces:
 
     A request from Slack names its token (Bolt's authorization found it: the one token, or
     the workspace's installation); a proactive message knows only the workspace, whose
-    token ``token_of`` looks up.
+    token ``token_of`` looks up (an org-wide Grid install's for all its workspaces).
     """
 
     def __init__(self, client: AsyncWebClient, token_of: TokenOf) -> None:
@@ -224,6 +225,6 @@ class Workspaces:
             web = self._webs[token] = SlackWeb(client)
         return web
 
-    async def of_team(self, team: str) -> SlackWeb | Failed:
-        token = await self._token_of(team)
+    async def of_tenant(self, tenant: str) -> SlackWeb | Failed:
+        token = await self._token_of(tenant)
         return self.with_token(token) if token else Failed(NOT_INSTALLED)

@@ -38,6 +38,7 @@ from bot.channels import teams_activity, teams_cards, teams_files
 from bot.channels.base import Handler, PublishLink, StoreGetter
 from bot.channels.teams_settings import TeamsSettings, read_settings
 from bot.channels.untrusted import Malformed, loads
+from bot.errors import outcome
 from bot.messages import Attachment as File
 from bot.messages import Channel, Mention, Outbound, Reply, user_key
 from bot.ports import Clock, Delivery
@@ -143,7 +144,7 @@ class TeamsChannel:
             teams_activity.check_shape(body)
             activity = Activity().deserialize(body)
         except Malformed as exc:
-            return _error(400, f"expected a Bot Framework activity: {exc}")
+            return _error(outcome(exc).http_status, f"expected a Bot Framework activity: {exc}")
         except Exception:  # a field msrest cannot read as its declared type
             return _error(400, "expected a Bot Framework activity")
         try:

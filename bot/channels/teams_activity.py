@@ -19,7 +19,7 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from bot.channels.teams_cards import Submit
 from bot.channels.untrusted import Malformed
-from bot.messages import Action, ActionName, Address, Channel, Inbound, Mention
+from bot.messages import Action, Address, Channel, Inbound, Mention, Welcome
 
 EMULATOR_CHANNEL = "emulator"
 EMULATOR_TENANT = "emulator"
@@ -217,9 +217,7 @@ def to_inbound(
 def welcome(activity: Activity, *, tenant_id: str, received_at: datetime) -> Inbound:
     """Someone installed the bot in their personal chat: the engine learns where to reach
     them (a manager who never writes still gets escalations privately) and says hello."""
-    return _inbound(
-        activity, tenant_id=tenant_id, received_at=received_at, action=Action(ActionName.WELCOME)
-    )
+    return _inbound(activity, tenant_id=tenant_id, received_at=received_at, action=Welcome())
 
 
 def _inbound(

@@ -6,7 +6,7 @@ swapped for the Microsoft 365 Agents SDK, and tests can read them without either
 A reply with only text becomes a plain Markdown message, because Teams shows a card in a
 notification as "sent a card", and a reminder must say what it is about. Anything with a
 title, fields, buttons or inputs becomes an Adaptive Card whose buttons are
-``Action.Submit`` carrying ``{"noodrem": Action.encode()}``; Teams merges the values of the
+``Action.Submit`` carrying ``{"noodrem": encode_action(action)}``; Teams merges the values of the
 card's inputs into that object, which ``read_submit`` turns back into an action and a form.
 
 Teams puts all actions of a row side by side at equal width and cuts every label that does
@@ -39,7 +39,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.messages import Action, ActionName, Button, ButtonStyle, Lang, Reply, ReplyKind
+from bot.i18n import t
+from bot.messages import (
+    Action,
+    Button,
+    ButtonStyle,
+    Lang,
+    Reply,
+    ReplyKind,
+    decode_action,
+    encode_action,
+)
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.5"
@@ -65,15 +75,6 @@ _ALARM = (ReplyKind.ERROR, ReplyKind.ESCALATION)
 _HEADLINED = (ReplyKind.REMINDER, ReplyKind.ESCALATION)  # always get a heading
 _ICON = re.compile(r"^[^\w*]*")  # what a sentence starts with before its first word: "🚨 "
 
-# The adapter's own sentences, for the few cases it answers without the engine.
-_TEXTS: dict[str, tuple[str, str]] = {
-    "fill_in": ("Vul eerst in: {labels}.", "Please fill in first: {labels}."),
-    "unknown_button": (
-        "Deze knop ken ik niet (meer). Typ *status* voor het actuele overzicht.",
-        "I don't know this button (any more). Type *status* for the current checklist.",
-    ),
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Submit:
@@ -95,7 +96,7 @@ def read_submit(value: object) -> Submit | None:
     if value.get(PICK_KEY) is True and isinstance(chosen, str) and chosen:
         raw = chosen
     try:
-        action = Action.decode(raw)
+        action = decode_action(raw)
     except ValueError:
         return None
     form = {
@@ -123,8 +124,8 @@ def language(locale: str | None) -> Lang:
 
 
 def adapter_text(key: str, lang: Lang, **values: str) -> str:
-    nl, en = _TEXTS[key]
-    return markdown((en if lang == "en" else nl).format(**values))
+    """The adapter's own sentence ``teams.<key>``, for the few cases it answers alone."""
+    return markdown(t(f"teams.{key}", lang, **values))
 
 
 def needs_card(reply: Reply) -> bool:
@@ -183,7 +184,7 @@ def card(reply: Reply) -> dict[str, Any]:
     actions: list[dict[str, Any]] = []
     if choices:
         body.append(_choice_set(choices, question=question))
-        pick: dict[str, Any] = {ACTION_KEY: choices[0].action.encode(), PICK_KEY: True}
+        pick: dict[str, Any] = {ACTION_KEY: encode_action(choices[0].action), PICK_KEY: True}
         if question:
             # The choice replaces this action; a client that ignores isRequired sends
             # it without one, and read_submit then reports the question as missing.
@@ -199,7 +200,7 @@ def card(reply: Reply) -> dict[str, Any]:
         action: dict[str, Any] = {
             "type": "Action.Submit",
             "title": button.label,
-            "data": {ACTION_KEY: button.action.encode()},
+            "data": {ACTION_KEY: encode_action(button.action)},
         }
         if button.style in _STYLES:
             action["style"] = _STYLES[button.style]
@@ -217,7 +218,7 @@ def card(reply: Reply) -> dict[str, Any]:
                 "maxLength": MAX_INPUT,
             }
         )
-        data: dict[str, Any] = {ACTION_KEY: request.submit.encode()}
+        data: dict[str, Any] = {ACTION_KEY: encode_action(request.submit)}
         if request.required:
             data[REQUIRED_KEY] = {request.field_id: request.label}
         actions.append(
@@ -257,9 +258,9 @@ def _choices(reply: Reply) -> tuple[Button, ...]:
     that also asks for typed input keeps its buttons (one submit could not serve both)."""
     if reply.inputs:
         return ()
-    groups: dict[ActionName, list[Button]] = {}
+    groups: dict[type[Action], list[Button]] = {}
     for button in reply.buttons:
-        groups.setdefault(button.action.name, []).append(button)
+        groups.setdefault(type(button.action), []).append(button)
     largest = max(groups.values(), key=len, default=[])
     if reply.kind is ReplyKind.QUESTION and len(largest) >= MIN_CHOICES:
         return tuple(largest)
@@ -278,12 +279,14 @@ def _choice_set(choices: tuple[Button, ...], *, question: str) -> dict[str, Any]
         "id": CHOICE_KEY,
         "style": "expanded",
         "wrap": True,
-        "choices": [{"title": button.label, "value": button.action.encode()} for button in choices],
+        "choices": [
+            {"title": button.label, "value": encode_action(button.action)} for button in choices
+        ],
     }
     if question:
         element.update(label=question, isRequired=True, errorMessage=question)
     else:
-        element["value"] = choices[0].action.encode()
+        element["value"] = encode_action(choices[0].action)
     return element
 
 

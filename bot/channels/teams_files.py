@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 
 from bot.channels.teams_cards import markdown
+from bot.i18n import t
 from bot.messages import Attachment, Lang
 
 log = logging.getLogger(__name__)
@@ -35,48 +36,9 @@ INVOKE_NAME = "fileConsent/invoke"
 UPLOAD_TIMEOUT = aiohttp.ClientTimeout(total=12)  # Teams gives up on the invoke after 15 s
 _MARK = "noodrem.export"  # in the card's contexts: this consent card is ours
 
-_TEXTS: dict[str, tuple[str, str]] = {
-    "description": (
-        "Het dossier van het incident (PDF), voor bank, politie en verzekeraar.",
-        "The incident's evidence file (PDF), for the bank, the police and the insurer.",
-    ),
-    "uploaded": (
-        "Opgeslagen in je OneDrive: *{filename}*.",
-        "Saved to your OneDrive: *{filename}*.",
-    ),
-    "declined": (
-        "Goed, ik heb *{filename}* niet in je OneDrive gezet. Typ *export* als je het "
-        "dossier later toch wilt.",
-        "All right, I did not put *{filename}* in your OneDrive. Type *export* if you want "
-        "the file later.",
-    ),
-    "gone": (
-        "Dit bestand is niet meer beschikbaar. Typ *export* voor een nieuw dossier.",
-        "This file is no longer available. Type *export* for a new evidence file.",
-    ),
-    "upload_failed": (
-        "Het opslaan in je OneDrive lukte niet. Download het dossier hier (de link werkt "
-        "{hours} uur): [{filename}]({link})",
-        "Saving to your OneDrive did not work. Download the file here (the link works for "
-        "{hours} hours): [{filename}]({link})",
-    ),
-    "link": (
-        "📎 [{filename}]({link}): de link werkt {hours} uur, voor iedereen in dit gesprek. "
-        "Vraag het dossier in je persoonlijke chat met Noodrem als dat niet de bedoeling is.",
-        "📎 [{filename}]({link}): the link works for {hours} hours, for everyone in this "
-        "conversation. Ask for the file in your personal chat with Noodrem if that is not "
-        "what you want.",
-    ),
-    "not_sent": (
-        "📎 {filename} (dit bestand kan ik hier niet meesturen)",
-        "📎 {filename} (I cannot send this file here)",
-    ),
-}
-
 
 def text(key: str, lang: Lang, **values: str) -> str:
-    nl, en = _TEXTS[key]
-    return markdown((en if lang == "en" else nl).format(**values))
+    return markdown(t(f"teams.files.{key}", lang, **values))
 
 
 def consent_card(attachment: Attachment, *, link: str, lang: Lang) -> dict[str, Any]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
+
+from bot.errors import ConfigError, ExitCode
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / "teams"
 FILES = ("manifest.json", "color.png", "outline.png")
@@ -21,8 +22,11 @@ DEFAULT_NAME = "noodrem-teams.zip"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
-class PackageError(Exception):
+class PackageError(ConfigError):
     """The package cannot be built; the message says what to fix."""
+
+    def __str__(self) -> str:
+        return f"cannot build the Teams package: {super().__str__()}"
 
 
 def build_package(out: Path, *, app_id: str, source: Path = PACKAGE_DIR) -> Path:
@@ -51,16 +55,12 @@ def build_package(out: Path, *, app_id: str, source: Path = PACKAGE_DIR) -> Path
     return target
 
 
-def command(out: Path, env: Mapping[str, str]) -> int:
-    """``python app.py teams-package [-o FILE]``: the app id comes from MICROSOFT_APP_ID."""
+def command(out: Path, env: Mapping[str, str]) -> ExitCode:
+    """``python app.py teams-package [-o FILE]``: the app id comes from MICROSOFT_APP_ID.
+    Raises ``PackageError``."""
     app_id = env.get("MICROSOFT_APP_ID", "").strip()
     if not app_id:
-        print("set MICROSOFT_APP_ID to the bot's Microsoft App ID first", file=sys.stderr)
-        return 2
-    try:
-        written = build_package(out, app_id=app_id)
-    except PackageError as exc:
-        print(f"cannot build the Teams package: {exc}", file=sys.stderr)
-        return 2
+        raise PackageError("set MICROSOFT_APP_ID to the bot's Microsoft App ID first")
+    written = build_package(out, app_id=app_id)
     print(f"wrote {written}: upload it in Teams under Apps > Manage your apps > Upload an app")
-    return 0
+    return ExitCode.OK

@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.errors import InputError
+
 MAX_DEPTH = 32  # real Slack and Teams payloads nest about 10 levels; cards in them a few more
 
 
-class Malformed(ValueError):
+class Malformed(InputError):
     """A body that is not what the endpoint accepts; the message is safe to show."""
 
 
@@ -41,7 +43,7 @@ def loads(raw: bytes | str) -> Any:
     return value
 
 
-def check(value: Any) -> None:
+def check(value: object) -> None:
     """Refuse strings the store cannot keep, anywhere in a parsed value."""
     stack = [value]
     while stack:

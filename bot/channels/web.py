@@ -2,9 +2,12 @@
 
 The page (``web_static/``) never draws a reply from a POST answer. Every message, the
 person's own included, is written to that person's outbox in the store, and the page draws
-only what it long-polls from there. Replies, reminders written by another process (the
-scheduler) and the history after a reload therefore share one render path, and nothing but
-the wake-up signal for waiting pollers lives in process memory.
+only what it long-polls from there. Replies, reminders and the history after a reload
+therefore share one render path, and nothing but the wake-up of waiting pollers lives in
+process memory. A waiting poll reads the database when something was written to its
+mailbox: this process's own writes wake it at once, another replica's through the
+store's ``listen_outbox`` (PostgreSQL NOTIFY); where the store cannot tell (SQLite) or
+while its listener is down, the poll also reads again every ``RECHECK_SECONDS``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Awaitable, Callable, Sequence
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -24,20 +28,25 @@ from aiohttp import web
 
 from bot.channels.base import Handler, StoreGetter
 from bot.channels.untrusted import Malformed, NotJson, check_text, loads
-from bot.channels.web_signin import SignIn
+from bot.channels.web_signin import SignIn, page_lang
+from bot.errors import InputError, SignInNeeded, outcome
+from bot.i18n import t
 from bot.messages import (
     Action,
-    ActionName,
     Address,
     Attachment,
     Channel,
     Inbound,
     Outbound,
     Reply,
+    ReplyKind,
+    ShowPlans,
     VerifiedIdentity,
+    decode_action,
+    encode_action,
     user_key,
 )
-from bot.ports import Clock, Delivery, OutboxMessage
+from bot.ports import Clock, Delivery, OutboxListening, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +67,7 @@ MAX_TEXT = 20_000
 MAX_USER_NAME = 80
 MAX_ID = 200
 MAX_WAIT_SECONDS = 25.0
-RECHECK_SECONDS = 1.0  # another process (the scheduler) may write a mailbox: look again
+RECHECK_SECONDS = 5.0  # without word of other processes' writes: how often to look anyway
 PAGE_LIMIT = 200
 HANDLER_FAILED = "Noodrem could not handle that message; nothing was lost, please try again."
 READ_FAILED = "Noodrem could not read your messages just now; retrying."
@@ -70,7 +79,7 @@ TOO_LARGE = "bericht te groot / request body too large"
 SIGN_IN_NEEDED = "log eerst in / please sign in first"
 
 
-class _BadRequest(ValueError):
+class _BadRequest(InputError):
     """Input the page can fix; the message is shown to the person as is, so keep it plain."""
 
 
@@ -91,7 +100,7 @@ class _Visitor:
     identity: VerifiedIdentity | None = None
 
 
-class _SignInNeeded(Exception):
+class _SignInNeeded(SignInNeeded):
     """Sign-in mode and no valid session: the page shows the sign-in form."""
 
 
@@ -118,8 +127,8 @@ def reply_to_json(reply: Reply, *, at: datetime, link: str | None = None) -> dic
         "title": reply.title,
         "text": reply.text,
         "fields": [asdict(f) for f in reply.fields],
-        "buttons": [{**asdict(b), "action": b.action.encode()} for b in reply.buttons],
-        "inputs": [{**asdict(i), "submit": i.submit.encode()} for i in reply.inputs],
+        "buttons": [{**asdict(b), "action": encode_action(b.action)} for b in reply.buttons],
+        "inputs": [{**asdict(i), "submit": encode_action(i.submit)} for i in reply.inputs],
         "incident_id": reply.incident_id,
         "card_key": reply.card_key,
         "late": reply.late,
@@ -168,7 +177,11 @@ class WebChat:
         self._clock = clock
         self._tenant_id = tenant_id
         self._waiters: dict[str, set[asyncio.Event]] = {}
-        self._write_lock = asyncio.Lock()
+        self._parked: Counter[str] = Counter()  # polls that read, found nothing, and wait
+        self._parking = asyncio.Condition()
+        self._listener: OutboxListening | None = None
+        self._listening = asyncio.Lock()  # the first polls start one listener, not several
+        self._listen_started = False
         self._closing = False
 
     async def _link(self, reply: Reply, inbound: Inbound) -> str | None:
@@ -219,7 +232,7 @@ class WebChat:
             "mode": self.mode.value,
             "time_zone": self._time_zone,
             # The empty chat's "what happened?" button: the menu of every plan.
-            "menu_action": Action(ActionName.SHOW_PLANS).encode(),
+            "menu_action": encode_action(ShowPlans()),
         }
         if self._sign_in is not None:
             session = await self._sign_in.session(request)
@@ -234,7 +247,7 @@ class WebChat:
             config["sign_in"] = self._sign_in.options(request.query.get("org"))
         return _json(config)
 
-    async def _visitor(self, request: web.Request, body: object = None) -> _Visitor:
+    async def _visitor(self, request: web.Request, body: Mapping[str, object]) -> _Visitor:
         """Who this request is from: the session's person, or in trial mode the page's."""
         if self._sign_in is None:
             user_id, user_name = _typed_person(body)
@@ -256,17 +269,17 @@ class WebChat:
             return _error(413, TOO_LARGE)
         try:
             body = loads(raw)
-        except NotJson:
-            return _error(400, "request body must be JSON")
+        except NotJson as exc:
+            return _error(outcome(exc).http_status, "request body must be JSON")
         except Malformed as exc:  # not UTF-8, too deep, NUL or a lone surrogate
-            return _error(400, f"request body: {exc}")
+            return _error(outcome(exc).http_status, f"request body: {exc}")
         try:
             posted = _parse_post(body)
             visitor = await self._visitor(request, body)
         except _BadRequest as exc:
-            return _error(400, str(exc))
-        except _SignInNeeded:
-            return _sign_in_needed()
+            return _error(outcome(exc).http_status, str(exc))
+        except _SignInNeeded as exc:
+            return _sign_in_needed(exc)
 
         received_at = self._clock.now()
         inbound = self._inbound(visitor, posted, received_at=received_at)
@@ -275,11 +288,11 @@ class WebChat:
             "text": posted.shown,
             "user_name": visitor.user_name,
             "client_id": posted.client_id,
-            "action": posted.action.encode() if posted.action else None,
+            "action": encode_action(posted.action) if posted.action else None,
             "at": received_at.isoformat(),
         }
         try:
-            replies = await self._handler(inbound)
+            replies = await self._handler(inbound) or [self._answer_lost(posted)]
             at = self._clock.now()
             # Written only after the handler succeeded, in one transaction: a failure leaves
             # no half conversation behind, and a retry shows the message once.
@@ -292,14 +305,23 @@ class WebChat:
             return _error(500, HANDLER_FAILED)
         return _json({"last_id": last_id})
 
+    @staticmethod
+    def _answer_lost(posted: _Posted) -> Reply:
+        """The engine answers nothing only to a message it handled before. When this
+        mailbox does not show that message yet (``_append`` writes nothing if it does), the
+        replica that handled it died between its commit and writing the answer: say so,
+        rather than show the message unanswered. (The answer itself is gone: it was never
+        stored. Writing it in the engine's transaction would keep it.)"""
+        return Reply(kind=ReplyKind.TEXT, text=t("answer_lost", page_lang(posted.locale)))
+
     async def _get_messages(self, request: web.Request) -> web.Response:
         try:
             after, wait = _parse_poll(request.query)
             visitor = await self._visitor(request, request.query)
         except _BadRequest as exc:
-            return _error(400, str(exc))
-        except _SignInNeeded:
-            return _sign_in_needed()
+            return _error(outcome(exc).http_status, str(exc))
+        except _SignInNeeded as exc:
+            return _sign_in_needed(exc)
         mailbox = user_key(Channel.WEB, visitor.tenant_id, visitor.user_id)
         try:
             rows = await self._wait_for_messages(mailbox, after=after, wait=wait)
@@ -355,32 +377,56 @@ class WebChat:
         person's own line used to be written again. The claim is in the same transaction
         as the rows, so the line is in the history exactly once whatever fails.
 
-        Pollers read "everything after id N", so ids must become visible in order. On
-        PostgreSQL two overlapping transactions can commit out of id order and a poller
-        would skip the lower id: the lock keeps this process's writes one at a time.
+        Pollers read "everything after id N": the store makes a mailbox's ids visible in
+        id order whichever process writes (``put_outbox``), so writes need no lock here.
         """
         if not payloads:
             return 0
         last_id = 0
-        async with self._write_lock, self._store().transaction() as tx:
+        async with self._store().transaction() as tx:
             if once is not None and not await tx.claim_inbound(
                 channel=HISTORY_CLAIM, event_id=f"{mailbox}:{once}", at=at
             ):
                 return 0
             for payload in payloads:
                 last_id = await tx.put_outbox(mailbox=mailbox, payload=payload, at=at)
-        for waiter in self._waiters.get(mailbox, ()):
-            waiter.set()
+        self._wake(mailbox)
         return last_id
+
+    def _wake(self, mailbox: str | None) -> None:
+        """Let the polls waiting on ``mailbox`` (``None``: on any mailbox) read again."""
+        if mailbox is None:
+            waiting = [w for waiters in self._waiters.values() for w in waiters]
+        else:
+            waiting = list(self._waiters.get(mailbox, ()))
+        for waiter in waiting:
+            waiter.set()
+
+    async def parked(self, mailbox: str) -> None:
+        """Until a poll of ``mailbox`` has read, found nothing and waits for a write (so a
+        test can write exactly then)."""
+        async with self._parking:
+            await self._parking.wait_for(lambda: self._parked[mailbox] > 0)
+
+    async def _listen(self) -> OutboxListening | None:
+        """The store's report of every process's writes, started by the first poll (the
+        store opens after the routes are installed)."""
+        async with self._listening:
+            if not self._listen_started and not self._closing:
+                self._listen_started = True
+                self._listener = await self._store().listen_outbox(self._wake)
+        return self._listener
 
     async def _wait_for_messages(
         self, mailbox: str, *, after: int, wait: float
     ) -> list[OutboxMessage]:
         """Long poll: answer as soon as there is something after ``after``, else after ``wait``.
 
-        A write by this process wakes the poller at once; the database is read again about
-        once a second as well, for writes by another process.
+        The database is read once, then again only when the mailbox was written (by this
+        process, or by another one the store's listener reports), or every
+        ``RECHECK_SECONDS`` while no listener would report another process's writes.
         """
+        listener = await self._listen()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         wake = asyncio.Event()
@@ -389,30 +435,43 @@ class WebChat:
         try:
             while True:
                 wake.clear()  # before the read, so a write after it is not missed
-                async with self._store().transaction() as tx:
+                async with self._store().snapshot() as tx:  # no write lock for a read
                     rows = await tx.read_outbox(mailbox=mailbox, after_id=after, limit=PAGE_LIMIT)
                 remaining = deadline - loop.time()
                 if rows or remaining <= 0 or self._closing:
                     return rows
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(min(RECHECK_SECONDS, remaining)):
-                        await wake.wait()
+                told = listener is not None and listener.live
+                self._parked[mailbox] += 1
+                async with self._parking:
+                    self._parking.notify_all()
+                try:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(
+                            remaining if told else min(RECHECK_SECONDS, remaining)
+                        ):
+                            await wake.wait()
+                finally:
+                    self._parked[mailbox] -= 1
         finally:
             waiters.discard(wake)
+            if not self._parked[mailbox]:
+                self._parked.pop(mailbox, None)
             if not waiters and self._waiters.get(mailbox) is waiters:
                 del self._waiters[mailbox]
 
     async def _on_shutdown(self, app: web.Application) -> None:
         """Let waiting pollers answer now instead of holding the shutdown for 25 seconds."""
         self._closing = True
-        for waiter in (w for waiters in self._waiters.values() for w in waiters):
-            waiter.set()
+        self._wake(None)
+        async with self._listening:
+            if self._listener is not None:
+                await self._listener.close()
 
 
 # Parsing ------------------------------------------------------------------------------------
 
 
-def _typed_person(given: Any) -> tuple[str, str]:
+def _typed_person(given: Mapping[str, object]) -> tuple[str, str]:
     """Trial mode: the page's own id for this browser and the name typed into it. A poll
     (the query) has no name; it only reads the mailbox of the id."""
     user_id = _required_str(given, "user_id", limit=MAX_ID)
@@ -446,7 +505,7 @@ def _parse_post(body: object) -> _Posted:
     if not isinstance(raw_action, str):
         raise _BadRequest("action must be a string")
     try:
-        action = Action.decode(raw_action)
+        action = decode_action(raw_action)
     except ValueError:
         raise _BadRequest("unknown action") from None
     form = _parse_form(body.get("form"))
@@ -457,7 +516,7 @@ def _parse_post(body: object) -> _Posted:
     return _Posted(*common, action=action, form=form)
 
 
-def _required_str(body: Any, key: str, *, limit: int) -> str:
+def _required_str(body: Mapping[str, object], key: str, *, limit: int) -> str:
     value = body.get(key)
     if not isinstance(value, str) or not value.strip():
         raise _BadRequest(f"missing {key}")
@@ -483,7 +542,7 @@ def _parse_form(form: object) -> dict[str, str]:
     return {k: v.strip() for k, v in form.items()}
 
 
-def _parse_poll(query: Any) -> tuple[int, float]:
+def _parse_poll(query: Mapping[str, str]) -> tuple[int, float]:
     try:
         after = int(query.get("after", "0"))
     except ValueError:
@@ -509,5 +568,5 @@ def _error(status: int, message: str) -> web.Response:
     return _json({"error": message}, status=status)
 
 
-def _sign_in_needed() -> web.Response:
-    return _json({"error": SIGN_IN_NEEDED, "sign_in": True}, status=401)
+def _sign_in_needed(exc: _SignInNeeded) -> web.Response:
+    return _json({"error": SIGN_IN_NEEDED, "sign_in": True}, status=outcome(exc).http_status)

@@ -4,8 +4,9 @@ The authorization-code flow with PKCE (S256), ``state`` and ``nonce``, against t
 an organisation configured (``sign_in.oidc``). Authlib makes the random values and the PKCE
 challenge, joserfc (Authlib's JOSE library) checks the id token: its RS256 signature against
 the issuer's published keys, and its issuer, audience (our client id), nonce and expiry.
-The discovery document and the keys are fetched at each sign-in, so a rotated key is used
-at once and nothing stale is cached; sign-ins are rare.
+The discovery document and the keys are kept per issuer for as long as the provider's
+``Cache-Control`` allows (``web_oidc_cache``); an id token signed with a key id the kept
+keys do not have fetches them anew once, so a rotated key is used at once.
 
 ``state`` is stored as a hash in the same single-use table as mailed links, with the nonce
 and the PKCE verifier: the callback may reach any replica, and a replayed callback finds
@@ -27,12 +28,20 @@ from aiohttp import web
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
-from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, JoseError
+from joserfc.errors import (
+    BadSignatureError,
+    ClaimError,
+    ExpiredTokenError,
+    InvalidKeyIdError,
+    JoseError,
+)
 from joserfc.jwk import KeySet
 
+from bot.channels import web_oidc_cache
 from bot.channels.base import StoreGetter
 from bot.channels.web_signin import PageText, SignIn, page_lang, render_page, see_other, token_hash
 from bot.config import SettingsError
+from bot.errors import Refused
 from bot.i18n import t
 from bot.messages import Lang
 from bot.organisation import OidcLogin, Organisation
@@ -69,7 +78,7 @@ class Refusal(StrEnum):
 _CLAIM_REFUSALS = {"iss": Refusal.ISSUER, "aud": Refusal.AUDIENCE, "nonce": Refusal.NONCE}
 
 
-class _Refused(Exception):
+class _Refused(Refused):
     def __init__(self, refusal: Refusal) -> None:
         super().__init__(refusal.value)
         self.refusal = refusal
@@ -115,6 +124,8 @@ class OpenIdConnect:
         }
         self._secrets = client_secrets(logins, env)
         self._http: aiohttp.ClientSession | None = None
+        self._metadata = web_oidc_cache.Kept[dict[str, Any]](clock=clock)  # by issuer
+        self._key_sets = web_oidc_cache.Kept[KeySet](clock=clock)  # by jwks_uri
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/auth/oidc/{org}/{provider}", self._start)
@@ -221,7 +232,7 @@ class OpenIdConnect:
         if not pending.nonce or not pending.code_verifier:
             raise _Refused(Refusal.STATE)
         metadata = await self._discover(login)
-        answer = await self._fetch(
+        answer, _ = await self._fetch(
             "POST",
             str(metadata["token_endpoint"]),
             data={
@@ -236,9 +247,13 @@ class OpenIdConnect:
         id_token = answer.get("id_token")
         if not isinstance(id_token, str):
             raise _Refused(Refusal.TOKEN)
-        keys = await self._fetch("GET", str(metadata["jwks_uri"]))
+        jwks_uri = str(metadata["jwks_uri"])
         try:
-            token = jwt.decode(id_token, KeySet.import_key_set(keys), algorithms=["RS256"])  # type: ignore[arg-type]
+            try:
+                token = jwt.decode(id_token, await self._keys(jwks_uri), algorithms=["RS256"])
+            except InvalidKeyIdError:  # the issuer rotated its keys since they were kept
+                keys = await self._keys(jwks_uri, fresh=True)
+                token = jwt.decode(id_token, keys, algorithms=["RS256"])
             jwt.JWTClaimsRegistry(
                 now=lambda: int(self._clock.now().timestamp()),
                 leeway=60,
@@ -259,36 +274,53 @@ class OpenIdConnect:
         return dict(token.claims)
 
     async def _discover(self, login: OidcLogin) -> dict[str, Any]:
-        metadata = await self._fetch(
-            "GET", login.issuer.rstrip("/") + "/.well-known/openid-configuration"
-        )
-        needed = ("authorization_endpoint", "token_endpoint", "jwks_uri")
-        if metadata.get("issuer") != login.issuer or not all(
-            isinstance(metadata.get(k), str) for k in needed
-        ):
-            raise _Refused(Refusal.PROVIDER)
-        return metadata
+        async def load() -> tuple[dict[str, Any], timedelta | None]:
+            metadata, age = await self._fetch(
+                "GET", login.issuer.rstrip("/") + "/.well-known/openid-configuration"
+            )
+            needed = ("authorization_endpoint", "token_endpoint", "jwks_uri")
+            if metadata.get("issuer") != login.issuer or not all(
+                isinstance(metadata.get(k), str) for k in needed
+            ):
+                raise _Refused(Refusal.PROVIDER)
+            return metadata, age
 
-    async def _fetch(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
-        """JSON from the provider; anything else (refusal, timeout, not JSON) a refusal."""
+        return await self._metadata.get(login.issuer, load)
+
+    async def _keys(self, jwks_uri: str, *, fresh: bool = False) -> KeySet:
+        async def load() -> tuple[KeySet, timedelta | None]:
+            body, age = await self._fetch("GET", jwks_uri)
+            try:
+                return KeySet.import_key_set(body), age  # type: ignore[arg-type]
+            except (JoseError, KeyError, TypeError, ValueError):  # no usable key in it
+                raise _Refused(Refusal.PROVIDER) from None
+
+        return await self._key_sets.get(jwks_uri, load, fresh=fresh)
+
+    async def _fetch(
+        self, method: str, url: str, **kwargs: Any
+    ) -> tuple[dict[str, Any], timedelta | None]:
+        """JSON from the provider and how long it may be kept (``Cache-Control``, None when
+        it does not say); anything else (refusal, timeout, not JSON) a refusal."""
         if self._http is None:
             self._http = aiohttp.ClientSession(timeout=_TIMEOUT)
         try:
             async with self._http.request(method, url, **kwargs) as response:
                 body = await response.json(content_type=None)
                 ok = response.status == 200
+                age = web_oidc_cache.max_age(response.headers.get("Cache-Control"))
         except (aiohttp.ClientError, TimeoutError, ValueError):
             raise _Refused(Refusal.PROVIDER) from None
         if not ok or not isinstance(body, dict):
             raise _Refused(Refusal.PROVIDER)
-        return body
+        return body, age
 
     async def _close(self, app: web.Application) -> None:
         if self._http is not None:
             await self._http.close()
 
 
-def _email_of(claims: Mapping[str, Any], method: SignInMethod) -> str:
+def _email_of(claims: Mapping[str, object], method: SignInMethod) -> str:
     """The person's address: Google's only when it says it verified it; Entra's ``email``
     or else the sign-in name (``preferred_username``), which is the work address."""
     if method is SignInMethod.GOOGLE:

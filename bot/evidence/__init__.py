@@ -11,6 +11,6 @@ incident through the store port; ``cli`` holds the command-line commands.
 
 from __future__ import annotations
 
+from bot.errors import EvidenceError
 
-class EvidenceError(Exception):
-    """An export or check cannot be made; the message is one line a person can act on."""
+__all__ = ["EvidenceError"]

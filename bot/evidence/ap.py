@@ -16,6 +16,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.chain import parse_utc
+from bot.events import NOT_RECORDED, ApAssessed
 from bot.evidence.model import Row
 from bot.evidence.texts import local_long, say
 from bot.messages import Lang
@@ -71,10 +72,10 @@ class ApAssessment:
     risk_labels: Mapping[str, LocalText] = field(default_factory=dict)
 
     @classmethod
-    def from_event(cls, event: Event, step: StepSpec | None) -> ApAssessment:
+    def from_event(cls, event: Event, assessed: ApAssessed, step: StepSpec | None) -> ApAssessment:
         """``step`` is the playbook's breach-assessment step; without one (or without its
         ``breach_register``) only what every assessment has is read."""
-        data = event.data
+        data = assessed.records
         answers = {} if step is None else step.breach_register
 
         def value(question: BreachQuestion) -> Any:
@@ -106,13 +107,16 @@ class ApAssessment:
             whose=text(BreachQuestion.WHOSE),
             how_many=text(BreachQuestion.HOW_MANY),
             risk=text(BreachQuestion.RISK),
-            state=_state(data.get("ap_state"), value(BreachQuestion.DECISION)),
+            state=_state(
+                None if assessed.ap_state is NOT_RECORDED else assessed.ap_state,
+                value(BreachQuestion.DECISION),
+            ),
             notification_number=None if number in (None, "") else str(number),
             notification_time=notification_time,
             reason=text(BreachQuestion.REASON_NOT_NOTIFIED),
             people_informed=value(BreachQuestion.PEOPLE_INFORMED) is True,
             measures=text(BreachQuestion.MEASURES),
-            late=data.get("late") is True,
+            late=assessed.late,
             delay_reason="" if data.get("delay_reason") is None else str(data["delay_reason"]),
             risk_labels=risk_labels,
         )

@@ -1,8 +1,9 @@
 """The evidence commands behind ``python app.py export | verify | register``.
 
-Like ``app.py`` this layer wires things together (it opens the store), so the rest of the
-package stays free of ``storage``. Every failure a person can cause ends as one line on
-stderr and an exit code, never a traceback:
+Only the command logic: ``app.py`` (the one composition root) reads the settings, loads the
+organisations and playbooks, opens the store and hands them in. A failure a person can
+cause is raised as a ``NoodremError``, which ``app.py`` prints as one line on stderr and
+turns into the exit code of ``bot.errors.outcome``:
 
     0  done (verify: intact)
     1  the answer is no: unknown incident (export), altered file (verify)
@@ -11,7 +12,6 @@ stderr and an exit code, never a traceback:
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import sys
 from collections.abc import Mapping
@@ -20,10 +20,11 @@ from enum import StrEnum
 from pathlib import Path
 
 from bot.clock import SystemClock
-from bot.config import Settings, SettingsError
+from bot.errors import ExitCode, InputError, StoreFailure
+from bot.events import ExportVia, append_event
 from bot.evidence import EvidenceError
 from bot.evidence.csvexport import render_csv
-from bot.evidence.exports import EXPORTED, ExportVia, covered_by, export_data
+from bot.evidence.exports import covered_by, exported
 from bot.evidence.jsonexport import render_json
 from bot.evidence.register import (
     Entry,
@@ -32,12 +33,13 @@ from bot.evidence.register import (
     render_register_pdf,
 )
 from bot.evidence.source import Evidence, UnknownIncident, read_evidence
+from bot.evidence.texts import say
 from bot.evidence.verify import load_export, verify_document
-from bot.flows.incidents import normalise_incident_id
+from bot.intents import normalise_incident_id
 from bot.messages import Lang
-from bot.organisation import OrganisationError, Organisations, load_organisations
-from bot.playbook import Playbook, PlaybookError, load_playbooks
-from storage import SqlStore, StoreError, create_store
+from bot.organisation import Organisations
+from bot.playbook import Playbook
+from bot.ports import Incident, Store
 
 STDOUT = Path("-")
 
@@ -60,8 +62,8 @@ def render(evidence: Evidence, fmt: Format, *, font_dir: Path | None = None) -> 
 
 
 async def export_command(
+    store: Store,
     *,
-    database_url: str,
     organisations: Organisations,
     playbooks: Mapping[str, Playbook],
     incident_id: str,
@@ -71,60 +73,60 @@ async def export_command(
     now: datetime | None = None,
     font_dir: Path | None = None,
     by: str | None = None,
-) -> int:
+    org_id: str | None = None,
+) -> ExitCode:
     """Writes the file and records the export on the timeline, as the chat does: the
-    file is written inside the transaction, so an export that failed is not recorded."""
+    file is written inside the transaction, so an export that failed is not recorded.
+    With ``org_id`` only an incident of that organisation (another's is "no incident").
+    Raises ``UnknownIncident``, ``EvidenceError`` or ``StoreFailure``."""
     incident_id = normalise_incident_id(incident_id)
     generated_at = now or SystemClock().now()
     operator = by or _operator()
     target = out or Path(f"{incident_id}.{fmt.value}")
     path: Path | None = None
     try:
-        store = await _open(database_url)
-        try:
-            async with store.transaction() as tx:
-                await tx.get_incident(incident_id, lock=True)  # one export at a time
-                evidence = await read_evidence(
-                    tx,
-                    incident_id,
-                    organisations=organisations,
-                    playbooks=playbooks,
-                    generated_at=generated_at,
-                    lang=lang,
-                    generated_by=operator,
+        async with store.transaction() as tx:
+            incident = await tx.get_incident(incident_id, lock=True)  # one at a time
+            if incident and org_id is not None and not _owned(organisations, incident, org_id):
+                raise UnknownIncident(
+                    f"there is no incident {incident_id} in organisation {org_id}"
                 )
-                data = render(evidence, fmt, font_dir=font_dir)
-                path = _write(target, data)
-                await tx.append_event(
-                    incident_id=incident_id,
-                    at=generated_at,
-                    actor=f"cli:{operator}",
-                    actor_name=operator,
-                    kind=EXPORTED,
-                    data=export_data(
-                        fmt=fmt.value, via=ExportVia.CLI, covered=covered_by(evidence.events)
-                    ),
-                )
-        except StoreError:
-            if path is not None and path != STDOUT:
-                path.unlink(missing_ok=True)  # not recorded, so not handed out either
-            raise
-        finally:
-            await store.close()
-    except UnknownIncident as exc:
-        return _fail(str(exc), 1)
-    except (EvidenceError, StoreError) as exc:
-        return _fail(str(exc), 2)
+            evidence = await read_evidence(
+                tx,
+                incident_id,
+                organisations=organisations,
+                playbooks=playbooks,
+                generated_at=generated_at,
+                lang=lang,
+                generated_by=operator,
+            )
+            data = render(evidence, fmt, font_dir=font_dir)
+            path = _write(target, data)
+            await append_event(
+                tx,
+                incident_id,
+                exported(fmt=fmt.value, via=ExportVia.CLI, covered=covered_by(evidence.events)),
+                at=generated_at,
+                actor=f"cli:{operator}",
+                actor_name=operator,
+            )
+    except StoreFailure:
+        if path is not None and path != STDOUT:
+            path.unlink(missing_ok=True)  # not recorded, so not handed out either
+        raise
     events = evidence.events
     _status(f"{path}: {len(events)} events, final hash {events[-1].hash}", to_stderr=out == STDOUT)
-    return 0
+    return ExitCode.OK
 
 
-def verify_command(path: Path) -> int:
+def verify_command(path: Path) -> ExitCode:
+    """Raises ``EvidenceError`` (naming ``path``) for a file that is no export."""
     try:
         verdict = verify_document(load_export(path))
     except EvidenceError as exc:
-        return _fail(f"{path}: {exc}" if not str(exc).startswith(str(path)) else str(exc), 2)
+        if str(exc).startswith(str(path)):
+            raise
+        raise EvidenceError(f"{path}: {exc}") from None
     print(verdict.message)
     if verdict.intact:
         exports = verdict.export_lines()
@@ -136,13 +138,13 @@ def verify_command(path: Path) -> int:
             "export's hash: a chain proves itself consistent, not that nobody rebuilt it "
             "from scratch."
         )
-        return 0 if not verdict.unmatched else 1
-    return 1
+        return ExitCode.OK if not verdict.unmatched else ExitCode.NO
+    return ExitCode.NO
 
 
 async def register_command(
+    store: Store,
     *,
-    database_url: str,
     organisations: Organisations,
     playbooks: Mapping[str, Playbook],
     fmt: Format,
@@ -151,124 +153,52 @@ async def register_command(
     org_id: str | None = None,
     now: datetime | None = None,
     font_dir: Path | None = None,
-) -> int:
+) -> ExitCode:
     """Every incident (of one organisation with ``org_id``) into the breach register."""
     if fmt is Format.JSON:
-        return _fail("the register is written as csv or pdf", 2)
+        raise InputError("the register is written as csv or pdf")
     organisation = organisations.get(org_id) if org_id else organisations.default
     if organisation is None:
-        return _fail(f"no organisation {org_id!r} in the organisation config", 2)
+        raise InputError(f"no organisation {org_id!r} in the organisation config")
     language: Lang = lang or organisation.language
     generated_at = now or SystemClock().now()
     entries: list[Entry] = []
-    try:
-        store = await _open(database_url)
-        try:
-            async with store.transaction() as tx:
-                ids = [incident.id for incident in await tx.incidents()]
-            for incident_id in ids:
-                async with store.transaction() as tx:
-                    incident = await tx.get_incident(incident_id)
-                    if incident is None or (
-                        org_id and organisations.of_incident(incident).id != org_id
-                    ):
-                        continue
-                    evidence = await read_evidence(
-                        tx,
-                        incident_id,
-                        organisations=organisations,
-                        playbooks=playbooks,
-                        generated_at=generated_at,
-                        lang=language,
-                    )
-                entries.append(register_entry(evidence.timeline))
-        finally:
-            await store.close()
-        if fmt is Format.CSV:
-            data = render_register_csv(entries, lang=language)
-        else:
-            data = render_register_pdf(
-                entries,
-                lang=language,
+    async with store.transaction() as tx:
+        ids = [incident.id for incident in await tx.incidents()]
+    for incident_id in ids:
+        async with store.transaction() as tx:
+            incident = await tx.get_incident(incident_id)
+            if incident is None or (org_id and not _owned(organisations, incident, org_id)):
+                continue
+            evidence = await read_evidence(
+                tx,
+                incident_id,
+                organisations=organisations,
+                playbooks=playbooks,
                 generated_at=generated_at,
-                tz=organisation.tz,
-                font_dir=font_dir,
+                lang=language,
             )
-        name = "datalekregister" if language == "nl" else "breach-register"
-        path = _write(out or Path(f"{name}.{fmt.value}"), data)
-    except (EvidenceError, StoreError) as exc:
-        return _fail(str(exc), 2)
+        entries.append(register_entry(evidence.timeline))
+    if fmt is Format.CSV:
+        data = render_register_csv(entries, lang=language)
+    else:
+        data = render_register_pdf(
+            entries,
+            lang=language,
+            generated_at=generated_at,
+            tz=organisation.tz,
+            font_dir=font_dir,
+        )
+    name = say("register_file", language)
+    path = _write(out or Path(f"{name}.{fmt.value}"), data)
     noun = "incident" if len(entries) == 1 else "incidents"
     _status(f"{path}: {len(entries)} {noun}", to_stderr=out == STDOUT)
-    return 0
+    return ExitCode.OK
 
 
-def export_main(
-    env: Mapping[str, str],
-    *,
-    incident_id: str,
-    fmt: str,
-    out: Path | None,
-    lang: Lang | None,
-    by: str | None = None,
-) -> int:
-    """``app.py export``: reads the configuration from ``env`` like the server does."""
-    loaded = _configuration(env)
-    if isinstance(loaded, int):
-        return loaded
-    settings, organisations, playbooks = loaded
-    return asyncio.run(
-        export_command(
-            database_url=settings.database_url,
-            organisations=organisations,
-            playbooks=playbooks,
-            incident_id=incident_id,
-            fmt=Format(fmt),
-            out=out,
-            lang=lang,
-            by=by,
-        )
-    )
-
-
-def register_main(
-    env: Mapping[str, str], *, fmt: str, out: Path | None, lang: Lang | None, org_id: str | None
-) -> int:
-    """``app.py register``: reads the configuration from ``env`` like the server does."""
-    loaded = _configuration(env)
-    if isinstance(loaded, int):
-        return loaded
-    settings, organisations, playbooks = loaded
-    return asyncio.run(
-        register_command(
-            database_url=settings.database_url,
-            organisations=organisations,
-            playbooks=playbooks,
-            fmt=Format(fmt),
-            out=out,
-            lang=lang,
-            org_id=org_id,
-        )
-    )
-
-
-def _configuration(
-    env: Mapping[str, str],
-) -> tuple[Settings, Organisations, dict[str, Playbook]] | int:
-    try:
-        settings = Settings.from_env(env)
-        return (
-            settings,
-            load_organisations(settings.organisation_file),
-            load_playbooks(settings.playbooks_dir),
-        )
-    except (SettingsError, OrganisationError, PlaybookError) as exc:
-        return _fail(str(exc), 2)
-
-
-async def _open(database_url: str) -> SqlStore:
-    # A typo in DATABASE_URL must read as "no such database", not "no such incident".
-    return await create_store(database_url, must_exist=True)
+def _owned(organisations: Organisations, incident: Incident, org_id: str) -> bool:
+    owner = organisations.owner_of(incident)  # not the default for an orphan: no one's
+    return owner is not None and owner.id == org_id
 
 
 def _operator() -> str:
@@ -293,8 +223,3 @@ def _write(path: Path, data: bytes) -> Path:
 
 def _status(line: str, *, to_stderr: bool) -> None:
     print(line, file=sys.stderr if to_stderr else sys.stdout)
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return code

@@ -23,7 +23,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def delimiter(lang: Lang) -> str:
-    return "," if lang == "en" else ";"
+    """What a spreadsheet in that language splits fields on (Dutch Excel: ";")."""
+    return say("csv_delimiter", lang)
 
 
 def safe(text: str) -> str:

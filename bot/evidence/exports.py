@@ -8,19 +8,11 @@ with the sequence number and hash it covers, and checks that those are in the ch
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
 
+from bot.events import EvidenceExported, ExportVia
 from bot.ports import Event
-
-EXPORTED = "evidence_exported"
-
-
-class ExportVia(StrEnum):
-    CHAT = "chat"
-    CLI = "cli"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,29 +40,23 @@ def covered_by(events: Sequence[Event]) -> Covered:
     return Covered(seq=last.seq, hash=last.hash)
 
 
-def export_data(*, fmt: str, via: ExportVia, covered: Covered) -> dict[str, Any]:
-    """The data of an ``evidence_exported`` event. ``events`` and ``final_hash`` keep the
-    names exports recorded before ``covers_seq`` existed used."""
-    return {
-        "format": fmt,
-        "via": via.value,
-        "covers_seq": covered.seq,
-        "final_hash": covered.hash,
-        "events": covered.seq,
-    }
+def exported(*, fmt: str, via: ExportVia, covered: Covered) -> EvidenceExported:
+    """The ``evidence_exported`` event of a file that covers up to ``covered``."""
+    return EvidenceExported(
+        format=fmt, via=via, covers_seq=covered.seq, final_hash=covered.hash, events=covered.seq
+    )
 
 
-def prior_export(*, seq: int, at: str, actor_name: str, data: Mapping[str, Any]) -> PriorExport:
+def prior_export(*, seq: int, at: str, actor_name: str, exported: EvidenceExported) -> PriorExport:
     """Read an ``evidence_exported`` event, old (no ``covers_seq``, no ``via``) or new."""
-    covers = data.get("covers_seq", data.get("events"))
     return PriorExport(
         seq=seq,
         at=at,
         actor_name=actor_name,
-        format=str(data.get("format") or "?"),
-        via=str(data.get("via") or ExportVia.CHAT.value),  # only the chat recorded before
+        format=exported.format or "?",
+        via=(exported.via or ExportVia.CHAT).value,  # only the chat recorded before
         covered=Covered(
-            seq=covers if isinstance(covers, int) and not isinstance(covers, bool) else 0,
-            hash=str(data.get("final_hash") or ""),
+            seq=exported.events if exported.covers_seq is None else exported.covers_seq,
+            hash=exported.final_hash,
         ),
     )

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.chain import GENESIS, format_utc
+from bot.events import IncidentOpened, of
 from bot.evidence.model import FollowUpLine, PaymentView, Timeline
 from bot.ports import Event
 
@@ -85,7 +86,8 @@ def follow_up_json(follow_up: FollowUpLine) -> dict[str, Any]:
 
 def render_json(events: Sequence[Event], *, timeline: Timeline) -> bytes:
     """UTF-8 JSON, one event per line, so a diff or ``grep`` of two exports stays readable."""
-    opened = events[0]
+    opened = of(events[0])
+    opening = opened if isinstance(opened, IncidentOpened) else None
     summary = timeline.summary
     head = {
         "format": FORMAT,
@@ -94,10 +96,10 @@ def render_json(events: Sequence[Event], *, timeline: Timeline) -> bytes:
         "incident": {
             "id": timeline.incident_id,
             "organisation": summary.organisation,
-            "playbook": opened.data.get("playbook"),
-            "playbook_version": opened.data.get("playbook_version"),
+            "playbook": opening.playbook if opening else None,
+            "playbook_version": opening.playbook_version if opening else None,
             "title": summary.title,
-            "language": opened.data.get("language"),
+            "language": opening.language if opening else None,
             "reported_at": format_utc(summary.reported_at),
             "reported_by": summary.reported_by,
             "closed_at": None if summary.closed_at is None else format_utc(summary.closed_at),

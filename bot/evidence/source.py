@@ -11,8 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.errors import NotFound
+from bot.events import IncidentOpened, PlanAdded, PlanSwitched, of
 from bot.evidence import EvidenceError
-from bot.evidence.timeline import Timeline, build_timeline
+from bot.evidence.model import Timeline
+from bot.evidence.timeline import build_timeline
 from bot.messages import Lang
 from bot.organisation import DEFAULT_ORGANISATION, Organisations
 from bot.playbook import Playbook
@@ -29,10 +32,9 @@ class Evidence:
 
 
 #: The events that bring another plan into an incident.
-PLAN_EVENTS = frozenset({"plan_switched", "plan_added"})
 
 
-class UnknownIncident(EvidenceError):
+class UnknownIncident(NotFound, EvidenceError):
     """No incident with that id: the one error a person fixes by retyping."""
 
 
@@ -53,12 +55,16 @@ async def read_evidence(
         raise UnknownIncident(f"there is no incident {incident_id}")
     # The plans in the order they came in: the one it was opened with, then each switch
     # or addition; the last one switched to names the incident.
-    ids = [str(events[0].data.get("playbook") or incident.playbook_id)]
+    opened = of(events[0])
+    ids = [opened.playbook if isinstance(opened, IncidentOpened) else incident.playbook_id]
     main = ids[0]
     for event in events:
-        if event.kind in PLAN_EVENTS and isinstance(event.data.get("plan"), str):
-            ids.append(event.data["plan"])
-            main = ids[-1] if event.kind == "plan_switched" else main
+        match of(event):
+            case PlanSwitched(plan=plan):
+                ids.append(plan)
+                main = plan
+            case PlanAdded(plan=plan):
+                ids.append(plan)
     missing = [pid for pid in ids if pid not in playbooks]
     if missing:
         raise EvidenceError(

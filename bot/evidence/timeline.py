@@ -11,13 +11,49 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, assert_never
 from zoneinfo import ZoneInfo
 
 from bot.answers.iban import bank_of
 from bot.answers.money import stored_money_text
-from bot.chain import parse_utc
+from bot.events import (
+    ApAssessed,
+    DeliveryAbandoned,
+    DeliveryAttempted,
+    DeliveryRedirected,
+    EscalationSent,
+    FactAnswered,
+    FactUnknown,
+    FollowUpAssigned,
+    FollowUpDone,
+    FollowUpProposed,
+    HandoffAcknowledged,
+    HandoffFailed,
+    HandoffRequested,
+    IncidentClosed,
+    IncidentOpened,
+    IncidentReopened,
+    IncidentStopped,
+    LeadChanged,
+    ParticipantJoined,
+    PlanAdded,
+    PlannedStep,
+    PlanSwitched,
+    RecallStatusChanged,
+    ReminderSent,
+    ReminderSnoozed,
+    StepApplicable,
+    StepAssigned,
+    StepBlocked,
+    StepDone,
+    StepNotApplicable,
+    StepSkipped,
+    StepsPlanned,
+    TextPrepared,
+    of,
+    to_data,
+)
 from bot.evidence import EvidenceError
 from bot.evidence.ap import ApAssessment, ap_decision, ap_rows
 from bot.evidence.describe import Describer, answer_text, fact_label, role_text
@@ -38,15 +74,18 @@ from bot.evidence.texts import has, local_long, local_stamp, say, span, utc_stam
 from bot.messages import Lang
 from bot.organisation import DEFAULT_ORGANISATION
 from bot.playbook import AccountRole, FactSpec, Playbook, RegisterColumn, StepSpec
-from bot.ports import RECALL_STATUS_CHANGED, Event
-from bot.readytext import TextEvent
+from bot.ports import Event
 from bot.timefmt import clock_time
 
 MAX_RECALL_CHANGES = 4
 """On page one, which must keep room for the sequence and hash the file covers."""
 MAX_NOTES = 8
 """Per step in the checklist; the full timeline has every one."""
-ENDINGS = {"incident_stopped": "status_stopped", "incident_closed": "status_closed"}
+StepEvent = (  # the events that leave a note on (or change) their step in the checklist
+    StepDone | StepSkipped | StepBlocked | StepNotApplicable | StepApplicable | ReminderSent
+    | EscalationSent | DeliveryAttempted | DeliveryRedirected | DeliveryAbandoned | HandoffFailed
+    | HandoffAcknowledged | StepAssigned | ReminderSnoozed
+)  # fmt: skip
 
 
 @dataclass
@@ -71,9 +110,6 @@ class _FollowUp:
     due_at: datetime
     done_at: datetime | None = None
     done_by: str = ""
-
-
-FOLLOW_UP_EVENTS = frozenset({"follow_up_proposed", "follow_up_assigned", "follow_up_done"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +139,12 @@ def build_timeline(
     when the events are not an incident's timeline (empty, or not starting with
     ``incident_opened``).
     """
-    if not events or events[0].kind != "incident_opened":
+    if not events or events[0].kind != IncidentOpened.kind:
         raise EvidenceError("these events are not an incident's timeline")
     opened = events[0]
-    language: Lang = lang or ("en" if opened.data.get("language") == "en" else "nl")
+    recorded = of(opened)  # unreadable, it still opens the file; its line shows it raw
+    opening = recorded if isinstance(recorded, IncidentOpened) else None
+    language: Lang = lang or (opening.language if opening else "nl")
     builder = _Builder(playbook=playbook, tz=tz, lang=language, reported_at=opened.at)
     for event in events:
         builder.add(event)
@@ -118,7 +156,9 @@ def build_timeline(
         generated_at=generated_at,
         generated=local_long(generated_at, tz=tz, lang=language),
         until=until,
-        summary=builder.summary(opened, organisation=organisation),
+        summary=builder.summary(
+            opened, opening.organisation if opening else None, organisation=organisation
+        ),
         steps=tuple(builder.step_line(step, until=until) for step in builder.steps.values()),
         events=tuple(builder.lines),
         final_hash=events[-1].hash,
@@ -141,47 +181,70 @@ class _Builder:
         self.reported_at = reported_at
         self.describe = Describer(playbook=playbook, tz=tz, lang=lang, reported_at=reported_at)
         self.steps: dict[str, _Step] = {}
-        self.facts: dict[str, Event] = {}
+        self.facts: dict[str, FactAnswered | FactUnknown] = {}
         self.people: list[str] = []
         self.ap: ApAssessment | None = None
-        self.recalls: dict[int, list[Event]] = {}  # payment → its recall_status_changed
+        self.recalls: dict[int, list[tuple[Event, RecallStatusChanged]]] = {}  # by payment
         self.ending: _Ending | None = None
         self.lines: list[EventLine] = []
         self.texts: list[TextLine] = []
         self.follow_ups: list[_FollowUp] = []
 
     def add(self, event: Event) -> None:
-        data = event.data
-        kind = event.kind
+        payload = of(event)
         self.describe.names.setdefault(event.actor, event.actor_name)
-        if isinstance(data.get("to"), str) and isinstance(data.get("to_name"), str):
-            self.describe.names[data["to"]] = data["to_name"]  # assigned, or now leading
-        step = self.steps.get(str(data.get("step", "")))
+        match payload:  # assigned, now leading, handed to, sent on to: by name from here on
+            case (
+                StepAssigned(to=str(to), to_name=str(name))
+                | LeadChanged(to=str(to), to_name=str(name))
+                | HandoffRequested(to=str(to), to_name=str(name))
+                | HandoffFailed(to=str(to), to_name=str(name))
+                | HandoffAcknowledged(to=str(to), to_name=str(name))
+                | DeliveryRedirected(to=str(to), to_name=str(name))
+                | FollowUpAssigned(to=str(to), to_name=str(name))
+                | FollowUpProposed(owner=str(to), owner_name=str(name))
+            ):
+                self.describe.names[to] = name
         when = self._clock(event.at)
-        if kind == "steps_planned":
-            self._plan(data.get("steps"))
-        elif kind in ("plan_switched", "plan_added"):
-            self._another_plan(data, when)
-        elif kind == "participant_joined":
-            role = role_text(data.get("role"), self.lang)
-            name = str(data.get("name") or event.actor_name)
-            self.people.append(say("person", self.lang, name=name, role=role, time=when))
-        elif kind in ("fact_answered", "fact_unknown"):
-            self.facts[str(data.get("fact"))] = event
-        elif kind == "ap_assessed":
-            self.ap = ApAssessment.from_event(event, self.playbook.breach_step())
-        elif kind == RECALL_STATUS_CHANGED:
-            self.recalls.setdefault(int(data.get("payment") or 1), []).append(event)
-        elif kind in ENDINGS:
-            self.ending = _Ending(ENDINGS[kind], event.at, str(data.get("reason") or ""))
-        elif kind == "incident_reopened":
-            self.ending = None
-        elif kind == TextEvent.PREPARED:
-            self.texts.append(self._text(event, when))
-        elif kind in FOLLOW_UP_EVENTS:
-            self._follow_up_event(event)
-        elif step is not None:
-            self._step_event(step, event, when)
+        match payload:
+            case StepsPlanned(steps=planned):
+                self._plan(planned)
+            case PlanSwitched() | PlanAdded():
+                self._another_plan(payload, when)
+            case ParticipantJoined(name=joined, role=role):
+                role_name = role_text(role, self.lang)
+                name = joined or event.actor_name
+                self.people.append(say("person", self.lang, name=name, role=role_name, time=when))
+            case FactAnswered() | FactUnknown():
+                self.facts[payload.fact] = payload
+            case ApAssessed():
+                self.ap = ApAssessment.from_event(event, payload, self.playbook.breach_step())
+            case RecallStatusChanged():
+                self.recalls.setdefault(payload.payment, []).append((event, payload))
+            case IncidentStopped(reason=reason):
+                self.ending = _Ending("status_stopped", event.at, reason)
+            case IncidentClosed(reason=reason):
+                self.ending = _Ending("status_closed", event.at, reason)
+            case IncidentReopened():
+                self.ending = None
+            case TextPrepared():
+                self.texts.append(self._text(event, payload, when))
+            case FollowUpProposed():
+                self.follow_ups.append(
+                    _FollowUp(payload.follow_up, payload.plan, payload.owner_name, payload.due_at)
+                )
+            case FollowUpAssigned(follow_up=follow_up_id, to=to, to_name=to_name):
+                follow_up = self._follow_up(follow_up_id)
+                if follow_up is not None:
+                    follow_up.owner = to_name or to
+            case FollowUpDone(follow_up=follow_up_id):
+                follow_up = self._follow_up(follow_up_id)
+                if follow_up is not None:
+                    follow_up.done_at, follow_up.done_by = event.at, event.actor_name
+            case _ if isinstance(payload, StepEvent):
+                step = self.steps.get(payload.step or "")
+                if step is not None:
+                    self._step_event(step, payload, event, when)
         self.lines.append(
             EventLine(
                 seq=event.seq,
@@ -190,38 +253,19 @@ class _Builder:
                 utc=utc_stamp(event.at),
                 actor=event.actor,
                 actor_name=event.actor_name,
-                kind=kind,
-                text=self.describe(event),
-                data=data,
+                kind=event.kind,
+                text=self.describe.sentence(event, payload),
+                data=event.data,
                 hash=event.hash,
             )
         )
 
-    def _follow_up_event(self, event: Event) -> None:
-        data = event.data
-        follow_up_id = str(data.get("follow_up") or "")
-        if event.kind == "follow_up_proposed":
-            self.follow_ups.append(
-                _FollowUp(
-                    follow_up_id,
-                    str(data.get("plan") or ""),
-                    str(data.get("owner_name") or ""),
-                    parse_utc(str(data.get("due_at"))),
-                )
-            )
-            return
-        follow_up = next((f for f in self.follow_ups if f.follow_up_id == follow_up_id), None)
-        if follow_up is None:
-            return
-        if event.kind == "follow_up_assigned":
-            follow_up.owner = str(data.get("to_name") or data.get("to") or "")
-        else:  # done
-            follow_up.done_at, follow_up.done_by = event.at, event.actor_name
+    def _follow_up(self, follow_up_id: str) -> _FollowUp | None:
+        return next((f for f in self.follow_ups if f.follow_up_id == follow_up_id), None)
 
     def follow_up_line(self, follow_up: _FollowUp, *, now: datetime) -> FollowUpLine:
         """``now``: when the file is made; a follow-up outlives the incident's close."""
-        spec = next((f for f in self.playbook.follow_ups if f.id == follow_up.follow_up_id), None)
-        title = spec.title.get(self.lang) if spec else follow_up.follow_up_id
+        title = self.describe.follow_up(follow_up.follow_up_id)
         done = ""
         if follow_up.done_at is not None:
             state = FollowUpState.DONE
@@ -241,115 +285,105 @@ class _Builder:
             done_at=follow_up.done_at,
         )
 
-    def _text(self, event: Event, when: str) -> TextLine:
+    def _text(self, event: Event, prepared: TextPrepared, when: str) -> TextLine:
         """The text as it was shown, in the language it was shown in."""
-        data = event.data
-        labels = data.get("missing_labels")
         heading = say(
             "text_line",
             self.lang,
             seq=event.seq,
             time=when,
             who=event.actor_name,
-            language=self.describe.language(data.get("language")),
+            language=self.describe.language(prepared.language),
         )
         return TextLine(
             seq=event.seq,
-            title=str(data.get("title") or data.get("text") or ""),
+            title=prepared.title or prepared.text,
             heading=heading,
-            body=str(data.get("body") or ""),
-            missing=tuple(map(str, labels)) if isinstance(labels, list) else (),
+            body=prepared.body,
+            missing=prepared.missing_labels,
         )
 
-    def _plan(self, planned: Any) -> None:
-        for item in planned if isinstance(planned, list) else []:
-            step_id = str(item.get("step"))
-            self.steps[step_id] = _Step(
-                number=len(self.steps) + 1, step_id=step_id, due_at=parse_utc(item["due_at"])
+    def _plan(self, planned: Sequence[PlannedStep]) -> None:
+        for item in planned:
+            self.steps[item.step] = _Step(
+                number=len(self.steps) + 1, step_id=item.step, due_at=item.due_at.astimezone(UTC)
             )
 
-    def _another_plan(self, data: dict[str, Any], when: str) -> None:
+    def _another_plan(self, moved: PlanSwitched | PlanAdded, when: str) -> None:
         """Steps another plan brought in say so; on a switch, the old plan's steps it left
         open are no longer needed."""
         before = set(self.steps)
-        self._plan(data.get("steps"))
-        title = str(data.get("title", ""))  # recorded in the incident's language only
+        self._plan(moved.steps)
+        title = moved.title  # recorded in the incident's language only
         for step_id in set(self.steps) - before:
             self.steps[step_id].notes.append(
                 say("note.from_plan", self.lang, title=title, time=when)
             )
-        closed = data.get("closed_steps")
-        for step_id in closed if isinstance(closed, list) else []:
-            step = self.steps.get(str(step_id))
+        for step_id in moved.closed_steps:
+            step = self.steps.get(step_id)
             if step is not None:
                 step.state = StepState.NOT_APPLICABLE
                 step.notes.append(say("note.left_behind", self.lang, title=title, time=when))
 
-    def _step_event(self, step: _Step, event: Event, when: str) -> None:
-        data = event.data
-        kind = event.kind
+    def _step_event(self, step: _Step, payload: StepEvent, event: Event, when: str) -> None:
         lang = self.lang
-        if kind == "step_done":
-            records = data.get("records")
-            step.state = StepState.LATE if data.get("on_time") is False else StepState.ON_TIME
-            step.done_at, step.done_by = event.at, event.actor_name
-            step.late_seconds = int(data.get("late_seconds") or 0)
-            step.records = {
-                str(k): str(v) for k, v in (records if isinstance(records, dict) else {}).items()
-            }
-        elif kind == "step_skipped":
-            step.state, step.reason = StepState.SKIPPED, str(data.get("reason", ""))
-            step.done_at, step.done_by = event.at, event.actor_name
-        elif kind == "step_blocked":
-            step.state, step.reason = StepState.BLOCKED, str(data.get("reason", ""))
-            step.notes.append(say("note.blocked", lang, time=when, reason=step.reason))
-        elif kind == "step_not_applicable":
-            step.state = StepState.NOT_APPLICABLE
-            step.notes.append(say("note.not_applicable", lang, time=when))
-        elif kind == "step_applicable":
-            step.state = StepState.OPEN
-            step.notes.append(say("note.applicable", lang, time=when))
-        elif kind == "reminder_sent":
-            step.notes.append(say("note.reminder", lang, time=when))
-        elif kind == "escalation_sent":
-            to = self.describe.recipients(data.get("recipients"))
-            step.notes.append(say("note.escalation", lang, time=when, to=to))
-        elif kind == "delivery_attempted":
-            what = self.describe.what(data).lower()
-            to = self.describe.person(data, "recipient") + self.describe.via(data)
-            outcome = self.describe.outcome(data)
-            step.notes.append(
-                say("note.delivery", lang, time=when, what=what, to=to, outcome=outcome)
-            )
-        elif kind in ("delivery_redirected", "delivery_abandoned"):
-            name = self.describe.person(data, "recipient")
-            n = data.get("attempts", "?")
-            to = self.describe.person(data, "to")
-            key = "note.redirected" if kind == "delivery_redirected" else "note.abandoned"
-            step.notes.append(say(key, lang, time=when, name=name, n=n, to=to))
-        elif kind == "handoff_failed":
-            n = data.get("attempts", "?")
-            step.notes.append(say("note.handoff_failed", lang, time=when, n=n))
-        elif kind == "handoff_acknowledged":
-            by = str(data.get("by") or "?")
-            step.notes.append(say("note.handoff_acknowledged", lang, time=when, by=by))
-        elif kind == "step_assigned":
-            name = str(data.get("to_name") or data.get("to") or "")
-            step.notes.append(say("note.assigned", lang, time=when, name=name))
-        elif kind == "reminder_snoozed":
-            until = self._when(data.get("until"))
-            reason = str(data.get("reason") or "")
-            step.notes.append(say("note.snoozed", lang, time=when, until=until, reason=reason))
+        describe = self.describe
+        match payload:
+            case StepDone():
+                step.state = StepState.ON_TIME if payload.on_time else StepState.LATE
+                step.done_at, step.done_by = event.at, event.actor_name
+                step.late_seconds = payload.late_seconds
+                step.records = dict(payload.records)
+            case StepSkipped(reason=reason):
+                step.state, step.reason = StepState.SKIPPED, reason
+                step.done_at, step.done_by = event.at, event.actor_name
+            case StepBlocked(reason=reason):
+                step.state, step.reason = StepState.BLOCKED, reason
+                step.notes.append(say("note.blocked", lang, time=when, reason=reason))
+            case StepNotApplicable():
+                step.state = StepState.NOT_APPLICABLE
+                step.notes.append(say("note.not_applicable", lang, time=when))
+            case StepApplicable():
+                step.state = StepState.OPEN
+                step.notes.append(say("note.applicable", lang, time=when))
+            case ReminderSent():
+                step.notes.append(say("note.reminder", lang, time=when))
+            case EscalationSent(recipients=recipients):
+                to = describe.recipients(recipients)
+                step.notes.append(say("note.escalation", lang, time=when, to=to))
+            case DeliveryAttempted():
+                what = describe.what(payload.purpose, payload.deadline).lower()
+                to = describe.person(payload.recipient, payload.recipient_name)
+                to += describe.via(payload.via)
+                outcome = describe.outcome(payload)
+                step.notes.append(
+                    say("note.delivery", lang, time=when, what=what, to=to, outcome=outcome)
+                )
+            case DeliveryRedirected() | DeliveryAbandoned():
+                name = describe.person(payload.recipient, payload.recipient_name)
+                n = payload.attempts
+                if isinstance(payload, DeliveryRedirected):
+                    key, to = "note.redirected", describe.person(payload.to, payload.to_name)
+                else:
+                    key, to = "note.abandoned", ""  # nobody left to name
+                step.notes.append(say(key, lang, time=when, name=name, n=n, to=to))
+            case HandoffFailed(attempts=n):
+                step.notes.append(say("note.handoff_failed", lang, time=when, n=n))
+            case HandoffAcknowledged(by=by):
+                step.notes.append(say("note.handoff_acknowledged", lang, time=when, by=by or "?"))
+            case StepAssigned(to=to, to_name=to_name):
+                step.notes.append(say("note.assigned", lang, time=when, name=to_name or to))
+            case ReminderSnoozed(until=until, reason=reason):
+                until_text = self._clock(until)
+                step.notes.append(
+                    say("note.snoozed", lang, time=when, until=until_text, reason=reason)
+                )
+            case _:
+                assert_never(payload)
 
     def _clock(self, when: datetime) -> str:
         """ "10:07" on the day of the report, else with the date."""
         return clock_time(when, tz=self.tz, now=self.reported_at, lang=self.lang)
-
-    def _when(self, value: Any) -> str:
-        try:
-            return self._clock(parse_utc(value)) if isinstance(value, str) else "—"
-        except ValueError:
-            return str(value)
 
     def step_line(self, step: _Step, *, until: datetime) -> StepLine:
         lang = self.lang
@@ -397,10 +431,11 @@ class _Builder:
             notes=tuple(notes),
         )
 
-    def summary(self, opened: Event, *, organisation: str | None) -> Summary:
+    def summary(self, opened: Event, recorded: str | None, *, organisation: str | None) -> Summary:
+        """``recorded``: the organisation's name as the opening event has it."""
         lang = self.lang
         title = self.playbook.title.get(lang)  # recorded in the incident's language only
-        org = str(opened.data.get("organisation") or "")
+        org = recorded or ""
         if not org or org == DEFAULT_ORGANISATION.name:  # the placeholder, never a name
             org = organisation or say("org_not_configured", lang)
         status = say("status_open", lang)
@@ -446,15 +481,13 @@ class _Builder:
         for spec in self.playbook.facts:
             if not chosen(spec):
                 continue
-            event = self.facts.get(spec.id)
-            if event is None:
-                value = say("not_asked", lang)
-            elif event.kind == "fact_unknown":
-                value = say("not_known_yet", lang)
-            else:
-                value = str(event.data.get("value") or "")
-                display = str(event.data.get("display") or value)
-                value = answer_text(spec, value, display, lang=lang, tz=self.tz)
+            match self.facts.get(spec.id):
+                case None:
+                    value = say("not_asked", lang)
+                case FactUnknown():
+                    value = say("not_known_yet", lang)
+                case FactAnswered(value=value, display=display):
+                    value = answer_text(spec, value, display or value, lang=lang, tz=self.tz)
             rows.append(Row(fact_label(spec, lang), value, spec.id))
         return tuple(rows)
 
@@ -462,17 +495,16 @@ class _Builder:
         """Own account and receiving bank: a fact when the plan asks it, else said so."""
         lang = self.lang
         answered = {
-            spec.account: event
+            spec.account: fact
             for spec in self.playbook.facts
             if spec.account is not None
-            and (event := self.facts.get(spec.id)) is not None
-            and event.kind == "fact_answered"
+            and isinstance(fact := self.facts.get(spec.id), FactAnswered)
         }
-        own_event = answered.get(AccountRole.OWN)
-        own = own_event and str(own_event.data.get("display") or own_event.data.get("value") or "")
+        own_fact = answered.get(AccountRole.OWN)
+        own = own_fact and (own_fact.display or own_fact.value)
         rows = [Row(say("own_account", lang), own or say("not_recorded", lang))]
-        receiving_event = answered.get(AccountRole.RECEIVING)
-        receiving = receiving_event and str(receiving_event.data.get("value") or "")
+        receiving_fact = answered.get(AccountRole.RECEIVING)
+        receiving = receiving_fact and receiving_fact.value
         if receiving:
             bank = bank_of(receiving) or say("bank_unknown", lang)
         else:
@@ -493,11 +525,11 @@ class _Builder:
         return tuple(
             self._payment(
                 number,
-                str(events[-1].data.get("step") or spec.id),
-                {**now, **{k: v for k, v in events[-1].data.items() if v is not None}},
-                events,
+                changes[-1][1].step or spec.id,
+                {**now, **{k: v for k, v in to_data(changes[-1][1]).items() if v is not None}},
+                changes,
             )
-            for number, events in sorted(self.recalls.items())
+            for number, changes in sorted(self.recalls.items())
         )
 
     def _payment_facts(self, spec: StepSpec) -> dict[str, Any]:
@@ -506,10 +538,8 @@ class _Builder:
         assert recall is not None
 
         def answer(fact: FactSpec | None) -> str | None:
-            event = self.facts.get(fact.id) if fact is not None else None
-            if event is None or event.kind != "fact_answered":
-                return None
-            return str(event.data.get("value") or "") or None
+            answered = self.facts.get(fact.id) if fact is not None else None
+            return answered.value or None if isinstance(answered, FactAnswered) else None
 
         facts = {f.id: f for f in self.playbook.facts}
         receiving = answer(self.playbook.account_fact(AccountRole.RECEIVING))
@@ -526,20 +556,24 @@ class _Builder:
         }
 
     def _payment(
-        self, number: int, step_id: str, data: dict[str, Any], events: Sequence[Event]
+        self,
+        number: int,
+        step_id: str,
+        data: dict[str, Any],
+        changes: Sequence[tuple[Event, RecallStatusChanged]],
     ) -> PaymentView:
         lang = self.lang
         missing = say("not_recorded", lang)
-        history = tuple(self._change(event) for event in events)
+        history = tuple(self._change(event, changed) for event, changed in changes)
         status: str | None = None
         status_text = say("pay.no_status", lang)
-        if events:
-            last = events[-1]
-            status = str(last.data.get("to"))
+        if changes:
+            last, changed = changes[-1]
+            status = changed.to.value
             status_text = say(
                 "pay.status_since",
                 lang,
-                status=self._status(status, last.data.get("returned_amount")),
+                status=self._status(status, changed.returned_amount),
                 time=local_long(last.at, tz=self.tz, lang=lang),
                 name=last.actor_name,
             )
@@ -570,23 +604,21 @@ class _Builder:
             shown.insert(0, say("pay.earlier", self.lang, n=len(history) - MAX_RECALL_CHANGES))
         return " · ".join(shown)
 
-    def _change(self, event: Event) -> RecallChange:
-        data = event.data
-        old = data.get("from")
-        new = str(data.get("to"))
+    def _change(self, event: Event, changed: RecallStatusChanged) -> RecallChange:
+        new = changed.to.value
         short = f"short.{new}"
         change = say(short, self.lang) if has(short) else new
-        returned = stored_money_text(data.get("returned_amount"), self.lang)
+        returned = stored_money_text(changed.returned_amount, self.lang)
         if returned:
             change += f" ({returned})"
         return RecallChange(
             seq=event.seq,
             at=event.at,
             by=event.actor_name,
-            old=old if isinstance(old, str) else None,
+            old=None if changed.from_ is None else changed.from_.value,
             new=new,
-            case_number=data.get("case_number"),
-            returned_amount=data.get("returned_amount"),
+            case_number=changed.case_number,
+            returned_amount=changed.returned_amount,
             text=say(
                 "pay.change", self.lang, time=self._clock(event.at), name=event.actor_name,
                 change=change,
@@ -598,12 +630,6 @@ class _Builder:
         text = self.describe.recall_status(status)
         amount = stored_money_text(returned, self.lang)
         return say("pay.returned", self.lang, status=text, amount=amount) if amount else text
-
-    def _long(self, value: Any) -> str | None:
-        try:
-            return local_long(parse_utc(value), tz=self.tz, lang=self.lang) if value else None
-        except (TypeError, ValueError):
-            return str(value)
 
     def _records(self) -> tuple[Row, ...]:
         """Every number a step records (case numbers, tickets), or "not recorded"."""

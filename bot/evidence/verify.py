@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.chain import GENESIS, event_hash, format_utc, parse_utc
+from bot.events import EvidenceExported, parse
 from bot.evidence import EvidenceError
-from bot.evidence.exports import EXPORTED, PriorExport, prior_export
+from bot.evidence.exports import PriorExport, prior_export
 
 FIELDS: dict[str, type] = {
     "incident_id": str,
@@ -131,9 +132,9 @@ def verify_document(document: Any) -> Verdict:
             "(or the 'chain' block was edited)",
         )
     exports = tuple(
-        prior_export(seq=e.seq, at=e.at_text, actor_name=e.actor_name, data=e.data or {})
+        prior_export(seq=e.seq, at=e.at_text, actor_name=e.actor_name, exported=exported)
         for e in events
-        if e.kind == EXPORTED
+        if isinstance(exported := parse(e.kind, e.data or {}), EvidenceExported)
     )
     hashes = {e.seq: e.hash for e in events}
     unmatched = tuple(x for x in exports if hashes.get(x.covered.seq) != x.covered.hash)

@@ -6,8 +6,9 @@ import asyncio
 import functools
 from datetime import datetime
 
+from bot.events import ExportVia, append_event
 from bot.evidence.cli import Format, render
-from bot.evidence.exports import EXPORTED, ExportVia, covered_by, export_data
+from bot.evidence.exports import covered_by, exported
 from bot.evidence.source import read_evidence
 from bot.flows.turn import Turn
 from bot.messages import Attachment, Reply, ReplyKind
@@ -46,13 +47,13 @@ async def _hand_over(
     covered = covered_by(evidence.events)
     async with store.transaction() as tx:
         await tx.get_incident(incident_id, lock=True)  # appends to the chain one at a time
-        await tx.append_event(
-            incident_id=incident_id,
+        await append_event(
+            tx,
+            incident_id,
+            exported(fmt=Format.PDF.value, via=ExportVia.CHAT, covered=covered),
             at=now,
             actor=turn.actor,
             actor_name=turn.actor_name,
-            kind=EXPORTED,
-            data=export_data(fmt=Format.PDF.value, via=ExportVia.CHAT, covered=covered),
         )
     stamp = now.astimezone(turn.org.tz).strftime("%Y%m%d-%H%M")
     turn.say_at(

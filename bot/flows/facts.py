@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from bot import cards
 from bot.answers import AnswerError, Parsed, parse_answer
+from bot.events import FactAnswered, FactUnknown
 from bot.flows import plans, steps
-from bot.flows.turn import Mode, Turn
+from bot.flows.state import AwaitingFact, Idle, Pending
+from bot.flows.turn import Turn
 from bot.messages import Reply, ReplyKind
 from bot.playbook import FactSpec, FactType
 from bot.ports import Fact, FactStatus, Incident, IncidentStatus
@@ -28,16 +30,14 @@ async def ask_next(
         and (spec.id not in known or (refill and known[spec.id].status is FactStatus.UNKNOWN))
     ]
     if not pending:
-        turn.set_mode(Mode.IDLE)
+        turn.expect(Idle())
         turn.say_text("no_missing_facts" if refill else "facts_done")
         await steps.show_next(turn, incident)
         return
     spec = pending[0]
     if not known and not refill:
         turn.say_text("facts_intro")
-    turn.set_mode(
-        Mode.FACT, incident_id=incident.id, fact_id=spec.id, refill=refill, passed=list(passed)
-    )
+    turn.expect(AwaitingFact(incident.id, spec.id, refill=refill, passed=passed))
     number = [f.id for f in playbook.facts].index(spec.id) + 1
     turn.say(
         cards.fact_question(
@@ -97,10 +97,16 @@ async def answer(
 
 
 async def save_answer(
-    turn: Turn, incident: Incident, fact_id: str, value: str, display: str, **why: str
+    turn: Turn,
+    incident: Incident,
+    fact_id: str,
+    value: str,
+    display: str,
+    *,
+    carried_from: str | None = None,
 ) -> None:
-    """Store an answer and record it on the timeline (``why``: e.g. where it was carried
-    over from)."""
+    """Store an answer and record it on the timeline (``carried_from``: the fact of the
+    earlier plan it was carried over from)."""
     await turn.tx.set_fact(
         Fact(
             incident_id=incident.id,
@@ -112,7 +118,8 @@ async def save_answer(
         )
     )
     await turn.record(
-        incident.id, "fact_answered", fact=fact_id, value=value, display=display, **why
+        incident.id,
+        FactAnswered(fact=fact_id, value=value, display=display, carried_from=carried_from),
     )
 
 
@@ -142,35 +149,35 @@ async def skip(turn: Turn, incident_id: str | None, fact_id: str | None) -> None
                 updated_by=turn.actor,
             )
         )
-        await turn.record(incident.id, "fact_unknown", fact=spec.id)
+        await turn.record(incident.id, FactUnknown(fact=spec.id))
     turn.say_text("fact_skipped")
-    passed = (*(turn.detail("passed") or ()), spec.id)
-    await _continue(turn, incident, passed=passed)
+    earlier = turn.pending.passed if isinstance(turn.pending, AwaitingFact) else ()
+    await _continue(turn, incident, passed=(*earlier, spec.id))
 
 
 async def _continue(turn: Turn, incident: Incident, *, passed: tuple[str, ...] = ()) -> None:
-    refill = bool(turn.detail("refill")) and turn.mode is Mode.FACT
-    if turn.mode is Mode.FACT:
-        await ask_next(turn, incident, refill=refill, passed=passed)
+    if isinstance(turn.pending, AwaitingFact):
+        await ask_next(turn, incident, refill=turn.pending.refill, passed=passed)
     # An answer given from an old question card while the person was elsewhere in the
     # conversation must not drag them back into the questions.
 
 
-async def ask_again_after(turn: Turn, interrupted: dict[str, object]) -> None:
+async def ask_again_after(turn: Turn, interrupted: Pending) -> None:
     """A command typed halfway through the questions (status, help) answers first; then
     the question it interrupted is asked again, so the remaining ones are not lost. Not
     when the command asked something itself (stop's confirmation, which incident)."""
-    if interrupted.get("mode") != Mode.FACT.value or turn.mode is not Mode.FACT:
+    now = turn.pending
+    if not (isinstance(interrupted, AwaitingFact) and isinstance(now, AwaitingFact)):
         return
-    if turn.detail("fact_id") != interrupted.get("fact_id"):
+    if now.fact_id != interrupted.fact_id:
         return
     if turn.replies and turn.replies[-1].kind is ReplyKind.QUESTION:
         return
-    incident = await turn.tx.get_incident(str(interrupted.get("incident_id")))
+    incident = await turn.tx.get_incident(interrupted.incident_id)
     if incident is None or incident.status is not IncidentStatus.OPEN:
         return
     known = await turn.tx.get_facts(incident.id)
-    fact_id = str(interrupted.get("fact_id"))
+    fact_id = interrupted.fact_id
     if fact_id in known and known[fact_id].status is FactStatus.ANSWERED:
         return
     if fact_id not in {f.id for f in turn.running_plan(incident).facts}:
@@ -182,13 +189,11 @@ async def ask_again_after(turn: Turn, interrupted: dict[str, object]) -> None:
 async def _ask_again(turn: Turn, incident: Incident, fact_id: str) -> None:
     playbook = turn.running_plan(incident)
     spec = playbook.fact(fact_id)
-    turn.set_mode(
-        Mode.FACT,
-        incident_id=incident.id,
-        fact_id=spec.id,
-        refill=bool(turn.detail("refill")),
-        passed=turn.detail("passed") or [],
-    )
+    asked = turn.pending
+    if isinstance(asked, AwaitingFact):
+        turn.expect(AwaitingFact(incident.id, spec.id, asked.refill, asked.passed))
+    else:
+        turn.expect(AwaitingFact(incident.id, spec.id))
     number = [f.id for f in playbook.facts].index(spec.id) + 1
     turn.say(
         cards.fact_question(

@@ -5,13 +5,14 @@ their reminders and their card."""
 
 from __future__ import annotations
 
-from bot import followups
+from bot import followups, messages
+from bot.events import FollowUpAssigned, FollowUpDone, FollowUpProposed
 from bot.flows import people
-from bot.flows.turn import ForOther, Mode, Turn
+from bot.flows.state import AwaitingFollowUpAssignee, Idle
+from bot.flows.turn import ForOther, Turn
 from bot.i18n import t
 from bot.messages import (
-    Action,
-    ActionName,
+    AssignFollowUp,
     InputKind,
     InputRequest,
     Lang,
@@ -54,12 +55,13 @@ async def propose(turn: Turn, incident: Incident) -> list[FollowUp]:
     for follow_up in new:
         await turn.record(
             incident.id,
-            "follow_up_proposed",
-            follow_up=follow_up.follow_up_id,
-            plan=follow_up.plan,
-            owner=follow_up.owner,
-            owner_name=follow_up.owner_name,
-            due_at=follow_up.due_at.isoformat(),
+            FollowUpProposed(
+                follow_up=follow_up.follow_up_id,
+                plan=follow_up.plan,
+                owner=follow_up.owner,
+                owner_name=follow_up.owner_name,
+                due_at=follow_up.due_at,
+            ),
         )
     still_open = [f for f in (*existing, *new) if f.status is FollowUpStatus.OPEN]
     for follow_up in still_open:
@@ -125,17 +127,17 @@ async def send_to_owner(turn: Turn, incident: Incident, open_ones: list[FollowUp
     turn.outbound.append(ForOther(incident.id, lead, name, direct=True, message=message))
 
 
-async def _find(turn: Turn, incident: Incident, follow_up_id: str | None) -> FollowUp:
+async def _find(turn: Turn, incident: Incident, follow_up_id: str) -> FollowUp:
     for follow_up in await turn.tx.get_follow_ups(incident.id):
         if follow_up.follow_up_id == follow_up_id:
             return follow_up
     raise turn.fail("stale_button")
 
 
-async def done(turn: Turn, action: Action) -> None:
+async def done(turn: Turn, action: messages.FollowUpDone) -> None:
     """Mark a follow-up done (anyone in the incident, or a manager); its reminders stop."""
     incident = await turn.readable_incident(action.incident_id, lock=True)
-    follow_up = await _find(turn, incident, action.target)
+    follow_up = await _find(turn, incident, action.follow_up_id)
     spec = turn.playbook_of(incident).follow_up(follow_up.follow_up_id)
     title = spec.title.get(turn.lang)
     if follow_up.status is FollowUpStatus.DONE:
@@ -148,7 +150,7 @@ async def done(turn: Turn, action: Action) -> None:
     if not await turn.tx.update_follow_up(follow_up, expected_version=expected):
         raise turn.fail("stale_button")  # cannot happen under the incident lock; be safe
     await _cancel(turn, follow_up)
-    await turn.record(incident.id, "follow_up_done", follow_up=follow_up.follow_up_id)
+    await turn.record(incident.id, FollowUpDone(follow_up=follow_up.follow_up_id))
     await turn.tell(incident, "tell_follow_up_done", everyone=False, title=title)
     turn.say(
         followups.card(
@@ -163,13 +165,13 @@ async def done(turn: Turn, action: Action) -> None:
     )
 
 
-async def ask_assignee(turn: Turn, action: Action) -> None:
+async def ask_assignee(turn: Turn, action: AssignFollowUp) -> None:
     incident = await turn.readable_incident(action.incident_id, lock=True)
-    follow_up = await _open(turn, incident, action.target)
+    follow_up = await _open(turn, incident, action.follow_up_id)
     if follow_up is None:
         return
-    turn.set_mode(Mode.ASSIGN_FOLLOW_UP, incident_id=incident.id, target=follow_up.follow_up_id)
-    submit = Action(ActionName.FOLLOW_UP_ASSIGN, incident.id, follow_up.follow_up_id)
+    turn.expect(AwaitingFollowUpAssignee(incident.id, follow_up.follow_up_id))
+    submit = AssignFollowUp(incident.id, follow_up.follow_up_id)
     turn.say(
         Reply(
             kind=ReplyKind.QUESTION,
@@ -180,15 +182,15 @@ async def ask_assignee(turn: Turn, action: Action) -> None:
     )
 
 
-async def assign(turn: Turn, incident_id: str | None, target: str | None, named: str) -> None:
+async def assign(turn: Turn, incident_id: str, follow_up_id: str, named: str) -> None:
     """Give a follow-up to someone else: their reminders from now on, the old owner's stop."""
     incident = await turn.readable_incident(incident_id, lock=True)
-    follow_up = await _open(turn, incident, target)
+    follow_up = await _open(turn, incident, follow_up_id)
     if follow_up is None:
         return
     person = await people.resolve(turn, incident, named)
     if person is None:
-        turn.set_mode(Mode.ASSIGN_FOLLOW_UP, incident_id=incident.id, target=target)
+        turn.expect(AwaitingFollowUpAssignee(incident.id, follow_up.follow_up_id))
         raise turn.fail("unknown_person", name=named.strip(), incident_id=incident.id)
     key, name = person
     await people.join_assignee(turn, incident, key, name)
@@ -201,13 +203,9 @@ async def assign(turn: Turn, incident_id: str | None, target: str | None, named:
     await _schedule(turn, follow_up, spec)
     await turn.record(
         incident.id,
-        "follow_up_assigned",
-        follow_up=follow_up.follow_up_id,
-        previous=previous,
-        to=key,
-        to_name=name,
+        FollowUpAssigned(follow_up=follow_up.follow_up_id, previous=previous, to=key, to_name=name),
     )
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     turn.say_text("step_assigned", title=spec.title.get(turn.lang), name=name)
     stored = await turn.tx.get_address(key) if key != turn.actor else None
     if stored is not None:  # the new owner gets the card in their own chat
@@ -224,7 +222,7 @@ async def assign(turn: Turn, incident_id: str | None, target: str | None, named:
         turn.outbound.append(ForOther(incident.id, key, name, direct=True, message=message))
 
 
-async def _open(turn: Turn, incident: Incident, follow_up_id: str | None) -> FollowUp | None:
+async def _open(turn: Turn, incident: Incident, follow_up_id: str) -> FollowUp | None:
     """The follow-up if it is still open; otherwise says it is done and returns None."""
     follow_up = await _find(turn, incident, follow_up_id)
     if follow_up.status is FollowUpStatus.OPEN:

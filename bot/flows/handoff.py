@@ -13,20 +13,21 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot import handoff as outbox
+from bot.events import HandoffRequested
 from bot.flows import steps
 from bot.flows.turn import Turn
 from bot.i18n import t
-from bot.messages import Action, Reply, ReplyKind
+from bot.messages import HandOff, Reply, ReplyKind
 from bot.ports import HandoffStatus, HandoffTry, Store
 from bot.timefmt import clock_time
 
 log = logging.getLogger(__name__)
 
 
-async def hand_off(turn: Turn, action: Action) -> None:
+async def hand_off(turn: Turn, action: HandOff) -> None:
     incident = await turn.lock_incident(action.incident_id)
     await turn.ensure_participant(incident)
-    step = await steps.open_step(turn, incident, action.target)
+    step = await steps.open_step(turn, incident, action.step_id)
     if step is None:
         return
     playbook = turn.playbook_of(incident)
@@ -67,14 +68,15 @@ async def hand_off(turn: Turn, action: Action) -> None:
     )
     await turn.record(
         incident.id,
-        outbox.HandoffEvent.REQUESTED.value,
-        step=spec.id,
-        to=target,
-        to_name=name,
-        via=[transport.value for transport, _ in found],
-        handoffs=ids,
-        facts=[f["id"] for f in content["facts"] if f["value"] is not None],
-        checklist=len(content["checklist"]),
+        HandoffRequested(
+            step=spec.id,
+            to=target,
+            to_name=name,
+            via=tuple(outbox.VIA[transport] for transport, _ in found),
+            handoffs=tuple(ids),
+            facts=tuple(f["id"] for f in content["facts"] if f["value"] is not None),
+            checklist=len(content["checklist"]),
+        ),
     )
     turn.after_commit.append(functools.partial(_send, turn, ids, name, position=len(turn.replies)))
 

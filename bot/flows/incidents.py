@@ -4,20 +4,37 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from bot import reminders
 from bot.cards import contact_lines, plans_title
+from bot.events import (
+    EvidenceAdded,
+    IncidentOpened,
+    IncidentStopped,
+    PlannedStep,
+    Role,
+    StepsPlanned,
+)
 from bot.flows import facts, plans, steps
-from bot.flows.turn import Mode, Turn
+from bot.flows.state import AwaitingStopReason, ConfirmingStart, ConfirmingStop, Idle
+from bot.flows.turn import Turn
 from bot.messages import (
-    Action,
-    ActionName,
     Address,
     Button,
     ButtonStyle,
+    ConfirmStart,
+    ConfirmStop,
+    DeclineStart,
     InputRequest,
+    KeepGoing,
+    PickFor,
+    PickIncident,
     Reply,
     ReplyKind,
+    SameIncident,
+    ShowPlans,
+    SomethingElse,
     address_to_json,
 )
 from bot.playbook import Owner
@@ -53,20 +70,14 @@ def new_incident_id() -> str:
     return "NR-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(6))
 
 
-def normalise_incident_id(text: str) -> str:
-    """ "nr 4k7q2m", "NR-4K7Q2M" and "4k7q2m" all name the same incident."""
-    core = text.strip().upper().replace(" ", "").replace("-", "")
-    return "NR-" + core.removeprefix("NR")
-
-
 def _something_else(turn: Turn) -> Button:
-    return Button(turn.t("something_else"), Action(ActionName.SOMETHING_ELSE))
+    return Button(turn.t("something_else"), SomethingElse())
 
 
 def show_plans_button(turn: Turn) -> Button:
     """One button that opens the menu of every plan: offered where nothing was recognised,
     so nobody has to guess the words that start a plan."""
-    return Button(turn.t("show_plans"), Action(ActionName.SHOW_PLANS))
+    return Button(turn.t("show_plans"), ShowPlans())
 
 
 def menu(turn: Turn, first: Sequence[str] = ()) -> list[str]:
@@ -80,12 +91,7 @@ def menu(turn: Turn, first: Sequence[str] = ()) -> list[str]:
 
 async def offer_start(turn: Turn, playbook_id: str) -> None:
     playbook = turn.playbooks[playbook_id]
-    turn.set_mode(
-        Mode.CONFIRM_START,
-        playbook_id=playbook_id,
-        trigger=turn.inbound.text,
-        evidence=_evidence(turn),
-    )
+    turn.expect(ConfirmingStart(playbook_id, trigger=turn.inbound.text, evidence=_evidence(turn)))
     if await _ask_same_or_new(turn, playbook_id):
         return
     turn.say(
@@ -95,10 +101,10 @@ async def offer_start(turn: Turn, playbook_id: str) -> None:
             buttons=(
                 Button(
                     turn.t("yes_start"),
-                    Action(ActionName.CONFIRM_START, target=playbook_id),
+                    ConfirmStart(playbook_id),
                     ButtonStyle.PRIMARY,
                 ),
-                Button(turn.t("no_start"), Action(ActionName.DECLINE_START, target=playbook_id)),
+                Button(turn.t("no_start"), DeclineStart()),
                 _something_else(turn),
             ),
         )
@@ -118,18 +124,16 @@ async def offer_choice(
     ``trigger`` and ``evidence`` carry over what started the question when this menu follows
     another one ("something else"), so the incident still opens with them."""
     choices = list(playbook_ids)
-    turn.set_mode(
-        Mode.CONFIRM_START,
-        playbook_id=None,
-        choices=choices,
-        trigger=trigger if trigger is not None else turn.inbound.text,
-        evidence=dict(evidence) if evidence is not None else _evidence(turn),
+    turn.expect(
+        ConfirmingStart(
+            None,
+            choices=tuple(choices),
+            trigger=trigger if trigger is not None else turn.inbound.text,
+            evidence=dict(evidence) if evidence is not None else _evidence(turn),
+        )
     )
     buttons = [
-        Button(
-            turn.playbooks[pid].title.get(turn.lang), Action(ActionName.CONFIRM_START, target=pid)
-        )
-        for pid in choices
+        Button(turn.playbooks[pid].title.get(turn.lang), ConfirmStart(pid)) for pid in choices
     ]
     if text_key == "choose_plan":
         buttons.append(_something_else(turn))
@@ -144,8 +148,9 @@ async def show_menu(turn: Turn) -> None:
 async def something_else(turn: Turn) -> None:
     """None of the offered plans: the advice that holds whatever happened, who to talk to,
     and every plan, in case one of them fits after all. Nothing is opened."""
-    carried = turn.detail("trigger") if turn.mode is Mode.CONFIRM_START else None
-    evidence = turn.detail("evidence") if turn.mode is Mode.CONFIRM_START else None
+    offered = turn.pending
+    carried = offered.trigger if isinstance(offered, ConfirmingStart) else None
+    evidence = offered.evidence if isinstance(offered, ConfirmingStart) else None
     names = ", ".join(m.name for m in turn.org.managers)
     turn.say(
         Reply(
@@ -175,8 +180,12 @@ async def report(turn: Turn, ranked: Sequence[str]) -> None:
 async def confirm_start(turn: Turn, playbook_id: str | None) -> None:
     """Start only what is still waiting for this confirmation: a second click on the same
     "yes" (or a click on an old one) must not open a second incident."""
-    offered = (turn.detail("playbook_id"), *(turn.detail("choices") or ()))
-    if turn.mode is Mode.CONFIRM_START and playbook_id is not None and playbook_id in offered:
+    offered = turn.pending
+    if (
+        isinstance(offered, ConfirmingStart)
+        and playbook_id is not None
+        and playbook_id in (offered.playbook_id, *offered.choices)
+    ):
         await start(turn, playbook_id)
         return
     started = [
@@ -192,19 +201,22 @@ async def confirm_start(turn: Turn, playbook_id: str | None) -> None:
 
 
 async def decline_start(turn: Turn) -> None:
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     turn.say_text("start_declined")
 
 
 async def _ask_same_or_new(turn: Turn, playbook_id: str) -> bool:
     """Someone with an open incident describes a situation: is it about that incident (its
     plan joins it) or a new one? Asked once per offer; False when there is nothing to ask."""
-    if turn.detail("same_asked"):
+    offered = turn.pending
+    if not isinstance(offered, ConfirmingStart) or offered.same_first is not None:
         return False
     mine = await turn.tx.open_incidents_for(tenant_id=turn.inbound.tenant_id, user_key=turn.actor)
     if not mine:
         return False
-    turn.conversation.state.update(same_asked=True, same_first=mine[0].id, playbook_id=playbook_id)
+    turn.state = replace(
+        turn.state, pending=replace(offered, playbook_id=playbook_id, same_first=mine[0].id)
+    )
     title = turn.playbooks[playbook_id].title.get(turn.lang)
     listed = "\n".join(
         turn.t(
@@ -218,15 +230,13 @@ async def _ask_same_or_new(turn: Turn, playbook_id: str) -> bool:
     buttons = [
         Button(
             turn.t("same_incident", incident_id=i.id),
-            Action(ActionName.SAME_INCIDENT, i.id, playbook_id),
+            SameIncident(i.id, playbook_id),
             ButtonStyle.PRIMARY if n == 0 else ButtonStyle.DEFAULT,
         )
         for n, i in enumerate(mine[:MAX_SAME])
     ]
-    buttons.append(
-        Button(turn.t("new_incident"), Action(ActionName.CONFIRM_START, target=playbook_id))
-    )
-    buttons.append(Button(turn.t("no_start"), Action(ActionName.DECLINE_START, target=playbook_id)))
+    buttons.append(Button(turn.t("new_incident"), ConfirmStart(playbook_id)))
+    buttons.append(Button(turn.t("no_start"), DeclineStart()))
     turn.say(
         Reply(
             kind=ReplyKind.QUESTION,
@@ -240,13 +250,18 @@ async def _ask_same_or_new(turn: Turn, playbook_id: str) -> bool:
 async def same_incident(turn: Turn, incident_id: str | None, playbook_id: str | None) -> None:
     """The situation just described is about this open incident: its plan joins it, as the
     move a running plan declares to it (a switch, with what it carries) or else added."""
-    offered = turn.mode is Mode.CONFIRM_START and turn.detail("playbook_id") == playbook_id
-    if not offered or playbook_id is None or playbook_id not in turn.playbooks:
+    offered = turn.pending
+    if (
+        not isinstance(offered, ConfirmingStart)
+        or offered.playbook_id != playbook_id
+        or playbook_id is None
+        or playbook_id not in turn.playbooks
+    ):
         raise turn.fail("stale_button")
     incident = await turn.lock_incident(incident_id)
     await turn.ensure_participant(incident)
-    described = str(turn.detail("trigger") or "")
-    turn.set_mode(Mode.IDLE)
+    described = offered.trigger or ""
+    turn.expect(Idle())
     if any(p.playbook_id == playbook_id for p in incident.plan_list() if p.running):
         turn.say_text("plan_already_in", incident_id=incident.id)
         await steps.show_checklist(turn, incident)
@@ -280,6 +295,7 @@ async def start(turn: Turn, playbook_id: str | None) -> None:
         raise turn.fail("stale_button")
     if await _ask_same_or_new(turn, playbook_id):
         return
+    offered = turn.pending if isinstance(turn.pending, ConfirmingStart) else ConfirmingStart()
     playbook = turn.playbooks[playbook_id]
     inbound = turn.inbound
     origin = inbound.address or Address(
@@ -303,18 +319,19 @@ async def start(turn: Turn, playbook_id: str | None) -> None:
     await turn.tx.create_incident(incident)
     await turn.record(
         incident.id,
-        "incident_opened",
-        playbook=playbook.id,
-        playbook_version=playbook.version,
-        title=playbook.title.get(turn.lang),
-        organisation=turn.org.name,
-        language=turn.lang,
-        reported_text=turn.detail("trigger") or "",
+        IncidentOpened(
+            playbook=playbook.id,
+            playbook_version=playbook.version,
+            title=playbook.title.get(turn.lang),
+            organisation=turn.org.name,
+            language=turn.lang,
+            reported_text=offered.trigger or "",
+        ),
     )
-    await turn.add_participant(incident, role="reporter")
-    evidence = turn.detail("evidence")
+    await turn.add_participant(incident, role=Role.REPORTER)
+    evidence = offered.evidence
     if evidence:
-        await turn.record(incident.id, "evidence_added", **evidence)
+        await turn.record(incident.id, _evidence_added(evidence))
         if "evidence_text_chars" in evidence:
             turn.say_text(
                 "evidence_cut",
@@ -342,13 +359,7 @@ async def start(turn: Turn, playbook_id: str | None) -> None:
     await turn.tx.add_steps(planned)
     for step in planned:
         await reminders.schedule_step(turn, incident, step)
-    await turn.record(
-        incident.id,
-        "steps_planned",
-        steps=[
-            {"step": s.step_id, "due_at": s.due_at.isoformat(), "owner": s.owner} for s in planned
-        ],
-    )
+    await turn.record(incident.id, StepsPlanned(steps=tuple(PlannedStep.of(s) for s in planned)))
     turn.say_text(
         "incident_opened",
         incident_id=incident.id,
@@ -369,12 +380,12 @@ async def join(turn: Turn, incident_id: str) -> None:
         or incident.status is not IncidentStatus.OPEN
     ):
         raise turn.fail("join_unknown", incident_id=incident_id)
-    await turn.add_participant(incident, role="colleague")
+    await turn.add_participant(incident, role=Role.COLLEAGUE)
     turn.say_text("joined", incident_id=incident.id)
     await steps.show_checklist(turn, incident)
 
 
-async def choose(turn: Turn, command: str, *, closed_too: bool = False) -> Incident | None:
+async def choose(turn: Turn, purpose: PickFor, *, closed_too: bool = False) -> Incident | None:
     """The incident a typed command is about: one the person takes part in, or one opened
     in this very chat (a channel); asks with buttons when there are several. With
     ``closed_too`` (export), the closed ones they took part in when none is open."""
@@ -401,7 +412,7 @@ async def choose(turn: Turn, command: str, *, closed_too: bool = False) -> Incid
                 title=turn.playbooks[i.playbook_id].title.get(turn.lang),
                 time=clock_time(i.reported_at, tz=turn.org.tz, now=turn.now, lang=turn.lang),
             ),
-            Action(ActionName.PICK_INCIDENT, i.id, target=command),
+            PickIncident(i.id, purpose),
         )
         for i in incidents
     )
@@ -411,7 +422,7 @@ async def choose(turn: Turn, command: str, *, closed_too: bool = False) -> Incid
 
 async def ask_stop(turn: Turn, incident: Incident) -> None:
     await turn.ensure_participant(incident)
-    turn.set_mode(Mode.CONFIRM_STOP, incident_id=incident.id)
+    turn.expect(ConfirmingStop(incident.id))
     turn.say(
         Reply(
             kind=ReplyKind.QUESTION,
@@ -419,10 +430,10 @@ async def ask_stop(turn: Turn, incident: Incident) -> None:
             buttons=(
                 Button(
                     turn.t("yes_stop"),
-                    Action(ActionName.CONFIRM_STOP, incident.id),
+                    ConfirmStop(incident.id),
                     ButtonStyle.DANGER,
                 ),
-                Button(turn.t("no_stop"), Action(ActionName.KEEP_GOING, incident.id)),
+                Button(turn.t("no_stop"), KeepGoing(incident.id)),
             ),
             incident_id=incident.id,
         )
@@ -435,7 +446,7 @@ async def confirm_stop(turn: Turn, incident_id: str | None, reason: str | None) 
     await turn.ensure_participant(incident)
     reason = (reason or "").strip()
     if not reason:
-        turn.set_mode(Mode.STOP_REASON, incident_id=incident.id)
+        turn.expect(AwaitingStopReason(incident.id))
         turn.say(
             Reply(
                 kind=ReplyKind.QUESTION,
@@ -445,7 +456,7 @@ async def confirm_stop(turn: Turn, incident_id: str | None, reason: str | None) 
                     InputRequest(
                         "reason",
                         turn.t("ask_stop_reason"),
-                        Action(ActionName.CONFIRM_STOP, incident.id),
+                        ConfirmStop(incident.id),
                     ),
                 ),
             )
@@ -456,14 +467,31 @@ async def confirm_stop(turn: Turn, incident_id: str | None, reason: str | None) 
     incident.close_reason = reason[:500]
     await turn.tx.update_incident(incident)
     await turn.tx.cancel_deadlines(incident_id=incident.id)
-    await turn.record(incident.id, "incident_stopped", reason=incident.close_reason)
+    await turn.record(incident.id, IncidentStopped(reason=incident.close_reason))
     await turn.tell(incident, "tell_stopped", everyone=True, reason=incident.close_reason)
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     turn.say_text("stopped", incident_id=incident.id, reason=incident.close_reason)
 
 
 async def keep_going(turn: Turn, incident_id: str | None) -> None:
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     turn.say_text("kept_going")
     incident = await turn.lock_incident(incident_id)
     await facts.resume(turn, incident)  # questions not asked yet first, then the next step
+
+
+def _evidence_added(evidence: Mapping[str, str | int]) -> EvidenceAdded:
+    """The first evidence a channel handed over, as the conversation state kept it."""
+
+    def text(key: str) -> str | None:
+        value = evidence.get(key)
+        return value if isinstance(value, str) else None
+
+    chars = evidence.get("evidence_text_chars")
+    return EvidenceAdded(
+        evidence_text=text("evidence_text"),
+        evidence_author=text("evidence_author"),
+        evidence_time=text("evidence_time"),
+        evidence_permalink=text("evidence_permalink"),
+        evidence_text_chars=chars if isinstance(chars, int) else None,
+    )

@@ -11,24 +11,43 @@ import re
 from datetime import datetime, timedelta
 
 from bot import cards, reminders
+from bot.events import (
+    IncidentClosed,
+    IncidentReopened,
+    LeadChanged,
+    ReminderSnoozed,
+    StepAssigned,
+)
 from bot.flows import followups, people, recall, steps
-from bot.flows.turn import ForOther, Mode, Turn
+from bot.flows.state import (
+    AwaitingAssignee,
+    AwaitingCloseReason,
+    AwaitingSnooze,
+    ConfirmingClose,
+    Idle,
+    SnoozeAsks,
+)
+from bot.flows.turn import ForOther, Turn
 from bot.messages import (
-    Action,
-    ActionName,
+    AssignStep,
     Button,
     ButtonStyle,
+    Close,
+    HandOverLead,
     InputKind,
     InputRequest,
+    KeepGoing,
     Outbound,
+    Reopen,
     Reply,
     ReplyKind,
+    Snooze,
     address_from_json,
 )
 from bot.ports import LEAD, MANAGERS, Incident, IncidentStatus, Step
 from bot.timefmt import clock_time
 
-SNOOZES = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1)}
+SNOOZE_MINUTES = (15, 60)  # what the reminder buttons offer; the first is the fallback
 _CLOCK = re.compile(r"^(?:tot\s+|until\s+)?(\d{1,2})[:.](\d{2})$", re.I)
 
 
@@ -40,13 +59,13 @@ def _require_steering(turn: Turn, incident: Incident) -> None:
 # Assigning a step, or the lead ---------------------------------------------------------
 
 
-async def ask_assignee(turn: Turn, incident_id: str | None, target: str | None) -> None:
+async def ask_assignee(turn: Turn, incident_id: str | None, target: str) -> None:
     """``target`` is a step id, or "lead" to hand over the incident lead."""
     incident = await turn.lock_incident(incident_id)
     _require_steering(turn, incident)
     if target != "lead" and await steps.open_step(turn, incident, target) is None:
         return
-    turn.set_mode(Mode.ASSIGN, incident_id=incident.id, target=target)
+    turn.expect(AwaitingAssignee(incident.id, None if target == "lead" else target))
     turn.say(
         Reply(
             kind=ReplyKind.QUESTION,
@@ -56,11 +75,9 @@ async def ask_assignee(turn: Turn, incident_id: str | None, target: str | None) 
                 InputRequest(
                     "person",
                     turn.t("person"),
-                    Action(
-                        ActionName.STEP_ASSIGN if target != "lead" else ActionName.HAND_OVER_LEAD,
-                        incident.id,
-                        target,
-                    ),
+                    AssignStep(incident.id, target)
+                    if target != "lead"
+                    else HandOverLead(incident.id),
                     kind=InputKind.PERSON,
                 ),
             ),
@@ -73,7 +90,7 @@ async def assign(turn: Turn, incident_id: str | None, target: str | None, named:
     _require_steering(turn, incident)
     person = await people.resolve(turn, incident, named)
     if person is None:
-        turn.set_mode(Mode.ASSIGN, incident_id=incident.id, target=target)
+        turn.expect(AwaitingAssignee(incident.id, None if target == "lead" else target))
         raise turn.fail("unknown_person", name=named.strip(), incident_id=incident.id)
     key, name = person
     await people.join_assignee(turn, incident, key, name)
@@ -95,9 +112,9 @@ async def assign(turn: Turn, incident_id: str | None, target: str | None, named:
     )
     await reminders.schedule_step(turn, incident, step, owner_only=True)
     await turn.record(
-        incident.id, "step_assigned", step=step.step_id, previous=previous, to=key, to_name=name
+        incident.id, StepAssigned(step=step.step_id, previous=previous, to=key, to_name=name)
     )
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     title = turn.playbook_of(incident).step(step.step_id).title.get(turn.lang)
     turn.say_text("step_assigned", title=title, name=name)
     await _send_card(turn, incident, step, key, name)
@@ -139,30 +156,38 @@ async def set_lead(turn: Turn, incident: Incident, key: str, name: str) -> None:
         return
     previous, incident.lead = incident.lead, key
     await turn.tx.update_incident(incident)
-    await turn.record(incident.id, "lead_changed", previous=previous, to=key, to_name=name)
-    turn.set_mode(Mode.IDLE)
+    await turn.record(incident.id, LeadChanged(previous=previous, to=key, to_name=name))
+    turn.expect(Idle())
     turn.say_text("lead_changed", name=name, incident_id=incident.id)
 
 
 # Snoozing reminders ----------------------------------------------------------------------
 
 
-async def snooze(turn: Turn, action: Action, form: dict[str, str]) -> None:
+async def snooze(turn: Turn, action: Snooze, form: dict[str, str]) -> None:
     """Postpone one's own reminders of a step, with a reason; never the deadline itself."""
     incident = await turn.lock_incident(action.incident_id)
     await turn.ensure_participant(incident)
-    step = await steps.open_step(turn, incident, action.target)
+    step = await steps.open_step(turn, incident, action.step_id)
     if step is None:
         return
     recipients = _own_reminders(turn, incident, step)
     if not recipients:
         raise turn.fail("snooze_not_yours")
-    choice = action.value if action.value in (*SNOOZES, "until") else "15m"
-    until_text = form.get("until") or turn.detail("until") or ""
-    until = turn.now + SNOOZES[choice] if choice in SNOOZES else _clock_time(turn, until_text)
+    minutes = action.minutes
+    if minutes is not None and minutes not in SNOOZE_MINUTES:
+        minutes = SNOOZE_MINUTES[0]  # a button this version does not offer
+    typed = form.get("until") or ""
+    saved = turn.pending.until if isinstance(turn.pending, AwaitingSnooze) else None
+    if minutes is not None:
+        until: datetime | None = turn.now + timedelta(minutes=minutes)
+    elif typed:
+        until = _clock_time(turn, typed)
+    else:  # the time given before the reason was asked; gone by now, it is asked again
+        until = saved if saved is not None and saved > turn.now else None
     reason = (form.get("reason") or "").strip()[:500]
     if until is None or not reason:
-        _ask_snooze(turn, incident, step, choice, until, typed_until=bool(until_text))
+        _ask_snooze(turn, incident, step, minutes, until, typed_until=bool(typed or saved))
         return
     moved = await turn.tx.snooze_deadlines(
         incident_id=incident.id, step_id=step.step_id, recipients=recipients, until=until
@@ -170,14 +195,15 @@ async def snooze(turn: Turn, action: Action, form: dict[str, str]) -> None:
     turn.wake_times.append(until)
     await turn.record(
         incident.id,
-        "reminder_snoozed",
-        step=step.step_id,
-        until=until.isoformat(),
-        reason=reason,
-        recipients=recipients,
-        reminders=moved,
+        ReminderSnoozed(
+            step=step.step_id,
+            until=until,
+            reason=reason,
+            recipients=tuple(recipients),
+            reminders=moved,
+        ),
     )
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     tz, lang = turn.org.tz, turn.lang
     turn.say_text(
         "snoozed",
@@ -200,18 +226,16 @@ def _ask_snooze(
     turn: Turn,
     incident: Incident,
     step: Step,
-    choice: str,
+    minutes: int | None,
     until: datetime | None,
     *,
     typed_until: bool,
 ) -> None:
-    submit = Action(ActionName.SNOOZE, incident.id, step.step_id, choice, stamp=step.version)
+    submit = Snooze(incident.id, step.step_id, minutes, step.version)
     if until is None:
         if typed_until:
             turn.say_text("snooze_until_invalid", kind=ReplyKind.ERROR)
-        turn.set_mode(
-            Mode.SNOOZE, incident_id=incident.id, step_id=step.step_id, choice=choice, field="until"
-        )
+        turn.expect(AwaitingSnooze(incident.id, step.step_id, SnoozeAsks.UNTIL, minutes))
         turn.say(
             Reply(
                 kind=ReplyKind.QUESTION,
@@ -221,14 +245,8 @@ def _ask_snooze(
             )
         )
         return
-    turn.set_mode(
-        Mode.SNOOZE,
-        incident_id=incident.id,
-        step_id=step.step_id,
-        choice=choice,
-        field="reason",
-        until=None if choice in SNOOZES else until.isoformat(),
-    )
+    saved = None if minutes is not None else until
+    turn.expect(AwaitingSnooze(incident.id, step.step_id, SnoozeAsks.REASON, minutes, saved))
     turn.say(
         Reply(
             kind=ReplyKind.QUESTION,
@@ -240,12 +258,7 @@ def _ask_snooze(
 
 
 def _clock_time(turn: Turn, text: str) -> datetime | None:
-    """ "14:30" (or an ISO time saved earlier) as the next such moment, in the org's zone."""
-    try:
-        parsed = datetime.fromisoformat(text)
-        return parsed if parsed.tzinfo and parsed > turn.now else None
-    except ValueError:
-        pass
+    """ "14:30" as the next such moment, in the org's zone."""
     match = _CLOCK.match(text.strip())
     if match is None or int(match[1]) > 23 or int(match[2]) > 59:
         return None
@@ -275,8 +288,8 @@ async def close(
         _ask_close(turn, incident)
         return
     if not reason:
-        turn.set_mode(Mode.CLOSE_REASON, incident_id=incident.id)
-        submit = Action(ActionName.CLOSE, incident.id, CONFIRMED)
+        turn.expect(AwaitingCloseReason(incident.id))
+        submit = Close(incident.id, confirmed=True)
         question = (
             turn.t("ask_close_reason", count=len(still_open))
             if still_open
@@ -297,16 +310,13 @@ async def close(
     await turn.tx.cancel_deadlines(incident_id=incident.id)
     await turn.record(
         incident.id,
-        "incident_closed",
-        forced=bool(still_open),
-        reason=reason,
-        open_steps=still_open,
+        IncidentClosed(forced=bool(still_open), reason=reason, open_steps=tuple(still_open)),
     )
     # After the close: what the plans propose so it does not happen again, reminded
     # though the incident is closed (the one exception to the cancel above).
     open_follow_ups = await followups.propose(turn, incident)
     await turn.tell(incident, "tell_closed", everyone=True, reason=reason)
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     closed = turn.t("closed", incident_id=incident.id)
     if open_follow_ups:
         closed += "\n" + turn.t("follow_ups_proposed", count=len(open_follow_ups))
@@ -316,7 +326,7 @@ async def close(
             incident_id=incident.id,
             text=closed,
             buttons=(
-                Button(turn.t("btn_reopen"), Action(ActionName.REOPEN, incident.id)),
+                Button(turn.t("btn_reopen"), Reopen(incident.id)),
                 cards.export_button(incident.id, turn.lang),
             ),
         )
@@ -326,12 +336,8 @@ async def close(
     await followups.send_to_owner(turn, incident, open_follow_ups)
 
 
-#: The target of a close button pressed after the confirmation.
-CONFIRMED = "confirmed"
-
-
 def _ask_close(turn: Turn, incident: Incident) -> None:
-    turn.set_mode(Mode.CONFIRM_CLOSE, incident_id=incident.id)
+    turn.expect(ConfirmingClose(incident.id))
     turn.say(
         Reply(
             kind=ReplyKind.QUESTION,
@@ -340,10 +346,10 @@ def _ask_close(turn: Turn, incident: Incident) -> None:
             buttons=(
                 Button(
                     turn.t("yes_close"),
-                    Action(ActionName.CLOSE, incident.id, CONFIRMED),
+                    Close(incident.id, confirmed=True),
                     ButtonStyle.DANGER,
                 ),
-                Button(turn.t("no_stop"), Action(ActionName.KEEP_GOING, incident.id)),
+                Button(turn.t("no_stop"), KeepGoing(incident.id)),
             ),
         )
     )
@@ -360,7 +366,7 @@ async def reopen(turn: Turn, incident_id: str | None) -> None:
         if not step.status.is_closed:
             await reminders.schedule_step(turn, incident, step, from_now=True)
     await recall.resume_check_ins(turn, incident)  # closing cancelled them with the rest
-    await turn.record(incident.id, "incident_reopened")
+    await turn.record(incident.id, IncidentReopened())
     await turn.tell(incident, "tell_reopened", everyone=True)
     turn.say_text("reopened", incident_id=incident.id)
     await steps.show_checklist(turn, incident)

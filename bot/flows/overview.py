@@ -7,7 +7,7 @@ from enum import StrEnum
 from bot import cards
 from bot.evidence.describe import Describer
 from bot.flows.turn import Turn
-from bot.messages import Action, ActionName, Button, Reply, ReplyKind
+from bot.messages import Button, ListIncidents, PickFor, PickIncident, Reply, ReplyKind
 from bot.ports import Incident
 from bot.timefmt import clock_time
 
@@ -62,11 +62,9 @@ async def list_incidents(turn: Turn, *, page: int = 0, listing: Listing = Listin
         if listing is Listing.CLOSED:
             buttons.append(cards.export_button(incident.id, turn.lang, with_id=True))
         else:
-            buttons.append(
-                Button(incident.id, Action(ActionName.PICK_INCIDENT, incident.id, target="status"))
-            )
+            buttons.append(Button(incident.id, PickIncident(incident.id, PickFor.STATUS)))
     if page + 1 < pages:
-        more = Action(ActionName.LIST, target=listing.value, value=str(page + 1))
+        more = ListIncidents(closed=listing is Listing.CLOSED, page=page + 1)
         buttons.append(Button(turn.t("list_more"), more))
     title = "list_closed_title" if listing is Listing.CLOSED else "list_title"
     turn.say(

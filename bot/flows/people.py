@@ -3,6 +3,7 @@ assigning steps, the lead and follow-ups."""
 
 from __future__ import annotations
 
+from bot.events import ParticipantJoined, Role
 from bot.flows.turn import Turn
 from bot.messages import user_key
 from bot.ports import Incident, Participant
@@ -29,4 +30,4 @@ async def resolve(turn: Turn, incident: Incident, named: str) -> tuple[str, str]
 async def join_assignee(turn: Turn, incident: Incident, key: str, name: str) -> None:
     person = Participant(incident_id=incident.id, user_key=key, name=name, joined_at=turn.now)
     if await turn.tx.add_participant(person):
-        await turn.record(incident.id, "participant_joined", role="assignee", name=name, person=key)
+        await turn.record(incident.id, ParticipantJoined(role=Role.ASSIGNEE, name=name, person=key))

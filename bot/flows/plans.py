@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot import reminders
+from bot.events import PlanAdded, PlannedStep, PlanSwitched
 from bot.evidence.describe import answer_text
 from bot.flows import facts, steps
 from bot.flows.turn import Turn
@@ -117,16 +118,15 @@ async def bring_in(
         await reminders.schedule_step(turn, incident, step)
     await turn.record(
         incident.id,
-        "plan_switched" if kind is MoveKind.SWITCH else "plan_added",
-        **{"from": source} if kind is MoveKind.SWITCH else {"by_plan": source},
-        plan=target,
-        playbook_version=playbook.version,
-        title=playbook.title.get(incident.lang),
-        because=because,
-        closed_steps=closed,
-        steps=[
-            {"step": s.step_id, "due_at": s.due_at.isoformat(), "owner": s.owner} for s in planned
-        ],
+        (PlanSwitched if kind is MoveKind.SWITCH else PlanAdded)(
+            source=source,
+            plan=target,
+            playbook_version=playbook.version,
+            title=playbook.title.get(incident.lang),
+            because=because,
+            closed_steps=tuple(closed),
+            steps=tuple(PlannedStep.of(s) for s in planned),
+        ),
     )
     await _carry(turn, incident, target, carry)
     await steps.apply_conditions(turn, incident)  # the new steps' conditions on known facts

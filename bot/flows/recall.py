@@ -16,15 +16,15 @@ from decimal import Decimal
 from bot import cards
 from bot.answers import AnswerError, parse_answer
 from bot.answers.money import stored_money_text
-from bot.chain import format_utc
+from bot.events import RecallStatusChanged
 from bot.flows import facts
-from bot.flows.turn import Mode, Turn
+from bot.flows.state import AwaitingReturnedAmount, Idle
+from bot.flows.turn import Turn
 from bot.i18n import t
-from bot.messages import Action, ActionName, InputRequest, Reply, ReplyKind
+from bot.messages import InputRequest, RecallUpdate, Reply, ReplyKind
 from bot.payments import PAYMENT_ID, described
 from bot.playbook import StepSpec
 from bot.ports import (
-    RECALL_STATUS_CHANGED,
     DeadlineKind,
     Incident,
     NewDeadline,
@@ -78,7 +78,7 @@ async def ask_status(turn: Turn, incident: Incident, spec: StepSpec, step: Step)
     )
 
 
-async def set_status(turn: Turn, action: Action, form: dict[str, str]) -> None:
+async def set_status(turn: Turn, action: RecallUpdate, form: dict[str, str]) -> None:
     """Record what the bank says now, if the recall can go there from where it stands."""
     incident = await turn.lock_incident(action.incident_id)
     await turn.ensure_participant(incident)
@@ -88,15 +88,15 @@ async def set_status(turn: Turn, action: Action, form: dict[str, str]) -> None:
     if (
         spec is None
         or step is None
-        or spec.id != action.target
+        or spec.id != action.step_id
         or step.status is not StepStatus.DONE
     ):
         raise turn.fail("stale_button")
-    if action.value is None:  # the checklist's button: where it stands, what can follow
+    if action.status is None:  # the checklist's button: where it stands, what can follow
         await ask_status(turn, incident, spec, step)
         return
     try:
-        new = RecallStatus(action.value)
+        new = RecallStatus(action.status)
     except ValueError:
         raise turn.fail("stale_button") from None
     current = await _current(turn, incident)
@@ -120,7 +120,7 @@ async def set_status(turn: Turn, action: Action, form: dict[str, str]) -> None:
             return
         payment.returned_amount = returned
     await turn.tx.save_payment(payment)
-    await turn.record(incident.id, RECALL_STATUS_CHANGED, **event_data(payment, old))
+    await turn.record(incident.id, changed(payment, old))
     await turn.tx.cancel_deadlines(
         incident_id=incident.id, step_id=spec.id, kind=DeadlineKind.RECALL_CHECK
     )
@@ -134,8 +134,8 @@ async def set_status(turn: Turn, action: Action, form: dict[str, str]) -> None:
     await turn.tell(
         incident, "tell_recall", everyone=False, status=t(f"recall.{new.value}", incident.lang)
     )
-    if turn.mode is Mode.RETURNED_AMOUNT:
-        turn.set_mode(Mode.IDLE)
+    if isinstance(turn.pending, AwaitingReturnedAmount):
+        turn.expect(Idle())
         await facts.resume(turn, incident)
 
 
@@ -160,22 +160,22 @@ async def _plan_check_in(turn: Turn, incident: Incident, spec: StepSpec, step: S
     return at
 
 
-def event_data(payment: Payment, old: RecallStatus | None) -> dict[str, object]:
+def changed(payment: Payment, old: RecallStatus | None) -> RecallStatusChanged:
     """The event: the change, and the payment as it was described at that moment."""
-    return {
-        "payment": payment.payment_id,
-        "step": payment.step_id,
-        "from": None if old is None else old.value,
-        "to": payment.status.value,
-        "case_number": payment.case_number,
-        "returned_amount": payment.returned_amount,
-        "amount": payment.amount,
-        "paid": None if payment.paid is None else format_utc(payment.paid),
-        "own_iban": payment.own_iban,
-        "receiving_iban": payment.receiving_iban,
-        "receiving_bank": payment.receiving_bank,
-        "payee": payment.payee,
-    }
+    return RecallStatusChanged(
+        payment=payment.payment_id,
+        step=payment.step_id,
+        from_=old,
+        to=payment.status,
+        case_number=payment.case_number,
+        returned_amount=payment.returned_amount,
+        amount=payment.amount,
+        paid=payment.paid,
+        own_iban=payment.own_iban,
+        receiving_iban=payment.receiving_iban,
+        receiving_bank=payment.receiving_bank,
+        payee=payment.payee,
+    )
 
 
 async def _current(turn: Turn, incident: Incident) -> Payment | None:
@@ -220,10 +220,8 @@ def _returned_amount(
                 return value
     if error is not None:
         turn.say(Reply(kind=ReplyKind.ERROR, text=error, incident_id=incident.id))
-    submit = Action(
-        ActionName.RECALL_STATUS, incident.id, spec.id, RecallStatus.PARTLY_RETURNED.value
-    )
-    turn.set_mode(Mode.RETURNED_AMOUNT, incident_id=incident.id, step_id=spec.id)
+    submit = RecallUpdate(incident.id, spec.id, RecallStatus.PARTLY_RETURNED.value)
+    turn.expect(AwaitingReturnedAmount(incident.id, spec.id))
     label = turn.t("recall_ask_returned")
     turn.say(
         Reply(

@@ -14,29 +14,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
 
 from bot import cards
 from bot.answers import AnswerError, parse_answer
 from bot.chain import parse_utc
+from bot.events import ApAssessed, of
 from bot.flows import recall
-from bot.flows.turn import Mode, Turn
-from bot.messages import Action, ActionName, Button, InputRequest, Reply, ReplyKind
+from bot.flows.state import AwaitingRecord
+from bot.flows.turn import Turn
+from bot.i18n import t
+from bot.messages import Button, InputRequest, RecordOption, Reply, ReplyKind, StepDone
 from bot.playbook import ApState, BreachQuestion, FactType, LocalText, RecordSpec, StepSpec
 from bot.ports import Event, Incident, Step
 from bot.timefmt import clock_time
 
 MAX_FIELD = 500  # case numbers and reasons: long enough for any, short enough for a PDF line
 
-DELAY_REASON = RecordSpec(
-    id="delay_reason",
-    type=FactType.TEXT,
-    label=LocalText(
-        nl="Dit is later dan de deadline. Wat is de reden van de vertraging? "
-        "(Dit komt in het dossier.)",
-        en="This is later than the deadline. What is the reason for the delay? "
-        "(This goes into the file.)",
-    ),
-)
+
+@cache
+def delay_reason() -> RecordSpec:
+    """What a late breach assessment also records; made once, on first use, from the catalogue."""
+    return RecordSpec(
+        id="delay_reason",
+        type=FactType.TEXT,
+        label=LocalText(nl=t("delay_reason_question", "nl"), en=t("delay_reason_question", "en")),
+    )
 
 
 # "nog niet (gemeld)", "not yet", "n.v.t.": typed where the AP's number or time is asked,
@@ -90,17 +93,17 @@ def pending(
     wanted = [r for r in spec.record if r.when is None or r.when.holds(collected)]
     state = state_of(spec, collected)
     if late and spec.breach_assessment and (state is None or state.closes_step):
-        wanted.append(DELAY_REASON)
+        wanted.append(delay_reason())
     return [r for r in wanted if r.id not in collected]
 
 
 def carried_over(spec: StepSpec, events: list[Event]) -> dict[str, str]:
     """After "decided to notify, not yet done", the next Done asks only the decision and
     what follows from it: the other answers of that assessment are kept."""
-    assessed = [e for e in events if e.kind == "ap_assessed"]
-    if not assessed or assessed[-1].data.get("ap_state") != ApState.NOTIFY_LATER.value:
+    assessed = [a for e in events if isinstance(a := of(e), ApAssessed)]
+    if not assessed or assessed[-1].ap_state is not ApState.NOTIFY_LATER:
         return {}
-    data = assessed[-1].data
+    data = assessed[-1].records
     again = {
         record_for(spec, q)
         for q in (
@@ -122,7 +125,7 @@ def carried_over(spec: StepSpec, events: list[Event]) -> dict[str, str]:
 def applicable_values(spec: StepSpec, collected: Mapping[str, str]) -> dict[str, str]:
     """Only the answers that still apply: a changed earlier answer drops later ones."""
     kept = {}
-    for record in (*spec.record, DELAY_REASON):
+    for record in (*spec.record, delay_reason()):
         if record.id in collected and (record.when is None or record.when.holds(collected)):
             kept[record.id] = collected[record.id]
     return kept
@@ -178,30 +181,17 @@ def ask(
     record: RecordSpec,
     collected: Mapping[str, str],
 ) -> None:
-    turn.set_mode(
-        Mode.RECORD,
-        incident_id=incident.id,
-        step_id=spec.id,
-        field=record.id,
-        records=dict(collected),
-        stamp=step.version,
-    )
+    turn.expect(AwaitingRecord(incident.id, spec.id, record.id, dict(collected), step.version))
     label = record.label.get(turn.lang)
     text = turn.t("ask_record", label=label)
-    submit = Action(ActionName.STEP_DONE, incident.id, spec.id, stamp=step.version)
+    submit = StepDone(incident.id, spec.id, step.version)
     if not record.required:
         text += " " + turn.t("record_optional")
     if record.type in (FactType.CHOICE, FactType.YES_NO):
         buttons = tuple(
             Button(
                 option_label,
-                Action(
-                    ActionName.STEP_DONE,
-                    incident.id,
-                    spec.id,
-                    value=f"{record.id}={option_id}",
-                    stamp=step.version,
-                ),
+                RecordOption(incident.id, spec.id, record.id, option_id, step.version),
             )
             for option_id, option_label in cards.option_labels(record, turn.lang)
         )
@@ -231,22 +221,15 @@ def not_yet_button(
     }
     if decision is None or record.id not in asks:
         return ()
-    action = Action(
-        ActionName.STEP_DONE,
-        incident.id,
-        spec.id,
-        value=f"{decision}={ApState.NOTIFY_LATER.value}",
-        stamp=step.version,
-    )
+    action = RecordOption(incident.id, spec.id, decision, ApState.NOTIFY_LATER.value, step.version)
     return (Button(turn.t("btn_ap_not_yet"), action),)
 
 
-def assessment_data(spec: StepSpec, values: Mapping[str, str], *, late: bool) -> dict[str, object]:
+def assessment(spec: StepSpec, values: Mapping[str, str], *, late: bool) -> ApAssessed:
     """The breach-register entry: the decision's state as such, yes/no answers as booleans,
     absent answers as None."""
-    state = state_of(spec, values)
-    data: dict[str, object] = {"ap_state": None if state is None else state.value, "late": late}
-    for record in (*spec.record, DELAY_REASON):
+    answers: dict[str, str | bool | None] = {}
+    for record in (*spec.record, delay_reason()):
         value = values.get(record.id) or None
-        data[record.id] = (value == "yes") if record.type is FactType.YES_NO and value else value
-    return data
+        answers[record.id] = (value == "yes") if record.type is FactType.YES_NO and value else value
+    return ApAssessed(ap_state=state_of(spec, values), late=late, records=answers)

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import cards, handoff, reminders
+from bot import cards, events, handoff, reminders
 from bot.flows import facts, recall, records
-from bot.flows.turn import Mode, Turn
-from bot.messages import Action, ActionName, InputRequest, Reply, ReplyKind
+from bot.flows.state import AwaitingReason, AwaitingRecord, Idle
+from bot.flows.turn import Turn
+from bot.messages import (
+    InputRequest,
+    RecordOption,
+    Reply,
+    ReplyKind,
+    StepBlocked,
+    StepDone,
+    StepHelp,
+    StepSkip,
+)
 from bot.playbook import ApState, StepSpec
 from bot.ports import FactStatus, Incident, Step, StepStatus
 from bot.timefmt import clock_time, duration
@@ -136,27 +146,27 @@ async def open_step(turn: Turn, incident: Incident, step_id: str | None) -> Step
     return step
 
 
-async def done(turn: Turn, action: Action, form: dict[str, str]) -> None:
+async def done(turn: Turn, action: StepDone | RecordOption, form: dict[str, str]) -> None:
     """Mark a step done once everything it records is known; asks for what is missing."""
     incident = await turn.lock_incident(action.incident_id)
     await turn.ensure_participant(incident)
-    step = await open_step(turn, incident, action.target)
+    step = await open_step(turn, incident, action.step_id)
     if step is None:
         return
     spec = turn.playbook_of(incident).step(step.step_id)
     late = turn.now > step.due_at
     collected: dict[str, str] = {}
-    if turn.mode is Mode.RECORD and turn.detail("step_id") == spec.id:
-        collected.update(turn.detail("records") or {})
+    pending = turn.pending
+    if isinstance(pending, AwaitingRecord) and pending.step_id == spec.id:
+        collected.update(pending.records)
     elif spec.breach_assessment:  # after "not notified yet": only the decision again
         collected.update(records.carried_over(spec, await turn.tx.get_events(incident.id)))
     answers = dict(form)
-    if action.value and "=" in action.value:  # a choice button: "record_id=option_id"
-        record_id, _, option_id = action.value.partition("=")
-        answers[record_id] = option_id
+    if isinstance(action, RecordOption):
+        answers[action.record_id] = action.option
     if records.not_yet_answers(spec, answers):
         turn.say_text("ap_not_yet_understood")
-    for record in (*spec.record, records.DELAY_REASON):
+    for record in (*spec.record, records.delay_reason()):
         if record.id in answers:
             value = records.accept(turn, incident, spec, record, answers[record.id])
             if value is not None:
@@ -181,10 +191,8 @@ async def _decided_to_notify(
     """ "Yes, not notified yet": recorded as that state; the step stays open, so its
     deadline and the reminders before it (the playbook's remind_before) keep running."""
     late = turn.now > step.due_at
-    await turn.record(
-        incident.id, "ap_assessed", **records.assessment_data(spec, values, late=late)
-    )
-    turn.set_mode(Mode.IDLE)
+    await turn.record(incident.id, records.assessment(spec, values, late=late))
+    turn.expect(Idle())
     leads = [lead for lead in spec.remind_before if step.due_at - lead > turn.now]
     reminders_text = turn.t("ap_notify_later_reminders", leads=_leads(turn, leads)) if leads else ""
     turn.say_text(
@@ -212,20 +220,19 @@ async def _complete(
     on_time = late.total_seconds() <= 0
     await turn.record(
         incident.id,
-        "step_done",
-        step=step.step_id,
-        records=step.records,
-        due_at=step.due_at.isoformat(),
-        on_time=on_time,
-        late_seconds=max(0, round(late.total_seconds())),
+        events.StepDone(
+            step=step.step_id,
+            records=dict(step.records),
+            due_at=step.due_at,
+            on_time=on_time,
+            late_seconds=max(0, round(late.total_seconds())),
+        ),
     )
     if spec.breach_assessment:
-        await turn.record(
-            incident.id, "ap_assessed", **records.assessment_data(spec, values, late=not on_time)
-        )
+        await turn.record(incident.id, records.assessment(spec, values, late=not on_time))
     await turn.tell(incident, "tell_step_done", everyone=False, title=spec.title.get(incident.lang))
     timing = turn.t("on_time") if on_time else turn.t("late_by", late=duration(late, turn.lang))
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     playbook = turn.playbook_of(incident)
     turn.say(
         Reply(
@@ -261,28 +268,23 @@ def _leads(turn: Turn, leads: list[timedelta]) -> str:
     return turn.t("hours", hours=joined) if words[0].isdigit() else joined
 
 
-async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
+async def set_aside(turn: Turn, action: StepBlocked | StepSkip, reason: str | None) -> None:
     """ "Not possible right now" (still open, deadline runs) or "skip" (closed); both need
     a reason, because the evidence file must explain every step that was not done."""
-    skipping = action.name is ActionName.STEP_SKIP
+    skipping = isinstance(action, StepSkip)
     incident = await turn.lock_incident(action.incident_id)
     await turn.ensure_participant(incident)
-    step = await open_step(turn, incident, action.target)
+    step = await open_step(turn, incident, action.step_id)
     if step is None:
         return
     spec = turn.playbook_of(incident).step(step.step_id)
     reason = (reason or "").strip()[: records.MAX_FIELD]
     if not reason:
         key = "ask_reason_skip" if skipping else "ask_reason_blocked"
-        if turn.mode is Mode.REASON and turn.detail("step_id") == spec.id:
+        pending = turn.pending
+        if isinstance(pending, AwaitingReason) and pending.step_id == spec.id:
             turn.say_text("reason_required", kind=ReplyKind.ERROR)
-        turn.set_mode(
-            Mode.REASON,
-            incident_id=incident.id,
-            step_id=spec.id,
-            action=action.name.value,
-            stamp=step.version,
-        )
+        turn.expect(AwaitingReason(incident.id, spec.id, skip=skipping, stamp=step.version))
         turn.say(
             Reply(
                 kind=ReplyKind.QUESTION,
@@ -304,9 +306,7 @@ async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
         await turn.tx.cancel_deadlines(incident_id=incident.id, step_id=step.step_id)
     await turn.record(
         incident.id,
-        "step_skipped" if skipping else "step_blocked",
-        step=step.step_id,
-        reason=reason,
+        (events.StepSkipped if skipping else events.StepBlocked)(step=step.step_id, reason=reason),
     )
     await turn.tell(
         incident,
@@ -315,7 +315,7 @@ async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
         title=spec.title.get(incident.lang),
         reason=reason,
     )
-    turn.set_mode(Mode.IDLE)
+    turn.expect(Idle())
     turn.say_text(
         "step_skipped" if skipping else "step_blocked",
         title=spec.title.get(turn.lang),
@@ -325,11 +325,11 @@ async def set_aside(turn: Turn, action: Action, reason: str | None) -> None:
     await facts.resume(turn, incident)
 
 
-async def help_for(turn: Turn, action: Action) -> None:
+async def help_for(turn: Turn, action: StepHelp) -> None:
     incident = await turn.lock_incident(action.incident_id)
     playbook = turn.playbook_of(incident)
     try:
-        spec = playbook.step(action.target or "")
+        spec = playbook.step(action.step_id)
     except KeyError:
         raise turn.fail("stale_button") from None
     parts = [(spec.help or spec.do).get(turn.lang)]
@@ -364,9 +364,9 @@ async def apply_conditions(turn: Turn, incident: Incident) -> None:
             step.status, step.version = StepStatus.NOT_APPLICABLE, expected + 1
             await turn.tx.update_step(step, expected_version=expected)
             await turn.tx.cancel_deadlines(incident_id=incident.id, step_id=step.step_id)
-            await turn.record(incident.id, "step_not_applicable", step=step.step_id)
+            await turn.record(incident.id, events.StepNotApplicable(step=step.step_id))
         elif applies and step.status is StepStatus.NOT_APPLICABLE:
             step.status, step.version = StepStatus.OPEN, expected + 1
             await turn.tx.update_step(step, expected_version=expected)
             await reminders.schedule_step(turn, incident, step)
-            await turn.record(incident.id, "step_applicable", step=step.step_id)
+            await turn.record(incident.id, events.StepApplicable(step=step.step_id))

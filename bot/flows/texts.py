@@ -7,40 +7,41 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.answers.iban import bank_of
+from bot.events import EvidenceAdded, TextPrepared, of
 from bot.evidence.describe import answer_text, fact_label
 from bot.evidence.texts import local_long
 from bot.flows import records
 from bot.flows.turn import Turn
 from bot.i18n import t
-from bot.messages import LANGS, Action, ActionName, Button, Field, Lang, Reply, ReplyKind
+from bot.messages import Button, Field, FillFacts, Lang, Reply, ReplyKind, StepText
 from bot.organisation import DEFAULT_ORGANISATION, Organisation
 from bot.playbook import AccountRole, FactSpec, FactType, Playbook, RecordSpec
 from bot.playbook.placeholders import IncidentValue, Placeholder, PlaceholderKind, parse
 from bot.ports import Event, Fact, FactStatus, Incident, Participant, Step, StepStatus
-from bot.readytext import TextEvent, fill
+from bot.readytext import fill
 from bot.timefmt import clock_time
 
 
-async def prepare(turn: Turn, action: Action) -> None:
+async def prepare(turn: Turn, action: StepText) -> None:
     """Fill the text in the language the button asks (the person's own by default),
     record it and show it."""
     incident = await turn.lock_incident(action.incident_id)
     await turn.ensure_participant(incident)
     playbook = turn.playbook_of(incident)
-    spec = playbook.texts.get(action.target or "")
+    spec = playbook.texts.get(action.text_id)
     if spec is None:
         raise turn.fail("stale_button")
-    lang: Lang = next((lang for lang in LANGS if lang == action.value), turn.lang)
+    lang: Lang = action.lang or turn.lang
     known = await _read(turn, incident, playbook, lang)
     prepared = fill(
-        text_id=action.target or "",
+        text_id=action.text_id,
         title=spec.title.get(lang),
         body=spec.body.get(lang),
         lang=lang,
         value_of=known.value,
         label_of=known.label,
     )
-    await turn.record(incident.id, TextEvent.PREPARED.value, **prepared.data())
+    await turn.record(incident.id, TextPrepared.of(prepared))
     fields = []
     if prepared.missing:
         labels = ", ".join(missing.label for missing in prepared.missing)
@@ -50,11 +51,11 @@ async def prepare(turn: Turn, action: Action) -> None:
     buttons = [
         Button(
             turn.t(f"text_in_{other}"),
-            Action(ActionName.STEP_TEXT, incident.id, action.target, other),
+            StepText(incident.id, action.text_id, other),
         )
     ]
     if any(known.asked_fact(m.placeholder) for m in prepared.missing):
-        buttons.append(Button(turn.t("fill_facts"), Action(ActionName.ANSWER_FACT, incident.id)))
+        buttons.append(Button(turn.t("fill_facts"), FillFacts(incident.id)))
     turn.say(
         Reply(
             kind=ReplyKind.TEXT,
@@ -257,10 +258,10 @@ class _Known:
             + t(
                 "text_evidence_item",
                 self.lang,
-                author=event.data.get("evidence_author") or "?",
-                time=event.data.get("evidence_time") or "?",
+                author=added.evidence_author or "?",
+                time=added.evidence_time or "?",
             )
             for event in self.events
-            if event.kind == "evidence_added"
+            if isinstance(added := of(event), EvidenceAdded)
         ]
         return "\n".join(lines) or None

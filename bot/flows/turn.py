@@ -10,18 +10,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from bot.cards import export_button
+from bot.errors import Refused
+from bot.events import EventData, ParticipantJoined, Role, append_event
+from bot.flows.state import ConversationState, Pending
 from bot.i18n import t
 from bot.messages import (
-    Action,
-    ActionName,
     Button,
     Inbound,
     Lang,
     Outbound,
+    Reopen,
     Reply,
     ReplyKind,
     address_from_json,
@@ -59,25 +60,7 @@ class ForOther:
     message: Outbound
 
 
-class Mode(StrEnum):
-    """What the next typed message means in this conversation."""
-
-    IDLE = "idle"
-    CONFIRM_START = "confirm_start"
-    FACT = "fact"
-    RECORD = "record"
-    REASON = "reason"
-    CONFIRM_STOP = "confirm_stop"
-    CONFIRM_CLOSE = "confirm_close"
-    STOP_REASON = "stop_reason"
-    ASSIGN = "assign"
-    ASSIGN_FOLLOW_UP = "assign_follow_up"
-    SNOOZE = "snooze"
-    CLOSE_REASON = "close_reason"
-    RETURNED_AMOUNT = "returned_amount"  # how much of a payment came back
-
-
-class FlowError(Exception):
+class FlowError(Refused):
     """Something the person asked cannot be done; ``reply`` says why in their language."""
 
     def __init__(self, reply: Reply) -> None:
@@ -93,7 +76,10 @@ class Turn:
     org: Organisation
     playbooks: Mapping[str, Playbook]
     conversation: Conversation
+    """The conversation's row; the engine writes ``state`` into it before saving it."""
     lang: Lang
+    state: ConversationState = field(default_factory=ConversationState)
+    """What the next typed message means, and the conversation's language once known."""
     replies: list[Reply] = field(default_factory=list)
     wake_times: list[datetime] = field(default_factory=list)
     outbound: list[ForOther] = field(default_factory=list)
@@ -107,15 +93,13 @@ class Turn:
 
     # Conversation state ----------------------------------------------------------------
     @property
-    def mode(self) -> Mode:
-        return Mode(self.conversation.state.get("mode", Mode.IDLE))
+    def pending(self) -> Pending:
+        return self.state.pending
 
-    def set_mode(self, mode: Mode, **details: Any) -> None:
-        """Replace the pending question; earlier details are dropped on purpose."""
-        self.conversation.state = {"mode": mode.value, "lang": self.lang, **details}
-
-    def detail(self, name: str) -> Any:
-        return self.conversation.state.get(name)
+    def expect(self, pending: Pending) -> None:
+        """Replace the pending question (what was open before is dropped, on purpose);
+        from now on the conversation is held in this turn's language."""
+        self.state = ConversationState(pending, self.lang)
 
     # Saying things -----------------------------------------------------------------------
     def t(self, key: str, **values: Any) -> str:
@@ -148,15 +132,10 @@ class Turn:
     def actor_name(self) -> str:
         return self.inbound.user_name or self.inbound.user_id
 
-    async def record(self, incident_id: str, kind: str, **data: Any) -> Event:
+    async def record(self, incident_id: str, event: EventData) -> Event:
         """Append one event to the incident's timeline, as the person of this turn."""
-        return await self.tx.append_event(
-            incident_id=incident_id,
-            at=self.now,
-            actor=self.actor,
-            actor_name=self.actor_name,
-            kind=kind,
-            data=data,
+        return await append_event(
+            self.tx, incident_id, event, at=self.now, actor=self.actor, actor_name=self.actor_name
         )
 
     async def tell(self, incident: Incident, key: str, *, everyone: bool, **values: Any) -> None:
@@ -207,7 +186,7 @@ class Turn:
         buttons = [export_button(incident.id, self.lang)]
         if self.is_manager:
             lines.append(self.t("reopen_hint", incident_id=incident.id))
-            buttons.append(Button(self.t("btn_reopen"), Action(ActionName.REOPEN, incident.id)))
+            buttons.append(Button(self.t("btn_reopen"), Reopen(incident.id)))
         return Reply(
             kind=ReplyKind.ERROR,
             text="\n".join(lines),
@@ -254,12 +233,12 @@ class Turn:
         is_manager = self.org.manager_for(self.inbound)
         if not (in_origin or is_manager):
             raise self.fail("not_participant", incident_id=incident.id)
-        await self.add_participant(incident, role="manager" if is_manager else "colleague")
+        await self.add_participant(incident, role=Role.MANAGER if is_manager else Role.COLLEAGUE)
 
-    async def add_participant(self, incident: Incident, *, role: str) -> None:
+    async def add_participant(self, incident: Incident, *, role: Role) -> None:
         participant = Participant(
             incident_id=incident.id, user_key=self.actor, name=self.actor_name, joined_at=self.now
         )
         if await self.tx.add_participant(participant):
-            await self.record(incident.id, "participant_joined", role=role, name=self.actor_name)
+            await self.record(incident.id, ParticipantJoined(role=role, name=self.actor_name))
             await self.tell(incident, "tell_joined", everyone=False)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from bot.playbook.errors import PlaybookError
 from bot.playbook.loader import load_playbook, load_playbooks, playbook_files, validate_paths
 from bot.playbook.models import (
-    ORG_CONTACT_IDS,
     AccountRole,
     AllOf,
     AnyOf,
@@ -33,6 +32,7 @@ from bot.playbook.models import (
     RegisterColumn,
     StepSpec,
 )
+from bot.playbook.rules import ORG_CONTACT_IDS
 from bot.playbook.schema import playbook_json_schema
 
 __all__ = [

@@ -104,6 +104,9 @@ def _what(loc: Loc, details: ErrorDetails) -> str:
         return f"{_show(value)} {_PATTERN_HELP.get(ctx['pattern'], 'has the wrong form')}"
     if kind == "string_too_short":
         return "is empty; write the text"
+    if kind == "string_too_long":
+        most = ctx["max_length"]
+        return f"is too long for an id; use at most {most} characters (buttons carry it)"
     if kind == "too_short":
         return "is an empty list; give at least one"
     if kind in ("int_type", "int_parsing", "int_from_float"):

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from pydantic_core import PydanticCustomError
 
+from bot.errors import ConfigError
+
 #: Error type of a broken cross-reference rule; its context carries ``at``, the location
 #: of the offending item below the model that raised it, so the loader can name its line.
 RULE_ERROR = "playbook_rule"
@@ -16,7 +18,7 @@ def rule_error(message: str, *at: str | int) -> PydanticCustomError:
     return PydanticCustomError(RULE_ERROR, "{message}", {"message": message, "at": at})
 
 
-class PlaybookError(Exception):
+class PlaybookError(ConfigError):
     """A playbook that cannot be used, told to the person editing the YAML file.
 
     YAML, pydantic, decoding and file-system errors are all converted into this at the

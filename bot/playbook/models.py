@@ -36,11 +36,12 @@ SLUG_PATTERN = r"^[a-z][a-z0-9_]*$"
 STEP_SLUG_PATTERN = r"^[a-z][a-z0-9-]*$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 URL_PATTERN = r"^https?://\S+$"
+MAX_ID = 64  # ids travel in buttons (bot/messages.py): bounded, so every button fits
 MAX_TEXT_TITLE = 32  # with "📋 " in front it still fits a Teams button row of one at 360 px
 
 
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
-StepSlug = Annotated[str, StringConstraints(pattern=STEP_SLUG_PATTERN)]
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=MAX_ID)]
+StepSlug = Annotated[str, StringConstraints(pattern=STEP_SLUG_PATTERN, max_length=MAX_ID)]
 Text = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1),

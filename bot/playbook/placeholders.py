@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from bot.errors import ConfigError
+
 if TYPE_CHECKING:
     from bot.playbook.models import FactSpec, Playbook
 
@@ -51,7 +53,7 @@ class IncidentValue(StrEnum):
     EVIDENCE = "evidence"  # the messages saved as evidence in Noodrem
 
 
-class UnknownPlaceholder(ValueError):
+class UnknownPlaceholder(ConfigError, ValueError):
     """A placeholder that names no fact, record, account or incident value of the plan."""
 
 

@@ -15,7 +15,8 @@ import pytest
 
 from app import main as app_main
 from bot.evidence.cli import Format, export_command, register_command, verify_command
-from bot.organisation import load_organisations
+from bot.evidence.source import UnknownIncident
+from bot.organisation_file import load_organisations
 from bot.playbook import load_playbooks
 from bot.ports import Incident, IncidentStatus
 from storage import SqlStore
@@ -35,7 +36,7 @@ async def test_export_writes_each_format_and_the_json_verifies(
     for number, fmt in enumerate(Format):
         out = tmp_path / f"file.{fmt.value}"
         code = await export_command(
-            database_url=database_url,
+            runtime.require_store(),
             organisations=runtime.organisations,
             playbooks=runtime.playbooks,
             incident_id=recorded.incident_id.lower().replace("-", " "),  # as typed
@@ -74,24 +75,34 @@ async def test_export_errors_are_one_line(
     make_incident: Callable[..., Incident],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await store_incident(store, make_incident("NR-CCCCCC"), incident_items())
-    export = partial(
-        export_command,
-        organisations=load_organisations(Path(scenario.ORG)),
-        playbooks=load_playbooks(ROOT / "playbooks"),
-        fmt=Format.PDF,
-    )
-    code = await export(database_url=database_url, incident_id="NR-ZZZZZZ", out=None)
-    assert code == 1
+    monkeypatch.setenv("ORGANISATION_FILE", scenario.ORG)
+    monkeypatch.setenv("PLAYBOOKS_DIR", str(ROOT / "playbooks"))
+
+    async def export(url: str, incident_id: str, *out: str) -> int:
+        monkeypatch.setenv("DATABASE_URL", url)
+        return await asyncio.to_thread(app_main, ["export", incident_id, *out])
+
+    assert await export(database_url, "NR-ZZZZZZ") == 1
     assert capsys.readouterr().err == "error: there is no incident NR-ZZZZZZ\n"
     missing = f"sqlite+aiosqlite:///{tmp_path / 'nowhere.db'}"
-    code = await export(database_url=missing, incident_id="NR-ZZZZZZ", out=None)
-    assert code == 2 and "there is no database at" in capsys.readouterr().err
+    assert await export(missing, "NR-ZZZZZZ") == 2
+    assert "there is no database at" in capsys.readouterr().err
     assert not (tmp_path / "nowhere.db").exists()
     unwritable = tmp_path / "no" / "such" / "dir.pdf"
-    code = await export(database_url=database_url, incident_id="NR-CCCCCC", out=unwritable)
-    assert code == 2 and "cannot write" in capsys.readouterr().err
+    assert await export(database_url, "NR-CCCCCC", "-o", str(unwritable)) == 2
+    assert "cannot write" in capsys.readouterr().err
+    with pytest.raises(UnknownIncident):  # what the command raises, for the table to map
+        await export_command(
+            store,
+            organisations=load_organisations(Path(scenario.ORG)),
+            playbooks=load_playbooks(ROOT / "playbooks"),
+            incident_id="NR-ZZZZZZ",
+            fmt=Format.PDF,
+            out=None,
+        )
 
 
 async def test_app_py_export_reads_its_settings_from_the_environment(
@@ -134,6 +145,7 @@ async def test_register_lists_every_incident_assessed_or_not(
     make_incident: Callable[..., Incident],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     first = make_incident("NR-AAAAAA", status=IncidentStatus.CANCELLED)
     second = make_incident("NR-BBBBBB")
@@ -142,7 +154,7 @@ async def test_register_lists_every_incident_assessed_or_not(
     await store_incident(store, second, incident_items())
     register = partial(
         register_command,
-        database_url=database_url,
+        store,
         organisations=load_organisations(Path(scenario.ORG)),
         playbooks=load_playbooks(ROOT / "playbooks"),
         now=GENERATED,
@@ -167,5 +179,11 @@ async def test_register_lists_every_incident_assessed_or_not(
     assert "Breach register" in text and "NR-AAAAAA" in text and "NR-BBBBBB" in text
     assert "not assessed yet" in text and "decided not to notify the AP" in text
 
-    assert await register(fmt=Format.CSV, out=out, org_id="nope") == 2
-    assert "no organisation 'nope'" in capsys.readouterr().err
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ORGANISATION_FILE", scenario.ORG)
+    monkeypatch.setenv("PLAYBOOKS_DIR", str(ROOT / "playbooks"))
+    argv = ["register", "-o", str(out), "--org", "nope"]
+    assert await asyncio.to_thread(app_main, argv) == 2
+    assert (
+        capsys.readouterr().err == "error: no organisation 'nope'; 'app.py org list' shows them\n"
+    )

@@ -100,7 +100,7 @@ async def test_two_exports_then_a_json_lists_both_hashes_and_closed_stays_export
     # 3. the CLI's JSON later: recorded too, and verify finds both PDFs' hashes
     out = tmp_path / "later.json"
     code = await export_command(
-        database_url=database_url,
+        app.runtime.require_store(),
         organisations=app.runtime.organisations,
         playbooks=app.runtime.playbooks,
         incident_id=incident_id,

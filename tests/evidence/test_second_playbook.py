@@ -23,7 +23,7 @@ from bot.evidence.cli import Format, register_command
 from bot.evidence.csvexport import render_csv
 from bot.evidence.pdf import render_pdf
 from bot.evidence.register import register_entry
-from bot.organisation import load_organisations
+from bot.organisation_file import load_organisations
 from bot.playbook import load_playbooks
 from tests.evidence.conftest import GENERATED, evidence_of, pdf_pages
 from tests.evidence.scenario import ORG, START, Recorded
@@ -118,7 +118,7 @@ async def test_the_csv_and_the_register_command_agree(
 
     register = partial(
         register_command,
-        database_url=database_url,
+        recorded.app.runtime.require_store(),
         organisations=load_organisations(Path(ORG)),
         playbooks=load_playbooks(PLAYBOOKS),
         now=GENERATED,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -129,7 +130,7 @@ def test_a_file_that_is_not_json_is_refused_in_one_line(
 ) -> None:
     path = tmp_path / "export.json"
     path.write_bytes(b"%PDF-1.7 not json")
-    assert verify_command(path) == 2
+    assert app_main(["verify", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not valid JSON" in err and str(path) in err
 
@@ -148,8 +149,10 @@ def test_json_of_the_wrong_shape_is_refused(
 ) -> None:
     path = tmp_path / "other.json"
     path.write_text(json.dumps(content), encoding="utf-8")
-    assert verify_command(path) == 2
+    assert app_main(["verify", str(path)]) == 2
     assert says in capsys.readouterr().err
+    with pytest.raises(EvidenceError, match=f"^{re.escape(str(path))}: "):
+        verify_command(path)
     with pytest.raises(EvidenceError):
         verify_document(content)
 

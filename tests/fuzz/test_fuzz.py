@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from bot.messages import Action, ActionName
+from bot.messages import FillFacts, ShowStatus, encode_action
 from tests.fuzz.conftest import Fuzzed, Records
 from tests.fuzz.mutate import AWKWARD_STRINGS, CANARY, encode, mutate
 from tests.slack.driver import APP_ID, SIGNING_SECRET, TEAM, event_body, signature
@@ -39,8 +39,8 @@ def fresh_logs(logs: Records) -> None:
 REQUESTS = 2000
 CONCURRENCY = 16
 SEED = 14  # the number; change it to explore, keep it to replay
-STATUS = Action(ActionName.STATUS).encode()
-ANSWER = Action(ActionName.ANSWER_FACT).encode()
+STATUS = encode_action(ShowStatus("NR-AAAAAA"))
+ANSWER = encode_action(FillFacts("NR-AAAAAA"))
 
 
 async def fire(requests: list[Callable[[], Awaitable[int]]]) -> Counter[int]:

@@ -3,7 +3,10 @@
 Payload shapes follow Slack's documentation and Bolt's own tests: the Events API envelope
 (``event_callback``) around ``message`` (``channel_type: im``), ``app_mention`` and
 ``app_home_opened``; slash commands as form fields; ``block_actions``, ``view_submission``
-and ``message_action`` as a form field ``payload`` holding JSON.
+and ``message_action`` as a form field ``payload`` holding JSON. A person of an Enterprise
+Grid workspace (``SlackUser.enterprise``) sends what Slack adds there: ``enterprise_id``,
+``context_team_id`` / ``context_enterprise_id`` and, for an org-wide install,
+``authorizations[0]`` with no team and ``is_enterprise_install: true``.
 """
 
 from __future__ import annotations
@@ -46,27 +49,42 @@ def signed_headers(
     }
 
 
-def event_body(event: dict[str, Any], *, team: str = TEAM, event_id: str | None = None) -> str:
-    return json.dumps(
-        {
-            "token": "legacy-verification-token",
-            "team_id": team,
-            "api_app_id": APP_ID,
-            "event": event,
-            "type": "event_callback",
-            "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
-            "event_time": int(time.time()),
-            "authorizations": [
-                {
-                    "team_id": team,
-                    "user_id": BOT_USER,
-                    "is_bot": True,
-                    "is_enterprise_install": False,
-                }
-            ],
-            "is_ext_shared_channel": False,
+def event_body(
+    event: dict[str, Any],
+    *,
+    team: str = TEAM,
+    event_id: str | None = None,
+    enterprise: str | None = None,
+    org_wide: bool = False,
+) -> str:
+    """The Events API envelope; ``enterprise`` for a workspace of a Grid organisation,
+    ``org_wide`` when the app is installed for the whole organisation."""
+    body: dict[str, Any] = {
+        "token": "legacy-verification-token",
+        "team_id": team,
+        "api_app_id": APP_ID,
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
+        "event_time": int(time.time()),
+        "authorizations": [
+            {
+                "team_id": None if org_wide else team,
+                "user_id": BOT_USER,
+                "is_bot": True,
+                "is_enterprise_install": org_wide,
+            }
+        ],
+        "is_ext_shared_channel": False,
+    }
+    if enterprise is not None:
+        body |= {
+            "enterprise_id": enterprise,
+            "context_team_id": team,
+            "context_enterprise_id": enterprise,
         }
-    )
+        body["authorizations"][0]["enterprise_id"] = enterprise
+    return json.dumps(body)
 
 
 def interaction_body(payload: dict[str, Any]) -> str:
@@ -191,6 +209,8 @@ class SlackUser:
     name: str
     locale: str = "nl-NL"
     team: str = TEAM
+    enterprise: str | None = None  # the Grid organisation of ``team``
+    org_wide: bool = False  # the app is installed for the whole Grid organisation
     modal: dict[str, Any] | None = None  # the modal open for this person now, as Slack has it
     home: dict[str, Any] | None = None  # this person's Home tab, as last published
 
@@ -212,7 +232,7 @@ class SlackUser:
             "channel_type": "im",
             "client_msg_id": str(uuid.uuid4()),
         }
-        return await self.send_event(event_body(event, team=self.team, event_id=event_id))
+        return await self.send_event(self._event_body(event, event_id=event_id))
 
     async def mention(self, channel: str, text: str) -> list[Call]:
         event = {
@@ -223,7 +243,7 @@ class SlackUser:
             "channel": channel,
             "event_ts": f"{time.time():.6f}",
         }
-        return await self.send_event(event_body(event, team=self.team))
+        return await self.send_event(self._event_body(event))
 
     async def open_home(self) -> list[Call]:
         """Open the app's Home tab (``app_home_opened``)."""
@@ -234,13 +254,36 @@ class SlackUser:
             "tab": "home",
             "event_ts": f"{time.time():.6f}",
         }
-        return await self.send_event(event_body(event, team=self.team))
+        return await self.send_event(self._event_body(event))
+
+    def _event_body(self, event: dict[str, Any], *, event_id: str | None = None) -> str:
+        if self.enterprise is not None:
+            event = {**event, "team": self.team}  # Grid events name the workspace
+        return event_body(
+            event,
+            team=self.team,
+            event_id=event_id,
+            enterprise=self.enterprise,
+            org_wide=self.org_wide,
+        )
+
+    def _grid(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """An interaction payload as a Grid workspace sends it (unchanged elsewhere)."""
+        if self.enterprise is None:
+            return payload
+        name = f"{self.enterprise} org"
+        return {
+            **payload,
+            "team": {**payload["team"], "enterprise_id": self.enterprise, "enterprise_name": name},
+            "enterprise": {"id": self.enterprise, "name": name},
+            "is_enterprise_install": self.org_wide,
+        }
 
     def home_click_payload(self, label: str) -> dict[str, Any]:
         """A click on a button of the Home tab: it carries the view, not a message."""
         assert self.home is not None, "the Home tab was never published for this user"
         button = next(b for b in buttons(self.home["blocks"]) if b["text"]["text"] == label)
-        return {
+        payload = {
             "type": "block_actions",
             "user": {"id": self.user_id, "username": self.name, "team_id": self.team},
             "api_app_id": APP_ID,
@@ -258,6 +301,7 @@ class SlackUser:
                 }
             ],
         }
+        return self._grid(payload)
 
     async def press_on_home(self, label: str) -> list[Call]:
         return await self.send_click(self.home_click_payload(label))
@@ -285,6 +329,12 @@ class SlackUser:
             "response_url": f"{self.fake.base_url}/response/command-{n}",
             "trigger_id": f"{n}.{self.user_id}.trigger",
         }
+        if self.enterprise is not None:
+            fields |= {
+                "enterprise_id": self.enterprise,
+                "enterprise_name": f"{self.enterprise} org",
+                "is_enterprise_install": str(self.org_wide).lower(),
+            }
         mark = len(self.fake.calls)
         status, _ = await self.slack.post(
             urlencode(fields), content_type="application/x-www-form-urlencoded"
@@ -308,7 +358,7 @@ class SlackUser:
     def click_payload(self, label: str, *, channel: str | None = None) -> dict[str, Any]:
         message, button = self.find_button(label, channel=channel)
         n = next(_clicks)
-        return {
+        payload = {
             "type": "block_actions",
             "user": {
                 "id": self.user_id,
@@ -340,6 +390,7 @@ class SlackUser:
                 }
             ],
         }
+        return self._grid(payload)
 
     async def press(self, label: str, *, channel: str | None = None) -> list[Call]:
         return await self.send_click(self.click_payload(label, channel=channel))
@@ -387,6 +438,7 @@ class SlackUser:
             "response_urls": [],
             "is_enterprise_install": False,
         }
+        payload = self._grid(payload)
         mark = len(self.fake.calls)
         status, text = await self.slack.interaction(payload)
         assert status == 200

@@ -10,6 +10,11 @@ test adds more); a Web API call with any other token is refused with ``invalid_a
 every call records the token it came with. ``approve(team)`` is the person pressing Allow on
 Slack's authorize page: it gives the ``code`` that ``oauth.v2.access`` trades, once, for
 that team's bot token, when the app's client id and secret (HTTP Basic) are right.
+
+Enterprise Grid: ``add_enterprise`` is a Grid organisation whose admin installs the app
+org-wide (one token for all its workspaces; ``oauth.v2.access`` answers with no team and
+``is_enterprise_install: true``, as Slack documents); ``add_team(..., enterprise=…)`` is a
+workspace of a Grid organisation that installs the app on its own.
 """
 
 from __future__ import annotations
@@ -92,6 +97,7 @@ class FakeSlack:
     bot_tokens: dict[str, str] = field(default_factory=lambda: {TEAM_ID: BOT_TOKEN})
     team_names: dict[str, str] = field(default_factory=lambda: {TEAM_ID: "Bakkerij Acme"})
     codes: dict[str, str] = field(default_factory=dict)  # an approved install's code: its team
+    enterprises: dict[str, str] = field(default_factory=dict)  # a Grid workspace: its org
     calls: list[Call] = field(default_factory=list)
     messages: dict[tuple[str, str], Message] = field(default_factory=dict)
     base_url: str = ""
@@ -121,11 +127,18 @@ class FakeSlack:
 
     # Looking at what happened ----------------------------------------------------------
 
-    def add_team(self, team: str, name: str) -> str:
-        """A workspace with its own bot token (what the install of the app there gives)."""
+    def add_team(self, team: str, name: str, *, enterprise: str | None = None) -> str:
+        """A workspace with its own bot token (what the install of the app there gives),
+        in the Grid organisation ``enterprise`` when given."""
         token = f"xoxb-{team}-{secrets.token_hex(8)}"
         self.bot_tokens[team], self.team_names[team] = token, name
+        if enterprise is not None:
+            self.enterprises[team] = enterprise
         return token
+
+    def add_enterprise(self, enterprise: str, name: str) -> str:
+        """A Grid organisation with the bot token of an org-wide install of the app."""
+        return self.add_team(enterprise, name)
 
     def approve(self, team: str) -> str:
         """An admin of ``team`` pressed Allow on Slack's authorize page: the code."""
@@ -197,15 +210,19 @@ class FakeSlack:
 
     def _auth_test(self, token: str) -> dict[str, Any]:
         team = self.team_of_token(token) or TEAM_ID
-        return {
+        answer = {
             "ok": True,
             "url": f"https://{team.lower()}.slack.com/",
             "team": self.team_names.get(team, team),
             "user": "noodrem",
-            "team_id": team,
+            "team_id": team,  # an org-wide token: the enterprise id
             "user_id": BOT_USER,
             "bot_id": f"B{team}",
         }
+        enterprise = team if team.startswith("E") else self.enterprises.get(team)
+        if enterprise is not None:
+            answer |= {"enterprise_id": enterprise, "is_enterprise_install": team == enterprise}
+        return answer
 
     def _oauth_v2_access(self, args: dict[str, Any], authorization: str) -> dict[str, Any]:
         try:
@@ -217,6 +234,8 @@ class FakeSlack:
         team = self.codes.pop(str(args.get("code", "")), None)  # a code works once
         if team is None:
             return {"ok": False, "error": "invalid_code"}
+        org_wide = team.startswith("E")
+        enterprise = team if org_wide else self.enterprises.get(team)
         return {
             "ok": True,
             "access_token": self.bot_tokens[team],
@@ -225,10 +244,12 @@ class FakeSlack:
             "users:read",
             "bot_user_id": BOT_USER,
             "app_id": APP_ID,
-            "team": {"id": team, "name": self.team_names[team]},
-            "enterprise": None,
-            "is_enterprise_install": False,
-            "authed_user": {"id": f"U0ADMIN{team}"},
+            "team": None if org_wide else {"id": team, "name": self.team_names[team]},
+            "enterprise": None
+            if enterprise is None
+            else {"id": enterprise, "name": self.team_names.get(enterprise, enterprise)},
+            "is_enterprise_install": org_wide,
+            "authed_user": {"id": f"W0ADMIN{team}" if enterprise else f"U0ADMIN{team}"},
         }
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -9,8 +9,7 @@ import pytest
 from bot.channels import slack_blocks as blocks
 from bot.channels.slack_inbound import click_event_id, mentioned, plain_text, with_names
 from bot.messages import (
-    Action,
-    ActionName,
+    AssignStep,
     Button,
     ButtonStyle,
     Field,
@@ -18,9 +17,11 @@ from bot.messages import (
     InputRequest,
     Reply,
     ReplyKind,
+    StepDone,
+    decode_action,
 )
 
-DONE = Action(ActionName.STEP_DONE, "NR-ABC234", "call-bank", stamp=3)
+DONE = StepDone("NR-ABC234", "call-bank", 3)
 
 
 def test_a_step_card() -> None:
@@ -45,11 +46,11 @@ def test_a_step_card() -> None:
         "type": "button",
         "action_id": "noodrem:0",
         "text": {"type": "plain_text", "text": "Gedaan", "emoji": True},
-        "value": 'n2:["step.done","NR-ABC234","call-bank",null,3]',
+        "value": 'n3:["step.done","NR-ABC234","call-bank",3]',
         "style": "primary",
     }
     assert help_["action_id"] == "noodrem:1" and "style" not in help_
-    assert Action.decode(done["value"]) == DONE
+    assert decode_action(done["value"]) == DONE
 
 
 def test_limits() -> None:
@@ -144,7 +145,7 @@ def test_mentions_become_names() -> None:
 
 
 def test_person_inputs_are_a_user_picker() -> None:
-    assign = Action(ActionName.STEP_ASSIGN, "NR-ABC234", "police-report")
+    assign = AssignStep("NR-ABC234", "police-report")
     request = InputRequest("person", "Persoon", assign, kind=InputKind.PERSON)
     modal = blocks.form_modal((request,), text="Aan wie?", conversation_id="D1", locale="nl")
     [picker] = [b["element"] for b in modal["blocks"] if b["type"] == "input"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.clock import ManualClock
-from bot.messages import Action, ActionName
+from bot.messages import StepDone, decode_action
 from tests.harness import RunningApp
 from tests.slack.conftest import MakePerson, events_of, open_incident_ids
 from tests.slack.driver import SlackUser, block_texts, buttons, texts
@@ -59,12 +59,9 @@ async def test_whole_flow_in_dutch_by_direct_message(
     labels = [b["text"]["text"] for b in buttons(card.args["blocks"])]
     assert labels[:4] == ["Gedaan", "Lukt nu niet", "Overslaan", "Help"]
     done = next(b for b in buttons(card.args["blocks"]) if b["text"]["text"] == "Gedaan")
-    pressed = Action.decode(done["value"])
-    assert (pressed.name, pressed.incident_id, pressed.target) == (
-        ActionName.STEP_DONE,
-        incident,
-        "call-bank",
-    )
+    pressed = decode_action(done["value"])
+    assert isinstance(pressed, StepDone)
+    assert (pressed.incident_id, pressed.step_id) == (incident, "call-bank")
 
     clock.advance(timedelta(minutes=7))
     asked = await jan.press("Gedaan")

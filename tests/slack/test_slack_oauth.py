@@ -27,11 +27,19 @@ from sqlalchemy import Column, Index, MetaData, select, update
 from yarl import URL
 
 from bot.channels import slack_oauth
+from bot.channels.slack_blocks import FORM_ACTION_PREFIX
 from bot.clock import ManualClock
 from storage.models import slack_bots, slack_installations, slack_oauth_states
-from tests.harness import RunningApp, running_app
+from tests.harness import RunningApp, incident_named, naming_incident, running_app
 from tests.slack.conftest import START
-from tests.slack.driver import SIGNING_SECRET, SignedSlack, SlackUser, event_body, texts
+from tests.slack.driver import (
+    SIGNING_SECRET,
+    SignedSlack,
+    SlackUser,
+    buttons,
+    event_body,
+    texts,
+)
 from tests.slack.fake_slack import (
     BOT_TOKEN,
     CLIENT_ID,
@@ -205,6 +213,56 @@ async def test_two_workspaces_each_get_their_own_token_and_never_each_others_dat
     reminders = fake.outputs(mark)
     assert {c.args["channel"] for c in reminders} == {jan.dm, bea.dm}
     assert_own_tokens(fake, fake.calls[mark:], jan, bea)  # conversations.open, chat.postMessage
+
+
+async def test_beta_gets_nothing_of_acmes_incident_by_any_command_or_button(
+    oauth_bot: RunningApp, browser: Browser, fake: FakeSlack, http: aiohttp.ClientSession
+) -> None:
+    """Cross-tenant, beyond the list: whatever Beta types or presses with Acme's incident id
+    (button values copied from Acme's messages) gets the answer an id that never existed
+    gets, and Acme's timeline stays as it was."""
+    never = "NR-ZZZZZZ"
+    assert (await browser.install(fake, TEAM_ID))[0] == 200
+    assert (await browser.install(fake, BETA))[0] == 200
+    slack = SignedSlack(http, oauth_bot)
+    jan = SlackUser(slack, fake, "U0JAN", "Jan Jansen", team=TEAM_ID)
+    bea = SlackUser(slack, fake, "U0BEA", "Bea Beta", team=BETA)
+    await jan.say("ik denk dat we een oplichter hebben betaald")
+    await jan.press("Ja")
+    await jan.say("€ 12.500")
+    await jan.say("status")
+    [incident] = await _open_incidents(oauth_bot, TEAM_ID)
+    values = set()
+    for message in list(fake.messages.values()):
+        for button in buttons(message.blocks) if message.channel == jan.dm else ():
+            if button["action_id"].startswith(FORM_ACTION_PREFIX):
+                continue  # opens a modal; its submit is the same kind of Action
+            if incident_named(button["value"]) == incident:
+                values.add(button["value"])
+    assert len(values) >= 5, values
+    async with oauth_bot.runtime.require_store().transaction() as tx:
+        before = [(e.seq, e.kind) for e in await tx.get_events(incident)]
+
+    await bea.say("hallo")  # a message of her own with a button, to press from
+    for typed in ("status", "lijst", "lijst gesloten", "export"):
+        said = texts(await bea.say(typed))
+        assert incident not in said and "12.500" not in said, (typed, said)
+    for command in ("doe mee {}", "export {}", "heropen {}"):
+        real = texts(await bea.say(command.format(incident)))
+        unknown = texts(await bea.say(command.format(never)))
+        assert real.replace(incident, never) == unknown and unknown, command
+    for value in sorted(values):
+        swapped = naming_incident(value, never)
+        said = []
+        for sent in (value, swapped):
+            payload = bea.click_payload("")  # her newest button, carrying Acme's value
+            payload["actions"][0]["value"] = sent
+            said.append(texts(await bea.send_click(payload)))
+        assert said[0].replace(incident, never) == said[1] and said[1], value
+        assert "12.500" not in said[0]
+    async with oauth_bot.runtime.require_store().transaction() as tx:
+        assert [(e.seq, e.kind) for e in await tx.get_events(incident)] == before
+        assert await tx.open_incidents(tenant_id=BETA) == []
 
 
 def assert_own_tokens(fake: FakeSlack, calls: list[Call], *users: SlackUser) -> None:

@@ -841,17 +841,79 @@ async def test_slack_installation_tables_are_added_to_a_database_with_its_rows(
         await store.close()
 
 
-# (j) r0010_followups: the follow-ups proposed at a close ---------------------------------------
+# (j) r0011_organisations: the organisations as stored documents, with a version ------------
+
+
+async def test_organisations_table_is_added_to_a_release_database_and_versions_each_change(
+    database_url: str,
+) -> None:
+    store = await _release_db_at_head(database_url)
+    try:
+        async with store.transaction() as tx:
+            assert await tx.organisations_version() == 0
+            assert await tx.stored_organisations() == []
+            seeded = await tx.seed_organisations(
+                [("a", {"id": "a", "name": "A"}), ("b", {"id": "b", "name": "B"})], at=T0
+            )
+        async with store.transaction() as tx:
+            again = await tx.seed_organisations([("c", {"id": "c", "name": "C"})], at=T0)
+            replaced = await tx.put_organisations([("a", {"id": "a", "name": "A2"})], at=T0)
+        async with store.transaction() as tx:
+            assert await tx.remove_organisation("a", at=T0 + timedelta(seconds=1))
+            assert not await tx.remove_organisation("a", at=T0)  # gone already
+            removed_at = await tx.organisations_version()
+            back = await tx.put_organisations([("a", {"id": "a", "name": "A3"})], at=T0)
+            stored = await tx.stored_organisations()
+            events = await tx.get_events("NR-OLD1")
+    finally:
+        await store.close()
+    assert seeded and not again  # a table that had rows is never seeded again
+    assert (replaced, removed_at, back) == (3, 4, 5)  # every change, a removal too, moves it
+    # A removed organisation that comes back is new: last in the order, so not the default.
+    assert [(o.id, o.document["name"], o.version) for o in stored] == [
+        ("b", "B", 2),
+        ("a", "A3", 5),
+    ]
+    assert stored[0].updated_at == T0  # UTC with microseconds, as written
+    assert len(events) == 3  # the release's timeline is untouched
+
+
+# (k) r0010_followups: the follow-ups proposed at a close, after r0011 ----------------------
 
 
 async def test_follow_ups_table_is_added_and_takes_follow_ups_of_an_existing_incident(
     database_url: str,
 ) -> None:
-    """An incident made before r0010 can be closed after it: the new table, with its
-    index, takes its follow-ups (times with microseconds), marks one done once and lists
-    the open ones across incidents; the old timeline is untouched."""
-    store = await _release_db_at_head(database_url)
+    """A release database at r0011 (its organisations stored) upgrades to r0010 after it:
+    the organisations stay, and an incident made before can be closed after it: the new
+    table, with its index, takes its follow-ups (times with microseconds), marks one done
+    once and lists the open ones across incidents; the old timeline is untouched."""
+    old = await create_store(database_url)
     try:
+        await old.run_schema(_fill_release_db)
+
+        def at_r0011(conn: Connection) -> None:
+            from alembic import command
+
+            cfg = schema.config(conn)
+            command.stamp(cfg, schema.BASELINE)
+            command.upgrade(cfg, "r0011_organisations")
+
+        await old.run_schema(at_r0011)
+        assert await old.schema_revision() == "r0011_organisations"
+        assert not await old.run_schema(lambda conn: inspect(conn).has_table("follow_ups"))
+        async with old.transaction() as tx:
+            assert await tx.seed_organisations([("a", {"id": "a", "name": "A"})], at=T0)
+    finally:
+        await old.close()
+    store = await create_store(database_url)
+    try:
+        await store.create_schema()
+        assert await store.schema_revision() == schema.head() == "r0010_followups"
+        assert await store.run_schema(_diff) == []
+        async with store.transaction() as tx:
+            kept = await tx.stored_organisations()
+        assert [(o.id, o.document["name"]) for o in kept] == [("a", "A")]
         indexes = await store.run_schema(
             lambda conn: {ix["name"] for ix in inspect(conn).get_indexes("follow_ups")}
         )

@@ -1,11 +1,16 @@
-"""The web chat outbox: increasing ids, read in order per mailbox."""
+"""The web chat outbox: increasing ids, read in order per mailbox, none skipped."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.ports import OutboxMessage
 from storage import SqlStore
+from storage.listen import OutboxListener
 
 T0 = datetime(2026, 11, 21, 19, 35, 51, 123456, tzinfo=UTC)
 
@@ -36,3 +41,75 @@ async def test_outbox_ids_increase_and_read_in_order(store: SqlStore) -> None:
     assert after_second == everything[2:]
     assert limited == everything[:2]
     assert nothing == []
+
+
+async def _blocked_or_done(store: SqlStore, writer: asyncio.Task[None]) -> None:
+    """Until ``writer`` waits for a lock, or has got through without one."""
+    if store.engine.dialect.name != "postgresql":
+        # SQLite shows no lock waits; a writer that could get through gets this long.
+        await asyncio.wait({writer}, timeout=0.2)
+        return
+    waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'advisory'")
+    async with asyncio.timeout(5):
+        while not writer.done():
+            async with store.engine.connect() as conn:
+                if (await conn.execute(waiting)).scalar_one():
+                    return
+            await asyncio.sleep(0.01)
+
+
+async def test_a_poller_gets_both_messages_of_two_writers_at_once(store: SqlStore) -> None:
+    """The first writer takes an id and has not committed when the second writes: were the
+    second's (higher) id visible first, a poller moving its cursor past it would never see
+    the first's. The second must wait until the first has committed."""
+    mailbox = "web:t:anna"
+    seen: list[int] = []
+
+    async def poll() -> None:
+        async with store.snapshot() as tx:
+            rows = await tx.read_outbox(mailbox=mailbox, after_id=seen[-1] if seen else 0)
+        seen.extend(row.id for row in rows)
+
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with store.transaction() as tx:
+            await tx.put_outbox(mailbox=mailbox, payload={"n": 1}, at=T0)
+            holding.set()
+            await release.wait()
+
+    async def second() -> None:
+        async with store.transaction() as tx:
+            await tx.put_outbox(mailbox=mailbox, payload={"n": 2}, at=T0)
+
+    one = asyncio.create_task(first())
+    await holding.wait()
+    two = asyncio.create_task(second())
+    await _blocked_or_done(store, two)
+    await poll()
+    release.set()
+    await one
+    await poll()
+    await two
+    await poll()
+
+    assert len(seen) == 2, f"the poller saw ids {seen}"
+    async with store.snapshot() as tx:
+        assert [m.payload for m in await tx.read_outbox(mailbox=mailbox, after_id=0)] == [
+            {"n": 1},
+            {"n": 2},
+        ]
+
+
+async def test_a_listener_that_cannot_connect_says_so_and_keeps_trying() -> None:
+    """The first poll starts the listener and waits for it: a refused connection must not
+    hold that poll, only leave the listener not live (the poll then reads by itself)."""
+    refused = create_async_engine("postgresql+asyncpg://postgres@127.0.0.1:1/none")
+    listener = OutboxListener(refused, lambda _mailbox: None)
+    try:
+        async with asyncio.timeout(5):
+            await listener.start()
+        assert not listener.live
+    finally:
+        await listener.close()
+        await refused.dispose()

@@ -1,5 +1,6 @@
 """Retention on SQLite and PostgreSQL: rows past it go in bounded batches, newer rows and the
-incident timeline stay, and an event id claimed again after its row went counts as new."""
+incident timeline stay, and an event id claimed again after its row went counts as new.
+Expired sign-ins and sessions go too, whatever the settings."""
 
 from __future__ import annotations
 
@@ -9,17 +10,20 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from bot.clock import ManualClock
-from bot.ports import Incident
-from bot.retention import Pruned, Retention
+from bot.ports import Incident, PendingSignIn, SignInMethod, WebSession
+from bot.retention import SIGN_IN_KEPT, Pruned, Retention
 from storage import SqlStore
-from storage.models import InboundClaimRow, OutboxRow
+from storage.models import InboundClaimRow, OutboxRow, PendingSignInRow, WebSessionRow
 
 NOW = datetime(2026, 12, 2, 12, 0, 0, 123456, tzinfo=UTC)
 CHAT = timedelta(days=90)
 DEDUP = timedelta(days=30)
 
 
-async def _count(store: SqlStore, table: type[OutboxRow] | type[InboundClaimRow]) -> int:
+Table = type[OutboxRow] | type[InboundClaimRow] | type[PendingSignInRow] | type[WebSessionRow]
+
+
+async def _count(store: SqlStore, table: Table) -> int:
     async with store.transaction() as tx:
         conn = tx._conn  # the test reads the table itself, not through the code under test
         return int(await conn.scalar(select(func.count()).select_from(table)) or 0)
@@ -110,3 +114,73 @@ async def test_retention_runs_at_the_first_tick_and_then_once_per_interval(
     # The new old row, and the two that were just inside the retention an hour ago.
     assert await retention.run_if_due() == Pruned(chat_messages=3)
     assert await _count(store, OutboxRow) == 0
+
+
+def _sign_in(n: int, *, expires_at: datetime, method: SignInMethod) -> PendingSignIn:
+    return PendingSignIn(
+        token_hash=f"{n:064x}",
+        org_id="acme",
+        method=method,
+        created_at=expires_at - timedelta(minutes=15),
+        expires_at=expires_at,
+        email="jan@acme.example" if method is SignInMethod.MAIL else None,
+        nonce=None if method is SignInMethod.MAIL else f"nonce-{n}",
+        code_verifier=None if method is SignInMethod.MAIL else f"verifier-{n}",
+    )
+
+
+def _session(n: int, *, expires_at: datetime) -> WebSession:
+    return WebSession(
+        token_hash=f"{n:064x}",
+        org_id="acme",
+        email=f"p{n}@acme.example",
+        name=f"P{n}",
+        method=SignInMethod.MAIL,
+        created_at=expires_at - timedelta(hours=12),
+        expires_at=expires_at,
+    )
+
+
+async def test_expired_sign_ins_and_sessions_go_in_batches_whatever_the_settings(
+    store: SqlStore,
+) -> None:
+    """Links and OIDC logins a day past their expiry go (used or not: the limit on mailed
+    links counts the recent ones), sessions as soon as they expired; live ones stay usable.
+    ``chat=None, dedup=None`` keeps the history, not these."""
+    long_ago = NOW - SIGN_IN_KEPT - timedelta(microseconds=1)
+    async with store.transaction() as tx:
+        for n in range(7):  # mail links and OIDC states long expired, some used
+            method = [SignInMethod.MAIL, SignInMethod.MICROSOFT, SignInMethod.GOOGLE][n % 3]
+            await tx.add_pending_sign_in(
+                _sign_in(n, expires_at=long_ago - timedelta(minutes=n), method=method)
+            )
+            if n % 2:
+                await tx.take_pending_sign_in(f"{n:064x}", now=long_ago - timedelta(minutes=20))
+        # Expired, but within the day that the rate limit may still look back on.
+        await tx.add_pending_sign_in(
+            _sign_in(100, expires_at=NOW - SIGN_IN_KEPT, method=SignInMethod.MAIL)
+        )
+        await tx.add_pending_sign_in(
+            _sign_in(101, expires_at=NOW + timedelta(minutes=10), method=SignInMethod.MAIL)
+        )
+        for n in range(200, 205):
+            await tx.add_web_session(_session(n, expires_at=NOW - timedelta(seconds=n - 199)))
+        await tx.add_web_session(
+            _session(300, expires_at=NOW)
+        )  # ends this very moment: the next run
+        await tx.add_web_session(_session(301, expires_at=NOW + timedelta(hours=1)))
+
+    keep = Retention(store=store, clock=ManualClock(NOW), chat=None, dedup=None, batch=2)
+    assert await keep.run() == Pruned(sign_ins=7, web_sessions=5)
+
+    assert await _count(store, PendingSignInRow) == 2
+    assert await _count(store, WebSessionRow) == 2
+    async with store.transaction() as tx:
+        assert await tx.get_web_session(f"{301:064x}", now=NOW) is not None
+        live = await tx.take_pending_sign_in(f"{101:064x}", now=NOW)
+        assert live is not None and live.email == "jan@acme.example"
+    assert await keep.run() == Pruned()
+    later = Retention(
+        store=store, clock=ManualClock(NOW + timedelta(hours=2)), chat=None, dedup=None
+    )
+    assert await later.run() == Pruned(sign_ins=1, web_sessions=2)

@@ -14,8 +14,6 @@ from bot.channels.teams import TeamsChannel
 from bot.channels.teams_settings import TeamsSettings
 from bot.clock import ManualClock
 from bot.messages import (
-    Action,
-    ActionName,
     Address,
     Attachment,
     Button,
@@ -25,6 +23,7 @@ from bot.messages import (
     Outbound,
     Reply,
     ReplyKind,
+    ShowStatus,
 )
 from bot.ports import DeliveryStatus
 from storage import SqlStore
@@ -41,7 +40,7 @@ CHECKLIST = Reply(
     kind=ReplyKind.CHECKLIST,
     title="Overzicht",
     text="⏳ Bank bellen",
-    buttons=(Button("Overzicht", Action(ActionName.STATUS, "NR-AAAAAA")),),
+    buttons=(Button("Overzicht", ShowStatus("NR-AAAAAA")),),
     card_key="checklist:NR-AAAAAA",
 )
 

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from bot.messages import Action, ActionName, Address, Channel, address_to_json, user_key
+from bot.messages import Address, Channel, ListIncidents, address_to_json, encode_action, user_key
 from bot.playbook import Owner
 from bot.ports import Incident, IncidentStatus, Participant, Step, StepStatus
 from tests.harness import RunningApp
@@ -109,7 +109,7 @@ async def test_a_thousand_open_incidents_list_in_pages_within_teams_limits(
         sent = await mira.press("Volgende pagina")
 
     card_id = list_card(sent)[0].activity_id
-    last_page = Action(ActionName.LIST, value="99").encode()  # as the button would carry it
+    last_page = encode_action(ListIncidents(page=99))  # as the button would carry it
     message, card = list_card(await mira.click(card_id, {"noodrem": last_page}))
     check_limits(message, card)
     assert "(pagina 100 van 100)" in texts([message]) and len(shown_ids(card)) == 10

@@ -36,7 +36,7 @@ from bot.cards import checklist, fact_question, step_card
 from bot.channels import teams_cards
 from bot.clock import ManualClock
 from bot.messages import Lang
-from bot.organisation import load_organisations
+from bot.organisation_file import load_organisations
 from bot.playbook import load_playbooks
 from bot.ports import Incident, IncidentStatus, Step, StepStatus
 from tests.harness import ROOT, running_app

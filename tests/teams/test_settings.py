@@ -144,11 +144,16 @@ def test_the_package_has_the_manifest_with_the_app_id_and_both_icons(tmp_path: P
     assert len(manifest["name"]["short"]) <= 30 and len(manifest["description"]["short"]) <= 80
 
 
-def test_the_package_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_package_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert command(tmp_path, {"MICROSOFT_APP_ID": APP_ID}) == 0
     assert (tmp_path / "noodrem-teams.zip").is_file()
-    assert command(tmp_path, {}) == 2
-    assert "MICROSOFT_APP_ID" in capsys.readouterr().err
+    monkeypatch.delenv("MICROSOFT_APP_ID", raising=False)
+    capsys.readouterr()
+    assert main(["teams-package", "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "set MICROSOFT_APP_ID" in err
     with pytest.raises(PackageError, match="GUID"):
         build_package(tmp_path / "x.zip", app_id="my-bot")
 

@@ -22,24 +22,26 @@ from playwright.async_api import Browser, async_playwright
 from bot.channels.web import WebChat
 from bot.clock import SystemClock
 from bot.messages import (
-    Action,
-    ActionName,
     Button,
     ButtonStyle,
+    ConfirmStart,
+    DeclineStart,
     Field,
     Inbound,
     InputRequest,
     Reply,
     ReplyKind,
+    StepDone,
+    StepHelp,
 )
 from bot.ports import Store
 
 TENANT = "test-tenant"
 INCIDENT = "inc-1"
-CONFIRM = Action(ActionName.CONFIRM_START, incident_id=INCIDENT)
-DECLINE = Action(ActionName.DECLINE_START, incident_id=INCIDENT)
-DONE = Action(ActionName.STEP_DONE, incident_id=INCIDENT, target="call-bank", stamp=1)
-HELP = Action(ActionName.STEP_HELP, incident_id=INCIDENT, target="call-bank", stamp=1)
+CONFIRM = ConfirmStart("paid-fraudster")
+DECLINE = DeclineStart()
+DONE = StepDone(INCIDENT, "call-bank", 1)
+HELP = StepHelp(INCIDENT, "call-bank", 1)
 
 
 class HandlerFailed(RuntimeError):
@@ -69,9 +71,9 @@ class FakeHandler:
                     incident_id=INCIDENT,
                 )
             ]
-        if inbound.action.name is ActionName.CONFIRM_START:
+        if isinstance(inbound.action, ConfirmStart):
             return [checklist(done=False), step_card()]
-        if inbound.action.name is ActionName.STEP_DONE:
+        if isinstance(inbound.action, StepDone):
             number = inbound.form.get("bank_case_number", "")
             return [
                 Reply(kind=ReplyKind.TEXT, text=f"Genoteerd: {number}", incident_id=INCIDENT),

@@ -3,7 +3,9 @@
 Real HTTP and real RS256 signatures: a discovery document, its JWKS, an authorize endpoint
 that redirects back with a code, and a token endpoint that checks the client secret and
 the PKCE verifier before it issues a signed id token. ``tamper`` makes it answer wrongly
-in one way, as a broken or hostile provider would.
+in one way, as a broken or hostile provider would. It counts the discovery and JWKS
+fetches (``fetched``), can send ``Cache-Control`` with them, fail them (``down``) and
+``rotate`` its signing key, as issuers do.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ class FakeIdp:
     tamper: Tamper | None = None
     issuer: str = ""
     token_requests: list[dict[str, str]] = field(default_factory=list)
+    fetched: list[str] = field(default_factory=list)  # "discovery" / "jwks", in order
+    cache_control: str | None = None  # sent with discovery and JWKS answers when set
+    down: bool = False  # discovery and JWKS answer 503
     _codes: dict[str, dict[str, str]] = field(default_factory=dict)
     _key: RSAKey = field(
         default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "k1"})
@@ -74,8 +79,22 @@ class FakeIdp:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    def rotate(self) -> None:
+        """Sign with a new key under a new key id, and publish only that one."""
+        kid = f"k{int(str(self._key.kid).removeprefix('k')) + 1}"
+        self._key = RSAKey.generate_key(2048, parameters={"kid": kid})
+        self._impostor = RSAKey.generate_key(2048, parameters={"kid": kid})
+
+    def _document(self, kind: str, body: dict[str, Any]) -> web.Response:
+        self.fetched.append(kind)
+        if self.down:
+            return web.json_response({"error": "temporarily_unavailable"}, status=503)
+        headers = {"Cache-Control": self.cache_control} if self.cache_control else None
+        return web.json_response(body, headers=headers)
+
     async def _discovery(self, request: web.Request) -> web.Response:
-        return web.json_response(
+        return self._document(
+            "discovery",
             {
                 "issuer": self.issuer,
                 "authorization_endpoint": f"{self.issuer}/authorize",
@@ -83,11 +102,11 @@ class FakeIdp:
                 "jwks_uri": f"{self.issuer}/jwks",
                 "id_token_signing_alg_values_supported": ["RS256"],
                 "code_challenge_methods_supported": ["S256"],
-            }
+            },
         )
 
     async def _jwks(self, request: web.Request) -> web.Response:
-        return web.json_response({"keys": [self._key.as_dict(private=False)]})
+        return self._document("jwks", {"keys": [self._key.as_dict(private=False)]})
 
     async def _authorize(self, request: web.Request) -> web.Response:
         q = request.query
@@ -129,7 +148,7 @@ class FakeIdp:
         if self.person.oid is not None:
             claims["oid"] = self.person.oid
         key = self._impostor if self.tamper is Tamper.SIGNATURE else self._key
-        id_token = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
+        id_token = jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
         return web.json_response(
             {"access_token": "unused", "token_type": "Bearer", "id_token": id_token}
         )

@@ -1,12 +1,13 @@
 """Signing in with OpenID Connect, against real providers on loopback (``fake_idp``): the
 whole authorization-code flow with PKCE over HTTP, real RS256 signatures, and a refusal
-with a clear page for a bad signature, a wrong nonce and a wrong audience."""
+with a clear page for a bad signature, a wrong nonce and a wrong audience; the issuer's
+discovery document and keys kept between sign-ins, and a rotated key picked up."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -14,6 +15,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from app import StartupError, build_app
+from bot.channels.web_oidc_cache import DEFAULT_TTL
 from bot.clock import ManualClock
 from bot.config import Settings
 from tests.harness import RunningApp, running_app
@@ -71,6 +73,16 @@ class OidcApp:
     async def callback(self, http: aiohttp.ClientSession, path: str) -> tuple[int, str]:
         async with http.get(self.app.url + path, allow_redirects=False) as res:
             return res.status, await res.text()
+
+    def advance(self, by: timedelta) -> None:
+        clock = self.app.runtime.clock
+        assert isinstance(clock, ManualClock)
+        clock.advance(by)
+
+    async def signed_in(self) -> bool:
+        """A whole sign-in with Microsoft in a browser of its own: did it work?"""
+        async with browser_session() as http:
+            return (await self.sign_in(http))[0] == 303
 
     async def events(self, incident_id: str) -> list[tuple[str, str, str]]:
         async with self.app.runtime.require_store().transaction() as tx:
@@ -161,6 +173,59 @@ async def test_a_forged_or_misdirected_id_token_is_refused(
         assert not [c for c in http.cookie_jar if c.key == "noodrem_session"]
         async with http.get(f"{oidc_app.app.url}/api/web/messages") as res:
             assert res.status == 401
+
+
+async def test_the_issuers_documents_are_kept_and_a_rotated_key_is_fetched_once(
+    oidc_app: OidcApp,
+) -> None:
+    idp = oidc_app.microsoft
+    assert await oidc_app.signed_in()
+    assert idp.fetched == ["discovery", "jwks"]
+    assert await oidc_app.signed_in()
+    assert idp.fetched == ["discovery", "jwks"], "the second sign-in fetched neither"
+
+    idp.rotate()  # a new key id, the old key no longer published
+    assert await oidc_app.signed_in()
+    assert idp.fetched == ["discovery", "jwks", "jwks"], "the keys once more, nothing else"
+    assert await oidc_app.signed_in()
+    assert len(idp.fetched) == 3
+
+    idp.tamper = Tamper.SIGNATURE  # a known key id, another key: no reason to ask again
+    async with browser_session() as http:
+        assert (await oidc_app.sign_in(http))[0] == 400
+    assert len(idp.fetched) == 3
+    idp.tamper = None
+
+    oidc_app.advance(DEFAULT_TTL)  # the provider said nothing about caching: an hour
+    assert await oidc_app.signed_in()
+    assert idp.fetched[3:] == ["discovery", "jwks"]
+
+
+async def test_cache_control_is_followed_and_a_failure_is_not_kept(oidc_app: OidcApp) -> None:
+    idp = oidc_app.microsoft
+    idp.cache_control = "public, max-age=120"
+    assert await oidc_app.signed_in()
+    oidc_app.advance(timedelta(seconds=119))
+    assert await oidc_app.signed_in()
+    assert idp.fetched == ["discovery", "jwks"]
+
+    oidc_app.advance(timedelta(seconds=2))
+    idp.cache_control = "no-store"
+    assert await oidc_app.signed_in()
+    assert await oidc_app.signed_in()
+    # no-store: fetched whenever needed, the discovery at the start and at the callback
+    assert idp.fetched == ["discovery", "jwks"] + ["discovery", "discovery", "jwks"] * 2
+
+    idp.cache_control, idp.down = None, True
+    del idp.fetched[:]
+    async with aiohttp.ClientSession() as http:
+        start = f"{oidc_app.app.url}/auth/oidc/acme/microsoft"
+        async with http.get(start, allow_redirects=False) as res:
+            assert res.status == 400 and "niet bereikbaar" in await res.text()
+    idp.down = False
+    assert await oidc_app.signed_in(), "the failure was not kept"
+    assert await oidc_app.signed_in()
+    assert idp.fetched == ["discovery", "discovery", "jwks"]
 
 
 async def test_a_callback_works_once_in_the_browser_that_started_it(oidc_app: OidcApp) -> None:

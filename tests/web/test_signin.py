@@ -16,7 +16,7 @@ from playwright.async_api import Browser, expect
 from app import StartupError, build_app
 from bot.clock import ManualClock
 from bot.config import Settings
-from tests.harness import RunningApp, running_app
+from tests.harness import RunningApp, incident_named, naming_incident, running_app
 from tests.smtp import Inbox, smtp_server
 from tests.test_flow import incident_id_in, open_incident
 from tests.web.test_browser import open_page
@@ -39,6 +39,9 @@ organisations:
     name: Ander Bedrijf
     sign_in:
       email_domains: [other.example]
+    managers:
+      - name: Baas Ander
+        email: baas@other.example
 """
 
 
@@ -292,6 +295,45 @@ async def test_each_organisation_has_its_own_chats(signin_app: SignInApp) -> Non
         incident = await open_incident(WebUser(http, signin_app.url, "Jan"))
     events = await signin_app.events(incident)
     assert {actor for _, actor, _ in events} == {"web:other:jan@other.example"}
+
+
+async def test_another_organisations_incident_is_out_of_reach_even_for_its_manager(
+    signin_app: SignInApp,
+) -> None:
+    """Whatever the other organisation's manager types or presses with Acme's incident id
+    gets the answer an id that never existed gets, and Acme's timeline stays as it was."""
+    never = "NR-ZZZZZZ"
+    async with browser_session() as jan_http, browser_session() as boss_http:
+        await signin_app.sign_in(jan_http, "jan@acme.example")
+        jan = WebUser(jan_http, signin_app.url, "Jan")
+        incident = await open_incident(jan)
+        await jan.say("€ 12.500")
+        await jan.say("status")
+        before = await signin_app.events(incident)
+        payloads = {
+            b["action"]
+            for m in jan.history
+            for b in m.get("buttons", [])
+            if incident_named(b["action"]) == incident
+        }
+        assert len(payloads) >= 5, payloads
+
+        await signin_app.sign_in(boss_http, "baas@other.example")
+        boss = WebUser(boss_http, signin_app.url, "Baas Ander")
+        for typed in ("status", "lijst", "lijst gesloten", "export"):
+            said = texts(await boss.say(typed))
+            assert incident not in said and "12.500" not in said, (typed, said)
+        for command in ("doe mee {}", "export {}", "heropen {}"):
+            real = texts(await boss.say(command.format(incident)))
+            unknown = texts(await boss.say(command.format(never)))
+            assert real.replace(incident, never) == unknown and unknown, command
+        for raw in sorted(payloads):
+            swapped = naming_incident(raw, never)
+            real = texts(await boss._post({"action": raw, "form": {}}))
+            unknown = texts(await boss._post({"action": swapped, "form": {}}))
+            assert real.replace(incident, never) == unknown, raw
+            assert "12.500" not in real and "Bakkerij Acme" not in real
+    assert await signin_app.events(incident) == before
 
 
 def test_mail_sign_in_without_smtp_does_not_start(tmp_path: Path) -> None:

@@ -9,13 +9,25 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import pytest
 from yarl import URL
 
-from bot.channels.web import HANDLER_FAILED
-from bot.messages import Action, ActionName, Address, Channel, Outbound, Reply, ReplyKind, user_key
+from bot.channels.web import HANDLER_FAILED, RECHECK_SECONDS, WebChat
+from bot.clock import SystemClock
+from bot.messages import (
+    Address,
+    Channel,
+    Outbound,
+    Reply,
+    ReplyKind,
+    ShowPlans,
+    encode_action,
+    user_key,
+)
 from bot.ports import DeliveryStatus
-from tests.web.conftest import CONFIRM, DONE, TENANT, ChatServer
+from storage import create_store
+from tests.web.conftest import CONFIRM, DONE, TENANT, ChatServer, FakeHandler
 
 
 def text_body(user_id: str, text: str, **extra: Any) -> dict[str, Any]:
@@ -63,7 +75,11 @@ async def test_text_round_trip(server: ChatServer) -> None:
     assert mine["client_id"] == body["client_id"]
     assert reply["kind"] == "question"
     assert reply["title"] == "Mogelijk een oplichter betaald"
-    assert reply["buttons"][0] == {"label": "Ja", "action": CONFIRM.encode(), "style": "primary"}
+    assert reply["buttons"][0] == {
+        "label": "Ja",
+        "action": encode_action(CONFIRM),
+        "style": "primary",
+    }
     assert reply["incident_id"] == "inc-1" and reply["late"] is False
     assert mine["id"] < reply["id"] == answer["last_id"] == polled["last_id"]
 
@@ -74,7 +90,7 @@ async def test_action_with_form(server: ChatServer) -> None:
         "user_id": user,
         "user_name": "Anna",
         "client_id": str(uuid.uuid4()),
-        "action": DONE.encode(),
+        "action": encode_action(DONE),
         "form": {"bank_case_number": " 2024-118 "},
         "label": "Zaaknummer van de bank: 2024-118",
         "locale": "en",
@@ -93,7 +109,7 @@ async def test_action_with_form(server: ChatServer) -> None:
     assert kinds == ["user", "text", "checklist"]
     mine = polled["messages"][0]
     assert mine["text"] == "Zaaknummer van de bank: 2024-118"
-    assert mine["action"] == DONE.encode()
+    assert mine["action"] == encode_action(DONE)
     assert polled["messages"][1]["text"] == "Genoteerd: 2024-118"
     assert polled["messages"][2]["card_key"] == "checklist:inc-1"
     assert answer["last_id"] == polled["messages"][-1]["id"]
@@ -117,7 +133,7 @@ BAD_BODIES = [
         "unknown action",
     ),
     (
-        {"user_id": "u", "user_name": "A", "client_id": "c", "action": 'n2:[1,"NR-ABC234"]'},
+        {"user_id": "u", "user_name": "A", "client_id": "c", "action": 'n3:[1,"NR-ABC234"]'},
         "unknown action",
     ),
     (
@@ -191,37 +207,45 @@ async def test_trial_mode_says_so_in_the_config(server: ChatServer) -> None:
             {
                 "mode": "trial",
                 "time_zone": "Europe/Amsterdam",
-                "menu_action": Action(ActionName.SHOW_PLANS).encode(),
+                "menu_action": encode_action(ShowPlans()),
             },
         )
 
 
+async def parked(server: ChatServer, user: str) -> None:
+    """Until ``user``'s long poll has read its mailbox, found nothing and waits."""
+    async with asyncio.timeout(5):
+        await server.chat.parked(user_key(Channel.WEB, TENANT, user))
+
+
 async def test_long_poll_wakes_when_deliver_writes(server: ChatServer) -> None:
     user = server.new_user()
-    wait = 10.0
-    started = time.monotonic()
-    poll = asyncio.create_task(server.poll(user, wait=wait))
-    await asyncio.sleep(0.3)
-    assert not poll.done()
+    poll = asyncio.create_task(server.poll(user, wait=20))
+    await parked(server, user)
 
+    written = time.monotonic()
     delivered = await server.chat.deliver(reminder_for(user))
     status, polled = await poll
-    elapsed = time.monotonic() - started
+    woke = time.monotonic() - written
 
     assert delivered.ok
     assert status == 200
-    assert elapsed < 2.0, f"long poll took {elapsed:.2f}s, should wake on deliver()"
+    # Well under the re-read every RECHECK_SECONDS: the write itself woke the poll.
+    assert woke < 0.5, f"long poll answered {woke:.2f}s after the write"
     [message] = polled["messages"]
     assert message["kind"] == "reminder" and message["late"] is True
     assert polled["last_id"] == message["id"]
 
 
-async def test_long_poll_sees_writes_by_another_process(server: ChatServer) -> None:
-    """The scheduler writes the outbox from its own process: no wake-up, the recheck finds it."""
+async def test_long_poll_sees_writes_by_another_process(
+    server: ChatServer, database_url: str
+) -> None:
+    """A write this chat did not make: PostgreSQL's NOTIFY wakes the poll at once; SQLite
+    has no such signal, and the poll finds it when it reads again."""
     user = server.new_user()
-    poll = asyncio.create_task(server.poll(user, wait=10))
-    await asyncio.sleep(0.3)
-    started = time.monotonic()
+    poll = asyncio.create_task(server.poll(user, wait=20))
+    await parked(server, user)
+    written = time.monotonic()
     async with server.store.transaction() as tx:
         await tx.put_outbox(
             mailbox=user_key(Channel.WEB, TENANT, user),
@@ -231,8 +255,72 @@ async def test_long_poll_sees_writes_by_another_process(server: ChatServer) -> N
 
     _, polled = await poll
 
-    assert time.monotonic() - started < 3.0
+    limit = 0.5 if database_url.startswith("postgresql") else RECHECK_SECONDS + 1.5
+    assert time.monotonic() - written < limit
     assert [m["text"] for m in polled["messages"]] == ["van elders"]
+
+
+async def test_a_second_replica_wakes_the_poll(server: ChatServer, database_url: str) -> None:
+    """Two app instances on one PostgreSQL database: the other one's write wakes this one's
+    poll, well before it would read again by itself."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite: one process; the re-read is tested above")
+    other_store = await create_store(database_url)
+    other = WebChat(
+        handler=FakeHandler(), store=lambda: other_store, clock=SystemClock(), tenant_id=TENANT
+    )
+    try:
+        user = server.new_user()
+        poll = asyncio.create_task(server.poll(user, wait=20))
+        await parked(server, user)
+        written = time.monotonic()
+        delivered = await other.deliver(reminder_for(user))
+        _, polled = await poll
+        woke = time.monotonic() - written
+    finally:
+        await other_store.close()
+
+    assert delivered.ok
+    assert woke < 0.5, f"the other replica's write woke the poll after {woke:.2f}s"
+    assert [m["text"] for m in polled["messages"]] == ["Nog 5 minuten: bel je bank."]
+
+
+async def test_the_poll_is_woken_again_after_the_listener_reconnects(
+    server: ChatServer, database_url: str
+) -> None:
+    """PostgreSQL drops the listening connection: the listener connects again, and a later
+    write by another process still wakes a poll at once."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no listener")
+    first = server.new_user()
+    await server.poll(first)  # the first poll starts the listener
+    listening = (
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        " AND query LIKE 'LISTEN %'"
+    )
+    admin = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        [old] = [row["pid"] for row in await admin.fetch(listening)]
+        await admin.execute("SELECT pg_terminate_backend($1)", old)
+        async with asyncio.timeout(10):
+            # Another process's connection: nothing here to wait on but its row.
+            while [row["pid"] for row in await admin.fetch(listening)] in ([], [old]):  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+        user = server.new_user()
+        poll = asyncio.create_task(server.poll(user, wait=20))
+        await parked(server, user)
+        written = time.monotonic()
+        async with server.store.transaction() as tx:
+            await tx.put_outbox(
+                mailbox=user_key(Channel.WEB, TENANT, user),
+                payload={"kind": "reminder", "text": "na de onderbreking"},
+                at=datetime.now(UTC),
+            )
+        _, polled = await poll
+    finally:
+        await admin.close()
+    assert time.monotonic() - written < 0.5
+    assert [m["text"] for m in polled["messages"]] == ["na de onderbreking"]
 
 
 async def test_long_poll_times_out_empty(server: ChatServer) -> None:

@@ -8,7 +8,7 @@ reminders are rows of the kinds ``follow_up_soon``/``follow_up_due``, whose ``st
 is the follow-up's id.
 
 Revision ID: r0010_followups
-Revises: r0009_slack_installations
+Revises: r0011_organisations
 Created: 2026-12-03
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "r0010_followups"
-down_revision = "r0009_slack_installations"
+down_revision = "r0011_organisations"
 branch_labels = None
 depends_on = None
 

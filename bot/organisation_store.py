@@ -1,0 +1,249 @@
+"""The organisations in the store, and how each process keeps its copy current.
+
+The store holds each organisation's config entry as a JSON document (the same structure
+as the YAML file, validated by the same models before it is written and again when it is
+read back). ``app.py org import`` and the first start on an empty table write them; every
+process reads ``max(version)`` every few seconds (``Refresh``) and reloads when it moved.
+
+Why a poll and not PostgreSQL's LISTEN/NOTIFY: the poll is one indexed ``max()`` on a
+table of a few hundred rows, the same on SQLite and PostgreSQL, and it cannot miss a change
+(a notification sent while a replica's listening connection was down is lost, so a
+listener would need this poll anyway). A change is in effect everywhere within one period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import ValidationError
+
+from bot.organisation import Organisation, OrganisationError, Organisations
+from bot.organisation_file import check_together, document
+from bot.ports import Incident, IncidentStatus, Store, Transaction
+
+log = logging.getLogger(__name__)
+
+Problems = Callable[[Organisations], list[str]]
+"""What this process cannot do with a set of organisations (a secret the environment
+lacks, sign-in switched off on a public address); empty when it can serve it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    organisations: tuple[Organisation, ...]
+    version: int
+
+
+async def load(store: Store) -> Stored:
+    """The stored organisations, validated; ``OrganisationError`` names a bad one."""
+    async with store.snapshot() as tx:
+        return await _read(tx)
+
+
+async def version(store: Store) -> int:
+    async with store.snapshot() as tx:
+        return await tx.organisations_version()
+
+
+async def seed(store: Store, organisations: Sequence[Organisation], *, at: datetime) -> bool:
+    """Write the file's organisations into a table that never had any; whether it did."""
+    documents = [(o.id, document(o)) for o in organisations]
+    async with store.transaction() as tx:
+        return await tx.seed_organisations(documents, at=at)
+
+
+async def import_organisations(
+    store: Store, organisations: Sequence[Organisation], *, at: datetime
+) -> int:
+    """Create or replace each one, after checking them together with those that stay and
+    against the incidents there are; returns the new version. Nothing is written when a
+    check fails."""
+    documents = [(o.id, document(o)) for o in organisations]
+    async with store.transaction() as tx:
+        current = await _read(tx, lock=True)
+        incoming = {o.id for o in organisations}
+        kept = [o for o in current.organisations if o.id not in incoming]
+        check_together([*kept, *organisations])
+        if current.organisations:
+            before = Organisations(current.organisations)
+            moves = await _moves(tx, before, [*kept, *organisations])
+            if moves:
+                # Its timeline, register entry and reminders would go to other people.
+                raise OrganisationError(
+                    f"this would move {len(moves)} incident(s) to another organisation or "
+                    f"to none: {_some(str(m) for m in moves)}; keep their workspace or "
+                    "tenant ids with the organisation they are in"
+                )
+        return await tx.put_organisations(documents, at=at)
+
+
+async def remove(store: Store, org_id: str, *, at: datetime) -> bool:
+    """Remove one; whether it was there. ``OrganisationError`` for the last one (a store
+    with none would serve every workspace as the built-in default), for one with open
+    incidents (an open incident whose organisation is gone still sends reminders, to the
+    default organisation's managers: another customer's people), and when its incidents
+    would fall to another (a sole organisation that names no workspace serves them all)."""
+    async with store.transaction() as tx:
+        current = await _read(tx, lock=True)
+        ids = [o.id for o in current.organisations]
+        if org_id not in ids:
+            return False
+        if ids == [org_id]:
+            raise OrganisationError(
+                f"{org_id} is the only organisation: import the one that replaces it first"
+            )
+        before = Organisations(current.organisations)
+        after = [o for o in current.organisations if o.id != org_id]
+        moves = await _moves(tx, before, after)
+        still_open = [m.incident for m in moves if m.incident.status is IncidentStatus.OPEN]
+        if still_open:
+            raise OrganisationError(
+                f"{org_id} has {len(still_open)} open incident(s) "
+                f"({_some(i.id for i in still_open)}): they must be closed first (in the "
+                "chat, by their lead or a manager)"
+            )
+        taken = [m for m in moves if m.now is not None]
+        if taken:
+            raise OrganisationError(
+                f"removing {org_id} would give {len(taken)} of its incidents to another "
+                f"organisation: {_some(str(m) for m in taken)}; give that one its own "
+                "slack_team_ids / teams_tenant_ids first"
+            )
+        return await tx.remove_organisation(org_id, at=at)
+
+
+@dataclass(frozen=True, slots=True)
+class _Move:
+    incident: Incident
+    was: str
+    now: str | None
+
+    def __str__(self) -> str:
+        return f"{self.incident.id} ({self.was} -> {self.now or 'none'})"
+
+
+async def _moves(
+    tx: Transaction, before: Organisations, after: Sequence[Organisation]
+) -> list[_Move]:
+    """The incidents a change would move to another organisation or to none."""
+    changed = Organisations(after)
+    moves = []
+    for incident in await tx.incidents():
+        was = before.owner_of(incident)
+        now = changed.owner_of(incident)
+        if was is not None and (now is None or now.id != was.id):
+            moves.append(_Move(incident, was.id, now.id if now is not None else None))
+    return moves
+
+
+def _some(items: Iterable[str]) -> str:
+    listed = list(items)
+    return ", ".join(listed[:5]) + (", ..." if len(listed) > 5 else "")
+
+
+async def _read(tx: Transaction, *, lock: bool = False) -> Stored:
+    rows = await tx.stored_organisations(lock=lock)
+    at = await tx.organisations_version()
+    organisations = []
+    for row in rows:
+        try:
+            organisations.append(Organisation.model_validate(row.document))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise OrganisationError(
+                f"stored organisation {row.id} (version {row.version}): {where}: {first['msg']}"
+            ) from None
+    return Stored(tuple(organisations), at)
+
+
+class Refresh:
+    """Keeps one process's ``Organisations`` at the stored version: ``start()`` checks
+    every ``every`` seconds; a set that does not validate, or that this process cannot
+    serve (``problems``), is logged and the one in use stays."""
+
+    def __init__(
+        self,
+        *,
+        organisations: Organisations,
+        store: Store,
+        every: float,
+        problems: Problems,
+    ) -> None:
+        self._organisations = organisations
+        self._store = store
+        self._every = every
+        self._problems = problems
+        self._refused = -1  # the version last refused, logged once
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self._changed = asyncio.Condition()
+
+    async def refresh(self) -> bool:
+        """Reload if the stored version moved; whether the set in use changed."""
+        at = await version(self._store)
+        if at in (self._organisations.version, self._refused):
+            return False
+        try:
+            stored = await load(self._store)
+        except OrganisationError as exc:
+            return self._refuse(stored_version=at, why=str(exc))
+        if not stored.organisations:
+            return self._refuse(stored_version=at, why="no organisation is stored")
+        candidate = Organisations(stored.organisations, version=stored.version)
+        problems = self._problems(candidate)
+        if problems:
+            return self._refuse(stored_version=stored.version, why="; ".join(problems))
+        self._organisations.replace(stored.organisations, version=stored.version)
+        log.info(
+            "organisations: version %d in effect (%d organisations)",
+            stored.version,
+            len(stored.organisations),
+        )
+        async with self._changed:
+            self._changed.notify_all()
+        return True
+
+    async def wait_for(self, stored_version: int) -> None:
+        """Return once the set in use is at least this version (tests, and a caller that
+        wrote a change and must not be answered from the old one)."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._organisations.version >= stored_version)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        """Stop checking; a check under way finishes first (cancelled mid-query, a
+        database driver's thread would answer a loop that is gone)."""
+        self._stopping.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=self._every)
+                return
+            except TimeoutError:
+                pass
+            try:
+                await self.refresh()
+            except Exception as exc:  # the store is down: keep serving what we have
+                log.warning("could not check the stored organisations: %s", exc)
+
+    def _refuse(self, *, stored_version: int, why: str) -> bool:
+        if self._refused != stored_version:
+            log.error(
+                "organisations version %d not taken into use, version %d stays: %s",
+                stored_version,
+                self._organisations.version,
+                why,
+            )
+        self._refused = stored_version
+        return False
