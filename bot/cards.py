@@ -387,9 +387,7 @@ def checklist(
             "checklist_title",
             lang,
             incident_id=incident.id,
-            title=" + ".join(titles.get(p.playbook_id, "") for p in plans if p.running)
-            if len(plans) > 1
-            else playbook.title.get(lang),
+            title=_joined(incident, titles) if titles else playbook.title.get(lang),
         ),
         text="\n".join(lines),
         fields=(Field(t("cl_facts", lang), "\n".join(fact_lines)),),
@@ -397,6 +395,19 @@ def checklist(
         incident_id=incident.id,
         card_key=f"checklist:{incident.id}",
     )
+
+
+def plans_title(incident: Incident, playbooks: Mapping[str, Playbook], lang: Lang) -> str:
+    """What an incident is called: its running plans' titles, the main plan first
+    ("Betaald aan een oplichter + Gehackte mailbox")."""
+    titles = {p.playbook_id: playbooks[p.playbook_id].title.get(lang) for p in incident.plan_list()}
+    return _joined(incident, titles)
+
+
+def _joined(incident: Incident, titles: Mapping[str, str]) -> str:
+    running = [p.playbook_id for p in incident.plan_list() if p.running]
+    ordered = sorted(running, key=lambda pid: pid != incident.playbook_id)  # stable: main first
+    return " + ".join(titles.get(pid, pid) for pid in ordered)
 
 
 def _plan_heading(
@@ -458,20 +469,21 @@ def _checklist_line(
 def incident_summary(
     *,
     incident: Incident,
+    title: str,
     playbook: Playbook,
     steps: Sequence[Step],
     org: Organisation,
     now: datetime,
     lang: Lang,
 ) -> str:
-    """A few lines a manager steers by: who reported when, progress, the next deadline
-    and the data-breach (AP) deadline."""
+    """A few lines a manager steers by: what it is (``title``: ``plans_title``), who
+    reported when, progress, the next deadline and the data-breach (AP) deadline."""
     waiting = [s for s in steps if s.status in (StepStatus.OPEN, StepStatus.BLOCKED)]
     overdue = [s for s in waiting if s.due_at < now]
     done = sum(1 for s in steps if s.status.is_closed)
     reported = clock_time(incident.reported_at, tz=org.tz, now=now, lang=lang)
     lines = [
-        f"*{incident.id}* {playbook.title.get(lang)}",
+        f"*{incident.id}* {title}",
         t("checklist_reported", lang, time=reported, who=incident.reporter_name),
         t("list_counts", lang, done=done, open=len(waiting), overdue=len(overdue)),
     ]

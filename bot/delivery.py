@@ -25,11 +25,14 @@ class Purpose(StrEnum):
     HANDOFF_NOTICE = "handoff_notice"  # the lead told: acknowledged, or could not be sent
     RECALL_CHECK = "recall_check"  # "ask your bank for the recall status"
     NUDGE = "nudge"  # an incident quiet for days: its lead is asked to close it or say why not
+    FOLLOW_UP = "follow_up"  # a prevention follow-up proposed at the close, not done yet
 
     @classmethod
     def of(cls, kind: DeadlineKind) -> Purpose:
         if kind is DeadlineKind.ESCALATE:
             return cls.ESCALATION
+        if kind.is_follow_up:
+            return cls.FOLLOW_UP
         return cls.RECALL_CHECK if kind is DeadlineKind.RECALL_CHECK else cls.REMINDER
 
 
@@ -59,6 +62,7 @@ class Attempt:
     attempt: int = 1
     attempts: int = 1  # the limit: "attempt 2 of 3"
     step: str | None = None
+    follow_up: str | None = None  # the follow-up a reminder was about
     deadline: DeadlineKind | None = None
     planned_at: datetime | None = None
     late: bool = False

@@ -1,13 +1,13 @@
-"""The morning digest: on working days, one message per manager with the open incidents
-and what falls due today. Unlike reminders it respects office hours, and it says nothing
-when nothing is open.
+"""The morning digest: on working days, one message per manager with the open incidents,
+what falls due today and the follow-ups of any incident not done yet. Unlike reminders it
+respects office hours, and it says nothing when nothing is open.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bot import cards
@@ -27,7 +27,16 @@ from bot.messages import (
 from bot.organisation import WEEKDAYS, Organisation, Organisations
 from bot.playbook import Playbook
 from bot.playbook.combined import combine_ids
-from bot.ports import Clock, Delivery, Incident, Notifier, StepStatus, Store, Transaction
+from bot.ports import (
+    Clock,
+    Delivery,
+    FollowUp,
+    Incident,
+    Notifier,
+    StepStatus,
+    Store,
+    Transaction,
+)
 from bot.timefmt import clock_time
 
 log = logging.getLogger(__name__)
@@ -214,9 +223,12 @@ class Digests:
                 for i in await tx.open_incidents()
                 if (owner := self._organisations.owner_of(i)) is not None and owner.id == org.id
             ]
-            if not incidents:
+            follow_ups = await self._open_follow_ups(tx, org)
+            if not incidents and not follow_ups:
                 return None
             reply = await self._digest(tx, org, incidents, now)
+            if follow_ups:
+                reply = self._with_follow_ups(reply, org, follow_ups, now, count=len(incidents))
             copies: list[tuple[Recipient, Outbound | None]] = []
             for manager in org.managers:
                 key = org.manager_key(manager)
@@ -224,7 +236,50 @@ class Digests:
                 message = Outbound(address_from_json(stored), (reply,)) if stored else None
                 copies.append((Recipient(key, manager.name), message))
             nudges = [n for i in incidents if (n := await self._quiet(tx, org, i, now))]
-            return [i.id for i in incidents], copies, nudges
+            listed = dict.fromkeys(
+                [*(i.id for i in incidents), *(f.incident_id for f in follow_ups)]
+            )
+            return list(listed), copies, nudges
+
+    async def _open_follow_ups(self, tx: Transaction, org: Organisation) -> list[FollowUp]:
+        """The follow-ups of ``org``'s incidents not done yet, soonest due first."""
+        orgs: dict[str, bool] = {}
+        mine = []
+        for follow_up in await tx.open_follow_ups():
+            if follow_up.incident_id not in orgs:
+                incident = await tx.get_incident(follow_up.incident_id)
+                orgs[follow_up.incident_id] = (
+                    incident is not None and self._organisations.of_incident(incident).id == org.id
+                )
+            if orgs[follow_up.incident_id]:
+                mine.append(follow_up)
+        return mine
+
+    def _with_follow_ups(
+        self, reply: Reply, org: Organisation, follow_ups: list[FollowUp], now: datetime, *,
+        count: int,
+    ) -> Reply:  # fmt: skip
+        """The digest with the open follow-ups below the open incidents (or alone)."""
+        lang = org.language
+        lines = [t("digest_follow_ups", lang)]
+        for follow_up in follow_ups:
+            spec = self._playbooks[follow_up.plan].follow_up(follow_up.follow_up_id)
+            lines.append(
+                t(
+                    "digest_follow_up_overdue" if follow_up.due_at <= now else "digest_follow_up",
+                    lang,
+                    incident_id=follow_up.incident_id,
+                    title=spec.title.get(lang),
+                    owner=follow_up.owner_name,
+                    time=clock_time(follow_up.due_at, tz=org.tz, now=now, lang=lang),
+                )
+            )
+        text = "\n".join(lines)
+        if count:
+            return replace(reply, text=f"{reply.text}\n\n{text}")
+        return replace(
+            reply, text=text, title=t("digest_title_follow_ups", lang, count=len(follow_ups))
+        )
 
     async def _digest(
         self, tx: Transaction, org: Organisation, incidents: list[Incident], now: datetime
@@ -241,7 +296,13 @@ class Digests:
             steps = await tx.get_steps(incident.id)
             lines = [
                 cards.incident_summary(
-                    incident=incident, playbook=playbook, steps=steps, org=org, now=now, lang=lang
+                    incident=incident,
+                    title=cards.plans_title(incident, self._playbooks, lang),
+                    playbook=playbook,
+                    steps=steps,
+                    org=org,
+                    now=now,
+                    lang=lang,
                 )
             ]
             due_today = [

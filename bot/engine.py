@@ -15,12 +15,24 @@ from typing import assert_never
 
 from bot.delivery import Attempt, Purpose, Recipient, Via
 from bot.events import DeliveryAttempted, append_event
-from bot.flows import export, facts, handoff, incidents, manage, overview, recall, steps, texts
+from bot.flows import (
+    export,
+    facts,
+    followups,
+    handoff,
+    incidents,
+    manage,
+    overview,
+    recall,
+    steps,
+    texts,
+)
 from bot.flows.state import (
     TYPING,
     AwaitingAssignee,
     AwaitingCloseReason,
     AwaitingFact,
+    AwaitingFollowUpAssignee,
     AwaitingReason,
     AwaitingRecord,
     AwaitingReturnedAmount,
@@ -48,6 +60,7 @@ from bot.intents import (
 from bot.messages import (
     LANGS,
     Action,
+    AssignFollowUp,
     AssignStep,
     Close,
     ConfirmStart,
@@ -55,6 +68,7 @@ from bot.messages import (
     DeclineStart,
     FactOption,
     FillFacts,
+    FollowUpDone,
     HandOff,
     HandOverLead,
     Inbound,
@@ -334,6 +348,15 @@ class Engine:
                     await manage.assign(turn, action.incident_id, target, form.get("person", ""))
                 else:
                     await manage.ask_assignee(turn, action.incident_id, target)
+            case FollowUpDone():
+                await followups.done(turn, action)
+            case AssignFollowUp():
+                if form.get("person", "").strip() or turn.inbound.mentions:
+                    await followups.assign(
+                        turn, action.incident_id, action.follow_up_id, form.get("person", "")
+                    )
+                else:
+                    await followups.ask_assignee(turn, action)
             case TakeLead(incident_id=incident_id):
                 await manage.take_lead(turn, incident_id)
             case Snooze():
@@ -489,6 +512,8 @@ class Engine:
             case AwaitingAssignee(incident_id=incident_id, step_id=step_id):
                 target = "lead" if step_id is None else step_id
                 await manage.assign(turn, incident_id, target, text)
+            case AwaitingFollowUpAssignee(incident_id=incident_id, follow_up_id=follow_up_id):
+                await followups.assign(turn, incident_id, follow_up_id, text)
             case AwaitingSnooze(
                 incident_id=incident_id, step_id=step_id, asks=asks, minutes=minutes
             ):

@@ -296,6 +296,7 @@ class DeliveryAttempted:
     outcome: DeliveryStatus
     error: str | None
     step: str | None = None
+    follow_up: str | None = None  # instead of ``step``: a reminder about a follow-up
     deadline: DeadlineKind | None = None
     planned_at: datetime | None = None
     late: bool | None = None  # written with ``planned_at``
@@ -317,6 +318,7 @@ class DeliveryAttempted:
             outcome=attempt.outcome.status,
             error=attempt.outcome.error,
             step=attempt.step,
+            follow_up=attempt.follow_up,
             deadline=attempt.deadline,
             planned_at=planned,
             late=None if planned is None else attempt.late,
@@ -333,7 +335,8 @@ class DeliveryRedirected:
 
     kind: ClassVar[str] = "delivery_redirected"
     purpose: Purpose
-    step: str
+    step: str | None = None  # absent for a follow-up's reminder, which names ``follow_up``
+    follow_up: str | None = None
     deadline: DeadlineKind
     recipient: str
     recipient_name: str
@@ -349,7 +352,8 @@ class DeliveryAbandoned:
 
     kind: ClassVar[str] = "delivery_abandoned"
     purpose: Purpose
-    step: str
+    step: str | None = None  # absent for a follow-up's reminder, which names ``follow_up``
+    follow_up: str | None = None
     deadline: DeadlineKind
     recipient: str
     recipient_name: str
@@ -361,6 +365,34 @@ class DeliveryAbandoned:
 class QuietNudged:
     kind: ClassVar[str] = "quiet_nudged"
     quiet_since: datetime
+
+
+# After the close: prevention follow-ups ----------------------------------------------
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FollowUpProposed:
+    """A plan's follow-up proposed at the close, with its first owner and due date."""
+
+    kind: ClassVar[str] = "follow_up_proposed"
+    follow_up: str
+    plan: str
+    owner: str  # a user key
+    owner_name: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FollowUpAssigned:
+    kind: ClassVar[str] = "follow_up_assigned"
+    follow_up: str
+    previous: str
+    to: str
+    to_name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FollowUpDone:
+    kind: ClassVar[str] = "follow_up_done"
+    follow_up: str
 
 
 # Hand-offs to the IT provider ---------------------------------------------------------
@@ -485,6 +517,9 @@ EventData = (
     | DeliveryRedirected
     | DeliveryAbandoned
     | QuietNudged
+    | FollowUpProposed
+    | FollowUpAssigned
+    | FollowUpDone
     | HandoffRequested
     | HandoffFailed
     | HandoffAcknowledged

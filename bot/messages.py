@@ -324,6 +324,24 @@ class Reopen:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowUpDone:
+    """A prevention follow-up proposed at the close is done; ``stamp``: its version."""
+
+    kind: ClassVar[str] = "followup.done"
+    incident_id: str
+    follow_up_id: str
+    stamp: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AssignFollowUp:
+    kind: ClassVar[str] = "followup.assign"
+    incident_id: str
+    follow_up_id: str
+    stamp: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Outdated:
     """A button drawn by another version of Noodrem (``decode_action``)."""
 
@@ -375,6 +393,8 @@ Action: TypeAlias = (
     | HandOverLead
     | Close
     | Reopen
+    | FollowUpDone
+    | AssignFollowUp
     | Outdated
     | Presence
     | Welcome

@@ -50,6 +50,14 @@ class DeadlineKind(StrEnum):
     DUE = "due"
     ESCALATE = "escalate"
     RECALL_CHECK = "recall_check"  # "ask your bank for the recall status", until settled
+    # A follow-up's reminders: the deadline's ``step_id`` is then the follow-up's id. They
+    # are the one kind sent for a closed incident, while the follow-up is open.
+    FOLLOW_UP_SOON = "follow_up_soon"
+    FOLLOW_UP_DUE = "follow_up_due"
+
+    @property
+    def is_follow_up(self) -> bool:
+        return self in (DeadlineKind.FOLLOW_UP_SOON, DeadlineKind.FOLLOW_UP_DUE)
 
 
 class RecallStatus(StrEnum):
@@ -204,6 +212,31 @@ class Step:
     done_by_name: str | None = None
     reason: str | None = None
     records: dict[str, str] = field(default_factory=dict)
+
+
+class FollowUpStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+@dataclass(slots=True)
+class FollowUp:
+    """A prevention measure proposed when the incident was closed, and where it stands.
+    It outlives the close: its owner is reminded until it is done."""
+
+    incident_id: str
+    follow_up_id: str
+    position: int
+    plan: str  # the playbook that proposed it
+    status: FollowUpStatus
+    owner: str  # user key; the incident lead when it was proposed
+    owner_name: str
+    due_at: datetime
+    proposed_at: datetime
+    version: int = 0
+    done_at: datetime | None = None
+    done_by: str | None = None  # user key
+    done_by_name: str | None = None
 
 
 @dataclass(slots=True)
@@ -464,6 +497,17 @@ class Transaction(Protocol):
     async def update_step(self, step: Step, *, expected_version: int) -> bool:
         """Write ``step`` (with ``version = expected_version + 1``) only if the stored
         version is still ``expected_version``. False means someone else got there first."""
+
+    # Follow-ups --------------------------------------------------------------------------
+    async def add_follow_ups(self, follow_ups: Sequence[FollowUp]) -> None: ...
+    async def get_follow_ups(self, incident_id: str) -> list[FollowUp]:
+        """In the order they were proposed."""
+
+    async def update_follow_up(self, follow_up: FollowUp, *, expected_version: int) -> bool:
+        """Like ``update_step``: only if the stored version is still ``expected_version``."""
+
+    async def open_follow_ups(self) -> list[FollowUp]:
+        """Every follow-up not done yet, of any incident, soonest due first (the digest)."""
 
     # Participants --------------------------------------------------------------------------
     async def add_participant(self, participant: Participant) -> bool:

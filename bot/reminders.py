@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot import cards, payments
+from bot import cards, followups, payments
 from bot.delivery import Attempt, Purpose, Recipient, Via, retry_delay
 from bot.events import (
     DeliveryAbandoned,
@@ -253,7 +253,8 @@ class Reminders:
                 outcome=outcome,
                 attempt=deadline.attempt,
                 attempts=policy.delivery_attempts,
-                step=deadline.step_id,
+                step=None if deadline.kind.is_follow_up else deadline.step_id,
+                follow_up=deadline.step_id if deadline.kind.is_follow_up else None,
                 deadline=deadline.kind,
                 planned_at=deadline.due_at,
                 late=plan.late,
@@ -296,16 +297,16 @@ class Reminders:
             to = LEAD
         elif org.managers:
             to = MANAGERS
-        purpose, step, kind, attempts = (
-            Purpose.of(deadline.kind),
-            deadline.step_id,
-            deadline.kind,
-            deadline.attempt,
+        purpose, kind, attempts = Purpose.of(deadline.kind), deadline.kind, deadline.attempt
+        # What the message was about: the step, or the follow-up.
+        step, follow_up = (
+            (None, deadline.step_id) if kind.is_follow_up else (deadline.step_id, None)
         )
         if to is None:
             abandoned = DeliveryAbandoned(
-                purpose=purpose, step=step, deadline=kind, recipient=failed.key,
-                recipient_name=failed.name, attempts=attempts, error=outcome.error,
+                purpose=purpose, step=step, follow_up=follow_up, deadline=kind,
+                recipient=failed.key, recipient_name=failed.name, attempts=attempts,
+                error=outcome.error,
             )  # fmt: skip
             await self._event(tx, deadline, abandoned, now)
             return
@@ -315,8 +316,9 @@ class Reminders:
             [NewDeadline(deadline.step_id, deadline.kind, now, to, instead_of=failed.key)],
         )
         redirected = DeliveryRedirected(
-            purpose=purpose, step=step, deadline=kind, recipient=failed.key,
-            recipient_name=failed.name, attempts=attempts, error=outcome.error,
+            purpose=purpose, step=step, follow_up=follow_up, deadline=kind,
+            recipient=failed.key, recipient_name=failed.name, attempts=attempts,
+            error=outcome.error,
             to=to, to_name=names.get(incident.lead, incident.lead) if to == LEAD else None,
         )  # fmt: skip
         await self._event(tx, deadline, redirected, now)
@@ -355,15 +357,35 @@ class Reminders:
 
     async def _prepare(self, tx: Transaction, deadline: Deadline, now: datetime) -> _Planned | None:
         incident = await tx.get_incident(deadline.incident_id)
+        if incident is None:
+            return None
+        org = self._organisations.of_incident(incident)
+        names = await _names(tx, incident, org)
+        late = now - deadline.due_at > LATE_AFTER
+        if deadline.kind.is_follow_up:  # sent though the incident is closed
+            reply = await followups.reminder(
+                tx, incident, deadline, playbooks=self._playbooks, tz=org.tz, now=now
+            )
+        else:
+            reply = await self._step_reply(
+                tx, incident, deadline, org=org, names=names, now=now, late=late
+            )
+        if reply is None:
+            return None
+        return await self._targets(tx, incident, deadline, reply, org=org, names=names, late=late)
+
+    async def _step_reply(
+        self, tx: Transaction, incident: Incident, deadline: Deadline, *, org: Organisation,
+        names: dict[str, str], now: datetime, late: bool,
+    ) -> Reply | None:  # fmt: skip
+        """A step's reminder, escalation or recall check-in; None when it must not go: the
+        incident or the step is closed, or the recall settled."""
         step = await tx.get_step(deadline.incident_id, deadline.step_id)
-        if incident is None or step is None or incident.status is not IncidentStatus.OPEN:
+        if step is None or incident.status is not IncidentStatus.OPEN:
             return None
         check_in = deadline.kind is DeadlineKind.RECALL_CHECK
         if step.status.is_closed and not check_in:
             return None  # a reminder for a finished step must never arrive
-        org = self._organisations.of_incident(incident)
-        names = await _names(tx, incident, org)
-        late = now - deadline.due_at > LATE_AFTER
         if check_in:  # the bank step is done; the recall it opened may not be
             row = await _unsettled(tx, deadline)
             if row is None:
@@ -376,20 +398,25 @@ class Reminders:
             )  # fmt: skip
             payment.returned_amount = row.returned_amount
             lang: Lang = "en" if incident.lang == "en" else "nl"
-            reply = cards.recall_card(
+            return cards.recall_card(
                 payment, incident=incident, org=org, now=now, lang=lang, recorded=True,
                 check_in=True,
             )  # fmt: skip
-        else:
-            reply = self._reply(
-                incident,
-                deadline,
-                step,
-                org=org,
-                now=now,
-                late=late,
-                owner=names.get(step.owner, incident.reporter_name),
-            )
+        return self._reply(
+            incident,
+            deadline,
+            step,
+            org=org,
+            now=now,
+            late=late,
+            owner=names.get(step.owner, incident.reporter_name),
+        )
+
+    async def _targets(
+        self, tx: Transaction, incident: Incident, deadline: Deadline, reply: Reply, *,
+        org: Organisation, names: dict[str, str], late: bool,
+    ) -> _Planned:  # fmt: skip
+        """Who gets ``reply``, through which chat: their own, else the incident's."""
         instead_of = None
         if deadline.instead_of is not None:
             instead_of = Recipient(

@@ -203,6 +203,28 @@ class StepRow(Base):
     records: Mapped[dict[str, Any]]
 
 
+class FollowUpRow(Base):
+    """A prevention measure proposed at the close, as it stands now (its history is the
+    timeline's ``follow_up_*`` events)."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (Index(None, "status", "due_at"),)  # the open ones, across incidents
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    follow_up_id: Mapped[str] = mapped_column(String, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    playbook_id: Mapped[str] = mapped_column(String)  # the plan that proposed it
+    status: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str] = mapped_column(String)
+    owner_name: Mapped[str] = mapped_column(String)
+    due_at: Mapped[datetime]
+    proposed_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer)
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String)
+    done_by_name: Mapped[str | None] = mapped_column(String)
+
+
 class EventRow(Base):
     """The append-only timeline; the primary key (incident_id, seq) forbids forks."""
 

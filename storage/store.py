@@ -22,6 +22,7 @@ from bot.ports import (
     DeadlineStatus,
     Event,
     Fact,
+    FollowUp,
     HandoffMessage,
     HandoffStatus,
     Incident,
@@ -53,6 +54,7 @@ from storage import (
 
 # Aliased: the port's own parameters are called ``steps`` and ``deadlines``.
 from storage import deadlines as deadline_rows
+from storage import follow_ups as follow_up_rows
 from storage import handoffs as handoff_rows
 from storage import steps as step_rows
 from storage.listen import OutboxListener
@@ -210,6 +212,21 @@ class SqlTransaction:
         return await step_rows.update_if_version(
             self._conn, step=step, expected_version=expected_version
         )
+
+    # Follow-ups ----------------------------------------------------------------------------
+    async def add_follow_ups(self, follow_ups: Sequence[FollowUp]) -> None:
+        await follow_up_rows.add(self._conn, follow_ups=follow_ups)
+
+    async def get_follow_ups(self, incident_id: str) -> list[FollowUp]:
+        return await follow_up_rows.get_all(self._conn, incident_id=incident_id)
+
+    async def update_follow_up(self, follow_up: FollowUp, *, expected_version: int) -> bool:
+        return await follow_up_rows.update_if_version(
+            self._conn, follow_up=follow_up, expected_version=expected_version
+        )
+
+    async def open_follow_ups(self) -> list[FollowUp]:
+        return await follow_up_rows.get_open(self._conn)
 
     # Participants --------------------------------------------------------------------------
     async def add_participant(self, participant: Participant) -> bool:

@@ -13,6 +13,7 @@ from bot.messages import (
     MAX_ENCODED_ACTION,
     Action,
     ActionTooLong,
+    AssignFollowUp,
     AssignStep,
     Button,
     Close,
@@ -21,6 +22,7 @@ from bot.messages import (
     DeclineStart,
     FactOption,
     FillFacts,
+    FollowUpDone,
     HandOff,
     HandOverLead,
     InputRequest,
@@ -92,6 +94,8 @@ EVERY_KIND: list[Action] = [
     HandOverLead(INCIDENT),
     Close(INCIDENT, confirmed=True),
     Reopen(INCIDENT),
+    FollowUpDone(INCIDENT, "four-eyes-payments", 1),
+    AssignFollowUp(INCIDENT, "four-eyes-payments"),
     Outdated(),
     Presence(),
     Welcome(),
@@ -106,7 +110,7 @@ def _largest(kind: type[Action]) -> Action:
         match f.name:
             case "incident_id":
                 values.append("NR-" + "Z" * 6)
-            case "step_id" | "text_id" | "playbook_id":
+            case "step_id" | "text_id" | "playbook_id" | "follow_up_id":
                 values.append(STEP)
             case "fact_id" | "record_id" | "option":
                 values.append(ID)

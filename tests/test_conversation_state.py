@@ -13,6 +13,7 @@ from bot.flows.state import (
     AwaitingAssignee,
     AwaitingCloseReason,
     AwaitingFact,
+    AwaitingFollowUpAssignee,
     AwaitingReason,
     AwaitingRecord,
     AwaitingReturnedAmount,
@@ -50,6 +51,7 @@ EVERY_KIND: list[Pending] = [
     AwaitingCloseReason(INCIDENT),
     AwaitingAssignee(INCIDENT, "police-report"),
     AwaitingAssignee(INCIDENT),  # the lead
+    AwaitingFollowUpAssignee(INCIDENT, "four-eyes-payments"),  # on a closed incident too
     AwaitingSnooze(INCIDENT, "call-bank", SnoozeAsks.REASON, None, AT),
     AwaitingSnooze(INCIDENT, "call-bank", SnoozeAsks.REASON, 60),
     AwaitingReturnedAmount(INCIDENT, "call-bank"),

@@ -55,7 +55,10 @@ async def test_close_asks_confirmation_and_a_reason_and_everyone_is_told(
     assert "Waarom sluit je" in texts(reason)
     await mira.say("dubbele melding")
     told = await jan.inbox()
-    assert texts(told) == f"\nMira Manager heeft incident {incident} gesloten: dubbele melding."
+    said = texts(told)
+    assert said.startswith(f"\nMira Manager heeft incident {incident} gesloten: dubbele melding.")
+    # ... and, as the lead, that the follow-ups the plan proposes are his
+    assert f"Incident {incident} is gesloten. Als leider ben jij eigenaar van 5" in said
     assert await mira.inbox() == []  # the actor is not told what they did themselves
 
     await mira.press("Heropenen")

@@ -100,3 +100,17 @@ def test_a_shared_fact_id_must_take_the_same_answers(plans: Path) -> None:
     other = validate_paths([plans])[1]  # and the other file is told too
     assert other.path == plans / "paid-fraudster.yaml"
     assert 'is also in plan "ceo-fraud-request"' in other.message
+
+
+def test_a_shared_follow_up_id_must_be_the_same_follow_up(plans: Path) -> None:
+    """An incident running both plans proposes a shared id once: it must mean one thing."""
+    path = edit(plans, "hacked-mailbox", "  - id: mfa", "  - id: code-word")
+    error = refused(plans)  # ceo-fraud-request's code-word differs from this one
+    ceo = plans / "ceo-fraud-request.yaml"
+    assert error.path == ceo and error.line == line_of(ceo, "  - id: code-word")
+    assert 'follow-up "code-word" is also in plan "hacked-mailbox", worded or timed ' in (
+        error.message
+    )
+    other = validate_paths([plans])[1]  # and the other file is told too
+    assert other.path == path and other.line == line_of(path, "  - id: code-word")
+    assert 'is also in plan "ceo-fraud-request"' in other.message

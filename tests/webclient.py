@@ -38,6 +38,16 @@ class WebUser:
             {"action": self.button(label), "form": form or {}}, client_id=client_id
         )
 
+    async def press_on(self, title: str, label: str) -> list[dict[str, Any]]:
+        """Press the button ``label`` on the newest message titled ``title`` (one of
+        several cards that carry the same buttons)."""
+        for message in reversed(self.history):
+            if message.get("title") == title:
+                for button in message.get("buttons", []):
+                    if button["label"] == label:
+                        return await self._post({"action": button["action"], "form": {}})
+        raise AssertionError(f"no message {title!r} with a button {label!r}")
+
     async def submit(self, value: str) -> list[dict[str, Any]]:
         """Fill in and submit the newest input field."""
         for message in reversed(self.history):

@@ -27,6 +27,9 @@ from bot.events import (
     EvidenceExported,
     FactAnswered,
     FactUnknown,
+    FollowUpAssigned,
+    FollowUpDone,
+    FollowUpProposed,
     HandoffAcknowledged,
     HandoffFailed,
     HandoffRequested,
@@ -112,6 +115,7 @@ class Describer:
         self.reported_at = reported_at
         self.names: dict[str, str] = {}
         self.titles = {s.id: s.title.get(lang) for s in playbook.steps}
+        self.follow_ups = {f.id: f.title.get(lang) for f in playbook.follow_ups}
         self.facts = {f.id: f for f in playbook.facts}
         self.records = {r.id: r for s in playbook.steps for r in s.record}
         self.assessments = {s.id for s in playbook.steps if s.breach_assessment}
@@ -169,7 +173,7 @@ class Describer:
                     lang,
                     what=self.what(payload.purpose, payload.deadline),
                     name=self.person(payload.recipient, payload.recipient_name),
-                    about=self._about(payload.step),
+                    about=self._about(payload.step, payload.follow_up),
                     n=payload.attempts,
                     error=payload.error or "?",
                     to=self.person(payload.to, payload.to_name),
@@ -180,7 +184,7 @@ class Describer:
                     lang,
                     what=self.what(payload.purpose, payload.deadline),
                     name=self.person(payload.recipient, payload.recipient_name),
-                    about=self._about(payload.step),
+                    about=self._about(payload.step, payload.follow_up),
                     n=payload.attempts,
                     error=payload.error or "?",
                 )
@@ -230,6 +234,23 @@ class Describer:
                 return say("ev.incident_reopened", lang)
             case StepAssigned(step=step, to=to, to_name=to_name):
                 return say("ev.step_assigned", lang, title=self.title(step), name=to_name or to)
+            case FollowUpProposed(follow_up=follow_up, owner=owner, owner_name=owner_name):
+                return say(
+                    "ev.follow_up_proposed",
+                    lang,
+                    title=self.follow_up(follow_up),
+                    name=self.person(owner, owner_name),
+                    due=self._clock(payload.due_at),
+                )
+            case FollowUpAssigned(follow_up=follow_up, to=to, to_name=to_name):
+                return say(
+                    "ev.follow_up_assigned",
+                    lang,
+                    title=self.follow_up(follow_up),
+                    name=self.person(to, to_name),
+                )
+            case FollowUpDone(follow_up=follow_up):
+                return say("ev.follow_up_done", lang, title=self.follow_up(follow_up))
             case LeadChanged(to=to, to_name=to_name):
                 return say("ev.lead_changed", lang, name=to_name or to)
             case ReminderSnoozed(step=step, until=until, reason=reason):
@@ -370,8 +391,15 @@ class Describer:
             text += say("outcome.attempt", self.lang, n=attempted.attempt, of=attempted.attempts)
         return text
 
-    def _about(self, step: str | None) -> str:
+    def _about(self, step: str | None, follow_up: str | None = None) -> str:
+        """What a message was about: a step, or (a reminder after the close) a follow-up."""
+        if follow_up:
+            return f" ({self.follow_up(follow_up)})"
         return f" ({self.title(step)})" if step else ""
+
+    def follow_up(self, follow_up: str) -> str:
+        """A follow-up's title in the playbook; its id when the playbook lost it."""
+        return self.follow_ups.get(follow_up, follow_up)
 
     def via(self, via: Via | None) -> str:
         """ " (in de chat van het incident)", " per e-mail"; nothing for a direct message."""
@@ -388,7 +416,7 @@ class Describer:
             self.lang,
             what=self.what(attempted.purpose, attempted.deadline),
             to=to,
-            about=self._about(attempted.step),
+            about=self._about(attempted.step, attempted.follow_up),
             outcome=self.outcome(attempted),
         )
         if attempted.next_attempt_at is not None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.chain import GENESIS, format_utc
 from bot.events import IncidentOpened, of
-from bot.evidence.model import PaymentView, Timeline
+from bot.evidence.model import FollowUpLine, PaymentView, Timeline
 from bot.ports import Event
 
 FORMAT = "noodrem-evidence"
@@ -71,6 +71,19 @@ def payment_json(payment: PaymentView) -> dict[str, Any]:
     }
 
 
+def follow_up_json(follow_up: FollowUpLine) -> dict[str, Any]:
+    """A follow-up proposed at the close and where it stands when the file was made."""
+    return {
+        "follow_up": follow_up.follow_up_id,
+        "plan": follow_up.plan,
+        "title": follow_up.title,
+        "owner": follow_up.owner,
+        "due_at": format_utc(follow_up.due_at),
+        "state": follow_up.state.value,
+        "done_at": None if follow_up.done_at is None else format_utc(follow_up.done_at),
+    }
+
+
 def render_json(events: Sequence[Event], *, timeline: Timeline) -> bytes:
     """UTF-8 JSON, one event per line, so a diff or ``grep`` of two exports stays readable."""
     opened = of(events[0])
@@ -96,6 +109,7 @@ def render_json(events: Sequence[Event], *, timeline: Timeline) -> bytes:
             else summary.ap.state.value,
         },
         "payments": [payment_json(payment) for payment in summary.payments],
+        "follow_ups": [follow_up_json(follow_up) for follow_up in timeline.follow_ups],
         "chain": {
             "algorithm": "sha256",
             "canonical_form": CANONICAL_FORM,

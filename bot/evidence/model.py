@@ -32,6 +32,12 @@ class StepState(StrEnum):
         return self in (StepState.OPEN, StepState.OVERDUE, StepState.BLOCKED)
 
 
+class FollowUpState(StrEnum):
+    OPEN = "open"
+    OVERDUE = "overdue"  # open, and its due date has passed
+    DONE = "done"
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     """A labelled value; ``key`` is the fact or record id it came from, if any."""
@@ -110,6 +116,21 @@ class PaymentView:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowUpLine:
+    """A follow-up proposed at the close, as its ``follow_up_*`` events leave it."""
+
+    follow_up_id: str
+    plan: str  # the playbook that proposed it
+    title: str
+    owner: str  # the owner's name
+    due_at: datetime
+    due: str  # as shown
+    state: FollowUpState
+    done: str  # "10:07 door Jan", or "" while open
+    done_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Summary:
     organisation: str
     title: str
@@ -142,3 +163,4 @@ class Timeline:
     final_seq: int = 0  # the last event the file covers
     generated_by: str = ""  # who asked for the file (a chat user, or the command's operator)
     texts: tuple[TextLine, ...] = ()  # the texts prepared to send, in order
+    follow_ups: tuple[FollowUpLine, ...] = ()  # proposed at the close, in that order

@@ -12,7 +12,7 @@ from pathlib import Path
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from bot.evidence.model import Row, StepLine, StepState, Timeline
+from bot.evidence.model import FollowUpState, Row, StepLine, StepState, Timeline
 from bot.evidence.pdfbase import GREY, MONO, SANS, EvidencePdf
 from bot.evidence.picture import draw_first_hours
 from bot.evidence.texts import say
@@ -29,6 +29,11 @@ RESULT_FILL = {
     StepState.BLOCKED: (252, 220, 180),
     StepState.SKIPPED: (228, 228, 228),
     StepState.NOT_APPLICABLE: (245, 245, 245),
+}
+FOLLOW_UP_FILL = {
+    FollowUpState.DONE: RESULT_FILL[StepState.ON_TIME],
+    FollowUpState.OPEN: RESULT_FILL[StepState.OPEN],
+    FollowUpState.OVERDUE: RESULT_FILL[StepState.LATE],
 }
 # The widest text of the fixed timeline columns: seq, local time, UTC; then "who" in mm.
 EVENT_SAMPLES = ("99999", "28-10-2026 02:59:59 CEST", "2026-10-28 00:59:59Z")
@@ -60,6 +65,9 @@ def render_pdf(timeline: Timeline, *, font_dir: Path | None = None) -> bytes:
     _summary(pdf, timeline)
     pdf.add_page()
     _checklist(pdf, timeline)
+    if timeline.follow_ups:
+        pdf.ln(4)
+        _follow_ups(pdf, timeline)
     pdf.ln(6)
     draw_first_hours(pdf, timeline)
     if timeline.texts:
@@ -149,6 +157,32 @@ def _checklist(pdf: EvidencePdf, timeline: Timeline) -> None:
             )
             if details:
                 table.row().cell(details, colspan=3, style=DETAILS)
+
+
+def _follow_ups(pdf: EvidencePdf, timeline: Timeline) -> None:
+    """What the plans proposed at the close, with who owns each and where it stands."""
+    lang = timeline.lang
+    pdf.heading(say("sec_follow_ups", lang))
+    pdf.set_font(SANS, "", 8)
+    with pdf.table(
+        col_widths=(82, 34, 30, 34),
+        headings_style=HEADINGS,
+        line_height=3.8,
+        padding=(1.2, 1.2, 1.2, 1.2),
+        v_align="TOP",
+    ) as table:
+        head = table.row()
+        for key in ("col_follow_up", "col_owner", "col_due", "col_state"):
+            head.cell(say(key, lang))
+        for follow_up in timeline.follow_ups:
+            row = table.row()
+            row.cell(follow_up.title, style=TITLE)
+            row.cell(follow_up.owner or "—")
+            row.cell(follow_up.due)
+            row.cell(
+                say(f"follow_up.{follow_up.state.value}", lang, done=follow_up.done),
+                style=FontFace(fill_color=FOLLOW_UP_FILL[follow_up.state]),
+            )
 
 
 def _details(step: StepLine, lang: Lang) -> str:

@@ -25,6 +25,9 @@ from bot.events import (
     EscalationSent,
     FactAnswered,
     FactUnknown,
+    FollowUpAssigned,
+    FollowUpDone,
+    FollowUpProposed,
     HandoffAcknowledged,
     HandoffFailed,
     HandoffRequested,
@@ -56,6 +59,8 @@ from bot.evidence.ap import ApAssessment, ap_decision, ap_rows
 from bot.evidence.describe import Describer, answer_text, fact_label, role_text
 from bot.evidence.model import (
     EventLine,
+    FollowUpLine,
+    FollowUpState,
     PaymentView,
     RecallChange,
     Row,
@@ -95,6 +100,16 @@ class _Step:
     records: dict[str, str] = field(default_factory=dict)
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _FollowUp:
+    follow_up_id: str
+    plan: str
+    owner: str  # name
+    due_at: datetime
+    done_at: datetime | None = None
+    done_by: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +165,7 @@ def build_timeline(
         final_seq=events[-1].seq,
         generated_by=generated_by,
         texts=tuple(builder.texts),
+        follow_ups=tuple(builder.follow_up_line(f, now=generated_at) for f in builder.follow_ups),
     )
 
 
@@ -172,6 +188,7 @@ class _Builder:
         self.ending: _Ending | None = None
         self.lines: list[EventLine] = []
         self.texts: list[TextLine] = []
+        self.follow_ups: list[_FollowUp] = []
 
     def add(self, event: Event) -> None:
         payload = of(event)
@@ -184,6 +201,8 @@ class _Builder:
                 | HandoffFailed(to=str(to), to_name=str(name))
                 | HandoffAcknowledged(to=str(to), to_name=str(name))
                 | DeliveryRedirected(to=str(to), to_name=str(name))
+                | FollowUpAssigned(to=str(to), to_name=str(name))
+                | FollowUpProposed(owner=str(to), owner_name=str(name))
             ):
                 self.describe.names[to] = name
         when = self._clock(event.at)
@@ -210,6 +229,18 @@ class _Builder:
                 self.ending = None
             case TextPrepared():
                 self.texts.append(self._text(event, payload, when))
+            case FollowUpProposed():
+                self.follow_ups.append(
+                    _FollowUp(payload.follow_up, payload.plan, payload.owner_name, payload.due_at)
+                )
+            case FollowUpAssigned(follow_up=follow_up_id, to=to, to_name=to_name):
+                follow_up = self._follow_up(follow_up_id)
+                if follow_up is not None:
+                    follow_up.owner = to_name or to
+            case FollowUpDone(follow_up=follow_up_id):
+                follow_up = self._follow_up(follow_up_id)
+                if follow_up is not None:
+                    follow_up.done_at, follow_up.done_by = event.at, event.actor_name
             case _ if isinstance(payload, StepEvent):
                 step = self.steps.get(payload.step or "")
                 if step is not None:
@@ -227,6 +258,31 @@ class _Builder:
                 data=event.data,
                 hash=event.hash,
             )
+        )
+
+    def _follow_up(self, follow_up_id: str) -> _FollowUp | None:
+        return next((f for f in self.follow_ups if f.follow_up_id == follow_up_id), None)
+
+    def follow_up_line(self, follow_up: _FollowUp, *, now: datetime) -> FollowUpLine:
+        """``now``: when the file is made; a follow-up outlives the incident's close."""
+        title = self.describe.follow_up(follow_up.follow_up_id)
+        done = ""
+        if follow_up.done_at is not None:
+            state = FollowUpState.DONE
+            done = say("done_by", self.lang, time=self._clock(follow_up.done_at),
+                       name=follow_up.done_by)  # fmt: skip
+        else:
+            state = FollowUpState.OVERDUE if now > follow_up.due_at else FollowUpState.OPEN
+        return FollowUpLine(
+            follow_up_id=follow_up.follow_up_id,
+            plan=follow_up.plan,
+            title=title,
+            owner=follow_up.owner,
+            due_at=follow_up.due_at,
+            due=self._clock(follow_up.due_at),
+            state=state,
+            done=done,
+            done_at=follow_up.done_at,
         )
 
     def _text(self, event: Event, prepared: TextPrepared, when: str) -> TextLine:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from bot import reminders
-from bot.cards import contact_lines
+from bot.cards import contact_lines, plans_title
 from bot.events import (
     EvidenceAdded,
     IncidentOpened,
@@ -222,7 +222,7 @@ async def _ask_same_or_new(turn: Turn, playbook_id: str) -> bool:
         turn.t(
             "incident_label",
             incident_id=i.id,
-            title=turn.playbooks[i.playbook_id].title.get(turn.lang),
+            title=plans_title(i, turn.playbooks, turn.lang),
             time=clock_time(i.reported_at, tz=turn.org.tz, now=turn.now, lang=turn.lang),
         )
         for i in mine[:MAX_SAME]

@@ -15,12 +15,10 @@ from bot.events import (
     IncidentClosed,
     IncidentReopened,
     LeadChanged,
-    ParticipantJoined,
     ReminderSnoozed,
-    Role,
     StepAssigned,
 )
-from bot.flows import recall, steps
+from bot.flows import followups, people, recall, steps
 from bot.flows.state import (
     AwaitingAssignee,
     AwaitingCloseReason,
@@ -45,14 +43,12 @@ from bot.messages import (
     ReplyKind,
     Snooze,
     address_from_json,
-    user_key,
 )
-from bot.ports import LEAD, MANAGERS, Incident, IncidentStatus, Participant, Step
+from bot.ports import LEAD, MANAGERS, Incident, IncidentStatus, Step
 from bot.timefmt import clock_time
 
 SNOOZE_MINUTES = (15, 60)  # what the reminder buttons offer; the first is the fallback
 _CLOCK = re.compile(r"^(?:tot\s+|until\s+)?(\d{1,2})[:.](\d{2})$", re.I)
-_ME = {"me", "mij", "ik", "myself", "mezelf", "i"}
 
 
 def _require_steering(turn: Turn, incident: Incident) -> None:
@@ -92,12 +88,12 @@ async def ask_assignee(turn: Turn, incident_id: str | None, target: str) -> None
 async def assign(turn: Turn, incident_id: str | None, target: str | None, named: str) -> None:
     incident = await turn.lock_incident(incident_id)
     _require_steering(turn, incident)
-    person = await _resolve_person(turn, incident, named)
+    person = await people.resolve(turn, incident, named)
     if person is None:
         turn.expect(AwaitingAssignee(incident.id, None if target == "lead" else target))
         raise turn.fail("unknown_person", name=named.strip(), incident_id=incident.id)
     key, name = person
-    await _join(turn, incident, key, name)
+    await people.join_assignee(turn, incident, key, name)
     if target == "lead":
         await set_lead(turn, incident, key, name)
         return
@@ -163,28 +159,6 @@ async def set_lead(turn: Turn, incident: Incident, key: str, name: str) -> None:
     await turn.record(incident.id, LeadChanged(previous=previous, to=key, to_name=name))
     turn.expect(Idle())
     turn.say_text("lead_changed", name=name, incident_id=incident.id)
-
-
-async def _resolve_person(turn: Turn, incident: Incident, named: str) -> tuple[str, str] | None:
-    """A mention names someone on the platform; a typed name must be in the incident."""
-    inbound = turn.inbound
-    if inbound.mentions:
-        mention = inbound.mentions[0]
-        return user_key(inbound.channel, inbound.tenant_id, mention.user_id), mention.name
-    wanted = named.strip().lstrip("@").strip().casefold()
-    if wanted in _ME:
-        return turn.actor, turn.actor_name
-    people = await turn.tx.get_participants(incident.id)
-    exact = [p for p in people if p.name.casefold() == wanted]
-    starting = [p for p in people if wanted and p.name.casefold().startswith(wanted)]
-    found = exact or (starting if len(starting) == 1 else [])
-    return (found[0].user_key, found[0].name) if found else None
-
-
-async def _join(turn: Turn, incident: Incident, key: str, name: str) -> None:
-    person = Participant(incident_id=incident.id, user_key=key, name=name, joined_at=turn.now)
-    if await turn.tx.add_participant(person):
-        await turn.record(incident.id, ParticipantJoined(role=Role.ASSIGNEE, name=name, person=key))
 
 
 # Snoozing reminders ----------------------------------------------------------------------
@@ -303,7 +277,7 @@ async def close(
 ) -> None:
     """Close after a confirmation and with a reason, like stop. Anyone in the incident
     may once every step is closed; with steps still open only a manager may. Everyone in
-    the incident is told."""
+    the incident is told; the plans' follow-ups are proposed (``flows/followups.py``)."""
     incident = await turn.lock_incident(incident_id)
     await turn.ensure_participant(incident)
     still_open = [s.step_id for s in await turn.tx.get_steps(incident.id) if not s.status.is_closed]
@@ -338,19 +312,28 @@ async def close(
         incident.id,
         IncidentClosed(forced=bool(still_open), reason=reason, open_steps=tuple(still_open)),
     )
+    # After the close: what the plans propose so it does not happen again, reminded
+    # though the incident is closed (the one exception to the cancel above).
+    open_follow_ups = await followups.propose(turn, incident)
     await turn.tell(incident, "tell_closed", everyone=True, reason=reason)
     turn.expect(Idle())
+    closed = turn.t("closed", incident_id=incident.id)
+    if open_follow_ups:
+        closed += "\n" + turn.t("follow_ups_proposed", count=len(open_follow_ups))
     turn.say(
         Reply(
             kind=ReplyKind.TEXT,
             incident_id=incident.id,
-            text=turn.t("closed", incident_id=incident.id),
+            text=closed,
             buttons=(
                 Button(turn.t("btn_reopen"), Reopen(incident.id)),
                 cards.export_button(incident.id, turn.lang),
             ),
         )
     )
+    for card in followups.cards_for(turn, incident, open_follow_ups):
+        turn.say(card)
+    await followups.send_to_owner(turn, incident, open_follow_ups)
 
 
 def _ask_close(turn: Turn, incident: Incident) -> None:

@@ -80,6 +80,7 @@ async def list_incidents(turn: Turn, *, page: int = 0, listing: Listing = Listin
 async def _line(turn: Turn, incident: Incident) -> str:
     return cards.incident_summary(
         incident=incident,
+        title=cards.plans_title(incident, turn.playbooks, turn.lang),
         playbook=turn.playbook_of(incident),
         steps=await turn.tx.get_steps(incident.id),
         org=turn.org,

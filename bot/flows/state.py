@@ -114,6 +114,15 @@ class AwaitingAssignee:
     step_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AwaitingFollowUpAssignee:
+    """Who takes over a follow-up proposed at the close (the incident may be closed)."""
+
+    mode: ClassVar[str] = "assign_follow_up"
+    incident_id: str
+    follow_up_id: str
+
+
 class SnoozeAsks(StrEnum):
     UNTIL = "until"  # the clock time to snooze until
     REASON = "reason"  # why
@@ -152,6 +161,7 @@ Pending: TypeAlias = (
     | ConfirmingClose
     | AwaitingCloseReason
     | AwaitingAssignee
+    | AwaitingFollowUpAssignee
     | AwaitingSnooze
     | AwaitingReturnedAmount
 )
@@ -164,6 +174,7 @@ TYPING: tuple[type[Pending], ...] = (
     AwaitingSnooze,
     AwaitingCloseReason,
     AwaitingAssignee,
+    AwaitingFollowUpAssignee,
     AwaitingReturnedAmount,
 )
 """Questions whose answer is free text: a typed command word may be that answer."""

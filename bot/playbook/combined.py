@@ -1,13 +1,13 @@
-"""Several plans of one incident read as one: the facts, steps and contacts of each, the
-first plan that has an id giving it (one incident keeps one step and one answer per id),
-under the main plan's title."""
+"""Several plans of one incident read as one: the facts, steps, follow-ups and contacts of
+each, the first plan that has an id giving it (one incident keeps one step, one answer and
+one follow-up per id), under the main plan's title."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from bot.playbook.models import FactSpec, Playbook, StepSpec
+from bot.playbook.models import FactSpec, FollowUpSpec, Playbook, StepSpec
 
 
 def combine_ids(
@@ -29,6 +29,7 @@ def combine(plans: Sequence[Playbook], *, main: Playbook) -> Playbook:
         update={
             "facts": _first_of_each(plan.facts for plan in plans),
             "steps": _first_of_each(plan.steps for plan in plans),
+            "follow_ups": _first_of_each(plan.follow_ups for plan in plans),
             "contacts": contacts,
             "further_reporting": tuple(
                 dict.fromkeys(c for plan in plans for c in plan.further_reporting)
@@ -38,7 +39,7 @@ def combine(plans: Sequence[Playbook], *, main: Playbook) -> Playbook:
     )
 
 
-_Item = TypeVar("_Item", FactSpec, StepSpec)
+_Item = TypeVar("_Item", FactSpec, StepSpec, FollowUpSpec)
 
 
 def _first_of_each(groups: Iterable[Iterable[_Item]]) -> tuple[_Item, ...]:

@@ -111,13 +111,15 @@ def _validated(path: Path, raw: bytes) -> tuple[Playbook, Source]:
 
 def _check_together(playbooks: dict[str, Playbook], sources: list[Source]) -> list[PlaybookError]:
     """What spans plans: the plan a move names exists and takes what is carried to it,
-    and a fact id two plans share means the same in both. At most one error per file."""
+    and a fact or follow-up id two plans share means the same in both. At most one error
+    per file."""
     errors: list[PlaybookError] = []
     for source in sources:
         playbook = playbooks[str(source.data.get("id"))]
         try:
             rules.check_moves(playbook, playbooks)
             rules.check_shared_facts(playbook, playbooks)
+            rules.check_shared_follow_ups(playbook, playbooks)
         except PydanticCustomError as error:
             context = error.context or {}
             at = tuple(context.get("at", ()))

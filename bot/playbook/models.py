@@ -11,6 +11,7 @@ person writing a playbook: they are written for that person.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal, Self
 
@@ -609,6 +610,31 @@ class StepSpec(BaseModel):
         return self
 
 
+FOLLOW_UP_DUE = timedelta(days=30)
+FOLLOW_UP_REMIND = timedelta(days=7)
+
+
+class FollowUpSpec(BaseModel):
+    """A prevention measure the plan proposes when the incident is closed (four-eyes
+    approval of payments, calling back on a known number, ...). It gets an owner (the
+    incident lead, until someone assigns it) and a due date counted from the close, and
+    its owner is reminded, though the incident is closed, until it is marked done. When
+    two plans of one incident propose the same id, the incident gets it once."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: StepSlug
+    title: LocalText
+    do: LocalText = Field(description="What to put in place, in short concrete sentences.")
+    why: LocalText = Field(description="What it prevents, so nobody shelves it.")
+    due: Duration = Field(FOLLOW_UP_DUE, description="Due this long after the close (default 30d).")
+    remind_before: tuple[Duration, ...] = Field(
+        (FOLLOW_UP_REMIND,),
+        description="Remind the owner this long before the due date (default [7d]); the "
+        "owner is reminded at the due date too.",
+    )
+
+
 class Carry(BaseModel):
     """An answer taken along when the incident moves to another plan whose fact has a
     different id or other answers. Facts with the same id in both plans need no carry:
@@ -708,6 +734,11 @@ class Playbook(BaseModel):
         description="When the answers show the incident is another situation: switch to "
         "another plan, or add one to run alongside.",
     )
+    follow_ups: tuple[FollowUpSpec, ...] = Field(
+        (),
+        description="What to put in place afterwards so it does not happen again: proposed "
+        "when the incident is closed, each with an owner and a due date.",
+    )
 
     def breach_step(self) -> StepSpec | None:
         """The step whose records are the breach assessment, if the playbook has one."""
@@ -720,6 +751,12 @@ class Playbook(BaseModel):
     def account_fact(self, role: AccountRole) -> FactSpec | None:
         """The IBAN fact that names the own or the receiving account, if any."""
         return next((fact for fact in self.facts if fact.account is role), None)
+
+    def follow_up(self, follow_up_id: str) -> FollowUpSpec:
+        for follow_up in self.follow_ups:
+            if follow_up.id == follow_up_id:
+                return follow_up
+        raise KeyError(follow_up_id)
 
     def step(self, step_id: str) -> StepSpec:
         for step in self.steps:
@@ -750,11 +787,13 @@ class Playbook(BaseModel):
         for field, ids in (
             ("facts", [fact.id for fact in self.facts]),
             ("steps", [step.id for step in self.steps]),
+            ("follow_ups", [follow_up.id for follow_up in self.follow_ups]),
         ):
             duplicate = _first_duplicate(ids)
             if duplicate is not None:
                 index, item_id = duplicate
-                raise rule_error(f'duplicate {field[:-1]} id "{item_id}"', field, index, "id")
+                noun = "follow-up" if field == "follow_ups" else field[:-1]
+                raise rule_error(f'duplicate {noun} id "{item_id}"', field, index, "id")
         for contact_id in self.contacts:
             if contact_id in ORG_CONTACT_IDS:
                 raise rule_error(

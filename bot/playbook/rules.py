@@ -380,6 +380,24 @@ def check_shared_facts(playbook: Playbook, plans: Mapping[str, Playbook]) -> Non
                 )
 
 
+def check_shared_follow_ups(playbook: Playbook, plans: Mapping[str, Playbook]) -> None:
+    """An incident of two plans that both propose a follow-up id gets it once, as the
+    first plan words it: the id must mean the same follow-up in both."""
+    for index, follow_up in enumerate(playbook.follow_ups):
+        for other in plans.values():
+            theirs = next((f for f in other.follow_ups if f.id == follow_up.id), None)
+            if other.id == playbook.id or theirs is None or theirs == follow_up:
+                continue
+            raise rule_error(
+                f'follow-up "{follow_up.id}" is also in plan "{other.id}", worded or timed '
+                "differently; an incident with both plans proposes it once, so write it the "
+                "same in both or give it another id",
+                "follow_ups",
+                index,
+                "id",
+            )
+
+
 def _fact_or_none(playbook: Playbook, fact_id: str) -> FactSpec | None:
     return next((fact for fact in playbook.facts if fact.id == fact_id), None)
 

@@ -132,7 +132,30 @@ RECORDED: list[tuple[str, dict[str, Any]]] = [
         "purpose": "reminder", "step": "alert-it", "deadline": "due", "recipient": "m1",
         "recipient_name": "Mira", "attempts": 3, "error": None,
     }),
+    ("delivery_attempted", {  # a follow-up's reminder, after the close: no step
+        "purpose": "follow_up", "recipient": JAN, "recipient_name": "Jan", "via": "direct",
+        "attempt": 1, "attempts": 3, "outcome": "delivered", "error": None,
+        "follow_up": "four-eyes-payments", "deadline": "follow_up_soon", "planned_at": LATER,
+        "late": False,
+    }),
+    ("delivery_redirected", {
+        "purpose": "follow_up", "follow_up": "four-eyes-payments", "deadline": "follow_up_due",
+        "recipient": JAN, "recipient_name": "Jan", "attempts": 3, "error": "gone",
+        "to": "lead", "to_name": "Mira",
+    }),
+    ("delivery_abandoned", {
+        "purpose": "follow_up", "follow_up": "four-eyes-payments", "deadline": "follow_up_due",
+        "recipient": "m1", "recipient_name": "Mira", "attempts": 3, "error": None,
+    }),
     ("quiet_nudged", {"quiet_since": LATER}),
+    ("follow_up_proposed", {
+        "follow_up": "four-eyes-payments", "plan": "paid-fraudster", "owner": JAN,
+        "owner_name": "Jan", "due_at": LATER,
+    }),
+    ("follow_up_assigned", {
+        "follow_up": "four-eyes-payments", "previous": JAN, "to": "web:T1:m1", "to_name": "Mira",
+    }),
+    ("follow_up_done", {"follow_up": "four-eyes-payments"}),
     ("handoff_requested", {
         "step": "alert-it", "to": "it_provider", "to_name": "IT B.V.",
         "via": ["mail", "webhook"], "handoffs": [7, 8], "facts": ["amount"], "checklist": 6,

@@ -44,6 +44,8 @@ from bot.ports import (
     LEAD,
     DeadlineKind,
     DeadlineStatus,
+    FollowUp,
+    FollowUpStatus,
     IncidentPlan,
     IncidentStatus,
     NewDeadline,
@@ -874,3 +876,79 @@ async def test_organisations_table_is_added_to_a_release_database_and_versions_e
     ]
     assert stored[0].updated_at == T0  # UTC with microseconds, as written
     assert len(events) == 3  # the release's timeline is untouched
+
+
+# (k) r0010_followups: the follow-ups proposed at a close, after r0011 ----------------------
+
+
+async def test_follow_ups_table_is_added_and_takes_follow_ups_of_an_existing_incident(
+    database_url: str,
+) -> None:
+    """A release database at r0011 (its organisations stored) upgrades to r0010 after it:
+    the organisations stay, and an incident made before can be closed after it: the new
+    table, with its index, takes its follow-ups (times with microseconds), marks one done
+    once and lists the open ones across incidents; the old timeline is untouched."""
+    old = await create_store(database_url)
+    try:
+        await old.run_schema(_fill_release_db)
+
+        def at_r0011(conn: Connection) -> None:
+            from alembic import command
+
+            cfg = schema.config(conn)
+            command.stamp(cfg, schema.BASELINE)
+            command.upgrade(cfg, "r0011_organisations")
+
+        await old.run_schema(at_r0011)
+        assert await old.schema_revision() == "r0011_organisations"
+        assert not await old.run_schema(lambda conn: inspect(conn).has_table("follow_ups"))
+        async with old.transaction() as tx:
+            assert await tx.seed_organisations([("a", {"id": "a", "name": "A"})], at=T0)
+    finally:
+        await old.close()
+    store = await create_store(database_url)
+    try:
+        await store.create_schema()
+        assert await store.schema_revision() == schema.head() == "r0010_followups"
+        assert await store.run_schema(_diff) == []
+        async with store.transaction() as tx:
+            kept = await tx.stored_organisations()
+        assert [(o.id, o.document["name"]) for o in kept] == [("a", "A")]
+        indexes = await store.run_schema(
+            lambda conn: {ix["name"] for ix in inspect(conn).get_indexes("follow_ups")}
+        )
+        assert "ix_follow_ups_status_due_at" in indexes
+        due = T0 + timedelta(days=30, microseconds=7)
+        proposed = [
+            FollowUp(
+                incident_id="NR-OLD1",
+                follow_up_id=follow_up_id,
+                position=position,
+                plan="paid-fraudster",
+                status=FollowUpStatus.OPEN,
+                owner="web:T1:u1",
+                owner_name="Jan",
+                due_at=due + timedelta(days=position),
+                proposed_at=T0,
+            )
+            for position, follow_up_id in enumerate(("four-eyes-payments", "code-word"))
+        ]
+        async with store.transaction() as tx:
+            await tx.add_follow_ups(proposed)
+        done = replace(proposed[0], status=FollowUpStatus.DONE, version=1, done_at=due)
+        async with store.transaction() as tx:
+            assert await tx.update_follow_up(done, expected_version=0)
+            assert not await tx.update_follow_up(done, expected_version=0), "once"
+        async with store.transaction() as tx:
+            stored = await tx.get_follow_ups("NR-OLD1")
+            still_open = await tx.open_follow_ups()
+            events = await tx.get_events("NR-OLD1")
+    finally:
+        await store.close()
+    assert [(f.follow_up_id, f.status, f.version) for f in stored] == [
+        ("four-eyes-payments", FollowUpStatus.DONE, 1),
+        ("code-word", FollowUpStatus.OPEN, 0),
+    ]
+    assert stored[0].due_at == due and stored[0].done_at == due, "microseconds kept"
+    assert [f.follow_up_id for f in still_open] == ["code-word"]
+    assert len(events) == 3
