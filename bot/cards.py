@@ -41,7 +41,15 @@ from bot.messages import (
     TakeLead,
 )
 from bot.organisation import Organisation
-from bot.playbook import FactSpec, FactType, Playbook, RecordSpec, StepSpec
+from bot.playbook import (
+    ORG_CONTACT_IDS,
+    FactSpec,
+    FactType,
+    OrgContactKind,
+    Playbook,
+    RecordSpec,
+    StepSpec,
+)
 from bot.ports import (
     Fact,
     FactStatus,
@@ -67,7 +75,9 @@ def contact_lines(
     contacts, or where to find them, are known."""
     lines = []
     for contact_id in ids:
-        org_contact = org.contacts.get(contact_id)  # type: ignore[call-overload]
+        org_contact = (
+            org.contacts.get(OrgContactKind(contact_id)) if contact_id in ORG_CONTACT_IDS else None
+        )
         if org_contact is not None:
             parts = [org_contact.name, org_contact.phone, org_contact.email, org_contact.url]
         elif playbook is not None and contact_id in playbook.contacts:
@@ -161,7 +171,7 @@ def step_card(
     fields.append(Field(t("owner", lang), owner_name))
     handoff_button: tuple[Button, ...] = ()
     if spec.handoff is not None:
-        contact = org.contacts.get(spec.handoff.to.value)
+        contact = org.contacts.get(spec.handoff.to.contact)
         name = contact.name if contact is not None else t("handoff_default_name", lang)
         live = [h for h in handoffs if h.status is not HandoffStatus.FAILED]
         if handoffs:

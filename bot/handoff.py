@@ -49,7 +49,7 @@ from bot.messages import (
     address_from_json,
 )
 from bot.organisation import Organisation, Organisations
-from bot.playbook import Handoff, Playbook, StepSpec
+from bot.playbook import ORG_CONTACT_IDS, Handoff, OrgContactKind, Playbook, StepSpec
 from bot.ports import (
     Clock,
     Delivery,
@@ -105,7 +105,7 @@ def routes(
 ) -> list[tuple[Transport, str]]:
     """Where a step's hand-off can go here: the contact's e-mail (when this installation
     sends mail) and its webhook; nowhere without a sender."""
-    contact = org.contacts.get(handoff.to.value)
+    contact = org.contacts.get(handoff.to.contact)
     if contact is None or sender is None:
         return []
     found: list[tuple[Transport, str]] = []
@@ -136,7 +136,7 @@ def compose(
     """What is handed over, frozen when the person asks: the facts as they read now and
     the step's checklist, in the incident's language."""
     lang: Lang = "en" if incident.lang == "en" else "nl"
-    contact = org.contacts.get(handoff.to.value)
+    contact = org.contacts.get(handoff.to.contact)
     fact_items = []
     for fact_spec in playbook.facts:
         fact = facts.get(fact_spec.id)
@@ -237,7 +237,7 @@ class Handoffs:
         return sorted({name for name in names if name and not env.get(name)})
 
     def webhook_secret(self, org: Organisation, to: str) -> bytes | None:
-        contact = org.contacts.get(to)  # type: ignore[call-overload]
+        contact = org.contacts.get(OrgContactKind(to)) if to in ORG_CONTACT_IDS else None
         name = contact.webhook_secret_env if contact is not None else None
         value = self._env.get(name) if name else None
         return value.encode() if value else None

@@ -26,6 +26,7 @@ from pydantic import (
 
 from bot.errors import ConfigError
 from bot.messages import Channel, Inbound, address_from_json
+from bot.playbook.contacts import OrgContactKind
 from bot.playbook.duration import Duration
 from bot.ports import Incident, SignInMethod
 
@@ -253,7 +254,7 @@ class Organisation(BaseModel):
     teams_tenant_ids: tuple[str, ...] = ()
     managers: tuple[Manager, ...] = ()
     sign_in: SignIn | None = None
-    contacts: dict[Literal["bank", "it_provider"], OrgContact] = {}
+    contacts: dict[OrgContactKind, OrgContact] = {}
     reminders: ReminderPolicy = ReminderPolicy()
     handoff: HandoffPolicy = HandoffPolicy()
     digest: Digest = Digest()

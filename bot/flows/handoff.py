@@ -35,7 +35,7 @@ async def hand_off(turn: Turn, action: HandOff) -> None:
     if spec.handoff is None:
         raise turn.fail("stale_button")
     target = spec.handoff.to.value
-    contact = turn.org.contacts.get(spec.handoff.to.value)
+    contact = turn.org.contacts.get(spec.handoff.to.contact)
     name = contact.name if contact is not None else t("handoff_default_name", turn.lang)
     earlier = [
         h

@@ -37,7 +37,7 @@ from bot.messages import (
     SomethingElse,
     address_to_json,
 )
-from bot.playbook import Owner
+from bot.playbook import OrgContactKind, Owner
 from bot.playbook.models import MoveKind
 from bot.ports import MANAGERS, Incident, IncidentStatus, Step, StepStatus
 from bot.timefmt import clock_time
@@ -157,9 +157,11 @@ async def something_else(turn: Turn) -> None:
             kind=ReplyKind.TEXT,
             text=turn.t(
                 "first_advice",
-                bank=contact_lines(["bank"], playbook=None, org=turn.org, lang=turn.lang),
+                bank=contact_lines(
+                    [OrgContactKind.BANK], playbook=None, org=turn.org, lang=turn.lang
+                ),
                 it_provider=contact_lines(
-                    ["it_provider"], playbook=None, org=turn.org, lang=turn.lang
+                    [OrgContactKind.IT_PROVIDER], playbook=None, org=turn.org, lang=turn.lang
                 ),
                 people=turn.t("first_advice_people", names=names) if names else "",
             ),

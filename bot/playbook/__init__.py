@@ -6,6 +6,7 @@ is wrong; see ``docs/playbooks.md`` for how to write one.
 
 from __future__ import annotations
 
+from bot.playbook.contacts import ORG_CONTACT_IDS, OrgContactKind
 from bot.playbook.errors import PlaybookError
 from bot.playbook.loader import load_playbook, load_playbooks, playbook_files, validate_paths
 from bot.playbook.models import (
@@ -32,7 +33,6 @@ from bot.playbook.models import (
     RegisterColumn,
     StepSpec,
 )
-from bot.playbook.rules import ORG_CONTACT_IDS
 from bot.playbook.schema import playbook_json_schema
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "LocalText",
     "NotOf",
     "Option",
+    "OrgContactKind",
     "Owner",
     "Playbook",
     "PlaybookError",

@@ -28,9 +28,9 @@ from pydantic import (
 )
 
 from bot.playbook import rules
+from bot.playbook.contacts import ORG_CONTACT_IDS, OrgContactKind
 from bot.playbook.duration import DURATION_EXAMPLES, Duration
 from bot.playbook.errors import rule_error
-from bot.playbook.rules import ORG_CONTACT_IDS
 
 SLUG_PATTERN = r"^[a-z][a-z0-9_]*$"
 STEP_SLUG_PATTERN = r"^[a-z][a-z0-9-]*$"
@@ -499,9 +499,14 @@ class Contact(BaseModel):
 
 
 class HandoffTarget(StrEnum):
-    """Whom a step can hand the incident to: a contact the organisation configures."""
+    """Whom a step can hand the incident to: of the organisation's own contacts, only the
+    one whose mail or webhook it configures for that (not the bank)."""
 
-    IT_PROVIDER = "it_provider"
+    IT_PROVIDER = OrgContactKind.IT_PROVIDER.value
+
+    @property
+    def contact(self) -> OrgContactKind:
+        return OrgContactKind(self.value)
 
 
 class Handoff(BaseModel):

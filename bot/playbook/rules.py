@@ -8,16 +8,13 @@ from typing import TYPE_CHECKING
 
 from pydantic_core import PydanticCustomError
 
+from bot.playbook.contacts import ORG_CONTACT_IDS
 from bot.playbook.duration import format_duration
 from bot.playbook.errors import rule_error
 from bot.playbook.placeholders import UnknownPlaceholder, parse, placeholders_in
 
 if TYPE_CHECKING:
     from bot.playbook.models import Condition, FactSpec, PlanMove, Playbook, StepSpec
-
-#: Contacts every organisation configures itself (its own bank, its own IT provider);
-#: a playbook may name them without defining them.
-ORG_CONTACT_IDS: frozenset[str] = frozenset({"bank", "it_provider"})
 
 
 def check_references(playbook: Playbook) -> None:
