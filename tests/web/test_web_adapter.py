@@ -260,11 +260,10 @@ async def test_long_poll_sees_writes_by_another_process(
     assert [m["text"] for m in polled["messages"]] == ["van elders"]
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite: one process
 async def test_a_second_replica_wakes_the_poll(server: ChatServer, database_url: str) -> None:
     """Two app instances on one PostgreSQL database: the other one's write wakes this one's
     poll, well before it would read again by itself."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite: one process; the re-read is tested above")
     other_store = await create_store(database_url)
     other = WebChat(
         handler=FakeHandler(), store=lambda: other_store, clock=SystemClock(), tenant_id=TENANT
@@ -285,13 +284,12 @@ async def test_a_second_replica_wakes_the_poll(server: ChatServer, database_url:
     assert [m["text"] for m in polled["messages"]] == ["Nog 5 minuten: bel je bank."]
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite: no listener
 async def test_the_poll_is_woken_again_after_the_listener_reconnects(
     server: ChatServer, database_url: str
 ) -> None:
     """PostgreSQL drops the listening connection: the listener connects again, and a later
     write by another process still wakes a poll at once."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite has no listener")
     first = server.new_user()
     await server.poll(first)  # the first poll starts the listener
     listening = (
