@@ -1,16 +1,24 @@
 """``app.py org ...`` and the per-organisation evidence commands, run as a person runs
-them: a subprocess on a real database, a clear line and an exit code, never a traceback."""
+them on a real database: a clear line and an exit code, never a traceback.
+
+The commands run in-process through ``app.main`` (a fresh interpreter per command cost ~2 s
+each); one test runs the real ``python app.py`` to prove the entry point itself."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import yaml
 
+import app
 from bot.messages import Address, Channel, address_to_json
 from bot.ports import Incident, IncidentStatus
 from storage import create_store
@@ -27,7 +35,38 @@ organisations:
 """
 
 
-def run(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+@dataclass(frozen=True)
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+Run = Callable[..., Awaitable[Result]]
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    """``run(url, *args)``: ``app.py *args`` in-process (in a thread: it runs its own loop)."""
+    monkeypatch.delenv("ORGANISATION_FILE", raising=False)
+    monkeypatch.chdir(ROOT)
+
+    async def run(database_url: str, *args: str) -> Result:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+        capsys.readouterr()
+        try:
+            code = await asyncio.to_thread(app.main, list(args))
+        except SystemExit as exc:  # argparse's own refusals
+            code = int(exc.code or 0)
+        said = capsys.readouterr()
+        result = Result(int(code), said.out, said.err)
+        assert "Traceback" not in result.stdout + result.stderr, result.stderr
+        return result
+
+    return run
+
+
+def run_process(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "ORGANISATION_FILE"}
     result = subprocess.run(
         [sys.executable, "app.py", *args],
@@ -41,41 +80,41 @@ def run(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
-def error_line(result: subprocess.CompletedProcess[str]) -> str:
+def error_line(result: Result | subprocess.CompletedProcess[str]) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     return lines[0]
 
 
 async def test_import_list_show_and_a_bad_file_that_changes_nothing(
-    schema_at_head: None, database_url: str, tmp_path: Path
+    schema_at_head: None, database_url: str, tmp_path: Path, run: Run
 ) -> None:
-    listed = run(database_url, "org", "list")
+    listed = await run(database_url, "org", "list")
     assert listed.returncode == 0 and "no organisations stored" in listed.stdout
     good = tmp_path / "two.yaml"
     good.write_text(TWO, encoding="utf-8")
-    imported = run(database_url, "org", "import", str(good))
+    imported = await run(database_url, "org", "import", str(good))
     assert imported.returncode == 0, imported.stderr
     assert "acme: new (Bakkerij Acme B.V.)" in imported.stdout
     assert "imported 2 organisations" in imported.stdout and "version 2" in imported.stdout
 
     bad = tmp_path / "bad.yaml"
     bad.write_text(TWO.replace("language: en", "language: fr"), encoding="utf-8")
-    refused = run(database_url, "org", "import", str(bad))
+    refused = await run(database_url, "org", "import", str(bad))
     assert refused.returncode == 2
     line = error_line(refused)
     assert f"{bad}:8: organisations[1].language: " in line and "nothing was imported" in line
-    missing = run(database_url, "org", "import", str(tmp_path / "nope.yaml"))
+    missing = await run(database_url, "org", "import", str(tmp_path / "nope.yaml"))
     assert missing.returncode == 2 and "cannot read" in error_line(missing)
 
-    listed = run(database_url, "org", "list")
+    listed = await run(database_url, "org", "list")
     assert listed.returncode == 0
     rows = [line.split() for line in listed.stdout.splitlines()]
     assert rows[1][:1] == ["acme"] and "TACME0001" in rows[1]
     assert rows[2][:1] == ["other"] and rows[-1] == ["version", "2"]
 
     # What show prints is a file import takes back: show, edit, import.
-    shown = run(database_url, "org", "show", "other")
+    shown = await run(database_url, "org", "show", "other")
     assert shown.returncode == 0
     document = yaml.safe_load(shown.stdout)
     assert document == {
@@ -84,42 +123,42 @@ async def test_import_list_show_and_a_bad_file_that_changes_nothing(
     document["organisations"][0]["name"] = "Ander Bedrijf B.V."
     edited = tmp_path / "edited.yaml"
     edited.write_text(yaml.safe_dump(document), encoding="utf-8")
-    again = run(database_url, "org", "import", str(edited))
+    again = await run(database_url, "org", "import", str(edited))
     assert again.returncode == 0 and "other: replaced" in again.stdout
-    assert "Ander Bedrijf B.V." in run(database_url, "org", "show", "other").stdout
-    unknown = run(database_url, "org", "show", "nobody")
+    assert "Ander Bedrijf B.V." in (await run(database_url, "org", "show", "other")).stdout
+    unknown = await run(database_url, "org", "show", "nobody")
     assert unknown.returncode == 1 and "no organisation 'nobody'" in error_line(unknown)
 
 
 async def test_evidence_commands_name_an_organisation_once_there_are_several(
-    schema_at_head: None, database_url: str, tmp_path: Path
+    schema_at_head: None, database_url: str, tmp_path: Path, run: Run
 ) -> None:
     good = tmp_path / "two.yaml"
     good.write_text(TWO, encoding="utf-8")
-    assert run(database_url, "org", "import", str(good)).returncode == 0
+    assert (await run(database_url, "org", "import", str(good))).returncode == 0
     out = tmp_path / "register.csv"
 
-    mixed = run(database_url, "register", "-o", str(out))
+    mixed = await run(database_url, "register", "-o", str(out))
     assert mixed.returncode == 2 and not out.exists()
     assert "there are 2 organisations (acme, other)" in error_line(mixed)
-    export = run(database_url, "export", "NR-AAAAAA", "--format", "json")
+    export = await run(database_url, "export", "NR-AAAAAA", "--format", "json")
     assert export.returncode == 2 and "--org ID, or --all" in error_line(export)
-    unknown = run(database_url, "register", "--org", "nobody", "-o", str(out))
+    unknown = await run(database_url, "register", "--org", "nobody", "-o", str(out))
     assert unknown.returncode == 2 and "no organisation 'nobody'" in error_line(unknown)
 
-    one = run(database_url, "register", "--org", "other", "-o", str(out))
+    one = await run(database_url, "register", "--org", "other", "-o", str(out))
     assert one.returncode == 0, one.stderr
     assert "0 incidents" in one.stdout and out.exists()
-    every = run(database_url, "register", "--all", "-o", str(out))
+    every = await run(database_url, "register", "--all", "-o", str(out))
     assert every.returncode == 0, every.stderr
 
 
 async def test_remove_is_refused_while_the_organisation_has_open_incidents(
-    schema_at_head: None, database_url: str, tmp_path: Path
+    schema_at_head: None, database_url: str, tmp_path: Path, run: Run
 ) -> None:
     good = tmp_path / "two.yaml"
     good.write_text(TWO, encoding="utf-8")
-    assert run(database_url, "org", "import", str(good)).returncode == 0
+    assert (await run(database_url, "org", "import", str(good))).returncode == 0
     store = await create_store(database_url)
     try:
         async with store.transaction() as tx:
@@ -140,18 +179,18 @@ async def test_remove_is_refused_while_the_organisation_has_open_incidents(
     finally:
         await store.close()
 
-    refused = run(database_url, "org", "remove", "acme")
+    refused = await run(database_url, "org", "remove", "acme")
     assert refused.returncode == 1
     assert "acme has 1 open incident(s) (NR-ACME01)" in error_line(refused)
-    unknown = run(database_url, "org", "remove", "nobody")
+    unknown = await run(database_url, "org", "remove", "nobody")
     assert unknown.returncode == 1 and "no organisation 'nobody'" in error_line(unknown)
     # Nor may an import take the incident's workspace away, to another or to none.
     moved = tmp_path / "moved.yaml"
     moved.write_text(TWO.replace("[TACME0001]", "[TACME0002]"), encoding="utf-8")
-    refused = run(database_url, "org", "import", str(moved))
+    refused = await run(database_url, "org", "import", str(moved))
     assert refused.returncode == 2
     assert "NR-ACME01 (acme -> none)" in error_line(refused)
-    assert "TACME0001" in run(database_url, "org", "list").stdout
+    assert "TACME0001" in (await run(database_url, "org", "list")).stdout
 
     store = await create_store(database_url)
     try:
@@ -164,29 +203,32 @@ async def test_remove_is_refused_while_the_organisation_has_open_incidents(
         await store.close()
     # Closed, it would still fall to 'other': alone, and naming no workspace, it would be
     # every workspace's, the removed customer's too.
-    refused = run(database_url, "org", "remove", "acme")
+    refused = await run(database_url, "org", "remove", "acme")
     assert refused.returncode == 1
     assert "NR-ACME01 (acme -> other)" in error_line(refused)
     own = tmp_path / "own.yaml"
     own.write_text(TWO.replace("language: en", "language: en\n    slack_team_ids: [TOTHER01]"))
-    assert run(database_url, "org", "import", str(own)).returncode == 0
+    assert (await run(database_url, "org", "import", str(own))).returncode == 0
 
-    removed = run(database_url, "org", "remove", "acme")
+    removed = await run(database_url, "org", "remove", "acme")
     assert removed.returncode == 0 and "acme removed" in removed.stdout
-    rows = run(database_url, "org", "list").stdout.splitlines()
+    rows = (await run(database_url, "org", "list")).stdout.splitlines()
     assert [row.split()[0] for row in rows[1:-1]] == ["other"]
     # Its closed incident is in no one's register now: not in the one that is left.
     out = tmp_path / "register.csv"
-    left = run(database_url, "register", "-o", str(out))
+    left = await run(database_url, "register", "-o", str(out))
     assert left.returncode == 0 and "0 incidents" in left.stdout
-    last = run(database_url, "org", "remove", "other")
+    last = await run(database_url, "org", "remove", "other")
     assert last.returncode == 1 and "the only organisation" in error_line(last)
 
 
-def test_without_a_database_every_command_says_so_in_one_line(tmp_path: Path) -> None:
+async def test_without_a_database_every_command_says_so_in_one_line(
+    tmp_path: Path, run: Run
+) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/missing/noodrem.db"
     for args in (("org", "list"), ("org", "show", "acme"), ("org", "remove", "acme")):
-        result = run(url, *args)
+        result = await run(url, *args)
         assert result.returncode == 2 and "noodrem.db" in error_line(result), args
-    register = run(url, "register", "--all")
+    # The real entry point, once: the same line and exit code from ``python app.py``.
+    register = run_process(url, "register", "--all")
     assert register.returncode == 2 and "noodrem.db" in error_line(register)
