@@ -5,6 +5,9 @@ database, so what passes here passes in production too; empty, or already at the
 schema for a test that asks for ``schema_at_head`` (as the fixtures that start the app do).
 ``store`` is a started ``SqlStore`` on that database with the schema created.
 ``make_incident`` builds (does not store) an incident record.
+``clock`` and ``bot`` are the app of the end-to-end tests: served on a loopback port with
+the fixture organisation, on a test clock that starts on ``FRIDAY_MORNING`` (a module that
+needs another organisation or the real clock defines its own ``bot``).
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ import aiohttp
 import asyncpg
 import pytest
 
+from bot.clock import ManualClock
 from bot.ports import Incident, IncidentStatus
 from storage import SqlStore, create_store
 from tests.databases import POSTGRES_ADMIN_DSN, POSTGRES_URL, Databases
+from tests.harness import FIXTURE_ORGANISATION, FRIDAY_MORNING, RunningApp, running_app
 
 
 @pytest.fixture
@@ -104,3 +109,17 @@ def make_incident() -> Callable[..., Incident]:
         return replace(base, id=incident_id, **changes)
 
     return make
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(FRIDAY_MORNING)
+
+
+@pytest.fixture
+async def bot(
+    schema_at_head: None, database_url: str, clock: ManualClock
+) -> AsyncIterator[RunningApp]:
+    env = {"ORGANISATION_FILE": FIXTURE_ORGANISATION}
+    async with running_app(database_url, clock=clock, env=env) as app:
+        yield app

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
@@ -17,6 +18,10 @@ from bot.messages import decode_action, encode_action
 from bot.ports import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_ORGANISATION = str(ROOT / "tests" / "fixtures" / "organisation.yaml")
+"""The organisation file the end-to-end tests run with (its managers, bank, IT provider)."""
+FRIDAY_MORNING = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+"""When the ``clock`` fixture starts: a Friday, 10:00 in Amsterdam (office hours)."""
 
 
 @dataclass

@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -24,25 +23,10 @@ from bot.evidence.jsonexport import render_json
 from bot.evidence.register import register_entry, render_register_csv
 from bot.evidence.source import read_evidence
 from bot.ports import Event, StepStatus
-from tests.harness import RunningApp, running_app
+from tests.harness import FRIDAY_MORNING, RunningApp
 from tests.webclient import WebUser, texts
 
-ORG = str(Path(__file__).parent / "fixtures" / "organisation.yaml")
-START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
 AP_STEP = "ap-assessment"  # a shipped plan's step, named by the test, never by bot/
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-async def bot(
-    schema_at_head: None, database_url: str, clock: ManualClock
-) -> AsyncIterator[RunningApp]:
-    async with running_app(database_url, clock=clock, env={"ORGANISATION_FILE": ORG}) as app:
-        yield app
 
 
 @dataclass
@@ -219,7 +203,7 @@ async def test_not_yet_keeps_the_step_open_and_the_reminders_coming(
 
     # 24 hours before the 72 run out, the owner is reminded: the step is still open.
     await jan.inbox()
-    clock.set(START + timedelta(hours=48, minutes=1))
+    clock.set(FRIDAY_MORNING + timedelta(hours=48, minutes=1))
     assert await bot.run_reminders() >= 1
     reminder = [m for m in await jan.inbox() if m["kind"] == "reminder"]
     assert reminder and "Beoordeel of je het datalek meldt bij de AP" in texts(reminder)
@@ -250,7 +234,7 @@ async def test_not_yet_keeps_the_step_open_and_the_reminders_coming(
     assert "AP-beoordeling vastgelegd: besloten te melden bij de AP, nog niet gemeld" in out.pdf
 
     # Done: the reminders still planned for this step are dropped.
-    clock.set(START + timedelta(hours=68, minutes=1))
+    clock.set(FRIDAY_MORNING + timedelta(hours=68, minutes=1))
     await bot.run_reminders()
     assert not [m for m in await jan.inbox() if m["kind"] == "reminder"]
 

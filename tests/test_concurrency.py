@@ -19,8 +19,8 @@ import pytest
 
 from bot.flows import export as export_flow
 from bot.i18n import t
-from tests.harness import RunningApp, running_app
-from tests.test_flow import ORG, open_incident
+from tests.harness import FIXTURE_ORGANISATION, RunningApp, running_app
+from tests.test_flow import open_incident
 from tests.webclient import WebUser, texts
 
 EXTRA_EVENTS = 300
@@ -29,7 +29,7 @@ GATE_SECONDS = 60  # only a bound for a broken run; a passing run opens the gate
 
 @pytest.fixture
 async def bot(schema_at_head: None, database_url: str) -> AsyncIterator[RunningApp]:
-    async with running_app(database_url, env={"ORGANISATION_FILE": ORG}) as app:
+    async with running_app(database_url, env={"ORGANISATION_FILE": FIXTURE_ORGANISATION}) as app:
         yield app
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,25 +20,10 @@ from bot.messages import ConfirmStart, PickIncident, StepDone, decode_action, en
 from bot.playbook import load_playbooks
 from bot.ports import Event
 from storage import outbox
-from tests.harness import RunningApp, running_app
+from tests.harness import FIXTURE_ORGANISATION, FRIDAY_MORNING, RunningApp, running_app
 from tests.webclient import WebUser, texts
 
-ORG = str(Path(__file__).parent / "fixtures" / "organisation.yaml")
 PLAYBOOKS = Path(__file__).parent.parent / "playbooks"
-START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-async def bot(
-    schema_at_head: None, database_url: str, clock: ManualClock
-) -> AsyncIterator[RunningApp]:
-    async with running_app(database_url, clock=clock, env={"ORGANISATION_FILE": ORG}) as app:
-        yield app
 
 
 async def events_of(app: RunningApp, incident_id: str) -> list[Event]:
@@ -170,7 +154,7 @@ async def test_whole_flow_in_dutch(
     bank = next(e for e in events if e.kind == "step_done" and e.data["step"] == "call-bank")
     assert bank.data["records"] == {"bank_case_number": "RABO-2026-4711"}
     assert bank.data["on_time"] is True
-    assert bank.at == START + timedelta(minutes=7)
+    assert bank.at == FRIDAY_MORNING + timedelta(minutes=7)
     assert bank.actor_name == "Jan Jansen"
 
 
@@ -258,7 +242,7 @@ async def test_invalid_iban_is_said_back_and_nothing_is_stored(
 async def test_restart_in_the_middle_loses_nothing(
     database_url: str, clock: ManualClock, http: aiohttp.ClientSession
 ) -> None:
-    env = {"ORGANISATION_FILE": ORG}
+    env = {"ORGANISATION_FILE": FIXTURE_ORGANISATION}
     async with running_app(database_url, clock=clock, env=env) as first:
         jan = WebUser(http, first.url, "Jan")
         incident = await open_incident(jan)
@@ -383,7 +367,7 @@ async def test_snooze_needs_a_reason_and_never_moves_the_deadline(
     assert [m for m in await jan.inbox() if m["kind"] == "reminder"]
     async with bot.runtime.require_store().transaction() as tx:
         step = await tx.get_step(incident, "call-bank")
-    assert step is not None and step.due_at == START + timedelta(minutes=15)
+    assert step is not None and step.due_at == FRIDAY_MORNING + timedelta(minutes=15)
     snoozed = [e for e in await events_of(bot, incident) if e.kind == "reminder_snoozed"]
     assert snoozed[0].data["reason"] == "ik bel de bank al, in de wacht"
 
@@ -481,7 +465,7 @@ async def test_reminders_of_a_finished_step_never_arrive(
 async def test_reminders_due_while_down_are_sent_once_and_marked_late(
     database_url: str, clock: ManualClock, http: aiohttp.ClientSession
 ) -> None:
-    env = {"ORGANISATION_FILE": ORG}
+    env = {"ORGANISATION_FILE": FIXTURE_ORGANISATION}
     async with running_app(database_url, clock=clock, env=env) as first:
         jan = WebUser(http, first.url, "Jan")
         await open_incident(jan)
@@ -704,7 +688,7 @@ async def test_ap_assessment_reminds_at_48_24_and_4_hours_left(
     async with bot.runtime.require_store().transaction() as tx:
         deadlines = await tx.get_deadlines(incident)
     before_ap = sorted(
-        d.due_at - START
+        d.due_at - FRIDAY_MORNING
         for d in deadlines
         if d.step_id == "ap-assessment" and d.kind.value == "remind_before"
     )

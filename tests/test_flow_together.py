@@ -6,28 +6,18 @@ an and/or condition."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from bot.clock import ManualClock
-from tests.harness import RunningApp, running_app
+from tests.harness import FIXTURE_ORGANISATION, FRIDAY_MORNING, RunningApp, running_app
 from tests.test_flow import events_of, incident_id_in, open_incident
 from tests.webclient import WebUser, texts
 
 FIXTURES = Path(__file__).parent / "fixtures"
-ORG = str(FIXTURES / "organisation.yaml")
 CONDITIONS = str(FIXTURES / "playbooks_conditions")
-START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def bot(schema_at_head: None, database_url: str) -> AsyncIterator[RunningApp]:
-    clock = ManualClock(START)
-    async with running_app(database_url, clock=clock, env={"ORGANISATION_FILE": ORG}) as app:
-        yield app
 
 
 # --- closing -------------------------------------------------------------------------
@@ -179,8 +169,8 @@ async def test_help_and_a_declined_stop_keep_the_english_questions_going(
 
 @pytest.fixture
 async def lost_phone_bot(schema_at_head: None, database_url: str) -> AsyncIterator[RunningApp]:
-    env = {"ORGANISATION_FILE": ORG, "PLAYBOOKS_DIR": CONDITIONS}
-    async with running_app(database_url, clock=ManualClock(START), env=env) as app:
+    env = {"ORGANISATION_FILE": FIXTURE_ORGANISATION, "PLAYBOOKS_DIR": CONDITIONS}
+    async with running_app(database_url, clock=ManualClock(FRIDAY_MORNING), env=env) as app:
         yield app
 
 

@@ -6,12 +6,10 @@ the managers' digest lists the open ones and the evidence file shows them all.""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from bot.clock import ManualClock
 from bot.evidence.csvexport import render_csv
@@ -19,13 +17,11 @@ from bot.evidence.jsonexport import render_json
 from bot.evidence.source import read_evidence
 from bot.ports import DeadlineKind, DeadlineStatus, FollowUpStatus
 from bot.timefmt import clock_time
-from tests.harness import RunningApp, running_app
+from tests.harness import RunningApp
 from tests.test_ap_states import pdf_text
 from tests.test_flow import assert_chain_intact, events_of, incident_id_in, open_incident
 from tests.webclient import WebUser, texts
 
-ORG = str(Path(__file__).parent / "fixtures" / "organisation.yaml")
-START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # Friday 10:00 in Amsterdam
 PAID_FOLLOW_UPS = [
     "four-eyes-payments",
     "four-eyes-bank-details",
@@ -34,19 +30,6 @@ PAID_FOLLOW_UPS = [
     "code-word",
 ]
 FOUR_EYES = "Vervolgactie: Vier ogen bij elke betaling"
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-async def bot(
-    schema_at_head: None, database_url: str, clock: ManualClock
-) -> AsyncIterator[RunningApp]:
-    async with running_app(database_url, clock=clock, env={"ORGANISATION_FILE": ORG}) as app:
-        yield app
 
 
 async def close_as_manager(manager: WebUser, incident_id: str, reason: str) -> list[dict]:

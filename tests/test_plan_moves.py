@@ -6,37 +6,18 @@ mailbox adds its plan alongside, each step knows its plan, and the timeline says
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import aiohttp
-import pytest
 
 from bot.clock import ManualClock
 from bot.evidence.jsonexport import render_json
 from bot.evidence.model import StepState
 from bot.evidence.source import read_evidence
 from bot.ports import Incident, PlanRole, Step, StepStatus
-from tests.harness import RunningApp, running_app
+from tests.harness import FRIDAY_MORNING, RunningApp
 from tests.test_flow import assert_chain_intact, events_of, incident_id_in
 from tests.webclient import WebUser, texts
-
-ORG = str(Path(__file__).parent / "fixtures" / "organisation.yaml")
-START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-async def bot(
-    schema_at_head: None, database_url: str, clock: ManualClock
-) -> AsyncIterator[RunningApp]:
-    async with running_app(database_url, clock=clock, env={"ORGANISATION_FILE": ORG}) as app:
-        yield app
 
 
 async def stored(bot: RunningApp, incident_id: str) -> tuple[Incident, list[Step]]:
@@ -80,12 +61,12 @@ async def test_attempt_that_turns_out_paid_switches_to_the_paid_plan_bank_first(
         ("ceo-fraud-request", PlanRole.SWITCHED_FROM),
         ("paid-fraudster", PlanRole.MAIN),
     ]
-    assert incident.plan_list()[1].since == START + timedelta(minutes=7)
+    assert incident.plan_list()[1].since == FRIDAY_MORNING + timedelta(minutes=7)
     old = [s for s in steps if s.plan == "ceo-fraud-request"]
     new = [s for s in steps if s.plan == "paid-fraudster"]
     assert old and all(s.status is StepStatus.NOT_APPLICABLE for s in old)
     assert new[0].step_id == "call-bank" and new[0].position == len(old)
-    assert new[0].due_at == START + timedelta(minutes=7 + 15), "counted from the switch"
+    assert new[0].due_at == FRIDAY_MORNING + timedelta(minutes=7 + 15), "counted from the switch"
     events = await events_of(bot, incident_id)
     assert_chain_intact(events)
     switch = next(e for e in events if e.kind == "plan_switched")
@@ -183,7 +164,7 @@ async def test_hacked_mailbox_is_added_alongside_and_the_checklist_shows_both(
     assert mailbox and [s.position for s in mailbox] == list(
         range(len(ceo), len(ceo) + len(mailbox))
     )
-    assert all(s.due_at >= START + timedelta(minutes=3) for s in mailbox)
+    assert all(s.due_at >= FRIDAY_MORNING + timedelta(minutes=3) for s in mailbox)
     added_event = next(e for e in await events_of(bot, incident_id) if e.kind == "plan_added")
     assert added_event.data["by_plan"] == "ceo-fraud-request"
     assert added_event.data["plan"] == "hacked-mailbox"

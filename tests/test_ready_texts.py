@@ -8,35 +8,20 @@ text exactly as shown: it is in the JSON's events and, in full, in the PDF.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from bot.clock import ManualClock
 from bot.evidence.jsonexport import render_json
 from bot.evidence.source import read_evidence
-from tests.harness import RunningApp, running_app
-from tests.test_ap_states import ORG, START, pdf_text
+from tests.harness import FRIDAY_MORNING, RunningApp
+from tests.test_ap_states import pdf_text
 from tests.webclient import WebUser, texts
 
 KIND = "text_prepared"
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-async def bot(
-    schema_at_head: None, database_url: str, clock: ManualClock
-) -> AsyncIterator[RunningApp]:
-    async with running_app(database_url, clock=clock, env={"ORGANISATION_FILE": ORG}) as app:
-        yield app
 
 
 async def exported(
@@ -54,7 +39,7 @@ async def exported(
             incident_id,
             organisations=runtime.organisations,
             playbooks=runtime.playbooks,
-            generated_at=START + timedelta(hours=1),
+            generated_at=FRIDAY_MORNING + timedelta(hours=1),
         )
     events = json.loads(render_json(evidence.events, timeline=evidence.timeline))["events"]
     return pdf, events

@@ -11,40 +11,23 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from bot.clock import ManualClock
 from bot.evidence.jsonexport import render_json
 from bot.evidence.source import read_evidence
 from bot.ports import Deadline, DeadlineKind, DeadlineStatus, Payment, RecallStatus
-from tests.harness import RunningApp, running_app
+from tests.harness import FIXTURE_ORGANISATION, FRIDAY_MORNING, RunningApp, running_app
 from tests.test_ap_states import events_of, pdf_text
 from tests.webclient import WebUser, texts
 
-ORG = str(Path(__file__).parent / "fixtures" / "organisation.yaml")
-START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
 BANK_STEP = "call-bank"  # the shipped plan's bank step, named by the test, never by bot/
 EVERY = timedelta(days=2)  # its check_in_every
 CHECK_IN_NL = "Vraag je bank hoe het staat met het terughalen"
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-async def bot(
-    schema_at_head: None, database_url: str, clock: ManualClock
-) -> AsyncIterator[RunningApp]:
-    async with running_app(database_url, clock=clock, env={"ORGANISATION_FILE": ORG}) as app:
-        yield app
 
 
 async def report_payment(user: WebUser, *, case_number: str = "ING-2026-7781") -> str:
@@ -173,7 +156,7 @@ async def test_recall_is_checked_in_on_until_the_money_is_back(
     assert payment.status is RecallStatus.ASKED_TO_STOP and payment.case_number == "ING-2026-7781"
     assert payment.receiving_iban == "NL91ABNA0417164300" and payment.amount == "12500.00 EUR"
     [row] = pending(await check_ins(bot, incident))
-    assert row.due_at == START + timedelta(minutes=5) + EVERY
+    assert row.due_at == FRIDAY_MORNING + timedelta(minutes=5) + EVERY
 
     # Not yet due: nothing. Due: the check-in, with the statuses it can move to.
     await jan.inbox()
@@ -305,12 +288,12 @@ async def test_partly_returned_cannot_be_the_whole_amount(
 async def test_a_pending_check_in_fires_after_a_restart(
     database_url: str, http: aiohttp.ClientSession, clock: ManualClock
 ) -> None:
-    env = {"ORGANISATION_FILE": ORG}
+    env = {"ORGANISATION_FILE": FIXTURE_ORGANISATION}
     async with running_app(database_url, clock=clock, env=env) as first:
         jan = WebUser(http, first.url, "Jan", user_id="jan-restart")
         incident = await report_payment(jan)
         await jan.press("Weet de bank nog niet")
-    clock.set(START + EVERY + timedelta(minutes=1))
+    clock.set(FRIDAY_MORNING + EVERY + timedelta(minutes=1))
     async with running_app(database_url, clock=clock, env=env) as second:
         jan = WebUser(http, second.url, "Jan", user_id="jan-restart")
         await jan.inbox()
