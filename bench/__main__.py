@@ -28,7 +28,11 @@ BENCHES: dict[str, tuple[list[str], list[str], bool]] = {
     "reminders": (["--pending", "2000", "--due", "200", "--window", "10"], [], True),
     "export": (["--events", "10000", "--repeat", "1"], [], False),
     "retention": (["--rows", "20000", "--old", "2000"], [], True),
-    "slack_latency": (["--rate", "50", "--seconds", "5"], [], True),
+    "slack_latency": (
+        ["--rate", "50", "--seconds", "5", "--saturation", "--step-seconds", "3"],
+        ["--saturation"],
+        True,
+    ),
     "intents": ([], [], False),
     "statements": ([], [], True),  # no baseline: the count per message kind
 }

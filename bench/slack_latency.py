@@ -1,6 +1,7 @@
-"""How fast Noodrem answers Slack, next to a bare Bolt app that only acks and posts "ok".
+"""How fast Noodrem answers Slack, next to a bare Bolt app that stores each event and posts "ok".
 
-    .venv/bin/python bench/slack_latency.py [--rate 100] [--seconds 10] [--database-url URL]
+    .venv/bin/python bench/slack_latency.py [--rate 50] [--seconds 10] [--database-url URL]
+        [--saturation]
 
 Everything runs on loopback: a fake Slack Web API in this process, and each app under test
 as its own process (``python app.py`` for Noodrem, this file with ``--serve-bare`` for the
@@ -10,6 +11,14 @@ events go to each app's ``/slack/events`` at a steady rate; for every event we t
 - the HTTP response (Slack wants it within 3 s), and
 - the bot's first Web API call about it (its ``chat.postMessage`` into that DM), as the fake
   Web API sees it.
+
+The baseline is what any Slack bot that keeps its messages does: Bolt on aiohttp as Noodrem
+mounts it, writing one row per event into the same kind of database (SQLAlchemy, the same
+file or server as Noodrem's store) before it posts "ok". Goal (issue 13): Noodrem's
+first-call p99 at most 3x the baseline's at 50 events/s. ``--saturation`` also climbs a
+ladder of rates for each app (``SATURATION_RATES``, ``--step-seconds`` each) and reports the
+highest rate whose first-call p99 stays under 1 s with every event answered; goal: Noodrem's
+at least half of the baseline's.
 
 Each event comes from its own DM channel, so every answer can be matched to its event.
 Both apps are measured in the same run, one after the other, after a short warm-up each;
@@ -44,7 +53,12 @@ SECRET = "bench-signing-secret"
 TEAM = "T0BENCH"
 TEXT = "ik denk dat we een oplichter hebben betaald"
 MAX_EVENTS = 20_000
-WARM_UP = 30
+SATURATION_RATES = (10, 20, 50, 100, 200, 400)
+SATURATED_P99 = 1.0  # seconds: above this first-call p99 a rate counts as too much
+P99_GOAL = 3.0  # Noodrem's first-call p99 / the baseline's, at most
+SATURATION_GOAL = 0.5  # Noodrem's highest rate / the baseline's, at least
+BARE_TABLE = "bench_bare_events"
+WARM_UP_SECONDS = 2.0  # of traffic at the measured rate before it counts (at least 30 events)
 DRAIN_SECONDS = 15.0
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=10)
 ORGANISATION = f"""organisations:
@@ -149,19 +163,34 @@ async def app_process(
                 process.kill()
 
 
-def serve_bare(port: int, api_url: str) -> None:
-    """The baseline: Bolt on aiohttp the way Noodrem mounts it, acking and posting "ok"."""
+def serve_bare(port: int, api_url: str, database_url: str) -> None:
+    """The baseline: Bolt on aiohttp the way Noodrem mounts it, storing each event as one
+    row (its own transaction) and posting "ok"."""
+    import sqlalchemy as sa
     from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
     from slack_bolt.async_app import AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
+    from sqlalchemy.ext.asyncio import create_async_engine
 
     client = AsyncWebClient(token=BOT_TOKEN, base_url=api_url)
     bolt = AsyncApp(client=client, signing_secret=SECRET, name="bare")
+    engine = create_async_engine(database_url)
+    rows = sa.Table(
+        BARE_TABLE,
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("channel", sa.String, nullable=False),
+        sa.Column("text", sa.String, nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
     @bolt.event("message")
     async def answer(body: dict[str, object], client: AsyncWebClient) -> None:
         event = body["event"]
         assert isinstance(event, dict)
+        async with engine.begin() as conn:
+            values = {"channel": event["channel"], "text": event.get("text", "")}
+            await conn.execute(rows.insert().values(**values, received_at=sa.func.now()))
         await client.chat_postMessage(channel=event["channel"], text="ok")
 
     async def events(request: web.Request) -> web.Response:
@@ -172,10 +201,15 @@ def serve_bare(port: int, api_url: str) -> None:
 
     async def start(app: web.Application) -> None:
         client.session = aiohttp.ClientSession()  # one pool, as Noodrem has
+        async with engine.begin() as conn:
+            await conn.run_sync(rows.metadata.create_all)
 
     async def stop(app: web.Application) -> None:
         if client.session is not None:
             await client.session.close()
+        async with engine.begin() as conn:  # leave the scratch database as it was
+            await conn.run_sync(rows.metadata.drop_all)
+        await engine.dispose()
 
     app = web.Application()
     app.router.add_post("/slack/events", events)
@@ -285,7 +319,8 @@ async def fire(
 async def measure(name: str, url: str, fake: FakeWebApi, *, rate: float, count: int) -> Result:
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector, timeout=REQUEST_TIMEOUT) as http:
-        await fire(http, url, fake, name=name, rate=rate, count=WARM_UP, users=10)
+        warm_up = max(30, int(rate * WARM_UP_SECONDS))
+        await fire(http, url, fake, name=name, rate=rate, count=warm_up, users=10)
         return await fire(http, url, fake, name=name, rate=rate, count=count, users=10)
 
 
@@ -304,8 +339,8 @@ def report(bare: Result, noodrem: Result, *, rate: float, seconds: float, databa
     def ms(value: float) -> str:
         return f"{value * 1000:8.1f}"
 
-    print(f"\n{rate:g} events/s for {seconds:g} s per app; Noodrem's store: {database}\n")
-    print(f"{'':28}{'bare Bolt':>12}{'Noodrem':>12}{'ratio':>8}")
+    print(f"\n{rate:g} events/s for {seconds:g} s per app; both stores: {database}\n")
+    print(f"{'':28}{'baseline':>12}{'Noodrem':>12}{'ratio':>8}")
     rows = [
         ("HTTP response p50 (ms)", bare.response, noodrem.response, 50),
         ("HTTP response p99 (ms)", bare.response, noodrem.response, 99),
@@ -320,6 +355,74 @@ def report(bare: Result, noodrem: Result, *, rate: float, seconds: float, databa
             f"{r.name}: {r.sent} sent, {len(r.response)} answered 200, {r.failed} failed, "
             f"{r.unanswered} without a post after {DRAIN_SECONDS:g} s"
         )
+    ratio = percentile(noodrem.first_call, 99) / percentile(bare.first_call, 99)
+    verdict = "met" if ratio <= P99_GOAL and not noodrem.failed + noodrem.unanswered else "FAIL"
+    print(
+        f"first-call p99 at {rate:g} ev/s: ratio {ratio:.2f}x the baseline "
+        f"(goal <= {P99_GOAL:g}x, every event answered): {verdict}"
+    )
+
+
+def sustained(result: Result) -> bool:
+    """Did the app keep up: every event answered, its first call within the limit?"""
+    return (
+        not result.failed
+        and not result.unanswered
+        and percentile(result.first_call, 99) < SATURATED_P99
+    )
+
+
+async def saturation(name: str, url: str, fake: FakeWebApi, *, seconds: float) -> float:
+    """The highest rate of the ladder the app sustains (0 if not even the first)."""
+    highest = 0.0
+    for rate in SATURATION_RATES:
+        result = await measure(name, url, fake, rate=rate, count=int(rate * seconds))
+        p99 = percentile(result.first_call, 99) * 1000
+        kept_up = sustained(result)
+        print(
+            f"  {name} at {rate:>4} ev/s: first-call p99 {p99:8.1f} ms, "
+            f"{result.failed + result.unanswered} unanswered: {'ok' if kept_up else 'saturated'}",
+            flush=True,
+        )
+        if not kept_up:
+            break
+        highest = float(rate)
+    return highest
+
+
+def report_saturation(bare: float, noodrem: float) -> None:
+    ratio = noodrem / bare if bare else float("nan")
+    verdict = "met" if ratio >= SATURATION_GOAL else "FAIL"
+    print(
+        f"highest rate with first-call p99 < {SATURATED_P99:g} s: baseline {bare:g} ev/s, "
+        f"Noodrem {noodrem:g} ev/s, ratio {ratio:.2f} (goal >= {SATURATION_GOAL:g}): {verdict}"
+    )
+
+
+@dataclass
+class Measured:
+    result: Result
+    highest: float | None  # with --saturation
+
+
+async def run_app(
+    name: str,
+    command: Sequence[str],
+    env: dict[str, str],
+    port: int,
+    log: Path,
+    fake: FakeWebApi,
+    args: argparse.Namespace,
+    *,
+    ready: str = "/healthz",
+) -> Measured:
+    count = min(int(args.rate * args.seconds), MAX_EVENTS)
+    async with app_process(name, command, env, port, log, ready=ready) as url:
+        result = await measure(name, url, fake, rate=args.rate, count=count)
+        highest = None
+        if args.saturation:
+            highest = await saturation(name, url, fake, seconds=args.step_seconds)
+    return Measured(result, highest)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -331,21 +434,17 @@ async def main(args: argparse.Namespace) -> None:
         database = args.database_url or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
         async with serve_fake() as fake:
             base_env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-            slack_env = {
-                "SLACK_BOT_TOKEN": BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_API_URL": fake.url,
-            }
             port = free_port()
-            bare_command = [sys.executable, __file__, "--serve-bare", str(port), fake.url]
-            async with app_process(
-                "bare Bolt", bare_command, base_env, port, folder / "bare.log"
-            ) as url:
-                bare = await measure("bare Bolt", url, fake, rate=args.rate, count=count)
+            bare_command = [sys.executable, __file__, "--serve-bare", str(port), fake.url, database]
+            bare = await run_app(
+                "baseline", bare_command, base_env, port, folder / "bare.log", fake, args
+            )
             port = free_port()
             env = {
                 **base_env,
-                **slack_env,
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": fake.url,
                 "HOST": "127.0.0.1",
                 "PORT": str(port),
                 "DATABASE_URL": database,
@@ -353,21 +452,35 @@ async def main(args: argparse.Namespace) -> None:
                 "PLAYBOOKS_DIR": str(ROOT / "playbooks"),
             }
             noodrem_command = [sys.executable, str(ROOT / "app.py")]
-            async with app_process(
-                "Noodrem", noodrem_command, env, port, folder / "noodrem.log", ready="/readyz"
-            ) as url:
-                noodrem = await measure("Noodrem", url, fake, rate=args.rate, count=count)
+            noodrem = await run_app(
+                "Noodrem",
+                noodrem_command,
+                env,
+                port,
+                folder / "noodrem.log",
+                fake,
+                args,
+                ready="/readyz",
+            )
     kind = database.split(":", 1)[0]
-    report(bare, noodrem, rate=args.rate, seconds=count / args.rate, database=kind)
+    report(bare.result, noodrem.result, rate=args.rate, seconds=count / args.rate, database=kind)
+    if bare.highest is not None and noodrem.highest is not None:
+        report_saturation(bare.highest, noodrem.highest)
 
 
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rate", type=float, default=100.0, help="events per second")
+    parser.add_argument("--rate", type=float, default=50.0, help="events per second")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long, per app")
     parser.add_argument("--database-url", help="Noodrem's store (default: a fresh SQLite file)")
     parser.add_argument(
-        "--serve-bare", nargs=2, metavar=("PORT", "API_URL"), help=argparse.SUPPRESS
+        "--saturation", action="store_true", help="also find each app's highest sustained rate"
+    )
+    parser.add_argument(
+        "--step-seconds", type=float, default=5.0, help="how long each rate of the ladder runs"
+    )
+    parser.add_argument(
+        "--serve-bare", nargs=3, metavar=("PORT", "API_URL", "DATABASE_URL"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
     if not 0 < args.rate <= 1000 or not 0 < args.seconds <= 120:
@@ -378,6 +491,6 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
 if __name__ == "__main__":
     arguments = parse()
     if arguments.serve_bare:
-        serve_bare(int(arguments.serve_bare[0]), arguments.serve_bare[1])
+        serve_bare(int(arguments.serve_bare[0]), *arguments.serve_bare[1:])
     else:
         asyncio.run(main(arguments))
