@@ -21,8 +21,10 @@ highest rate whose first-call p99 stays under 1 s with every event answered; goa
 at least half of the baseline's.
 
 Each event comes from its own DM channel, so every answer can be matched to its event.
-Both apps are measured in the same run, one after the other, after a short warm-up each;
-the table shows p50 and p99 and Noodrem's figures divided by the bare app's.
+Both apps run side by side and take turns (``--rounds``, each turn after a warm-up at its
+rate), so a load that comes and goes on a shared machine falls on both alike; the table
+shows p50 and p99 of all turns pooled and Noodrem's figures divided by the baseline's, then
+the p99 ratio of each round.
 """
 
 from __future__ import annotations
@@ -124,6 +126,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the process has used so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.asynccontextmanager
 async def app_process(
     name: str,
@@ -133,7 +146,7 @@ async def app_process(
     log: Path,
     *,
     ready: str = "/healthz",
-) -> AsyncIterator[str]:
+) -> AsyncIterator[Served]:
     """Start one app as its own process and wait until ``ready`` answers 200 (Noodrem's
     /healthz answers before its start is done: it is /readyz that says started)."""
     with log.open("w") as out:
@@ -153,7 +166,7 @@ async def app_process(
                 await asyncio.sleep(0.1)
             else:
                 raise SystemExit(f"{name} did not start within 30 s; see {log}")
-        yield url
+        yield Served(url, process.pid)
     finally:
         if process.returncode is None:
             process.terminate()
@@ -226,6 +239,7 @@ def serve_bare(port: int, api_url: str, database_url: str) -> None:
 class Result:
     name: str
     sent: int = 0
+    cpu: float = 0.0  # seconds of the app's CPU over the measured events
     response: list[float] = field(default_factory=list)  # seconds
     first_call: list[float] = field(default_factory=list)
     failed: int = 0
@@ -316,12 +330,15 @@ async def fire(
     return result
 
 
-async def measure(name: str, url: str, fake: FakeWebApi, *, rate: float, count: int) -> Result:
+async def measure(name: str, app: Served, fake: FakeWebApi, *, rate: float, count: int) -> Result:
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector, timeout=REQUEST_TIMEOUT) as http:
         warm_up = max(30, int(rate * WARM_UP_SECONDS))
-        await fire(http, url, fake, name=name, rate=rate, count=warm_up, users=10)
-        return await fire(http, url, fake, name=name, rate=rate, count=count, users=10)
+        await fire(http, app.url, fake, name=name, rate=rate, count=warm_up, users=10)
+        cpu = app.cpu_seconds()
+        result = await fire(http, app.url, fake, name=name, rate=rate, count=count, users=10)
+        result.cpu = app.cpu_seconds() - cpu
+        return result
 
 
 # Report ------------------------------------------------------------------------------------
@@ -350,6 +367,9 @@ def report(bare: Result, noodrem: Result, *, rate: float, seconds: float, databa
     for label, base, ours, q in rows:
         b, n = percentile(base, q), percentile(ours, q)
         print(f"{label:28}{ms(b):>12}{ms(n):>12}{n / b:8.2f}")
+    cpu_bare, cpu_ours = bare.cpu / bare.sent, noodrem.cpu / noodrem.sent
+    label = "app CPU per event (ms)"
+    print(f"{label:28}{ms(cpu_bare):>12}{ms(cpu_ours):>12}{cpu_ours / cpu_bare:8.2f}")
     for r in (bare, noodrem):
         print(
             f"{r.name}: {r.sent} sent, {len(r.response)} answered 200, {r.failed} failed, "
@@ -372,11 +392,11 @@ def sustained(result: Result) -> bool:
     )
 
 
-async def saturation(name: str, url: str, fake: FakeWebApi, *, seconds: float) -> float:
+async def saturation(name: str, app: Served, fake: FakeWebApi, *, seconds: float) -> float:
     """The highest rate of the ladder the app sustains (0 if not even the first)."""
     highest = 0.0
     for rate in SATURATION_RATES:
-        result = await measure(name, url, fake, rate=rate, count=int(rate * seconds))
+        result = await measure(name, app, fake, rate=rate, count=int(rate * seconds))
         p99 = percentile(result.first_call, 99) * 1000
         kept_up = sustained(result)
         print(
@@ -399,45 +419,33 @@ def report_saturation(bare: float, noodrem: float) -> None:
     )
 
 
-@dataclass
-class Measured:
-    result: Result
-    highest: float | None  # with --saturation
-
-
-async def run_app(
-    name: str,
-    command: Sequence[str],
-    env: dict[str, str],
-    port: int,
-    log: Path,
-    fake: FakeWebApi,
-    args: argparse.Namespace,
-    *,
-    ready: str = "/healthz",
-) -> Measured:
-    count = min(int(args.rate * args.seconds), MAX_EVENTS)
-    async with app_process(name, command, env, port, log, ready=ready) as url:
-        result = await measure(name, url, fake, rate=args.rate, count=count)
-        highest = None
-        if args.saturation:
-            highest = await saturation(name, url, fake, seconds=args.step_seconds)
-    return Measured(result, highest)
+def pooled(name: str, results: Sequence[Result]) -> Result:
+    """The rounds of one app as one sample."""
+    return Result(
+        name,
+        sent=sum(r.sent for r in results),
+        response=[v for r in results for v in r.response],
+        first_call=[v for r in results for v in r.first_call],
+        failed=sum(r.failed for r in results),
+        unanswered=sum(r.unanswered for r in results),
+        cpu=sum(r.cpu for r in results),
+    )
 
 
 async def main(args: argparse.Namespace) -> None:
-    count = min(int(args.rate * args.seconds), MAX_EVENTS)
+    count = min(int(args.rate * args.seconds / args.rounds), MAX_EVENTS)
     with tempfile.TemporaryDirectory(prefix="noodrem-bench-") as tmp:
         folder = Path(tmp)
         organisation = folder / "organisation.yaml"
         organisation.write_text(ORGANISATION, encoding="utf-8")
         database = args.database_url or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
-        async with serve_fake() as fake:
+        async with contextlib.AsyncExitStack() as stack:
+            fake = await stack.enter_async_context(serve_fake())
             base_env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
             port = free_port()
             bare_command = [sys.executable, __file__, "--serve-bare", str(port), fake.url, database]
-            bare = await run_app(
-                "baseline", bare_command, base_env, port, folder / "bare.log", fake, args
+            bare_app = await stack.enter_async_context(
+                app_process("baseline", bare_command, base_env, port, folder / "bare.log")
             )
             port = free_port()
             env = {
@@ -452,26 +460,53 @@ async def main(args: argparse.Namespace) -> None:
                 "PLAYBOOKS_DIR": str(ROOT / "playbooks"),
             }
             noodrem_command = [sys.executable, str(ROOT / "app.py")]
-            noodrem = await run_app(
-                "Noodrem",
-                noodrem_command,
-                env,
-                port,
-                folder / "noodrem.log",
-                fake,
-                args,
-                ready="/readyz",
+            noodrem_app = await stack.enter_async_context(
+                app_process(
+                    "Noodrem", noodrem_command, env, port, folder / "noodrem.log", ready="/readyz"
+                )
             )
+            # Both run side by side and take turns, so a load that comes and goes on a
+            # shared machine falls on both alike.
+            bare: list[Result] = []
+            noodrem: list[Result] = []
+            for _ in range(args.rounds):
+                bare.append(await measure("baseline", bare_app, fake, rate=args.rate, count=count))
+                noodrem.append(
+                    await measure("Noodrem", noodrem_app, fake, rate=args.rate, count=count)
+                )
+            highest = None
+            if args.saturation:
+                highest = (
+                    await saturation("baseline", bare_app, fake, seconds=args.step_seconds),
+                    await saturation("Noodrem", noodrem_app, fake, seconds=args.step_seconds),
+                )
     kind = database.split(":", 1)[0]
-    report(bare.result, noodrem.result, rate=args.rate, seconds=count / args.rate, database=kind)
-    if bare.highest is not None and noodrem.highest is not None:
-        report_saturation(bare.highest, noodrem.highest)
+    seconds = count * args.rounds / args.rate
+    report(
+        pooled("baseline", bare),
+        pooled("Noodrem", noodrem),
+        rate=args.rate,
+        seconds=seconds,
+        database=kind,
+    )
+    ratios = sorted(
+        percentile(n.first_call, 99) / percentile(b.first_call, 99)
+        for b, n in zip(bare, noodrem, strict=True)
+    )
+    print(f"first-call p99 ratio per round: {', '.join(f'{r:.2f}' for r in ratios)}")
+    if highest is not None:
+        report_saturation(*highest)
 
 
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=50.0, help="events per second")
-    parser.add_argument("--seconds", type=float, default=10.0, help="how long, per app")
+    parser.add_argument(
+        "--seconds", type=float, default=10.0, help="traffic per app, over all rounds"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="turns each app takes, alternating (default 3)"
+    )
     parser.add_argument("--database-url", help="Noodrem's store (default: a fresh SQLite file)")
     parser.add_argument(
         "--saturation", action="store_true", help="also find each app's highest sustained rate"
@@ -483,8 +518,10 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--serve-bare", nargs=3, metavar=("PORT", "API_URL", "DATABASE_URL"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
-    if not 0 < args.rate <= 1000 or not 0 < args.seconds <= 120:
-        parser.error("keep it bounded: 0 < --rate <= 1000 and 0 < --seconds <= 120")
+    if not 0 < args.rate <= 1000 or not 0 < args.seconds <= 120 or not 0 < args.rounds <= 20:
+        parser.error(
+            "keep it bounded: 0 < --rate <= 1000, 0 < --seconds <= 120, 0 < --rounds <= 20"
+        )
     return args
 
 
