@@ -278,9 +278,7 @@ def build_app(
         mail = MailSettings.from_env(settings.env)
     except SettingsError as exc:
         raise StartupError(str(exc)) from None
-    problems = _organisation_problems(settings)(organisations)
-    if problems:
-        raise StartupError("; ".join(problems))
+    _check_organisations(settings, organisations)
     metrics = Metrics(token=settings.metrics_token)
     runtime = Runtime(
         settings=settings,
@@ -329,10 +327,8 @@ def build_app(
         handler=handle,
         store=runtime.require_store,
         clock=runtime.clock,
-        tenant_id=organisations.default.id,
         sign_in=_sign_in(app, settings, runtime, mail),
         publish=publish,
-        time_zone=organisations.default.timezone,
     )
     web_chat.install(app)
     runtime.router.register(Channel.WEB, web_chat.deliver)
@@ -454,9 +450,9 @@ async def _serve_stored_organisations(
     except OrganisationError as exc:
         raise StartupError(str(exc)) from None
     if stored.organisations:
-        found = problems(Organisations(stored.organisations))
-        if found:
-            raise StartupError("; ".join(found))
+        if stored.version != runtime.organisations.version:  # else build_app checked it
+            found = Organisations(stored.organisations, version=stored.version)
+            _check_organisations(runtime.settings, found, problems)
         runtime.organisations.replace(stored.organisations, version=stored.version)
         if seed is not None and list(seed) != list(stored.organisations):
             log.info(
@@ -468,25 +464,65 @@ async def _serve_stored_organisations(
     refresh.start()
 
 
-def _organisation_problems(settings: Settings) -> organisation_store.Problems:
-    """What makes a set of organisations one this process must not serve: checked at the
-    start (it stops) and on every change another replica makes (it is not taken into use)."""
-    from bot.handoff import Handoffs
+def _check_organisations(
+    settings: Settings,
+    organisations: Organisations,
+    problems: organisation_store.Problems | None = None,
+) -> None:
+    """At the start: ``StartupError`` for a set this process must not serve; what it
+    serves without is logged."""
+    from bot import organisation_store
 
-    def problems(organisations: Organisations) -> list[str]:
+    found = (problems or _organisation_problems(settings))(organisations)
+    refused = organisation_store.refusing(found)
+    if refused:
+        raise StartupError("; ".join(map(str, refused)))
+    organisation_store.warn(found, version=organisations.version)
+
+
+def _organisation_problems(settings: Settings) -> organisation_store.Problems:
+    """What makes a set of organisations one this process must not serve (``REFUSES``:
+    checked at the start, which stops, and at every change another replica or ``app.py
+    org`` makes, which is then not taken into use), or serves without something
+    (``WARNS``: logged as an error at the start and at every change)."""
+    from bot.channels.web_signin import missing_client_secrets
+    from bot.handoff import Handoffs
+    from bot.mail import MailSettings
+    from bot.organisation_store import Problem, Severity
+
+    mail = MailSettings.from_env(settings.env)  # build_app has said why when it is wrong
+
+    def problems(organisations: Organisations) -> list[Problem]:
         found = []
         unset = Handoffs.missing_secrets(organisations, settings.env)
         if unset:
             found.append(
-                f"the organisation config names webhook_secret_env {', '.join(unset)}, but "
-                "the environment does not set it: set the secret the IT provider's webhook "
-                "is signed with"
+                Problem(
+                    f"the organisation config names webhook_secret_env {', '.join(unset)}, "
+                    "but the environment does not set it: set the secret the IT provider's "
+                    "webhook is signed with"
+                )
             )
+        found.extend(Problem(text) for text in missing_client_secrets(organisations, settings.env))
         if not settings.on_loopback and not organisations.sign_in_configured:
             found.append(
-                f"HOST={settings.host} is not a loopback address, and without sign-in the "
-                "web chat would be open to everyone on the network: add sign_in to the "
-                "organisation config (README, 'Signing in to the web chat')"
+                Problem(
+                    f"HOST={settings.host} is not a loopback address, and without sign-in the "
+                    "web chat would be open to everyone on the network: add sign_in to the "
+                    "organisation config (README, 'Signing in to the web chat')"
+                )
+            )
+        by_mail = [o.id for o in organisations if o.sign_in is not None and o.sign_in.by_mail]
+        if by_mail and mail is None:
+            # Served anyway: the page then offers no mail form, a Microsoft or Google
+            # sign-in still works, and refusing would hold back every other change.
+            found.append(
+                Problem(
+                    f"sign_in by e-mail (email_domains, emails) of {', '.join(by_mail)} needs "
+                    "SMTP_HOST and SMTP_FROM to send the links: until they are set, nobody "
+                    "gets a sign-in link",
+                    Severity.WARNS,
+                )
             )
         return found
 
@@ -494,9 +530,9 @@ def _organisation_problems(settings: Settings) -> organisation_store.Problems:
 
 
 async def _stored_organisations(settings: Settings) -> Organisations | None:
-    """The organisations ``serve`` builds the app with (they decide, for one, whether the
-    web chat signs people in): those of an existing store; ``None`` for a new or older
-    one, which the startup hook migrates and seeds from the file."""
+    """The organisations ``serve`` builds the app with: those of an existing store;
+    ``None`` for a new or older one, which the startup hook migrates and seeds from the
+    file."""
     from bot import organisation_store
     from bot.organisation import OrganisationError, Organisations
     from storage import StoreError, create_store
@@ -520,42 +556,35 @@ async def _stored_organisations(settings: Settings) -> Organisations | None:
 
 def _sign_in(
     app: web.Application, settings: Settings, runtime: Runtime, mail: MailSettings | None
-) -> SignIn | None:
-    """The web chat's sign-in when an organisation has one (else the trial mode)."""
-    from bot.channels.web_signin import SignIn
+) -> SignIn:
+    """The web chat's sign-in, installed whatever the organisations are now: it reads them
+    on every request (an import can turn sign-in on, add a customer or a provider), and
+    the trial mode applies while none signs in and the server is on loopback."""
+    from bot.channels.web_signin import OidcFlow, SignIn
     from bot.mail import Mailer
 
-    organisations = runtime.organisations
-    if not organisations.sign_in_configured:
-        return None
+    def oidc(sign_in: SignIn) -> OidcFlow:
+        # Authlib and joserfc only once someone signs in with OpenID Connect.
+        from bot.channels.web_oidc import OpenIdConnect
+
+        return OpenIdConnect(
+            sign_in=sign_in,
+            store=runtime.require_store,
+            clock=runtime.clock,
+            public_url=settings.public_url,
+            env=settings.env,
+        )
+
     sign_in = SignIn(
-        organisations=organisations,
+        organisations=lambda: runtime.organisations,
         store=runtime.require_store,
         clock=runtime.clock,
         mailer=Mailer(mail) if mail is not None else None,
         public_url=settings.public_url,
+        loopback=settings.on_loopback,
+        oidc=oidc,
     )
-    if sign_in.by_mail() and mail is None:
-        raise StartupError(
-            "sign_in by e-mail (email_domains, emails) needs SMTP_HOST and SMTP_FROM to send "
-            "the links"
-        )
     sign_in.install(app)
-    if any(o.sign_in is not None and o.sign_in.oidc for o in organisations):
-        # Authlib and joserfc only where an organisation signs in with OpenID Connect.
-        from bot.channels.web_oidc import OpenIdConnect
-
-        try:
-            oidc = OpenIdConnect(
-                sign_in=sign_in,
-                store=runtime.require_store,
-                clock=runtime.clock,
-                public_url=settings.public_url,
-                env=settings.env,
-            )
-        except SettingsError as exc:
-            raise StartupError(str(exc)) from None
-        oidc.install(app)
     return sign_in
 
 

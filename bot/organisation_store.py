@@ -18,18 +18,56 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import ValidationError
 
-from bot.organisation import Organisation, OrganisationError, Organisations
+from bot.organisation import (
+    DEFAULT_ORGANISATION,
+    Organisation,
+    OrganisationError,
+    Organisations,
+)
 from bot.organisation_file import check_together, document
 from bot.ports import Incident, IncidentStatus, Store, Transaction
 
 log = logging.getLogger(__name__)
 
-Problems = Callable[[Organisations], list[str]]
-"""What this process cannot do with a set of organisations (a secret the environment
-lacks, sign-in switched off on a public address); empty when it can serve it."""
+
+class Severity(StrEnum):
+    """What a problem with a set of organisations does to it in this process."""
+
+    REFUSES = "refuses"
+    """Not served: the start stops, a change is not taken into use (a secret the
+    environment lacks, no sign-in on a public address)."""
+    WARNS = "warns"
+    """Served without what the problem names, and logged at the start and at every change
+    (mail sign-in without a mail relay: no link goes out, the rest works)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    text: str
+    severity: Severity = Severity.REFUSES
+
+    def __str__(self) -> str:
+        return self.text
+
+
+Problems = Callable[[Organisations], list[Problem]]
+"""What this process cannot do (fully) with a set of organisations; empty when it can
+serve all of it."""
+
+
+def refusing(problems: Sequence[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity is Severity.REFUSES]
+
+
+def warn(problems: Sequence[Problem], *, version: int) -> None:
+    """Log what a set taken into use lacks, one line each, as errors: an operator must act."""
+    for problem in problems:
+        if problem.severity is Severity.WARNS:
+            log.error("organisations version %d: %s", version, problem.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +88,14 @@ async def version(store: Store) -> int:
 
 
 async def seed(store: Store, organisations: Sequence[Organisation], *, at: datetime) -> bool:
-    """Write the file's organisations into a table that never had any; whether it did."""
+    """Write the file's organisations into a table that never had any; whether it did.
+    ``OrganisationError`` when incidents of the built-in organisation would lose theirs
+    (``_keeps_the_built_in_incidents``)."""
     documents = [(o.id, document(o)) for o in organisations]
     async with store.transaction() as tx:
+        if await tx.organisations_version():
+            return False
+        await _keeps_the_built_in_incidents(tx, organisations)
         return await tx.seed_organisations(documents, at=at)
 
 
@@ -68,7 +111,9 @@ async def import_organisations(
         incoming = {o.id for o in organisations}
         kept = [o for o in current.organisations if o.id not in incoming]
         check_together([*kept, *organisations])
-        if current.organisations:
+        if not current.organisations:
+            await _keeps_the_built_in_incidents(tx, organisations)
+        else:
             before = Organisations(current.organisations)
             moves = await _moves(tx, before, [*kept, *organisations])
             if moves:
@@ -140,6 +185,37 @@ async def _moves(
     return moves
 
 
+async def _keeps_the_built_in_incidents(
+    tx: Transaction, organisations: Sequence[Organisation]
+) -> None:
+    """The first organisations stored: until now Noodrem served its built-in organisation
+    (``DEFAULT_ORGANISATION``, id ``default``), and every incident opened meanwhile is its.
+    Refused with what to do when one of them would belong to no organisation after this
+    (its reminders would go to another customer's managers, its register entry nowhere).
+
+    The way to keep them is explicit and needs no rewriting: an organisation with the id
+    ``default`` in the file takes the web chat's (their tenant is that id, also in their
+    hash-chained timeline), and a Slack workspace or Entra tenant named by an organisation
+    of the file takes that platform's: their owner is then the organisation the operator
+    named, which is also what the built-in one served them as."""
+    orphaned = [
+        m
+        for m in await _moves(tx, Organisations([DEFAULT_ORGANISATION]), organisations)
+        if m.now is None
+    ]
+    if orphaned:
+        raise OrganisationError(
+            f"Noodrem has so far served its built-in organisation (id "
+            f"{DEFAULT_ORGANISATION.id!r}), and {len(orphaned)} of its incident(s) would "
+            f"belong to no organisation after this first import: "
+            f"{_some(m.incident.id for m in orphaned)}; add an organisation with "
+            f"'id: {DEFAULT_ORGANISATION.id}' to the file to keep them (web chat incidents "
+            "are the organisation's by that id; give it the name, managers and sign_in "
+            "you want), or list their Slack workspace / Entra tenant ids with the "
+            "organisation that takes them over"
+        )
+
+
 def _some(items: Iterable[str]) -> str:
     listed = list(items)
     return ", ".join(listed[:5]) + (", ..." if len(listed) > 5 else "")
@@ -196,9 +272,11 @@ class Refresh:
             return self._refuse(stored_version=at, why="no organisation is stored")
         candidate = Organisations(stored.organisations, version=stored.version)
         problems = self._problems(candidate)
-        if problems:
-            return self._refuse(stored_version=stored.version, why="; ".join(problems))
+        refused = refusing(problems)
+        if refused:
+            return self._refuse(stored_version=stored.version, why="; ".join(map(str, refused)))
         self._organisations.replace(stored.organisations, version=stored.version)
+        warn(problems, version=stored.version)
         log.info(
             "organisations: version %d in effect (%d organisations)",
             stored.version,

@@ -23,7 +23,6 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from aiohttp import web
 
 from bot.channels.base import Handler, StoreGetter
 from bot.channels.untrusted import Malformed, NotJson, check_text, loads
-from bot.channels.web_signin import SignIn
+from bot.channels.web_signin import SignIn, WebMode
 from bot.errors import InputError, SignInNeeded, outcome
 from bot.messages import (
     Action,
@@ -47,6 +46,7 @@ from bot.messages import (
     encode_action,
     user_key,
 )
+from bot.organisation import DEFAULT_ORGANISATION
 from bot.ports import Clock, Delivery, OutboxListening, OutboxMessage, Transaction
 
 logger = logging.getLogger(__name__)
@@ -82,13 +82,6 @@ SIGN_IN_NEEDED = "log eerst in / please sign in first"
 
 class _BadRequest(InputError):
     """Input the page can fix; the message is shown to the person as is, so keep it plain."""
-
-
-class WebMode(StrEnum):
-    """Who the web chat takes a person to be."""
-
-    TRIAL = "trial"  # whoever the page says: loopback only, nobody signs in
-    SIGN_IN = "sign_in"  # the verified identity of the session cookie, nothing else
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,10 +200,12 @@ class WebChat:
 
     ``store`` is a zero-argument callable returning the store, asked on every request: the
     app opens its store in a startup hook, after the routes are installed.
-    With ``sign_in`` (sign-in mode) a person is who their session says, in the
+    ``sign_in`` decides the mode per request, from the organisations in use then
+    (``SignIn.mode``): in sign-in mode a person is who their session says, in the
     organisation they signed in to, and ``user_id``/``user_name`` in a request are ignored;
-    without it (trial mode, loopback only: ``app.py`` refuses anything else) the page's
-    ``user_id`` and typed name are taken as they come, in the ``tenant_id`` organisation.
+    in the trial mode (loopback only) the page's ``user_id`` and typed name are taken as
+    they come, in the organisation in use first. Without ``sign_in`` (the adapter's own
+    tests) it is always the trial mode, in the ``tenant_id`` organisation.
     """
 
     channel = Channel.WEB
@@ -221,7 +216,7 @@ class WebChat:
         handler: Handler,
         store: StoreGetter,
         clock: Clock,
-        tenant_id: str,
+        tenant_id: str = DEFAULT_ORGANISATION.id,
         sign_in: SignIn | None = None,
         publish: Publish | None = None,
         time_zone: str = "Europe/Amsterdam",
@@ -279,19 +274,27 @@ class WebChat:
             raise web.HTTPNotFound()
         return web.FileResponse(STATIC_DIR / name, headers=_STATIC_HEADERS)
 
-    @property
     def mode(self) -> WebMode:
-        return WebMode.TRIAL if self._sign_in is None else WebMode.SIGN_IN
+        """The mode of a request now: an import can switch the trial mode off (or on)."""
+        return WebMode.TRIAL if self._sign_in is None else self._sign_in.mode()
+
+    def _trial_tenant(self) -> tuple[str, str]:
+        """The trial mode's organisation id and time zone, as in use now."""
+        if self._sign_in is None:
+            return self._tenant_id, self._time_zone
+        org = self._sign_in.trial_organisation()
+        return org.id, org.timezone
 
     async def _config(self, request: web.Request) -> web.Response:
         """What the page needs before it draws anything: the mode, who is signed in."""
+        mode = self.mode()
         config: dict[str, Any] = {
-            "mode": self.mode.value,
-            "time_zone": self._time_zone,
+            "mode": mode.value,
+            "time_zone": self._trial_tenant()[1],
             # The empty chat's "what happened?" button: the menu of every plan.
             "menu_action": encode_action(ShowPlans()),
         }
-        if self._sign_in is not None:
+        if self._sign_in is not None and mode is WebMode.SIGN_IN:
             session = await self._sign_in.session(request)
             org = self._sign_in.organisations.get(session.org_id) if session else None
             config["person"] = (
@@ -306,9 +309,9 @@ class WebChat:
 
     async def _visitor(self, request: web.Request, body: Mapping[str, object]) -> _Visitor:
         """Who this request is from: the session's person, or in trial mode the page's."""
-        if self._sign_in is None:
+        if self._sign_in is None or self._sign_in.mode() is WebMode.TRIAL:
             user_id, user_name = _typed_person(body)
-            return _Visitor(self._tenant_id, user_id, user_name)
+            return _Visitor(self._trial_tenant()[0], user_id, user_name)
         session = await self._sign_in.session(request)
         if session is None:
             raise _SignInNeeded()

@@ -11,6 +11,11 @@ keys do not have fetches them anew once, so a rotated key is used at once.
 ``state`` is stored as a hash in the same single-use table as mailed links, with the nonce
 and the PKCE verifier: the callback may reach any replica, and a replayed callback finds
 nothing. A refused answer shows a page that says why; nobody is signed in.
+
+Each request reads the login from the organisations in use then (``SignIn.organisations``),
+so a login added or changed with ``app.py org import`` works without a restart; its client
+(the login with its secret from the environment) is made on first use and made anew when
+the login changed (``_client``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -39,8 +45,15 @@ from joserfc.jwk import KeySet
 
 from bot.channels import web_oidc_cache
 from bot.channels.base import StoreGetter
-from bot.channels.web_signin import PageText, SignIn, page_lang, render_page, see_other, token_hash
-from bot.config import SettingsError
+from bot.channels.web_signin import (
+    OIDC_CALLBACK_PATH,
+    PageText,
+    SignIn,
+    page_lang,
+    render_page,
+    see_other,
+    token_hash,
+)
 from bot.errors import Refused
 from bot.i18n import t
 from bot.messages import Lang
@@ -51,7 +64,6 @@ log = logging.getLogger(__name__)
 
 LOGIN_LIFETIME = timedelta(minutes=10)  # from the button to the callback
 STATE_COOKIE = "noodrem_oidc_state"
-CALLBACK_PATH = "/auth/oidc/callback"
 SCOPES = "openid email profile"
 _TIMEOUT = aiohttp.ClientTimeout(total=15)
 _NAMES: dict[SignInMethod | None, str] = {
@@ -84,23 +96,17 @@ class _Refused(Refused):
         self.refusal = refusal
 
 
-def client_secrets(logins: Mapping[str, OidcLogin], env: Mapping[str, str]) -> dict[str, str]:
-    """Each login's client secret from the environment (by org id); a missing one stops
-    the start: the button would otherwise fail for everyone."""
-    secrets: dict[str, str] = {}
-    for key, login in logins.items():
-        secret = env.get(login.client_secret_env, "")
-        if not secret:
-            raise SettingsError(
-                f"sign_in.oidc of {key.partition(':')[0]}: set {login.client_secret_env} "
-                f"to the {login.provider} client secret"
-            )
-        secrets[key] = secret
-    return secrets
+@dataclass(frozen=True, slots=True)
+class _Client:
+    """One organisation's app registration at one provider, as this process uses it."""
+
+    login: OidcLogin
+    secret: str
 
 
 class OpenIdConnect:
-    """The ``/auth/oidc/...`` routes; a verified person gets a session from ``SignIn``."""
+    """The ``/auth/oidc/...`` routes (``SignIn`` installs them and makes this on their
+    first use); a verified person gets a session from ``SignIn``."""
 
     def __init__(
         self,
@@ -114,34 +120,45 @@ class OpenIdConnect:
         self._sign_in = sign_in
         self._store = store
         self._clock = clock
-        self._redirect_uri = public_url.rstrip("/") + CALLBACK_PATH
+        self._redirect_uri = public_url.rstrip("/") + OIDC_CALLBACK_PATH
         self._secure = public_url.startswith("https://")
-        logins = {
-            f"{org.id}:{login.provider}": login
-            for org in sign_in.organisations
-            if org.sign_in is not None
-            for login in org.sign_in.oidc
-        }
-        self._secrets = client_secrets(logins, env)
+        self._env = env
+        self._clients: dict[tuple[str, SignInMethod], _Client] = {}
         self._http: aiohttp.ClientSession | None = None
         self._metadata = web_oidc_cache.Kept[dict[str, Any]](clock=clock)  # by issuer
         self._key_sets = web_oidc_cache.Kept[KeySet](clock=clock)  # by jwks_uri
 
-    def install(self, app: web.Application) -> None:
-        app.router.add_get("/auth/oidc/{org}/{provider}", self._start)
-        app.router.add_get(CALLBACK_PATH, self._callback)
-        app.on_cleanup.append(self._close)
+    def _client(self, org: Organisation | None, method: SignInMethod) -> _Client | None:
+        """The organisation's client at this provider as configured now; None when it has
+        none, or its secret is not in the environment (``app.py`` refuses such a config, at
+        the start and at a change: this only guards)."""
+        login = org.sign_in.login(method) if org is not None and org.sign_in else None
+        if org is None or login is None:
+            return None
+        key = (org.id, method)
+        kept = self._clients.get(key)
+        if kept is not None and kept.login == login:
+            return kept
+        secret = self._env.get(login.client_secret_env, "")
+        if not secret:
+            log.error("sign_in.oidc of %s: %s is not set", org.id, login.client_secret_env)
+            return None
+        # The discovery document and keys are kept by issuer and key-set address, so a
+        # changed issuer starts afresh and an unchanged one keeps what it fetched.
+        self._clients[key] = _Client(login, secret)
+        return self._clients[key]
 
-    async def _start(self, request: web.Request) -> web.Response:
+    async def start(self, request: web.Request) -> web.StreamResponse:
         lang = page_lang(request.query.get("lang"))
         org = self._sign_in.organisations.get(request.match_info["org"])
         try:
             method = SignInMethod(request.match_info["provider"])
         except ValueError:
             raise web.HTTPNotFound() from None
-        login = org.sign_in.login(method) if org is not None and org.sign_in else None
-        if org is None or login is None:
+        client = self._client(org, method)
+        if org is None or client is None:
             raise web.HTTPNotFound()
+        login = client.login
         try:
             metadata = await self._discover(login)
         except _Refused as refused:
@@ -185,7 +202,7 @@ class OpenIdConnect:
         )
         return response
 
-    async def _callback(self, request: web.Request) -> web.Response:
+    async def callback(self, request: web.Request) -> web.StreamResponse:
         state = request.query.get("state", "")
         own = request.cookies.get(STATE_COOKIE, "")
         pending = None
@@ -196,12 +213,12 @@ class OpenIdConnect:
             return _refused_page(Refusal.STATE, None, page_lang(request.query.get("lang")))
         lang = page_lang(pending.locale)
         org = self._sign_in.organisations.get(pending.org_id)
-        login = org.sign_in.login(pending.method) if org is not None and org.sign_in else None
+        client = self._client(org, pending.method)
         code = request.query.get("code", "")
-        if org is None or login is None or not code or "error" in request.query:
+        if org is None or client is None or not code or "error" in request.query:
             return _refused_page(Refusal.PROVIDER, pending.method, lang)
         try:
-            claims = await self._verified_claims(org, login, pending, code)
+            claims = await self._verified_claims(client, pending, code)
             email = _email_of(claims, pending.method)
         except _Refused as refused:
             log.warning("OpenID Connect sign-in refused: %s", refused.refusal.value)
@@ -227,8 +244,9 @@ class OpenIdConnect:
         return response
 
     async def _verified_claims(
-        self, org: Organisation, login: OidcLogin, pending: PendingSignIn, code: str
+        self, client: _Client, pending: PendingSignIn, code: str
     ) -> dict[str, Any]:
+        login = client.login
         if not pending.nonce or not pending.code_verifier:
             raise _Refused(Refusal.STATE)
         metadata = await self._discover(login)
@@ -240,7 +258,7 @@ class OpenIdConnect:
                 "code": code,
                 "redirect_uri": self._redirect_uri,
                 "client_id": login.client_id,
-                "client_secret": self._secrets[f"{org.id}:{login.provider}"],
+                "client_secret": client.secret,
                 "code_verifier": pending.code_verifier,
             },
         )
@@ -315,7 +333,7 @@ class OpenIdConnect:
             raise _Refused(Refusal.PROVIDER)
         return body, age
 
-    async def _close(self, app: web.Application) -> None:
+    async def close(self) -> None:
         if self._http is not None:
             await self._http.close()
 

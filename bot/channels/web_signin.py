@@ -11,6 +11,13 @@ the session cookie. OpenID Connect (``web_oidc``) ends in the same ``start_sessi
 Sessions are rows in the store, the cookie a random token whose hash is the key: logout
 and expiry then hold on every replica at once, which a signed cookie cannot promise (it
 stays valid until it expires, whatever the person did).
+
+Everything here reads the organisations in use at the time of the request (``Current``):
+``app.py org import`` changes them while the process runs, so whether the web chat signs
+people in at all (``mode``), which buttons the page shows, who may get a link and whose
+session still counts follow a change within the refresh period, without a restart. The
+routes are therefore always installed; with no organisation that signs in they find no
+one to sign in.
 """
 
 from __future__ import annotations
@@ -21,9 +28,12 @@ import html
 import logging
 import re
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
+from enum import StrEnum
+from typing import Protocol
 from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
@@ -34,11 +44,13 @@ from bot.i18n import t
 from bot.mail import Mailer
 from bot.messages import Lang
 from bot.organisation import Organisation, Organisations
+from bot.organisation import SignIn as OrgSignIn
 from bot.ports import Clock, PendingSignIn, SignInMethod, WebSession
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "noodrem_session"
+OIDC_CALLBACK_PATH = "/auth/oidc/callback"
 LINK_LIFETIME = timedelta(minutes=15)
 MAIL_LIMIT = 3  # links per address ...
 MAIL_LIMIT_WINDOW = timedelta(minutes=15)  # ... in this window; more are not sent
@@ -56,6 +68,41 @@ _PAGE_HEADERS = {
         "frame-ancestors 'none'"
     ),
 }
+
+
+Current = Callable[[], Organisations]
+"""The organisations in use now, asked on every request (never a copy taken at start)."""
+
+
+class WebMode(StrEnum):
+    """Who the web chat takes a person to be."""
+
+    TRIAL = "trial"  # whoever the page says: loopback only, nobody signs in
+    SIGN_IN = "sign_in"  # the verified identity of the session cookie, nothing else
+
+
+class OidcFlow(Protocol):
+    """The OpenID Connect routes (``web_oidc.OpenIdConnect``), made on their first use:
+    Authlib and joserfc are imported only once someone signs in that way."""
+
+    async def start(self, request: web.Request) -> web.StreamResponse: ...
+
+    async def callback(self, request: web.Request) -> web.StreamResponse: ...
+
+    async def close(self) -> None: ...
+
+
+def missing_client_secrets(organisations: Organisations, env: Mapping[str, str]) -> list[str]:
+    """Each OpenID Connect login whose client secret the environment lacks, as what to set:
+    its button would fail for everyone."""
+    return [
+        f"sign_in.oidc of {org.id}: set {login.client_secret_env} to the {login.provider} "
+        "client secret"
+        for org in organisations
+        if org.sign_in is not None
+        for login in org.sign_in.oidc
+        if not env.get(login.client_secret_env)
+    ]
 
 
 def token_hash(token: str) -> str:
@@ -102,16 +149,23 @@ def render_page(page: PageText, *, status: int = 200) -> web.Response:
 
 
 class SignIn:
-    """The sign-in routes and the session lookup the web chat asks on every request."""
+    """The sign-in routes, the mode and the session lookup the web chat asks on every
+    request, all from the organisations in use then (``organisations``).
+
+    ``loopback``: the server listens on a loopback address only, where the trial mode (no
+    sign-in) may apply. ``oidc`` makes the OpenID Connect routes on their first use.
+    """
 
     def __init__(
         self,
         *,
-        organisations: Organisations,
+        organisations: Current,
         store: StoreGetter,
         clock: Clock,
         mailer: Mailer | None,
         public_url: str,
+        loopback: bool,
+        oidc: Callable[[SignIn], OidcFlow] | None = None,
     ) -> None:
         self._organisations = organisations
         self._store = store
@@ -119,32 +173,54 @@ class SignIn:
         self._mailer = mailer
         self._public_url = public_url.rstrip("/")
         self._secure = public_url.startswith("https://")
+        self._loopback = loopback
+        self._make_oidc = oidc
+        self._oidc: OidcFlow | None = None
         self._sending: set[asyncio.Task[None]] = set()
 
     @property
     def organisations(self) -> Organisations:
-        return self._organisations
+        """The organisations in use now: read it once per request and keep it for that one."""
+        return self._organisations()
+
+    def mode(self) -> WebMode:
+        """Trial (no sign-in, the page's typed name) only while no organisation signs in
+        and the server is reachable from this computer only; else sign-in, also where
+        nobody could (``app.py`` refuses such a set off loopback, and this is its guard)."""
+        if self._loopback and not self.organisations.sign_in_configured:
+            return WebMode.TRIAL
+        return WebMode.SIGN_IN
+
+    def trial_organisation(self) -> Organisation:
+        """Whose chat the trial mode is: the organisation in use first now."""
+        return self.organisations.default
 
     def install(self, app: web.Application) -> None:
         app.router.add_post("/auth/mail", self._request_link)
         app.router.add_get("/auth/link", self._link_page)
         app.router.add_post("/auth/link", self._use_link)
         app.router.add_post("/auth/logout", self._logout)
+        app.router.add_get("/auth/oidc/{org}/{provider}", self._oidc_start)
+        app.router.add_get(OIDC_CALLBACK_PATH, self._oidc_callback)
         app.on_shutdown.append(self._on_shutdown)
+        app.on_cleanup.append(self._close_oidc)
 
     def by_mail(self) -> bool:
         """Does any organisation sign people in by mail link?"""
-        return any(o.sign_in is not None and o.sign_in.by_mail for o in self._organisations)
+        return any(o.sign_in is not None and o.sign_in.by_mail for o in self.organisations)
 
     def options(self, org_id: str | None) -> dict[str, object]:
         """How the page offers to sign in: the mail form, and the OpenID Connect buttons of
         the organisation named in the page's address (``/?org=ID``), or of the only one
         with sign-in; a provider's shared page does not list its customers."""
-        with_sign_in = [o for o in self._organisations if o.sign_in is not None]
-        chosen = self._organisations.get(org_id) if org_id else None
+        organisations = self.organisations
+        with_sign_in = [o for o in organisations if o.sign_in is not None]
+        chosen = organisations.get(org_id) if org_id else None
         if chosen is None and len(with_sign_in) == 1:
             chosen = with_sign_in[0]
         logins = chosen.sign_in.oidc if chosen is not None and chosen.sign_in else ()
+        if self._make_oidc is None:
+            logins = ()
         return {
             "mail": self.by_mail() and self._mailer is not None,
             "providers": [
@@ -159,10 +235,14 @@ class SignIn:
         token = request.cookies.get(SESSION_COOKIE)
         if not token or len(token) > 100:
             return None
-        async with self._store().transaction() as tx:
+        async with self._store().snapshot() as tx:  # a read on every request: no write lock
             session = await tx.get_web_session(token_hash(token), now=self._clock.now())
-        if session is None or self._organisations.get(session.org_id) is None:
-            return None  # an organisation removed from the config takes its sessions along
+        org = self.organisations.get(session.org_id) if session is not None else None
+        if session is None or org is None or org.sign_in is None:
+            # An organisation removed, or its sign-in switched off, takes its sessions along.
+            return None
+        if not _still_admitted(org.sign_in, session):
+            return None  # the address or the login was taken out of the config since
         return session
 
     async def start_session(
@@ -216,7 +296,7 @@ class SignIn:
         email = raw.strip().lower() if isinstance(raw, str) else ""
         if len(email) > MAX_EMAIL or not _EMAIL.match(email):
             return _json_error(400, t("signin_bad_email", lang))
-        org = self._organisations.for_email(email)
+        org = self.organisations.for_email(email)
         if org is not None and self._mailer is not None:
             await self._mail_link(org, email, lang)
         minutes = int(LINK_LIFETIME.total_seconds() // 60)
@@ -287,8 +367,8 @@ class SignIn:
             return _invalid_link(lang)
         async with self._store().transaction() as tx:
             pending = await tx.take_pending_sign_in(token_hash(token), now=self._clock.now())
-        org = self._organisations.get(pending.org_id) if pending is not None else None
-        if pending is None or pending.email is None or org is None:
+        org = self.organisations.get(pending.org_id) if pending is not None else None
+        if pending is None or pending.email is None or org is None or org.sign_in is None:
             return _invalid_link(lang)
         manager = next((m for m in org.managers if m.email == pending.email), None)
         response = see_other(f"/?lang={lang}")
@@ -318,10 +398,38 @@ class SignIn:
         response.del_cookie(SESSION_COOKIE, path="/")
         return response
 
+    async def _oidc_start(self, request: web.Request) -> web.StreamResponse:
+        return await self._oidc_flow().start(request)
+
+    async def _oidc_callback(self, request: web.Request) -> web.StreamResponse:
+        return await self._oidc_flow().callback(request)
+
+    def _oidc_flow(self) -> OidcFlow:
+        if self._make_oidc is None:
+            raise web.HTTPNotFound()
+        if self._oidc is None:
+            self._oidc = self._make_oidc(self)
+        return self._oidc
+
     async def _on_shutdown(self, app: web.Application) -> None:
         """Let links being sent go out before the process ends."""
         if self._sending:
             await asyncio.wait(set(self._sending), timeout=10)
+
+    async def _close_oidc(self, app: web.Application) -> None:
+        if self._oidc is not None:
+            await self._oidc.close()
+
+
+def _still_admitted(sign_in: OrgSignIn, session: WebSession) -> bool:
+    """Would the organisation's sign-in as configured now let this person in the way they
+    came? A Microsoft sign-in is the organisation's by its login (its tenant's issuer); a
+    link or a Google sign-in by the address."""
+    if session.method is SignInMethod.MICROSOFT:
+        return sign_in.login(SignInMethod.MICROSOFT) is not None
+    if session.method is SignInMethod.GOOGLE and sign_in.login(SignInMethod.GOOGLE) is None:
+        return False
+    return sign_in.admits(session.email)
 
 
 def see_other(location: str) -> web.Response:

@@ -13,9 +13,7 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, expect
 
-from app import StartupError, build_app
 from bot.clock import ManualClock
-from bot.config import Settings
 from tests.harness import RunningApp, incident_named, naming_incident, running_app
 from tests.smtp import Inbox, smtp_server
 from tests.test_flow import incident_id_in, open_incident
@@ -334,14 +332,6 @@ async def test_another_organisations_incident_is_out_of_reach_even_for_its_manag
             assert real.replace(incident, never) == unknown, raw
             assert "12.500" not in real and "Bakkerij Acme" not in real
     assert await signin_app.events(incident) == before
-
-
-def test_mail_sign_in_without_smtp_does_not_start(tmp_path: Path) -> None:
-    org_file = tmp_path / "organisation.yaml"
-    org_file.write_text(ORG, encoding="utf-8")
-    settings = Settings.from_env({"ORGANISATION_FILE": str(org_file)})
-    with pytest.raises(StartupError, match="needs SMTP_HOST"):
-        build_app(settings)
 
 
 async def test_a_public_https_address_makes_the_cookie_secure(

@@ -572,8 +572,10 @@
     note.hidden = !text;
   }
 
-  // The session ended (logout, expiry): nothing of the chat stays on the screen.
-  function signedOut(message) {
+  // The session ended (logout, expiry), or the trial mode did (the provider imported an
+  // organisation that signs in): nothing of the chat stays on the screen, and the ways to
+  // sign in are read again, since they may have changed since the page was loaded.
+  async function signedOut(message) {
     state.person = null;
     state.polling = false;
     state.lastId = 0;
@@ -581,7 +583,10 @@
     state.cards.clear();
     state.shownClients.clear();
     $('log').replaceChildren();
-    showSignIn(message);
+    await loadConfig();
+    if (state.mode !== 'sign_in' || state.person) return next();
+    $('trial-banner').hidden = true;
+    return showSignIn(message);
   }
 
   function showName() {
@@ -678,8 +683,9 @@
     }
   }
 
-  async function start() {
-    applyStrings();
+  // The mode and the ways to sign in are the server's as of now: an organisation import
+  // can change them while the page is open.
+  async function loadConfig() {
     let delay = 1000;
     for (;;) {
       try {
@@ -688,7 +694,7 @@
         if (!res.ok || !res.data) throw new Error(`HTTP ${res.status}`);
         state.mode = res.data.mode === 'sign_in' ? 'sign_in' : 'trial';
         state.person = res.data.person || null;
-        if (res.data.sign_in) state.signIn = res.data.sign_in;
+        state.signIn = res.data.sign_in || { mail: false, providers: [] };
         if (typeof res.data.time_zone === 'string') state.timeZone = res.data.time_zone;
         if (typeof res.data.menu_action === 'string') state.menuAction = res.data.menu_action;
         $('show-plans').hidden = !state.menuAction;
@@ -700,6 +706,11 @@
       }
     }
     setStatus('');
+  }
+
+  async function start() {
+    applyStrings();
+    await loadConfig();
     next();
   }
 
