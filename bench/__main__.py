@@ -35,6 +35,9 @@ BENCHES: dict[str, tuple[list[str], list[str], bool]] = {
     ),
     "intents": ([], [], False),
     "statements": ([], [], True),  # no baseline: the count per message kind
+    # These two run SQLite and PostgreSQL in one run (each its own scratch bench_* database).
+    "web_load": (["--seconds", "4"], [], False),
+    "contention": (["--events", "2000", "--seconds", "4"], [], False),
 }
 # A line that states a figure against its baseline or its goal.
 FIGURE = re.compile(r"ratio|baseline|goal|target|\d+(\.\d+)?x\b|FAIL", re.IGNORECASE)

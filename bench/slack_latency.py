@@ -36,8 +36,6 @@ import hashlib
 import hmac
 import json
 import os
-import socket
-import statistics
 import sys
 import tempfile
 import time
@@ -49,7 +47,10 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import ROOT, Served, app_process, free_port, percentile
+
 BOT_TOKEN = "xoxb-bench-token"
 SECRET = "bench-signing-secret"
 TEAM = "T0BENCH"
@@ -118,62 +119,6 @@ async def serve_fake() -> AsyncIterator[FakeWebApi]:
 
 
 # The apps under test ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class Served:
-    url: str
-    pid: int
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU time the process has used so far (Linux /proc)."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@contextlib.asynccontextmanager
-async def app_process(
-    name: str,
-    command: Sequence[str],
-    env: dict[str, str],
-    port: int,
-    log: Path,
-    *,
-    ready: str = "/healthz",
-) -> AsyncIterator[Served]:
-    """Start one app as its own process and wait until ``ready`` answers 200 (Noodrem's
-    /healthz answers before its start is done: it is /readyz that says started)."""
-    with log.open("w") as out:
-        process = await asyncio.create_subprocess_exec(
-            *command, cwd=ROOT, env=env, stdout=out, stderr=out
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(300):
-                if process.returncode is not None:
-                    raise SystemExit(f"{name} stopped at start; see {log}")
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with http.get(f"{url}{ready}") as response:
-                        if response.status == 200:
-                            break
-                await asyncio.sleep(0.1)
-            else:
-                raise SystemExit(f"{name} did not start within 30 s; see {log}")
-        yield Served(url, process.pid)
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                await asyncio.wait_for(process.wait(), 10)
-            except TimeoutError:
-                process.kill()
 
 
 def serve_bare(port: int, api_url: str, database_url: str) -> None:
@@ -342,14 +287,6 @@ async def measure(name: str, app: Served, fake: FakeWebApi, *, rate: float, coun
 
 
 # Report ------------------------------------------------------------------------------------
-
-
-def percentile(values: Sequence[float], q: int) -> float:
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 def report(bare: Result, noodrem: Result, *, rate: float, seconds: float, database: str) -> None:
