@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
 from bot.clock import ManualClock
@@ -44,10 +45,10 @@ def _fill(conn: Connection, *, rows: int, old: int) -> None:
             }
         )
         if len(chunk) == 5_000:
-            conn.execute(OutboxRow.__table__.insert(), chunk)
+            conn.execute(insert(OutboxRow), chunk)
             chunk = []
     if chunk:
-        conn.execute(OutboxRow.__table__.insert(), chunk)
+        conn.execute(insert(OutboxRow), chunk)
 
 
 async def _timed_pass(retention: Retention, repeat: int) -> tuple[float, int]:

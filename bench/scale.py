@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.clock import ManualClock
 from bot.engine import Engine
-from bot.messages import Action, ActionName, Address, Channel, Inbound, Reply
+from bot.messages import Action, Address, Channel, ConfirmStart, Inbound, Reply, ShowTimeline
 from bot.organisation_file import load_organisations
 from bot.playbook import load_playbooks
 from bot.ports import Incident, IncidentStatus, Participant
@@ -126,12 +126,10 @@ async def measure(url: str, *, small: int, large: int, repeat: int) -> dict[str,
     )
     try:
         await engine.handle(inbound("jan", text="volgens mij hebben we een oplichter betaald"))
-        opened = await engine.handle(
-            inbound("jan", action=Action(ActionName.CONFIRM_START, target="paid-fraudster"))
-        )
+        opened = await engine.handle(inbound("jan", action=ConfirmStart("paid-fraudster")))
         mine = next(r.incident_id for r in opened if r.incident_id)
         assert mine is not None
-        timeline = Action(ActionName.TIMELINE, mine)
+        timeline = ShowTimeline(mine)
 
         async def status() -> list[Reply]:
             return await engine.handle(inbound("jan", text="status"))

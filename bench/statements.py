@@ -48,7 +48,8 @@ async def walk(app: RunningApp, show: str | None) -> None:
         statements.append(" ".join(statement.split()))
 
     event.listen(app.runtime.require_store().engine.sync_engine, "before_cursor_execute", count)
-    user, after, buttons = f"bench-{uuid.uuid4().hex[:8]}", 0, []
+    user, after = f"bench-{uuid.uuid4().hex[:8]}", 0
+    buttons: list[dict[str, Any]] = []
     print(f"{'message':16} {'POST':>5}  {'kinds':46} {'poll':>4}")
     async with aiohttp.ClientSession() as http:
         for label, text in MESSAGES:

@@ -91,4 +91,4 @@ def incident_named(raw: str) -> str | None:
 
 def naming_incident(raw: str, incident_id: str) -> str:
     """The same encoded button, naming another incident (to try someone else's)."""
-    return encode_action(dataclasses.replace(decode_action(raw), incident_id=incident_id))  # type: ignore[type-var]
+    return encode_action(dataclasses.replace(decode_action(raw), incident_id=incident_id))  # type: ignore[type-var,arg-type,unused-ignore]
