@@ -52,15 +52,18 @@ def find_fonts(font_dir: Path | None = None) -> Path:
 class EvidencePdf(FPDF):
     """A4 portrait with the DejaVu fonts, a header line and a footer on every page.
 
-    ``footer_text(page)`` returns the footer of one page; fpdf2 replaces ``{nb}`` in it
-    with the page count when the file is written.
+    ``footer_text(page, pages)`` returns the footer of one page. The footers are drawn
+    when the file is finished (``finish``), onto every page, once the page count is known:
+    fpdf2's ``{nb}`` alias reserves the width of three digits when the footer is drawn, so
+    a centred "page 1 of 12345" came out off-centre (and, with older fpdf2, wrong); and its
+    substitution scans every page again at the end.
     """
 
     def __init__(
         self,
         *,
         header_text: str,
-        footer_text: Callable[[int], str],
+        footer_text: Callable[[int, int], str],
         title: str,
         created_at: datetime,
         font_dir: Path | None = None,
@@ -81,6 +84,7 @@ class EvidencePdf(FPDF):
         self.set_producer("Noodrem")
         self.set_creation_date(created_at)
         self._widths: dict[tuple[str, float, str], float] = {}
+        self.alias_nb_pages(None)  # type: ignore[arg-type]  # fpdf2 documents None: off
 
     def header(self) -> None:
         self.set_font(SANS, "", 7.5)
@@ -93,12 +97,22 @@ class EvidencePdf(FPDF):
         self.set_text_color(*BLACK)
         self.set_xy(self.l_margin, self.t_margin)
 
-    def footer(self) -> None:
-        self.set_font(SANS, "", 7.5)
-        self.set_text_color(*GREY)
-        self.set_xy(self.l_margin, self.h - 11)
-        self.cell(0, 4, self._footer_text(self.page_no()), align="C")
-        self.set_text_color(*BLACK)
+    def finish(self) -> bytes:
+        """The file: every page's footer with the page count, then fpdf2's output."""
+        pages = self.pages_count
+        last = self.page
+        self.set_auto_page_break(False)  # a footer sits below the page-break line
+        for number in range(1, pages + 1):
+            self.page = number  # fpdf2 appends to a page left earlier, as for a table of contents
+            self.current_font_is_set_on_page = False  # this page's stream has its own font
+            with self.local_context():  # q … Q: what the page left set stays as it was
+                self.set_font(SANS, "", 7.5)
+                self.set_fill_color(255, 255, 255)
+                self.set_text_color(*GREY)
+                self.set_xy(self.l_margin, self.h - 11)
+                self.cell(0, 4, self._footer_text(number, pages), align="C")
+        self.page = last
+        return bytes(self.output())
 
     # Text --------------------------------------------------------------------------------
     def heading(self, text: str, *, size: float = 11.5) -> None:
