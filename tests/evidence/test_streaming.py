@@ -149,7 +149,7 @@ async def test_a_changed_event_is_found_while_streaming(
 
 
 def test_page_totals_are_right_and_centred_for_four_digit_counts(tmp_path: Path) -> None:
-    """1,200 pages: fpdf2's "{nb}" reserved three digits, so the total was drawn wider
+    """1,000 pages: fpdf2's "{nb}" reserved three digits, so the total was drawn wider
     than the room it was centred in (and fpdf2 warned); the footers are drawn at the end."""
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) is not installed")
@@ -159,24 +159,24 @@ def test_page_totals_are_right_and_centred_for_four_digit_counts(tmp_path: Path)
         title="pages",
         created_at=GENERATED,
     )
-    for _ in range(1200):
+    for _ in range(1000):
         pdf.add_page()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         data = pdf.finish()
     path = tmp_path / "pages.pdf"
     path.write_bytes(data)
-    words = subprocess.run(
-        ["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-    pages = words.split("<page ")[1:]
-    assert len(pages) == 1200
-    for number in (1, 999, 1000, 1200):
-        page = pages[number - 1]
-        width = float(page.split('width="')[1].split('"')[0])
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True)
+    assert "\nPages:           1000\n" in info.stdout
+    for number in (1, 9, 999, 1000):  # pdftotext of these pages only: all would take seconds
+        page = subprocess.run(
+            ["pdftotext", "-f", str(number), "-l", str(number), "-bbox", str(path), "-"],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        width = float(page.split('<page width="')[1].split('"')[0])
         footer = [line for line in page.splitlines() if "<word" in line][-4:]
         said = [line.split(">")[1].split("<")[0] for line in footer]
-        assert said == ["page", str(number), "of", "1200"]
+        assert said == ["page", str(number), "of", "1000"]
         left = float(footer[0].split('xMin="')[1].split('"')[0])
         right = float(footer[-1].split('xMax="')[1].split('"')[0])
         assert abs((left + right) / 2 - width / 2) < 0.5, (number, left, right, width)
