@@ -6,7 +6,8 @@ Per size, builds the incident in a fresh SQLite database through the store's own
 ``append_event`` (so every hash is real), then runs each export as the chat and the CLI do:
 streamed from one read-only snapshot, a chunk of events at a time, into a file. Each run is
 a process of its own, so its peak RSS (``ru_maxrss``, minus what the process had before the
-export) is the export's alone; the best time of ``--repeat`` runs counts. Also measured:
+export) is the export's alone; the best time of ``--repeat`` runs counts, with the CPU time
+of that run (every thread's), which a busy machine changes less. Also measured:
 
 - the baseline: ``json.dumps`` of the raw event dicts, after reading them all
   (``get_events``), the least any JSON export must cost; its read time is printed apart;
@@ -236,7 +237,7 @@ def main() -> int:
                 return time.perf_counter() - began
 
             print(f"\n{size} events: built through append_event in {asyncio.run(setup()):.1f} s")
-            print(f"{'export (streamed from a snapshot)':34} {'time':>8} {'goal':>8} "
+            print(f"{'export (streamed from a snapshot)':34} {'time':>8} {'cpu':>7} {'goal':>8} "
                   f"{'peak RSS +':>11} {'size':>9}")  # fmt: skip
             figures: dict[str, dict[str, float]] = {}
             for job in JOBS:
@@ -249,7 +250,8 @@ def main() -> int:
                 if mark:
                     missed.append(f"{job} at {size}")
                 label = {"baseline": "baseline: read + json.dumps(raw)"}.get(job, job)
-                print(f"{label:34} {seconds:7.3f}s {f'< {goal:.1f} s' if goal else '':>8} "
+                print(f"{label:34} {seconds:7.3f}s {figures[job]['cpu']:6.2f}s "
+                      f"{f'< {goal:.1f} s' if goal else '':>8} "
                       f"{figures[job]['rss']:7.1f} MiB {out.stat().st_size / 2**20:5.1f} MiB"
                       f"{mark}")  # fmt: skip
                 if args.out:

@@ -192,7 +192,7 @@ class EvidencePdf(FPDF):
             if cw is None:  # not a TrueType font: take fpdf2's own, slower, route
                 return float(self.get_string_width(text))
             width = sum(cw[ord(c)] for c in text) * self.font_size_pt * 0.001 / self.k
-            if len(self._widths) < 200_000:
+            if len(self._widths) < 50_000:  # the common words come first; ~7 MiB at most
                 self._widths[key] = width
         return width
 
