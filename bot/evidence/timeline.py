@@ -100,6 +100,10 @@ class _Notes:
         self.kept: list[str] = []
         self.count = 0
 
+    @property
+    def has_room(self) -> bool:
+        return len(self.kept) < MAX_NOTES
+
     def append(self, note: str) -> None:
         self.count += 1
         if len(self.kept) < MAX_NOTES:
@@ -301,15 +305,15 @@ class _Builder:
 
     def add(self, event: Event, payload: EventData | UnknownEvent) -> None:
         _learn_names(self.describe.names, event, payload)
-        when = self._clock(event.at)
         match payload:
             case StepsPlanned(steps=planned):
                 self._plan(planned)
             case PlanSwitched() | PlanAdded():
-                self._another_plan(payload, when)
+                self._another_plan(payload, self._clock(event.at))
             case ParticipantJoined(name=joined, role=role):
                 role_name = role_text(role, self.lang)
                 name = joined or event.actor_name
+                when = self._clock(event.at)
                 self.people.append(say("person", self.lang, name=name, role=role_name, time=when))
             case FactAnswered() | FactUnknown():
                 self.facts[payload.fact] = payload
@@ -324,7 +328,7 @@ class _Builder:
             case IncidentReopened():
                 self.ending = None
             case TextPrepared():
-                self.texts.append(self._text(event, payload, when))
+                self.texts.append(self._text(event, payload, self._clock(event.at)))
             case FollowUpProposed():
                 self.follow_ups.append(
                     _FollowUp(payload.follow_up, payload.plan, payload.owner_name, payload.due_at)
@@ -340,6 +344,8 @@ class _Builder:
             case _ if isinstance(payload, StepEvent):
                 step = self.steps.get(payload.step or "")
                 if step is not None:
+                    # The time of a note the checklist will not show is not worth saying.
+                    when = self._clock(event.at) if step.notes.has_room else ""
                     self._step_event(step, payload, event, when)
 
     def _follow_up(self, follow_up_id: str) -> _FollowUp | None:
