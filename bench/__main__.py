@@ -26,7 +26,7 @@ BENCHES: dict[str, tuple[list[str], list[str], bool]] = {
     "startup": (["--runs", "3"], [], True),
     "scale": (["--large", "2000", "--repeat", "10"], [], True),
     "reminders": (["--pending", "2000", "--due", "200", "--window", "10"], [], True),
-    "export": (["--events", "10000", "--repeat", "1"], [], False),
+    "export": (["--sizes", "2000", "10000", "--repeat", "1"], [], False),
     "retention": (["--rows", "20000", "--old", "2000"], [], True),
     "slack_latency": (
         ["--rate", "50", "--seconds", "5", "--saturation", "--step-seconds", "3"],

@@ -7,7 +7,7 @@ one. ``storage`` implements ``Store``; ``app.py`` wires the channels into a ``No
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -531,6 +531,13 @@ class Transaction(Protocol):
     async def get_events(self, incident_id: str) -> list[Event]: ...
     async def latest_events(self, incident_id: str, *, limit: int) -> list[Event]:
         """The last ``limit`` events in order; the last one's ``seq`` is how many there are."""
+
+    def iter_events(
+        self, incident_id: str, *, chunk: int = 1000, kinds: Sequence[str] | None = None
+    ) -> AsyncIterator[list[Event]]:
+        """The whole timeline in order (only the ``kinds`` given, if any), ``chunk`` events
+        at a time: for reading a long timeline without holding it. Consistent within one
+        transaction or ``snapshot()``."""
 
     # Deadlines -----------------------------------------------------------------------------
     async def add_deadlines(self, incident_id: str, deadlines: Sequence[NewDeadline]) -> None: ...

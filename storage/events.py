@@ -6,6 +6,7 @@ There is deliberately no function here that updates or deletes an event.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,6 +67,31 @@ async def get_all(conn: AsyncConnection, *, incident_id: str) -> list[Event]:
         select(EventRow.__table__).where(EventRow.incident_id == incident_id).order_by(EventRow.seq)
     )
     return await _events(conn, stmt)
+
+
+async def iter_chunks(
+    conn: AsyncConnection, *, incident_id: str, chunk: int, kinds: Sequence[str] | None = None
+) -> AsyncIterator[list[Event]]:
+    """The whole timeline in order, ``chunk`` events at a time, so a reader of 50,000
+    events holds one chunk, not all of them. Each chunk is one keyset query on the primary
+    key (``seq`` after the last one read), so every chunk costs the same; run it in one
+    transaction (a ``snapshot()``) and the chunks are of one consistent timeline. With
+    ``kinds`` only the events of those kinds."""
+    if chunk < 1:
+        raise ValueError(f"chunk must be at least 1, not {chunk}")
+    after = 0
+    while True:
+        stmt = select(EventRow.__table__).where(
+            EventRow.incident_id == incident_id, EventRow.seq > after
+        )
+        if kinds is not None:
+            stmt = stmt.where(EventRow.kind.in_(kinds))
+        rows = await _events(conn, stmt.order_by(EventRow.seq).limit(chunk))
+        if rows:
+            yield rows
+        if len(rows) < chunk:
+            return
+        after = rows[-1].seq
 
 
 async def get_latest(conn: AsyncConnection, *, incident_id: str, limit: int) -> list[Event]:

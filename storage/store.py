@@ -262,6 +262,11 @@ class SqlTransaction:
     async def latest_events(self, incident_id: str, *, limit: int) -> list[Event]:
         return await events.get_latest(self._conn, incident_id=incident_id, limit=limit)
 
+    def iter_events(
+        self, incident_id: str, *, chunk: int = 1000, kinds: Sequence[str] | None = None
+    ) -> AsyncIterator[list[Event]]:
+        return events.iter_chunks(self._conn, incident_id=incident_id, chunk=chunk, kinds=kinds)
+
     # Deadlines -----------------------------------------------------------------------------
     async def add_deadlines(self, incident_id: str, deadlines: Sequence[NewDeadline]) -> None:
         await deadline_rows.add(self._conn, incident_id=incident_id, deadlines=deadlines)

@@ -1,10 +1,11 @@
 """Others' turns go on while an export is being drawn (issue 13).
 
-The export's PDF is held at the start of its rendering (a gate in the render function, not
-a sleep) while five other people type ``status``: none of them may wait for the export's
-transaction, so all five get their answer, and none an internal error, before the gate
-opens. Before the fix the export held SQLite's write lock for the whole render and the five
-failed with "database is locked" after the busy timeout.
+The export's PDF is held in the middle of its drawing, inside the snapshot it streams the
+timeline from (a gate in ``PdfWriter.add``, not a sleep), while five other people type
+``status``: none of them may wait for the export's snapshot, so all five get their
+answer, and none an internal error, before the gate opens. Before the fix the export held
+SQLite's write lock for the whole render and the five failed with "database is locked"
+after the busy timeout.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.flows import export as export_flow
+from bot.evidence.pdf import PdfWriter
 from bot.i18n import t
 from tests.harness import FIXTURE_ORGANISATION, RunningApp, running_app
 from tests.test_flow import open_incident
@@ -37,14 +38,14 @@ async def test_status_of_five_others_during_an_export_gets_no_error(
     bot: RunningApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started, release = threading.Event(), threading.Event()
-    real_render = export_flow.render
+    real_add = PdfWriter.add
 
-    def gated_render(*args: Any, **kwargs: Any) -> bytes:
+    def gated_add(self: PdfWriter, *args: Any, **kwargs: Any) -> None:
         started.set()
         release.wait(GATE_SECONDS)
-        return real_render(*args, **kwargs)
+        real_add(self, *args, **kwargs)
 
-    monkeypatch.setattr(export_flow, "render", gated_render)
+    monkeypatch.setattr(PdfWriter, "add", gated_add)
     async with aiohttp.ClientSession() as http:
         jan = WebUser(http, bot.url, "Jan")
         incident = await open_incident(jan)

@@ -12,36 +12,44 @@ turns into the exit code of ``bot.errors.outcome``:
 
 from __future__ import annotations
 
+import asyncio
 import getpass
+import logging
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 from bot.clock import SystemClock
-from bot.errors import ExitCode, InputError, StoreFailure
+from bot.errors import ExitCode, InputError
 from bot.events import ExportVia, append_event
 from bot.evidence import EvidenceError
-from bot.evidence.csvexport import render_csv
-from bot.evidence.exports import covered_by, exported
-from bot.evidence.jsonexport import render_json
+from bot.evidence.csvexport import CsvWriter, render_csv
+from bot.evidence.exports import Covered, exported
+from bot.evidence.jsonexport import JsonWriter, render_json
 from bot.evidence.register import (
     Entry,
     register_entry,
     render_register_csv,
     render_register_pdf,
 )
-from bot.evidence.source import Evidence, UnknownIncident, read_evidence
+from bot.evidence.source import Evidence, UnknownIncident, read_evidence, stream_evidence
 from bot.evidence.texts import say
 from bot.evidence.verify import load_export, verify_document
 from bot.intents import normalise_incident_id
 from bot.messages import Lang
 from bot.organisation import Organisations
 from bot.playbook import Playbook
-from bot.ports import Incident, Store
+from bot.ports import Event, Incident, Store, Transaction
+
+if TYPE_CHECKING:
+    from bot.evidence.pdf import PdfWriter
 
 STDOUT = Path("-")
+log = logging.getLogger(__name__)
 
 
 class Format(StrEnum):
@@ -51,7 +59,7 @@ class Format(StrEnum):
 
 
 def render(evidence: Evidence, fmt: Format, *, font_dir: Path | None = None) -> bytes:
-    """The file's bytes; the chat's "export" can call this with what ``read_evidence`` gave."""
+    """The file's bytes from what ``read_evidence`` gave (every event in memory)."""
     if fmt is Format.PDF:
         from bot.evidence.pdf import render_pdf  # fpdf2 and its fonts: only when asked for
 
@@ -59,6 +67,70 @@ def render(evidence: Evidence, fmt: Format, *, font_dir: Path | None = None) -> 
     if fmt is Format.JSON:
         return render_json(evidence.events, timeline=evidence.timeline)
     return render_csv(evidence.timeline)
+
+
+async def write_export(
+    tx: Transaction,
+    incident_id: str,
+    fmt: Format,
+    out: BinaryIO,
+    *,
+    organisations: Organisations,
+    playbooks: Mapping[str, Playbook],
+    generated_at: datetime,
+    lang: Lang | None = None,
+    generated_by: str = "",
+    font_dir: Path | None = None,
+) -> Covered:
+    """The file written to ``out`` as the timeline is streamed from ``tx`` (a transaction
+    or a snapshot, so every read sees the same events): a chunk at a time, the work of each
+    in a thread, so the event loop keeps serving and no more than a chunk of events is
+    held. The JSON needs one read (its events are spooled while the head is folded), the
+    PDF and CSV a second one for their lines. Returns what the file covers.
+
+    A chain that does not verify gives no PDF or CSV (``EvidenceError`` naming the first
+    break): people would read and hand on a file whose hash proves nothing. The JSON is
+    still written, as stored: it is what ``verify`` and an investigator examine."""
+    spool = JsonWriter(out) if fmt is Format.JSON else None
+    streamed = await stream_evidence(
+        tx,
+        incident_id,
+        organisations=organisations,
+        playbooks=playbooks,
+        generated_at=generated_at,
+        lang=lang,
+        generated_by=generated_by,
+        also=None if spool is None else spool.add,
+    )
+    timeline = streamed.timeline
+    if not streamed.chain.intact:
+        broken = f"the timeline of {timeline.incident_id} is not intact: {streamed.chain.broken}"
+        if spool is None:
+            raise EvidenceError(
+                f"{broken}; no {fmt.value} is made of it. The JSON export (--format json) "
+                "keeps it as stored, for verify"
+            )
+        log.warning("%s; exporting it as stored", broken)
+    if spool is not None:
+        await asyncio.to_thread(spool.finish, timeline=timeline, first=streamed.first)
+        return streamed.covered
+    drawn: PdfWriter | CsvWriter
+    if fmt is Format.PDF:
+        from bot.evidence.pdf import PdfWriter  # fpdf2 and its fonts: only when asked for
+
+        drawn = await asyncio.to_thread(PdfWriter, timeline, font_dir=font_dir)
+    else:
+        drawn = CsvWriter(out, timeline=timeline)
+    lines = streamed.line_maker()
+
+    def draw(events: list[Event]) -> None:
+        drawn.add([lines.line(event) for event in events])
+
+    async for events in streamed.events():
+        await asyncio.to_thread(draw, events)
+    if not isinstance(drawn, CsvWriter):  # the PDF is whole only at the end
+        out.write(await asyncio.to_thread(drawn.finish))
+    return streamed.covered
 
 
 async def export_command(
@@ -82,8 +154,8 @@ async def export_command(
     incident_id = normalise_incident_id(incident_id)
     generated_at = now or SystemClock().now()
     operator = by or _operator()
-    target = out or Path(f"{incident_id}.{fmt.value}")
-    path: Path | None = None
+    path = out or Path(f"{incident_id}.{fmt.value}")
+    written = False
     try:
         async with store.transaction() as tx:
             incident = await tx.get_incident(incident_id, lock=True)  # one at a time
@@ -91,31 +163,33 @@ async def export_command(
                 raise UnknownIncident(
                     f"there is no incident {incident_id} in organisation {org_id}"
                 )
-            evidence = await read_evidence(
-                tx,
-                incident_id,
-                organisations=organisations,
-                playbooks=playbooks,
-                generated_at=generated_at,
-                lang=lang,
-                generated_by=operator,
-            )
-            data = render(evidence, fmt, font_dir=font_dir)
-            path = _write(target, data)
+            with _opened(path) as target:
+                written = path != STDOUT
+                covered = await write_export(
+                    tx,
+                    incident_id,
+                    fmt,
+                    target,
+                    organisations=organisations,
+                    playbooks=playbooks,
+                    generated_at=generated_at,
+                    lang=lang,
+                    generated_by=operator,
+                    font_dir=font_dir,
+                )
             await append_event(
                 tx,
                 incident_id,
-                exported(fmt=fmt.value, via=ExportVia.CLI, covered=covered_by(evidence.events)),
+                exported(fmt=fmt.value, via=ExportVia.CLI, covered=covered),
                 at=generated_at,
                 actor=f"cli:{operator}",
                 actor_name=operator,
             )
-    except StoreFailure:
-        if path is not None and path != STDOUT:
-            path.unlink(missing_ok=True)  # not recorded, so not handed out either
+    except BaseException:
+        if written:
+            path.unlink(missing_ok=True)  # not recorded (or not whole), so not handed out
         raise
-    events = evidence.events
-    _status(f"{path}: {len(events)} events, final hash {events[-1].hash}", to_stderr=out == STDOUT)
+    _status(f"{path}: {covered.seq} events, final hash {covered.hash}", to_stderr=out == STDOUT)
     return ExitCode.OK
 
 
@@ -207,6 +281,24 @@ def _operator() -> str:
         return getpass.getuser() or "cli"
     except (OSError, KeyError):  # no login name (a container without /etc/passwd entry)
         return "cli"
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[BinaryIO]:
+    """``path`` to write the file into as it is made (``-``: standard output)."""
+    if path == STDOUT:
+        yield sys.stdout.buffer
+        sys.stdout.flush()
+        return
+    try:
+        file = path.open("wb")
+    except OSError as exc:
+        raise EvidenceError(f"cannot write {path}: {exc.strerror}") from None
+    with file:
+        try:
+            yield file
+        except OSError as exc:
+            raise EvidenceError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _write(path: Path, data: bytes) -> Path:

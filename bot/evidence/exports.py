@@ -8,11 +8,9 @@ with the sequence number and hash it covers, and checks that those are in the ch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.events import EvidenceExported, ExportVia
-from bot.ports import Event
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +31,6 @@ class PriorExport:
     format: str
     via: str
     covered: Covered
-
-
-def covered_by(events: Sequence[Event]) -> Covered:
-    last = events[-1]
-    return Covered(seq=last.seq, hash=last.hash)
 
 
 def exported(*, fmt: str, via: ExportVia, covered: Covered) -> EvidenceExported:

@@ -8,17 +8,23 @@ convenience read from the events; only the events themselves are covered by the 
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
+import tempfile
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
 from bot.chain import GENESIS, format_utc
 from bot.events import IncidentOpened, of
+from bot.evidence import EvidenceError
 from bot.evidence.model import FollowUpLine, PaymentView, Timeline
 from bot.ports import Event
 
 FORMAT = "noodrem-evidence"
 FORMAT_VERSION = 1
+SPOOL_BYTES = 8 * 2**20
+"""Of events' JSON kept in memory before the spool moves to a temporary file."""
 CANONICAL_FORM = (
     "sha256 over the UTF-8 JSON of {incident_id, seq, at, actor, actor_name, kind, data, "
     "prev_hash} with sorted keys, no whitespace, non-ASCII kept, at as "
@@ -86,10 +92,52 @@ def follow_up_json(follow_up: FollowUpLine) -> dict[str, Any]:
 
 def render_json(events: Sequence[Event], *, timeline: Timeline) -> bytes:
     """UTF-8 JSON, one event per line, so a diff or ``grep`` of two exports stays readable."""
-    opened = of(events[0])
+    out = io.BytesIO()
+    writer = JsonWriter(out)
+    writer.add(events)
+    writer.finish(timeline=timeline, first=events[0])
+    return out.getvalue()
+
+
+class JsonWriter:
+    """The JSON export written as the events are read: each chunk goes to a spool (memory
+    up to ``SPOOL_BYTES``, then a temporary file), and ``finish`` writes the head, folded
+    from the same read, then the spooled events. So an export reads its timeline once and
+    holds one chunk of it; the bytes are those ``render_json`` gives for the same events."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._body = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+        self._written = 0
+
+    def add(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        lines = ",\n".join(
+            "    " + json.dumps(event_json(event), ensure_ascii=False, allow_nan=False)
+            for event in events
+        )
+        self._body.write(((",\n" if self._written else "") + lines).encode("utf-8"))
+        self._written += len(events)
+
+    def finish(self, *, timeline: Timeline, first: Event) -> None:
+        with self._body:
+            if self._written != timeline.event_count:  # the head states the count
+                raise EvidenceError(
+                    f"{self._written} events written, the file's head says {timeline.event_count}"
+                )
+            text = json.dumps(_head(timeline, first), ensure_ascii=False, indent=2)
+            self._out.write((text[:-2] + ',\n  "events": [\n').encode("utf-8"))
+            self._body.seek(0)
+            shutil.copyfileobj(self._body, self._out)
+            self._out.write(b"\n  ]\n}\n")
+
+
+def _head(timeline: Timeline, first: Event) -> dict[str, Any]:
+    opened = of(first)
     opening = opened if isinstance(opened, IncidentOpened) else None
     summary = timeline.summary
-    head = {
+    return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "generated_at": format_utc(timeline.generated_at),
@@ -114,13 +162,7 @@ def render_json(events: Sequence[Event], *, timeline: Timeline) -> bytes:
             "algorithm": "sha256",
             "canonical_form": CANONICAL_FORM,
             "genesis": GENESIS,
-            "event_count": len(events),
-            "final_hash": events[-1].hash,
+            "event_count": timeline.event_count,
+            "final_hash": timeline.final_hash,
         },
     }
-    text = json.dumps(head, ensure_ascii=False, indent=2)
-    lines = ",\n".join(
-        "    " + json.dumps(event_json(event), ensure_ascii=False, allow_nan=False)
-        for event in events
-    )
-    return (text[:-2] + ',\n  "events": [\n' + lines + "\n  ]\n}\n").encode("utf-8")

@@ -158,8 +158,9 @@ class Timeline:
     until: datetime  # "now" for open steps: when the incident was closed, else generated_at
     summary: Summary
     steps: tuple[StepLine, ...]
-    events: tuple[EventLine, ...]
+    events: tuple[EventLine, ...]  # every line, or () when the renderer gets them streamed
     final_hash: str
+    event_count: int  # the events the file covers (``events`` is empty when streamed)
     final_seq: int = 0  # the last event the file covers
     generated_by: str = ""  # who asked for the file (a chat user, or the command's operator)
     texts: tuple[TextLine, ...] = ()  # the texts prepared to send, in order

@@ -7,13 +7,14 @@ every event with local time and UTC, and the final hash with how to check it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from bot.evidence.model import FollowUpState, Row, StepLine, StepState, Timeline
-from bot.evidence.pdfbase import GREY, MONO, SANS, EvidencePdf
+from bot.evidence.model import EventLine, FollowUpState, Row, StepLine, StepState, Timeline
+from bot.evidence.pdfbase import BLACK, GREY, MONO, SANS, EvidencePdf
 from bot.evidence.picture import draw_first_hours
 from bot.evidence.texts import say
 from bot.messages import Lang
@@ -44,40 +45,58 @@ EVENT_LINE = 3.1
 
 
 def render_pdf(timeline: Timeline, *, font_dir: Path | None = None) -> bytes:
-    """The whole file; raises ``EvidenceError`` when the fonts are missing."""
-    lang = timeline.lang
-    pdf = EvidencePdf(
-        header_text=f"{say('page_header', lang, incident_id=timeline.incident_id)}"
-        f" · {timeline.summary.organisation}",
-        footer_text=lambda page: say(
-            "page_footer",
-            lang,
-            incident_id=timeline.incident_id,
-            time=timeline.generated,
-            page=page,
-            pages="{nb}",
-        ),
-        title=say("doc_title", lang, incident_id=timeline.incident_id),
-        created_at=timeline.generated_at,
-        font_dir=font_dir,
-    )
-    pdf.add_page()
-    _summary(pdf, timeline)
-    pdf.add_page()
-    _checklist(pdf, timeline)
-    if timeline.follow_ups:
-        pdf.ln(4)
-        _follow_ups(pdf, timeline)
-    pdf.ln(6)
-    draw_first_hours(pdf, timeline)
-    if timeline.texts:
+    """The whole file from a timeline with its lines; raises ``EvidenceError`` when the
+    fonts are missing."""
+    writer = PdfWriter(timeline, font_dir=font_dir)
+    writer.add(timeline.events)
+    return writer.finish()
+
+
+class PdfWriter:
+    """The PDF drawn as the timeline is read: the parts from the folded ``timeline`` at
+    once, then the event lines a chunk at a time (``add``), then ``finish``. fpdf2 keeps
+    the drawn pages until the end; the lines themselves are not kept."""
+
+    def __init__(self, timeline: Timeline, *, font_dir: Path | None = None) -> None:
+        lang = timeline.lang
+        self.timeline = timeline
+        self.pdf = pdf = EvidencePdf(
+            header_text=f"{say('page_header', lang, incident_id=timeline.incident_id)}"
+            f" · {timeline.summary.organisation}",
+            footer_text=lambda page, pages: say(
+                "page_footer",
+                lang,
+                incident_id=timeline.incident_id,
+                time=timeline.generated,
+                page=page,
+                pages=pages,
+            ),
+            title=say("doc_title", lang, incident_id=timeline.incident_id),
+            created_at=timeline.generated_at,
+            font_dir=font_dir,
+        )
         pdf.add_page()
-        _texts(pdf, timeline)
-    pdf.add_page()
-    _events(pdf, timeline)
-    pdf.ln(4)
-    _verification(pdf, timeline)
-    return bytes(pdf.output())
+        _summary(pdf, timeline)
+        pdf.add_page()
+        _checklist(pdf, timeline)
+        if timeline.follow_ups:
+            pdf.ln(4)
+            _follow_ups(pdf, timeline)
+        pdf.ln(6)
+        draw_first_hours(pdf, timeline)
+        if timeline.texts:
+            pdf.add_page()
+            _texts(pdf, timeline)
+        pdf.add_page()
+        self._events = _EventTable(pdf, lang)
+
+    def add(self, lines: Iterable[EventLine]) -> None:
+        self._events.add(lines)
+
+    def finish(self) -> bytes:
+        self.pdf.ln(4)
+        _verification(self.pdf, self.timeline)
+        return self.pdf.finish()
 
 
 def _summary(pdf: EvidencePdf, timeline: Timeline) -> None:
@@ -111,7 +130,7 @@ def _summary(pdf: EvidencePdf, timeline: Timeline) -> None:
     pdf.heading(say("sec_verify", lang))
     pdf.rows(
         (
-            Row(say("events_count", lang), str(len(timeline.events))),
+            Row(say("events_count", lang), str(timeline.event_count)),
             Row(
                 say("covers_label", lang),
                 say("covers", lang, seq=timeline.final_seq, hash=timeline.final_hash[:16] + "…"),
@@ -210,54 +229,65 @@ def _texts(pdf: EvidencePdf, timeline: Timeline) -> None:
         pdf.paragraph(text.body)
 
 
-def _events(pdf: EvidencePdf, timeline: Timeline) -> None:
-    """Every event, drawn line by line with ``text``: fast enough for 10,000 events."""
-    lang = timeline.lang
-    pdf.heading(say("sec_timeline", lang))
-    headers = [say(key, lang) for key in ("col_local", "col_utc", "col_who", "col_what")]
-    headers.insert(0, "#")
-    right = pdf.w - pdf.r_margin
-    pdf.set_font(SANS, "", EVENT_SIZE)
-    widths = [pdf.width_of(sample) + 3 * PAD for sample in EVENT_SAMPLES] + [WHO_WIDTH]
-    widths.append(right - pdf.l_margin - sum(widths))
-    x_positions = [pdf.l_margin]
-    for width in widths[:-1]:
-        x_positions.append(x_positions[-1] + width)
-    bottom = pdf.page_break_trigger
+class _EventTable:
+    """Every event, drawn line by line with ``text``: fast enough for 50,000 events."""
 
-    def header_row() -> None:
+    def __init__(self, pdf: EvidencePdf, lang: Lang) -> None:
+        self.pdf = pdf
+        pdf.heading(say("sec_timeline", lang))
+        self.headers = [
+            "#",
+            *(say(key, lang) for key in ("col_local", "col_utc", "col_who", "col_what")),
+        ]
+        self.right = pdf.w - pdf.r_margin
+        pdf.set_font(SANS, "", EVENT_SIZE)
+        widths = [pdf.width_of(sample) + 3 * PAD for sample in EVENT_SAMPLES] + [WHO_WIDTH]
+        widths.append(self.right - pdf.l_margin - sum(widths))
+        self.x_positions = [pdf.l_margin]
+        for width in widths[:-1]:
+            self.x_positions.append(self.x_positions[-1] + width)
+        self.inner = [width - 2 * PAD for width in widths]
+        self._header_row()
+        pdf.set_draw_color(215, 215, 215)
+        pdf.set_line_width(0.1)
+
+    def _header_row(self) -> None:
+        pdf = self.pdf
         y = pdf.get_y()
         pdf.set_fill_color(225, 225, 225)
-        pdf.rect(pdf.l_margin, y, right - pdf.l_margin, EVENT_LINE + 2, style="F")
+        pdf.rect(pdf.l_margin, y, self.right - pdf.l_margin, EVENT_LINE + 2, style="F")
         pdf.set_font(SANS, "B", EVENT_SIZE)
-        for x, text in zip(x_positions, headers, strict=True):
+        for x, text in zip(self.x_positions, self.headers, strict=True):
             pdf.text(x + PAD, y + EVENT_LINE, text)
         pdf.set_y(y + EVENT_LINE + 2.5)
         pdf.set_font(SANS, "", EVENT_SIZE)
+        pdf.set_fill_color(*BLACK)  # the text's colour: ``texts`` draws in it, no q/Q each
 
-    header_row()
-    pdf.set_draw_color(215, 215, 215)
-    pdf.set_line_width(0.1)
-    inner = [width - 2 * PAD for width in widths]
-    for line in timeline.events:
-        cells = (
-            [str(line.seq)],
-            [line.local],
-            [line.utc],
-            pdf.wrap(line.actor_name, inner[3], max_lines=2),
-            pdf.wrap(line.text, inner[4]),
-        )
-        height = max(len(cell) for cell in cells) * EVENT_LINE + 0.9
-        y = pdf.get_y()
-        if y + height > bottom:
-            pdf.add_page()
-            header_row()
+    def add(self, lines: Iterable[EventLine]) -> None:
+        pdf, inner, x_positions, right = self.pdf, self.inner, self.x_positions, self.right
+        bottom = pdf.page_break_trigger
+        for line in lines:
+            cells = (
+                [str(line.seq)],
+                [line.local],
+                [line.utc],
+                pdf.wrap(line.actor_name, inner[3], max_lines=2),
+                pdf.wrap(line.text, inner[4]),
+            )
+            height = max(len(cell) for cell in cells) * EVENT_LINE + 0.9
             y = pdf.get_y()
-        for x, cell in zip(x_positions, cells, strict=True):
-            for number, text in enumerate(cell, start=1):
-                pdf.text(x + PAD, y + number * EVENT_LINE - 0.6, text)
-        pdf.line(pdf.l_margin, y + height, right, y + height)
-        pdf.set_y(y + height + 0.3)
+            if y + height > bottom:
+                pdf.add_page()
+                self._header_row()
+                pdf.set_draw_color(215, 215, 215)
+                y = pdf.get_y()
+            pdf.texts(
+                (x + PAD, y + number * EVENT_LINE - 0.6, text)
+                for x, cell in zip(x_positions, cells, strict=True)
+                for number, text in enumerate(cell, start=1)
+            )
+            pdf.line(pdf.l_margin, y + height, right, y + height)
+            pdf.set_y(y + height + 0.3)
 
 
 def _verification(pdf: EvidencePdf, timeline: Timeline) -> None:

@@ -9,14 +9,15 @@ drawn with ``text`` and our own word wrap, measured from the font's width table.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.enums import TextMode, XPos, YPos
+from fpdf.fonts import FontFace, TTFFont
+from fpdf.util import escape_parens
 
 from bot.evidence import EvidenceError
 from bot.evidence.model import Row
@@ -52,15 +53,18 @@ def find_fonts(font_dir: Path | None = None) -> Path:
 class EvidencePdf(FPDF):
     """A4 portrait with the DejaVu fonts, a header line and a footer on every page.
 
-    ``footer_text(page)`` returns the footer of one page; fpdf2 replaces ``{nb}`` in it
-    with the page count when the file is written.
+    ``footer_text(page, pages)`` returns the footer of one page. The footers are drawn
+    when the file is finished (``finish``), onto every page, once the page count is known:
+    fpdf2's ``{nb}`` alias reserves the width of three digits when the footer is drawn, so
+    a centred "page 1 of 12345" came out off-centre (and, with older fpdf2, wrong); and its
+    substitution scans every page again at the end.
     """
 
     def __init__(
         self,
         *,
         header_text: str,
-        footer_text: Callable[[int], str],
+        footer_text: Callable[[int, int], str],
         title: str,
         created_at: datetime,
         font_dir: Path | None = None,
@@ -81,6 +85,8 @@ class EvidencePdf(FPDF):
         self.set_producer("Noodrem")
         self.set_creation_date(created_at)
         self._widths: dict[tuple[str, float, str], float] = {}
+        self._glyphs: dict[int, _Glyphs] = {}  # per font
+        self.alias_nb_pages(None)  # type: ignore[arg-type]  # fpdf2 documents None: off
 
     def header(self) -> None:
         self.set_font(SANS, "", 7.5)
@@ -93,12 +99,22 @@ class EvidencePdf(FPDF):
         self.set_text_color(*BLACK)
         self.set_xy(self.l_margin, self.t_margin)
 
-    def footer(self) -> None:
-        self.set_font(SANS, "", 7.5)
-        self.set_text_color(*GREY)
-        self.set_xy(self.l_margin, self.h - 11)
-        self.cell(0, 4, self._footer_text(self.page_no()), align="C")
-        self.set_text_color(*BLACK)
+    def finish(self) -> bytes:
+        """The file: every page's footer with the page count, then fpdf2's output."""
+        pages = self.pages_count
+        last = self.page
+        self.set_auto_page_break(False)  # a footer sits below the page-break line
+        for number in range(1, pages + 1):
+            self.page = number  # fpdf2 appends to a page left earlier, as for a table of contents
+            self.current_font_is_set_on_page = False  # this page's stream has its own font
+            with self.local_context():  # q … Q: what the page left set stays as it was
+                self.set_font(SANS, "", 7.5)
+                self.set_fill_color(255, 255, 255)
+                self.set_text_color(*GREY)
+                self.set_xy(self.l_margin, self.h - 11)
+                self.cell(0, 4, self._footer_text(number, pages), align="C")
+        self.page = last
+        return bytes(self.output())
 
     # Text --------------------------------------------------------------------------------
     def heading(self, text: str, *, size: float = 11.5) -> None:
@@ -134,6 +150,39 @@ class EvidencePdf(FPDF):
                 row.cell(item.value or "—", style=value_style)
         self.ln(2)
 
+    def texts(self, placed: Iterable[tuple[float, float, str]]) -> None:
+        """``text(x, y, string)`` for each, in the current font and colour, written to the
+        page at once. fpdf2's ``text`` costs ~15 µs a call, mostly mapping each character
+        to the font subset in Python; here a character is mapped once (``_Glyphs``) and a
+        string with ``str.translate``. fpdf2's own ``text`` is used for what this does not
+        cover: a core font, underlining, a text colour other than the fill colour."""
+        font = self.current_font
+        plain = (
+            isinstance(font, TTFFont)
+            and not font.is_symbol
+            and self.text_mode == TextMode.FILL
+            and not (self.underline or self.strikethrough or self._record_text_quad_points)
+            and self.fill_color == self.text_color  # else fpdf2 sets the colour per text
+        )
+        if not plain or not isinstance(font, TTFFont):
+            for x, y, text in placed:
+                self.text(x, y, text)
+            return
+        if not self.current_font_is_set_on_page:
+            self._out(self._set_font_for_page(font, self.font_size_pt))
+        glyphs = self._glyphs.get(font.i)
+        if glyphs is None:
+            glyphs = self._glyphs[font.i] = _Glyphs(font)
+        k, top = self.k, self.h
+        self._out(
+            "\n".join(
+                f"BT {x * k:.2f} {(top - y) * k:.2f} Td "
+                f"({escape_parens(text.translate(glyphs).encode('utf-16-be').decode('latin-1'))})"
+                " Tj ET"
+                for x, y, text in placed
+            )
+        )
+
     def width_of(self, text: str) -> float:
         """``get_string_width`` for the current font, ~5x faster: per-word cache."""
         key = (self.font_family + self.font_style, self.font_size_pt, text)
@@ -143,7 +192,7 @@ class EvidencePdf(FPDF):
             if cw is None:  # not a TrueType font: take fpdf2's own, slower, route
                 return float(self.get_string_width(text))
             width = sum(cw[ord(c)] for c in text) * self.font_size_pt * 0.001 / self.k
-            if len(self._widths) < 200_000:
+            if len(self._widths) < 50_000:  # the common words come first; ~7 MiB at most
                 self._widths[key] = width
         return width
 
@@ -173,3 +222,18 @@ class EvidencePdf(FPDF):
         if len(lines) > max_lines:
             lines = [*lines[: max_lines - 1], lines[max_lines - 1] + " …"]
         return lines
+
+
+class _Glyphs(dict[int, str]):
+    """Character → its code in the font's subset, for ``str.translate``: a character is
+    added to the subset (fpdf2's ``pick``) the first time it is drawn, as ``text`` does;
+    one the font cannot draw maps to nothing, as there."""
+
+    def __init__(self, font: TTFFont) -> None:
+        super().__init__()
+        self._font = font
+
+    def __missing__(self, char: int) -> str:
+        code = self._font.subset.pick(char)
+        self[char] = mapped = "" if code is None else chr(code)
+        return mapped

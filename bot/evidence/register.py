@@ -124,8 +124,8 @@ def render_register_pdf(
     generated = local_long(generated_at, tz=tz, lang=lang)
     pdf = EvidencePdf(
         header_text=say("register_title", lang),
-        footer_text=lambda page: say(
-            "footer_register", lang, time=generated, page=page, pages="{nb}"
+        footer_text=lambda page, pages: say(
+            "footer_register", lang, time=generated, page=page, pages=pages
         ),
         title=say("register_title", lang),
         created_at=generated_at,
@@ -143,4 +143,4 @@ def render_register_pdf(
     for entry in entries:
         pdf.heading(f"{entry.incident_id} · {local_long(entry.reported_at, tz=tz, lang=lang)}")
         pdf.rows(entry.rows(lang))
-    return bytes(pdf.output())
+    return pdf.finish()

@@ -23,6 +23,7 @@ from bot.events import (
     DeliveryAttempted,
     DeliveryRedirected,
     EscalationSent,
+    EventData,
     FactAnswered,
     FactUnknown,
     FollowUpAssigned,
@@ -51,6 +52,7 @@ from bot.events import (
     StepSkipped,
     StepsPlanned,
     TextPrepared,
+    UnknownEvent,
     of,
     to_data,
 )
@@ -88,6 +90,26 @@ StepEvent = (  # the events that leave a note on (or change) their step in the c
 )  # fmt: skip
 
 
+class _Notes:
+    """A step's first ``MAX_NOTES`` notes and how many there were: the checklist shows no
+    more, so a step reminded 5,000 times does not keep 5,000 sentences."""
+
+    __slots__ = ("count", "kept")
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.count = 0
+
+    @property
+    def has_room(self) -> bool:
+        return len(self.kept) < MAX_NOTES
+
+    def append(self, note: str) -> None:
+        self.count += 1
+        if len(self.kept) < MAX_NOTES:
+            self.kept.append(note)
+
+
 @dataclass
 class _Step:
     number: int
@@ -99,7 +121,7 @@ class _Step:
     late_seconds: int = 0
     records: dict[str, str] = field(default_factory=dict)
     reason: str | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: _Notes = field(default_factory=_Notes)
 
 
 @dataclass
@@ -137,36 +159,128 @@ def build_timeline(
     fallback for incidents recorded before the name was part of the opening event, and
     what replaces the built-in placeholder name those recorded. Raises ``EvidenceError``
     when the events are not an incident's timeline (empty, or not starting with
-    ``incident_opened``).
+    ``incident_opened``). Every event line is in it: for a long timeline, fold with
+    ``TimelineFold`` and draw the lines of a second pass with ``EventLines`` instead.
     """
-    if not events or events[0].kind != IncidentOpened.kind:
+    if not events:
         raise EvidenceError("these events are not an incident's timeline")
-    opened = events[0]
-    recorded = of(opened)  # unreadable, it still opens the file; its line shows it raw
-    opening = recorded if isinstance(recorded, IncidentOpened) else None
-    language: Lang = lang or (opening.language if opening else "nl")
-    builder = _Builder(playbook=playbook, tz=tz, lang=language, reported_at=opened.at)
+    fold = TimelineFold(events[0], playbook=playbook, tz=tz, lang=lang)
+    lines = EventLines(playbook=playbook, tz=tz, lang=fold.lang, reported_at=events[0].at)
+    collected = []
     for event in events:
-        builder.add(event)
-    until = builder.ending.at if builder.ending else generated_at
-    return Timeline(
-        incident_id=opened.incident_id,
-        lang=language,
-        tz=tz,
+        payload = of(event)
+        fold.add(event, payload)
+        collected.append(lines.line(event, payload))
+    return fold.timeline(
+        organisation=organisation,
         generated_at=generated_at,
-        generated=local_long(generated_at, tz=tz, lang=language),
-        until=until,
-        summary=builder.summary(
-            opened, opening.organisation if opening else None, organisation=organisation
-        ),
-        steps=tuple(builder.step_line(step, until=until) for step in builder.steps.values()),
-        events=tuple(builder.lines),
-        final_hash=events[-1].hash,
-        final_seq=events[-1].seq,
         generated_by=generated_by,
-        texts=tuple(builder.texts),
-        follow_ups=tuple(builder.follow_up_line(f, now=generated_at) for f in builder.follow_ups),
+        lines=tuple(collected),
     )
+
+
+class TimelineFold:
+    """Everything the file says about an incident but its event lines, folded one event at
+    a time, so a reader of a long timeline holds the summary, not the events."""
+
+    def __init__(
+        self, first: Event, *, playbook: Playbook, tz: ZoneInfo, lang: Lang | None = None
+    ) -> None:
+        if first.kind != IncidentOpened.kind:
+            raise EvidenceError("these events are not an incident's timeline")
+        recorded = of(first)  # unreadable, it still opens the file; its line shows it raw
+        self.opening = recorded if isinstance(recorded, IncidentOpened) else None
+        self.lang: Lang = lang or (self.opening.language if self.opening else "nl")
+        self.first = first
+        self.last = first
+        self.count = 0
+        self._builder = _Builder(playbook=playbook, tz=tz, lang=self.lang, reported_at=first.at)
+
+    def add(self, event: Event, payload: EventData | UnknownEvent | None = None) -> None:
+        """``payload``: ``bot.events.of(event)``, when the caller has it already."""
+        self._builder.add(event, of(event) if payload is None else payload)
+        self.last = event
+        self.count += 1
+
+    def timeline(
+        self,
+        *,
+        organisation: str | None,
+        generated_at: datetime,
+        generated_by: str = "",
+        lines: tuple[EventLine, ...] = (),
+    ) -> Timeline:
+        """The view model so far; ``lines`` empty when they are drawn from a second pass."""
+        builder = self._builder
+        until = builder.ending.at if builder.ending else generated_at
+        opening = self.opening
+        return Timeline(
+            incident_id=self.first.incident_id,
+            lang=self.lang,
+            tz=builder.tz,
+            generated_at=generated_at,
+            generated=local_long(generated_at, tz=builder.tz, lang=self.lang),
+            until=until,
+            summary=builder.summary(
+                self.first, opening.organisation if opening else None, organisation=organisation
+            ),
+            steps=tuple(builder.step_line(step, until=until) for step in builder.steps.values()),
+            events=lines,
+            event_count=self.count,
+            final_hash=self.last.hash,
+            final_seq=self.last.seq,
+            generated_by=generated_by,
+            texts=tuple(builder.texts),
+            follow_ups=tuple(
+                builder.follow_up_line(f, now=generated_at) for f in builder.follow_ups
+            ),
+        )
+
+
+class EventLines:
+    """The timeline's lines, one event at a time, in order (the actors' names it learns on
+    the way are what each sentence says); independent of ``TimelineFold``, so the lines
+    can come from a second read of the events."""
+
+    def __init__(
+        self, *, playbook: Playbook, tz: ZoneInfo, lang: Lang, reported_at: datetime
+    ) -> None:
+        self.tz = tz
+        self.describe = Describer(playbook=playbook, tz=tz, lang=lang, reported_at=reported_at)
+
+    def line(self, event: Event, payload: EventData | UnknownEvent | None = None) -> EventLine:
+        payload = of(event) if payload is None else payload
+        _learn_names(self.describe.names, event, payload)
+        return EventLine(
+            seq=event.seq,
+            at=event.at,
+            local=local_stamp(event.at, tz=self.tz),
+            utc=utc_stamp(event.at),
+            actor=event.actor,
+            actor_name=event.actor_name,
+            kind=event.kind,
+            text=self.describe.sentence(event, payload),
+            data=event.data,
+            hash=event.hash,
+        )
+
+
+def _learn_names(names: dict[str, str], event: Event, payload: EventData | UnknownEvent) -> None:
+    """Who is who from here on: the actor, and whoever is assigned, now leading, handed
+    to or sent on to, by name."""
+    names.setdefault(event.actor, event.actor_name)
+    match payload:
+        case (
+            StepAssigned(to=str(to), to_name=str(name))
+            | LeadChanged(to=str(to), to_name=str(name))
+            | HandoffRequested(to=str(to), to_name=str(name))
+            | HandoffFailed(to=str(to), to_name=str(name))
+            | HandoffAcknowledged(to=str(to), to_name=str(name))
+            | DeliveryRedirected(to=str(to), to_name=str(name))
+            | FollowUpAssigned(to=str(to), to_name=str(name))
+            | FollowUpProposed(owner=str(to), owner_name=str(name))
+        ):
+            names[to] = name
 
 
 class _Builder:
@@ -186,34 +300,20 @@ class _Builder:
         self.ap: ApAssessment | None = None
         self.recalls: dict[int, list[tuple[Event, RecallStatusChanged]]] = {}  # by payment
         self.ending: _Ending | None = None
-        self.lines: list[EventLine] = []
         self.texts: list[TextLine] = []
         self.follow_ups: list[_FollowUp] = []
 
-    def add(self, event: Event) -> None:
-        payload = of(event)
-        self.describe.names.setdefault(event.actor, event.actor_name)
-        match payload:  # assigned, now leading, handed to, sent on to: by name from here on
-            case (
-                StepAssigned(to=str(to), to_name=str(name))
-                | LeadChanged(to=str(to), to_name=str(name))
-                | HandoffRequested(to=str(to), to_name=str(name))
-                | HandoffFailed(to=str(to), to_name=str(name))
-                | HandoffAcknowledged(to=str(to), to_name=str(name))
-                | DeliveryRedirected(to=str(to), to_name=str(name))
-                | FollowUpAssigned(to=str(to), to_name=str(name))
-                | FollowUpProposed(owner=str(to), owner_name=str(name))
-            ):
-                self.describe.names[to] = name
-        when = self._clock(event.at)
+    def add(self, event: Event, payload: EventData | UnknownEvent) -> None:
+        _learn_names(self.describe.names, event, payload)
         match payload:
             case StepsPlanned(steps=planned):
                 self._plan(planned)
             case PlanSwitched() | PlanAdded():
-                self._another_plan(payload, when)
+                self._another_plan(payload, self._clock(event.at))
             case ParticipantJoined(name=joined, role=role):
                 role_name = role_text(role, self.lang)
                 name = joined or event.actor_name
+                when = self._clock(event.at)
                 self.people.append(say("person", self.lang, name=name, role=role_name, time=when))
             case FactAnswered() | FactUnknown():
                 self.facts[payload.fact] = payload
@@ -228,7 +328,7 @@ class _Builder:
             case IncidentReopened():
                 self.ending = None
             case TextPrepared():
-                self.texts.append(self._text(event, payload, when))
+                self.texts.append(self._text(event, payload, self._clock(event.at)))
             case FollowUpProposed():
                 self.follow_ups.append(
                     _FollowUp(payload.follow_up, payload.plan, payload.owner_name, payload.due_at)
@@ -244,21 +344,9 @@ class _Builder:
             case _ if isinstance(payload, StepEvent):
                 step = self.steps.get(payload.step or "")
                 if step is not None:
+                    # The time of a note the checklist will not show is not worth saying.
+                    when = self._clock(event.at) if step.notes.has_room else ""
                     self._step_event(step, payload, event, when)
-        self.lines.append(
-            EventLine(
-                seq=event.seq,
-                at=event.at,
-                local=local_stamp(event.at, tz=self.tz),
-                utc=utc_stamp(event.at),
-                actor=event.actor,
-                actor_name=event.actor_name,
-                kind=event.kind,
-                text=self.describe.sentence(event, payload),
-                data=event.data,
-                hash=event.hash,
-            )
-        )
 
     def _follow_up(self, follow_up_id: str) -> _FollowUp | None:
         return next((f for f in self.follow_ups if f.follow_up_id == follow_up_id), None)
@@ -409,9 +497,10 @@ class _Builder:
             records = tuple(
                 Row(*self.describe.record(key, value), key) for key, value in step.records.items()
             )
-        notes = step.notes
-        if len(notes) > MAX_NOTES:
-            notes = [*notes[: MAX_NOTES - 1], say("notes_more", lang, n=len(notes) - MAX_NOTES + 1)]
+        notes = step.notes.kept
+        if step.notes.count > MAX_NOTES:
+            more = say("notes_more", lang, n=step.notes.count - MAX_NOTES + 1)
+            notes = [*notes[: MAX_NOTES - 1], more]
         done = ""
         if step.done_at is not None:
             done = say("done_by", lang, time=self._clock(step.done_at), name=step.done_by or "")

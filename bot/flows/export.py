@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
+import io
 from datetime import datetime
 
 from bot.events import ExportVia, append_event
-from bot.evidence.cli import Format, render
-from bot.evidence.exports import covered_by, exported
-from bot.evidence.source import read_evidence
+from bot.evidence.cli import Format, write_export
+from bot.evidence.exports import exported
 from bot.flows.turn import Turn
 from bot.messages import Attachment, Reply, ReplyKind
 from bot.organisation import Organisations
@@ -31,20 +30,23 @@ async def export(turn: Turn, incident: Incident) -> None:
 async def _hand_over(
     turn: Turn, incident_id: str, store: Store, now: datetime, *, position: int
 ) -> None:
-    """Read the timeline in a read-only snapshot, draw it off the event loop, then record
-    that it was exported (with the seq and hash it covers) in a short transaction of its own."""
+    """Stream the timeline from a read-only snapshot (no write lock: others go on), drawing
+    each chunk off the event loop, then record that it was exported (with the seq and hash
+    it covers) in a short transaction of its own."""
+    out = io.BytesIO()
     async with store.snapshot() as tx:
-        evidence = await read_evidence(
+        covered = await write_export(
             tx,
             incident_id,
+            Format.PDF,
+            out,
             organisations=Organisations([turn.org]),
             playbooks=turn.playbooks,
             generated_at=now,
             lang=turn.lang,
             generated_by=turn.actor_name,
         )
-    data = await asyncio.to_thread(render, evidence, Format.PDF)
-    covered = covered_by(evidence.events)
+    data = out.getvalue()
     async with store.transaction() as tx:
         await tx.get_incident(incident_id, lock=True)  # appends to the chain one at a time
         await append_event(
