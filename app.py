@@ -460,6 +460,7 @@ async def _serve_stored_organisations(
                 "only seeds an empty one: 'app.py org import' applies it",
                 stored.version,
             )
+    await organisation_store.adopt_incidents(store, runtime.organisations)
     runtime.organisation_refresh = refresh
     refresh.start()
 

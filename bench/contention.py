@@ -228,7 +228,7 @@ async def incidents_from_store(url: str, people_ids: Sequence[str]) -> dict[str,
             found: dict[str, str] = {}
             for person in people_ids:
                 mine = await tx.open_incidents_for(
-                    tenant_id=TENANT, user_key=user_key(Channel.WEB, TENANT, person)
+                    org_id=TENANT, user_key=user_key(Channel.WEB, TENANT, person)
                 )
                 found[person] = mine[0].id
             return found

@@ -66,6 +66,7 @@ async def fill_incidents(store: SqlStore, *, first: int, count: int) -> None:
                     Incident(
                         id=f"NR-S{n:06d}",
                         tenant_id=TENANT,
+                        org_id="acme",
                         playbook_id="paid-fraudster",
                         lang="nl",
                         status=IncidentStatus.OPEN,

@@ -218,11 +218,7 @@ class Digests:
                 channel=CLAIM_CHANNEL, event_id=f"{org.id}:{day}", at=now
             ):
                 return None
-            incidents = [
-                i
-                for i in await tx.open_incidents()
-                if (owner := self._organisations.owner_of(i)) is not None and owner.id == org.id
-            ]
+            incidents = await tx.open_incidents(org_id=org.id)
             follow_ups = await self._open_follow_ups(tx, org)
             if not incidents and not follow_ups:
                 return None

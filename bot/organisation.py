@@ -369,14 +369,19 @@ class Organisations:
         return next((o for o in self._set.all if o.sign_in and o.sign_in.admits(email)), None)
 
     def of_incident(self, incident: Incident) -> Organisation:
-        """The organisation an incident was opened in; the default when its tenant is gone."""
-        origin = address_from_json(incident.conversation)
+        """The organisation an incident belongs to; the default when it is gone."""
         current = self._set
-        return _for_tenant(current, origin.channel, incident.tenant_id) or current.all[0]
+        return _owner(current, incident) or current.all[0]
 
     def owner_of(self, incident: Incident) -> Organisation | None:
-        """The organisation an incident belongs to, or None when its tenant is no one's
-        (its organisation was removed): what decides whose register or file it is in."""
+        """The organisation an incident belongs to (the one stored with it; for one from
+        before r0012 not adopted yet, the one its tenant belongs to), or None when that
+        organisation was removed: what decides whose register or file it is in."""
+        return _owner(self._set, incident)
+
+    def of_origin(self, incident: Incident) -> Organisation | None:
+        """The organisation the incident's workspace or tenant belongs to now, whatever is
+        stored: whose people reach the chat it was opened in."""
         origin = address_from_json(incident.conversation)
         return _for_tenant(self._set, origin.channel, incident.tenant_id)
 
@@ -390,6 +395,13 @@ class Organisations:
         unnamed workspace gets None and is refused.
         """
         return _for_tenant(self._set, channel, tenant_id)
+
+
+def _owner(current: _Set, incident: Incident) -> Organisation | None:
+    if incident.org_id is not None:
+        return current.by_id.get(incident.org_id)
+    origin = address_from_json(incident.conversation)
+    return _for_tenant(current, origin.channel, incident.tenant_id)
 
 
 def _for_tenant(current: _Set, channel: Channel, tenant_id: str) -> Organisation | None:

@@ -96,6 +96,7 @@ async def seed(store: Store, organisations: Sequence[Organisation], *, at: datet
         if await tx.organisations_version():
             return False
         await _keeps_the_built_in_incidents(tx, organisations)
+        await _take_over_the_built_in_incidents(tx, organisations)
         return await tx.seed_organisations(documents, at=at)
 
 
@@ -113,6 +114,7 @@ async def import_organisations(
         check_together([*kept, *organisations])
         if not current.organisations:
             await _keeps_the_built_in_incidents(tx, organisations)
+            await _take_over_the_built_in_incidents(tx, organisations)
         else:
             before = Organisations(current.organisations)
             moves = await _moves(tx, before, [*kept, *organisations])
@@ -123,6 +125,7 @@ async def import_organisations(
                     f"to none: {_some(str(m) for m in moves)}; keep their workspace or "
                     "tenant ids with the organisation they are in"
                 )
+        await _adopt(tx, Organisations([*kept, *organisations]))
         return await tx.put_organisations(documents, at=at)
 
 
@@ -158,6 +161,7 @@ async def remove(store: Store, org_id: str, *, at: datetime) -> bool:
                 f"organisation: {_some(str(m) for m in taken)}; give that one its own "
                 "slack_team_ids / teams_tenant_ids first"
             )
+        await _adopt(tx, Organisations(after))
         return await tx.remove_organisation(org_id, at=at)
 
 
@@ -174,12 +178,14 @@ class _Move:
 async def _moves(
     tx: Transaction, before: Organisations, after: Sequence[Organisation]
 ) -> list[_Move]:
-    """The incidents a change would move to another organisation or to none."""
+    """The incidents a change would move to another organisation or to none: whose
+    workspace or tenant would no longer be their organisation's (an incident keeps the
+    organisation stored with it, but its people would be refused, or be another's)."""
     changed = Organisations(after)
     moves = []
     for incident in await tx.incidents():
         was = before.owner_of(incident)
-        now = changed.owner_of(incident)
+        now = changed.of_origin(incident)
         if was is not None and (now is None or now.id != was.id):
             moves.append(_Move(incident, was.id, now.id if now is not None else None))
     return moves
@@ -214,6 +220,44 @@ async def _keeps_the_built_in_incidents(
             "you want), or list their Slack workspace / Entra tenant ids with the "
             "organisation that takes them over"
         )
+
+
+async def adopt_incidents(store: Store, organisations: Organisations) -> int:
+    """Store its organisation with every incident that has none yet and that one of these
+    serves (``Organisations.owner_of``: made before r0012, which knew only its tenant); how
+    many. At each start, after the organisations are loaded: idempotent, and two replicas
+    starting together adopt each incident once (the rows are locked in one order)."""
+    async with store.transaction() as tx:
+        return await _adopt(tx, organisations)
+
+
+async def _adopt(tx: Transaction, organisations: Organisations) -> int:
+    """Also in the transaction that changes the organisations: an incident that no one
+    served until this change is its organisation's from the version that serves it."""
+    owners: dict[str, list[str]] = {}
+    for incident in await tx.unowned_incidents():
+        owner = organisations.owner_of(incident)
+        if owner is not None:
+            owners.setdefault(owner.id, []).append(incident.id)
+    return sum([await tx.adopt_incidents(org, ids) for org, ids in owners.items()])
+
+
+async def _take_over_the_built_in_incidents(
+    tx: Transaction, organisations: Sequence[Organisation]
+) -> None:
+    """The first organisations stored take over the incidents opened under the built-in
+    one, each by its workspace or tenant (``_keeps_the_built_in_incidents`` made sure one
+    does, or that an organisation with its id keeps it); then the ones without any."""
+    first = Organisations(organisations)
+    owners: dict[str, list[str]] = {}
+    for incident in await tx.incidents():
+        now = first.of_origin(incident)
+        if incident.org_id == DEFAULT_ORGANISATION.id and now is not None:
+            owners.setdefault(now.id, []).append(incident.id)
+    for org, ids in owners.items():
+        if org != DEFAULT_ORGANISATION.id:
+            await tx.adopt_incidents(org, ids, was=DEFAULT_ORGANISATION.id)
+    await _adopt(tx, first)
 
 
 def _some(items: Iterable[str]) -> str:

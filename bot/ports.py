@@ -189,6 +189,10 @@ class Incident:
     conversation: dict[str, Any]  # Address of the conversation it was opened in, as JSON
     closed_at: datetime | None = None
     close_reason: str | None = None
+    org_id: str | None = None
+    """The organisation it belongs to, whatever channel its people use: the one it was
+    opened in. None only for an incident from before r0012 that no organisation serves
+    (``organisation_store.adopt_incidents`` gives it one once an organisation does)."""
     plans: tuple[IncidentPlan, ...] = ()
     """Every plan of the incident in the order they came in; empty: only ``playbook_id``,
     since the report."""
@@ -462,29 +466,28 @@ class Transaction(Protocol):
 
     async def update_incident(self, incident: Incident) -> None: ...
     async def open_incidents_for(
-        self, *, tenant_id: str, user_key: str, limit: int | None = None, offset: int = 0
+        self, *, org_id: str, user_key: str, limit: int | None = None, offset: int = 0
     ) -> list[Incident]:
-        """Open incidents of a tenant that this person takes part in, newest first; one
-        page of them with ``limit``/``offset``."""
+        """Open incidents of an organisation that this person takes part in, newest first;
+        one page of them with ``limit``/``offset``."""
 
     async def open_incidents(
-        self, *, tenant_id: str | None = None, limit: int | None = None, offset: int = 0
+        self, *, org_id: str | None = None, limit: int | None = None, offset: int = 0
     ) -> list[Incident]:
-        """Open incidents (of a tenant), newest first; one page with ``limit``/``offset``."""
+        """Open incidents (of an organisation), newest first; one page with
+        ``limit``/``offset``."""
 
     async def open_incidents_here(
-        self, *, tenant_id: str, channel: str, conversation_id: str
+        self, *, org_id: str, channel: str, conversation_id: str
     ) -> list[Incident]:
-        """Open incidents of a tenant opened in this conversation, newest first."""
+        """Open incidents of an organisation opened in this conversation, newest first."""
 
-    async def count_open_incidents(self, *, tenant_id: str, user_key: str | None = None) -> int:
-        """How many open incidents a tenant has (that this person takes part in)."""
+    async def count_open_incidents(self, *, org_id: str, user_key: str | None = None) -> int:
+        """How many open incidents an organisation has (that this person takes part in)."""
 
-    async def closed_incidents(
-        self, *, tenant_id: str, user_key: str | None = None
-    ) -> list[Incident]:
-        """Closed or stopped incidents of a tenant; only those ``user_key`` took part in
-        when given (a manager passes None), most recently reported first."""
+    async def closed_incidents(self, *, org_id: str, user_key: str | None = None) -> list[Incident]:
+        """Closed or stopped incidents of an organisation; only those ``user_key`` took part
+        in when given (a manager passes None), most recently reported first."""
 
     # Facts ---------------------------------------------------------------------------------
     async def set_fact(self, fact: Fact) -> None: ...
@@ -591,8 +594,17 @@ class Transaction(Protocol):
     async def get_file(self, file_id: str, *, now: datetime) -> StoredFile | None:
         """The file if it exists and has not expired."""
 
-    async def incidents(self, *, tenant_ids: Sequence[str] | None = None) -> list[Incident]:
+    async def incidents(self) -> list[Incident]:
         """Every incident, open or not (the breach register lists them all), oldest first."""
+
+    async def unowned_incidents(self) -> list[Incident]:
+        """The incidents no organisation is stored for, locked until the transaction ends."""
+
+    async def adopt_incidents(
+        self, org_id: str, incident_ids: Sequence[str], *, was: str | None = None
+    ) -> int:
+        """Store the organisation of these incidents where the one stored is still ``was``
+        (None: none yet, an incident from before r0012); how many took it."""
 
     # Hand-offs (the durable outbox of mail and webhooks) ---------------------------------
     async def add_handoffs(

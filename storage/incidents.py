@@ -41,9 +41,11 @@ async def get(conn: AsyncConnection, *, incident_id: str, lock: bool) -> Inciden
 
 
 async def update_incident(conn: AsyncConnection, *, incident: Incident) -> None:
-    """Overwrite every field of an existing incident; a missing one is a bug, so it raises."""
+    """Overwrite every field of an existing incident but its organisation (set when it is
+    opened, or by ``adopt``: an incident read before an adoption must not undo it); a
+    missing one is a bug, so it raises."""
     values = _incident_values(incident)
-    del values["id"]
+    del values["id"], values["org_id"]
     result = await conn.execute(
         update(IncidentRow).where(IncidentRow.id == incident.id).values(**values)
     )
@@ -54,20 +56,20 @@ async def update_incident(conn: AsyncConnection, *, incident: Incident) -> None:
 async def open_for(
     conn: AsyncConnection,
     *,
-    tenant_id: str,
+    org_id: str,
     user_key: str,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Incident]:
-    """Open incidents of the tenant this person takes part in, newest first; a page of
-    them with ``limit``/``offset``."""
+    """Open incidents of the organisation this person takes part in, newest first; a page
+    of them with ``limit``/``offset``."""
     stmt = (
         select(_INCIDENT)
         .join(ParticipantRow, ParticipantRow.incident_id == IncidentRow.id)
         .where(
             ParticipantRow.user_key == user_key,
             unindexed(IncidentRow.status) == IncidentStatus.OPEN.value,
-            unindexed(IncidentRow.tenant_id) == tenant_id,
+            unindexed(IncidentRow.org_id) == org_id,
         )
         .order_by(IncidentRow.reported_at.desc(), IncidentRow.id)
     )
@@ -75,22 +77,23 @@ async def open_for(
 
 
 async def open_all(
-    conn: AsyncConnection, *, tenant_id: str | None, limit: int | None = None, offset: int = 0
+    conn: AsyncConnection, *, org_id: str | None, limit: int | None = None, offset: int = 0
 ) -> list[Incident]:
-    """Open incidents (of one tenant, or all), newest first; a page with ``limit``."""
-    return [_incident(row) for row in await conn.execute(_page(_open(tenant_id), limit, offset))]
+    """Open incidents (of one organisation, or all), newest first; a page with ``limit``."""
+    return [_incident(row) for row in await conn.execute(_page(_open(org_id), limit, offset))]
 
 
 async def open_here(
-    conn: AsyncConnection, *, tenant_id: str, channel: str, conversation_id: str
+    conn: AsyncConnection, *, org_id: str, channel: str, conversation_id: str
 ) -> list[Incident]:
-    """Open incidents of the tenant opened in this conversation, newest first (indexed)."""
+    """Open incidents of the organisation opened in this conversation, newest first
+    (indexed)."""
     stmt = (
         select(_INCIDENT)
         .where(
             IncidentRow.origin_channel == channel,
             IncidentRow.origin_conversation == conversation_id,
-            IncidentRow.tenant_id == tenant_id,
+            unindexed(IncidentRow.org_id) == org_id,
             unindexed(IncidentRow.status) == IncidentStatus.OPEN.value,
         )
         .order_by(IncidentRow.reported_at.desc(), IncidentRow.id)
@@ -98,18 +101,18 @@ async def open_here(
     return [_incident(row) for row in await conn.execute(stmt)]
 
 
-async def count_open(conn: AsyncConnection, *, tenant_id: str, user_key: str | None) -> int:
-    """How many open incidents the tenant has (that this person takes part in)."""
+async def count_open(conn: AsyncConnection, *, org_id: str, user_key: str | None) -> int:
+    """How many open incidents the organisation has (that this person takes part in)."""
     stmt = select(func.count()).select_from(IncidentRow)
     if user_key is None:
         stmt = stmt.where(
-            IncidentRow.status == IncidentStatus.OPEN.value, IncidentRow.tenant_id == tenant_id
+            IncidentRow.status == IncidentStatus.OPEN.value, IncidentRow.org_id == org_id
         )
-    else:  # from the person's few participations, not the tenant's many open incidents
+    else:  # from the person's few participations, not the organisation's many incidents
         stmt = stmt.join(ParticipantRow, ParticipantRow.incident_id == IncidentRow.id).where(
             ParticipantRow.user_key == user_key,
             unindexed(IncidentRow.status) == IncidentStatus.OPEN.value,
-            unindexed(IncidentRow.tenant_id) == tenant_id,
+            unindexed(IncidentRow.org_id) == org_id,
         )
     return int((await conn.execute(stmt)).scalar_one())
 
@@ -118,13 +121,13 @@ def _page(stmt: Select[Any], limit: int | None, offset: int) -> Select[Any]:
     return stmt if limit is None else stmt.limit(limit).offset(max(offset, 0))
 
 
-async def closed(conn: AsyncConnection, *, tenant_id: str, user_key: str | None) -> list[Incident]:
-    """Closed or stopped incidents of the tenant (the ones ``user_key`` took part in, when
-    given), most recently reported first."""
+async def closed(conn: AsyncConnection, *, org_id: str, user_key: str | None) -> list[Incident]:
+    """Closed or stopped incidents of the organisation (the ones ``user_key`` took part in,
+    when given), most recently reported first."""
     stmt = (
         select(_INCIDENT)
         .where(IncidentRow.status != IncidentStatus.OPEN.value)
-        .where(IncidentRow.tenant_id == tenant_id)
+        .where(IncidentRow.org_id == org_id)
     )
     if user_key is not None:
         stmt = stmt.join(ParticipantRow, ParticipantRow.incident_id == IncidentRow.id)
@@ -133,19 +136,50 @@ async def closed(conn: AsyncConnection, *, tenant_id: str, user_key: str | None)
     return [_incident(row) for row in await conn.execute(stmt)]
 
 
-async def every(conn: AsyncConnection, *, tenant_ids: Sequence[str] | None) -> list[Incident]:
-    """All incidents whatever their status (of some tenants, or all), oldest first."""
-    stmt = select(_INCIDENT)
-    if tenant_ids is not None:
-        stmt = stmt.where(IncidentRow.tenant_id.in_(tenant_ids))
-    stmt = stmt.order_by(IncidentRow.reported_at, IncidentRow.id)
+async def every(conn: AsyncConnection) -> list[Incident]:
+    """All incidents whatever their status, oldest first."""
+    stmt = select(_INCIDENT).order_by(IncidentRow.reported_at, IncidentRow.id)
     return [_incident(row) for row in await conn.execute(stmt)]
 
 
-def _open(tenant_id: str | None) -> Select[Any]:
+async def unowned(conn: AsyncConnection) -> list[Incident]:
+    """The incidents no organisation is stored for, locked (in id order: two processes
+    adopting at once queue instead of deadlocking, and the second finds them owned)."""
+    stmt = (
+        select(_INCIDENT)
+        .where(IncidentRow.org_id.is_(None))
+        .order_by(IncidentRow.id)
+        .with_for_update()
+    )
+    return [_incident(row) for row in await conn.execute(stmt)]
+
+
+async def adopt(
+    conn: AsyncConnection, *, org_id: str, incident_ids: Sequence[str], was: str | None
+) -> int:
+    """Store ``org_id`` as the organisation of these incidents, where the one stored is
+    still ``was`` (None: none yet); how many took it."""
+    adopted = 0
+    for start in range(0, len(incident_ids), _ADOPT_BATCH):
+        result = await conn.execute(
+            update(IncidentRow)
+            .where(
+                IncidentRow.id.in_(incident_ids[start : start + _ADOPT_BATCH]),
+                IncidentRow.org_id.is_not_distinct_from(was),
+            )
+            .values(org_id=org_id)
+        )
+        adopted += result.rowcount
+    return adopted
+
+
+_ADOPT_BATCH = 500  # ids per statement: well under SQLite's and asyncpg's parameter limits
+
+
+def _open(org_id: str | None) -> Select[Any]:
     stmt = select(_INCIDENT).where(IncidentRow.status == IncidentStatus.OPEN.value)
-    if tenant_id is not None:
-        stmt = stmt.where(IncidentRow.tenant_id == tenant_id)
+    if org_id is not None:
+        stmt = stmt.where(IncidentRow.org_id == org_id)
     return stmt.order_by(IncidentRow.reported_at.desc(), IncidentRow.id)
 
 
@@ -160,6 +194,7 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
     return {
         "id": incident.id,
         "tenant_id": incident.tenant_id,
+        "org_id": incident.org_id,
         "playbook_id": incident.playbook_id,
         "lang": incident.lang,
         "status": incident.status.value,
@@ -198,6 +233,7 @@ def _incident(row: AnyRow) -> Incident:
         conversation=row.conversation,
         closed_at=row.closed_at,
         close_reason=row.close_reason,
+        org_id=row.org_id,
     )
     plans = tuple(
         IncidentPlan(p["id"], PlanRole(p["role"]), parse_utc(p["since"])) for p in row.plans

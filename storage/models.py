@@ -140,12 +140,17 @@ class FileRow(Base):
 class IncidentRow(Base):
     __tablename__ = "incidents"
     __table_args__ = (
-        Index(None, "status", "tenant_id", "reported_at"),
+        Index(None, "org_id", "status", "reported_at"),
         Index(None, "origin_channel", "origin_conversation", "status"),
     )
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
+    # The platform tenant it was opened in (Slack workspace, Entra tenant; the web chat's
+    # organisation id): part of its people's user keys. Who may see it is ``org_id``.
     tenant_id: Mapped[str] = mapped_column(String)
+    # The organisation it belongs to on every channel (r0012); NULL only for an incident
+    # from before r0012 that no organisation serves (adopted once one does).
+    org_id: Mapped[str | None] = mapped_column(String)
     playbook_id: Mapped[str] = mapped_column(String)
     lang: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16))

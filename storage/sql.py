@@ -40,7 +40,7 @@ def insert(conn: AsyncConnection, model: type[Base]) -> postgresql.Insert | sqli
 class unindexed(FunctionElement[Any]):
     """A column the SQLite planner must not pick an index for (``+column``; as is on
     PostgreSQL, whose planner has statistics). Without statistics SQLite prefers the
-    (status, tenant_id, reported_at) index for every "open incidents of the tenant" query,
+    (org_id, status, reported_at) index for every "open incidents of the organisation" query,
     even where another index finds the few rows wanted: that reads every open incident."""
 
     inherit_cache = True

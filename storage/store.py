@@ -165,31 +165,29 @@ class SqlTransaction:
         await incidents.update_incident(self._conn, incident=incident)
 
     async def open_incidents_for(
-        self, *, tenant_id: str, user_key: str, limit: int | None = None, offset: int = 0
+        self, *, org_id: str, user_key: str, limit: int | None = None, offset: int = 0
     ) -> list[Incident]:
         return await incidents.open_for(
-            self._conn, tenant_id=tenant_id, user_key=user_key, limit=limit, offset=offset
+            self._conn, org_id=org_id, user_key=user_key, limit=limit, offset=offset
         )
 
     async def open_incidents(
-        self, *, tenant_id: str | None = None, limit: int | None = None, offset: int = 0
+        self, *, org_id: str | None = None, limit: int | None = None, offset: int = 0
     ) -> list[Incident]:
-        return await incidents.open_all(self._conn, tenant_id=tenant_id, limit=limit, offset=offset)
+        return await incidents.open_all(self._conn, org_id=org_id, limit=limit, offset=offset)
 
     async def open_incidents_here(
-        self, *, tenant_id: str, channel: str, conversation_id: str
+        self, *, org_id: str, channel: str, conversation_id: str
     ) -> list[Incident]:
         return await incidents.open_here(
-            self._conn, tenant_id=tenant_id, channel=channel, conversation_id=conversation_id
+            self._conn, org_id=org_id, channel=channel, conversation_id=conversation_id
         )
 
-    async def count_open_incidents(self, *, tenant_id: str, user_key: str | None = None) -> int:
-        return await incidents.count_open(self._conn, tenant_id=tenant_id, user_key=user_key)
+    async def count_open_incidents(self, *, org_id: str, user_key: str | None = None) -> int:
+        return await incidents.count_open(self._conn, org_id=org_id, user_key=user_key)
 
-    async def closed_incidents(
-        self, *, tenant_id: str, user_key: str | None = None
-    ) -> list[Incident]:
-        return await incidents.closed(self._conn, tenant_id=tenant_id, user_key=user_key)
+    async def closed_incidents(self, *, org_id: str, user_key: str | None = None) -> list[Incident]:
+        return await incidents.closed(self._conn, org_id=org_id, user_key=user_key)
 
     # Facts ---------------------------------------------------------------------------------
     async def set_fact(self, fact: Fact) -> None:
@@ -334,8 +332,16 @@ class SqlTransaction:
     async def get_file(self, file_id: str, *, now: datetime) -> StoredFile | None:
         return await files.get(self._conn, file_id=file_id, now=now)
 
-    async def incidents(self, *, tenant_ids: Sequence[str] | None = None) -> list[Incident]:
-        return await incidents.every(self._conn, tenant_ids=tenant_ids)
+    async def incidents(self) -> list[Incident]:
+        return await incidents.every(self._conn)
+
+    async def unowned_incidents(self) -> list[Incident]:
+        return await incidents.unowned(self._conn)
+
+    async def adopt_incidents(
+        self, org_id: str, incident_ids: Sequence[str], *, was: str | None = None
+    ) -> int:
+        return await incidents.adopt(self._conn, org_id=org_id, incident_ids=incident_ids, was=was)
 
     async def save_message_ref(self, *, key: str, ref: dict[str, Any], at: datetime) -> None:
         await conversations.save_message_ref(self._conn, key=key, ref=ref, at=at)

@@ -91,10 +91,12 @@ async def store(schema_at_head: None, database_url: str) -> AsyncIterator[SqlSto
 
 @pytest.fixture
 def make_incident() -> Callable[..., Incident]:
-    """``make_incident("inc-2", tenant_id="T2")``: an open incident, fields overridable."""
+    """``make_incident("inc-2", tenant_id="T2", org_id="beta")``: an open incident, fields
+    overridable."""
     base = Incident(
         id="inc-1",
         tenant_id="T1",
+        org_id="acme",
         playbook_id="paid-fraudster",
         lang="nl",
         status=IncidentStatus.OPEN,

@@ -124,14 +124,14 @@ async def test_a_sink_writes_the_turns_replies_in_its_transaction(bot: RunningAp
     assert [r.kind for r in said] == [ReplyKind.ERROR] and failing.commits == 0
     async with store.snapshot() as tx:
         assert await tx.read_outbox(mailbox="sink", after_id=0) == [], "the replies undone"
-        assert await tx.open_incidents(tenant_id="acme") == [], "and the turn with them"
+        assert await tx.open_incidents(org_id="acme") == [], "and the turn with them"
 
     sink = OutboxSink()
     assert await engine.handle(start, sink=sink) == [], "not a duplicate: all written"
     assert sink.commits == 1 and any(r.incident_id for r in sink.written)
     async with store.snapshot() as tx:
         rows = await tx.read_outbox(mailbox="sink", after_id=0)
-        assert len(await tx.open_incidents(tenant_id="acme")) == 1
+        assert len(await tx.open_incidents(org_id="acme")) == 1
     assert [row.payload["text"] for row in rows] == [r.text for r in sink.written]
 
     # With a question open, the file is made after the commit and the question is asked

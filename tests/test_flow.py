@@ -497,7 +497,7 @@ async def test_a_second_click_on_start_opens_no_second_incident(
     said = texts(await jan.inbox())
     assert said.count("is geopend") == 1 and "al gestart" in said
     async with bot.runtime.require_store().transaction() as tx:
-        assert len(await tx.open_incidents(tenant_id="acme")) == 1
+        assert len(await tx.open_incidents(org_id="acme")) == 1
 
 
 async def test_duplicate_inbound_ids_change_nothing(
@@ -510,7 +510,7 @@ async def test_duplicate_inbound_ids_change_nothing(
     incident = incident_id_in(first)
     assert again == []
     async with bot.runtime.require_store().transaction() as tx:
-        incidents = await tx.open_incidents(tenant_id="acme")
+        incidents = await tx.open_incidents(org_id="acme")
     assert [i.id for i in incidents] == [incident]
 
 
@@ -538,12 +538,12 @@ async def test_a_turn_whose_answer_is_not_written_is_undone_and_handled_when_sen
     assert writes > 2, "the turn got as far as its replies"
     assert [m["text"] for m in failed] == [t("internal_error", "nl")]
     async with bot.runtime.require_store().transaction() as tx:
-        assert await tx.open_incidents(tenant_id="acme") == [], "the turn was rolled back"
+        assert await tx.open_incidents(org_id="acme") == [], "the turn was rolled back"
 
     again = await jan.press("Ja", client_id="start")  # the page's resend
     assert "is geopend" in texts(again)
     async with bot.runtime.require_store().transaction() as tx:
-        assert [i.id for i in await tx.open_incidents(tenant_id="acme")] == [incident_id_in(again)]
+        assert [i.id for i in await tx.open_incidents(org_id="acme")] == [incident_id_in(again)]
     assert await jan.press("Ja", client_id="start") == [], "handled once"
     lines = [m for m in jan.history if m["kind"] == "user" and m["client_id"] == "start"]
     assert len(lines) == 1, "the person's line is in the history once"

@@ -205,9 +205,8 @@ async def test_typing_it_was_paid_after_all_asks_same_or_new_and_switches(
     assert incident.playbook_id == "paid-fraudster"
     async with bot.runtime.require_store().transaction() as tx:
         facts = await tx.get_facts(incident_id)
-        mine = await tx.open_incidents_for(
-            tenant_id=incident.tenant_id, user_key=incident.reported_by
-        )
+        assert incident.org_id is not None
+        mine = await tx.open_incidents_for(org_id=incident.org_id, user_key=incident.reported_by)
     assert facts["request_channel"].value == "director_mail", "carried as the move declares"
     assert facts["mailbox_compromised"].value == "no", "same id: the answer stands"
     assert [i.id for i in mine] == [incident_id], "no second incident was opened"

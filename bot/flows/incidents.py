@@ -192,9 +192,7 @@ async def confirm_start(turn: Turn, playbook_id: str | None) -> None:
         return
     started = [
         i
-        for i in await turn.tx.open_incidents_for(
-            tenant_id=turn.inbound.tenant_id, user_key=turn.actor
-        )
+        for i in await turn.tx.open_incidents_for(org_id=turn.org.id, user_key=turn.actor)
         if i.playbook_id == playbook_id and i.reported_by == turn.actor
     ]
     if started:
@@ -213,7 +211,7 @@ async def _ask_same_or_new(turn: Turn, playbook_id: str) -> bool:
     offered = turn.pending
     if not isinstance(offered, ConfirmingStart) or offered.same_first is not None:
         return False
-    mine = await turn.tx.open_incidents_for(tenant_id=turn.inbound.tenant_id, user_key=turn.actor)
+    mine = await turn.tx.open_incidents_for(org_id=turn.org.id, user_key=turn.actor)
     if not mine:
         return False
     turn.state = replace(
@@ -309,6 +307,7 @@ async def start(turn: Turn, playbook_id: str | None) -> None:
     incident = Incident(
         id=new_incident_id(),
         tenant_id=inbound.tenant_id,
+        org_id=turn.org.id,
         playbook_id=playbook.id,
         lang=turn.lang,
         status=IncidentStatus.OPEN,
@@ -378,7 +377,7 @@ async def join(turn: Turn, incident_id: str) -> None:
     incident = await turn.tx.get_incident(incident_id, lock=True)
     if (
         incident is None
-        or incident.tenant_id != turn.inbound.tenant_id
+        or incident.org_id != turn.org.id
         or incident.status is not IncidentStatus.OPEN
     ):
         raise turn.fail("join_unknown", incident_id=incident_id)
@@ -392,15 +391,15 @@ async def choose(turn: Turn, purpose: PickFor, *, closed_too: bool = False) -> I
     in this very chat (a channel); asks with buttons when there are several. With
     ``closed_too`` (export), the closed ones they took part in when none is open."""
     inbound = turn.inbound
-    mine = await turn.tx.open_incidents_for(tenant_id=inbound.tenant_id, user_key=turn.actor)
+    mine = await turn.tx.open_incidents_for(org_id=turn.org.id, user_key=turn.actor)
     here = await turn.tx.open_incidents_here(
-        tenant_id=inbound.tenant_id,
+        org_id=turn.org.id,
         channel=inbound.channel.value,
         conversation_id=inbound.conversation_id,
     )
     incidents = mine + [i for i in here if i.id not in {m.id for m in mine}]
     if not incidents and closed_too:
-        incidents = await turn.tx.closed_incidents(tenant_id=inbound.tenant_id, user_key=turn.actor)
+        incidents = await turn.tx.closed_incidents(org_id=turn.org.id, user_key=turn.actor)
     if not incidents:
         turn.say_text("no_incident")
         return None

@@ -29,11 +29,11 @@ async def list_incidents(turn: Turn, *, page: int = 0, listing: Listing = Listin
     who = None if manager else turn.actor
     closed: list[Incident] = []
     if listing is Listing.CLOSED:
-        closed = await turn.tx.closed_incidents(tenant_id=inbound.tenant_id, user_key=who)
+        closed = await turn.tx.closed_incidents(org_id=turn.org.id, user_key=who)
         total = len(closed)
     else:
-        # One page read in SQL, so the cost does not grow with the tenant's open incidents.
-        total = await turn.tx.count_open_incidents(tenant_id=inbound.tenant_id, user_key=who)
+        # One page read in SQL, so the cost does not grow with the organisation's incidents.
+        total = await turn.tx.count_open_incidents(org_id=turn.org.id, user_key=who)
     if not total:
         if listing is Listing.CLOSED:
             turn.say_text("list_closed_empty")
@@ -51,11 +51,9 @@ async def list_incidents(turn: Turn, *, page: int = 0, listing: Listing = Listin
     if listing is Listing.CLOSED:
         shown = closed[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     elif who is None:
-        shown = await turn.tx.open_incidents(tenant_id=inbound.tenant_id, **window)
+        shown = await turn.tx.open_incidents(org_id=turn.org.id, **window)
     else:
-        shown = await turn.tx.open_incidents_for(
-            tenant_id=inbound.tenant_id, user_key=who, **window
-        )
+        shown = await turn.tx.open_incidents_for(org_id=turn.org.id, user_key=who, **window)
     lines, buttons = [], []
     for incident in shown:
         lines.append(await _line(turn, incident))

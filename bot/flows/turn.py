@@ -181,9 +181,9 @@ class Turn:
             )
 
     async def lock_incident(self, incident_id: str | None) -> Incident:
-        """The open incident of this tenant, locked for writing, or a plain refusal."""
+        """The open incident of this organisation, locked for writing, or a plain refusal."""
         incident = await self.tx.get_incident(incident_id, lock=True) if incident_id else None
-        if incident is None or incident.tenant_id != self.inbound.tenant_id:
+        if incident is None or incident.org_id != self.org.id:
             raise self.fail("stale_button")
         if incident.status is not IncidentStatus.OPEN:
             raise FlowError(self._not_open(incident))
@@ -206,10 +206,10 @@ class Turn:
         )
 
     async def readable_incident(self, incident_id: str | None, *, lock: bool = False) -> Incident:
-        """An incident of this tenant in any state (to look back on, export or reopen),
-        for the people in it and the managers; otherwise a plain refusal."""
+        """An incident of this organisation in any state (to look back on, export or
+        reopen), for the people in it and the managers; otherwise a plain refusal."""
         incident = await self.tx.get_incident(incident_id, lock=lock) if incident_id else None
-        if incident is None or incident.tenant_id != self.inbound.tenant_id:
+        if incident is None or incident.org_id != self.org.id:
             raise self.fail("unknown_incident", incident_id=incident_id or "?")
         people = await self.tx.get_participants(incident.id)
         if not self.is_manager and all(p.user_key != self.actor for p in people):

@@ -27,6 +27,7 @@ async def create_open_incidents(bot: RunningApp, count: int, *, reporters: list[
             incident = Incident(
                 id=f"NR-{n:06d}",
                 tenant_id=TEAM,
+                org_id="acme",
                 playbook_id=playbook.id,
                 lang="nl",
                 status=IncidentStatus.OPEN,

@@ -78,13 +78,19 @@ async def test_open_incidents_for_a_participant(
         ]:
             reported = T0 + timedelta(minutes=minutes)
             await tx.create_incident(
-                make_incident(incident_id, tenant_id=tenant, status=status, reported_at=reported)
+                make_incident(
+                    incident_id,
+                    tenant_id=tenant,
+                    org_id={"T1": "acme", "T2": "beta"}[tenant],
+                    status=status,
+                    reported_at=reported,
+                )
             )
             for person in people:
                 await tx.add_participant(Participant(incident_id, person, "X", reported))
     async with store.transaction() as tx:
-        mine = await tx.open_incidents_for(tenant_id="T1", user_key=me)
-        all_t1 = await tx.open_incidents(tenant_id="T1")
+        mine = await tx.open_incidents_for(org_id="acme", user_key=me)
+        all_t1 = await tx.open_incidents(org_id="acme")
         everywhere = await tx.open_incidents()
     assert [i.id for i in mine] == ["new", "old"]
     assert [i.id for i in all_t1] == ["not-mine", "new", "old"]
@@ -202,24 +208,46 @@ async def test_open_incidents_by_page_by_person_and_by_chat(
                         incident_id=f"inc-{n:02d}", user_key="slack:T1:U9", name="Bo", joined_at=T0
                     )
                 )
-        await tx.create_incident(make_incident("other-tenant", tenant_id="T2"))
+        await tx.create_incident(make_incident("other-tenant", tenant_id="T2", org_id="beta"))
         await tx.create_incident(
             make_incident("closed", status=IncidentStatus.CLOSED, closed_at=T0, close_reason="x")
         )
     async with store.snapshot() as tx:
-        second = await tx.open_incidents(tenant_id="T1", limit=10, offset=10)
-        total = await tx.count_open_incidents(tenant_id="T1")
-        bo = await tx.open_incidents_for(tenant_id="T1", user_key="slack:T1:U9", limit=2, offset=1)
-        bo_total = await tx.count_open_incidents(tenant_id="T1", user_key="slack:T1:U9")
-        here = await tx.open_incidents_here(tenant_id="T1", channel="slack", conversation_id="C1")
-        nowhere = await tx.open_incidents_here(
-            tenant_id="T1", channel="teams", conversation_id="C1"
-        )
+        second = await tx.open_incidents(org_id="acme", limit=10, offset=10)
+        total = await tx.count_open_incidents(org_id="acme")
+        bo = await tx.open_incidents_for(org_id="acme", user_key="slack:T1:U9", limit=2, offset=1)
+        bo_total = await tx.count_open_incidents(org_id="acme", user_key="slack:T1:U9")
+        here = await tx.open_incidents_here(org_id="acme", channel="slack", conversation_id="C1")
+        nowhere = await tx.open_incidents_here(org_id="acme", channel="teams", conversation_id="C1")
     assert [i.id for i in second] == [f"inc-{n:02d}" for n in range(14, 4, -1)]  # newest first
     assert total == 25 and bo_total == 5
     assert [i.id for i in bo] == ["inc-15", "inc-10"]
     assert [i.id for i in here] == [f"inc-{n:02d}" for n in range(24, -1, -1) if n % 3 == 1]
     assert nowhere == []  # same conversation id, another platform
+
+
+async def test_an_incident_without_organisation_is_adopted_once_and_keeps_it(
+    store: SqlStore, make_incident: MakeIncident
+) -> None:
+    """Only incidents with no organisation are listed and adopted; an update of one read
+    before its adoption does not undo it."""
+    async with store.transaction() as tx:
+        await tx.create_incident(make_incident("owned"))
+        for n in range(3):
+            await tx.create_incident(make_incident(f"old-{n}", org_id=None))
+    async with store.transaction() as tx:
+        stale = await tx.get_incident("old-0")
+        assert [i.id for i in await tx.unowned_incidents()] == ["old-0", "old-1", "old-2"]
+        assert await tx.adopt_incidents("acme", ["old-0", "old-1", "owned"]) == 2
+        assert await tx.adopt_incidents("beta", ["old-0"]) == 0, "adopted once"
+    assert stale is not None and stale.org_id is None
+    async with store.transaction() as tx:
+        stale.lead = "slack:T1:U2"
+        await tx.update_incident(stale)
+        assert [i.id for i in await tx.unowned_incidents()] == ["old-2"]
+        assert {i.id for i in await tx.open_incidents(org_id="acme")} == {"owned", "old-0", "old-1"}
+        kept = await tx.get_incident("old-0")
+    assert kept is not None and kept.org_id == "acme" and kept.lead == "slack:T1:U2"
 
 
 async def test_a_snapshot_cannot_write(store: SqlStore, make_incident: MakeIncident) -> None:

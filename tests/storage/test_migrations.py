@@ -437,14 +437,16 @@ async def test_upgrade_fills_the_origin_of_existing_incidents(database_url: str)
     store = await create_store(database_url)
     try:
         await store.create_schema()
+        async with store.transaction() as tx:  # as the app does at start (r0012)
+            assert await tx.adopt_incidents("acme", ["NR-OLD1"]) == 1
         async with store.transaction() as tx:
             here = await tx.open_incidents_here(
-                tenant_id="T1", channel="slack", conversation_id="C1"
+                org_id="acme", channel="slack", conversation_id="C1"
             )
             elsewhere = await tx.open_incidents_here(
-                tenant_id="T1", channel="slack", conversation_id="C2"
+                org_id="acme", channel="slack", conversation_id="C2"
             )
-            count = await tx.count_open_incidents(tenant_id="T1")
+            count = await tx.count_open_incidents(org_id="acme")
     finally:
         await store.close()
     assert [i.id for i in here] == ["NR-OLD1"]
@@ -909,7 +911,7 @@ async def test_follow_ups_table_is_added_and_takes_follow_ups_of_an_existing_inc
     store = await create_store(database_url)
     try:
         await store.create_schema()
-        assert await store.schema_revision() == schema.head() == "r0010_followups"
+        assert await store.schema_revision() == schema.head()
         assert await store.run_schema(_diff) == []
         async with store.transaction() as tx:
             kept = await tx.stored_organisations()
@@ -952,3 +954,113 @@ async def test_follow_ups_table_is_added_and_takes_follow_ups_of_an_existing_inc
     assert stored[0].due_at == due and stored[0].done_at == due, "microseconds kept"
     assert [f.follow_up_id for f in still_open] == ["code-word"]
     assert len(events) == 3
+
+
+# (l) r0012_incident_org: each incident names its organisation --------------------------------
+
+ACME_TEAMS = "6f1c2d3e-0000-4000-8000-00000000acme"
+
+
+def _r0010_with_incidents(conn: Connection) -> None:
+    """r0010 with open incidents of the web chat (two organisations), of Slack and Teams
+    tenants of one organisation, and of a Slack workspace no organisation names."""
+    from alembic import command
+
+    command.upgrade(schema.config(conn), "r0010_followups")
+    incidents = Table("incidents", MetaData(), autoload_with=conn)
+    origins = [
+        ("NR-WEB1", "web", "acme", "u1"),
+        ("NR-WEB2", "web", "beta", "u2"),
+        ("NR-SLK1", "slack", "TACME1", "C1"),
+        ("NR-TMS1", "teams", ACME_TEAMS, "19:abc"),
+        ("NR-LOST", "slack", "TGONE1", "C9"),
+    ]
+    for n, (incident_id, channel, tenant, conversation) in enumerate(origins):
+        user = f"{channel}:{tenant}:u{n}"
+        reported = T0 + timedelta(minutes=n)
+        conn.execute(
+            incidents.insert(),
+            {
+                "id": incident_id, "tenant_id": tenant, "playbook_id": "paid-fraudster",
+                "lang": "nl", "status": IncidentStatus.OPEN.value,
+                "reported_at": _time(conn, reported), "reported_by": user,
+                "reporter_name": "Anna", "lead": user,
+                "conversation": {
+                    "channel": channel, "tenant_id": tenant, "conversation_id": conversation
+                },
+                "closed_at": None, "close_reason": None, "origin_channel": channel,
+                "origin_conversation": conversation,
+                "plans": [
+                    {"id": "paid-fraudster", "role": "main", "since": chain.format_utc(reported)}
+                ],
+            },
+        )  # fmt: skip
+
+
+async def test_incidents_get_their_organisation_web_by_the_upgrade_others_at_the_start(
+    database_url: str,
+) -> None:
+    """r0012: web chat incidents are their organisation's after the upgrade; the Slack and
+    Teams ones are adopted by the start's ``adopt_incidents`` (two replicas at once adopt
+    each once), by the organisations' own rules; one no organisation serves keeps none
+    until an import names its workspace. The tenant index is replaced by the org index."""
+    from bot import organisation_store
+    from bot.organisation import Organisation, Organisations
+    from bot.organisation_file import document
+
+    organisations = Organisations(
+        [
+            Organisation(
+                id="acme", name="Acme", slack_team_ids=("TACME1",), teams_tenant_ids=(ACME_TEAMS,)
+            ),
+            Organisation(id="beta", name="Beta", slack_team_ids=("TBETA1",)),
+        ]
+    )
+    store = await create_store(database_url)
+    try:
+        await store.run_schema(_r0010_with_incidents)
+        assert await store.schema_revision() == "r0010_followups"
+        async with store.transaction() as tx:  # stored before (r0011)
+            assert await tx.seed_organisations([(o.id, document(o)) for o in organisations], at=T0)
+        await store.create_schema()
+        assert await store.schema_revision() == schema.head() == "r0012_incident_org"
+        assert await store.run_schema(_diff) == []
+        indexes = await store.run_schema(
+            lambda conn: {ix["name"] for ix in inspect(conn).get_indexes("incidents")}
+        )
+        assert "ix_incidents_org_id_status_reported_at" in indexes
+        assert "ix_incidents_status_tenant_id_reported_at" not in indexes
+        async with store.snapshot() as tx:
+            upgraded = {i.id: i.org_id for i in await tx.incidents()}
+        assert upgraded == {
+            "NR-WEB1": "acme", "NR-WEB2": "beta", "NR-SLK1": None, "NR-TMS1": None,
+            "NR-LOST": None,
+        }  # fmt: skip
+    finally:
+        await store.close()
+
+    replicas = [await create_store(database_url) for _ in range(2)]
+    try:
+        adopted = await asyncio.gather(
+            *(organisation_store.adopt_incidents(r, organisations) for r in replicas)
+        )
+        assert sorted(adopted) == [0, 2], "each incident once, by one of the two"
+        assert await organisation_store.adopt_incidents(replicas[0], organisations) == 0
+        async with replicas[0].snapshot() as tx:
+            owners = {i.id: i.org_id for i in await tx.incidents()}
+            acme = [i.id for i in await tx.open_incidents(org_id="acme")]
+        assert owners == {
+            "NR-WEB1": "acme", "NR-WEB2": "beta", "NR-SLK1": "acme", "NR-TMS1": "acme",
+            "NR-LOST": None,
+        }  # fmt: skip
+        assert acme == ["NR-TMS1", "NR-SLK1", "NR-WEB1"], "every channel, newest first"
+        # An import that gives the unserved workspace to an organisation adopts its incident
+        # in the same transaction.
+        gamma = Organisation(id="gamma", name="Gamma", slack_team_ids=("TGONE1",))
+        await organisation_store.import_organisations(replicas[0], [gamma], at=T0)
+        async with replicas[0].snapshot() as tx:
+            lost = await tx.get_incident("NR-LOST")
+        assert lost is not None and lost.org_id == "gamma"
+    finally:
+        for r in replicas:
+            await r.close()

@@ -42,6 +42,7 @@ async def open_many(app: RunningApp, count: int, chat: Chat) -> list[str]:
             incident = Incident(
                 id=f"NR-T{number:05d}",
                 tenant_id=TENANT,
+                org_id="acme",
                 playbook_id=playbook.id,
                 lang="nl",
                 status=IncidentStatus.OPEN,

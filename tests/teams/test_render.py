@@ -391,6 +391,7 @@ def every_plans_cards(lang: Lang) -> list[tuple[str, dict[str, Any]]]:
         incident = Incident(
             id="NR-ABC123",
             tenant_id="acme",
+            org_id="acme",
             playbook_id=playbook.id,
             lang=lang,
             status=IncidentStatus.OPEN,
