@@ -86,13 +86,24 @@ class Runtime:
     downloads: Downloads | None = None
     wakeups: Wakeups | None = None
     training: asyncio.Task[None] | None = None
-    """The recognizer's training, off the event loop once the server is up (seconds of
-    scikit-learn). Health checks answer meanwhile; a message waits for it (``handle``)."""
+    """The recognizer, read from its cache or trained, off the event loop and after the
+    start (``warm_up``): not needed to be ready, and a training is seconds of scikit-learn.
+    A message waits for it (``handle``)."""
+
+    def warm_up(self) -> asyncio.Task[None]:
+        """Begin reading or training the recognizer, unless begun: ``serve`` calls this
+        once the app is ready, a first message otherwise (tests serve without the front)."""
+        if self.training is None:
+            self.training = asyncio.create_task(self.train_recognizer())
+        return self.training
 
     async def train_recognizer(self) -> None:
         try:
             recognizer = await asyncio.to_thread(
-                trained_recognizer, self.settings.playbooks_dir, self.playbooks
+                trained_recognizer,
+                self.settings.playbooks_dir,
+                self.playbooks,
+                recognizer_cache(self.settings.env),
             )
         except Exception:
             log.exception("could not train the recognizer: free text is matched by triggers only")
@@ -102,9 +113,8 @@ class Runtime:
             self.engine = replace(self.engine, recognizer=recognizer)
 
     async def recognizer_ready(self) -> None:
-        """Wait until the recognizer is trained (or training failed)."""
-        if self.training is not None:
-            await asyncio.shield(self.training)
+        """Wait until the recognizer is trained (or training failed); begins it if need be."""
+        await asyncio.shield(self.warm_up())
 
     retention: Retention | None = None
     metrics: Metrics | None = None
@@ -205,10 +215,29 @@ def _teams(
 PLATFORMS: tuple[ChannelFactory, ...] = (_slack, _teams)
 
 
-def trained_recognizer(directory: Path, playbooks: Mapping[str, Playbook]) -> Recognizer | None:
-    """The classifier for free text, trained once per process for a set of playbooks; None
-    (triggers only) where the playbooks come without examples of ordinary chat, without which
-    it cannot tell an emergency from a chat about the painter's invoice."""
+def recognizer_cache(env: Mapping[str, str]) -> Path | None:
+    """Where a trained recognizer is kept between starts (``Recognizer.cached``):
+    ``NOODREM_CACHE_DIR``, else the user's cache directory (``XDG_CACHE_HOME``,
+    ``~/.cache``); ``NOODREM_CACHE_DIR`` empty keeps nothing."""
+    configured = env.get("NOODREM_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = env.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:  # no home directory to find
+            return None
+    return Path(base) / "noodrem"
+
+
+def trained_recognizer(
+    directory: Path, playbooks: Mapping[str, Playbook], cache: Path | None = None
+) -> Recognizer | None:
+    """The classifier for free text, once per process for a set of playbooks, read from
+    ``cache`` when a start before trained it on the same examples; None (triggers only)
+    where the playbooks come without examples of ordinary chat, without which it cannot
+    tell an emergency from a chat about the painter's invoice."""
     from bot.recognition import ORDINARY
 
     if not (directory / "examples" / f"{ORDINARY}.yaml").is_file():
@@ -220,17 +249,19 @@ def trained_recognizer(directory: Path, playbooks: Mapping[str, Playbook]) -> Re
         (p.id, tuple((lang, tuple(phrases)) for lang, phrases in p.triggers.items()))
         for p in playbooks.values()
     )
-    return _train(directory, triggers)
+    return _train(directory, triggers, cache)
 
 
 @functools.lru_cache(maxsize=4)
 def _train(
-    directory: Path, triggers: tuple[tuple[str, tuple[tuple[Lang, tuple[str, ...]], ...]], ...]
+    directory: Path,
+    triggers: tuple[tuple[str, tuple[tuple[Lang, tuple[str, ...]], ...]], ...],
+    cache: Path | None,
 ) -> Recognizer:
     from bot.recognition import Recognizer, load_training_set
 
     by_plan = {pid: dict(by_lang) for pid, by_lang in triggers}
-    return Recognizer.train(load_training_set(directory / "examples", by_plan))
+    return Recognizer.cached(load_training_set(directory / "examples", by_plan), cache)
 
 
 def build_app(
@@ -296,9 +327,10 @@ def build_app(
     async def handle(inbound: Inbound, *, sink: ReplySink | None = None) -> list[Reply]:
         if runtime.engine is None:
             raise RuntimeError("engine not started")
-        # The first message after a start waits the seconds the training has left: with
-        # the triggers alone, a person telling an emergency in their own words would hear
-        # "I didn't understand".
+        # The first message after a start waits for what the warm-up has left (reading the
+        # kept recognizer: tens of milliseconds; a training: seconds): with the triggers
+        # alone, a person telling an emergency in their own words would hear "I didn't
+        # understand".
         await runtime.recognizer_ready()
         return await runtime.engine.handle(inbound, sink=sink)
 
@@ -405,7 +437,6 @@ def build_app(
             notifier=notifier,
             handoffs=runtime.handoffs,
         )
-        runtime.training = asyncio.create_task(runtime.train_recognizer())
         if start_scheduler:
             runtime.wakeups.start()
 
@@ -617,11 +648,16 @@ async def serve(settings: Settings) -> None:
     try:
         # Importing the app's modules and reading its files is CPU work: in a thread, so
         # the event loop answers /healthz meanwhile.
-        await front.start(asyncio.to_thread(_built, settings))
+        await front.start(asyncio.to_thread(_built, settings), ready=_warm_up)
         log.info("Noodrem is running on http://%s:%s", settings.host, settings.port)
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
+
+
+def _warm_up(app: web.Application) -> None:
+    """What waits until the app is ready: the recognizer (``Runtime.warm_up``)."""
+    app[RUNTIME].warm_up()
 
 
 def _built(settings: Settings) -> web.Application:

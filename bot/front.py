@@ -14,7 +14,7 @@ Imports aiohttp only: it is what ``python app.py`` imports before it listens.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -43,10 +43,17 @@ class Front:
         front.on_cleanup.append(self._cleanup)
         return front
 
-    async def start(self, app: Awaitable[web.Application]) -> None:
-        """Build ``app`` (awaited here), run its startup hooks and hand it the requests.
-        Raises what the build or a startup hook raises; the requests held meanwhile are
-        then answered 503 with Retry-After, and ``/readyz`` never says ready."""
+    async def start(
+        self,
+        app: Awaitable[web.Application],
+        *,
+        ready: Callable[[web.Application], object] | None = None,
+    ) -> None:
+        """Build ``app`` (awaited here), run its startup hooks and hand it the requests,
+        then call ``ready`` with it: what a start leaves until after it is ready (warming
+        a cache) begins there, not before ``/readyz`` can say so. Raises what the build or
+        a startup hook raises; the requests held meanwhile are then answered 503 with
+        Retry-After, and ``/readyz`` never says ready."""
         try:
             built = await app
             runner = web.AppRunner(built, access_log=None)
@@ -54,6 +61,8 @@ class Front:
             self._app, self._runner = built, runner
         finally:
             self._settled.set()
+        if ready is not None:
+            ready(built)
 
     @property
     def started(self) -> bool:

@@ -11,15 +11,24 @@ chooser, or stay out of the way. Nothing here knows a platform, a playbook id or
 plans are only labels, and which plans must never be confused confidently is data too
 (``ask_when_also`` in an examples file).
 
-scikit-learn is imported when a recognizer is trained, not when this module is imported:
-its import costs about as much as the rest of the application's, and code that only needs the
-types should not pay it. Training is synchronous and CPU-bound (well under a second for all
-examples); an application can run it with ``asyncio.to_thread`` while the server starts.
+scikit-learn only fits the model: a trained recognizer is its weights (``Model``), scored
+here in plain Python, so scoring needs no scikit-learn. Its import (about a second of CPU,
+as much as the rest of the application's) and the fit (another second) are paid only where
+the examples changed: ``Recognizer.cached`` keeps the weights in a file named by a digest of
+everything they depend on, and a restart with the same examples reads that file (tens of
+milliseconds) instead. Training is synchronous and CPU-bound; an application runs it with
+``asyncio.to_thread`` once the server is up.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import math
+import os
 import re
+import tempfile
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,13 +36,15 @@ from enum import Enum
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Final, Protocol, TypeAlias
 
 import yaml
 
 from bot.errors import ConfigError
 from bot.intents import MAX_SCAN_CHARS, detect_language, normalise
 from bot.messages import LANGS, Lang
+
+log = logging.getLogger(__name__)
 
 ORDINARY: Final = "_ordinary"
 """The label of ordinary chat, and the stem of its examples file. It starts with ``_`` so no
@@ -169,8 +180,8 @@ class _Stemmer(Protocol):
     def stemWord(self, word: str) -> str: ...
 
 
-class _Model(Protocol):
-    """What is used of the scikit-learn pipeline (scikit-learn ships no types)."""
+class _Fitted(Protocol):
+    """What is used of the fitted scikit-learn pipeline (scikit-learn ships no types)."""
 
     classes_: Sequence[object]
 
@@ -206,6 +217,119 @@ def word_features(text: str) -> list[str]:
     return features
 
 
+_WHITE_SPACES: Final = re.compile(r"\s\s+")
+
+
+def char_features(text: str) -> list[str]:
+    """Character 2- to 5-grams within the words of a prepared text, each word padded with a
+    space: scikit-learn's ``char_wb`` analyzer, the feature set the model was fitted on
+    (``_pipeline``), written out so that scoring does not need scikit-learn."""
+    features: list[str] = []
+    for word in _WHITE_SPACES.sub(" ", text).split():
+        padded = f" {word} "
+        for n in range(_MIN_N, _MAX_N + 1):
+            if len(padded) <= n:
+                features.append(padded)  # a short word counts once, as scikit-learn does
+                break
+            features.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return features
+
+
+_MIN_N: Final = 2
+_MAX_N: Final = 5
+
+
+# The model ----------------------------------------------------------------------------------
+
+_Weights: TypeAlias = "dict[str, tuple[float, ...]]"
+"""One feature set of a trained model: feature -> (its idf, its weight for each row)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A trained model as plain data, scored without scikit-learn: TF-IDF (sublinear tf, l2
+    per feature set) of the character n-grams and of the stems, then the logistic
+    regression's rows (one per label; a single row for two labels) and a softmax."""
+
+    labels: tuple[str, ...]
+    intercept: tuple[float, ...]
+    chars: _Weights
+    words: _Weights
+
+    def scores(self, text: str) -> list[float]:
+        """The probability of each label, in the order of ``labels``."""
+        prepared = prepare(text)
+        logits = list(self.intercept)
+        for weights, features in (
+            (self.chars, char_features(prepared)),
+            (self.words, word_features(prepared)),
+        ):
+            counts = Counter(f for f in features if f in weights)
+            values = {f: (1.0 + math.log(n)) * weights[f][0] for f, n in counts.items()}
+            norm = math.sqrt(sum(v * v for v in values.values()))
+            if norm == 0.0:
+                continue
+            for feature, value in values.items():
+                row = weights[feature]
+                for k in range(len(logits)):
+                    logits[k] += value / norm * row[k + 1]
+        if len(logits) == 1:  # two labels: one row, for the second
+            second = 1.0 / (1.0 + math.exp(-logits[0]))
+            return [1.0 - second, second]
+        top = max(logits)
+        exps = [math.exp(z - top) for z in logits]
+        total = sum(exps)
+        return [e / total for e in exps]
+
+    @classmethod
+    def of(cls, fitted: _Fitted) -> Model:
+        """The weights of a fitted ``_pipeline``."""
+        union, regression = fitted.steps[0][1], fitted.steps[1][1]  # type: ignore[attr-defined]
+        (_, chars), (_, words) = union.transformer_list
+        coef = regression.coef_.T.tolist()  # a row per feature: the chars', then the words'
+        offset = len(chars.vocabulary_)
+
+        def weights(vectorizer: object, start: int) -> _Weights:
+            idf = vectorizer.idf_.tolist()  # type: ignore[attr-defined]
+            return {
+                str(feature): (idf[j], *coef[start + j])
+                for feature, j in vectorizer.vocabulary_.items()  # type: ignore[attr-defined]
+            }
+
+        return cls(
+            labels=tuple(str(label) for label in fitted.classes_),
+            intercept=tuple(float(b) for b in regression.intercept_),
+            chars=weights(chars, 0),
+            words=weights(words, offset),
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "labels": self.labels,
+                "intercept": self.intercept,
+                "chars": self.chars,
+                "words": self.words,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Model:
+        """Raises ``ValueError`` (or ``KeyError``/``TypeError``) for a file that is no model."""
+        data = json.loads(text)
+        labels = tuple(str(label) for label in data["labels"])
+        intercept = tuple(float(b) for b in data["intercept"])
+        rows = len(intercept)
+        chars, words = ({str(f): tuple(w) for f, w in data[k].items()} for k in ("chars", "words"))
+        if rows not in (1, len(labels)) or any(
+            len(w) != rows + 1 for block in (chars, words) for w in block.values()
+        ):
+            raise ValueError("the weights do not fit the labels")
+        return cls(labels=labels, intercept=intercept, chars=chars, words=words)
+
+
 # The recognizer ---------------------------------------------------------------------------
 
 
@@ -218,11 +342,9 @@ class Recognizer:
     gives probabilities that are close to calibrated for a corpus this size.
     """
 
-    def __init__(
-        self, *, model: _Model, labels: tuple[str, ...], ask_between: frozenset[frozenset[str]]
-    ) -> None:
+    def __init__(self, *, model: Model, ask_between: frozenset[frozenset[str]]) -> None:
         self._model = model
-        self._labels = labels
+        self._labels = model.labels
         self._ask_between = ask_between
 
     @property
@@ -232,19 +354,35 @@ class Recognizer:
     @classmethod
     def train(cls, training: TrainingSet) -> Recognizer:
         """Learn from ``training``. Deterministic: the same examples give the same answers."""
-        texts, labels = _flatten(training)
-        model = _pipeline(_class_weights(labels))
-        model.fit(texts, labels)
-        return cls(
-            model=model,
-            labels=tuple(str(label) for label in model.classes_),
-            ask_between=training.ask_between,
-        )
+        return cls(model=Model.of(fitted(training)), ask_between=training.ask_between)
+
+    @classmethod
+    def cached(cls, training: TrainingSet, directory: Path | None) -> Recognizer:
+        """``train``, or the same weights from ``directory`` when a start trained on the same
+        examples before (the file's name is a digest of all that the weights depend on).
+        A cache that cannot be read or written is only slower: it is trained again."""
+        if directory is None:
+            return cls.train(training)
+        path = directory / f"recognizer-{_digest(training)}.json"
+        try:
+            model = Model.from_json(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            log.warning("%s cannot be used (%s): training again", path, err)
+        else:
+            return cls(model=model, ask_between=training.ask_between)
+        trained = cls.train(training)
+        try:
+            _write_atomically(path, trained._model.to_json())
+        except OSError as err:
+            log.info("the trained recognizer is not kept (%s): the next start trains again", err)
+        return trained
 
     def scores(self, text: str) -> dict[str, float]:
         """Probability of each label (plans and ``ORDINARY``), summing to 1."""
-        row = self._model.predict_proba([text])[0]
-        return {label: float(p) for label, p in zip(self._labels, row, strict=True)}
+        row = self._model.scores(text)
+        return dict(zip(self._labels, row, strict=True))
 
     def ranked(self, text: str) -> tuple[str, ...]:
         """Every plan, the likeliest for ``text`` first (ordinary chat left out)."""
@@ -311,14 +449,22 @@ def _class_weights(labels: Sequence[str]) -> dict[str, float]:
     return weights
 
 
-def _pipeline(class_weight: Mapping[str, float]) -> _Model:
+def fitted(training: TrainingSet) -> _Fitted:
+    """The scikit-learn pipeline fitted on ``training`` (``Model.of`` takes its weights)."""
+    texts, labels = _flatten(training)
+    pipeline = _pipeline(_class_weights(labels))
+    pipeline.fit(texts, labels)
+    return pipeline
+
+
+def _pipeline(class_weight: Mapping[str, float]) -> _Fitted:
     """The untrained model. scikit-learn is imported here, on first training (see above)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
 
     chars = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(2, 5), preprocessor=prepare, sublinear_tf=True
+        analyzer="char_wb", ngram_range=(_MIN_N, _MAX_N), preprocessor=prepare, sublinear_tf=True
     )
     words = TfidfVectorizer(analyzer=lambda text: word_features(prepare(text)), sublinear_tf=True)
     classifier = LogisticRegression(
@@ -328,13 +474,55 @@ def _pipeline(class_weight: Mapping[str, float]) -> _Model:
         class_weight=dict(class_weight),
         random_state=_RANDOM_STATE,
     )
-    pipeline: _Model = make_pipeline(make_union(chars, words), classifier)
+    pipeline: _Fitted = make_pipeline(make_union(chars, words), classifier)
     return pipeline
+
+
+# The weights kept between starts -------------------------------------------------------------
+
+_SOURCES: Final = (Path(__file__), Path(__file__).with_name("intents.py"))
+"""The code the features come from (``prepare``, ``normalise``, the stems): a change there
+changes what the kept weights mean."""
+
+
+def _digest(training: TrainingSet) -> str:
+    """What the weights depend on: the examples and their labels, this module and the
+    text normalisation (their source), and the versions of scikit-learn (the fit) and of
+    the stemmer (the features). Read from the package metadata: importing either would
+    cost what the cache saves."""
+    from importlib.metadata import version
+
+    texts, labels = _flatten(training)
+    digest = hashlib.sha256()
+    for part in (
+        json.dumps([texts, labels], ensure_ascii=False),
+        version("scikit-learn"),
+        version("snowballstemmer"),
+    ):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    for source in _SOURCES:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Another process starting at the same moment reads the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".recognizer-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 # Examples on disk -------------------------------------------------------------------------
 
 _KEYS: Final = frozenset({*LANGS, "ask_when_also"})
+_YamlLoader: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_training_set(
@@ -365,7 +553,8 @@ def load_training_set(
 def _read(path: Path) -> tuple[tuple[Example, ...], tuple[str, ...]]:
     """One examples file: ``{nl: [...], en: [...], ask_when_also: [plan-id, ...]}``."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml (as the playbooks are read): PyYAML's own parser takes ~0.1 s for these.
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise ExamplesError(f"{path}: cannot be read: {err}") from err
     if not isinstance(data, dict):

@@ -5,6 +5,10 @@ message sent meanwhile waits and is answered."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -94,3 +98,72 @@ async def test_a_broken_playbook_stops_the_start_and_it_is_never_ready(
             assert response.status == 503
             assert response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
         assert await _get(http, f"{url}/readyz") == (503, {"ready": False, "reason": "starting"})
+
+
+# A start as ``serve`` makes it (``_built``, then the startup hooks), in a fresh interpreter:
+# which of the modules that are slow to import it has imported once ready, then once the
+# recognizer is warm. Printed as JSON.
+_START = """
+import asyncio, json, sys
+from aiohttp import web
+import app
+from bot.config import Settings
+
+HEAVY = ("fpdf", "botbuilder", "slack_bolt", "slack_sdk", "sklearn", "alembic")
+
+def heavy():
+    return [name for name in HEAVY if name in sys.modules]
+
+async def main():
+    settings = Settings.from_env(json.loads(sys.argv[1]))
+    built = await asyncio.to_thread(app._built, settings)  # as serve builds it
+    runner = web.AppRunner(built)
+    await runner.setup()
+    runtime = built[app.RUNTIME]
+    ready = heavy()
+    if runtime.training is not None:  # what the start itself began
+        await runtime.training
+    started = heavy()
+    await runtime.recognizer_ready()  # the warm-up serve begins once ready
+    recognizer = runtime.engine.recognizer is not None
+    await runner.cleanup()
+    print(json.dumps({"ready": ready, "started": started, "warm": heavy(),
+                      "recognizer": recognizer}))
+
+asyncio.run(main())
+"""
+
+
+def _start(env: dict[str, str]) -> dict[str, Any]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_"))}
+    done = subprocess.run(
+        [sys.executable, "-c", _START, json.dumps(env)],
+        cwd=ROOT,
+        env=clean | {"PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return found
+
+
+def test_a_start_without_slack_or_teams_imports_no_sdk_no_pdf_and_no_scikit_learn(
+    tmp_path: Path,
+) -> None:
+    """Ready without a platform's SDK, fpdf2 or scikit-learn (nor Alembic on a restart):
+    the recognizer is warmed after ready, and from its kept weights once a start trained it."""
+    env = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/noodrem.db",
+        "PLAYBOOKS_DIR": str(ROOT / "playbooks"),
+        "NOODREM_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    first = _start(env)  # a new database (migrations) and nothing kept: it trains
+    assert first["ready"] == first["started"] == ["alembic"]
+    assert "sklearn" in first["warm"] and first["recognizer"]
+    [kept] = (tmp_path / "cache").iterdir()
+    assert kept.name.startswith("recognizer-")
+    again = _start(env)  # a restart: the schema is current, the weights are kept
+    assert again == {"ready": [], "started": [], "warm": [], "recognizer": True}
