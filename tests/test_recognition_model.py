@@ -29,7 +29,7 @@ def test_the_weights_score_as_the_fitted_pipeline_does() -> None:
     expected = pipeline.predict_proba(texts)
     for text, row in zip(texts, expected, strict=True):
         assert model.scores(text) == pytest.approx(list(row), abs=1e-12), text
-    assert Model.from_json(model.to_json()) == model
+    assert Model.from_bytes(model.to_bytes()) == model
 
 
 def test_char_features_are_scikit_learns_char_wb() -> None:
@@ -60,12 +60,14 @@ def test_a_start_reads_the_weights_a_start_before_trained(
     Recognizer.cached(_small(extra=" en de loodgieter"), tmp_path)  # other examples
     assert len(list(tmp_path.iterdir())) == 2, "other examples are kept apart"
 
-    kept.write_text('{"labels": ["a"]', encoding="utf-8")  # cut off mid-write elsewhere
+    kept.write_bytes(kept.read_bytes()[:100])  # cut off mid-write elsewhere
     with caplog.at_level(logging.WARNING, logger="bot.recognition"):
         retrained = Recognizer.cached(_small(), tmp_path)
     assert "cannot be used" in caplog.text
     assert retrained.scores(text) == trained.scores(text)
-    assert Model.from_json(kept.read_text(encoding="utf-8")).labels == ("_ordinary", "some-plan")
+    assert Model.from_bytes(kept.read_bytes()).labels == ("_ordinary", "some-plan")
+    kept.write_bytes(b"not the weights")
+    assert Recognizer.cached(_small(), tmp_path).scores(text) == trained.scores(text)
 
 
 def test_a_cache_that_cannot_be_written_only_costs_a_training(tmp_path: Path) -> None:
