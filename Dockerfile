@@ -21,13 +21,16 @@ RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip uninstall -y noodrem
 
 # --- run -------------------------------------------------------------------------------
+# /data holds the SQLite file and the trained recognizer (NOODREM_CACHE_DIR): a restart reads
+# the recognizer instead of training it again (~2 s of CPU before the first message).
 FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     HOST=0.0.0.0 \
     PORT=3978 \
-    DATABASE_URL=sqlite+aiosqlite:////data/noodrem.db
+    DATABASE_URL=sqlite+aiosqlite:////data/noodrem.db \
+    NOODREM_CACHE_DIR=/data/cache
 RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin noodrem \
  && install -d -o noodrem -g noodrem /data
 WORKDIR /app

@@ -22,6 +22,7 @@ instead. Training is synchronous and CPU-bound; an application runs it with
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -31,6 +32,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -374,10 +376,13 @@ class Recognizer:
         except (OSError, ValueError, EOFError, TypeError, AttributeError) as err:
             log.warning("%s cannot be used (%s): training again", path, err)
         else:
+            with contextlib.suppress(OSError):  # read-only is fine: it is only never pruned
+                os.utime(path)  # in use: kept by the pruning below
             return cls(model=model, ask_between=training.ask_between)
         trained = cls.train(training)
         try:
             _write_atomically(path, trained._model.to_bytes())
+            _prune(directory, keep=path)
         except OSError as err:
             log.info("the trained recognizer is not kept (%s): the next start trains again", err)
         return trained
@@ -508,6 +513,19 @@ def _digest(training: TrainingSet) -> str:
     for source in _SOURCES:
         digest.update(source.read_bytes())
     return digest.hexdigest()[:32]
+
+
+_UNUSED_FOR: Final = 30 * 24 * 3600.0
+"""Weights no start has read for this long (seconds) are deleted when new ones are kept:
+each change of the examples leaves a file of ~2 MB behind."""
+
+
+def _prune(directory: Path, *, keep: Path) -> None:
+    cutoff = time.time() - _UNUSED_FOR
+    for old in directory.glob("recognizer-*.marshal"):
+        with contextlib.suppress(OSError):  # another process pruned it first
+            if old != keep and old.stat().st_mtime < cutoff:
+                old.unlink()
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

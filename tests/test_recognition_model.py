@@ -4,6 +4,8 @@ scikit-learn, exactly as the fitted pipeline scores, and kept between starts."""
 from __future__ import annotations
 
 import logging
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -59,6 +61,13 @@ def test_a_start_reads_the_weights_a_start_before_trained(
 
     Recognizer.cached(_small(extra=" en de loodgieter"), tmp_path)  # other examples
     assert len(list(tmp_path.iterdir())) == 2, "other examples are kept apart"
+    month_old = time.time() - 31 * 24 * 3600
+    for path in tmp_path.iterdir():
+        os.utime(path, (month_old, month_old))
+    Recognizer.cached(_small(), tmp_path)  # read: in use again
+    Recognizer.cached(_small(extra=" en de elektricien"), tmp_path)  # kept: prunes the unused
+    assert len(list(tmp_path.iterdir())) == 2
+    assert kept.exists(), "weights in use were pruned"
 
     kept.write_bytes(kept.read_bytes()[:100])  # cut off mid-write elsewhere
     with caplog.at_level(logging.WARNING, logger="bot.recognition"):
