@@ -721,6 +721,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # A line per scheduler tick says nothing; its warnings and errors still come through.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Alembic announces each of its plugins at INFO on every migration; the revisions it
+    # runs (alembic.runtime.migration) are what an operator wants to read.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if args.command == "validate":
         return validate(args.paths)
     if args.command == "org":
