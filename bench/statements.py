@@ -244,7 +244,8 @@ async def main() -> None:
         store = await create_store(url)
         await store.create_schema()
         await store.close()
-        async with running_app(url) as app:
+        # The organisations' refresh would read in the middle of a counted message.
+        async with running_app(url, env={"ORGANISATION_REFRESH_SECONDS": "3600"}) as app:
             await walk(app, args.show)
 
 

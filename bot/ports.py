@@ -451,7 +451,8 @@ class Transaction(Protocol):
 
     # Conversations ----------------------------------------------------------------------
     async def get_conversation(self, key: str, *, lock: bool = False) -> Conversation | None:
-        """With ``lock``: created idle if absent, and locked until the transaction ends."""
+        """With ``lock``: no other turn of this conversation writes until the transaction
+        ends (a row lock; on SQLite the transaction's own serialisation, no write)."""
 
     async def save_conversation(self, conversation: Conversation) -> None: ...
 

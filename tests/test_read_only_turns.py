@@ -37,7 +37,9 @@ OFFER = "ik denk dat we een oplichter hebben betaald"
 @pytest.fixture
 async def bot(schema_at_head: None, database_url: str) -> AsyncIterator[RunningApp]:
     clock = ManualClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
-    async with running_app(database_url, clock=clock, env={"ORGANISATION_FILE": ORG}) as app:
+    # The organisations' refresh would read in the middle of a counted message.
+    env = {"ORGANISATION_FILE": ORG, "ORGANISATION_REFRESH_SECONDS": "3600"}
+    async with running_app(database_url, clock=clock, env=env) as app:
         yield app
 
 
