@@ -123,10 +123,11 @@ class Database:
         """``None`` when the database answers and is at the newest revision, else why not.
 
         An ordinary short unit of work (no migration connection, no schema lock), so a
-        probe every few seconds costs one small query.
+        probe every few seconds costs one small query; a read-only one, so it neither waits
+        for SQLite's write lock nor holds it.
         """
         try:
-            async with self.unit_of_work() as conn:
+            async with self.unit_of_work(Begin.SNAPSHOT) as conn:
                 at = await conn.run_sync(schema.version)
         except StoreError as exc:
             log.warning("not ready: %s", exc)  # the message masks any password

@@ -124,6 +124,19 @@ async def test_status_and_help_are_answered_while_another_connection_holds_the_w
     assert t("help", "nl") in _said(helped)
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_the_readiness_probe_does_not_wait_for_the_write_lock(
+    bot: RunningApp, database_url: str
+) -> None:
+    holder = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        assert await bot.runtime.require_store().readiness() is None
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
 async def test_a_write_committed_between_a_turns_reads_and_its_first_write_runs_it_again(
     bot: RunningApp, monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
