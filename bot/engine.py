@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import assert_never
 
 from bot.delivery import Attempt, Purpose, Recipient, Via
+from bot.errors import Refused
 from bot.events import DeliveryAttempted, append_event
 from bot.flows import (
     export,
@@ -41,6 +42,7 @@ from bot.flows.state import (
     ConfirmingClose,
     ConfirmingStart,
     ConfirmingStop,
+    ConversationState,
     Idle,
     state_from_json,
     state_to_json,
@@ -114,6 +116,7 @@ from bot.ports import (
     RecallStatus,
     ReplySink,
     Store,
+    Transaction,
 )
 from bot.recognition import Band, Recognizer
 
@@ -125,6 +128,11 @@ MAX_TEXT = 20_000
 _PLATFORM_ID = re.compile(
     r"[TE][A-Z0-9]{2,20}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
 )
+
+
+class _HandledMeanwhile(Refused):
+    """Another copy of the event claimed it first: this turn's work is rolled back. Never
+    leaves the engine."""
 
 
 @dataclass(frozen=True)
@@ -174,12 +182,14 @@ class Engine:
         self, inbound: Inbound, org: Organisation, sink: ReplySink | None
     ) -> list[Reply]:
         now = self.clock.now()
-        written: list[Reply] = []
-        async with self.store.transaction() as tx:
-            if inbound.event_id and not await tx.claim_inbound(
-                channel=inbound.channel.value, event_id=inbound.event_id, at=now
+
+        async def decide(tx: Transaction) -> Turn | None:
+            """The turn itself: it reads, and writes only what it changes. It may run
+            twice (``Store.atomically``), so it acts on nothing but ``tx``."""
+            if inbound.event_id and await tx.inbound_claimed(
+                channel=inbound.channel.value, event_id=inbound.event_id
             ):
-                return []  # a redelivery: it was handled the first time
+                return None  # a redelivery: it was handled the first time
             conversation = await tx.get_conversation(
                 inbound.conversation_key, lock=True
             ) or Conversation(key=inbound.conversation_key, state={})
@@ -200,11 +210,36 @@ class Engine:
                 await self._dispatch(turn)
             except FlowError as refusal:
                 turn.say(refusal.reply)
-            turn.conversation.state = state_to_json(turn.state)
-            await tx.save_conversation(turn.conversation)
+            # A turn that only looks writes no state (a row never written reads as idle);
+            # a row that did not read as it is stored is written again in today's shape.
+            stored = conversation.state or state_to_json(ConversationState())
+            if (after := state_to_json(turn.state)) != stored:
+                turn.conversation.state = after
+                await tx.save_conversation(turn.conversation)
+            return turn
+
+        async def finish(tx: Transaction, turn: Turn | None) -> tuple[Turn, list[Reply]] | None:
+            """Last, so the write lock of a turn that changed nothing is held only for
+            these: the claim of the event id (its unique key decides between two copies
+            handled at once) and the answer, which commit with the turn or not at all."""
+            if turn is None:
+                return None
+            if inbound.event_id and not await tx.claim_inbound(
+                channel=inbound.channel.value, event_id=inbound.event_id, at=now
+            ):
+                raise _HandledMeanwhile
+            written = turn.replies[: turn.held_from] if sink is not None else []
             if sink is not None:
-                written = turn.replies[: turn.held_from]
                 await sink.write(tx, written)
+            return turn, written
+
+        try:
+            done = await self.store.atomically(decide, finish)
+        except _HandledMeanwhile:
+            return []  # a copy of this event handled at the same time came first
+        if done is None:
+            return []
+        turn, written = done
         if sink is not None:
             sink.committed()
         # Replies made after the commit (and those after them) are not in it: were the
@@ -215,8 +250,8 @@ class Engine:
         for when in turn.wake_times:
             self.wake(when)
         await self._send_outbound(turn)
-        done = {id(reply) for reply in written}
-        return [reply for reply in turn.replies if id(reply) not in done]
+        done_ids = {id(reply) for reply in written}
+        return [reply for reply in turn.replies if id(reply) not in done_ids]
 
     async def _send_outbound(self, turn: Turn) -> None:
         """Messages for other people go out only once what they announce is committed;
@@ -261,13 +296,17 @@ class Engine:
         if manager is not None:
             keys.append(turn.org.manager_key(manager))
         for key in keys:
+            if inbound.personal_address is None and inbound.address is None:
+                continue
+            stored = await turn.tx.get_address(key)
             if inbound.personal_address is not None:
-                address = inbound.personal_address
-            elif inbound.address is not None and await turn.tx.get_address(key) is None:
-                address = inbound.address
+                address = address_to_json(inbound.personal_address)
+            elif stored is None and inbound.address is not None:
+                address = address_to_json(inbound.address)
             else:
                 continue
-            await turn.tx.save_address(user_key=key, address=address_to_json(address), at=turn.now)
+            if address != stored:  # the same address again is no write
+                await turn.tx.save_address(user_key=key, address=address, at=turn.now)
 
     async def _dispatch(self, turn: Turn) -> None:
         action = turn.inbound.action

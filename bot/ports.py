@@ -7,14 +7,17 @@ one. ``storage`` implements ``Store``; ``app.py`` wires the channels into a ``No
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from bot.messages import Outbound, Reply
+
+T = TypeVar("T")
+U = TypeVar("U")
 
 MANAGERS = "role:managers"
 """A deadline recipient that means: every manager of the organisation."""
@@ -447,9 +450,13 @@ class Transaction(Protocol):
     async def claim_inbound(self, *, channel: str, event_id: str, at: datetime) -> bool:
         """Record that a platform event was processed; False if it already was."""
 
+    async def inbound_claimed(self, *, channel: str, event_id: str) -> bool:
+        """Whether a platform event was processed already (a read: no claim is made)."""
+
     # Conversations ----------------------------------------------------------------------
     async def get_conversation(self, key: str, *, lock: bool = False) -> Conversation | None:
-        """With ``lock``: created idle if absent, and locked until the transaction ends."""
+        """With ``lock``: no other turn of this conversation writes until the transaction
+        ends (a row lock; on SQLite the transaction's own serialisation, no write)."""
 
     async def save_conversation(self, conversation: Conversation) -> None: ...
 
@@ -722,8 +729,31 @@ class OutboxListening(Protocol):
     async def close(self) -> None: ...
 
 
+Work = Callable[[Transaction], Awaitable[T]]
+"""What a unit of work reads, decides and writes (``Store.atomically``)."""
+Finish = Callable[[Transaction, T], Awaitable[U]]
+"""The last writes of a unit of work, given what its ``Work`` returned."""
+
+
 class Store(Protocol):
-    def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """A unit of work that writes: on SQLite it holds the database's write lock from
+        the start, so it must be short and never wait for another transaction."""
+        ...
+
+    async def atomically(self, work: Work[T], finish: Finish[T, U]) -> U:
+        """Run ``work``, then ``finish`` with what it returned, as one unit: what both
+        wrote commits together, or nothing does.
+
+        ``work`` reads what it needs and writes what must hold with those reads; it takes
+        no write lock until it writes, so a unit that changes nothing makes no one wait.
+        ``finish`` writes only what does not depend on those reads still holding (a
+        de-duplication row, the answer), last. Either may run again, ``work`` too, when
+        another writer came first (SQLite): nothing of the first run was committed then,
+        so both must act only through the transaction they are given (sending nothing,
+        keeping no result) until ``atomically`` returns. Database errors are
+        ``StoreError``; any other exception from them is re-raised after a rollback."""
+        ...
 
     def snapshot(self) -> AbstractAsyncContextManager[Transaction]:
         """Read only, a consistent view, no write lock (reading a long timeline)."""

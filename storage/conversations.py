@@ -31,6 +31,17 @@ async def claim_inbound(
     return (await conn.execute(stmt)).first() is not None
 
 
+async def inbound_claimed(conn: AsyncConnection, *, channel: str, event_id: str) -> bool:
+    """Whether (channel, event_id) was claimed: a read, so a redelivery is known before
+    the turn does anything; the claim itself (``claim_inbound``) comes at its end."""
+    found = await conn.scalar(
+        select(InboundClaimRow.event_id).where(
+            InboundClaimRow.channel == channel, InboundClaimRow.event_id == event_id
+        )
+    )
+    return found is not None
+
+
 async def prune_inbound_claims(conn: AsyncConnection, *, before: datetime, limit: int) -> int:
     """Delete up to ``limit`` claims made before ``before``; returns how many went.
 
@@ -51,18 +62,24 @@ async def prune_inbound_claims(conn: AsyncConnection, *, before: datetime, limit
 async def get_conversation(
     conn: AsyncConnection, *, key: str, lock: bool = False
 ) -> Conversation | None:
-    """With ``lock``, the row (created idle if absent) is locked until the transaction
-    ends, so two messages of one person at once are handled one after the other instead
-    of the second overwriting the first one's state."""
+    """With ``lock``, two messages of one person at once are handled one after the other
+    instead of the second overwriting the first one's state. PostgreSQL: the row is locked
+    until the transaction ends (``FOR UPDATE``; a row made idle first when there is none,
+    so there is one to lock). SQLite needs neither, and so reads only: its transactions
+    write one at a time, and a deferred one whose conversation another writer changed
+    since it read cannot write at all (``SqlStore.atomically`` runs it again)."""
     query = select(ConversationRow.__table__).where(ConversationRow.key == key)
-    if lock:
+    row_lock = lock and conn.dialect.name == "postgresql"
+    if row_lock:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    if row is None and row_lock:
         await conn.execute(
             insert(conn, ConversationRow)
             .values(key=key, state={"mode": "idle"}, version=0)
             .on_conflict_do_nothing(index_elements=[ConversationRow.key])
         )
-        query = query.with_for_update()
-    row = (await conn.execute(query)).first()
+        row = (await conn.execute(query)).first()
     if row is None:
         return None
     return Conversation(key=row.key, state=row.state, version=row.version)

@@ -6,11 +6,14 @@ masks the password. ``Database.unit_of_work`` is the only code that begins, comm
 back and closes: every data-access function runs on the connection it hands out.
 
 SQLite is set up so concurrent writers queue instead of failing: WAL (readers do not block
-the writer), foreign keys on, a busy timeout, and every transaction opened with ``BEGIN
-IMMEDIATE`` (the SQLAlchemy recipe: switch off the driver's own ``BEGIN`` and emit ours).
-With the driver's deferred ``BEGIN``, two transactions that both read and then write
-deadlock on the lock upgrade and one fails with "database is locked". A read-only unit of
-work (``SqlStore.snapshot``) begins deferred and never writes, so it takes no write lock.
+the writer), foreign keys on, a busy timeout, and a transaction opened with ``BEGIN
+IMMEDIATE`` unless its unit of work says otherwise (``Begin``; the SQLAlchemy recipe: switch
+off the driver's own ``BEGIN`` and emit ours). A deferred ``BEGIN`` reads without the write
+lock and takes it at its first write; that upgrade fails at once with "database is locked"
+(``SQLITE_BUSY``, ``SQLITE_BUSY_SNAPSHOT``: no busy timeout helps) when another writer holds
+the lock or committed since the transaction's first read. ``storage.sql.is_busy`` tells
+that error, and ``SqlStore.atomically`` answers it by running the work again under ``BEGIN
+IMMEDIATE``. A read-only unit of work (``SqlStore.snapshot``) begins deferred, never writes.
 
 The schema is Alembic's (``storage.schema``): ``create_schema`` upgrades to the newest
 revision in one transaction that holds a lock first, so replicas starting at once take
@@ -40,6 +43,7 @@ from sqlalchemy.pool import NullPool
 
 from storage import schema
 from storage.errors import StoreError
+from storage.sql import Begin
 from storage.store import SqlStore
 
 log = logging.getLogger(__name__)
@@ -81,6 +85,11 @@ class Database:
         self._name = describe_url(engine.url)
 
     @property
+    def single_writer(self) -> bool:
+        """Whether a write takes a lock over the whole database (SQLite), not rows."""
+        return self._engine.dialect.name == "sqlite"
+
+    @property
     def engine(self) -> AsyncEngine:
         """For a library that brings its own SQL for its own tables (slack_sdk's
         installation store): the same pool and SQLite set-up, outside ``unit_of_work``."""
@@ -114,10 +123,11 @@ class Database:
         """``None`` when the database answers and is at the newest revision, else why not.
 
         An ordinary short unit of work (no migration connection, no schema lock), so a
-        probe every few seconds costs one small query.
+        probe every few seconds costs one small query; a read-only one, so it neither waits
+        for SQLite's write lock nor holds it.
         """
         try:
-            async with self.unit_of_work() as conn:
+            async with self.unit_of_work(Begin.SNAPSHOT) as conn:
                 at = await conn.run_sync(schema.version)
         except StoreError as exc:
             log.warning("not ready: %s", exc)  # the message masks any password
@@ -153,32 +163,38 @@ class Database:
                 await engine.dispose()
 
     @asynccontextmanager
-    async def unit_of_work(self, *, read_only: bool = False) -> AsyncIterator[AsyncConnection]:
-        """A connection in a transaction: commit if the block succeeds, else roll back.
-
-        ``read_only``: a consistent snapshot that takes no write lock (SQLite: a deferred
-        ``BEGIN`` in WAL mode; PostgreSQL: ``REPEATABLE READ READ ONLY``), for reading a
-        long timeline while others write.
+    async def unit_of_work(self, begin: Begin = Begin.IMMEDIATE) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction begun as ``begin`` says: commit if the block
+        succeeds, else roll back.
 
         Database errors leave as ``StoreError`` (the original stays as ``__cause__`` for
-        the log); any other exception from the block is re-raised unchanged.
+        the log, and for ``is_busy``); any other exception from the block is re-raised
+        unchanged.
         """
-        async with self._transaction(self._engine, read_only=read_only) as conn:
+        async with self._transaction(self._engine, begin=begin) as conn:
             yield conn
+
+    @staticmethod
+    async def changes(conn: AsyncConnection) -> int | None:
+        """How many rows this connection changed since it was opened (SQLite's own count,
+        no statement); ``None`` where the driver does not say (PostgreSQL)."""
+        raw = await conn.get_raw_connection()
+        changed = getattr(raw.driver_connection, "total_changes", None)
+        return changed if isinstance(changed, int) else None
 
     @asynccontextmanager
     async def _transaction(
-        self, engine: AsyncEngine, *, read_only: bool = False
+        self, engine: AsyncEngine, *, begin: Begin = Begin.IMMEDIATE
     ) -> AsyncIterator[AsyncConnection]:
         conn = engine.connect()
         try:
             await conn.start()
-            if read_only and conn.dialect.name == "postgresql":
+            if begin is Begin.SNAPSHOT and conn.dialect.name == "postgresql":
                 await conn.execution_options(
                     isolation_level="REPEATABLE READ", postgresql_readonly=True
                 )
-            elif read_only:
-                await conn.execution_options(**{_SQLITE_SNAPSHOT: True})
+            elif begin is not Begin.IMMEDIATE:
+                await conn.execution_options(**{_SQLITE_BEGIN: begin})
         # asyncpg raises OSError when refused, TypeError for an unknown URL query option.
         except (SQLAlchemyError, OSError, TypeError, ValueError) as exc:
             raise StoreError(
@@ -310,18 +326,17 @@ def _sqlite_on_connect_for_migration(dbapi_connection: Any, _record: Any) -> Non
     cursor.close()
 
 
-_SQLITE_SNAPSHOT = "noodrem_snapshot"
-"""Execution option of a read-only unit of work on SQLite: begin deferred, not IMMEDIATE."""
+_SQLITE_BEGIN = "noodrem_begin"
+"""Execution option of a unit of work on SQLite: its ``Begin``, when not IMMEDIATE."""
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
-    # A snapshot only reads, so it cannot deadlock on a lock upgrade; WAL gives it a
-    # consistent view while writers go on.
-    if conn.get_execution_options().get(_SQLITE_SNAPSHOT, False):
+    # Deferred: WAL gives the reads a consistent view while writers go on; a first write
+    # after another writer's commit fails instead of waiting (the caller runs it again).
+    begin = conn.get_execution_options().get(_SQLITE_BEGIN, Begin.IMMEDIATE)
+    if begin is Begin.SNAPSHOT:
         conn.exec_driver_sql("PRAGMA query_only=1")  # a write in it fails, as on PostgreSQL
-        conn.exec_driver_sql("BEGIN")
-    else:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if begin is Begin.IMMEDIATE else "BEGIN")
 
 
 def _sqlite_on_checkin(dbapi_connection: Any, _record: Any) -> None:

@@ -1,15 +1,19 @@
-"""Statement helpers the data-access modules share.
+"""Statement helpers the data-access modules share, and how a unit of work begins.
 
 ``INSERT ... ON CONFLICT`` is spelled the same on SQLite and PostgreSQL but lives in each
 dialect's own ``insert``; picking it from the live connection keeps the modules
-dialect-free.
+dialect-free. ``Begin`` says how a unit of work begins (``storage.db``), ``is_busy``
+recognises SQLite refusing a deferred transaction's first write (``SqlStore.atomically``).
 """
 
 from __future__ import annotations
 
+import sqlite3
+from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import ColumnElement, Row
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute
@@ -20,6 +24,30 @@ if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
 
     from storage.models import Base
+
+_SQLITE_BUSY = 5  # the primary result code of SQLITE_BUSY and its extended codes
+
+
+class Begin(Enum):
+    """How a unit of work begins (SQLite; PostgreSQL has row locks and no database lock)."""
+
+    IMMEDIATE = "immediate"
+    """SQLite: the database's write lock from the start (``BEGIN IMMEDIATE``), so its first
+    write cannot fail on a lock upgrade. PostgreSQL: READ COMMITTED, as every writer."""
+    DEFERRED = "deferred"
+    """SQLite: a read transaction until its first write takes the write lock, which fails
+    (``is_busy``) when another writer got in between. PostgreSQL: as ``IMMEDIATE``."""
+    SNAPSHOT = "snapshot"
+    """Read only, on a consistent snapshot (SQLite deferred with ``query_only``;
+    PostgreSQL ``REPEATABLE READ READ ONLY``): writing in it fails."""
+
+
+def is_busy(exc: DBAPIError) -> bool:
+    """Whether ``exc`` is SQLite's "database is locked" (``SQLITE_BUSY`` or one of its
+    extended codes): in a deferred transaction, its upgrade to a writer was refused."""
+    code = exc.orig.sqlite_errorcode if isinstance(exc.orig, sqlite3.Error) else None
+    return code is not None and code & 0xFF == _SQLITE_BUSY
+
 
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 """A result row of any shape; the modules read its columns by name."""

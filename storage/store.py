@@ -7,12 +7,14 @@ hands the real work to the data-access module of its concept (``incidents``, ``s
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.ports import (
@@ -22,6 +24,7 @@ from bot.ports import (
     DeadlineStatus,
     Event,
     Fact,
+    Finish,
     FollowUp,
     HandoffMessage,
     HandoffStatus,
@@ -40,6 +43,7 @@ from bot.ports import (
     StoredOrganisation,
     Transaction,
     WebSession,
+    Work,
 )
 from storage import (
     conversations,
@@ -57,12 +61,16 @@ from storage import deadlines as deadline_rows
 from storage import follow_ups as follow_up_rows
 from storage import handoffs as handoff_rows
 from storage import steps as step_rows
+from storage.errors import StoreError
 from storage.listen import OutboxListener
+from storage.sql import Begin, is_busy
 
 if TYPE_CHECKING:
     from storage.db import Database
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class SqlStore:
@@ -77,7 +85,8 @@ class SqlStore:
 
         Database failures surface as ``StoreError``; other exceptions pass unchanged.
         On SQLite the transaction holds the database's write lock from the start, so keep
-        the block short and do not wait on another transaction inside it.
+        the block short and do not wait on another transaction inside it; ``atomically``
+        for work that may only read.
         """
         async with self._database.unit_of_work() as conn:
             yield SqlTransaction(conn)
@@ -86,8 +95,47 @@ class SqlStore:
     async def snapshot(self) -> AsyncIterator[SqlTransaction]:
         """A read-only unit of work on a consistent snapshot that takes no write lock: for
         reading much (a whole timeline) while others write. Writing in it fails."""
-        async with self._database.unit_of_work(read_only=True) as conn:
+        async with self._database.unit_of_work(Begin.SNAPSHOT) as conn:
             yield SqlTransaction(conn)
+
+    async def atomically(self, work: Work[T], finish: Finish[T, U]) -> U:
+        """``bot.ports.Store.atomically``: ``work`` then ``finish``, committed together.
+
+        PostgreSQL: one READ COMMITTED transaction; its row locks serialise writers of the
+        same rows, as in every transaction. SQLite, whose write lock covers the database:
+        a deferred transaction, so a unit that reads only never waits for a writer nor
+        holds one up. Its first write takes the lock, or fails at once (``is_busy``) when
+        another writer holds it or committed since this transaction's first read (what it
+        read may no longer hold); then nothing of it was committed and the whole unit runs
+        again under ``BEGIN IMMEDIATE``, which cannot fail so. When ``work`` changed no row
+        and only ``finish``'s writes were refused, ``work``'s reads decided nothing that
+        was written, so ``finish`` alone runs again, in a short write transaction of its own.
+        """
+        if not self._database.single_writer:
+            async with self.transaction() as tx:
+                return await finish(tx, await work(tx))
+        read: list[T] = []  # what ``work`` returned, when it changed nothing
+        try:
+            async with self._database.unit_of_work(Begin.DEFERRED) as conn:
+                tx = SqlTransaction(conn)
+                before = await self._database.changes(conn)
+                try:
+                    got = await work(tx)
+                    if before is not None and await self._database.changes(conn) == before:
+                        read.append(got)
+                    return await finish(tx, got)
+                except DBAPIError as exc:  # this connection's own (others' are StoreError)
+                    if not is_busy(exc):
+                        raise
+                    raise _UpgradeRefused from exc  # rolled back by the unit of work
+        except _UpgradeRefused:
+            pass
+        async with self.transaction() as tx:
+            if read:
+                log.debug("another writer came first: the unit's last writes run on their own")
+                return await finish(tx, read[0])
+            log.debug("another writer came first: the unit runs again under the write lock")
+            return await finish(tx, await work(tx))
 
     async def listen_outbox(self, on_write: OutboxWritten) -> OutboxListening | None:
         """Report outbox writes committed by any process, this one included (PostgreSQL
@@ -127,6 +175,10 @@ class SqlStore:
         await self._database.close()
 
 
+class _UpgradeRefused(StoreError):
+    """SQLite refused a deferred transaction's first write; never leaves ``atomically``."""
+
+
 class SqlTransaction:
     """``bot.ports.Transaction`` on one connection inside one database transaction."""
 
@@ -139,6 +191,9 @@ class SqlTransaction:
         return await conversations.claim_inbound(
             self._conn, channel=channel, event_id=event_id, at=at
         )
+
+    async def inbound_claimed(self, *, channel: str, event_id: str) -> bool:
+        return await conversations.inbound_claimed(self._conn, channel=channel, event_id=event_id)
 
     # Conversations ----------------------------------------------------------------------
     async def get_conversation(self, key: str, *, lock: bool = False) -> Conversation | None:

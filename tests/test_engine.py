@@ -192,3 +192,4 @@ async def test_a_stored_state_that_cannot_be_read_starts_over_as_idle(
     async with bot.runtime.require_store().transaction() as tx:
         row = await tx.get_conversation(key)
     assert row is not None and state_from_json(row.state) == ConversationState(Idle(), "en")
+    assert row.state == {"mode": "idle", "lang": "en"}, "written again in a shape that reads"
