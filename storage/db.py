@@ -27,6 +27,7 @@ change inside a transaction) and checks them before it commits.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sqlite3
@@ -83,6 +84,11 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._name = describe_url(engine.url)
+        # SQLite's own wait for its write lock sleeps and retries, first come not first
+        # served: under a burst some writers waited past the busy timeout ("database is
+        # locked") while others got in again and again. This process's writers queue here
+        # instead, in order; the busy timeout is left for other processes (a CLI command).
+        self._sqlite_writers = asyncio.Lock() if self.single_writer else None
 
     @property
     def single_writer(self) -> bool:
@@ -186,6 +192,11 @@ class Database:
     async def _transaction(
         self, engine: AsyncEngine, *, begin: Begin = Begin.IMMEDIATE
     ) -> AsyncIterator[AsyncConnection]:
+        async with self._writer_turn(engine, begin), self._connected(engine, begin) as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _connected(self, engine: AsyncEngine, begin: Begin) -> AsyncIterator[AsyncConnection]:
         conn = engine.connect()
         try:
             await conn.start()
@@ -209,6 +220,27 @@ class Database:
             ) from exc
         finally:
             await conn.close()
+
+    @asynccontextmanager
+    async def _writer_turn(self, engine: AsyncEngine, begin: Begin) -> AsyncIterator[None]:
+        """On SQLite, a unit of work that begins with the write lock waits for its turn
+        among this process's writers (see ``__init__``); anything else goes straight on."""
+        queue = self._sqlite_writers
+        if queue is None or begin is not Begin.IMMEDIATE or engine is not self._engine:
+            yield
+            return
+        try:
+            async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
+                await queue.acquire()
+        except TimeoutError:
+            raise StoreError(
+                f"database error on {self._name}: database is locked (waited "
+                f"{SQLITE_BUSY_TIMEOUT_MS // 1000} s for this process's other writers)"
+            ) from None
+        try:
+            yield
+        finally:
+            queue.release()
 
     async def close(self) -> None:
         await self._engine.dispose()
@@ -341,9 +373,14 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 def _sqlite_on_checkin(dbapi_connection: Any, _record: Any) -> None:
     # The pool hands the connection to a writer next: undo a snapshot's query_only.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA query_only=0")
-    cursor.close()
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA query_only=0")
+        cursor.close()
+    except (AttributeError, sqlite3.Error):
+        # A statement cancelled at shutdown leaves the driver's connection closed (the
+        # adapter raises AttributeError): there is nothing left to undo on it.
+        log.debug("a closed SQLite connection came back to the pool")
 
 
 def _reason(exc: BaseException, url: URL | None) -> str:

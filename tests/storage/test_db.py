@@ -83,6 +83,43 @@ async def test_sqlite_parent_directory_is_created_and_uses_wal(tmp_path: Path) -
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
+async def test_sqlite_writers_of_a_burst_all_commit_in_the_order_they_came(
+    tmp_path: Path,
+) -> None:
+    """SQLite's own wait for its write lock is a sleep-and-retry, not a queue: in a burst
+    the writers got in in any order and the unlucky ones waited past the busy timeout
+    ("database is locked"). This process's writers queue for it in order instead."""
+    store = await create_store(f"sqlite+aiosqlite:///{tmp_path / 'noodrem.db'}")
+    await store.create_schema()
+    order: list[int] = []
+    first_holds, release = asyncio.Event(), asyncio.Event()
+
+    async def write(i: int) -> None:
+        async with store.transaction() as tx:
+            await tx.save_address(user_key=f"u{i}", address={"i": i}, at=T0)
+            order.append(i)
+            if i == 0:
+                first_holds.set()
+                await release.wait()
+            else:
+                await asyncio.sleep(0.005)  # a turn's awaits while it holds the lock
+
+    try:
+        writers = [asyncio.create_task(write(0))]
+        await first_holds.wait()
+        for i in range(1, 40):
+            writers.append(asyncio.create_task(write(i)))
+            for _ in range(5):  # let it get as far as waiting for the lock
+                await asyncio.sleep(0)
+        release.set()
+        await asyncio.gather(*writers)
+        assert order == list(range(40))
+        async with store.snapshot() as tx:
+            assert [await tx.get_address(f"u{i}") for i in (0, 39)] == [{"i": 0}, {"i": 39}]
+    finally:
+        await store.close()
+
+
 async def test_create_schema_is_idempotent_and_keeps_data(
     store: SqlStore, make_incident: Callable[..., Incident]
 ) -> None:
