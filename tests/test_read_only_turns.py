@@ -225,7 +225,7 @@ async def test_a_turn_that_fails_after_it_wrote_leaves_nothing_of_itself(
     assert [r.text for r in failed] == [INTERNAL]
     store = bot.runtime.require_store()
     async with store.snapshot() as tx:
-        assert await tx.open_incidents(tenant_id="acme") == []
+        assert await tx.open_incidents(org_id="acme") == []
         assert not await tx.inbound_claimed(channel="web", event_id="start-1")
         row = await tx.get_conversation(inbound().conversation_key)
     assert row is not None and row.state["mode"] == "confirm_start", "the question still open"
@@ -234,7 +234,7 @@ async def test_a_turn_that_fails_after_it_wrote_leaves_nothing_of_itself(
     opened = await engine.handle(start)
     assert any(r.incident_id for r in opened)
     async with store.snapshot() as tx:
-        assert len(await tx.open_incidents(tenant_id="acme")) == 1
+        assert len(await tx.open_incidents(org_id="acme")) == 1
 
 
 async def test_a_redelivered_event_is_answered_once_when_both_copies_run_at_once(
@@ -267,7 +267,7 @@ async def test_a_redelivered_event_is_answered_once_when_both_copies_run_at_once
     assert len(answered) == 1 and any(r.incident_id for r in answered[0])
     assert INTERNAL not in _said(first) + _said(other)
     async with bot.runtime.require_store().snapshot() as tx:
-        assert len(await tx.open_incidents(tenant_id="acme")) == 1
+        assert len(await tx.open_incidents(org_id="acme")) == 1
 
 
 # What one message may cost: statements at most, and statements under the write lock at
