@@ -10,8 +10,7 @@ fake Web API), on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
@@ -20,17 +19,16 @@ import pytest
 from bot import organisation_store
 from bot.clock import ManualClock
 from bot.organisation_file import load_organisations
-from bot.ports import Incident, IncidentStatus, Participant
+from bot.ports import Incident, Participant
 from storage import create_store
 from tests.harness import RunningApp, incident_named, naming_incident, running_app
-from tests.slack.conftest import slack_env
+from tests.slack.conftest import START, slack_env
 from tests.slack.driver import SignedSlack, SlackUser, texts
 from tests.slack.fake_slack import FakeSlack
 from tests.test_flow import open_incident
 from tests.webclient import WebUser
 from tests.webclient import texts as web_texts
 
-START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 ACME_TEAM, BETA_TEAM = "T0ACME", "T0BETA"
 NEVER = "NR-ZZZZZZ"  # a well-formed incident id that no organisation has
 ORGANISATIONS = f"""
@@ -46,14 +44,6 @@ organisations:
     managers:
       - {{name: Bea Beta, slack: U0BEA}}
 """
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
@@ -153,6 +143,7 @@ async def test_an_incident_from_before_r0012_is_adopted_at_the_start(
     fake: FakeSlack,
     organisation_file: str,
     http: aiohttp.ClientSession,
+    make_incident: Callable[..., Incident],
 ) -> None:
     """A Slack incident stored without its organisation (as r0012 leaves it) is Acme's once
     the app has started: Acme's manager sees it from the web chat, and a workspace no
@@ -165,23 +156,17 @@ async def test_an_incident_from_before_r0012_is_adopted_at_the_start(
         async with store.transaction() as tx:
             for incident_id, team in (("NR-OLD001", ACME_TEAM), ("NR-LOST01", "T0GONE")):
                 key = f"slack:{team}:U0JAN"
+                origin = {"channel": "slack", "tenant_id": team, "conversation_id": "DU0JAN"}
                 await tx.create_incident(
-                    Incident(
-                        id=incident_id,
+                    make_incident(
+                        incident_id,
                         tenant_id=team,
-                        playbook_id="paid-fraudster",
-                        lang="nl",
-                        status=IncidentStatus.OPEN,
+                        org_id=None,
                         reported_at=START,
                         reported_by=key,
                         reporter_name="Jan Jansen",
                         lead=key,
-                        conversation={
-                            "channel": "slack",
-                            "tenant_id": team,
-                            "conversation_id": "DU0JAN",
-                            "user_id": "U0JAN",
-                        },
+                        conversation={**origin, "user_id": "U0JAN"},
                     )
                 )
                 await tx.add_participant(Participant(incident_id, key, "Jan Jansen", START))
@@ -198,7 +183,7 @@ async def test_an_incident_from_before_r0012_is_adopted_at_the_start(
 
 
 async def test_the_first_import_hands_the_built_in_organisations_incidents_over(
-    schema_at_head: None, database_url: str
+    schema_at_head: None, database_url: str, make_incident: Callable[..., Incident]
 ) -> None:
     """Incidents opened while the built-in organisation served (stored as ``default``)
     belong, after the first import, to the organisation that serves their workspace; the
@@ -214,24 +199,17 @@ async def test_the_first_import_hands_the_built_in_organisations_incidents_over(
                 ("NR-OLD001", "slack", BETA_TEAM),  # from before r0012: none stored
             ):
                 key = f"{channel}:{tenant}:u1"
+                origin = {"channel": channel, "tenant_id": tenant, "conversation_id": "c1"}
                 await tx.create_incident(
-                    Incident(
-                        id=incident_id,
+                    make_incident(
+                        incident_id,
                         tenant_id=tenant,
                         org_id=None if incident_id == "NR-OLD001" else "default",
-                        playbook_id="paid-fraudster",
-                        lang="nl",
-                        status=IncidentStatus.OPEN,
                         reported_at=START,
                         reported_by=key,
                         reporter_name="Jan",
                         lead=key,
-                        conversation={
-                            "channel": channel,
-                            "tenant_id": tenant,
-                            "conversation_id": "c1",
-                            "user_id": "u1",
-                        },
+                        conversation={**origin, "user_id": "u1"},
                     )
                 )
         first = [
