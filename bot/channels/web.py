@@ -46,7 +46,6 @@ from bot.messages import (
     encode_action,
     user_key,
 )
-from bot.organisation import DEFAULT_ORGANISATION
 from bot.ports import Clock, Delivery, OutboxListening, OutboxMessage, Transaction
 
 logger = logging.getLogger(__name__)
@@ -204,8 +203,7 @@ class WebChat:
     (``SignIn.mode``): in sign-in mode a person is who their session says, in the
     organisation they signed in to, and ``user_id``/``user_name`` in a request are ignored;
     in the trial mode (loopback only) the page's ``user_id`` and typed name are taken as
-    they come, in the organisation in use first. Without ``sign_in`` (the adapter's own
-    tests) it is always the trial mode, in the ``tenant_id`` organisation.
+    they come, in the organisation in use first.
     """
 
     channel = Channel.WEB
@@ -216,18 +214,14 @@ class WebChat:
         handler: Handler,
         store: StoreGetter,
         clock: Clock,
-        tenant_id: str = DEFAULT_ORGANISATION.id,
-        sign_in: SignIn | None = None,
+        sign_in: SignIn,
         publish: Publish | None = None,
-        time_zone: str = "Europe/Amsterdam",
     ) -> None:
-        self._time_zone = time_zone
         self._sign_in = sign_in
         self._handler = handler
         self._publish = publish
         self._store = store
         self._clock = clock
-        self._tenant_id = tenant_id
         self._waiters: dict[str, set[asyncio.Event]] = {}
         self._parked: Counter[str] = Counter()  # polls that read, found nothing, and wait
         self._parking = asyncio.Condition()
@@ -274,27 +268,16 @@ class WebChat:
             raise web.HTTPNotFound()
         return web.FileResponse(STATIC_DIR / name, headers=_STATIC_HEADERS)
 
-    def mode(self) -> WebMode:
-        """The mode of a request now: an import can switch the trial mode off (or on)."""
-        return WebMode.TRIAL if self._sign_in is None else self._sign_in.mode()
-
-    def _trial_tenant(self) -> tuple[str, str]:
-        """The trial mode's organisation id and time zone, as in use now."""
-        if self._sign_in is None:
-            return self._tenant_id, self._time_zone
-        org = self._sign_in.trial_organisation()
-        return org.id, org.timezone
-
     async def _config(self, request: web.Request) -> web.Response:
         """What the page needs before it draws anything: the mode, who is signed in."""
-        mode = self.mode()
+        mode = self._sign_in.mode()  # an import can switch the trial mode off (or on)
         config: dict[str, Any] = {
             "mode": mode.value,
-            "time_zone": self._trial_tenant()[1],
+            "time_zone": self._sign_in.trial_organisation().timezone,
             # The empty chat's "what happened?" button: the menu of every plan.
             "menu_action": encode_action(ShowPlans()),
         }
-        if self._sign_in is not None and mode is WebMode.SIGN_IN:
+        if mode is WebMode.SIGN_IN:
             session = await self._sign_in.session(request)
             org = self._sign_in.organisations.get(session.org_id) if session else None
             config["person"] = (
@@ -309,9 +292,9 @@ class WebChat:
 
     async def _visitor(self, request: web.Request, body: Mapping[str, object]) -> _Visitor:
         """Who this request is from: the session's person, or in trial mode the page's."""
-        if self._sign_in is None or self._sign_in.mode() is WebMode.TRIAL:
+        if self._sign_in.mode() is WebMode.TRIAL:
             user_id, user_name = _typed_person(body)
-            return _Visitor(self._trial_tenant()[0], user_id, user_name)
+            return _Visitor(self._sign_in.trial_organisation().id, user_id, user_name)
         session = await self._sign_in.session(request)
         if session is None:
             raise _SignInNeeded()

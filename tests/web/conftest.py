@@ -20,6 +20,7 @@ from aiohttp import web
 from playwright.async_api import Browser, async_playwright
 
 from bot.channels.web import WebChat
+from bot.channels.web_signin import SignIn
 from bot.clock import SystemClock
 from bot.messages import (
     Button,
@@ -34,9 +35,28 @@ from bot.messages import (
     StepDone,
     StepHelp,
 )
+from bot.organisation import Organisation, Organisations
 from bot.ports import ReplySink, Store
 
 TENANT = "test-tenant"
+
+
+def trial_chat(handler: FakeHandler, store: Store) -> WebChat:
+    """The adapter alone, in the trial mode as a loopback start with no sign-in has it,
+    in the organisation ``TENANT``."""
+    organisations = Organisations([Organisation(id=TENANT, name="Test B.V.")])
+    sign_in = SignIn(
+        organisations=lambda: organisations,
+        store=lambda: store,
+        clock=SystemClock(),
+        mailer=None,
+        public_url="http://127.0.0.1",
+        loopback=True,
+    )
+    # The store is given lazily, as app.py does when it opens the store on startup.
+    return WebChat(handler=handler, store=lambda: store, clock=SystemClock(), sign_in=sign_in)
+
+
 INCIDENT = "inc-1"
 CONFIRM = ConfirmStart("paid-fraudster")
 DECLINE = DeclineStart()
@@ -141,13 +161,7 @@ async def start_chat(store: Store) -> AsyncIterator[StartChat]:
 
     async def start() -> ChatServer:
         handler = FakeHandler()
-        # The store is given lazily, as app.py does when it opens the store on startup.
-        chat = WebChat(
-            handler=handler,
-            store=lambda: store,
-            clock=SystemClock(),
-            tenant_id=TENANT,
-        )
+        chat = trial_chat(handler, store)
         app = web.Application()
         chat.install(app)
         runner = web.AppRunner(app)

@@ -13,8 +13,7 @@ import asyncpg
 import pytest
 from yarl import URL
 
-from bot.channels.web import HANDLER_FAILED, RECHECK_SECONDS, WebChat
-from bot.clock import SystemClock
+from bot.channels.web import HANDLER_FAILED, RECHECK_SECONDS
 from bot.messages import (
     Address,
     Channel,
@@ -27,7 +26,7 @@ from bot.messages import (
 )
 from bot.ports import DeliveryStatus
 from storage import create_store
-from tests.web.conftest import CONFIRM, DONE, TENANT, ChatServer, FakeHandler
+from tests.web.conftest import CONFIRM, DONE, TENANT, ChatServer, FakeHandler, trial_chat
 
 
 def text_body(user_id: str, text: str, **extra: Any) -> dict[str, Any]:
@@ -265,9 +264,7 @@ async def test_a_second_replica_wakes_the_poll(server: ChatServer, database_url:
     """Two app instances on one PostgreSQL database: the other one's write wakes this one's
     poll, well before it would read again by itself."""
     other_store = await create_store(database_url)
-    other = WebChat(
-        handler=FakeHandler(), store=lambda: other_store, clock=SystemClock(), tenant_id=TENANT
-    )
+    other = trial_chat(FakeHandler(), other_store)
     try:
         user = server.new_user()
         poll = asyncio.create_task(server.poll(user, wait=20))
