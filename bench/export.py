@@ -39,9 +39,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.chain import format_utc
+from bot.delivery import Purpose, Via
+from bot.events import DeliveryAttempted, to_data
 from bot.playbook import Playbook, load_playbooks
-from bot.ports import Incident, IncidentStatus
+from bot.ports import DeadlineKind, DeliveryStatus, Incident, IncidentStatus
 from storage import SqlStore, create_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,13 +90,10 @@ def items(playbook: Playbook, count: int) -> list[Item]:
     for n in range(count):
         actor, name = PEOPLE[n % len(PEOPLE)]
         step = steps[n % len(steps)]
-        planned_at = format_utc(START + n * gap)
+        planned_at = START + n * gap
         later: list[tuple[str, dict[str, Any]]] = [
-            ("reminder_sent", {"step": step, "deadline": "due", "late": False,
-                               "planned_at": planned_at, "recipients": [PEOPLE[0][0]]}),
-            ("escalation_sent", {"step": step, "deadline": "escalate", "late": n % 7 == 0,
-                                 "planned_at": planned_at,
-                                 "recipients": ["Mira Manager", "Otto Offline"]}),
+            delivery(Purpose.REMINDER, DeadlineKind.DUE, step, planned_at, late=False),
+            delivery(Purpose.ESCALATION, DeadlineKind.ESCALATE, step, planned_at, late=n % 7 == 0),
             ("step_blocked", {"step": step, "reason": REASONS[n % len(REASONS)]}),
             ("fact_answered", {"fact": "beneficiary_name", "value": f"Fraud Holding {n}",
                                "display": f"Fraud Holding {n}"}),
@@ -104,10 +102,22 @@ def items(playbook: Playbook, count: int) -> list[Item]:
                            "on_time": False, "late_seconds": n * 26}),
         ]  # fmt: skip
         kind, data = opening[n] if n < len(opening) else later[n % len(later)]
-        if kind in ("reminder_sent", "escalation_sent"):
+        if kind == DeliveryAttempted.kind:
             actor, name = "noodrem", "Noodrem"
         rows.append((n * gap, actor, name, kind, data))
     return rows
+
+
+def delivery(
+    purpose: Purpose, deadline: DeadlineKind, step: str, planned_at: datetime, *, late: bool
+) -> tuple[str, dict[str, Any]]:
+    """A reminder or escalation as the scheduler records it: one delivered attempt."""
+    attempt = DeliveryAttempted(
+        purpose=purpose, recipient=PEOPLE[0][0], recipient_name=PEOPLE[0][1], via=Via.DIRECT,
+        attempt=1, attempts=3, outcome=DeliveryStatus.DELIVERED, error=None, step=step,
+        deadline=deadline, planned_at=planned_at, late=late,
+    )  # fmt: skip
+    return attempt.kind, to_data(attempt)
 
 
 async def build(store: SqlStore, playbook: Playbook, count: int) -> None:
