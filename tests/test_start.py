@@ -25,6 +25,7 @@ from bot.front import RETRY_AFTER_SECONDS, Front
 from tests.webclient import WebUser, texts
 
 ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 120  # seconds for a start in a fresh interpreter; a training takes a few
 
 
 @asynccontextmanager
@@ -102,9 +103,11 @@ async def test_a_broken_playbook_stops_the_start_and_it_is_never_ready(
 
 # A start as ``serve`` makes it (``_built``, then the startup hooks), in a fresh interpreter:
 # which of the modules that are slow to import it has imported once ready, then once the
-# recognizer is warm. Printed as JSON.
+# recognizer is warm. Printed as JSON. A start that hangs prints every thread's stack and
+# exits before the test's own timeout, so the failure says where it stood.
 _START = """
-import asyncio, json, sys
+import asyncio, faulthandler, json, sys
+faulthandler.dump_traceback_later(START_TIMEOUT - 10, exit=True)
 from aiohttp import web
 import app
 from bot.config import Settings
@@ -137,12 +140,12 @@ asyncio.run(main())
 def _start(env: dict[str, str]) -> dict[str, Any]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_"))}
     done = subprocess.run(
-        [sys.executable, "-c", _START, json.dumps(env)],
+        [sys.executable, "-c", f"START_TIMEOUT = {START_TIMEOUT}\n{_START}", json.dumps(env)],
         cwd=ROOT,
         env=clean | {"PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=START_TIMEOUT,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
