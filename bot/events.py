@@ -16,9 +16,10 @@ type error rather than a line that silently goes missing from the evidence file.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum, StrEnum
@@ -561,7 +562,7 @@ def parse(kind: str, data: Mapping[str, Any]) -> EventData | UnknownEvent:
     if cls is None:
         return UnknownEvent(kind, data)
     try:
-        event: EventData = _load_fields(cls, data)
+        event: EventData = _class_reader(cls)(data)
     except (TypeError, ValueError):
         return UnknownEvent(kind, data)
     if to_data(event) != data:  # e.g. a time written in another form: keep it raw
@@ -595,6 +596,8 @@ async def append_event(
 
 
 def _dump(value: Any, *, utc: bool = False) -> Any:
+    if type(value) in _AS_IS:  # most values: asked first, it halves an export's checks
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
@@ -606,6 +609,9 @@ def _dump(value: Any, *, utc: bool = False) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.key: _dump(getattr(value, f.name)) for f in _fields(type(value))}
     return value
+
+
+_AS_IS = frozenset({str, int, float, bool, type(None)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -641,72 +647,146 @@ def _fields(cls: type) -> tuple[_Field, ...]:
     return found
 
 
-def _load_fields(cls: type[Any], data: Mapping[str, Any]) -> Any:
-    if not isinstance(data, Mapping):
-        raise TypeError(f"{cls.__name__}: not an object")
-    values: dict[str, Any] = {}
-    rest: _Field | None = None
-    for f in _fields(cls):
-        if f.rest:
-            rest = f
-        elif f.key in data:
-            values[f.name] = _load(data[f.key], f.hint)
-        elif f.default is dataclasses.MISSING:
-            raise ValueError(f"{cls.__name__}: no {f.key!r}")
-    claimed = {f.key for f in _fields(cls) if not f.rest}
-    others = {k: v for k, v in data.items() if k not in claimed}
-    if rest is not None:
-        values[rest.name] = _load(others, rest.hint)
-    elif others:
-        raise ValueError(f"{cls.__name__}: unexpected {sorted(others)}")
-    return cls(**values)
+Reader = Callable[[Any], Any]
+"""Reads one JSON value as a field's type; raises ``TypeError``/``ValueError`` when it does
+not fit."""
 
 
-def _load(raw: Any, hint: Any) -> Any:
+@functools.cache
+def _reader(hint: Any) -> Reader:
+    """How a value of type ``hint`` is read, worked out once per type: a timeline export
+    reads every event, and looking the type up for each value cost most of that."""
     origin = get_origin(hint)
     if origin in (Union, types.UnionType):
-        if raw is None and type(None) in get_args(hint):
-            return None
-        for arg in get_args(hint):
-            if arg not in (type(None), Absent):
-                try:
-                    return _load(raw, arg)
-                except (TypeError, ValueError):
-                    continue
-        raise ValueError(f"{raw!r} fits none of {hint}")
+        return _union_reader(hint)
     if origin is Literal:
-        if raw not in get_args(hint):
-            raise ValueError(f"{raw!r} is not one of {get_args(hint)}")
-        return raw
+        return _literal_reader(get_args(hint))
     if origin is tuple:
+        return _tuple_reader(_reader(get_args(hint)[0]))
+    if origin in (Mapping, dict, typing.Mapping):
+        return _mapping_reader(_reader(get_args(hint)[1]))
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return hint
+    if hint is datetime:
+        return _read_time
+    if hint in _SCALARS:
+        return _SCALARS[hint]
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _class_reader(hint)
+    return functools.partial(_unreadable, hint)  # a payload type this module forgot
+
+
+_CLASS_READERS: dict[type, Reader] = {}
+
+
+def _class_reader(cls: type[Any]) -> Reader:
+    found = _CLASS_READERS.get(cls)
+    if found is None:
+        found = _CLASS_READERS[cls] = _new_class_reader(cls)
+    return found
+
+
+def _new_class_reader(cls: type[Any]) -> Reader:
+    fields = _fields(cls)
+    named = tuple(
+        (f.name, f.key, _reader(f.hint), f.default is dataclasses.MISSING)
+        for f in fields
+        if not f.rest
+    )
+    rest = next(((f.name, _reader(f.hint)) for f in fields if f.rest), None)
+    claimed = frozenset(key for _, key, _, _ in named)
+
+    def read(data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            raise TypeError(f"{cls.__name__}: not an object")
+        values: dict[str, Any] = {}
+        for name, key, read_value, required in named:
+            if key in data:
+                values[name] = read_value(data[key])
+            elif required:
+                raise ValueError(f"{cls.__name__}: no {key!r}")
+        if rest is not None:
+            values[rest[0]] = rest[1]({k: v for k, v in data.items() if k not in claimed})
+        elif len(values) != len(data):
+            raise ValueError(f"{cls.__name__}: unexpected {sorted(set(data) - claimed)}")
+        return cls(**values)
+
+    return read
+
+
+def _union_reader(hint: Any) -> Reader:
+    nullable = type(None) in get_args(hint)
+    choices = tuple(_reader(arg) for arg in get_args(hint) if arg not in (type(None), Absent))
+
+    def read(raw: Any) -> Any:
+        if raw is None and nullable:
+            return None
+        for choice in choices:
+            try:
+                return choice(raw)
+            except (TypeError, ValueError):
+                continue
+        raise ValueError(f"{raw!r} fits none of {hint}")
+
+    return read
+
+
+def _literal_reader(allowed: tuple[Any, ...]) -> Reader:
+    def read(raw: Any) -> Any:
+        if raw not in allowed:
+            raise ValueError(f"{raw!r} is not one of {allowed}")
+        return raw
+
+    return read
+
+
+def _tuple_reader(item: Reader) -> Reader:
+    def read(raw: Any) -> Any:
         if not isinstance(raw, list):
             raise TypeError(f"{raw!r} is not a list")
-        return tuple(_load(item, get_args(hint)[0]) for item in raw)
-    if origin in (Mapping, dict, typing.Mapping):
+        return tuple(map(item, raw))
+
+    return read
+
+
+def _mapping_reader(value: Reader) -> Reader:
+    def read(raw: Any) -> Any:
         if not isinstance(raw, Mapping):
             raise TypeError(f"{raw!r} is not an object")
-        return {str(k): _load(v, get_args(hint)[1]) for k, v in raw.items()}
-    if isinstance(hint, type) and issubclass(hint, Enum):
-        return hint(raw)
-    if hint is datetime:
-        if not isinstance(raw, str):
-            raise TypeError(f"{raw!r} is not a time")
-        at = datetime.fromisoformat(raw)
-        if at.utcoffset() is None:
-            raise ValueError(f"time {raw!r} has no UTC offset")
-        return at
-    if hint is bool:
-        if not isinstance(raw, bool):
-            raise TypeError(f"{raw!r} is not true/false")
-        return raw
-    if hint is int:
-        if not isinstance(raw, int) or isinstance(raw, bool):
-            raise TypeError(f"{raw!r} is not a whole number")
-        return raw
-    if hint is str:
-        if not isinstance(raw, str):
-            raise TypeError(f"{raw!r} is not text")
-        return raw
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return _load_fields(hint, raw)
-    raise TypeError(f"no reader for {hint}")  # a payload type this module forgot
+        return {str(k): value(v) for k, v in raw.items()}
+
+    return read
+
+
+def _read_time(raw: Any) -> datetime:
+    if not isinstance(raw, str):
+        raise TypeError(f"{raw!r} is not a time")
+    at = datetime.fromisoformat(raw)
+    if at.utcoffset() is None:
+        raise ValueError(f"time {raw!r} has no UTC offset")
+    return at
+
+
+def _read_bool(raw: Any) -> bool:
+    if not isinstance(raw, bool):
+        raise TypeError(f"{raw!r} is not true/false")
+    return raw
+
+
+def _read_int(raw: Any) -> int:
+    if not isinstance(raw, int) or isinstance(raw, bool):
+        raise TypeError(f"{raw!r} is not a whole number")
+    return raw
+
+
+def _read_str(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise TypeError(f"{raw!r} is not text")
+    return raw
+
+
+_SCALARS: dict[Any, Reader] = {bool: _read_bool, int: _read_int, str: _read_str}
+
+
+def _unreadable(hint: Any, raw: Any) -> Any:
+    raise TypeError(f"no reader for {hint}")

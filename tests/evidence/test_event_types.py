@@ -295,6 +295,42 @@ def test_a_kind_from_a_newer_version_is_kept_shown_and_verified() -> None:
     assert verdict.intact and verdict.events == len(items)
 
 
+DIGEST = {"purpose": "digest", "recipient": JAN, "recipient_name": "Jan", "via": "direct",
+          "attempt": 1, "attempts": 1, "outcome": "delivered", "error": None}  # fmt: skip
+STEPS = {"steps": [{"step": "call-bank", "due_at": LATER, "owner": JAN}]}
+
+
+@pytest.mark.parametrize(
+    ("kind", "data"),
+    [
+        ("delivery_attempted", DIGEST | {"attempt": True}),  # a bool is no whole number
+        ("delivery_attempted", DIGEST | {"attempt": "1"}),
+        ("delivery_attempted", DIGEST | {"recipient": 7}),  # not text
+        ("delivery_attempted", DIGEST | {"purpose": "gossip"}),  # not one of the enum
+        ("delivery_attempted", DIGEST | {"error": 451}),  # optional text, neither null nor text
+        ("delivery_attempted", DIGEST | {"planned_at": "morgen"}),  # not a time
+        ("delivery_attempted", DIGEST | {"planned_at": "2026-11-20T09:30:00"}),  # no offset
+        ("delivery_attempted", DIGEST | {"surprise": 1}),  # a key the kind does not have
+        ("delivery_attempted", {k: v for k, v in DIGEST.items() if k != "via"}),  # one missing
+        ("ap_assessed", {"late": "no"}),
+        ("ap_assessed", {"late": False, "dpo_told": 3}),  # a record neither text, bool nor null
+        ("steps_planned", {"steps": {"step": "call-bank"}}),  # not a list
+        ("steps_planned", {"steps": [{"step": "call-bank", "due_at": LATER}]}),  # nested: missing
+        ("steps_planned", {"steps": [STEPS["steps"][0] | {"extra": 1}]}),  # nested: unexpected
+    ],
+)
+def test_data_that_does_not_fit_its_kind_is_kept_as_recorded(
+    kind: str, data: dict[str, Any]
+) -> None:
+    assert parse(kind, data) == UnknownEvent(kind, data)
+
+
+def test_the_unchanged_data_of_those_cases_reads_as_its_type() -> None:
+    for kind, data in [("delivery_attempted", DIGEST), ("steps_planned", STEPS)]:
+        typed = parse(kind, data)
+        assert not isinstance(typed, UnknownEvent) and to_data(typed) == data
+
+
 def test_a_time_in_another_form_is_not_rewritten() -> None:
     """Read back it would be written as ``isoformat`` does: so it stays raw instead."""
     data = {"quiet_since": "2026-11-20T09:30:00Z"}
