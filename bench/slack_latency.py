@@ -18,7 +18,10 @@ file or server as Noodrem's store) before it posts "ok". Goal (issue 13): Noodre
 first-call p99 at most 3x the baseline's at 50 events/s. ``--saturation`` also climbs a
 ladder of rates for each app (``SATURATION_RATES``, ``--step-seconds`` each) and reports the
 highest rate whose first-call p99 stays under 1 s with every event answered; goal: Noodrem's
-at least half of the baseline's.
+at least half of the baseline's. ``--adapter`` adds a third app: Noodrem's Slack adapter
+(``SlackChannel``: Bolt and ``bot/channels/slack*``) with an engine that answers at once,
+the same kind of reply, no store; Noodrem's CPU per event minus its own is what the engine
+and the store cost.
 
 Each event comes from its own DM channel, so every answer can be matched to its event.
 Both apps run side by side and take turns (``--rounds``, each turn after a warm-up at its
@@ -35,6 +38,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -174,6 +178,59 @@ def serve_bare(port: int, api_url: str, database_url: str) -> None:
     app.router.add_get("/healthz", healthz)
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+
+
+def serve_adapter(port: int, api_url: str) -> None:
+    """Noodrem's Slack adapter as ``app.py`` builds it, in front of an engine that answers
+    every message at once with an offer like Noodrem's first answer (a question and three
+    buttons; not a card, so nothing asks for the store)."""
+    from bot.channels.slack import from_settings
+    from bot.clock import SystemClock
+    from bot.messages import (
+        Button,
+        ButtonStyle,
+        DeclineStart,
+        Inbound,
+        Reply,
+        ReplyKind,
+        ShowPlans,
+        SomethingElse,
+    )
+    from bot.ports import ReplySink, Store
+
+    offer = (
+        Reply(
+            kind=ReplyKind.QUESTION,
+            text="Zal ik het plan *Een bench-plan* starten? Dan open ik een incident en start "
+            "de klok.",
+            buttons=(
+                Button("Ja, start", ShowPlans(), ButtonStyle.PRIMARY),
+                Button("Nee", DeclineStart()),
+                Button("Iets anders", SomethingElse()),
+            ),
+        ),
+    )
+
+    async def engine(inbound: Inbound, *, sink: ReplySink | None = None) -> Sequence[Reply]:
+        return offer
+
+    def no_store() -> Store:
+        raise RuntimeError("the adapter alone has no store")
+
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api_url}
+    logging.basicConfig(level=logging.INFO)  # as app.py logs
+    channel = from_settings(
+        env, handler=engine, store=no_store, clock=SystemClock(), host="127.0.0.1"
+    )
+    assert channel is not None
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    channel.install(app)
+    app.router.add_get("/healthz", healthz)
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
 
 
@@ -347,6 +404,17 @@ async def saturation(name: str, app: Served, fake: FakeWebApi, *, seconds: float
     return highest
 
 
+def report_adapter(bare: Result, noodrem: Result, adapter: Result) -> None:
+    cpu_bare, cpu_ours, cpu_adapter = (r.cpu / r.sent * 1000 for r in (bare, noodrem, adapter))
+    p99 = percentile(adapter.first_call, 99) * 1000
+    print(
+        f"Slack adapter alone (instant engine): CPU per event {cpu_adapter:.1f} ms "
+        f"(baseline {cpu_bare:.1f}), first-call p99 {p99:.1f} ms, "
+        f"{adapter.failed + adapter.unanswered} unanswered; "
+        f"so the engine and its store take {cpu_ours - cpu_adapter:.1f} ms per event"
+    )
+
+
 def report_saturation(bare: float, noodrem: float) -> None:
     ratio = noodrem / bare if bare else float("nan")
     verdict = "met" if ratio >= SATURATION_GOAL else "FAIL"
@@ -402,21 +470,37 @@ async def main(args: argparse.Namespace) -> None:
                     "Noodrem", noodrem_command, env, port, folder / "noodrem.log", ready="/readyz"
                 )
             )
+            adapter_app = None
+            if args.adapter:
+                port = free_port()
+                adapter_command = [sys.executable, __file__, "--serve-adapter", str(port), fake.url]
+                adapter_app = await stack.enter_async_context(
+                    app_process("adapter", adapter_command, base_env, port, folder / "adapter.log")
+                )
             # Both run side by side and take turns, so a load that comes and goes on a
             # shared machine falls on both alike.
             bare: list[Result] = []
             noodrem: list[Result] = []
+            adapter: list[Result] = []
             for _ in range(args.rounds):
                 bare.append(await measure("baseline", bare_app, fake, rate=args.rate, count=count))
                 noodrem.append(
                     await measure("Noodrem", noodrem_app, fake, rate=args.rate, count=count)
                 )
-            highest = None
+                if adapter_app is not None:
+                    adapter.append(
+                        await measure("adapter", adapter_app, fake, rate=args.rate, count=count)
+                    )
+            highest = adapter_highest = None
             if args.saturation:
                 highest = (
                     await saturation("baseline", bare_app, fake, seconds=args.step_seconds),
                     await saturation("Noodrem", noodrem_app, fake, seconds=args.step_seconds),
                 )
+                if adapter_app is not None:
+                    adapter_highest = await saturation(
+                        "adapter", adapter_app, fake, seconds=args.step_seconds
+                    )
     kind = database.split(":", 1)[0]
     seconds = count * args.rounds / args.rate
     report(
@@ -431,8 +515,15 @@ async def main(args: argparse.Namespace) -> None:
         for b, n in zip(bare, noodrem, strict=True)
     )
     print(f"first-call p99 ratio per round: {', '.join(f'{r:.2f}' for r in ratios)}")
+    if adapter:
+        report_adapter(pooled("baseline", bare), pooled("Noodrem", noodrem), pooled("", adapter))
     if highest is not None:
         report_saturation(*highest)
+    if adapter_highest is not None:
+        print(
+            f"Slack adapter alone: highest rate {adapter_highest:g} ev/s "
+            f"(the ladder ends at {SATURATION_RATES[-1]})"
+        )
 
 
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -452,7 +543,15 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--step-seconds", type=float, default=5.0, help="how long each rate of the ladder runs"
     )
     parser.add_argument(
+        "--adapter",
+        action="store_true",
+        help="also measure Noodrem's Slack adapter alone, in front of an instant engine",
+    )
+    parser.add_argument(
         "--serve-bare", nargs=3, metavar=("PORT", "API_URL", "DATABASE_URL"), help=argparse.SUPPRESS
+    )
+    parser.add_argument(
+        "--serve-adapter", nargs=2, metavar=("PORT", "API_URL"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
     if not 0 < args.rate <= 1000 or not 0 < args.seconds <= 120 or not 0 < args.rounds <= 20:
@@ -466,5 +565,7 @@ if __name__ == "__main__":
     arguments = parse()
     if arguments.serve_bare:
         serve_bare(int(arguments.serve_bare[0]), *arguments.serve_bare[1:])
+    elif arguments.serve_adapter:
+        serve_adapter(int(arguments.serve_adapter[0]), arguments.serve_adapter[1])
     else:
         asyncio.run(main(arguments))

@@ -86,6 +86,15 @@ class _NoBodies(logging.Filter):
 
 _BOLT_LOG = logging.getLogger("noodrem.slack.bolt")
 _BOLT_LOG.addFilter(_NoBodies())
+_WEB_LOG = logging.getLogger("noodrem.slack.web")
+_SOCKET_LOG = logging.getLogger("noodrem.slack.socket")
+# slack_sdk and Bolt test ``logger.level <= DEBUG`` (not ``isEnabledFor``) before building
+# a debug line, so on a logger left at NOTSET they format every Web API request and answer
+# (headers, the blocks of each message) and every middleware step, per event, for the
+# handler to drop. A level of our own skips that work (Bolt copies it to the loggers it
+# makes), and keeps those bodies out of a log even when the root logs DEBUG.
+for _logger in (_BOLT_LOG, _WEB_LOG, _SOCKET_LOG):
+    _logger.setLevel(logging.INFO)
 
 
 def from_settings(
@@ -145,7 +154,7 @@ class SlackChannel:
         self._client = AsyncWebClient(
             token=settings.bot_token or None,
             base_url=settings.api_url,
-            logger=logging.getLogger("noodrem.slack.web"),
+            logger=_WEB_LOG,
         )
         self._workspaces = Workspaces(
             self._client, install.token_of if install is not None else self._the_token
@@ -300,7 +309,7 @@ class SlackChannel:
             self._bolt,
             app_token=self._settings.app_token,
             web_client=self._client,
-            logger=logging.getLogger("noodrem.slack.socket"),
+            logger=_SOCKET_LOG,
         )
         self._socket.client.wss_uri = str(opened["url"])  # use the URL we just got
         try:

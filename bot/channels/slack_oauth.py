@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_callback_options import (
     AsyncCallbackOptions,
     AsyncFailureArgs,
@@ -208,6 +209,19 @@ class SlackInstall:
             state_store=_States(engine),
             state_expiration_seconds=STATE_SECONDS,
             logger=log,
+        )
+        # Bolt's authorization reads the workspace's bot token from the installations for
+        # every request (and so it should: an uninstall counts at once, on every replica),
+        # then asks Slack's auth.test whose token it is: a round trip to Slack per event,
+        # before the acknowledgement and the listener. A token's answer never changes (a
+        # new install brings a new token), so Bolt may keep it (``cache_enabled``).
+        self.settings.authorize = AsyncInstallationStoreAuthorize(
+            logger=log,
+            client_id=client_id,
+            client_secret=client_secret,
+            installation_store=self._installations,
+            bot_only=True,
+            cache_enabled=True,
         )
 
     def install(self, app: web.Application, flow: AsyncOAuthFlow) -> None:

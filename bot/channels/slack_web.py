@@ -166,7 +166,9 @@ class SlackWeb:
     async def respond(self, response_url: str, *, text: str, blocks: list[Block]) -> Failed | None:
         """An ephemeral answer through an interaction's ``response_url``: it reaches the
         person even where the app is not a member of the conversation."""
-        webhook = AsyncWebhookClient(response_url, session=self.client.session)
+        webhook = AsyncWebhookClient(
+            response_url, session=self.client.session, logger=self.client.logger
+        )
         try:
             response = await webhook.send(text=text, blocks=blocks, response_type="ephemeral")
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:

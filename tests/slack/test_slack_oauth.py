@@ -174,6 +174,21 @@ async def test_install_stores_the_workspace_and_its_dm_is_answered_with_its_toke
     assert used == {BOT_TOKEN}, "every call for Acme carries Acme's token"
 
 
+async def test_a_workspaces_token_is_checked_with_slack_once_not_per_event(
+    oauth_bot: RunningApp, browser: Browser, fake: FakeSlack, http: aiohttp.ClientSession
+) -> None:
+    """Bolt asks ``auth.test`` about the token it found in the installations; one answer
+    per token serves every later event (each still reads the installation: see the
+    uninstall test), so an event costs no round trip to Slack before its answer."""
+    assert (await browser.install(fake, TEAM_ID))[0] == 200
+    jan = SlackUser(SignedSlack(http, oauth_bot), fake, "U0JAN", "Jan Jansen")
+    assert "stap voor stap" in texts(await jan.say("help"))
+    mark = len(fake.calls)
+    for _ in range(3):
+        assert "stap voor stap" in texts(await jan.say("help"))
+    assert [c for c in fake.calls[mark:] if c.method == "auth.test"] == []
+
+
 async def test_two_workspaces_each_get_their_own_token_and_never_each_others_data(
     oauth_bot: RunningApp,
     browser: Browser,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -93,6 +94,22 @@ async def test_a_redelivered_event_is_handled_once(
     [incident] = await open_incident_ids(bot)
     facts = [e for e in await events_of(bot, incident) if e.kind == "fact_answered"]
     assert len(facts) == 1
+
+
+async def test_no_message_text_is_logged_even_at_debug(
+    person: MakePerson, caplog: pytest.LogCaptureFixture
+) -> None:
+    """slack_sdk and Bolt build their debug lines (each Web API request with the blocks of
+    the reply, each answer) whenever their logger's own level is NOTSET, and log them as
+    soon as the root logs DEBUG. The Slack loggers have a level of their own: no line is
+    built per call, and what people typed and were answered stays out of the log."""
+    caplog.set_level(logging.DEBUG)
+    jan = person("U0JAN", "Jan Jansen")
+    [asked] = await jan.say(START_NL)
+    answered = asked.args["text"].splitlines()[-1]
+    slack = [r for r in caplog.records if r.name.startswith(("slack", "noodrem"))]
+    assert not [r for r in slack if START_NL in r.getMessage() or answered in r.getMessage()]
+    assert not [r.getMessage() for r in slack if r.levelno == logging.DEBUG]
 
 
 async def test_a_user_from_another_workspace_is_told_it_is_not_linked(
