@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from bot.channels.web_signin import SignIn
     from bot.digest import Digests
     from bot.engine import Engine
+    from bot.evidence.workers import DrawingProcesses
     from bot.handoff import Handoffs
     from bot.mail import MailSettings
     from bot.messages import Inbound, Lang, Reply
@@ -119,6 +120,8 @@ class Runtime:
     retention: Retention | None = None
     metrics: Metrics | None = None
     handoffs: Handoffs | None = None
+    drawings: DrawingProcesses | None = None
+    """The worker processes that draw the chat's evidence files (started at the first)."""
     organisation_refresh: organisation_store.Refresh | None = None
     """Keeps ``organisations`` at the stored version (another replica or ``app.py org``
     changed them)."""
@@ -287,6 +290,7 @@ def build_app(
     from bot.clock import SystemClock
     from bot.digest import Digests
     from bot.engine import Engine
+    from bot.evidence.workers import DrawingProcesses
     from bot.handoff import Handoffs
     from bot.mail import Mailer, MailSettings
     from bot.messages import Attachment, Channel
@@ -428,6 +432,7 @@ def build_app(
             dedup=settings.dedup_retention,
             every=timedelta(seconds=settings.retention_every_seconds),
         )
+        runtime.drawings = DrawingProcesses()
         runtime.engine = Engine(
             store=runtime.store,
             clock=runtime.clock,
@@ -436,6 +441,7 @@ def build_app(
             wake=runtime.wakeups.wake_at,
             notifier=notifier,
             handoffs=runtime.handoffs,
+            drawer=runtime.drawings,
         )
         if start_scheduler:
             runtime.wakeups.start()
@@ -449,6 +455,8 @@ def build_app(
             runtime.training.cancel()  # the thread runs out on its own; nothing waits for it
         if runtime.handoffs is not None:
             await runtime.handoffs.close()
+        if runtime.drawings is not None:
+            runtime.drawings.close()
         if runtime.store is not None:
             await runtime.store.close()
 

@@ -11,6 +11,9 @@ of that run (every thread's), which a busy machine changes less. Also measured:
 
 - the baseline: ``json.dumps`` of the raw event dicts, after reading them all
   (``get_events``), the least any JSON export must cost; its read time is printed apart;
+- the PDF drawn as the chat draws it, in a worker process (``pdf-worker``; its time includes
+  the worker's start, which the first export after a start waits for; its CPU time and
+  RSS are this process's only: what the export costs the server's own process);
 - the PDF built with every event and line in memory (``read_evidence`` + ``render``), to
   show what streaming saves;
 - the linearity: the time at the largest size over the time at the smallest, next to the
@@ -58,7 +61,7 @@ REASONS = [
 ]
 GOALS = {"pdf": 3.0, "json": 0.5}  # seconds, at GOAL_SIZE events
 GOAL_SIZE = 10_000
-JOBS = ("baseline", "json", "pdf", "pdf-in-memory")
+JOBS = ("baseline", "json", "pdf", "pdf-worker", "pdf-in-memory")
 PAGE = re.compile(r"pagina (\d+) van (\d+)")
 
 Item = tuple[timedelta, str, str, str, dict[str, Any]]
@@ -147,6 +150,7 @@ async def measure(job: str, url: str, out: Path) -> dict[str, float]:
     from bot.evidence.cli import Format, render, write_export
     from bot.evidence.pdf import PdfWriter  # noqa: F401  # imported before, not timed
     from bot.evidence.source import read_evidence
+    from bot.evidence.workers import DrawingProcesses
     from bot.organisation import DEFAULT_ORGANISATION, Organisations
 
     playbooks = load_playbooks(ROOT / "playbooks")
@@ -176,6 +180,16 @@ async def measure(job: str, url: str, out: Path) -> dict[str, float]:
                     generated_at=GENERATED,
                 )  # fmt: skip
                 out.write_bytes(render(evidence, Format.PDF))  # noqa: ASYNC240
+            elif job == "pdf-worker":
+                drawings = DrawingProcesses()
+                try:
+                    with out.open("wb") as file:  # what the chat does
+                        await write_export(
+                            tx, INCIDENT, Format.PDF, file, organisations=organisations,
+                            playbooks=playbooks, generated_at=GENERATED, drawer=drawings,
+                        )  # fmt: skip
+                finally:
+                    drawings.close()
             else:
                 with out.open("wb") as file:  # what the CLI does
                     await write_export(

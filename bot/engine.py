@@ -16,6 +16,7 @@ from typing import assert_never
 from bot.delivery import Attempt, Purpose, Recipient, Via
 from bot.errors import Refused
 from bot.events import DeliveryAttempted, append_event
+from bot.evidence.drawing import Drawer
 from bot.flows import (
     export,
     facts,
@@ -145,6 +146,7 @@ class Engine:
     notifier: Notifier | None = None
     recognizer: Recognizer | None = None
     handoffs: HandoffSender | None = None
+    drawer: Drawer | None = None
 
     async def handle(self, inbound: Inbound, *, sink: ReplySink | None = None) -> list[Reply]:
         """Handle one message or click. Never raises: a failure is one honest reply.
@@ -204,6 +206,7 @@ class Engine:
                 lang=state.lang or _lang_hint(inbound, org),
                 state=state,
                 handoffs=self.handoffs,
+                drawer=self.drawer,
             )
             await self._remember_address(turn)
             try:

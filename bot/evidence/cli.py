@@ -12,50 +12,42 @@ turns into the exit code of ``bot.errors.outcome``:
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import logging
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 from bot.clock import SystemClock
 from bot.errors import ExitCode, InputError
 from bot.events import ExportVia, append_event
 from bot.evidence import EvidenceError
-from bot.evidence.csvexport import CsvWriter, render_csv
+from bot.evidence.csvexport import render_csv
+from bot.evidence.drawing import IN_THREAD, Drawer, Drawing, Plan
+from bot.evidence.drawing import Format as Format  # the commands name it from here
 from bot.evidence.exports import Covered, exported
-from bot.evidence.jsonexport import JsonWriter, render_json
+from bot.evidence.jsonexport import render_json
 from bot.evidence.register import (
     Entry,
     register_entry,
     render_register_csv,
     render_register_pdf,
 )
-from bot.evidence.source import Evidence, UnknownIncident, read_evidence, stream_evidence
+from bot.evidence.source import Evidence, UnknownIncident, plans_of, read_evidence
 from bot.evidence.texts import say
 from bot.evidence.verify import load_export, verify_document
 from bot.intents import normalise_incident_id
 from bot.messages import Lang
-from bot.organisation import Organisations
+from bot.organisation import DEFAULT_ORGANISATION, Organisations
 from bot.playbook import Playbook
-from bot.ports import Event, Incident, Store, Transaction
-
-if TYPE_CHECKING:
-    from bot.evidence.pdf import PdfWriter
+from bot.ports import Incident, Store, Transaction
 
 STDOUT = Path("-")
+CHUNK = 1000  # events read, held and drawn at a time
 log = logging.getLogger(__name__)
-
-
-class Format(StrEnum):
-    PDF = "pdf"
-    JSON = "json"
-    CSV = "csv"
 
 
 def render(evidence: Evidence, fmt: Format, *, font_dir: Path | None = None) -> bytes:
@@ -81,56 +73,56 @@ async def write_export(
     lang: Lang | None = None,
     generated_by: str = "",
     font_dir: Path | None = None,
+    drawer: Drawer = IN_THREAD,
 ) -> Covered:
     """The file written to ``out`` as the timeline is streamed from ``tx`` (a transaction
-    or a snapshot, so every read sees the same events): a chunk at a time, the work of each
-    in a thread, so the event loop keeps serving and no more than a chunk of events is
-    held. The JSON needs one read (its events are spooled while the head is folded), the
-    PDF and CSV a second one for their lines. Returns what the file covers.
+    or a snapshot, so every read sees the same events), ``CHUNK`` events at a time, each
+    chunk drawn where ``drawer`` runs its drawings, so the event loop keeps serving and no
+    more than a chunk of events is held. A first read folds the summary and checks the
+    chain (the JSON spools its events meanwhile); the PDF and CSV draw their lines from a
+    second one. Returns what the file covers.
 
     A chain that does not verify gives no PDF or CSV (``EvidenceError`` naming the first
     break): people would read and hand on a file whose hash proves nothing. The JSON is
     still written, as stored: it is what ``verify`` and an investigator examine."""
-    spool = JsonWriter(out) if fmt is Format.JSON else None
-    streamed = await stream_evidence(
-        tx,
-        incident_id,
-        organisations=organisations,
-        playbooks=playbooks,
-        generated_at=generated_at,
-        lang=lang,
-        generated_by=generated_by,
-        also=None if spool is None else spool.add,
+    playbook, organisation = await plans_of(
+        tx, incident_id, organisations=organisations, playbooks=playbooks
     )
-    timeline = streamed.timeline
-    if not streamed.chain.intact:
-        broken = f"the timeline of {timeline.incident_id} is not intact: {streamed.chain.broken}"
-        if spool is None:
-            raise EvidenceError(
-                f"{broken}; no {fmt.value} is made of it. The JSON export (--format json) "
-                "keeps it as stored, for verify"
-            )
-        log.warning("%s; exporting it as stored", broken)
-    if spool is not None:
-        await asyncio.to_thread(spool.finish, timeline=timeline, first=streamed.first)
-        return streamed.covered
-    drawn: PdfWriter | CsvWriter
-    if fmt is Format.PDF:
-        from bot.evidence.pdf import PdfWriter  # fpdf2 and its fonts: only when asked for
-
-        drawn = await asyncio.to_thread(PdfWriter, timeline, font_dir=font_dir)
-    else:
-        drawn = CsvWriter(out, timeline=timeline)
-    lines = streamed.line_maker()
-
-    def draw(events: list[Event]) -> None:
-        drawn.add([lines.line(event) for event in events])
-
-    async for events in streamed.events():
-        await asyncio.to_thread(draw, events)
-    if not isinstance(drawn, CsvWriter):  # the PDF is whole only at the end
-        out.write(await asyncio.to_thread(drawn.finish))
-    return streamed.covered
+    plan = Plan(
+        fmt=fmt,
+        playbook=playbook,
+        tz=organisation.tz,
+        lang=lang,
+        organisation=None if organisation is DEFAULT_ORGANISATION else organisation.name,
+        generated_at=generated_at,
+        generated_by=generated_by,
+        font_dir=font_dir,
+    )
+    async with drawer.drawing(plan, out) as job:
+        async for events in tx.iter_events(incident_id, chunk=CHUNK):
+            await job.call(Drawing.fold, events)
+        folded = await job.call(Drawing.folded)
+        if folded.broken is not None:
+            broken = f"the timeline of {incident_id} is not intact: {folded.broken}"
+            if fmt is not Format.JSON:
+                raise EvidenceError(
+                    f"{broken}; no {fmt.value} is made of it. The JSON export (--format json) "
+                    "keeps it as stored, for verify"
+                )
+            log.warning("%s; exporting it as stored", broken)
+        if fmt is not Format.JSON:
+            count = 0
+            async for events in tx.iter_events(incident_id, chunk=CHUNK):
+                events = events[: folded.count - count]  # one appended since (outside a snapshot)
+                count += len(events)
+                if events:
+                    await job.call(Drawing.draw, events)
+                if count == folded.count:
+                    break
+            if count != folded.count:
+                raise EvidenceError(f"the timeline of {incident_id} changed while it was read")
+        await job.call(Drawing.finish)
+    return folded.covered
 
 
 async def export_command(

@@ -7,8 +7,7 @@ step and result comes from the events.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,11 +15,10 @@ from bot.chain import GENESIS, event_hash
 from bot.errors import NotFound
 from bot.events import IncidentOpened, PlanAdded, PlanSwitched, of
 from bot.evidence import EvidenceError
-from bot.evidence.exports import Covered
 from bot.evidence.model import Timeline
-from bot.evidence.timeline import EventLines, TimelineFold, build_timeline
+from bot.evidence.timeline import build_timeline
 from bot.messages import Lang
-from bot.organisation import DEFAULT_ORGANISATION, Organisations
+from bot.organisation import DEFAULT_ORGANISATION, Organisation, Organisations
 from bot.playbook import Playbook
 from bot.playbook.combined import combine
 from bot.ports import Event, Incident, Transaction
@@ -49,7 +47,7 @@ async def read_evidence(
     generated_by: str = "",
 ) -> Evidence:
     """Every event and every line in memory (a register, a test); an export streams with
-    ``stream_evidence``. Raises ``UnknownIncident``, or ``EvidenceError`` when its
+    ``cli.write_export``. Raises ``UnknownIncident``, or ``EvidenceError`` when its
     playbook is not installed."""
     incident = await tx.get_incident(incident_id)
     events = await tx.get_events(incident_id) if incident is not None else []
@@ -69,101 +67,25 @@ async def read_evidence(
     return Evidence(events=events, timeline=timeline)
 
 
-@dataclass(frozen=True, slots=True)
-class Streamed:
-    """An incident's timeline read once to fold what the file says first (``timeline``,
-    without its lines) and to check its chain; ``events()`` and ``lines()`` read it again,
-    a chunk at a time, for the file's body. Use it inside the transaction or snapshot it
-    was read in, so both reads see the same events."""
-
-    tx: Transaction
-    timeline: Timeline
-    first: Event  # incident_opened: the JSON's head reads the plan from it
-    playbook: Playbook
-    chain: ChainCheck
-    chunk: int
-
-    @property
-    def incident_id(self) -> str:
-        return self.timeline.incident_id
-
-    @property
-    def covered(self) -> Covered:
-        return Covered(seq=self.timeline.final_seq, hash=self.timeline.final_hash)
-
-    async def events(self) -> AsyncIterator[list[Event]]:
-        """The events again, in chunks, up to the last one the first read folded (so one
-        appended since, outside a snapshot, is left out); ``EvidenceError`` if fewer."""
-        count, wanted = 0, self.timeline.event_count
-        async for chunk in self.tx.iter_events(self.incident_id, chunk=self.chunk):
-            chunk = chunk[: wanted - count]
-            count += len(chunk)
-            if chunk:
-                yield chunk
-            if count == wanted:
-                break
-        if count != wanted:
-            raise EvidenceError(f"the timeline of {self.incident_id} changed while it was read")
-
-    def line_maker(self) -> EventLines:
-        """Turns the events of ``events()``, fed in order, into the timeline's lines, as
-        ``build_timeline`` has them."""
-        timeline = self.timeline
-        return EventLines(
-            playbook=self.playbook, tz=timeline.tz, lang=timeline.lang, reported_at=self.first.at
-        )
-
-
-async def stream_evidence(
+async def plans_of(
     tx: Transaction,
     incident_id: str,
     *,
     organisations: Organisations,
     playbooks: Mapping[str, Playbook],
-    generated_at: datetime,
-    lang: Lang | None = None,
-    generated_by: str = "",
-    chunk: int = 1000,
-    also: Callable[[list[Event]], None] | None = None,
-) -> Streamed:
-    """The first read of an export: the plans, then every event ``chunk`` at a time,
-    folded, its hash checked and handed to ``also`` (if given), none of them kept; each
-    chunk's work runs in a thread, so the event loop keeps serving. Raises
+) -> tuple[Playbook, Organisation]:
+    """What an export needs before its first read of the timeline: the incident's plans
+    (from the few events that bring one in) and its organisation. Raises
     ``UnknownIncident``, or ``EvidenceError`` when its playbook is not installed."""
     incident = await tx.get_incident(incident_id)
     if incident is None:
         raise UnknownIncident(f"there is no incident {incident_id}")
-    moves: list[Event] = []  # the few events that bring in a plan, before the fold needs it
-    async for found in tx.iter_events(incident_id, chunk=chunk, kinds=PLAN_KINDS):
+    moves: list[Event] = []
+    async for found in tx.iter_events(incident_id, kinds=PLAN_KINDS):
         moves += found
     if not moves:
         raise UnknownIncident(f"there is no incident {incident_id}")
-    playbook = _playbook(incident, moves, playbooks)
-    organisation = organisations.of_incident(incident)
-    check = ChainCheck()
-    fold: TimelineFold | None = None
-
-    def take(events: list[Event]) -> None:
-        for event in events:
-            check.add(event)
-            assert fold is not None
-            fold.add(event)
-        if also is not None:
-            also(events)
-
-    async for events in tx.iter_events(incident_id, chunk=chunk):
-        if fold is None:
-            fold = TimelineFold(events[0], playbook=playbook, tz=organisation.tz, lang=lang)
-        await asyncio.to_thread(take, events)
-    assert fold is not None  # the incident_opened event was found above
-    timeline = fold.timeline(
-        organisation=None if organisation is DEFAULT_ORGANISATION else organisation.name,
-        generated_at=generated_at,
-        generated_by=generated_by,
-    )
-    return Streamed(
-        tx=tx, timeline=timeline, first=fold.first, playbook=playbook, chain=check, chunk=chunk
-    )
+    return _playbook(incident, moves, playbooks), organisations.of_incident(incident)
 
 
 PLAN_KINDS = (IncidentOpened.kind, PlanSwitched.kind, PlanAdded.kind)

@@ -15,6 +15,7 @@ from typing import Any
 from bot.cards import export_button
 from bot.errors import Refused
 from bot.events import EventData, ParticipantJoined, Role, append_event
+from bot.evidence.drawing import Drawer
 from bot.flows.state import ConversationState, Pending
 from bot.i18n import t
 from bot.messages import (
@@ -93,6 +94,8 @@ class Turn:
     them back from the commit with it (``ReplySink``), so they keep their order."""
     handoffs: HandoffSender | None = None
     """Sends hand-offs to the IT provider; None where the app wires none (some tests)."""
+    drawer: Drawer | None = None
+    """Where an export's file is drawn (``app.py``: worker processes); None: in a thread."""
 
     # Conversation state ----------------------------------------------------------------
     @property
