@@ -650,9 +650,12 @@ class Transaction(Protocol):
     async def next_handoff_at(self) -> datetime | None: ...
 
     # Web chat outbox -----------------------------------------------------------------------
-    async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int:
-        """Store a message; its id is above every id of this mailbox visible to any reader
-        now or later, so "everything after id N" never skips one (even across replicas)."""
+    async def put_outbox(
+        self, *, mailbox: str, payloads: Sequence[dict[str, Any]], at: datetime
+    ) -> list[int]:
+        """Store messages in order (one statement); returns their ids in that order, each
+        above every id of this mailbox visible to any reader now or later, so "everything
+        after id N" never skips one (even across replicas)."""
         ...
 
     async def read_outbox(

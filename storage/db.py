@@ -89,11 +89,24 @@ class Database:
         # locked") while others got in again and again. This process's writers queue here
         # instead, in order; the busy timeout is left for other processes (a CLI command).
         self._sqlite_writers = asyncio.Lock() if self.single_writer else None
+        self._writes = 0  # see ``writes``
 
     @property
     def single_writer(self) -> bool:
         """Whether a write takes a lock over the whole database (SQLite), not rows."""
         return self._engine.dialect.name == "sqlite"
+
+    @property
+    def writes(self) -> int:
+        """SQLite: how many units of work of this process took the write lock so far (the
+        one holding it now included). A deferred transaction begun before the latest of
+        them cannot take the lock any more: SQLite refuses a writer whose snapshot is older
+        than the last commit, and waits for none that holds the lock now."""
+        return self._writes
+
+    def wrote(self) -> None:
+        """Count a deferred unit of work that took the write lock itself (see ``writes``)."""
+        self._writes += 1
 
     @property
     def engine(self) -> AsyncEngine:
@@ -237,6 +250,7 @@ class Database:
                 f"database error on {self._name}: database is locked (waited "
                 f"{SQLITE_BUSY_TIMEOUT_MS // 1000} s for this process's other writers)"
             ) from None
+        self._writes += 1
         try:
             yield
         finally:

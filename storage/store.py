@@ -107,27 +107,36 @@ class SqlStore:
         holds one up. Its first write takes the lock, or fails at once (``is_busy``) when
         another writer holds it or committed since this transaction's first read (what it
         read may no longer hold); then nothing of it was committed and the whole unit runs
-        again under ``BEGIN IMMEDIATE``, which cannot fail so. When ``work`` changed no row
-        and only ``finish``'s writes were refused, ``work``'s reads decided nothing that
-        was written, so ``finish`` alone runs again, in a short write transaction of its own.
+        again under ``BEGIN IMMEDIATE``, which cannot fail so. When ``work`` changed no row,
+        its reads decided nothing that was written, so ``finish`` alone runs again, in a
+        short write transaction of its own: at once, without trying the doomed first
+        write, when a writer of this process took the lock since the unit began (under
+        load, nearly every unit).
         """
-        if not self._database.single_writer:
+        database = self._database
+        if not database.single_writer:
             async with self.transaction() as tx:
                 return await finish(tx, await work(tx))
         read: list[T] = []  # what ``work`` returned, when it changed nothing
         try:
-            async with self._database.unit_of_work(Begin.DEFERRED) as conn:
+            async with database.unit_of_work(Begin.DEFERRED) as conn:
                 tx = SqlTransaction(conn)
-                before = await self._database.changes(conn)
+                writes = database.writes
+                before = await database.changes(conn)
                 try:
                     got = await work(tx)
-                    if before is not None and await self._database.changes(conn) == before:
+                    if before is not None and await database.changes(conn) == before:
                         read.append(got)
-                    return await finish(tx, got)
+                        if database.writes != writes:
+                            raise _UpgradeRefused  # SQLite would refuse it: see ``writes``
+                    done = await finish(tx, got)
                 except DBAPIError as exc:  # this connection's own (others' are StoreError)
                     if not is_busy(exc):
                         raise
                     raise _UpgradeRefused from exc  # rolled back by the unit of work
+                if before is None or await database.changes(conn) != before:
+                    database.wrote()
+                return done
         except _UpgradeRefused:
             pass
         async with self.transaction() as tx:
@@ -457,10 +466,14 @@ class SqlTransaction:
         return await handoff_rows.next_due_at(self._conn)
 
     # Web chat outbox -----------------------------------------------------------------------
-    async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int:
+    async def put_outbox(
+        self, *, mailbox: str, payloads: Sequence[dict[str, Any]], at: datetime
+    ) -> list[int]:
         first = mailbox not in self._outbox_locked
-        self._outbox_locked.add(mailbox)
-        return await outbox.put(self._conn, mailbox=mailbox, payload=payload, at=at, lock=first)
+        ids = await outbox.put(self._conn, mailbox=mailbox, payloads=payloads, at=at, lock=first)
+        if ids:
+            self._outbox_locked.add(mailbox)
+        return ids
 
     async def read_outbox(
         self, *, mailbox: str, after_id: int, limit: int = 200

@@ -104,8 +104,8 @@ class OutboxSink:
     commits: int = 0
 
     async def write(self, tx: Transaction, replies: Sequence[Reply]) -> None:
-        for reply in replies:
-            await tx.put_outbox(mailbox="sink", payload={"text": reply.text}, at=datetime.now(UTC))
+        payloads = [{"text": reply.text} for reply in replies]
+        await tx.put_outbox(mailbox="sink", payloads=payloads, at=datetime.now(UTC))
         if self.fail:
             raise ConnectionResetError("the database went away before the commit")
         self.written = list(replies)

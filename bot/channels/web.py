@@ -155,10 +155,8 @@ async def _put(
         channel=HISTORY_CLAIM, event_id=f"{mailbox}:{line['client_id']}", at=at
     ):
         payloads = [line, *payloads]
-    last_id = 0
-    for payload in payloads:
-        last_id = await tx.put_outbox(mailbox=mailbox, payload=payload, at=at)
-    return last_id
+    ids = await tx.put_outbox(mailbox=mailbox, payloads=payloads, at=at)
+    return ids[-1] if ids else 0
 
 
 @dataclass

@@ -147,7 +147,7 @@ async def test_exception_rolls_back_everything_and_passes_unchanged(
                 incident_id="inc-1", at=T0, actor="a", actor_name="A", kind="k", data={}
             )
             assert await tx.claim_inbound(channel="slack", event_id="Ev1", at=T0)
-            await tx.put_outbox(mailbox="m", payload={"text": "hi"}, at=T0)
+            await tx.put_outbox(mailbox="m", payloads=[{"text": "hi"}], at=T0)
             raise boom
     assert caught.value is boom
     async with store.transaction() as tx:
