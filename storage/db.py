@@ -205,12 +205,25 @@ class Database:
     async def _transaction(
         self, engine: AsyncEngine, *, begin: Begin = Begin.IMMEDIATE
     ) -> AsyncIterator[AsyncConnection]:
-        async with self._writer_turn(engine, begin), self._connected(engine, begin) as conn:
-            yield conn
-
-    @asynccontextmanager
-    async def _connected(self, engine: AsyncEngine, begin: Begin) -> AsyncIterator[AsyncConnection]:
+        """A writer's turn (``_writer_turn``) ends with its commit or rollback: handing the
+        connection back to the pool after it (on SQLite a rollback of nothing, or undoing
+        a snapshot's ``query_only``) holds up no other writer."""
         conn = engine.connect()
+        try:
+            async with self._writer_turn(engine, begin):
+                await self._start(conn, begin)
+                try:
+                    async with conn.begin():
+                        yield conn
+                except SQLAlchemyError as exc:
+                    raise StoreError(
+                        f"database error on {self._name}: {_reason(exc, self._engine.url)}"
+                    ) from exc
+        finally:
+            if conn.sync_connection is not None:  # it got a connection from the pool
+                await conn.close()
+
+    async def _start(self, conn: AsyncConnection, begin: Begin) -> None:
         try:
             await conn.start()
             if begin is Begin.SNAPSHOT and conn.dialect.name == "postgresql":
@@ -224,15 +237,6 @@ class Database:
             raise StoreError(
                 f"cannot open database {self._name}: {_reason(exc, self._engine.url)}"
             ) from exc
-        try:
-            async with conn.begin():
-                yield conn
-        except SQLAlchemyError as exc:
-            raise StoreError(
-                f"database error on {self._name}: {_reason(exc, self._engine.url)}"
-            ) from exc
-        finally:
-            await conn.close()
 
     @asynccontextmanager
     async def _writer_turn(self, engine: AsyncEngine, begin: Begin) -> AsyncIterator[None]:
@@ -382,11 +386,19 @@ def _sqlite_on_begin(conn: Connection) -> None:
     begin = conn.get_execution_options().get(_SQLITE_BEGIN, Begin.IMMEDIATE)
     if begin is Begin.SNAPSHOT:
         conn.exec_driver_sql("PRAGMA query_only=1")  # a write in it fails, as on PostgreSQL
+        conn.info[_QUERY_ONLY] = True  # the pool connection's own record, for the checkin
     conn.exec_driver_sql("BEGIN IMMEDIATE" if begin is Begin.IMMEDIATE else "BEGIN")
 
 
-def _sqlite_on_checkin(dbapi_connection: Any, _record: Any) -> None:
-    # The pool hands the connection to a writer next: undo a snapshot's query_only.
+_QUERY_ONLY = "noodrem_query_only"
+"""Set in a pooled SQLite connection's ``info`` while a snapshot's ``query_only`` is on."""
+
+
+def _sqlite_on_checkin(dbapi_connection: Any, record: Any) -> None:
+    # The pool hands the connection to a writer next: undo a snapshot's query_only (only
+    # then: each statement through the driver costs thread hand-offs).
+    if record is None or not record.info.pop(_QUERY_ONLY, False):
+        return
     try:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA query_only=0")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from bot.ports import Incident
 from storage import SqlStore, StoreError, create_store
@@ -118,6 +119,48 @@ async def test_sqlite_writers_of_a_burst_all_commit_in_the_order_they_came(
             assert [await tx.get_address(f"u{i}") for i in (0, 39)] == [{"i": 0}, {"i": 39}]
     finally:
         await store.close()
+
+
+async def test_sqlite_a_writers_turn_ends_with_its_commit_not_its_connections_return(
+    tmp_path: Path,
+) -> None:
+    """Handing the connection back to the pool waits for no other writer: the next one may
+    begin while it goes back."""
+    store = await create_store(f"sqlite+aiosqlite:///{tmp_path / 'noodrem.db'}")
+    await store.create_schema()
+    writers = store._database._sqlite_writers
+    assert writers is not None
+    held_at_checkin: list[bool] = []
+    event.listen(
+        store.engine.sync_engine.pool,
+        "checkin",
+        lambda *_: held_at_checkin.append(writers.locked()),
+    )
+    try:
+        async with store.transaction() as tx:
+            await tx.save_address(user_key="u", address={}, at=T0)
+        assert held_at_checkin == [False]
+    finally:
+        await store.close()
+
+
+async def test_a_connection_back_from_a_snapshot_writes_again(store: SqlStore) -> None:
+    """A snapshot cannot write; the pooled connections it used can, after it, each one."""
+
+    async def look() -> None:
+        async with store.snapshot() as tx:
+            await tx.get_address("u")
+            await asyncio.sleep(0.01)  # the others open theirs meanwhile: three connections
+
+    await asyncio.gather(look(), look(), look())
+    with pytest.raises(StoreError):
+        async with store.snapshot() as tx:
+            await tx.save_address(user_key="u", address={}, at=T0)
+    for n in range(4):
+        async with store.transaction() as tx:
+            await tx.save_address(user_key=f"u{n}", address={"n": n}, at=T0)
+    async with store.snapshot() as tx:
+        assert await tx.get_address("u3") == {"n": 3}
 
 
 async def test_create_schema_is_idempotent_and_keeps_data(
