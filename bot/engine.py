@@ -219,15 +219,17 @@ class Engine:
         async def finish(tx: Transaction, turn: Turn) -> tuple[Turn, list[Reply]]:
             """Last, so the write lock of a turn that changed nothing is held only for
             these: the claim of the event id (its unique key decides between a copy handled
-            before, or at the same time, and this one) and the answer, which commit with
-            the turn or not at all."""
-            if inbound.event_id and not await tx.claim_inbound(
-                channel=inbound.channel.value, event_id=inbound.event_id, at=now
-            ):
+            before, or at the same time, and this one), with the sink's own claim in the
+            same statement, and the answer, which commit with the turn or not at all."""
+            own = (inbound.channel.value, inbound.event_id) if inbound.event_id else None
+            theirs = sink.claim if sink is not None else None
+            keys = [key for key in (own, theirs) if key is not None]
+            claimed = dict(zip(keys, await tx.claim_inbounds(keys, at=now), strict=True))
+            if own is not None and not claimed[own]:
                 raise _AlreadyHandled
             written = turn.replies[: turn.held_from] if sink is not None else []
             if sink is not None:
-                await sink.write(tx, written)
+                await sink.write(tx, written, claimed=theirs is not None and claimed[theirs])
             return turn, written
 
         try:

@@ -205,9 +205,13 @@ class SqlTransaction:
 
     # Inbound de-duplication -------------------------------------------------------------
     async def claim_inbound(self, *, channel: str, event_id: str, at: datetime) -> bool:
-        return await conversations.claim_inbound(
-            self._conn, channel=channel, event_id=event_id, at=at
+        (claimed,) = await conversations.claim_inbound(
+            self._conn, keys=[(channel, event_id)], at=at
         )
+        return claimed
+
+    async def claim_inbounds(self, keys: Sequence[tuple[str, str]], *, at: datetime) -> list[bool]:
+        return await conversations.claim_inbound(self._conn, keys=keys, at=at)
 
     async def inbound_claimed(self, *, channel: str, event_id: str) -> bool:
         return await conversations.inbound_claimed(self._conn, channel=channel, event_id=event_id)

@@ -103,7 +103,9 @@ class OutboxSink:
     written: list[Reply] = field(default_factory=list)
     commits: int = 0
 
-    async def write(self, tx: Transaction, replies: Sequence[Reply]) -> None:
+    claim = None  # the engine's claim of the event is all it needs
+
+    async def write(self, tx: Transaction, replies: Sequence[Reply], *, claimed: bool) -> None:
         payloads = [{"text": reply.text} for reply in replies]
         await tx.put_outbox(mailbox="sink", payloads=payloads, at=datetime.now(UTC))
         if self.fail:

@@ -20,6 +20,19 @@ async def test_claim_inbound_once_per_channel_and_event(store: SqlStore) -> None
         assert await tx.claim_inbound(channel="slack", event_id="Ev2", at=T0)
 
 
+async def test_several_claims_in_one_statement_say_each_whether_it_was_new(
+    store: SqlStore,
+) -> None:
+    async with store.transaction() as tx:
+        assert await tx.claim_inbound(channel="web-history", event_id="m:c1", at=T0)
+    async with store.transaction() as tx:
+        keys = [("web", "c1"), ("web-history", "m:c1"), ("web", "c1"), ("web", "c2")]
+        assert await tx.claim_inbounds(keys, at=T0) == [True, False, False, True]
+        assert await tx.claim_inbounds([], at=T0) == []
+    async with store.transaction() as tx:
+        assert await tx.claim_inbounds([("web", "c1"), ("web", "c3")], at=T0) == [False, True]
+
+
 async def test_concurrent_claims_exactly_one_wins(store: SqlStore, database_url: str) -> None:
     # PostgreSQL: both transactions are open when both insert. SQLite: BEGIN IMMEDIATE
     # queues the second transaction behind the first, so they cannot overlap there.
