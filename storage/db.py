@@ -31,6 +31,7 @@ import asyncio
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,7 +39,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -59,6 +60,8 @@ SQLITE_BUSY_TIMEOUT_MS = 5_000
 # A replica waiting for another's migration: copying a large table can take a while.
 SQLITE_MIGRATION_BUSY_TIMEOUT_MS = 120_000
 POSTGRESQL_CONNECT_TIMEOUT_S = 10
+# A pooled PostgreSQL connection unused this long is pinged before it is handed out.
+POSTGRESQL_PING_IDLE_S = 10.0
 MIN_SQLITE = (3, 35, 0)  # UPDATE/INSERT ... RETURNING
 # Any constant: replicas starting together take turns migrating the schema.
 SCHEMA_LOCK_KEY = 0x4E6F6F6472656D
@@ -302,11 +305,10 @@ def _engine_for(raw_url: str) -> AsyncEngine:
     if url.drivername == SQLITE:
         return _sqlite_engine(url)
     if url.drivername == POSTGRESQL:
-        return _create(
-            url,
-            pool_pre_ping=True,
-            connect_args={"timeout": POSTGRESQL_CONNECT_TIMEOUT_S},
-        )
+        engine = _create(url, connect_args={"timeout": POSTGRESQL_CONNECT_TIMEOUT_S})
+        event.listen(engine.sync_engine.pool, "checkin", _postgresql_on_checkin)
+        event.listen(engine.sync_engine.pool, "checkout", _postgresql_on_checkout)
+        return engine
     raise StoreError(
         f"database URL {describe_url(url)} uses {url.drivername!r}, which Noodrem cannot "
         f"use; use {EXAMPLES}"
@@ -374,6 +376,33 @@ def _sqlite_on_connect_for_migration(dbapi_connection: Any, _record: Any) -> Non
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=OFF")
     cursor.close()
+
+
+_RETURNED_AT = "noodrem_returned_at"
+"""In a pooled PostgreSQL connection's ``info``: when it last came back to the pool."""
+
+
+def _postgresql_on_checkin(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+
+def _postgresql_on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Ping a connection that lay unused a while before handing it out (a server restart,
+    a firewall's idle cut): a dead one is replaced, and the unit of work never sees it.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout, three round trips with
+    asyncpg (BEGIN, a statement, ROLLBACK): a fifth of a web ``status``'s. A connection
+    in steady use is not pinged; should one be dead all the same, its unit of work fails
+    and SQLAlchemy recycles every connection of the pool from that first error on.
+    """
+    returned = record.info.get(_RETURNED_AT)
+    if returned is None or time.monotonic() - returned < POSTGRESQL_PING_IDLE_S:
+        return  # new, or in steady use
+    try:
+        dbapi_connection.ping()
+    except Exception as exc:  # whatever the dead connection raises: replace it
+        raise DisconnectionError(f"an idle connection no longer answers: {exc}") from exc
 
 
 _SQLITE_BEGIN = "noodrem_begin"

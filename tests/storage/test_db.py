@@ -9,11 +9,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import asyncpg
 import pytest
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 
 from bot.ports import Incident
-from storage import SqlStore, StoreError, create_store
+from storage import SqlStore, StoreError, create_store, db
+from tests.databases import POSTGRES_ADMIN_DSN
 
 T0 = datetime(2026, 11, 21, 19, 35, 51, 123456, tzinfo=UTC)
 
@@ -161,6 +164,49 @@ async def test_a_connection_back_from_a_snapshot_writes_again(store: SqlStore) -
             await tx.save_address(user_key=f"u{n}", address={"n": n}, at=T0)
     async with store.snapshot() as tx:
         assert await tx.get_address("u3") == {"n": 3}
+
+
+async def _cut_off(database_url: str) -> None:
+    """Every server connection to the database ends (a restart, an idle cut)."""
+    admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+    try:
+        cut = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = $1 AND pid <> pg_backend_pid()",
+            make_url(database_url).database,
+        )
+        assert cut >= 1
+    finally:
+        await admin.close()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_postgresql_an_idle_connection_cut_off_is_replaced_unseen(
+    store: SqlStore, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with store.transaction() as tx:
+        await tx.save_address(user_key="u", address={"n": 1}, at=T0)
+    monkeypatch.setattr(db, "POSTGRESQL_PING_IDLE_S", 0.0)  # idle long enough at once
+    await _cut_off(database_url)
+    async with store.transaction() as tx:
+        assert await tx.get_address("u") == {"n": 1}
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_postgresql_a_busy_connection_cut_off_fails_one_unit_and_the_pool_recovers(
+    store: SqlStore, database_url: str
+) -> None:
+    """Not pinged in steady use (three round trips a checkout): the unit that meets the
+    dead connection fails as a database error; the next ones get new connections."""
+    async with store.transaction() as tx:
+        await tx.save_address(user_key="u", address={"n": 1}, at=T0)
+    await _cut_off(database_url)
+    with pytest.raises(StoreError):
+        async with store.transaction() as tx:
+            await tx.get_address("u")
+    for _ in range(3):
+        async with store.transaction() as tx:
+            assert await tx.get_address("u") == {"n": 1}
 
 
 async def test_create_schema_is_idempotent_and_keeps_data(
