@@ -29,13 +29,13 @@ async def claim_inbound(
         return []
     stmt = (
         insert(conn, InboundClaimRow)
-        .values(
-            [{"channel": channel, "event_id": event_id, "at": at} for channel, event_id in wanted]
-        )
         .on_conflict_do_nothing(index_elements=[InboundClaimRow.channel, InboundClaimRow.event_id])
         .returning(InboundClaimRow.channel, InboundClaimRow.event_id)
     )
-    claimed = {(row.channel, row.event_id) for row in await conn.execute(stmt)}
+    # The rows as parameters, not in .values(): one INSERT all the same ("insertmanyvalues"),
+    # and a statement SQLAlchemy compiles once (one with its rows in it, every time).
+    rows = [{"channel": channel, "event_id": event_id, "at": at} for channel, event_id in wanted]
+    claimed = {(row.channel, row.event_id) for row in await conn.execute(stmt, rows)}
     first = {key: key in claimed for key in wanted}
     return [first.pop(key, False) for key in keys]
 
