@@ -131,7 +131,7 @@ _PLATFORM_ID = re.compile(
 )
 
 
-class _HandledMeanwhile(Refused):
+class _AlreadyHandled(Refused):
     """Another copy of the event claimed it first: this turn's work is rolled back. Never
     leaves the engine."""
 
@@ -185,13 +185,11 @@ class Engine:
     ) -> list[Reply]:
         now = self.clock.now()
 
-        async def decide(tx: Transaction) -> Turn | None:
+        async def decide(tx: Transaction) -> Turn:
             """The turn itself: it reads, and writes only what it changes. It may run
-            twice (``Store.atomically``), so it acts on nothing but ``tx``."""
-            if inbound.event_id and await tx.inbound_claimed(
-                channel=inbound.channel.value, event_id=inbound.event_id
-            ):
-                return None  # a redelivery: it was handled the first time
+            twice (``Store.atomically``), so it acts on nothing but ``tx``. A redelivered
+            event is not looked for first: that read would cost every message a
+            statement, and ``finish``'s claim finds it anyway and undoes the turn."""
             conversation = await tx.get_conversation(
                 inbound.conversation_key, lock=True
             ) or Conversation(key=inbound.conversation_key, state={})
@@ -221,28 +219,26 @@ class Engine:
                 await tx.save_conversation(turn.conversation)
             return turn
 
-        async def finish(tx: Transaction, turn: Turn | None) -> tuple[Turn, list[Reply]] | None:
+        async def finish(tx: Transaction, turn: Turn) -> tuple[Turn, list[Reply]]:
             """Last, so the write lock of a turn that changed nothing is held only for
-            these: the claim of the event id (its unique key decides between two copies
-            handled at once) and the answer, which commit with the turn or not at all."""
-            if turn is None:
-                return None
-            if inbound.event_id and not await tx.claim_inbound(
-                channel=inbound.channel.value, event_id=inbound.event_id, at=now
-            ):
-                raise _HandledMeanwhile
+            these: the claim of the event id (its unique key decides between a copy handled
+            before, or at the same time, and this one), with the sink's own claim in the
+            same statement, and the answer, which commit with the turn or not at all."""
+            own = (inbound.channel.value, inbound.event_id) if inbound.event_id else None
+            theirs = sink.claim if sink is not None else None
+            keys = [key for key in (own, theirs) if key is not None]
+            claimed = dict(zip(keys, await tx.claim_inbounds(keys, at=now), strict=True))
+            if own is not None and not claimed[own]:
+                raise _AlreadyHandled
             written = turn.replies[: turn.held_from] if sink is not None else []
             if sink is not None:
-                await sink.write(tx, written)
+                await sink.write(tx, written, claimed=theirs is not None and claimed[theirs])
             return turn, written
 
         try:
-            done = await self.store.atomically(decide, finish)
-        except _HandledMeanwhile:
-            return []  # a copy of this event handled at the same time came first
-        if done is None:
-            return []
-        turn, written = done
+            turn, written = await self.store.atomically(decide, finish)
+        except _AlreadyHandled:
+            return []  # a redelivery: a copy of this event was handled first
         if sink is not None:
             sink.committed()
         # Replies made after the commit (and those after them) are not in it: were the

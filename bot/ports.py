@@ -450,6 +450,10 @@ class Transaction(Protocol):
     async def claim_inbound(self, *, channel: str, event_id: str, at: datetime) -> bool:
         """Record that a platform event was processed; False if it already was."""
 
+    async def claim_inbounds(self, keys: Sequence[tuple[str, str]], *, at: datetime) -> list[bool]:
+        """``claim_inbound`` of several ``(channel, event_id)`` in one statement: for each,
+        in order, whether this call claimed it."""
+
     async def inbound_claimed(self, *, channel: str, event_id: str) -> bool:
         """Whether a platform event was processed already (a read: no claim is made)."""
 
@@ -650,9 +654,12 @@ class Transaction(Protocol):
     async def next_handoff_at(self) -> datetime | None: ...
 
     # Web chat outbox -----------------------------------------------------------------------
-    async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int:
-        """Store a message; its id is above every id of this mailbox visible to any reader
-        now or later, so "everything after id N" never skips one (even across replicas)."""
+    async def put_outbox(
+        self, *, mailbox: str, payloads: Sequence[dict[str, Any]], at: datetime
+    ) -> list[int]:
+        """Store messages in order (one statement); returns their ids in that order, each
+        above every id of this mailbox visible to any reader now or later, so "everything
+        after id N" never skips one (even across replicas)."""
         ...
 
     async def read_outbox(
@@ -770,8 +777,15 @@ class ReplySink(Protocol):
     has the engine put a turn's replies: in the turn's own transaction, so the answer
     commits with what it answers, or neither does."""
 
-    async def write(self, tx: Transaction, replies: Sequence[Reply]) -> None:
-        """Write the turn's replies through ``tx``, just before it commits."""
+    @property
+    def claim(self) -> tuple[str, str] | None:
+        """A ``(channel, event_id)`` this sink's write depends on (the web chat: "the
+        person's line is in the history"), claimed with the turn's event, in one statement."""
+        ...
+
+    async def write(self, tx: Transaction, replies: Sequence[Reply], *, claimed: bool) -> None:
+        """Write the turn's replies through ``tx``, just before it commits; ``claimed``:
+        whether this turn claimed ``claim`` (False when there is none)."""
 
     def committed(self) -> None:
         """The transaction ``write`` wrote in has committed (not called if it rolled back)."""

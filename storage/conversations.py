@@ -3,6 +3,7 @@ cards were posted, and which platform events were already handled."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,20 +16,28 @@ from storage.sql import insert
 
 
 async def claim_inbound(
-    conn: AsyncConnection, *, channel: str, event_id: str, at: datetime
-) -> bool:
-    """Insert-if-absent on (channel, event_id); True if this call inserted the row.
+    conn: AsyncConnection, *, keys: Sequence[tuple[str, str]], at: datetime
+) -> list[bool]:
+    """Insert-if-absent on each (channel, event_id), in one statement; for each key, in
+    order, True if this call inserted its row.
 
     ``ON CONFLICT DO NOTHING`` makes a racing second claim wait for the first and then
     insert nothing, instead of failing; ``RETURNING`` says which of the two happened.
     """
+    wanted = list(dict.fromkeys(keys))  # one row per key: a key twice is claimed once
+    if not wanted:
+        return []
     stmt = (
         insert(conn, InboundClaimRow)
-        .values(channel=channel, event_id=event_id, at=at)
         .on_conflict_do_nothing(index_elements=[InboundClaimRow.channel, InboundClaimRow.event_id])
-        .returning(InboundClaimRow.event_id)
+        .returning(InboundClaimRow.channel, InboundClaimRow.event_id)
     )
-    return (await conn.execute(stmt)).first() is not None
+    # The rows as parameters, not in .values(): one INSERT all the same ("insertmanyvalues"),
+    # and a statement SQLAlchemy compiles once (one with its rows in it, every time).
+    rows = [{"channel": channel, "event_id": event_id, "at": at} for channel, event_id in wanted]
+    claimed = {(row.channel, row.event_id) for row in await conn.execute(stmt, rows)}
+    first = {key: key in claimed for key in wanted}
+    return [first.pop(key, False) for key in keys]
 
 
 async def inbound_claimed(conn: AsyncConnection, *, channel: str, event_id: str) -> bool:

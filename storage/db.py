@@ -31,6 +31,7 @@ import asyncio
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,7 +39,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -59,6 +60,8 @@ SQLITE_BUSY_TIMEOUT_MS = 5_000
 # A replica waiting for another's migration: copying a large table can take a while.
 SQLITE_MIGRATION_BUSY_TIMEOUT_MS = 120_000
 POSTGRESQL_CONNECT_TIMEOUT_S = 10
+# A pooled PostgreSQL connection unused this long is pinged before it is handed out.
+POSTGRESQL_PING_IDLE_S = 10.0
 MIN_SQLITE = (3, 35, 0)  # UPDATE/INSERT ... RETURNING
 # Any constant: replicas starting together take turns migrating the schema.
 SCHEMA_LOCK_KEY = 0x4E6F6F6472656D
@@ -89,11 +92,24 @@ class Database:
         # locked") while others got in again and again. This process's writers queue here
         # instead, in order; the busy timeout is left for other processes (a CLI command).
         self._sqlite_writers = asyncio.Lock() if self.single_writer else None
+        self._writes = 0  # see ``writes``
 
     @property
     def single_writer(self) -> bool:
         """Whether a write takes a lock over the whole database (SQLite), not rows."""
         return self._engine.dialect.name == "sqlite"
+
+    @property
+    def writes(self) -> int:
+        """SQLite: how many units of work of this process took the write lock so far (the
+        one holding it now included). A deferred transaction begun before the latest of
+        them cannot take the lock any more: SQLite refuses a writer whose snapshot is older
+        than the last commit, and waits for none that holds the lock now."""
+        return self._writes
+
+    def wrote(self) -> None:
+        """Count a deferred unit of work that took the write lock itself (see ``writes``)."""
+        self._writes += 1
 
     @property
     def engine(self) -> AsyncEngine:
@@ -192,12 +208,25 @@ class Database:
     async def _transaction(
         self, engine: AsyncEngine, *, begin: Begin = Begin.IMMEDIATE
     ) -> AsyncIterator[AsyncConnection]:
-        async with self._writer_turn(engine, begin), self._connected(engine, begin) as conn:
-            yield conn
-
-    @asynccontextmanager
-    async def _connected(self, engine: AsyncEngine, begin: Begin) -> AsyncIterator[AsyncConnection]:
+        """A writer's turn (``_writer_turn``) ends with its commit or rollback: handing the
+        connection back to the pool after it (on SQLite a rollback of nothing, or undoing
+        a snapshot's ``query_only``) holds up no other writer."""
         conn = engine.connect()
+        try:
+            async with self._writer_turn(engine, begin):
+                await self._start(conn, begin)
+                try:
+                    async with conn.begin():
+                        yield conn
+                except SQLAlchemyError as exc:
+                    raise StoreError(
+                        f"database error on {self._name}: {_reason(exc, self._engine.url)}"
+                    ) from exc
+        finally:
+            if conn.sync_connection is not None:  # it got a connection from the pool
+                await conn.close()
+
+    async def _start(self, conn: AsyncConnection, begin: Begin) -> None:
         try:
             await conn.start()
             if begin is Begin.SNAPSHOT and conn.dialect.name == "postgresql":
@@ -211,15 +240,6 @@ class Database:
             raise StoreError(
                 f"cannot open database {self._name}: {_reason(exc, self._engine.url)}"
             ) from exc
-        try:
-            async with conn.begin():
-                yield conn
-        except SQLAlchemyError as exc:
-            raise StoreError(
-                f"database error on {self._name}: {_reason(exc, self._engine.url)}"
-            ) from exc
-        finally:
-            await conn.close()
 
     @asynccontextmanager
     async def _writer_turn(self, engine: AsyncEngine, begin: Begin) -> AsyncIterator[None]:
@@ -237,6 +257,7 @@ class Database:
                 f"database error on {self._name}: database is locked (waited "
                 f"{SQLITE_BUSY_TIMEOUT_MS // 1000} s for this process's other writers)"
             ) from None
+        self._writes += 1
         try:
             yield
         finally:
@@ -284,11 +305,10 @@ def _engine_for(raw_url: str) -> AsyncEngine:
     if url.drivername == SQLITE:
         return _sqlite_engine(url)
     if url.drivername == POSTGRESQL:
-        return _create(
-            url,
-            pool_pre_ping=True,
-            connect_args={"timeout": POSTGRESQL_CONNECT_TIMEOUT_S},
-        )
+        engine = _create(url, connect_args={"timeout": POSTGRESQL_CONNECT_TIMEOUT_S})
+        event.listen(engine.sync_engine.pool, "checkin", _postgresql_on_checkin)
+        event.listen(engine.sync_engine.pool, "checkout", _postgresql_on_checkout)
+        return engine
     raise StoreError(
         f"database URL {describe_url(url)} uses {url.drivername!r}, which Noodrem cannot "
         f"use; use {EXAMPLES}"
@@ -358,6 +378,33 @@ def _sqlite_on_connect_for_migration(dbapi_connection: Any, _record: Any) -> Non
     cursor.close()
 
 
+_RETURNED_AT = "noodrem_returned_at"
+"""In a pooled PostgreSQL connection's ``info``: when it last came back to the pool."""
+
+
+def _postgresql_on_checkin(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+
+def _postgresql_on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Ping a connection that lay unused a while before handing it out (a server restart,
+    a firewall's idle cut): a dead one is replaced, and the unit of work never sees it.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout, three round trips with
+    asyncpg (BEGIN, a statement, ROLLBACK): a fifth of a web ``status``'s. A connection
+    in steady use is not pinged; should one be dead all the same, its unit of work fails
+    and SQLAlchemy recycles every connection of the pool from that first error on.
+    """
+    returned = record.info.get(_RETURNED_AT)
+    if returned is None or time.monotonic() - returned < POSTGRESQL_PING_IDLE_S:
+        return  # new, or in steady use
+    try:
+        dbapi_connection.ping()
+    except Exception as exc:  # whatever the dead connection raises: replace it
+        raise DisconnectionError(f"an idle connection no longer answers: {exc}") from exc
+
+
 _SQLITE_BEGIN = "noodrem_begin"
 """Execution option of a unit of work on SQLite: its ``Begin``, when not IMMEDIATE."""
 
@@ -368,11 +415,19 @@ def _sqlite_on_begin(conn: Connection) -> None:
     begin = conn.get_execution_options().get(_SQLITE_BEGIN, Begin.IMMEDIATE)
     if begin is Begin.SNAPSHOT:
         conn.exec_driver_sql("PRAGMA query_only=1")  # a write in it fails, as on PostgreSQL
+        conn.info[_QUERY_ONLY] = True  # the pool connection's own record, for the checkin
     conn.exec_driver_sql("BEGIN IMMEDIATE" if begin is Begin.IMMEDIATE else "BEGIN")
 
 
-def _sqlite_on_checkin(dbapi_connection: Any, _record: Any) -> None:
-    # The pool hands the connection to a writer next: undo a snapshot's query_only.
+_QUERY_ONLY = "noodrem_query_only"
+"""Set in a pooled SQLite connection's ``info`` while a snapshot's ``query_only`` is on."""
+
+
+def _sqlite_on_checkin(dbapi_connection: Any, record: Any) -> None:
+    # The pool hands the connection to a writer next: undo a snapshot's query_only (only
+    # then: each statement through the driver costs thread hand-offs).
+    if record is None or not record.info.pop(_QUERY_ONLY, False):
+        return
     try:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA query_only=0")

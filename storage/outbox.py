@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +15,16 @@ from storage.models import OutboxRow
 
 
 async def put(
-    conn: AsyncConnection, *, mailbox: str, payload: dict[str, Any], at: datetime, lock: bool = True
-) -> int:
-    """Store a message; returns its id, above every id of this mailbox any reader can see
-    now or later, so a reader that asks for "everything after id N" never skips one.
+    conn: AsyncConnection,
+    *,
+    mailbox: str,
+    payloads: Sequence[dict[str, Any]],
+    at: datetime,
+    lock: bool = True,
+) -> list[int]:
+    """Store messages, in order, in one statement; returns their ids, in the same order,
+    each above every id of this mailbox any reader can see now or later, so a reader that
+    asks for "everything after id N" never skips one.
 
     Ids come from one counter for all mailboxes, so that needs this mailbox's writers to
     take their ids one at a time, each only after the one before has committed or rolled
@@ -28,6 +35,8 @@ async def put(
     pollers on every replica once this transaction commits (``storage.listen``). ``lock``
     false: this transaction took both for this mailbox already (one NOTIFY is enough).
     """
+    if not payloads:
+        return []
     if lock and conn.dialect.name == "postgresql":
         await conn.execute(
             select(
@@ -35,13 +44,13 @@ async def put(
                 func.pg_notify(listen.CHANNEL, mailbox),
             )
         )
-    stmt = (
-        insert(OutboxRow)
-        .values(mailbox=mailbox, payload=payload, created_at=at)
-        .returning(OutboxRow.id)
-    )
-    message_id: int = (await conn.execute(stmt)).scalar_one()
-    return message_id
+    # One INSERT ... VALUES of all rows (SQLAlchemy's "insertmanyvalues"). Both databases
+    # number the rows as they take them from VALUES, in order, but neither promises the
+    # order of RETURNING: sorted, the ids are those of ``payloads`` in order. (Asking
+    # SQLAlchemy to keep the order would run one INSERT per row on SQLite.)
+    stmt = insert(OutboxRow).returning(OutboxRow.id)
+    rows = [{"mailbox": mailbox, "payload": payload, "created_at": at} for payload in payloads]
+    return sorted((await conn.execute(stmt, rows)).scalars())
 
 
 async def read(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -107,27 +108,36 @@ class SqlStore:
         holds one up. Its first write takes the lock, or fails at once (``is_busy``) when
         another writer holds it or committed since this transaction's first read (what it
         read may no longer hold); then nothing of it was committed and the whole unit runs
-        again under ``BEGIN IMMEDIATE``, which cannot fail so. When ``work`` changed no row
-        and only ``finish``'s writes were refused, ``work``'s reads decided nothing that
-        was written, so ``finish`` alone runs again, in a short write transaction of its own.
+        again under ``BEGIN IMMEDIATE``, which cannot fail so. When ``work`` changed no row,
+        its reads decided nothing that was written, so ``finish`` alone runs again, in a
+        short write transaction of its own: at once, without trying the doomed first
+        write, when a writer of this process took the lock since the unit began (under
+        load, nearly every unit).
         """
-        if not self._database.single_writer:
+        database = self._database
+        if not database.single_writer:
             async with self.transaction() as tx:
                 return await finish(tx, await work(tx))
         read: list[T] = []  # what ``work`` returned, when it changed nothing
         try:
-            async with self._database.unit_of_work(Begin.DEFERRED) as conn:
+            async with database.unit_of_work(Begin.DEFERRED) as conn:
                 tx = SqlTransaction(conn)
-                before = await self._database.changes(conn)
+                writes = database.writes
+                before = await database.changes(conn)
                 try:
                     got = await work(tx)
-                    if before is not None and await self._database.changes(conn) == before:
+                    if before is not None and await database.changes(conn) == before:
                         read.append(got)
-                    return await finish(tx, got)
+                        if database.writes != writes:
+                            raise _UpgradeRefused  # SQLite would refuse it: see ``writes``
+                    done = await finish(tx, got)
                 except DBAPIError as exc:  # this connection's own (others' are StoreError)
                     if not is_busy(exc):
                         raise
                     raise _UpgradeRefused from exc  # rolled back by the unit of work
+                if before is None or await database.changes(conn) != before:
+                    database.wrote()
+                return done
         except _UpgradeRefused:
             pass
         async with self.transaction() as tx:
@@ -185,12 +195,23 @@ class SqlTransaction:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
         self._outbox_locked: set[str] = set()  # mailboxes this transaction holds already
+        # Rows this transaction read, so one turn reads an incident or its facts once (a
+        # command, then the question it interrupted): id -> (as read, read with its row
+        # lock). Forgotten when this transaction writes them; handed out as copies, so a
+        # caller changing what it got changes nothing here. A locked read is never served
+        # from an unlocked one: the lock, and the newest row, come from the database.
+        self._incidents: dict[str, tuple[Incident, bool]] = {}
+        self._facts: dict[str, dict[str, Fact]] = {}
 
     # Inbound de-duplication -------------------------------------------------------------
     async def claim_inbound(self, *, channel: str, event_id: str, at: datetime) -> bool:
-        return await conversations.claim_inbound(
-            self._conn, channel=channel, event_id=event_id, at=at
+        (claimed,) = await conversations.claim_inbound(
+            self._conn, keys=[(channel, event_id)], at=at
         )
+        return claimed
+
+    async def claim_inbounds(self, keys: Sequence[tuple[str, str]], *, at: datetime) -> list[bool]:
+        return await conversations.claim_inbound(self._conn, keys=keys, at=at)
 
     async def inbound_claimed(self, *, channel: str, event_id: str) -> bool:
         return await conversations.inbound_claimed(self._conn, channel=channel, event_id=event_id)
@@ -211,19 +232,37 @@ class SqlTransaction:
 
     # Incidents ----------------------------------------------------------------------------
     async def create_incident(self, incident: Incident) -> None:
+        self._incidents.pop(incident.id, None)
         await incidents.create(self._conn, incident=incident)
 
     async def get_incident(self, incident_id: str, *, lock: bool = False) -> Incident | None:
-        return await incidents.get(self._conn, incident_id=incident_id, lock=lock)
+        read = self._incidents.get(incident_id)
+        if read is not None and (read[1] or not lock):
+            return replace(read[0])
+        incident = await incidents.get(self._conn, incident_id=incident_id, lock=lock)
+        if incident is not None:
+            self._incidents[incident_id] = (replace(incident), lock)
+        return incident
 
     async def update_incident(self, incident: Incident) -> None:
+        # Forgotten, not kept as written: the update leaves the stored organisation be.
+        self._incidents.pop(incident.id, None)
         await incidents.update_incident(self._conn, incident=incident)
+
+    def _read(self, found: list[Incident]) -> list[Incident]:
+        """Remember incidents a list read found (not over a locked read of one)."""
+        for incident in found:
+            if not self._incidents.get(incident.id, (incident, False))[1]:
+                self._incidents[incident.id] = (replace(incident), False)
+        return found
 
     async def open_incidents_for(
         self, *, org_id: str, user_key: str, limit: int | None = None, offset: int = 0
     ) -> list[Incident]:
-        return await incidents.open_for(
-            self._conn, org_id=org_id, user_key=user_key, limit=limit, offset=offset
+        return self._read(
+            await incidents.open_for(
+                self._conn, org_id=org_id, user_key=user_key, limit=limit, offset=offset
+            )
         )
 
     async def open_incidents(
@@ -234,8 +273,10 @@ class SqlTransaction:
     async def open_incidents_here(
         self, *, org_id: str, channel: str, conversation_id: str
     ) -> list[Incident]:
-        return await incidents.open_here(
-            self._conn, org_id=org_id, channel=channel, conversation_id=conversation_id
+        return self._read(
+            await incidents.open_here(
+                self._conn, org_id=org_id, channel=channel, conversation_id=conversation_id
+            )
         )
 
     async def count_open_incidents(self, *, org_id: str, user_key: str | None = None) -> int:
@@ -246,10 +287,16 @@ class SqlTransaction:
 
     # Facts ---------------------------------------------------------------------------------
     async def set_fact(self, fact: Fact) -> None:
+        self._facts.pop(fact.incident_id, None)
         await incidents.set_fact(self._conn, fact=fact)
 
     async def get_facts(self, incident_id: str) -> dict[str, Fact]:
-        return await incidents.get_facts(self._conn, incident_id=incident_id)
+        read = self._facts.get(incident_id)
+        if read is None:
+            read = await incidents.get_facts(self._conn, incident_id=incident_id)
+            self._facts[incident_id] = {key: replace(fact) for key, fact in read.items()}
+            return read
+        return {key: replace(fact) for key, fact in read.items()}
 
     # Steps ---------------------------------------------------------------------------------
     async def add_steps(self, steps: Sequence[Step]) -> None:
@@ -396,6 +443,7 @@ class SqlTransaction:
     async def adopt_incidents(
         self, org_id: str, incident_ids: Sequence[str], *, was: str | None = None
     ) -> int:
+        self._incidents.clear()
         return await incidents.adopt(self._conn, org_id=org_id, incident_ids=incident_ids, was=was)
 
     async def save_message_ref(self, *, key: str, ref: dict[str, Any], at: datetime) -> None:
@@ -457,10 +505,14 @@ class SqlTransaction:
         return await handoff_rows.next_due_at(self._conn)
 
     # Web chat outbox -----------------------------------------------------------------------
-    async def put_outbox(self, *, mailbox: str, payload: dict[str, Any], at: datetime) -> int:
+    async def put_outbox(
+        self, *, mailbox: str, payloads: Sequence[dict[str, Any]], at: datetime
+    ) -> list[int]:
         first = mailbox not in self._outbox_locked
-        self._outbox_locked.add(mailbox)
-        return await outbox.put(self._conn, mailbox=mailbox, payload=payload, at=at, lock=first)
+        ids = await outbox.put(self._conn, mailbox=mailbox, payloads=payloads, at=at, lock=first)
+        if ids:
+            self._outbox_locked.add(mailbox)
+        return ids
 
     async def read_outbox(
         self, *, mailbox: str, after_id: int, limit: int = 200

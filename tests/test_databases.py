@@ -23,7 +23,8 @@ async def _fill(name: str, make_incident: Callable[..., Incident]) -> int:
     try:
         async with store.transaction() as tx:
             await tx.create_incident(make_incident())
-            return await tx.put_outbox(mailbox="web:T1:u", payload={"n": 1}, at=AT)
+            (row_id,) = await tx.put_outbox(mailbox="web:T1:u", payloads=[{"n": 1}], at=AT)
+            return row_id
     finally:
         await store.close()
 

@@ -103,9 +103,11 @@ class OutboxSink:
     written: list[Reply] = field(default_factory=list)
     commits: int = 0
 
-    async def write(self, tx: Transaction, replies: Sequence[Reply]) -> None:
-        for reply in replies:
-            await tx.put_outbox(mailbox="sink", payload={"text": reply.text}, at=datetime.now(UTC))
+    claim = None  # the engine's claim of the event is all it needs
+
+    async def write(self, tx: Transaction, replies: Sequence[Reply], *, claimed: bool) -> None:
+        payloads = [{"text": reply.text} for reply in replies]
+        await tx.put_outbox(mailbox="sink", payloads=payloads, at=datetime.now(UTC))
         if self.fail:
             raise ConnectionResetError("the database went away before the commit")
         self.written = list(replies)

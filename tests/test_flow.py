@@ -524,18 +524,17 @@ async def test_a_turn_whose_answer_is_not_written_is_undone_and_handled_when_sen
     jan = WebUser(http, bot.url, "Jan")
     await jan.say("ik denk dat we een oplichter hebben betaald")
     put = outbox.put
-    writes = 0
+    writes: list[int] = []  # how many messages each write held
 
-    async def second_write_fails(conn: AsyncConnection, **row: Any) -> int:
-        nonlocal writes
-        writes += 1
-        if writes == 2:  # the turn's first reply, after the person's own line
+    async def first_write_fails(conn: AsyncConnection, **rows: Any) -> list[int]:
+        writes.append(len(rows["payloads"]))
+        if len(writes) == 1:  # the person's own line and the turn's replies
             raise ConnectionResetError("the database went away before the commit")
-        return await put(conn, **row)
+        return await put(conn, **rows)
 
-    monkeypatch.setattr(outbox, "put", second_write_fails)
+    monkeypatch.setattr(outbox, "put", first_write_fails)
     failed = await jan.press("Ja", client_id="start")
-    assert writes > 2, "the turn got as far as its replies"
+    assert writes[0] > 2, "the turn got as far as its replies"
     assert [m["text"] for m in failed] == [t("internal_error", "nl")]
     async with bot.runtime.require_store().transaction() as tx:
         assert await tx.open_incidents(org_id="acme") == [], "the turn was rolled back"

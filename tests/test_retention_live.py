@@ -27,9 +27,9 @@ async def test_the_scheduler_prunes_old_chat_history_at_start(database_url: str)
         async with store.transaction() as tx:
             for days in (31, 45, 400):
                 await tx.put_outbox(
-                    mailbox="web:T1:u0", payload={"old": days}, at=now - timedelta(days=days)
+                    mailbox="web:T1:u0", payloads=[{"old": days}], at=now - timedelta(days=days)
                 )
-            await tx.put_outbox(mailbox="web:T1:u0", payload={"new": 1}, at=now)
+            await tx.put_outbox(mailbox="web:T1:u0", payloads=[{"new": 1}], at=now)
         assert await _chat_messages(store) == 4
 
     async with running_app(database_url, env=env, start_scheduler=True) as second:

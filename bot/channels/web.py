@@ -151,14 +151,17 @@ async def _put(
     Pollers read "everything after id N": the store makes a mailbox's ids visible in id
     order whichever process writes (``put_outbox``), so writes need no lock here.
     """
-    if line is not None and await tx.claim_inbound(
-        channel=HISTORY_CLAIM, event_id=f"{mailbox}:{line['client_id']}", at=at
-    ):
-        payloads = [line, *payloads]
-    last_id = 0
-    for payload in payloads:
-        last_id = await tx.put_outbox(mailbox=mailbox, payload=payload, at=at)
-    return last_id
+    if line is not None:
+        channel, event_id = _in_history(mailbox, line)
+        if await tx.claim_inbound(channel=channel, event_id=event_id, at=at):
+            payloads = [line, *payloads]
+    ids = await tx.put_outbox(mailbox=mailbox, payloads=payloads, at=at)
+    return ids[-1] if ids else 0
+
+
+def _in_history(mailbox: str, line: dict[str, Any]) -> tuple[str, str]:
+    """The claim of "``line`` is in ``mailbox``'s history" (see ``_put``)."""
+    return HISTORY_CLAIM, f"{mailbox}:{line['client_id']}"
 
 
 @dataclass
@@ -175,7 +178,12 @@ class _TurnReplies:
     last_id: int = 0
     done: bool = False  # the transaction with the line and the replies committed
 
-    async def write(self, tx: Transaction, replies: Sequence[Reply]) -> None:
+    @property
+    def claim(self) -> tuple[str, str]:
+        """The line's claim (``_put``), made with the engine's claim of the message."""
+        return _in_history(self.mailbox, self.line)
+
+    async def write(self, tx: Transaction, replies: Sequence[Reply], *, claimed: bool) -> None:
         # A file is made after the commit (``bot.flows.export``), never in a turn's own
         # replies: its link is stored in a transaction of its own, which here would wait
         # on this one (SQLite's single writer).
@@ -183,7 +191,10 @@ class _TurnReplies:
             raise ValueError("a reply with a file cannot be written in the turn's transaction")
         at = self.clock.now()
         payloads = [reply_to_json(reply, at=at) for reply in replies]
-        self.last_id = await _put(tx, self.mailbox, payloads, at=at, line=self.line)
+        if claimed:  # not in the history yet
+            payloads = [self.line, *payloads]
+        ids = await tx.put_outbox(mailbox=self.mailbox, payloads=payloads, at=at)
+        self.last_id = ids[-1] if ids else 0
 
     def committed(self) -> None:
         self.done = True

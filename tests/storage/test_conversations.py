@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event
 
 from bot.ports import Conversation
 from storage import SqlStore
@@ -18,6 +21,35 @@ async def test_claim_inbound_once_per_channel_and_event(store: SqlStore) -> None
         assert not await tx.claim_inbound(channel="slack", event_id="Ev1", at=T0)
         assert await tx.claim_inbound(channel="teams", event_id="Ev1", at=T0)
         assert await tx.claim_inbound(channel="slack", event_id="Ev2", at=T0)
+
+
+async def test_several_claims_in_one_statement_say_each_whether_it_was_new(
+    store: SqlStore,
+) -> None:
+    async with store.transaction() as tx:
+        assert await tx.claim_inbound(channel="web-history", event_id="m:c1", at=T0)
+    async with store.transaction() as tx:
+        keys = [("web", "c1"), ("web-history", "m:c1"), ("web", "c1"), ("web", "c2")]
+        assert await tx.claim_inbounds(keys, at=T0) == [True, False, False, True]
+        assert await tx.claim_inbounds([], at=T0) == []
+    async with store.transaction() as tx:
+        assert await tx.claim_inbounds([("web", "c1"), ("web", "c3")], at=T0) == [False, True]
+
+
+async def test_claims_are_one_statement_compiled_once(store: SqlStore) -> None:
+    """Every web message claims two keys: SQLAlchemy must not compile that INSERT anew
+    each time (it does for rows given in ``.values()``)."""
+    compiled: list[object] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, _p: Any, context: Any, _m: Any) -> None:
+        if statement.startswith("INSERT INTO inbound_claims"):
+            compiled.append(context.compiled)
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", seen)
+    for n in range(2):
+        async with store.transaction() as tx:
+            await tx.claim_inbounds([("web", f"c{n}"), ("web-history", f"m:c{n}")], at=T0)
+    assert len(compiled) == 2 and compiled[0] is compiled[1]
 
 
 async def test_concurrent_claims_exactly_one_wins(store: SqlStore, database_url: str) -> None:

@@ -9,10 +9,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import asyncpg
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
 
 from bot.ports import Incident
-from storage import SqlStore, StoreError, create_store
+from storage import SqlStore, StoreError, create_store, db
+from tests.databases import POSTGRES_ADMIN_DSN
 
 T0 = datetime(2026, 11, 21, 19, 35, 51, 123456, tzinfo=UTC)
 
@@ -120,6 +124,91 @@ async def test_sqlite_writers_of_a_burst_all_commit_in_the_order_they_came(
         await store.close()
 
 
+async def test_sqlite_a_writers_turn_ends_with_its_commit_not_its_connections_return(
+    tmp_path: Path,
+) -> None:
+    """Handing the connection back to the pool waits for no other writer: the next one may
+    begin while it goes back."""
+    store = await create_store(f"sqlite+aiosqlite:///{tmp_path / 'noodrem.db'}")
+    await store.create_schema()
+    writers = store._database._sqlite_writers
+    assert writers is not None
+    held_at_checkin: list[bool] = []
+    event.listen(
+        store.engine.sync_engine.pool,
+        "checkin",
+        lambda *_: held_at_checkin.append(writers.locked()),
+    )
+    try:
+        async with store.transaction() as tx:
+            await tx.save_address(user_key="u", address={}, at=T0)
+        assert held_at_checkin == [False]
+    finally:
+        await store.close()
+
+
+async def test_a_connection_back_from_a_snapshot_writes_again(store: SqlStore) -> None:
+    """A snapshot cannot write; the pooled connections it used can, after it, each one."""
+
+    async def look() -> None:
+        async with store.snapshot() as tx:
+            await tx.get_address("u")
+            await asyncio.sleep(0.01)  # the others open theirs meanwhile: three connections
+
+    await asyncio.gather(look(), look(), look())
+    with pytest.raises(StoreError):
+        async with store.snapshot() as tx:
+            await tx.save_address(user_key="u", address={}, at=T0)
+    for n in range(4):
+        async with store.transaction() as tx:
+            await tx.save_address(user_key=f"u{n}", address={"n": n}, at=T0)
+    async with store.snapshot() as tx:
+        assert await tx.get_address("u3") == {"n": 3}
+
+
+async def _cut_off(database_url: str) -> None:
+    """Every server connection to the database ends (a restart, an idle cut)."""
+    admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+    try:
+        cut = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = $1 AND pid <> pg_backend_pid()",
+            make_url(database_url).database,
+        )
+        assert cut >= 1
+    finally:
+        await admin.close()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_postgresql_an_idle_connection_cut_off_is_replaced_unseen(
+    store: SqlStore, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with store.transaction() as tx:
+        await tx.save_address(user_key="u", address={"n": 1}, at=T0)
+    monkeypatch.setattr(db, "POSTGRESQL_PING_IDLE_S", 0.0)  # idle long enough at once
+    await _cut_off(database_url)
+    async with store.transaction() as tx:
+        assert await tx.get_address("u") == {"n": 1}
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_postgresql_a_busy_connection_cut_off_fails_one_unit_and_the_pool_recovers(
+    store: SqlStore, database_url: str
+) -> None:
+    """Not pinged in steady use (three round trips a checkout): the unit that meets the
+    dead connection fails as a database error; the next ones get new connections."""
+    async with store.transaction() as tx:
+        await tx.save_address(user_key="u", address={"n": 1}, at=T0)
+    await _cut_off(database_url)
+    with pytest.raises(StoreError):
+        async with store.transaction() as tx:
+            await tx.get_address("u")
+    for _ in range(3):
+        async with store.transaction() as tx:
+            assert await tx.get_address("u") == {"n": 1}
+
+
 async def test_create_schema_is_idempotent_and_keeps_data(
     store: SqlStore, make_incident: Callable[..., Incident]
 ) -> None:
@@ -147,7 +236,7 @@ async def test_exception_rolls_back_everything_and_passes_unchanged(
                 incident_id="inc-1", at=T0, actor="a", actor_name="A", kind="k", data={}
             )
             assert await tx.claim_inbound(channel="slack", event_id="Ev1", at=T0)
-            await tx.put_outbox(mailbox="m", payload={"text": "hi"}, at=T0)
+            await tx.put_outbox(mailbox="m", payloads=[{"text": "hi"}], at=T0)
             raise boom
     assert caught.value is boom
     async with store.transaction() as tx:

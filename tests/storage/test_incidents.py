@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from bot.ports import (
     Fact,
@@ -259,3 +260,50 @@ async def test_a_snapshot_cannot_write(store: SqlStore, make_incident: MakeIncid
         await tx.create_incident(make_incident())  # the pooled connection writes again
     async with store.snapshot() as tx:
         assert await tx.get_incident("inc-1") == make_incident()
+
+
+class _Selects:
+    """Counts the SELECTs the store sends (SQLAlchemy's own cursor event)."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.count = 0
+        event.listen(store.engine.sync_engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.count += statement.lstrip().upper().startswith("SELECT")
+
+
+async def test_a_transaction_reads_an_incident_and_its_facts_once_until_it_writes_them(
+    store: SqlStore, make_incident: MakeIncident
+) -> None:
+    """A turn asks twice (a command, then the question it interrupted): the second answer
+    is the first's, as a copy; a write of the transaction, or a locked read after an
+    unlocked one, goes to the database again."""
+    amount = Fact("inc-1", "amount", FactStatus.ANSWERED, "€ 12.500", T0, "slack:T1:U1")
+    async with store.transaction() as tx:
+        await tx.create_incident(make_incident(conversation={"channel": "web"}))
+        await tx.set_fact(amount)
+        await tx.add_participant(Participant("inc-1", "slack:T1:U1", "Anna", T0))
+    selects = _Selects(store)
+    async with store.transaction() as tx:
+        (found,) = await tx.open_incidents_for(org_id="acme", user_key="slack:T1:U1")
+        found.lead = "changed by the caller"
+        assert await tx.get_incident("inc-1") == make_incident(conversation={"channel": "web"})
+        facts = await tx.get_facts("inc-1")
+        facts["amount"].value = "changed by the caller"
+        facts.clear()
+        assert await tx.get_facts("inc-1") == {"amount": amount}
+        assert selects.count == 2, "the list read and the facts, once each"
+
+        assert await tx.get_incident("inc-1", lock=True) is not None
+        assert await tx.get_incident("inc-1", lock=True) is not None
+        assert await tx.get_incident("inc-1") is not None
+        assert selects.count == 3, "the locked read once, then served"
+
+        closed = make_incident(status=IncidentStatus.CLOSED, conversation={"channel": "web"})
+        await tx.update_incident(closed)
+        newer = replace(amount, value="€ 13.000")
+        await tx.set_fact(newer)
+        assert await tx.get_incident("inc-1") == closed
+        assert await tx.get_facts("inc-1") == {"amount": newer}
+        assert selects.count == 5, "read again after its writes"

@@ -464,7 +464,9 @@ async def test_release_database_keeps_counting_ids_after_stamp(database_url: str
     try:
         await store.create_schema()
         async with store.transaction() as tx:
-            new_id = await tx.put_outbox(mailbox="web:T1:u1", payload={"text": "nieuw"}, at=T0)
+            (new_id,) = await tx.put_outbox(
+                mailbox="web:T1:u1", payloads=[{"text": "nieuw"}], at=T0
+            )
     finally:
         await store.close()
     assert new_id == 2

@@ -21,7 +21,7 @@ async def test_outbox_ids_increase_and_read_in_order(store: SqlStore) -> None:
         async with store.transaction() as tx:
             for mailbox in ("web:a", "web:b"):
                 at = T0 + timedelta(microseconds=n)
-                ids.append(await tx.put_outbox(mailbox=mailbox, payload={"n": n}, at=at))
+                ids += await tx.put_outbox(mailbox=mailbox, payloads=[{"n": n}], at=at)
     assert ids == sorted(ids)
     assert len(set(ids)) == len(ids)
     async with store.transaction() as tx:
@@ -41,6 +41,22 @@ async def test_outbox_ids_increase_and_read_in_order(store: SqlStore) -> None:
     assert after_second == everything[2:]
     assert limited == everything[:2]
     assert nothing == []
+
+
+async def test_several_messages_in_one_write_keep_their_order(store: SqlStore) -> None:
+    """One statement writes them all (a turn's answer): ids in the order given, above the
+    ids before, and read back in that order; nothing to write writes nothing."""
+    async with store.transaction() as tx:
+        (before,) = await tx.put_outbox(mailbox="web:a", payloads=[{"n": -1}], at=T0)
+        ids = await tx.put_outbox(mailbox="web:a", payloads=[{"n": n} for n in range(5)], at=T0)
+        assert await tx.put_outbox(mailbox="web:b", payloads=[], at=T0) == []
+    assert len(ids) == 5
+    assert ids == sorted(ids)
+    assert ids[0] > before
+    async with store.snapshot() as tx:
+        rows = await tx.read_outbox(mailbox="web:a", after_id=before)
+        assert await tx.read_outbox(mailbox="web:b", after_id=0) == []
+    assert [(row.id, row.payload) for row in rows] == [(i, {"n": n}) for n, i in enumerate(ids)]
 
 
 async def _blocked_or_done(store: SqlStore, writer: asyncio.Task[None]) -> None:
@@ -74,13 +90,13 @@ async def test_a_poller_gets_both_messages_of_two_writers_at_once(store: SqlStor
 
     async def first() -> None:
         async with store.transaction() as tx:
-            await tx.put_outbox(mailbox=mailbox, payload={"n": 1}, at=T0)
+            await tx.put_outbox(mailbox=mailbox, payloads=[{"n": 1}], at=T0)
             holding.set()
             await release.wait()
 
     async def second() -> None:
         async with store.transaction() as tx:
-            await tx.put_outbox(mailbox=mailbox, payload={"n": 2}, at=T0)
+            await tx.put_outbox(mailbox=mailbox, payloads=[{"n": 2}], at=T0)
 
     one = asyncio.create_task(first())
     await holding.wait()

@@ -34,10 +34,10 @@ async def _fill(store: SqlStore) -> None:
     async with store.transaction() as tx:
         for i in range(11):
             at = NOW - CHAT - timedelta(days=1, minutes=i)
-            await tx.put_outbox(mailbox=f"web:T1:u{i % 3}", payload={"n": i}, at=at)
+            await tx.put_outbox(mailbox=f"web:T1:u{i % 3}", payloads=[{"n": i}], at=at)
         for i in range(2):
             at = NOW - CHAT + timedelta(microseconds=1 + i)  # just inside the retention
-            await tx.put_outbox(mailbox="web:T1:u0", payload={"recent": i}, at=at)
+            await tx.put_outbox(mailbox="web:T1:u0", payloads=[{"recent": i}], at=at)
         for i, channel in enumerate(["slack", "teams", "web", "web-history", "digest"] * 2):
             old = i < 7
             at = NOW - DEDUP - timedelta(seconds=1 + i) if old else NOW - timedelta(hours=i)
@@ -107,7 +107,7 @@ async def test_retention_runs_at_the_first_tick_and_then_once_per_interval(
     )
     assert await retention.run_if_due() == Pruned(chat_messages=11, inbound_claims=7)
     async with store.transaction() as tx:  # becomes old, but the hour is not over
-        await tx.put_outbox(mailbox="web:T1:u9", payload={}, at=NOW - CHAT - timedelta(days=1))
+        await tx.put_outbox(mailbox="web:T1:u9", payloads=[{}], at=NOW - CHAT - timedelta(days=1))
     clock.advance(timedelta(minutes=59))
     assert await retention.run_if_due() is None
     clock.advance(timedelta(minutes=1))

@@ -248,7 +248,7 @@ async def test_long_poll_sees_writes_by_another_process(
     async with server.store.transaction() as tx:
         await tx.put_outbox(
             mailbox=user_key(Channel.WEB, TENANT, user),
-            payload={"kind": "reminder", "text": "van elders"},
+            payloads=[{"kind": "reminder", "text": "van elders"}],
             at=datetime.now(UTC),
         )
 
@@ -308,7 +308,7 @@ async def test_the_poll_is_woken_again_after_the_listener_reconnects(
         async with server.store.transaction() as tx:
             await tx.put_outbox(
                 mailbox=user_key(Channel.WEB, TENANT, user),
-                payload={"kind": "reminder", "text": "na de onderbreking"},
+                payloads=[{"kind": "reminder", "text": "na de onderbreking"}],
                 at=datetime.now(UTC),
             )
         _, polled = await poll
