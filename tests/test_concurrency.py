@@ -1,7 +1,8 @@
 """Others' turns go on while an export is being drawn (issue 13).
 
 The export's PDF is held in the middle of its drawing, inside the snapshot it streams the
-timeline from (a gate in ``PdfWriter.add``, not a sleep), while five other people type
+timeline from (a gate before the first chunk of lines goes to the worker process that
+draws it, ``Job.call(Drawing.draw, ...)``; not a sleep), while five other people type
 ``status``: none of them may wait for the export's snapshot, so all five get their
 answer, and none an internal error, before the gate opens. Before the fix the export held
 SQLite's write lock for the whole render and the five failed with "database is locked"
@@ -11,14 +12,14 @@ after the busy timeout.
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
 import pytest
 
-from bot.evidence.pdf import PdfWriter
+from bot.evidence.drawing import Drawing
+from bot.evidence.workers import DrawingProcesses, _Remote
 from bot.i18n import t
 from tests.harness import FIXTURE_ORGANISATION, RunningApp, running_app
 from tests.test_flow import open_incident
@@ -37,15 +38,17 @@ async def bot(schema_at_head: None, database_url: str) -> AsyncIterator[RunningA
 async def test_status_of_five_others_during_an_export_gets_no_error(
     bot: RunningApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started, release = threading.Event(), threading.Event()
-    real_add = PdfWriter.add
+    assert isinstance(bot.runtime.drawings, DrawingProcesses)  # the chat's own drawer
+    started, release = asyncio.Event(), asyncio.Event()
+    real_call = _Remote.call
 
-    def gated_add(self: PdfWriter, *args: Any, **kwargs: Any) -> None:
-        started.set()
-        release.wait(GATE_SECONDS)
-        real_add(self, *args, **kwargs)
+    async def gated_call(self: _Remote, step: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        if step is Drawing.draw and not started.is_set():
+            started.set()
+            await asyncio.wait_for(release.wait(), GATE_SECONDS)
+        return await real_call(self, step, *args, **kw)
 
-    monkeypatch.setattr(PdfWriter, "add", gated_add)
+    monkeypatch.setattr(_Remote, "call", gated_call)
     async with aiohttp.ClientSession() as http:
         jan = WebUser(http, bot.url, "Jan")
         incident = await open_incident(jan)
@@ -62,7 +65,7 @@ async def test_status_of_five_others_during_an_export_gets_no_error(
                     data={"step": "call-bank", "reason": f"bank in gesprek ({n})"},
                 )
         exporting = asyncio.create_task(jan.say("export"))
-        assert await asyncio.to_thread(started.wait, GATE_SECONDS), "the export never rendered"
+        await asyncio.wait_for(started.wait(), GATE_SECONDS)  # the export is being drawn
         others = [WebUser(http, bot.url, f"Collega {n}") for n in range(5)]
         try:
             answers = await asyncio.gather(*(o.say("status") for o in others))
