@@ -454,9 +454,6 @@ class Transaction(Protocol):
         """``claim_inbound`` of several ``(channel, event_id)`` in one statement: for each,
         in order, whether this call claimed it."""
 
-    async def inbound_claimed(self, *, channel: str, event_id: str) -> bool:
-        """Whether a platform event was processed already (a read: no claim is made)."""
-
     # Conversations ----------------------------------------------------------------------
     async def get_conversation(self, key: str, *, lock: bool = False) -> Conversation | None:
         """With ``lock``: no other turn of this conversation writes until the transaction

@@ -40,17 +40,6 @@ async def claim_inbound(
     return [first.pop(key, False) for key in keys]
 
 
-async def inbound_claimed(conn: AsyncConnection, *, channel: str, event_id: str) -> bool:
-    """Whether (channel, event_id) was claimed: a read, so a redelivery is known before
-    the turn does anything; the claim itself (``claim_inbound``) comes at its end."""
-    found = await conn.scalar(
-        select(InboundClaimRow.event_id).where(
-            InboundClaimRow.channel == channel, InboundClaimRow.event_id == event_id
-        )
-    )
-    return found is not None
-
-
 async def prune_inbound_claims(conn: AsyncConnection, *, before: datetime, limit: int) -> int:
     """Delete up to ``limit`` claims made before ``before``; returns how many went.
 

@@ -213,9 +213,6 @@ class SqlTransaction:
     async def claim_inbounds(self, keys: Sequence[tuple[str, str]], *, at: datetime) -> list[bool]:
         return await conversations.claim_inbound(self._conn, keys=keys, at=at)
 
-    async def inbound_claimed(self, *, channel: str, event_id: str) -> bool:
-        return await conversations.inbound_claimed(self._conn, channel=channel, event_id=event_id)
-
     # Conversations ----------------------------------------------------------------------
     async def get_conversation(self, key: str, *, lock: bool = False) -> Conversation | None:
         return await conversations.get_conversation(self._conn, key=key, lock=lock)
