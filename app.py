@@ -16,6 +16,7 @@ import asyncio
 import functools
 import logging
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -658,9 +659,23 @@ async def serve(settings: Settings) -> None:
         # the event loop answers /healthz meanwhile.
         await front.start(asyncio.to_thread(_built, settings), ready=_warm_up)
         log.info("Noodrem is running on http://%s:%s", settings.host, settings.port)
-        await asyncio.Event().wait()
+        await _terminated()
+        log.info("stopping (SIGTERM)")
     finally:
         await runner.cleanup()
+
+
+async def _terminated() -> None:
+    """Returns at SIGTERM (``docker stop``, a service manager), so the app's cleanup runs as
+    it does at Ctrl-C: Python's default for SIGTERM ends the process on the spot, leaving
+    the evidence-drawing worker and the store's connections to the operating system."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 def _warm_up(app: web.Application) -> None:

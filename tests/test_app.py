@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import aiohttp
 import pytest
@@ -75,13 +76,15 @@ def server_env(database_url: str) -> Iterator[dict[str, str]]:
     }
 
 
-def start(env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start(
+    env: dict[str, str], *, stderr: int | IO[bytes] = subprocess.DEVNULL
+) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [sys.executable, "app.py"],
         cwd=ROOT,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -118,6 +121,61 @@ async def test_kill_9_in_the_middle_loses_nothing(server_env: dict[str, str]) ->
     finally:
         process.kill()
         process.wait(timeout=10)
+
+
+def workers_of(pid: int) -> list[int]:
+    """The multiprocessing workers ``pid`` started (its children that run ``spawn_main``;
+    not the resource tracker, which ends on its own once its parent is gone)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            child = f"PPid:\t{pid}" in status.read_text().splitlines()
+            command = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue  # gone meanwhile
+        if child and b"spawn_main" in command:
+            found.append(int(status.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        state = next(
+            line
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+            if line.startswith("State:")
+        )
+    except (OSError, StopIteration):
+        return False
+    return "Z" not in state.split()[1]
+
+
+async def test_sigterm_stops_the_server_cleanly_with_its_drawing_worker(
+    server_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``docker stop`` sends SIGTERM: the app's cleanup runs (the store closed, the worker
+    that drew an export stopped), the exit is 0, and nothing is left running or leaked."""
+    url = f"http://127.0.0.1:{server_env['PORT']}"
+    with (tmp_path / "stderr").open("wb") as log:
+        process = start(server_env, stderr=log)
+        try:
+            async with aiohttp.ClientSession() as http:
+                jan = WebUser(http, url, "Jan")
+                await jan.say("ik denk dat we een oplichter hebben betaald")
+                await jan.press("Ja")
+                exported = await jan.say("export")
+                assert any(m.get("attachment") for m in exported), "the worker drew the file"
+            workers = workers_of(process.pid)
+            assert workers, "the export started a worker process"
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+        finally:
+            process.kill()
+    said = (tmp_path / "stderr").read_text()
+    assert "stopping (SIGTERM)" in said
+    assert "leaked" not in said and "Traceback" not in said, said[-2000:]
+    # The cleanup waited for the worker: it is gone, not about to go.
+    assert not any(running(pid) for pid in workers), "a worker outlived the server"
 
 
 def test_a_broken_playbook_found_after_listening_stops_the_process_never_ready(
