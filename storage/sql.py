@@ -8,6 +8,7 @@ recognises SQLite refusing a deferred transaction's first write (``SqlStore.atom
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -56,7 +57,31 @@ AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 def insert(conn: AsyncConnection, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
     """An ``INSERT`` for ``model`` that supports ``on_conflict_do_*`` on this connection.
     Each dialect is imported on first use (by then the engine has loaded its own)."""
-    if conn.dialect.name == "postgresql":
+    return _insert(conn.dialect.name, model)
+
+
+def upsert(
+    conn: AsyncConnection, model: type[Base], *, key: tuple[str, ...], update: tuple[str, ...]
+) -> postgresql.Insert | sqlite.Insert:
+    """``INSERT ... ON CONFLICT (key) DO UPDATE SET`` each of ``update`` to the row's
+    value, for rows passed as parameters. Built once per dialect: the statements of every
+    turn cost more Python to build than to run."""
+    return _upsert(conn.dialect.name, model, key, update)
+
+
+@functools.cache
+def _upsert(
+    dialect: str, model: type[Base], key: tuple[str, ...], update: tuple[str, ...]
+) -> postgresql.Insert | sqlite.Insert:
+    stmt = _insert(dialect, model)
+    return stmt.on_conflict_do_update(
+        index_elements=[getattr(model, column) for column in key],
+        set_={column: stmt.excluded[column] for column in update},
+    )
+
+
+def _insert(dialect: str, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    if dialect == "postgresql":
         from sqlalchemy.dialects import postgresql
 
         return postgresql.insert(model)
