@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ports import Conversation
 from storage.models import AddressRow, ConversationRow, InboundClaimRow, MessageRefRow
-from storage.sql import insert, upsert
+from storage.sql import upsert
 
 
 async def claim_inbound(
@@ -27,11 +27,8 @@ async def claim_inbound(
     wanted = list(dict.fromkeys(keys))  # one row per key: a key twice is claimed once
     if not wanted:
         return []
-    stmt = (
-        insert(conn, InboundClaimRow)
-        .on_conflict_do_nothing(index_elements=[InboundClaimRow.channel, InboundClaimRow.event_id])
-        .returning(InboundClaimRow.channel, InboundClaimRow.event_id)
-    )
+    columns = ("channel", "event_id")
+    stmt = upsert(conn, InboundClaimRow, key=columns, returning=columns)
     # The rows as parameters, not in .values(): one INSERT all the same ("insertmanyvalues"),
     # and a statement SQLAlchemy compiles once (one with its rows in it, every time).
     rows = [{"channel": channel, "event_id": event_id, "at": at} for channel, event_id in wanted]
@@ -77,11 +74,8 @@ async def get_conversation(
     query = _CONVERSATION_LOCKED if row_lock else _CONVERSATION
     row = (await conn.execute(query, {"key": key})).first()
     if row is None and row_lock:
-        await conn.execute(
-            insert(conn, ConversationRow)
-            .values(key=key, state={"mode": "idle"}, version=0)
-            .on_conflict_do_nothing(index_elements=[ConversationRow.key])
-        )
+        idle = {"key": key, "state": {"mode": "idle"}, "version": 0}
+        await conn.execute(upsert(conn, ConversationRow, key=("key",)), idle)
         row = (await conn.execute(query, {"key": key})).first()
     if row is None:
         return None
@@ -109,13 +103,8 @@ async def get_address(conn: AsyncConnection, *, user_key: str) -> dict[str, Any]
 async def save_message_ref(
     conn: AsyncConnection, *, key: str, ref: dict[str, Any], at: datetime
 ) -> None:
-    stmt = insert(conn, MessageRefRow).values(key=key, ref=ref, updated_at=at)
-    await conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[MessageRefRow.key],
-            set_={"ref": stmt.excluded.ref, "updated_at": stmt.excluded.updated_at},
-        )
-    )
+    stmt = upsert(conn, MessageRefRow, key=("key",), update=("ref", "updated_at"))
+    await conn.execute(stmt, {"key": key, "ref": ref, "updated_at": at})
 
 
 async def get_message_ref(conn: AsyncConnection, *, key: str) -> dict[str, Any] | None:

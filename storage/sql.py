@@ -13,7 +13,7 @@ import sqlite3
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import ColumnElement, Row
+from sqlalchemy import ColumnElement, Insert, Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
@@ -61,23 +61,38 @@ def insert(conn: AsyncConnection, model: type[Base]) -> postgresql.Insert | sqli
 
 
 def upsert(
-    conn: AsyncConnection, model: type[Base], *, key: tuple[str, ...], update: tuple[str, ...]
-) -> postgresql.Insert | sqlite.Insert:
+    conn: AsyncConnection,
+    model: type[Base],
+    *,
+    key: tuple[str, ...],
+    update: tuple[str, ...] = (),
+    returning: tuple[str, ...] = (),
+) -> Insert:
     """``INSERT ... ON CONFLICT (key) DO UPDATE SET`` each of ``update`` to the row's
-    value, for rows passed as parameters. Built once per dialect: the statements of every
-    turn cost more Python to build than to run."""
-    return _upsert(conn.dialect.name, model, key, update)
+    value (``DO NOTHING`` without ``update``), ``RETURNING`` the columns named, for rows
+    passed as parameters. Built once per dialect: the statements of every turn cost more
+    Python to build than to run."""
+    return _upsert(conn.dialect.name, model, key, update, returning)
 
 
 @functools.cache
 def _upsert(
-    dialect: str, model: type[Base], key: tuple[str, ...], update: tuple[str, ...]
-) -> postgresql.Insert | sqlite.Insert:
-    stmt = _insert(dialect, model)
-    return stmt.on_conflict_do_update(
-        index_elements=[getattr(model, column) for column in key],
-        set_={column: stmt.excluded[column] for column in update},
-    )
+    dialect: str,
+    model: type[Base],
+    key: tuple[str, ...],
+    update: tuple[str, ...],
+    returning: tuple[str, ...],
+) -> Insert:
+    base = _insert(dialect, model)
+    index = [getattr(model, column) for column in key]
+    if update:
+        set_ = {column: base.excluded[column] for column in update}
+        stmt: Insert = base.on_conflict_do_update(index_elements=index, set_=set_)
+    else:
+        stmt = base.on_conflict_do_nothing(index_elements=index)
+    if returning:
+        stmt = stmt.returning(*(getattr(model, column) for column in returning))
+    return stmt
 
 
 def _insert(dialect: str, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
