@@ -298,13 +298,15 @@ def _edit_budget(word: str) -> int:
     return 1 if len(word) <= 5 else 2
 
 
-def _found(word: str, words: Sequence[str], exact: frozenset[str]) -> float:
+def _found(
+    word: str, words: Sequence[str], exact: frozenset[str], prefixes: frozenset[str]
+) -> float:
     """How well one key word is present in the message (0..1).
 
     ``exact`` holds the message's words and each pair of neighbours joined, so "nep factuur"
     finds the Dutch compound "nepfactuur". Joined pairs only count when exact: fuzzily,
     "de factuur" is two edits from "nepfactuur", which would turn an ordinary paid invoice
-    into fraud.
+    into fraud. ``prefixes``: every start of five letters or more of a message word.
     """
     if word in exact:
         return 1.0
@@ -314,7 +316,7 @@ def _found(word: str, words: Sequence[str], exact: frozenset[str]) -> float:
         best = process.extractOne(word, words, scorer=OSA.distance, score_cutoff=budget)
         if best is not None:
             similarity = 1.0 - best[1] / len(word)
-    if len(word) >= 5 and any(w.startswith(word) for w in words):
+    if len(word) >= 5 and word in prefixes:
         similarity = max(similarity, _PREFIX_SIMILARITY)
     return similarity
 
@@ -337,6 +339,9 @@ def match_playbook(
     if not words:
         return None
     exact = frozenset([*words, *(a + b for a, b in pairwise(words))])
+    # A set, not a scan of the words per key word: the ~140 key words of the shipped
+    # playbooks made that scan a third of the time of a message that starts a plan.
+    prefixes = frozenset(w[:n] for w in words for n in range(5, len(w) + 1))
     detected = detect_language(text)
     cache: dict[str, float] = {}
     best: tuple[float, int, bool] | None = None
@@ -347,10 +352,13 @@ def match_playbook(
                 keys = _key_words(trigger)
                 if not keys:
                     continue
+                total = 0.0
                 for key in keys:
-                    if key not in cache:
-                        cache[key] = _found(key, words, exact)
-                score = sum(cache[key] for key in keys) / len(keys)
+                    found = cache.get(key)
+                    if found is None:
+                        found = cache[key] = _found(key, words, exact, prefixes)
+                    total += found
+                score = total / len(keys)
                 rank = (score, len(keys), lang == detected)
                 if best is None or rank > best:
                     best = rank

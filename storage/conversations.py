@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import bindparam, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ports import Conversation
 from storage.models import AddressRow, ConversationRow, InboundClaimRow, MessageRefRow
-from storage.sql import insert
+from storage.sql import upsert
 
 
 async def claim_inbound(
@@ -27,11 +27,8 @@ async def claim_inbound(
     wanted = list(dict.fromkeys(keys))  # one row per key: a key twice is claimed once
     if not wanted:
         return []
-    stmt = (
-        insert(conn, InboundClaimRow)
-        .on_conflict_do_nothing(index_elements=[InboundClaimRow.channel, InboundClaimRow.event_id])
-        .returning(InboundClaimRow.channel, InboundClaimRow.event_id)
-    )
+    columns = ("channel", "event_id")
+    stmt = upsert(conn, InboundClaimRow, key=columns, returning=columns)
     # The rows as parameters, not in .values(): one INSERT all the same ("insertmanyvalues"),
     # and a statement SQLAlchemy compiles once (one with its rows in it, every time).
     rows = [{"channel": channel, "event_id": event_id, "at": at} for channel, event_id in wanted]
@@ -57,6 +54,13 @@ async def prune_inbound_claims(conn: AsyncConnection, *, before: datetime, limit
     return int(result.rowcount or 0)
 
 
+# The reads of every turn, built once: a statement built per call costs more Python than
+# its execution (SQLAlchemy's cache key of a statement object is computed only once).
+_CONVERSATION = select(ConversationRow.__table__).where(ConversationRow.key == bindparam("key"))
+_CONVERSATION_LOCKED = _CONVERSATION.with_for_update()
+_ADDRESS = select(AddressRow.address).where(AddressRow.user_key == bindparam("user_key"))
+
+
 async def get_conversation(
     conn: AsyncConnection, *, key: str, lock: bool = False
 ) -> Conversation | None:
@@ -66,64 +70,41 @@ async def get_conversation(
     so there is one to lock). SQLite needs neither, and so reads only: its transactions
     write one at a time, and a deferred one whose conversation another writer changed
     since it read cannot write at all (``SqlStore.atomically`` runs it again)."""
-    query = select(ConversationRow.__table__).where(ConversationRow.key == key)
     row_lock = lock and conn.dialect.name == "postgresql"
-    if row_lock:
-        query = query.with_for_update()
-    row = (await conn.execute(query)).first()
+    query = _CONVERSATION_LOCKED if row_lock else _CONVERSATION
+    row = (await conn.execute(query, {"key": key})).first()
     if row is None and row_lock:
-        await conn.execute(
-            insert(conn, ConversationRow)
-            .values(key=key, state={"mode": "idle"}, version=0)
-            .on_conflict_do_nothing(index_elements=[ConversationRow.key])
-        )
-        row = (await conn.execute(query)).first()
+        idle = {"key": key, "state": {"mode": "idle"}, "version": 0}
+        await conn.execute(upsert(conn, ConversationRow, key=("key",)), idle)
+        row = (await conn.execute(query, {"key": key})).first()
     if row is None:
         return None
     return Conversation(key=row.key, state=row.state, version=row.version)
 
 
 async def save_conversation(conn: AsyncConnection, *, conversation: Conversation) -> None:
-    stmt = insert(conn, ConversationRow).values(
-        key=conversation.key, state=conversation.state, version=conversation.version
-    )
-    await conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[ConversationRow.key],
-            set_={"state": stmt.excluded.state, "version": stmt.excluded.version},
-        )
-    )
+    stmt = upsert(conn, ConversationRow, key=("key",), update=("state", "version"))
+    row = {"key": conversation.key, "state": conversation.state, "version": conversation.version}
+    await conn.execute(stmt, row)
 
 
 async def save_address(
     conn: AsyncConnection, *, user_key: str, address: dict[str, Any], at: datetime
 ) -> None:
-    stmt = insert(conn, AddressRow).values(user_key=user_key, address=address, updated_at=at)
-    await conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[AddressRow.user_key],
-            set_={"address": stmt.excluded.address, "updated_at": stmt.excluded.updated_at},
-        )
-    )
+    stmt = upsert(conn, AddressRow, key=("user_key",), update=("address", "updated_at"))
+    await conn.execute(stmt, {"user_key": user_key, "address": address, "updated_at": at})
 
 
 async def get_address(conn: AsyncConnection, *, user_key: str) -> dict[str, Any] | None:
-    address: dict[str, Any] | None = await conn.scalar(
-        select(AddressRow.address).where(AddressRow.user_key == user_key)
-    )
+    address: dict[str, Any] | None = await conn.scalar(_ADDRESS, {"user_key": user_key})
     return address
 
 
 async def save_message_ref(
     conn: AsyncConnection, *, key: str, ref: dict[str, Any], at: datetime
 ) -> None:
-    stmt = insert(conn, MessageRefRow).values(key=key, ref=ref, updated_at=at)
-    await conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[MessageRefRow.key],
-            set_={"ref": stmt.excluded.ref, "updated_at": stmt.excluded.updated_at},
-        )
-    )
+    stmt = upsert(conn, MessageRefRow, key=("key",), update=("ref", "updated_at"))
+    await conn.execute(stmt, {"key": key, "ref": ref, "updated_at": at})
 
 
 async def get_message_ref(conn: AsyncConnection, *, key: str) -> dict[str, Any] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.chain import format_utc, parse_utc
@@ -24,6 +24,41 @@ from storage.sql import AnyRow, insert, unindexed
 
 _INCIDENT = IncidentRow.__table__
 
+# The reads of every turn, built once: a statement built per call costs more Python than
+# its execution (SQLAlchemy's cache key of a statement object is computed only once).
+_ONE = select(_INCIDENT).where(IncidentRow.id == bindparam("incident_id"))
+_ONE_LOCKED = _ONE.with_for_update()
+_OPEN_FOR = (
+    select(_INCIDENT)
+    .join(ParticipantRow, ParticipantRow.incident_id == IncidentRow.id)
+    .where(
+        ParticipantRow.user_key == bindparam("user_key"),
+        unindexed(IncidentRow.status) == IncidentStatus.OPEN.value,
+        unindexed(IncidentRow.org_id) == bindparam("org_id"),
+    )
+    .order_by(IncidentRow.reported_at.desc(), IncidentRow.id)
+)
+_OPEN_HERE = (
+    select(_INCIDENT)
+    .where(
+        IncidentRow.origin_channel == bindparam("channel"),
+        IncidentRow.origin_conversation == bindparam("conversation_id"),
+        unindexed(IncidentRow.org_id) == bindparam("org_id"),
+        unindexed(IncidentRow.status) == IncidentStatus.OPEN.value,
+    )
+    .order_by(IncidentRow.reported_at.desc(), IncidentRow.id)
+)
+_PARTICIPANTS = (
+    select(ParticipantRow.__table__)
+    .where(ParticipantRow.incident_id == bindparam("incident_id"))
+    .order_by(ParticipantRow.joined_at, ParticipantRow.user_key)
+)
+_FACTS = (
+    select(FactRow.__table__)
+    .where(FactRow.incident_id == bindparam("incident_id"))
+    .order_by(FactRow.fact_id)
+)
+
 
 async def create(conn: AsyncConnection, *, incident: Incident) -> None:
     await conn.execute(insert(conn, IncidentRow).values(**_incident_values(incident)))
@@ -33,10 +68,8 @@ async def get(conn: AsyncConnection, *, incident_id: str, lock: bool) -> Inciden
     """``lock`` takes the row lock (``FOR UPDATE``) until the transaction ends, so writers
     to one incident queue. SQLite compiles it away: ``BEGIN IMMEDIATE`` already holds the
     whole database."""
-    stmt = select(_INCIDENT).where(IncidentRow.id == incident_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    row = (await conn.execute(stmt)).first()
+    stmt = _ONE_LOCKED if lock else _ONE
+    row = (await conn.execute(stmt, {"incident_id": incident_id})).first()
     return None if row is None else _incident(row)
 
 
@@ -63,17 +96,9 @@ async def open_for(
 ) -> list[Incident]:
     """Open incidents of the organisation this person takes part in, newest first; a page
     of them with ``limit``/``offset``."""
-    stmt = (
-        select(_INCIDENT)
-        .join(ParticipantRow, ParticipantRow.incident_id == IncidentRow.id)
-        .where(
-            ParticipantRow.user_key == user_key,
-            unindexed(IncidentRow.status) == IncidentStatus.OPEN.value,
-            unindexed(IncidentRow.org_id) == org_id,
-        )
-        .order_by(IncidentRow.reported_at.desc(), IncidentRow.id)
-    )
-    return [_incident(row) for row in await conn.execute(_page(stmt, limit, offset))]
+    stmt = _page(_OPEN_FOR, limit, offset)
+    rows = await conn.execute(stmt, {"org_id": org_id, "user_key": user_key})
+    return [_incident(row) for row in rows]
 
 
 async def open_all(
@@ -88,17 +113,8 @@ async def open_here(
 ) -> list[Incident]:
     """Open incidents of the organisation opened in this conversation, newest first
     (indexed)."""
-    stmt = (
-        select(_INCIDENT)
-        .where(
-            IncidentRow.origin_channel == channel,
-            IncidentRow.origin_conversation == conversation_id,
-            unindexed(IncidentRow.org_id) == org_id,
-            unindexed(IncidentRow.status) == IncidentStatus.OPEN.value,
-        )
-        .order_by(IncidentRow.reported_at.desc(), IncidentRow.id)
-    )
-    return [_incident(row) for row in await conn.execute(stmt)]
+    where = {"org_id": org_id, "channel": channel, "conversation_id": conversation_id}
+    return [_incident(row) for row in await conn.execute(_OPEN_HERE, where)]
 
 
 async def count_open(conn: AsyncConnection, *, org_id: str, user_key: str | None) -> int:
@@ -267,11 +283,6 @@ async def add_participant(conn: AsyncConnection, *, participant: Participant) ->
 
 async def get_participants(conn: AsyncConnection, *, incident_id: str) -> list[Participant]:
     """In the order they joined."""
-    stmt = (
-        select(ParticipantRow.__table__)
-        .where(ParticipantRow.incident_id == incident_id)
-        .order_by(ParticipantRow.joined_at, ParticipantRow.user_key)
-    )
     return [
         Participant(
             incident_id=row.incident_id,
@@ -279,7 +290,7 @@ async def get_participants(conn: AsyncConnection, *, incident_id: str) -> list[P
             name=row.name,
             joined_at=row.joined_at,
         )
-        for row in await conn.execute(stmt)
+        for row in await conn.execute(_PARTICIPANTS, {"incident_id": incident_id})
     ]
 
 
@@ -310,7 +321,6 @@ async def set_fact(conn: AsyncConnection, *, fact: Fact) -> None:
 
 
 async def get_facts(conn: AsyncConnection, *, incident_id: str) -> dict[str, Fact]:
-    stmt = select(FactRow.__table__).where(FactRow.incident_id == incident_id)
     return {
         row.fact_id: Fact(
             incident_id=row.incident_id,
@@ -320,5 +330,5 @@ async def get_facts(conn: AsyncConnection, *, incident_id: str) -> dict[str, Fac
             updated_at=row.updated_at,
             updated_by=row.updated_by,
         )
-        for row in await conn.execute(stmt.order_by(FactRow.fact_id))
+        for row in await conn.execute(_FACTS, {"incident_id": incident_id})
     }

@@ -6,12 +6,27 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Integer, String, bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ports import OutboxMessage
 from storage import listen
 from storage.models import OutboxRow
+
+# Built once: every web chat message writes, and every poll reads, and building a
+# statement cost more Python than running it.
+# Typed as the literals they stand for were: the same SQL, the same casts on PostgreSQL.
+_MAILBOX = bindparam("mailbox", type_=String)
+_MAILBOX_LOCK = select(
+    func.pg_advisory_xact_lock(func.hashtext(_MAILBOX)), func.pg_notify(listen.CHANNEL, _MAILBOX)
+)
+_PUT = insert(OutboxRow).returning(OutboxRow.id)
+_READ = (
+    select(OutboxRow.__table__)
+    .where(OutboxRow.mailbox == bindparam("mailbox"), OutboxRow.id > bindparam("after_id"))
+    .order_by(OutboxRow.id)
+    .limit(bindparam("limit", type_=Integer))
+)
 
 
 async def put(
@@ -38,36 +53,25 @@ async def put(
     if not payloads:
         return []
     if lock and conn.dialect.name == "postgresql":
-        await conn.execute(
-            select(
-                func.pg_advisory_xact_lock(func.hashtext(mailbox)),
-                func.pg_notify(listen.CHANNEL, mailbox),
-            )
-        )
+        await conn.execute(_MAILBOX_LOCK, {"mailbox": mailbox})
     # One INSERT ... VALUES of all rows (SQLAlchemy's "insertmanyvalues"). Both databases
     # number the rows as they take them from VALUES, in order, but neither promises the
     # order of RETURNING: sorted, the ids are those of ``payloads`` in order. (Asking
     # SQLAlchemy to keep the order would run one INSERT per row on SQLite.)
-    stmt = insert(OutboxRow).returning(OutboxRow.id)
     rows = [{"mailbox": mailbox, "payload": payload, "created_at": at} for payload in payloads]
-    return sorted((await conn.execute(stmt, rows)).scalars())
+    return sorted((await conn.execute(_PUT, rows)).scalars())
 
 
 async def read(
     conn: AsyncConnection, *, mailbox: str, after_id: int, limit: int
 ) -> list[OutboxMessage]:
     """Messages of ``mailbox`` with an id above ``after_id``, in id order."""
-    stmt = (
-        select(OutboxRow.__table__)
-        .where(OutboxRow.mailbox == mailbox, OutboxRow.id > after_id)
-        .order_by(OutboxRow.id)
-        .limit(limit)
-    )
+    where = {"mailbox": mailbox, "after_id": after_id, "limit": limit}
     return [
         OutboxMessage(
             id=row.id, mailbox=row.mailbox, created_at=row.created_at, payload=row.payload
         )
-        for row in await conn.execute(stmt)
+        for row in await conn.execute(_READ, where)
     ]
 
 

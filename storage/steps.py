@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ports import Step, StepStatus
@@ -17,6 +17,10 @@ from storage.models import StepRow
 from storage.sql import AnyRow, insert
 
 _STEP = StepRow.__table__
+# Read by every checklist, built once: building it cost more Python than running it.
+_ALL = (
+    select(_STEP).where(StepRow.incident_id == bindparam("incident_id")).order_by(StepRow.position)
+)
 
 
 async def add(conn: AsyncConnection, *, steps: Sequence[Step]) -> None:
@@ -29,8 +33,7 @@ async def add(conn: AsyncConnection, *, steps: Sequence[Step]) -> None:
 
 async def get_all(conn: AsyncConnection, *, incident_id: str) -> list[Step]:
     """In playbook order."""
-    stmt = select(_STEP).where(StepRow.incident_id == incident_id).order_by(StepRow.position)
-    return [_step(row) for row in await conn.execute(stmt)]
+    return [_step(row) for row in await conn.execute(_ALL, {"incident_id": incident_id})]
 
 
 async def get_one(conn: AsyncConnection, *, incident_id: str, step_id: str) -> Step | None:

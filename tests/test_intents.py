@@ -285,6 +285,16 @@ def test_playbook_score_reflects_typos() -> None:
     assert typo is not None and typo.score == pytest.approx((1 + 8 / 9) / 2)
 
 
+def test_a_word_that_starts_with_a_key_word_nearly_counts() -> None:
+    """A message word "betaalden" for the key word "betaald": 0.9, not 1.0; "betaal" is
+    no such start, only one edit away."""
+    found = match_playbook("we betaalden een oplichter", TRIGGERS)
+    assert found is not None and found.playbook_id == "paid-fraudster"
+    assert found.score == pytest.approx((1 + 0.9) / 2)
+    cut = match_playbook("we betaal een oplichter", TRIGGERS, threshold=0.0)
+    assert cut is not None and cut.score == pytest.approx((1 + 6 / 7) / 2)
+
+
 def test_threshold_is_a_parameter() -> None:
     assert match_playbook("we paid", TRIGGERS, threshold=0.5) == PlaybookMatch(
         "paid-fraudster", 0.5, "en"

@@ -21,7 +21,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,8 +36,11 @@ from bot.messages import (
     Action,
     Address,
     Attachment,
+    Button,
     Channel,
+    Field,
     Inbound,
+    InputRequest,
     Outbound,
     Reply,
     ShowPlans,
@@ -119,9 +122,13 @@ def reply_to_json(reply: Reply, *, at: datetime, link: str | None = None) -> dic
         "kind": reply.kind.value,
         "title": reply.title,
         "text": reply.text,
-        "fields": [asdict(f) for f in reply.fields],
-        "buttons": [{**asdict(b), "action": encode_action(b.action)} for b in reply.buttons],
-        "inputs": [{**asdict(i), "submit": encode_action(i.submit)} for i in reply.inputs],
+        "fields": [_shallow(f, _FIELD) for f in reply.fields],
+        "buttons": [
+            {**_shallow(b, _BUTTON), "action": encode_action(b.action)} for b in reply.buttons
+        ],
+        "inputs": [
+            {**_shallow(i, _INPUT), "submit": encode_action(i.submit)} for i in reply.inputs
+        ],
         "incident_id": reply.incident_id,
         "card_key": reply.card_key,
         "late": reply.late,
@@ -132,6 +139,18 @@ def reply_to_json(reply: Reply, *, at: datetime, link: str | None = None) -> dic
         ),
         "at": at.isoformat(),
     }
+
+
+_FIELD = tuple(f.name for f in fields(Field))
+_BUTTON = tuple(f.name for f in fields(Button))
+_INPUT = tuple(f.name for f in fields(InputRequest))
+
+
+def _shallow(part: Field | Button | InputRequest, names: tuple[str, ...]) -> dict[str, Any]:
+    """``asdict`` without its deep copy, which cost a checklist card's rendering more than
+    the rest of it: the values are strings, flags and enum members, immutable all, and the
+    one nested dataclass (an action) is replaced by its encoding."""
+    return {name: getattr(part, name) for name in names}
 
 
 async def _put(

@@ -13,10 +13,15 @@ import asyncpg
 import pytest
 from yarl import URL
 
-from bot.channels.web import HANDLER_FAILED, RECHECK_SECONDS
+from bot.channels.web import HANDLER_FAILED, RECHECK_SECONDS, reply_to_json
 from bot.messages import (
     Address,
+    Button,
+    ButtonStyle,
     Channel,
+    Field,
+    InputKind,
+    InputRequest,
     Outbound,
     Reply,
     ReplyKind,
@@ -392,3 +397,31 @@ async def test_static_path_traversal_is_404(server: ChatServer, raw_path: str) -
     url = URL(server.base_url + raw_path, encoded=True)
     async with server.http.get(url) as res:
         assert res.status == 404, raw_path
+
+
+def test_a_reply_renders_every_field_of_its_parts_in_order() -> None:
+    """Fields, buttons and inputs as the page reads them, each part's fields in their
+    declared order, the actions encoded."""
+    reply = Reply(
+        kind=ReplyKind.CHECKLIST,
+        text="Stappen",
+        fields=(Field("Feiten", "IBAN: NL91"),),
+        buttons=(Button("Klaar", DONE, ButtonStyle.PRIMARY),),
+        inputs=(InputRequest("reason", "Waarom?", CONFIRM, False, InputKind.PERSON),),
+    )
+
+    rendered = reply_to_json(reply, at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+
+    assert rendered["fields"] == [{"label": "Feiten", "value": "IBAN: NL91"}]
+    assert [list(b.items()) for b in rendered["buttons"]] == [
+        [("label", "Klaar"), ("action", encode_action(DONE)), ("style", "primary")]
+    ]
+    assert [list(i.items()) for i in rendered["inputs"]] == [
+        [
+            ("field_id", "reason"),
+            ("label", "Waarom?"),
+            ("submit", encode_action(CONFIRM)),
+            ("required", False),
+            ("kind", "person"),
+        ]
+    ]
