@@ -274,6 +274,7 @@ def build_app(
     clock: Clock | None = None,
     start_scheduler: bool = True,
     organisations: Organisations | None = None,
+    drawings: DrawingProcesses | None = None,
 ) -> web.Application:
     """The aiohttp application with every configured channel; raises ``StartupError``.
 
@@ -284,6 +285,9 @@ def build_app(
     ``organisations``: the set to build with, as ``serve`` read it from the store; without
     it, the organisation file's, which seeds an empty store. Either way the startup hook
     then serves the stored set and keeps it current (``_serve_stored_organisations``).
+    ``drawings``: worker processes for the chat's evidence files that the caller owns and
+    closes (the tests share one across their apps); without it, the app's own, started at
+    its first export and closed with it.
     """
     from bot.channels.downloads import Downloads
     from bot.channels.handoff_ack import HandoffAcks
@@ -433,7 +437,7 @@ def build_app(
             dedup=settings.dedup_retention,
             every=timedelta(seconds=settings.retention_every_seconds),
         )
-        runtime.drawings = DrawingProcesses()
+        runtime.drawings = drawings or DrawingProcesses()
         runtime.engine = Engine(
             store=runtime.store,
             clock=runtime.clock,
@@ -456,7 +460,7 @@ def build_app(
             runtime.training.cancel()  # the thread runs out on its own; nothing waits for it
         if runtime.handoffs is not None:
             await runtime.handoffs.close()
-        if runtime.drawings is not None:
+        if runtime.drawings is not None and drawings is None:
             runtime.drawings.close()
         if runtime.store is not None:
             await runtime.store.close()

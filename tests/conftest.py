@@ -28,7 +28,7 @@ from bot.clock import ManualClock
 from bot.ports import Incident, IncidentStatus
 from storage import SqlStore, create_store
 from tests.databases import POSTGRES_ADMIN_DSN, POSTGRES_URL, Databases
-from tests.harness import FIXTURE_ORGANISATION, FRIDAY_MORNING, RunningApp, running_app
+from tests.harness import DRAWINGS, FIXTURE_ORGANISATION, FRIDAY_MORNING, RunningApp, running_app
 
 
 @pytest.fixture
@@ -125,3 +125,10 @@ async def bot(
     env = {"ORGANISATION_FILE": FIXTURE_ORGANISATION}
     async with running_app(database_url, clock=clock, env=env) as app:
         yield app
+
+
+@pytest.fixture(scope="session", autouse=True)
+def drawing_worker() -> Iterator[None]:
+    """Stops the tests' shared evidence-drawing worker (``harness.DRAWINGS``) at the end."""
+    yield
+    DRAWINGS.close()

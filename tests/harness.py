@@ -14,11 +14,16 @@ from aiohttp import web
 
 from app import RUNTIME, Runtime, build_app
 from bot.config import Settings
+from bot.evidence.workers import DrawingProcesses
 from bot.messages import decode_action, encode_action
 from bot.ports import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_ORGANISATION = str(ROOT / "tests" / "fixtures" / "organisation.yaml")
+# The worker that draws the chat's evidence files, one for every app the tests serve: a
+# worker's start is a second of CPU, and dozens of tests export. Closed at the session's
+# end (conftest.py); a test that kills it gets a new one at the next export, as an app does.
+DRAWINGS = DrawingProcesses()
 """The organisation file the end-to-end tests run with (its managers, bank, IT provider)."""
 FRIDAY_MORNING = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 """When the ``clock`` fixture starts: a Friday, 10:00 in Amsterdam (office hours)."""
@@ -69,7 +74,7 @@ async def running_app(
     """
     values = {"DATABASE_URL": database_url, "PLAYBOOKS_DIR": str(ROOT / "playbooks"), **(env or {})}
     settings = Settings.from_env(values)
-    app = build_app(settings, clock=clock, start_scheduler=start_scheduler)
+    app = build_app(settings, clock=clock, start_scheduler=start_scheduler, drawings=DRAWINGS)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
