@@ -172,9 +172,23 @@ async def _put(
     """
     if line is not None:
         channel, event_id = _in_history(mailbox, line)
-        if await tx.claim_inbound(channel=channel, event_id=event_id, at=at):
-            payloads = [line, *payloads]
-    ids = await tx.put_outbox(mailbox=mailbox, payloads=payloads, at=at)
+        claimed = await tx.claim_inbound(channel=channel, event_id=event_id, at=at)
+        return await _write(tx, mailbox, payloads, at=at, line=line if claimed else None)
+    return await _write(tx, mailbox, payloads, at=at)
+
+
+async def _write(
+    tx: Transaction,
+    mailbox: str,
+    payloads: Sequence[dict[str, Any]],
+    *,
+    at: datetime,
+    line: dict[str, Any] | None = None,
+) -> int:
+    """``payloads`` after ``line`` (one new in the history: claimed already) in one
+    ``put_outbox``; the id of the last row written, 0 if none."""
+    rows = list(payloads) if line is None else [line, *payloads]
+    ids = await tx.put_outbox(mailbox=mailbox, payloads=rows, at=at)
     return ids[-1] if ids else 0
 
 
@@ -210,10 +224,8 @@ class _TurnReplies:
             raise ValueError("a reply with a file cannot be written in the turn's transaction")
         at = self.clock.now()
         payloads = [reply_to_json(reply, at=at) for reply in replies]
-        if claimed:  # not in the history yet
-            payloads = [self.line, *payloads]
-        ids = await tx.put_outbox(mailbox=self.mailbox, payloads=payloads, at=at)
-        self.last_id = ids[-1] if ids else 0
+        line = self.line if claimed else None  # claimed: not in the history yet
+        self.last_id = await _write(tx, self.mailbox, payloads, at=at, line=line)
 
     def committed(self) -> None:
         self.done = True

@@ -15,7 +15,7 @@ from __future__ import annotations
 import getpass
 import logging
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -43,7 +43,7 @@ from bot.intents import normalise_incident_id
 from bot.messages import Lang
 from bot.organisation import DEFAULT_ORGANISATION, Organisations
 from bot.playbook import Playbook
-from bot.ports import Incident, Store, Transaction
+from bot.ports import Event, Incident, Store, Transaction
 
 STDOUT = Path("-")
 CHUNK = 1000  # events read, held and drawn at a time
@@ -111,18 +111,24 @@ async def write_export(
                 )
             log.warning("%s; exporting it as stored", broken)
         if fmt is not Format.JSON:
-            count = 0
-            async for events in tx.iter_events(incident_id, chunk=CHUNK):
-                events = events[: folded.count - count]  # one appended since (outside a snapshot)
-                count += len(events)
-                if events:
-                    await job.call(Drawing.draw, events)
-                if count == folded.count:
-                    break
-            if count != folded.count:
-                raise EvidenceError(f"the timeline of {incident_id} changed while it was read")
+            async for events in _read_again(tx, incident_id, folded.count):
+                await job.call(Drawing.draw, events)
         await job.call(Drawing.finish)
     return folded.covered
+
+
+async def _read_again(tx: Transaction, incident_id: str, count: int) -> AsyncIterator[list[Event]]:
+    """The first ``count`` events again, ``CHUNK`` at a time (one appended since the first
+    read, outside a snapshot, is left out); ``EvidenceError`` if there are fewer."""
+    read = 0
+    async for chunk in tx.iter_events(incident_id, chunk=CHUNK):
+        chunk = chunk[: count - read]
+        read += len(chunk)
+        if chunk:
+            yield chunk
+        if read == count:
+            return
+    raise EvidenceError(f"the timeline of {incident_id} changed while it was read")
 
 
 async def export_command(

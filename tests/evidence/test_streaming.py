@@ -15,6 +15,7 @@ import json
 import shutil
 import subprocess
 import warnings
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from sqlalchemy import text
 
 from bot.chain import parse_utc
 from bot.evidence import EvidenceError
-from bot.evidence.cli import Format, write_export
+from bot.evidence.cli import Format, _read_again, write_export
 from bot.evidence.jsonexport import render_json
 from bot.evidence.pdfbase import EvidencePdf
 from bot.evidence.source import read_evidence
@@ -180,3 +181,25 @@ def test_page_totals_are_right_and_centred_for_four_digit_counts(tmp_path: Path)
         left = float(footer[0].split('xMin="')[1].split('"')[0])
         right = float(footer[-1].split('xMax="')[1].split('"')[0])
         assert abs((left + right) / 2 - width / 2) < 0.5, (number, left, right, width)
+
+
+class _Timeline:
+    """A transaction's ``iter_events`` over a timeline that grew, or shrank, since the
+    export's first read (a reader outside a snapshot)."""
+
+    def __init__(self, events: list[Any]) -> None:
+        self.events = events
+
+    async def iter_events(self, incident_id: str, *, chunk: int) -> AsyncIterator[list[Any]]:
+        for start in range(0, len(self.events), chunk):
+            yield self.events[start : start + chunk]
+
+
+async def test_the_second_read_draws_only_what_the_first_folded() -> None:
+    grown = _Timeline(list(range(2_500)))  # 1,000 appended since a first read of 1,500
+    again = [chunk async for chunk in _read_again(grown, "NR-X", 1_500)]  # type: ignore[arg-type]
+    assert [len(chunk) for chunk in again] == [1_000, 500]
+    assert [e for chunk in again for e in chunk] == list(range(1_500))
+    shrunk = _Timeline(list(range(1_999)))
+    with pytest.raises(EvidenceError, match="NR-X changed while it was read"):
+        _ = [chunk async for chunk in _read_again(shrunk, "NR-X", 2_000)]  # type: ignore[arg-type]
